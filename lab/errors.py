@@ -1,0 +1,95 @@
+"""Provides the errors the lab raises for things a user can cause.
+
+Every error a learner, an instructor or a CI job can trigger is a ``LabError``; the command
+line prints it as one line (or one line per diagnostic) and exits 2, never with a traceback.
+
+    LabError
+    ├── SourceError        one problem at file:line:col
+    ├── SourceErrors       several SourceErrors found in one pass (printed one per line)
+    ├── ClientException    AWS refused an API call (RegisterTaskDefinition, CreateService, ...)
+    └── UsageError         a command-line request that cannot be served (unknown id, bad flag)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = ["ClientException", "LabError", "SourceError", "SourceErrors", "UsageError"]
+
+
+class LabError(Exception):
+    """Base of every error a user can cause; its ``str`` is the message to print."""
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One positioned message about a file."""
+
+    file: str
+    """The file name as the user knows it (relative or as given)."""
+    line: int
+    """1-based line; 0 when the problem concerns the whole file."""
+    col: int
+    """1-based column; 0 when the problem concerns the whole file."""
+    message: str
+    """What is wrong and what was expected."""
+    severity: str = "error"
+    """``error`` or ``note`` (a note, such as "not simulated", never fails a load)."""
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.col}" if self.line else self.file
+        prefix = "" if self.severity == "error" else f"{self.severity}: "
+        return f"{where}: {prefix}{self.message}"
+
+
+class SourceError(LabError):
+    """A problem at a position in a file: ``file:line:col: message``."""
+
+    def __init__(self, file: str, line: int, col: int, message: str) -> None:
+        self.diagnostic = Diagnostic(file, line, col, message)
+        super().__init__(str(self.diagnostic))
+
+    @property
+    def file(self) -> str:
+        """The file the problem is in."""
+        return self.diagnostic.file
+
+    @property
+    def line(self) -> int:
+        """1-based line of the problem."""
+        return self.diagnostic.line
+
+    @property
+    def col(self) -> int:
+        """1-based column of the problem."""
+        return self.diagnostic.col
+
+    @property
+    def message(self) -> str:
+        """The message without its position."""
+        return self.diagnostic.message
+
+
+class SourceErrors(LabError):
+    """Several positioned problems found in one pass, reported together."""
+
+    def __init__(self, diagnostics: list[Diagnostic]) -> None:
+        self.diagnostics = diagnostics
+        super().__init__("\n".join(str(d) for d in diagnostics))
+
+
+class ClientException(LabError):
+    """An AWS API call refused with a ``ClientException``, worded as AWS words it.
+
+    ``path`` names the field the refusal is about (a tuple of keys and indexes into the
+    request), so a loader can turn it into a file position.
+    """
+
+    def __init__(self, message: str, path: tuple[str | int, ...] = ()) -> None:
+        self.message = message
+        self.path = path
+        super().__init__(f"ClientException: {message}")
+
+
+class UsageError(LabError):
+    """A command-line request that cannot be served, with a one-line reason."""

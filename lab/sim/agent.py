@@ -1,0 +1,187 @@
+"""Provides the task lifecycle as the ECS agent (or Fargate) drives it: pull, start, run, stop.
+
+One SimPy process per task walks the states of reference/ecs-behaviour.md §3.1:
+PROVISIONING (awsvpc ENI, Fargate capacity) → PENDING (image pulls, container create) →
+RUNNING → STOPPING (SIGTERM, SIGKILL after the stop timeout) → DEPROVISIONING (ENI) →
+STOPPED. ACTIVATING and DEACTIVATING happen only when there is work for them (load-balancer
+registration, added by services). A stop request interrupts the process wherever it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from lab.sim import timing
+from lab.sim.events import (
+    ContainerStateChanged,
+    ImagePullFailed,
+    ImagePullFinished,
+    ImagePullStarted,
+    TaskStateChanged,
+)
+from lab.sim.app import app_outcomes, app_spec
+from lab.sim.pulls import plan_pull
+
+if TYPE_CHECKING:
+    from lab.sim.world import Container, Task, World
+
+__all__ = ["request_stop", "start_task"]
+
+ProcessGen = Generator[simpy.Event, Any, Any]
+
+OOM_REASON = "OutOfMemoryError: Container killed due to memory usage"
+"""Container-level reason for an OOM kill; reference §3.3."""
+ESSENTIAL_EXITED = "Essential container in task exited"
+"""Task stoppedReason when an essential container stops; reference §3.3."""
+
+
+def _emit(world: World, task: Task) -> None:
+    ci = task.instance
+    world.log.append(
+        TaskStateChanged(
+            world.now,
+            task.id,
+            task.rev.name,
+            task.group,
+            task.last,
+            task.desired,
+            task.launch_type,
+            ci.id if ci else None,
+            ci.ec2_id if ci else None,
+            task.az,
+            task.stop_code,
+            task.stopped_reason,
+        )
+    )
+
+
+def _set(world: World, task: Task, status: str) -> None:
+    task.last = status
+    _emit(world, task)
+
+
+def start_task(world: World, task: Task) -> None:
+    """Start a placed (or Fargate) task's lifecycle process at the current time."""
+    task.last = "PROVISIONING" if (task.needs.eni or task.launch_type == "FARGATE") else "PENDING"
+    _emit(world, task)
+    task.process = world.env.process(_lifecycle(world, task))
+
+
+def request_stop(world: World, task: Task, stop_code: str, reason: str) -> None:
+    """Set desiredStatus STOPPED; the lifecycle process moves the task through STOPPING."""
+    if task.stopping or task.last == "STOPPED":
+        return
+    task.stopping = True
+    task.desired = "STOPPED"
+    task.stop_code = stop_code
+    task.stopped_reason = reason
+    _emit(world, task)
+    if task.process is not None and task.process.is_alive:
+        task.process.interrupt("stop")
+
+
+def _lifecycle(world: World, task: Task) -> ProcessGen:
+    env = world.env
+    fargate = task.launch_type == "FARGATE"
+    ran = False
+    try:
+        if task.last == "PROVISIONING":
+            yield env.timeout(world._jitter(timing.FARGATE_PROVISION_S if fargate else timing.ENI_ATTACH_S))
+            _set(world, task, "PENDING")
+        for container in task.rev.containers:
+            failure = yield from _pull(world, task, container)
+            if failure is not None:
+                task.stopping = True
+                task.desired = "STOPPED"
+                task.stop_code = "TaskFailedToStart"
+                task.stopped_reason = failure
+                _emit(world, task)
+                break
+        else:
+            yield env.timeout(world._jitter(timing.CONTAINER_START_S))
+            task.started_at = world.now
+            ran = True
+            _set(world, task, "RUNNING")
+            for container in task.rev.containers:
+                world.log.append(ContainerStateChanged(world.now, task.id, container.name, "RUNNING"))
+            yield from _run(world, task)
+    except simpy.Interrupt:
+        pass
+    yield from _shutdown(world, task, ran)
+
+
+def _run(world: World, task: Task) -> ProcessGen:
+    """Wait for the app's own end (exit, OOM kill) or for a stop request (an interrupt)."""
+    outcomes = sorted(app_outcomes(world, task), key=lambda o: (o.at, o.order))
+    for outcome in outcomes:
+        delay = outcome.at - world.now
+        if delay > 0:
+            yield world.env.timeout(round(delay, 3))
+        for line in outcome.logs:
+            world.log.append(line._replace(at=world.now))
+        world.log.append(ContainerStateChanged(world.now, task.id, outcome.container.name, "STOPPED", outcome.exit_code, outcome.reason))
+        task.exited.add(outcome.container.name)
+        if outcome.container.essential:
+            task.stopping = True
+            task.desired = "STOPPED"
+            task.stop_code = "EssentialContainerExited"
+            task.stopped_reason = ESSENTIAL_EXITED
+            _emit(world, task)
+            return
+    yield world.env.event()  # runs until a stop request interrupts it
+
+
+def _shutdown(world: World, task: Task, ran: bool) -> ProcessGen:
+    env = world.env
+    task.desired = "STOPPED"
+    if ran:
+        _set(world, task, "STOPPING")
+        grace = []
+        for container in task.rev.containers:
+            if container.name in task.exited:
+                continue
+            timeout = container.stop_timeout_s
+            if timeout is None:
+                timeout = task.instance.stop_timeout_s if task.instance else timing.STOP_TIMEOUT_S
+            shutdown = app_spec(world, container).shutdown_s
+            grace.append((container, min(shutdown, timeout), shutdown > timeout))
+        if grace:
+            wait = max(g[1] for g in grace)
+            yield env.timeout(round(wait, 3))
+            for container, _, killed in grace:
+                world.log.append(
+                    ContainerStateChanged(world.now, task.id, container.name, "STOPPED", 137 if killed else 0, None)
+                )
+    if task.needs.eni or task.launch_type == "FARGATE":
+        _set(world, task, "DEPROVISIONING")
+        yield env.timeout(world._jitter(timing.ENI_DETACH_S))
+    ci = task.instance
+    if ci is not None:
+        n = task.needs
+        world.fleet.release(
+            ci.index, cpu=n.cpu, memory_mib=n.memory_mib, ports=n.ports, dynamic_ports=n.dynamic_ports, eni=n.eni, group=n.group
+        )
+    _set(world, task, "STOPPED")
+
+
+def _pull(world: World, task: Task, container: Container) -> Generator[simpy.Event, Any, str | None]:
+    """Pull one container's image; return None on success or the stoppedReason on failure."""
+    plan = plan_pull(world, task, container)
+    ec2_id = task.instance.ec2_id if task.instance else None
+    if plan.error is not None:
+        yield world.env.timeout(plan.duration_s)
+        world.log.append(ImagePullFailed(world.now, task.id, container.name, container.image, ec2_id, plan.error))
+        return plan.error
+    world.log.append(
+        ImagePullStarted(
+            world.now, task.id, container.name, container.image, ec2_id,
+            plan.layers_total, plan.layers_cached, plan.bytes_to_fetch, plan.identity,
+        )
+    )
+    start = world.now
+    yield world.env.timeout(plan.duration_s)
+    world.log.append(ImagePullFinished(world.now, task.id, container.name, container.image, ec2_id, round(world.now - start, 3), plan.bytes_to_fetch))
+    return None

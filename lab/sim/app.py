@@ -1,0 +1,102 @@
+"""Provides the application model: when and how the app inside a running container ends.
+
+An image's ``app`` spec says how it behaves: it boots, may need environment variables or
+AWS permissions at start, may leak memory until the kernel kills it (exit 137 with
+``OutOfMemoryError: Container killed due to memory usage``, reference §3.3), or may exit on
+its own. Inside a task the AWS SDK uses the task role when one is set; without one, on EC2
+it falls back to the instance role through the instance metadata service (reference §8.1,
+credential leakage), and on Fargate it finds no credentials at all.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from lab.sim.events import AppLogged
+from lab.sim.iam import denial_message
+from lab.sim.spec import AppSpec
+
+if TYPE_CHECKING:
+    from lab.sim.world import Container, Task, World
+
+__all__ = ["Outcome", "app_outcomes", "app_spec"]
+
+OOM_EXIT_CODE = 137
+"""128 + SIGKILL: what Docker reports for a container the kernel OOM-killed."""
+
+
+@dataclass
+class Outcome:
+    """A container's scheduled end while its task runs."""
+
+    container: Container
+    at: float
+    exit_code: int
+    reason: str | None
+    order: int
+    logs: list[AppLogged] = field(default_factory=list)
+
+
+def app_spec(world: World, container: Container) -> AppSpec:
+    """The app model of the container's image (a default app for unknown images)."""
+    image, repository, tag, private = world.registry.resolve(container.image)
+    if image is None and not private:
+        image = world.public_image(repository, tag)
+    return image.app if image is not None else AppSpec()
+
+
+def _sdk_identity(world: World, task: Task) -> tuple[str | None, str]:
+    if task.rev.task_role:
+        return world.role_name(task.rev.task_role), task.id
+    if task.launch_type == "EC2" and task.instance is not None:
+        return task.instance.role, task.instance.ec2_id
+    return None, ""
+
+
+def app_outcomes(world: World, task: Task) -> list[Outcome]:
+    """Return every container's scheduled end (if any), computed when the task starts RUNNING."""
+    now = world.now
+    outcomes: list[Outcome] = []
+    for order, container in enumerate(task.rev.containers):
+        app = app_spec(world, container)
+        boot_at = now + app.boot_s
+        ends: list[Outcome] = []
+
+        def log(at: float, line: str, c: Container = container) -> AppLogged:
+            return AppLogged(at, task.id, c.name, line)
+
+        missing = [name for name in app.requires_env if name not in container.environment]
+        if missing:
+            line = f"Error: required environment variable {missing[0]} is not set"
+            ends.append(Outcome(container, boot_at, app.exit_code, None, order, [log(boot_at, line)]))
+        if app.requires_actions and not missing:
+            role, session = _sdk_identity(world, task)
+            for requirement in app.requires_actions:
+                action, _, resource = requirement.partition("@")
+                resource = resource or "*"
+                if role is None:
+                    line = "botocore.exceptions.NoCredentialsError: Unable to locate credentials"
+                    ends.append(Outcome(container, boot_at, app.exit_code, None, order, [log(boot_at, line)]))
+                    break
+                decision = world.role_allows(role, action, resource)
+                if not decision.allowed:
+                    principal = f"arn:aws:sts::{world.account}:assumed-role/{role}/{session}"
+                    operation = action.partition(":")[2]
+                    reason = denial_message(principal, action, resource, explicit_deny=decision.reason == "explicit-deny")
+                    line = f"botocore.exceptions.ClientError: An error occurred (AccessDenied) when calling the {operation} operation: {reason}"
+                    ends.append(Outcome(container, boot_at, app.exit_code, None, order, [log(boot_at, line)]))
+                    break
+        limit = container.hard_limit_mib
+        if limit is not None:
+            if app.memory_mib > limit:
+                at = now + min(app.boot_s, 1.0)
+                ends.append(Outcome(container, at, OOM_EXIT_CODE, "OutOfMemoryError: Container killed due to memory usage", order))
+            elif app.memory_growth_mib_per_min > 0:
+                at = now + (limit - app.memory_mib) / app.memory_growth_mib_per_min * 60.0
+                ends.append(Outcome(container, at, OOM_EXIT_CODE, "OutOfMemoryError: Container killed due to memory usage", order))
+        if app.exit_after_s is not None:
+            ends.append(Outcome(container, now + app.exit_after_s, app.exit_code, None, order))
+        if ends:
+            outcomes.append(min(ends, key=lambda o: o.at))
+    return outcomes

@@ -1,0 +1,424 @@
+"""Provides task placement: a pure function from (fleet snapshot, task needs) to a decision.
+
+The order follows ECS (reference/ecs-behaviour.md §1.1): only ACTIVE instances with a
+connected agent are candidates; each is filtered on resources (CPU, memory, ports, ENIs),
+then on placement constraints (memberOf, distinctInstance); the survivors are ranked by the
+placement strategies in order, each acting within the result of the previous one (a
+lexicographic order, §1.2 — the exact ECS tie-break is UNCONFIRMED), and remaining ties are
+broken with the world's seeded random generator.
+
+Every rejected instance carries the first check it failed, so "why not placed?" can show it,
+and a failed placement names the closest matching instance with ECS's wording.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import NamedTuple
+
+import numpy as np
+
+from lab.sim.fleet import ACTIVE, MAX_RESERVED_PORTS, STATUS_NAMES, Fleet
+from lab.sim.query import Expression, QueryError, parse
+
+__all__ = [
+    "CODE_TEXT",
+    "Constraint",
+    "InstanceVerdict",
+    "PlacementDecision",
+    "PlacementError",
+    "Strategy",
+    "TaskNeeds",
+    "explain",
+    "place",
+    "validate_constraints",
+    "validate_strategies",
+]
+
+# Reason codes, in the order the checks run: an instance's code is the first check it
+# failed, so a higher code means it came closer to matching.
+OK, NOT_ACTIVE, AGENT, ATTRIBUTE, CPU, MEMORY, PORTS, ENI, MEMBER_OF, DISTINCT = range(10)
+
+CODE_REASON = {
+    NOT_ACTIVE: "INACTIVE",
+    AGENT: "AGENT",
+    ATTRIBUTE: "ATTRIBUTE",
+    CPU: "RESOURCE:CPU",
+    MEMORY: "RESOURCE:MEMORY",
+    PORTS: "RESOURCE:PORTS",
+    ENI: "RESOURCE:ENI",
+    MEMBER_OF: "MemberOf",
+    DISTINCT: "DistinctInstance",
+}
+"""API ``failures[].reason`` per code (reference §3.6; the two constraint names are UNCONFIRMED)."""
+
+CODE_TEXT = {
+    AGENT: "doesn't have the agent connected.",
+    ATTRIBUTE: "is missing an attribute required by your task.",
+    CPU: "has insufficient CPU units available.",
+    MEMORY: "has insufficient memory available.",
+    PORTS: "is already using a port required by your task.",
+    ENI: 'encountered error "RESOURCE:ENI".',
+    MEMBER_OF: 'encountered error "MemberOf placement constraint unsatisfied."',
+    # No captured real text for distinctInstance; worded like the memberOf one (UNCONFIRMED).
+    DISTINCT: 'encountered error "DistinctInstance placement constraint unsatisfied."',
+}
+"""The service-event wording after "The closest matching (container-instance <id>)"; §4.6."""
+
+NO_INSTANCES_TEXT = "No Container Instances were found in your cluster."
+
+MAX_STRATEGIES = 5
+"""Most placement strategy rules per task or service; reference §1.2."""
+MAX_CONSTRAINTS = 10
+"""Most placement constraints per task (task definition plus run time); reference §1.3."""
+
+
+class PlacementError(ValueError):
+    """A placement strategy or constraint that ECS would refuse (InvalidParameterException)."""
+
+
+class Strategy(NamedTuple):
+    """One ``placementStrategy`` item."""
+
+    type: str
+    """``binpack``, ``spread`` or ``random``."""
+    field: str | None = None
+    """``cpu``/``memory`` for binpack; ``instanceId``, ``host`` or ``attribute:<name>`` for spread."""
+
+
+class Constraint(NamedTuple):
+    """One ``placementConstraints`` item."""
+
+    type: str
+    """``memberOf`` or ``distinctInstance``."""
+    expression: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TaskNeeds:
+    """What one task asks of an instance (reference §2.1: what placement reserves)."""
+
+    cpu: int
+    memory_mib: int
+    group: str
+    ports: tuple[tuple[str, int], ...] = ()
+    """Static host ports as (protocol, port)."""
+    dynamic_ports: int = 0
+    """Host ports to take from the ephemeral range (bridge mode, hostPort 0)."""
+    eni: bool = False
+    """awsvpc on EC2: the task needs its own ENI."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlacementDecision:
+    """The outcome of placing one task."""
+
+    index: int | None
+    """Position of the chosen instance in the fleet, or None when nothing fits."""
+    reasons: np.ndarray
+    """Per instance: 0 when eligible, else the code of the first failed check."""
+    candidates: int
+    """How many instances passed every check."""
+    closest: int | None
+    """When nothing fits: the instance that came closest (None when there are no instances)."""
+
+    @property
+    def placed(self) -> bool:
+        """True when an instance was chosen."""
+        return self.index is not None
+
+    @property
+    def failure_reason(self) -> str | None:
+        """The API failure reason (``RESOURCE:PORTS``...), or None when placed."""
+        if self.index is not None:
+            return None
+        if self.closest is None:
+            return "NoInstances"
+        return CODE_REASON[int(self.reasons[self.closest])]
+
+    @property
+    def failure_detail(self) -> str | None:
+        """The service-event wording for the failure, or None when placed."""
+        if self.index is not None:
+            return None
+        if self.closest is None:
+            return NO_INSTANCES_TEXT
+        return CODE_TEXT[int(self.reasons[self.closest])]
+
+    def rejection(self, i: int) -> str | None:
+        """Return why instance ``i`` was rejected (``RESOURCE:CPU``...), or None if it was eligible."""
+        code = int(self.reasons[i])
+        return None if code == OK else CODE_REASON[code]
+
+
+@dataclass(frozen=True, slots=True)
+class InstanceVerdict:
+    """One row of "why not placed?": an instance, its first failed check, or its rank."""
+
+    index: int
+    container_instance_id: str
+    ec2_instance_id: str
+    availability_zone: str
+    status: str
+    reason: str | None
+    """API reason of the first failed check; None when the instance passed every check."""
+    detail: str | None
+    """A sentence for the learner about that check."""
+    rank: int | None
+    """1 = the strategies' first choice among eligible instances; None when rejected."""
+    strategy_keys: tuple[int, ...]
+    """The value each strategy ranked on (task count of the spread value, free units...)."""
+
+
+class _Facts:
+    """One fleet row seen through the query language's ``InstanceFacts`` protocol."""
+
+    __slots__ = ("fleet", "i")
+
+    def __init__(self, fleet: Fleet, i: int) -> None:
+        self.fleet = fleet
+        self.i = i
+
+    @property
+    def attributes(self) -> dict[str, str]:
+        return self.fleet.attributes[self.i]
+
+    @property
+    def agent_connected(self) -> bool:
+        return bool(self.fleet.connected[self.i])
+
+    @property
+    def agent_version(self) -> str:
+        return self.fleet.agent_versions[self.i]
+
+    @property
+    def ec2_instance_id(self) -> str:
+        return self.fleet.ec2_ids[self.i]
+
+    @property
+    def registered_at(self) -> str:
+        return self.fleet.registered_at[self.i]
+
+    @property
+    def running_tasks_count(self) -> int:
+        return int(self.fleet.task_count[self.i])
+
+    @property
+    def task_groups(self) -> list[str]:
+        return self.fleet.task_groups(self.i)
+
+
+def _member_of_mask(fleet: Fleet, expression: Expression) -> np.ndarray:
+    """Evaluate a memberOf expression on every instance (cached while attributes are unchanged)."""
+    if expression.is_static:
+        cached = fleet.member_masks.get(expression.source)
+        if cached is not None and cached[0] == fleet.version:
+            return cached[1]
+        mask = np.fromiter((expression.matches(_Facts(fleet, i)) for i in range(fleet.n)), np.bool_, fleet.n)
+        fleet.member_masks[expression.source] = (fleet.version, mask)
+        return mask
+    return np.fromiter((expression.matches(_Facts(fleet, i)) for i in range(fleet.n)), np.bool_, fleet.n)
+
+
+def validate_strategies(strategies: tuple[Strategy, ...]) -> None:
+    """Refuse strategies ECS refuses.
+
+    Raises:
+        PlacementError: more than five rules, an unknown type or a field that does not fit it.
+    """
+    if len(strategies) > MAX_STRATEGIES:
+        raise PlacementError(f"A maximum of {MAX_STRATEGIES} placement strategies are allowed.")
+    for s in strategies:
+        if s.type == "binpack":
+            if s.field not in ("cpu", "memory"):
+                raise PlacementError(f"Invalid field '{s.field}' for binpack placement strategy; expected cpu or memory.")
+        elif s.type == "spread":
+            if not s.field or not (s.field in ("instanceId", "host") or s.field.startswith("attribute:")):
+                raise PlacementError(
+                    f"Invalid field '{s.field}' for spread placement strategy; expected instanceId, host or attribute:<name>."
+                )
+        elif s.type == "random":
+            if s.field:
+                raise PlacementError("The random placement strategy takes no field.")
+        else:
+            raise PlacementError(f"Invalid placement strategy type '{s.type}'; expected binpack, spread or random.")
+
+
+def validate_constraints(constraints: tuple[Constraint, ...]) -> dict[str, Expression]:
+    """Parse memberOf expressions and refuse what ECS refuses.
+
+    Returns:
+        The parsed expression of each memberOf constraint, by source text.
+
+    Raises:
+        PlacementError: too many constraints, an unknown type, or an expression that does not parse.
+    """
+    if len(constraints) > MAX_CONSTRAINTS:
+        raise PlacementError(f"A maximum of {MAX_CONSTRAINTS} placement constraints are allowed per task.")
+    parsed: dict[str, Expression] = {}
+    for c in constraints:
+        if c.type == "memberOf":
+            if not c.expression:
+                raise PlacementError("A memberOf placement constraint requires an expression.")
+            try:
+                parsed[c.expression] = parse(c.expression)
+            except QueryError as exc:
+                raise PlacementError(f"Invalid memberOf expression '{c.expression}': {exc}") from None
+        elif c.type == "distinctInstance":
+            if c.expression:
+                raise PlacementError("The distinctInstance placement constraint takes no expression.")
+        else:
+            raise PlacementError(f"Invalid placement constraint type '{c.type}'; expected memberOf or distinctInstance.")
+    return parsed
+
+
+def _reasons(fleet: Fleet, needs: TaskNeeds, constraints: tuple[Constraint, ...]) -> np.ndarray:
+    """Per instance, the code of the first check it fails (0 when it passes them all)."""
+    n = fleet.n
+    checks: list[tuple[np.ndarray, int]] = []
+    if fleet.unavailable:
+        checks.append((fleet.status[:n] != ACTIVE, NOT_ACTIVE))
+        checks.append((~fleet.connected[:n], AGENT))
+    if needs.eni:
+        checks.append((~fleet.eni_capable[:n], ATTRIBUTE))
+    if needs.cpu:
+        checks.append((fleet.cpu_free[:n] < needs.cpu, CPU))
+    checks.append((fleet.mem_free[:n] < needs.memory_mib, MEMORY))
+    if needs.ports or needs.dynamic_ports:
+        busy = np.zeros(n, np.bool_)
+        for key in needs.ports:
+            col = fleet.port_used.get(key)
+            if col is not None:
+                busy |= col[:n]
+        if needs.ports:
+            busy |= fleet.static_ports_count[:n] + len(needs.ports) > MAX_RESERVED_PORTS
+        if needs.dynamic_ports:
+            busy |= fleet.dyn_ports_free[:n] < needs.dynamic_ports
+        checks.append((busy, PORTS))
+    if needs.eni:
+        checks.append((fleet.eni_free[:n] < 1, ENI))
+    for c in constraints:
+        if c.type == "memberOf" and c.expression:
+            checks.append((~_member_of_mask(fleet, parse(c.expression)), MEMBER_OF))
+        elif c.type == "distinctInstance":
+            col = fleet.group_counts.get(needs.group)
+            if col is not None:
+                checks.append((col[:n] > 0, DISTINCT))
+    reasons = np.zeros(n, np.int8)
+    # Assign from the last check to the first, so the first failed check is what remains.
+    for failed, code in reversed(checks):
+        reasons[failed] = code
+    return reasons
+
+
+def _strategy_key(fleet: Fleet, needs: TaskNeeds, strategy: Strategy, cand: np.ndarray, rng: random.Random) -> np.ndarray:
+    """Per-candidate key for one strategy: lower is better."""
+    if strategy.type == "binpack":
+        free = fleet.cpu_free if strategy.field == "cpu" else fleet.mem_free
+        return free[cand]
+    if strategy.type == "spread":
+        group_col = fleet.group_counts.get(needs.group)
+        if group_col is None:
+            return np.zeros(len(cand), np.int64)
+        if strategy.field in ("instanceId", "host"):
+            return group_col[cand].astype(np.int64)
+        # Every live task of the group counts, DRAINING instances' included: they still
+        # run until their replacements are up.
+        counts, codes = fleet.value_counts(needs.group, (strategy.field or "").removeprefix("attribute:"))
+        return counts[codes[cand] + 1]
+    # random: a seeded permutation ranks the candidates
+    order = list(range(len(cand)))
+    rng.shuffle(order)
+    return np.asarray(order, np.int64)
+
+
+def place(
+    fleet: Fleet,
+    needs: TaskNeeds,
+    *,
+    strategies: tuple[Strategy, ...] = (Strategy("random"),),
+    constraints: tuple[Constraint, ...] = (),
+    rng: random.Random,
+) -> PlacementDecision:
+    """Choose an instance for one task without changing the fleet.
+
+    Args:
+        fleet: the container instances (read only).
+        needs: the task's resources, ports, ENI and group.
+        strategies: placement strategies in order; RunTask's default is random (§1.2).
+        constraints: memberOf / distinctInstance constraints, already validated.
+        rng: the world's seeded generator (ties and the random strategy use it).
+
+    Returns:
+        The decision, with the reason for every rejected instance.
+    """
+    reasons = _reasons(fleet, needs, constraints)
+    cand = np.flatnonzero(reasons == OK)
+    if len(cand) == 0:
+        eligible = reasons[reasons > NOT_ACTIVE]
+        closest = None
+        if len(eligible):
+            # The instance that passed the most checks; the first registered wins a tie.
+            closest = int(np.argmax(np.where(reasons > NOT_ACTIVE, reasons, -1)))
+        return PlacementDecision(None, reasons, 0, closest)
+    total = len(cand)
+    for strategy in strategies:
+        if len(cand) == 1:
+            break
+        if strategy.type == "random":
+            cand = cand[[rng.randrange(len(cand))]]
+            break
+        keys = _strategy_key(fleet, needs, strategy, cand, rng)
+        cand = cand[keys == keys.min()]
+    choice = int(cand[0]) if len(cand) == 1 else int(cand[rng.randrange(len(cand))])
+    return PlacementDecision(choice, reasons, total, None)
+
+
+def explain(
+    fleet: Fleet,
+    needs: TaskNeeds,
+    *,
+    strategies: tuple[Strategy, ...] = (Strategy("random"),),
+    constraints: tuple[Constraint, ...] = (),
+    rng: random.Random | None = None,
+) -> list[InstanceVerdict]:
+    """Return "why not placed?" for every instance: its first failed check, or its rank.
+
+    Ranking sorts the eligible instances lexicographically on the strategy keys (the first
+    strategy decides, later ones break its ties). ``rng`` only orders random strategies; a
+    private generator is used when it is None so the world's sequence is not disturbed.
+    """
+    rng = rng or random.Random(0)
+    reasons = _reasons(fleet, needs, constraints)
+    cand = np.flatnonzero(reasons == OK)
+    keys = [_strategy_key(fleet, needs, s, cand, rng) for s in strategies]
+    ranks: dict[int, tuple[int, tuple[int, ...]]] = {}
+    if len(cand):
+        # np.lexsort sorts by its last key first: the first strategy goes last, and the
+        # instance position breaks what every strategy leaves tied.
+        order = np.lexsort([cand, *reversed(keys)])
+        for rank, pos in enumerate(order, start=1):
+            ranks[int(cand[pos])] = (rank, tuple(int(k[pos]) for k in keys))
+    verdicts = []
+    for i in range(fleet.n):
+        code = int(reasons[i])
+        rank, skeys = ranks.get(i, (None, ()))
+        if code == NOT_ACTIVE:
+            detail = f"is {STATUS_NAMES[int(fleet.status[i])]}: it receives no new tasks."
+        else:
+            detail = CODE_TEXT.get(code)
+        verdicts.append(
+            InstanceVerdict(
+                index=i,
+                container_instance_id=fleet.ids[i],
+                ec2_instance_id=fleet.ec2_ids[i],
+                availability_zone=fleet.az_names[int(fleet.az[i])],
+                status=STATUS_NAMES[int(fleet.status[i])],
+                reason=None if code == OK else CODE_REASON[code],
+                detail=detail,
+                rank=rank,
+                strategy_keys=skeys,
+            )
+        )
+    return verdicts

@@ -1,0 +1,138 @@
+"""Provides image-pull planning: which identity pulls, what IAM allows, what is cached, how long.
+
+Which role pulls (reference/ecs-behaviour.md §8.4): on Fargate always the execution role;
+on EC2 the execution role when the task definition has one, else the instance profile role.
+A private ECR pull needs ``ecr:GetAuthorizationToken`` (on ``*``), ``ecr:BatchGetImage`` for
+the manifest and ``ecr:GetDownloadUrlForLayer`` for each layer not yet on the host (§8.1).
+Failures carry the error texts of §3.5: the Docker daemon's wording on EC2, containerd's on
+Fargate platform version 1.4.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from lab.sim import timing
+from lab.sim.iam import denial_message
+from lab.sim.registry import Image
+
+if TYPE_CHECKING:
+    from lab.sim.world import Container, Task, World
+
+__all__ = ["PullPlan", "pull_identity", "plan_pull"]
+
+
+@dataclass(frozen=True, slots=True)
+class PullPlan:
+    """What one pull will do: fail with ``error`` or fetch ``bytes_to_fetch`` in ``duration_s``."""
+
+    duration_s: float
+    error: str | None = None
+    layers_total: int = 0
+    layers_cached: int = 0
+    bytes_to_fetch: int = 0
+    identity: str = ""
+
+
+def pull_identity(world: World, task: Task) -> tuple[str | None, str]:
+    """Return (role name or None, STS session name) whose credentials pull the image."""
+    if task.rev.execution_role:
+        return world.role_name(task.rev.execution_role), task.id
+    if task.launch_type == "EC2" and task.instance is not None:
+        return task.instance.role, task.instance.ec2_id
+    return None, task.id
+
+
+def plan_pull(world: World, task: Task, container: Container) -> PullPlan:
+    """Decide the outcome and duration of pulling ``container``'s image for ``task``."""
+    fargate = task.launch_type == "FARGATE"
+    image, repository, tag, private = world.registry.resolve(container.image)
+    uri = container.image
+    role, session = pull_identity(world, task)
+    principal = f"arn:aws:sts::{world.account}:assumed-role/{role}/{session}" if role else ""
+    if private:
+        fast = world._jitter(timing.AUTH_FAILURE_S)
+        if role is None:
+            return PullPlan(fast, "CannotPullContainerError: NoCredentialProviders: no valid providers in chain", identity="")
+        decision = world.role_allows(role, "ecr:GetAuthorizationToken", "*")
+        if not decision.allowed:
+            denial = denial_message(principal, "ecr:GetAuthorizationToken", "*", explicit_deny=decision.reason == "explicit-deny")
+            if fargate:
+                return PullPlan(
+                    world._jitter(timing.FARGATE_AUTH_RETRY_S),
+                    "ResourceInitializationError: unable to pull secrets or registry auth: execution resource "
+                    "retrieval failed: unable to retrieve ecr registry auth: service call has been retried 3 time(s): "
+                    f"AccessDeniedException: {denial}",
+                    identity=principal,
+                )
+            return PullPlan(fast, f"CannotPullECRContainerError: AccessDeniedException: {denial}", identity=principal)
+        host = uri.partition("/")[0]
+        if host != world.registry.host or not world.registry.repository_exists(repository):
+            return PullPlan(fast, f"CannotPullContainerError: API error (404): repository {host}/{repository} not found", identity=principal)
+        repo_arn = world.registry.repository_arn(repository)
+        decision = world.role_allows(role, "ecr:BatchGetImage", repo_arn)
+        if not decision.allowed:
+            denial = denial_message(principal, "ecr:BatchGetImage", repo_arn, explicit_deny=decision.reason == "explicit-deny")
+            if fargate:
+                text = (
+                    f'CannotPullContainerError: inspect image has been retried 1 time(s): failed to resolve ref "{uri}": '
+                    f"unexpected status code [manifests {tag}]: 403 Forbidden"
+                )
+            else:
+                text = (
+                    f"CannotPullContainerError: Error response from daemon: pull access denied for {host}/{repository}, "
+                    f"repository does not exist or may require 'docker login': denied: {denial}"
+                )
+            return PullPlan(fast, text, identity=principal)
+        if image is None:
+            if fargate:
+                text = (
+                    f'CannotPullContainerError: pull image manifest has been retried 1 time(s): failed to resolve ref "{uri}": '
+                    f"{uri}: not found"
+                )
+            else:
+                text = f"CannotPullContainerError: Error response from daemon: manifest for {uri} not found: manifest unknown: Requested image not found"
+            return PullPlan(fast, text, identity=principal)
+    elif image is None:
+        image = world.public_image(repository, tag)
+    return _transfer(world, task, image, role, principal, private, fargate)
+
+
+def _transfer(world: World, task: Task, image: Image, role: str | None, principal: str, private: bool, fargate: bool) -> PullPlan:
+    """Time the layer downloads, sharing layers already on (or arriving at) the host."""
+    now = world.now
+    cache = task.instance.layers if (task.instance is not None and not fargate) else {}
+    to_fetch = []
+    wait_until = now
+    cached = 0
+    for layer in image.layers:
+        ready = cache.get(layer.digest)
+        if ready is None:
+            to_fetch.append(layer)
+        else:
+            cached += 1
+            wait_until = max(wait_until, ready)
+    if to_fetch and private and role is not None:
+        repo_arn = world.registry.repository_arn(image.repository)
+        decision = world.role_allows(role, "ecr:GetDownloadUrlForLayer", repo_arn)
+        if not decision.allowed:
+            denial = denial_message(principal, "ecr:GetDownloadUrlForLayer", repo_arn, explicit_deny=decision.reason == "explicit-deny")
+            if fargate:
+                text = (
+                    "CannotPullContainerError: ref pull has been retried 1 time(s): failed to copy: httpReaderSeeker: "
+                    f"failed open: unexpected status code https://{world.registry.host}/v2/{image.repository}/blobs/"
+                    f"{to_fetch[0].digest}: 403 Forbidden"
+                )
+            else:
+                text = f"CannotPullContainerError: Error response from daemon: error pulling image configuration: denied: {denial}"
+            return PullPlan(world._jitter(timing.AUTH_FAILURE_S), text, len(image.layers), cached, 0, principal)
+    fetch_bytes = sum(layer.size_bytes for layer in to_fetch)
+    rate = timing.FARGATE_PULL_MB_PER_S if fargate else timing.EC2_PULL_MB_PER_S
+    mb = fetch_bytes / 1_000_000
+    own = timing.PULL_OVERHEAD_S + len(to_fetch) * timing.LAYER_OVERHEAD_S + mb / rate + mb / timing.EXTRACT_MB_PER_S
+    own *= world.rng.uniform(0.9, 1.1)
+    duration = round(max(own, wait_until - now), 3)
+    for layer in to_fetch:
+        cache[layer.digest] = now + duration
+    return PullPlan(duration, None, len(image.layers), cached, fetch_bytes, principal or "anonymous")

@@ -1,0 +1,158 @@
+"""Provides ECR as the simulator sees it: repositories, tagged images, layers and pull sizes.
+
+Images are built from a catalogue of common base images whose layers are shared, so a host
+that already pulled one ``python-3.12-slim`` image fetches only the top layers of the next.
+Sizes are compressed sizes, approximate and UNCONFIRMED per release; they only have to be of
+the right order for pull times to feel real.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from lab.sim.spec import AppSpec, ImageSpec
+
+__all__ = ["BASE_IMAGES", "Image", "Layer", "Registry", "parse_image_uri"]
+
+BASE_IMAGES: dict[str, tuple[float, ...]] = {
+    # name: compressed layer sizes in MB (approximate public sizes)
+    "alpine-3.20": (3.6,),
+    "debian-bookworm-slim": (29.1,),
+    "amazonlinux-2023": (52.4,),
+    "ubuntu-24.04": (29.7,),
+    "python-3.12-slim": (29.1, 3.3, 12.6, 0.3),
+    "python-3.12": (49.6, 24.0, 64.1, 211.0, 6.2, 24.8, 0.2),
+    "node-20-alpine": (3.6, 40.1, 1.3, 0.4),
+    "node-20-slim": (29.1, 3.3, 41.7, 1.7),
+    "nginx-1.27": (29.1, 41.9, 0.6, 0.4, 0.4, 1.2, 1.4),
+    "eclipse-temurin-21-jre": (29.7, 17.2, 51.8, 0.2),
+    "golang-distroless-static": (0.1, 0.7),
+}
+"""Base images and their layers (compressed MB)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    """One image layer: content-addressed, so equal digests are shared between images."""
+
+    digest: str
+    size_bytes: int
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """A tagged image in a repository."""
+
+    repository: str
+    tag: str
+    layers: tuple[Layer, ...]
+    app: AppSpec
+    public: bool
+    architecture: str
+
+    @property
+    def size_bytes(self) -> int:
+        """Total compressed size."""
+        return sum(layer.size_bytes for layer in self.layers)
+
+
+def _digest(*parts: object) -> str:
+    return "sha256:" + hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()
+
+
+def parse_image_uri(uri: str) -> tuple[str | None, str, str]:
+    """Split an image reference into (registry host or None, repository, tag).
+
+    ``123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4`` → (host, "web", "1.4");
+    ``nginx`` → (None, "nginx", "latest"); a ``@sha256:`` digest is kept as the tag.
+    """
+    host: str | None = None
+    rest = uri
+    first, sep, remainder = uri.partition("/")
+    if sep and ("." in first or ":" in first or first == "localhost"):
+        host, rest = first, remainder
+    if "@" in rest:
+        repo, _, digest = rest.partition("@")
+        return host, repo, digest
+    repo, sep, tag = rest.rpartition(":")
+    if not sep or "/" in tag:
+        return host, rest, "latest"
+    return host, repo, tag
+
+
+class Registry:
+    """The account's ECR repositories, plus the public images the world knows."""
+
+    def __init__(self, account: str, region: str) -> None:
+        self.account = account
+        self.region = region
+        self.host = f"{account}.dkr.ecr.{region}.amazonaws.com"
+        """The private registry's host name."""
+        self._images: dict[tuple[str, str], Image] = {}
+        self._pushes: dict[tuple[str, str], int] = {}
+        self._resolved: dict[str, tuple[Image | None, str, str, bool]] = {}
+
+    def repository_arn(self, repository: str) -> str:
+        """Return the ECR repository ARN."""
+        return f"arn:aws:ecr:{self.region}:{self.account}:repository/{repository}"
+
+    def push(self, spec: ImageSpec) -> Image:
+        """Add (or move) a tag; a re-pushed tag gets new top layers, as a rebuild would.
+
+        Raises:
+            ValueError: unknown base image, or an image smaller than its base.
+        """
+        key = (spec.repository, spec.tag)
+        generation = self._pushes.get(key, 0)
+        self._pushes[key] = generation + 1
+        layers: list[Layer] = []
+        base_mb = 0.0
+        if spec.base is not None:
+            sizes = BASE_IMAGES.get(spec.base)
+            if sizes is None:
+                known = ", ".join(sorted(BASE_IMAGES))
+                raise ValueError(f"unknown base image '{spec.base}'; known: {known}")
+            base_mb = sum(sizes)
+            layers += [Layer(_digest("base", spec.base, i), int(mb * 1_000_000)) for i, mb in enumerate(sizes)]
+        own_mb = spec.size_mb - base_mb
+        if own_mb <= 0:
+            raise ValueError(f"size_mb {spec.size_mb} is not larger than its base {spec.base} ({base_mb:.1f} MB)")
+        # A typical application image: one big dependency layer, smaller ones above it.
+        weights = [2.0**-i for i in range(spec.layers)]
+        total = sum(weights)
+        for i, w in enumerate(weights):
+            layers.append(Layer(_digest(spec.repository, spec.tag, generation, i), max(1, int(own_mb * w / total * 1_000_000))))
+        image = Image(spec.repository, spec.tag, tuple(layers), spec.app, spec.public, spec.architecture)
+        self._images[key] = image
+        self._resolved.clear()
+        return image
+
+    def repository_exists(self, repository: str) -> bool:
+        """True when any tag of the repository was pushed."""
+        return any(repo == repository for repo, _ in self._images)
+
+    def resolve(self, uri: str) -> tuple[Image | None, str, str, bool]:
+        """Look an image reference up.
+
+        Returns:
+            (image or None, repository, tag, private) where ``private`` says the reference
+            points at this account's ECR (so pulls need ECR permissions).
+        """
+        cached = self._resolved.get(uri)
+        if cached is not None:
+            return cached
+        host, repository, tag = parse_image_uri(uri)
+        private = host is not None and host.endswith(".amazonaws.com") and ".dkr.ecr." in host
+        if private and host != self.host:
+            self._resolved[uri] = (None, repository, tag, True)
+            return None, repository, tag, True
+        image = self._images.get((repository, tag))
+        if image is None and not private:
+            image = self._images.get((repository.removeprefix("library/"), tag))
+        result = self._resolved[uri] = (image, repository, tag, private)
+        return result
+
+    def images(self) -> list[Image]:
+        """Every image, in push order."""
+        return list(self._images.values())

@@ -1,0 +1,196 @@
+"""Provides ``WorldSpec``: what a simulated world is built from (the ``world:`` part of a scenario).
+
+The world is what the learner does not edit: region and account, the cluster, its container
+instances, the images in ECR with how their apps behave, fixed IAM roles, traffic and a
+timeline of operations and faults. Field names are snake_case (instructor-facing); operations
+on the timeline that mirror an AWS API call take that call's camelCase parameters.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+__all__ = [
+    "AddInstances",
+    "AppSpec",
+    "ClusterSpec",
+    "ImageSpec",
+    "InstanceGroupSpec",
+    "PushImage",
+    "PutAttributes",
+    "RunTask",
+    "StopTask",
+    "TimelineEntry",
+    "WorldSpec",
+]
+
+
+class _Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class ClusterSpec(_Spec):
+    """The ECS cluster."""
+
+    name: str = Field(default="default", pattern=r"^[A-Za-z0-9_-]{1,255}$")
+    """Cluster name (letters, digits, hyphens, underscores; up to 255)."""
+
+
+class InstanceGroupSpec(_Spec):
+    """A batch of identical container instances (an Auto Scaling group's worth, without scaling)."""
+
+    count: int = Field(default=1, ge=0, le=5000)
+    """How many instances; ECS allows 5,000 per cluster (reference §1.7)."""
+    type: str = "t3.medium"
+    """EC2 instance type from the catalogue (``lab/config/data/instance_types.json``)."""
+    azs: list[str] = Field(default_factory=lambda: ["us-east-1a", "us-east-1b", "us-east-1c"], min_length=1)
+    """Availability Zones, filled round-robin."""
+    role: str = "ecsInstanceRole"
+    """The instance profile's IAM role name (a world role or a learner's iam-role file)."""
+    attributes: dict[str, str] = Field(default_factory=dict)
+    """Custom attributes, as with ``aws ecs put-attributes``."""
+    ami: str = "ami-0a9e1f3c5b7d20486"
+    """Value of ``ecs.ami-id``."""
+    os_type: Literal["linux", "windows"] = "linux"
+    agent_version: str = "1.89.0"
+    trunking: bool = False
+    """Launched after opting in to awsvpcTrunking (more awsvpc tasks per instance; §2.4)."""
+    reserved_memory_mib: int = Field(default=0, ge=0)
+    """``ECS_RESERVED_MEMORY``: memory the agent keeps out of what it registers (§2.1)."""
+    stop_timeout_s: float = Field(default=30.0, ge=0)
+    """``ECS_CONTAINER_STOP_TIMEOUT`` (default 30 s; reference §3.1)."""
+    at: float | None = Field(default=None, ge=0)
+    """Launch time. None: already registered when the world starts."""
+
+    @field_validator("attributes")
+    @classmethod
+    def _attribute_names(cls, value: dict[str, str]) -> dict[str, str]:
+        import re
+
+        for name, val in value.items():
+            if not re.fullmatch(r"[A-Za-z0-9_./\\-]{1,128}", name):
+                raise ValueError(f"invalid attribute name '{name}': 1-128 letters, digits, -, _, /, \\ or .")
+            if not re.fullmatch(r"[A-Za-z0-9_./\\@: -]{1,128}", str(val)) or str(val) != str(val).strip():
+                raise ValueError(f"invalid value for attribute '{name}': 1-128 characters, no leading or trailing space")
+        return value
+
+
+class AppSpec(_Spec):
+    """How the application inside an image behaves once its container starts."""
+
+    boot_s: float = Field(default=5.0, ge=0)
+    """Seconds from container start until the app serves (health endpoint answers)."""
+    memory_mib: int = Field(default=128, ge=0)
+    """Resident memory right after boot."""
+    memory_growth_mib_per_min: float = Field(default=0.0, ge=0)
+    """Leak rate; passing the container's hard limit gets it OOM-killed (exit 137)."""
+    exit_after_s: float | None = Field(default=None, ge=0)
+    """The process exits on its own this long after start (None: it keeps running)."""
+    exit_code: int = 1
+    """Exit code used by ``exit_after_s`` and by missing requirements."""
+    shutdown_s: float = Field(default=1.0, ge=0)
+    """Time to exit after SIGTERM; past the stop timeout the agent sends SIGKILL."""
+    requires_env: list[str] = Field(default_factory=list)
+    """Environment variables the app needs; without them it exits after boot."""
+    requires_actions: list[str] = Field(default_factory=list)
+    """IAM actions (``action`` or ``action@resource``) the app calls with the task role at start."""
+    cpu_units_per_rps: float = Field(default=2.0, ge=0)
+    """CPU cost of traffic (used by the load-balancer model)."""
+    request_s: float = Field(default=0.05, ge=0)
+    """Modelled duration of one request."""
+    health_path: str = "/"
+    """Path the health check asks; a load balancer matcher sees 200 once booted."""
+
+
+class ImageSpec(_Spec):
+    """An image in the account's ECR registry (or a public image when ``public``)."""
+
+    repository: str = Field(pattern=r"^[a-z0-9]+(?:[._/-][a-z0-9]+)*$")
+    tag: str = "latest"
+    size_mb: float = Field(default=100.0, gt=0)
+    """Compressed size, what a pull downloads when nothing is cached."""
+    base: str | None = None
+    """A base image from the catalogue (``python-3.12-slim``...); its layers are shared."""
+    layers: int = Field(default=3, ge=1, le=127)
+    """Layers of the image's own (on top of the base)."""
+    architecture: Literal["x86_64", "arm64", "multi"] = "multi"
+    public: bool = False
+    """A public image (Docker Hub or public.ecr.aws): pulled without ECR permissions."""
+    app: AppSpec = Field(default_factory=AppSpec)
+
+
+class RunTask(_Spec):
+    """A ``RunTask`` call on the timeline (camelCase, as the API)."""
+
+    at: float = Field(default=0.0, ge=0)
+    event: Literal["run-task"]
+    taskDefinition: str
+    """``family``, ``family:revision`` or a task-definition ARN."""
+    count: int = Field(default=1, ge=1)
+    """Tasks to start; RunTask takes at most 10 per call (reference §1.7)."""
+    launchType: Literal["EC2", "FARGATE"] = "EC2"
+    placementStrategy: list[dict[str, str]] = Field(default_factory=list)
+    placementConstraints: list[dict[str, str]] = Field(default_factory=list)
+    group: str | None = None
+    startedBy: str | None = None
+    networkConfiguration: dict[str, Any] | None = None
+    repeat: int = Field(default=1, ge=1, le=1000)
+    """Make the call this many times, ``every`` seconds apart."""
+    every: float = Field(default=60.0, gt=0)
+
+
+class StopTask(_Spec):
+    """A ``StopTask`` call: stops the live tasks of a group (or family), oldest first."""
+
+    at: float = Field(default=0.0, ge=0)
+    event: Literal["stop-task"]
+    group: str
+    """``family:<name>``, ``service:<name>`` or a custom group."""
+    count: int | None = Field(default=None, ge=1)
+    """How many to stop (None: all)."""
+    reason: str = "Task stopped by user"
+
+
+class AddInstances(InstanceGroupSpec):
+    """Launch more container instances (they take boot and agent-registration time)."""
+
+    event: Literal["add-instances"]
+
+
+class PutAttributes(_Spec):
+    """``PutAttributes`` on instances selected by type and/or AZ."""
+
+    at: float = Field(default=0.0, ge=0)
+    event: Literal["put-attributes"]
+    attributes: dict[str, str | None]
+    """Name → value (None deletes the attribute)."""
+    type: str | None = None
+    az: str | None = None
+
+
+class PushImage(_Spec):
+    """A new image pushed to ECR (a new tag, or the same tag moved to new content)."""
+
+    at: float = Field(default=0.0, ge=0)
+    event: Literal["push-image"]
+    image: ImageSpec
+
+
+TimelineEntry = Annotated[RunTask | StopTask | AddInstances | PutAttributes | PushImage, Field(discriminator="event")]
+
+
+class WorldSpec(_Spec):
+    """Everything a world is built from."""
+
+    region: str = Field(default="us-east-1", pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
+    account: str = Field(default="123456789012", pattern=r"^\d{12}$")
+    start: str = "2026-01-05T09:00:00Z"
+    """The calendar time of simulated second 0 (``registeredAt`` and event times use it)."""
+    cluster: ClusterSpec = Field(default_factory=ClusterSpec)
+    instances: list[InstanceGroupSpec] = Field(default_factory=list)
+    registry: list[ImageSpec] = Field(default_factory=list)
+    roles: list[dict[str, Any]] = Field(default_factory=list)
+    """Fixed IAM roles in the CloudFormation ``AWS::IAM::Role`` shape (parsed by lab.config)."""
+    timeline: list[TimelineEntry] = Field(default_factory=list)

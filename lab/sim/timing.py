@@ -1,0 +1,61 @@
+"""Provides the durations the simulator uses, with where each comes from.
+
+Seconds throughout. Ranges are drawn uniformly from the world's seeded generator. Values
+marked UNCONFIRMED are typical observations, not AWS-documented numbers; the docs say so
+and no check grades on them.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AGENT_REGISTER_S",
+    "AUTH_FAILURE_S",
+    "CONTAINER_START_S",
+    "EC2_BOOT_S",
+    "EC2_PULL_MB_PER_S",
+    "ENI_ATTACH_S",
+    "ENI_DETACH_S",
+    "EXTRACT_MB_PER_S",
+    "FARGATE_AUTH_RETRY_S",
+    "FARGATE_PROVISION_S",
+    "FARGATE_PULL_MB_PER_S",
+    "FARGATE_STOP_TIMEOUT_MAX_S",
+    "LAYER_OVERHEAD_S",
+    "PULL_OVERHEAD_S",
+    "STOP_TIMEOUT_S",
+]
+
+STOP_TIMEOUT_S = 30.0
+"""Default time between SIGTERM and SIGKILL (ECS_CONTAINER_STOP_TIMEOUT); reference §3.1."""
+FARGATE_STOP_TIMEOUT_MAX_S = 120.0
+"""Largest stopTimeout Fargate allows; reference §3.1."""
+
+ENI_ATTACH_S = (3.0, 8.0)
+"""awsvpc on EC2: creating and attaching the task ENI during PROVISIONING (UNCONFIRMED)."""
+ENI_DETACH_S = (2.0, 6.0)
+"""Detaching and deleting the task ENI during DEPROVISIONING (UNCONFIRMED)."""
+FARGATE_PROVISION_S = (12.0, 30.0)
+"""Fargate capacity plus ENI before PENDING; Fargate tasks commonly take 30-60 s to start
+in total (UNCONFIRMED)."""
+
+PULL_OVERHEAD_S = 0.6
+"""Registry auth plus manifest fetch per image pull (UNCONFIRMED)."""
+LAYER_OVERHEAD_S = 0.15
+"""Per uncached layer: request and verification (UNCONFIRMED)."""
+EC2_PULL_MB_PER_S = 80.0
+"""Download rate from ECR to an EC2 instance (UNCONFIRMED; varies with instance size)."""
+FARGATE_PULL_MB_PER_S = 40.0
+"""Download rate into a Fargate task, which never has a layer cache (UNCONFIRMED)."""
+EXTRACT_MB_PER_S = 150.0
+"""Decompressing and writing layers to disk (UNCONFIRMED)."""
+CONTAINER_START_S = (0.5, 1.5)
+"""Creating and starting a container once its image is local (UNCONFIRMED)."""
+AUTH_FAILURE_S = (0.5, 2.0)
+"""An ECR call refused with AccessDenied fails fast on EC2 (UNCONFIRMED)."""
+FARGATE_AUTH_RETRY_S = (15.0, 30.0)
+"""Fargate retries registry-auth retrieval before ResourceInitializationError (UNCONFIRMED)."""
+
+EC2_BOOT_S = (30.0, 50.0)
+"""A launched EC2 instance until the ECS agent starts (UNCONFIRMED)."""
+AGENT_REGISTER_S = (3.0, 8.0)
+"""Agent start until the container instance is ACTIVE (UNCONFIRMED)."""

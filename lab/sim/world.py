@@ -1,0 +1,703 @@
+"""Provides ``World``: one simulated ECS cluster in a SimPy environment, with its event log.
+
+A world owns a ``simpy.Environment``, one seeded ``random.Random`` and an append-only
+``EventLog``; nothing in it reads the wall clock, so the same inputs and seed give the same
+log byte for byte. Shells drive it with ``run(until=...)`` and read ``log`` and
+``snapshot()``; they never touch the private state.
+
+The API mirrors ECS: ``register_task_definition``, ``run_task``, ``stop_task``,
+``put_attributes``, plus ``put_role`` for IAM and ``push_image`` for ECR.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import simpy
+
+from lab.config.instance_types import instance_type as lookup_instance_type
+from lab.config.instance_types import registered_memory_mib
+from lab.errors import ClientException
+from lab.sim import timing
+from lab.sim.events import (
+    ApiCallFailed,
+    ContainerInstanceStateChanged,
+    EventLog,
+    InstanceRegistrationFailed,
+    PlacementFailed,
+    RunTaskCompleted,
+)
+from lab.sim.fleet import ACTIVE, STATUS_NAMES, Fleet
+from lab.sim.iam import IamDecision, compile_policy, denial_message, evaluate
+from lab.sim.placement import Constraint, PlacementError, Strategy, TaskNeeds, place, validate_constraints, validate_strategies
+from lab.sim.registry import Image, Registry
+from lab.sim.spec import (
+    AddInstances,
+    ImageSpec,
+    InstanceGroupSpec,
+    PushImage,
+    PutAttributes,
+    RunTask,
+    StopTask,
+    WorldSpec,
+)
+
+__all__ = ["ContainerInstance", "IamRole", "RunTaskResult", "World"]
+
+MAX_RUN_TASK_COUNT = 10
+"""RunTask starts at most 10 tasks per call; reference §1.7."""
+
+
+@dataclass(frozen=True)
+class IamRole:
+    """An IAM role as the simulator needs it: who may assume it and what it allows."""
+
+    name: str
+    trusted_services: frozenset[str]
+    """Service principals in the trust policy (``ec2.amazonaws.com``, ``ecs-tasks.amazonaws.com``)."""
+    policies: tuple[tuple[str, dict[str, Any]], ...]
+    """(label, policy document) pairs: managed policies by ARN, inline ones as ``inline:<name>``."""
+
+
+class ContainerInstance:
+    """Agent-side state of one container instance (its layer cache, role, timeouts)."""
+
+    __slots__ = ("arn", "az", "ec2_id", "id", "index", "instance_type", "layers", "role", "stop_timeout_s")
+
+    def __init__(self, index: int, ci_id: str, arn: str, ec2_id: str, instance_type: str, az: str, role: str, stop_timeout_s: float) -> None:
+        self.index = index
+        self.id = ci_id
+        self.arn = arn
+        self.ec2_id = ec2_id
+        self.instance_type = instance_type
+        self.az = az
+        self.role = role
+        self.stop_timeout_s = stop_timeout_s
+        self.layers: dict[str, float] = {}
+        """Layer digest → simulated time it is (or will be) on disk."""
+
+
+class Container:
+    """A container definition reduced to what the agent runs."""
+
+    __slots__ = ("environment", "essential", "hard_limit_mib", "image", "name", "stop_timeout_s")
+
+    def __init__(self, name: str, image: str, essential: bool, hard_limit_mib: int | None, environment: dict[str, str], stop_timeout_s: float | None) -> None:
+        self.name = name
+        self.image = image
+        self.essential = essential
+        self.hard_limit_mib = hard_limit_mib
+        self.environment = environment
+        self.stop_timeout_s = stop_timeout_s
+
+
+class Revision:
+    """A registered task-definition revision with its placement needs precomputed."""
+
+    __slots__ = (
+        "arn",
+        "compatibilities",
+        "constraints",
+        "containers",
+        "cpu",
+        "definition",
+        "dynamic_ports",
+        "execution_role",
+        "family",
+        "memory_mib",
+        "name",
+        "network_mode",
+        "ports",
+        "revision",
+        "task_memory_mib",
+        "task_role",
+    )
+
+    def __init__(self, definition: Any, revision: int, arn: str) -> None:
+        self.definition = definition
+        self.family: str = definition.family
+        self.revision = revision
+        self.name = f"{self.family}:{revision}"
+        self.arn = arn
+        self.network_mode: str = definition.network_mode or "bridge"
+        self.compatibilities = tuple(definition.requires_compatibilities or ("EC2",))
+        self.execution_role: str | None = definition.execution_role_arn
+        self.task_role: str | None = definition.task_role_arn
+        self.task_memory_mib: int | None = definition.memory_mib
+        cds = definition.container_definitions
+        # What placement reserves: task-level values when set, else the containers' sums
+        # (memoryReservation before memory); reference §2.1.
+        self.cpu: int = definition.cpu_units if definition.cpu_units is not None else sum(c.cpu or 0 for c in cds)
+        if definition.memory_mib is not None:
+            self.memory_mib: int = definition.memory_mib
+        else:
+            self.memory_mib = sum((c.memory_reservation or c.memory or 0) for c in cds)
+        ports: list[tuple[str, int]] = []
+        dynamic = 0
+        if self.network_mode in ("bridge", "host"):
+            for c in cds:
+                for pm in c.port_mappings or ():
+                    host_port = pm.host_port if self.network_mode == "bridge" else (pm.host_port or pm.container_port)
+                    if host_port:
+                        ports.append((pm.protocol or "tcp", host_port))
+                    else:
+                        dynamic += 1
+        self.ports = tuple(ports)
+        self.dynamic_ports = dynamic
+        self.constraints = tuple(Constraint(pc.type, pc.expression) for pc in definition.placement_constraints or ())
+        self.containers = tuple(
+            Container(
+                c.name,
+                c.image,
+                c.essential is not False,
+                c.memory if c.memory is not None else definition.memory_mib,
+                {kv.name: kv.value for kv in c.environment or ()},
+                float(c.stop_timeout) if c.stop_timeout is not None else None,
+            )
+            for c in cds
+        )
+
+
+class Task:
+    """A task's state; the world changes it, shells see it through events and snapshots."""
+
+    __slots__ = (
+        "arn",
+        "az",
+        "created_at",
+        "desired",
+        "exited",
+        "group",
+        "id",
+        "instance",
+        "last",
+        "launch_type",
+        "needs",
+        "process",
+        "rev",
+        "started_at",
+        "started_by",
+        "stop_code",
+        "stopped_reason",
+        "stopping",
+    )
+
+    def __init__(self, task_id: str, arn: str, rev: Revision, group: str, launch_type: str, needs: TaskNeeds, created_at: float) -> None:
+        self.id = task_id
+        self.arn = arn
+        self.rev = rev
+        self.group = group
+        self.launch_type = launch_type
+        self.needs = needs
+        self.created_at = created_at
+        self.instance: ContainerInstance | None = None
+        self.az: str | None = None
+        self.last = "PROVISIONING"
+        self.desired = "RUNNING"
+        self.stop_code: str | None = None
+        self.stopped_reason: str | None = None
+        self.process: simpy.Process | None = None
+        self.started_at: float | None = None
+        self.started_by: str | None = None
+        self.stopping = False
+        self.exited: set[str] = set()
+        """Containers that have stopped on their own (exit, OOM kill)."""
+
+
+@dataclass(frozen=True)
+class RunTaskResult:
+    """What RunTask returned: the tasks started and the failures list."""
+
+    task_ids: tuple[str, ...]
+    failures: tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class InstanceView:
+    """Read-only view of a container instance for shells."""
+
+    container_instance_id: str
+    ec2_instance_id: str
+    instance_type: str
+    availability_zone: str
+    status: str
+    agent_connected: bool
+    cpu_registered: int
+    cpu_remaining: int
+    memory_registered_mib: int
+    memory_remaining_mib: int
+    used_ports: tuple[int, ...]
+    running_tasks_count: int
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """Read-only view of a task for shells."""
+
+    task_id: str
+    task_definition: str
+    group: str
+    launch_type: str
+    last_status: str
+    desired_status: str
+    ec2_instance_id: str | None
+    availability_zone: str | None
+    stop_code: str | None
+    stopped_reason: str | None
+
+
+@dataclass(frozen=True)
+class WorldSnapshot:
+    """Everything a shell may show about the world at one simulated time."""
+
+    now: float
+    cluster: str
+    instances: tuple[InstanceView, ...]
+    tasks: tuple[TaskView, ...]
+
+
+class World:
+    """One simulated cluster: build it, call its API, ``run(until=...)``, read ``log``."""
+
+    def __init__(self, spec: WorldSpec, *, seed: int, roles: Iterable[IamRole] = ()) -> None:
+        """Build a world at simulated time 0.
+
+        Args:
+            spec: what exists (instances, images, timeline).
+            seed: seeds the world's only random generator.
+            roles: IAM roles that exist from the start (world roles and learner files).
+
+        Raises:
+            ClientException: the spec names an unknown instance type or base image.
+        """
+        self.spec = spec
+        self.seed = seed
+        self.env = simpy.Environment(initial_time=0.0)
+        self.rng = random.Random(seed)
+        self.log = EventLog()
+        self.fleet = Fleet()
+        self.cluster = spec.cluster.name
+        self.region = spec.region
+        self.account = spec.account
+        self.cluster_arn = f"arn:aws:ecs:{self.region}:{self.account}:cluster/{self.cluster}"
+        self.start = datetime.fromisoformat(spec.start.replace("Z", "+00:00"))
+        self.registry = Registry(self.account, self.region)
+        self.roles: dict[str, IamRole] = {}
+        self._compiled: dict[str, list[Any]] = {}
+        self._decisions: dict[tuple[str, str, str], IamDecision] = {}
+        self.instances: list[ContainerInstance] = []
+        self.families: dict[str, list[Revision]] = {}
+        self.tasks: dict[str, Task] = {}
+        self._public_images: dict[str, Image] = {}
+        for role in roles:
+            self.put_role(role)
+        for image_spec in spec.registry:
+            self.push_image(image_spec)
+        for group in spec.instances:
+            self.add_instances(group, at=group.at)
+        for entry in spec.timeline:
+            self._schedule_entry(entry)
+
+    # -- clock --------------------------------------------------------------------------
+
+    @property
+    def now(self) -> float:
+        """Simulated seconds since the world started."""
+        return self.env.now  # type: ignore[no-any-return]
+
+    def run(self, until: float) -> None:
+        """Advance the simulation to ``until`` seconds (no-op if already there)."""
+        if until > self.env.now:
+            self.env.run(until=until)
+
+    def peek(self) -> float:
+        """Time of the next scheduled SimPy event (``inf`` when nothing is scheduled)."""
+        return float(self.env.peek())
+
+    def at(self, delay: float, action: Callable[[], object]) -> None:
+        """Call ``action`` after ``delay`` simulated seconds."""
+
+        def proc() -> Iterator[simpy.Event]:
+            yield self.env.timeout(delay)
+            action()
+
+        self.env.process(proc())
+
+    def iso(self, t: float | None = None) -> str:
+        """Calendar time of simulated second ``t`` (default: now), ISO-8601 UTC."""
+        moment = self.start + timedelta(seconds=self.now if t is None else t)
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def _jitter(self, bounds: tuple[float, float]) -> float:
+        return round(self.rng.uniform(*bounds), 3)
+
+    def _hex(self, bits: int = 128) -> str:
+        return f"{self.rng.getrandbits(bits):0{bits // 4}x}"
+
+    # -- IAM ----------------------------------------------------------------------------
+
+    def role_arn(self, name: str) -> str:
+        """The ARN of a role in this account."""
+        return f"arn:aws:iam::{self.account}:role/{name}"
+
+    def put_role(self, role: IamRole) -> None:
+        """Create or replace a role (as CreateRole / Put*Policy / Attach*Policy would)."""
+        self.roles[role.name] = role
+        self._compiled[role.name] = [compile_policy(label, document) for label, document in role.policies]
+        self._decisions.clear()
+
+    def role_allows(self, role_name: str | None, action: str, resource: str = "*") -> IamDecision:
+        """Evaluate ``action`` on ``resource`` for a role's identity policies."""
+        if role_name is None or role_name not in self._compiled:
+            return IamDecision(False, "implicit-deny", None, False)
+        key = (role_name, action, resource)
+        decision = self._decisions.get(key)
+        if decision is None:
+            decision = self._decisions[key] = evaluate(self._compiled[role_name], action, resource)
+        return decision
+
+    @staticmethod
+    def role_name(arn_or_name: str) -> str:
+        """The role name from a role ARN (or the name itself)."""
+        return arn_or_name.rsplit("/", 1)[-1]
+
+    # -- ECR ----------------------------------------------------------------------------
+
+    def push_image(self, spec: ImageSpec) -> Image:
+        """Push an image (or move a tag).
+
+        Raises:
+            ClientException: unknown base image or impossible size.
+        """
+        try:
+            return self.registry.push(spec)
+        except ValueError as exc:
+            raise ClientException(str(exc)) from None
+
+    def public_image(self, repository: str, tag: str) -> Image:
+        """A public image the registry does not list: a 60 MB image with a default app."""
+        key = f"{repository}:{tag}"
+        image = self._public_images.get(key)
+        if image is None:
+            reg = Registry("000000000000", self.region)
+            image = reg.push(ImageSpec(repository=_repo_name(repository), tag=tag, size_mb=60.0, public=True))
+            self._public_images[key] = image
+        return image
+
+    # -- container instances ---------------------------------------------------------------
+
+    def add_instances(self, group: InstanceGroupSpec, *, at: float | None = None) -> None:
+        """Launch a group of instances; with ``at`` None they are registered right away.
+
+        Raises:
+            ClientException: unknown instance type.
+        """
+        try:
+            itype = lookup_instance_type(group.type)
+        except LookupError as exc:
+            raise ClientException(str(exc)) from None
+        for n in range(group.count):
+            az = group.azs[n % len(group.azs)]
+            ec2_id = f"i-0{self._hex(64)}"
+            if at is None:
+                self._register_instance(group, itype, az, ec2_id)
+            else:
+                boot = self._jitter(timing.EC2_BOOT_S) + self._jitter(timing.AGENT_REGISTER_S)
+                self.at(max(0.0, at - self.now) + boot, _bind(self._register_instance, group, itype, az, ec2_id))
+
+    def _register_instance(self, group: InstanceGroupSpec, itype: Any, az: str, ec2_id: str) -> None:
+        role = self.role_name(group.role)
+        problem = self._instance_role_problem(role, ec2_id)
+        if problem is not None:
+            self.log.append(InstanceRegistrationFailed(self.now, ec2_id, self.cluster, problem))
+            return
+        ci_id = self._hex()
+        arn = f"arn:aws:ecs:{self.region}:{self.account}:container-instance/{self.cluster}/{ci_id}"
+        attributes = {
+            "ecs.availability-zone": az,
+            "ecs.instance-type": itype.name,
+            "ecs.ami-id": group.ami,
+            "ecs.os-type": group.os_type,
+            "ecs.os-family": "LINUX" if group.os_type == "linux" else "WINDOWS_SERVER_2022_FULL",
+            "ecs.cpu-architecture": itype.architecture,
+            "ecs.vpc-id": "vpc-0lab0000000000001",
+            "ecs.subnet-id": f"subnet-0lab{az[-1]}",
+            "ecs.capability.task-eni": "true",
+        }
+        if group.trunking and itype.trunk_tasks:
+            attributes["ecs.awsvpc-trunk-id"] = f"eni-0{self._hex(64)}"
+        attributes.update(group.attributes)
+        eni_slots = itype.trunk_tasks if (group.trunking and itype.trunk_tasks) else max(0, itype.max_enis - 1)
+        memory = registered_memory_mib(itype, group.reserved_memory_mib)
+        index = self.fleet.add(
+            container_instance_id=ci_id,
+            arn=arn,
+            ec2_instance_id=ec2_id,
+            instance_type=itype.name,
+            availability_zone=az,
+            cpu=itype.vcpus * 1024,
+            memory_mib=memory,
+            eni_slots=eni_slots,
+            attributes=attributes,
+            registered_at=self.iso(),
+            agent_version=group.agent_version,
+        )
+        self.instances.append(ContainerInstance(index, ci_id, arn, ec2_id, itype.name, az, role, group.stop_timeout_s))
+        self.log.append(ContainerInstanceStateChanged(self.now, ci_id, ec2_id, "ACTIVE", True, az, itype.name, f"registered with {itype.vcpus * 1024} CPU units and {memory} MiB"))
+
+    def _instance_role_problem(self, role: str, ec2_id: str) -> str | None:
+        if role not in self.roles:
+            return f"NoCredentialProviders: no instance profile role '{role}' is attached to {ec2_id}"
+        if "ec2.amazonaws.com" not in self.roles[role].trusted_services:
+            return (
+                f"NoCredentialProviders: role '{role}' does not trust ec2.amazonaws.com, so the instance profile "
+                "cannot deliver credentials"
+            )
+        for action in ("ecs:RegisterContainerInstance", "ecs:DiscoverPollEndpoint", "ecs:Poll"):
+            resource = self.cluster_arn if action == "ecs:RegisterContainerInstance" else "*"
+            decision = self.role_allows(role, action, resource)
+            if not decision.allowed:
+                session = f"arn:aws:sts::{self.account}:assumed-role/{role}/{ec2_id}"
+                denial = denial_message(session, action, resource, explicit_deny=decision.reason == "explicit-deny")
+                return f"AccessDeniedException: {denial}"
+        return None
+
+    def put_attributes(self, attributes: dict[str, str | None], *, instance_type: str | None = None, az: str | None = None) -> int:
+        """PutAttributes / DeleteAttributes on the matching instances; returns how many matched."""
+        matched = 0
+        for ci in self.instances:
+            if instance_type and ci.instance_type != instance_type:
+                continue
+            if az and ci.az != az:
+                continue
+            self.fleet.set_attributes(ci.index, attributes)
+            matched += 1
+        return matched
+
+    # -- task definitions -----------------------------------------------------------------
+
+    def register_task_definition(self, definition: Any) -> Revision:
+        """Register a new revision of ``definition.family`` (already validated by lab.config)."""
+        revisions = self.families.setdefault(definition.family, [])
+        number = len(revisions) + 1
+        arn = f"arn:aws:ecs:{self.region}:{self.account}:task-definition/{definition.family}:{number}"
+        rev = Revision(definition, number, arn)
+        revisions.append(rev)
+        return rev
+
+    def resolve_task_definition(self, ref: str) -> Revision:
+        """Find a revision by ``family``, ``family:revision`` or ARN (latest when no revision).
+
+        Raises:
+            ClientException: no such task definition.
+        """
+        name = ref.rsplit("/", 1)[-1] if ref.startswith("arn:") else ref
+        family, _, number = name.partition(":")
+        revisions = self.families.get(family)
+        if revisions:
+            if not number:
+                return revisions[-1]
+            if number.isdigit() and 1 <= int(number) <= len(revisions):
+                return revisions[int(number) - 1]
+        raise ClientException("TaskDefinition not found.", ("taskDefinition",))
+
+    # -- tasks ------------------------------------------------------------------------------
+
+    def run_task(
+        self,
+        task_definition: str,
+        *,
+        count: int = 1,
+        launch_type: str = "EC2",
+        strategies: Sequence[Strategy] = (),
+        constraints: Sequence[Constraint] = (),
+        group: str | None = None,
+        started_by: str | None = None,
+        network_configuration: dict[str, Any] | None = None,
+    ) -> RunTaskResult:
+        """Start ``count`` standalone tasks, as RunTask does (partial success included).
+
+        Raises:
+            ClientException: an invalid request ECS refuses as a whole.
+        """
+        from lab.sim.agent import start_task
+
+        rev = self.resolve_task_definition(task_definition)
+        if not 1 <= count <= MAX_RUN_TASK_COUNT:
+            raise ClientException(f"count must be between 1 and {MAX_RUN_TASK_COUNT}.", ("count",))
+        if launch_type not in rev.compatibilities:
+            raise ClientException(f"Task definition does not support launch_type {launch_type}.", ("launchType",))
+        if rev.network_mode == "awsvpc" and not network_configuration:
+            raise ClientException(
+                "Network Configuration must be provided when networkMode 'awsvpc' is specified.", ("networkConfiguration",)
+            )
+        for role_arn in (rev.execution_role, rev.task_role):
+            if role_arn and not self._task_role_usable(role_arn):
+                raise ClientException(
+                    f"ECS was unable to assume the role '{self._qualified_role_arn(role_arn)}' that was provided for this task. "
+                    "Please verify that the role being passed has the proper trust relationship and permissions "
+                    "and that your IAM user has permissions to pass this role.",
+                    ("taskDefinition",),
+                )
+        group = group or f"family:{rev.family}"
+        all_constraints = tuple(rev.constraints) + tuple(constraints)
+        strategy_tuple = tuple(strategies) or (Strategy("random"),)
+        try:
+            validate_strategies(strategy_tuple if strategies else ())
+            validate_constraints(all_constraints)
+        except PlacementError as exc:
+            raise ClientException(str(exc), ("placementStrategy",)) from None
+        if launch_type == "EC2" and self.fleet.unavailable == self.fleet.n:
+            raise ClientException("No Container Instances were found in your cluster.")
+        task_ids: list[str] = []
+        failures: list[tuple[str, str]] = []
+        for _ in range(count):
+            needs = TaskNeeds(
+                cpu=rev.cpu,
+                memory_mib=rev.memory_mib,
+                group=group,
+                ports=rev.ports,
+                dynamic_ports=rev.dynamic_ports,
+                eni=rev.network_mode == "awsvpc" and launch_type == "EC2",
+            )
+            if launch_type == "FARGATE":
+                task = self._new_task(rev, group, launch_type, needs, started_by)
+                task.az = self._fargate_az(group)
+                start_task(self, task)
+                task_ids.append(task.id)
+                continue
+            decision = place(self.fleet, needs, strategies=strategy_tuple, constraints=all_constraints, rng=self.rng)
+            if decision.index is None:
+                closest_arn = self.fleet.arns[decision.closest] if decision.closest is not None else None
+                failures.append((closest_arn or self.cluster_arn, decision.failure_reason or "RESOURCE"))
+                self.log.append(PlacementFailed(self.now, group, decision.failure_reason or "", closest_arn, decision.failure_detail or ""))
+                continue
+            ci = self.instances[self._instance_at(decision.index)]
+            self.fleet.reserve(
+                ci.index, cpu=needs.cpu, memory_mib=needs.memory_mib, ports=needs.ports,
+                dynamic_ports=needs.dynamic_ports, eni=needs.eni, group=group,
+            )
+            task = self._new_task(rev, group, launch_type, needs, started_by)
+            task.instance = ci
+            task.az = ci.az
+            start_task(self, task)
+            task_ids.append(task.id)
+        self.log.append(RunTaskCompleted(self.now, rev.name, count, tuple(task_ids), tuple(failures)))
+        return RunTaskResult(tuple(task_ids), tuple(failures))
+
+    def _instance_at(self, fleet_index: int) -> int:
+        # Instances are appended to the fleet and to self.instances in the same order.
+        return fleet_index
+
+    def _new_task(self, rev: Revision, group: str, launch_type: str, needs: TaskNeeds, started_by: str | None) -> Task:
+        task_id = self._hex()
+        arn = f"arn:aws:ecs:{self.region}:{self.account}:task/{self.cluster}/{task_id}"
+        task = Task(task_id, arn, rev, group, launch_type, needs, self.now)
+        task.started_by = started_by
+        self.tasks[task_id] = task
+        return task
+
+    def _fargate_az(self, group: str) -> str:
+        azs = sorted({ci.az for ci in self.instances}) or [f"{self.region}{s}" for s in "abc"]
+        counts = {az: 0 for az in azs}
+        for t in self.tasks.values():
+            if t.launch_type == "FARGATE" and t.group == group and t.last != "STOPPED" and t.az in counts:
+                counts[t.az] += 1
+        low = min(counts.values())
+        # Fargate spreads tasks over the AZs of its subnets by itself (reference §1.1).
+        return self.rng.choice([az for az in azs if counts[az] == low])
+
+    def _qualified_role_arn(self, role: str) -> str:
+        return role if role.startswith("arn:") else self.role_arn(role)
+
+    def _task_role_usable(self, role_arn: str) -> bool:
+        role = self.roles.get(self.role_name(role_arn))
+        return role is not None and "ecs-tasks.amazonaws.com" in role.trusted_services
+
+    def stop_task(self, task_id: str, reason: str = "Task stopped by user", *, stop_code: str = "UserInitiated") -> None:
+        """Ask a task to stop (desiredStatus STOPPED); the agent does the rest."""
+        from lab.sim.agent import request_stop
+
+        task = self.tasks.get(task_id)
+        if task is None:
+            raise ClientException("The referenced task was not found.", ("task",))
+        request_stop(self, task, stop_code, reason)
+
+    def stop_group(self, group: str, *, count: int | None = None, reason: str = "Task stopped by user") -> int:
+        """Stop the live tasks of a group, oldest first; returns how many were asked to stop."""
+        live = [t for t in self.tasks.values() if t.group == group and t.desired != "STOPPED"]
+        live.sort(key=lambda t: t.created_at)
+        chosen = live if count is None else live[:count]
+        for task in chosen:
+            self.stop_task(task.id, reason)
+        return len(chosen)
+
+    # -- timeline -------------------------------------------------------------------------
+
+    def _schedule_entry(self, entry: Any) -> None:
+        if isinstance(entry, RunTask):
+            for k in range(entry.repeat):
+                self.at(entry.at + k * entry.every, _bind(self._timeline_run_task, entry))
+        elif isinstance(entry, StopTask):
+            self.at(entry.at, lambda: self.stop_group(entry.group, count=entry.count, reason=entry.reason))
+        elif isinstance(entry, AddInstances):
+            self.at(entry.at or 0.0, lambda: self.add_instances(entry, at=self.now))
+        elif isinstance(entry, PutAttributes):
+            self.at(entry.at, lambda: self.put_attributes(entry.attributes, instance_type=entry.type, az=entry.az))
+        elif isinstance(entry, PushImage):
+            self.at(entry.at, lambda: self.push_image(entry.image))
+
+    def _timeline_run_task(self, entry: RunTask) -> None:
+        try:
+            self.run_task(
+                entry.taskDefinition,
+                count=entry.count,
+                launch_type=entry.launchType,
+                strategies=tuple(Strategy(s.get("type", ""), s.get("field")) for s in entry.placementStrategy),
+                constraints=tuple(Constraint(c.get("type", ""), c.get("expression")) for c in entry.placementConstraints),
+                group=entry.group,
+                started_by=entry.startedBy,
+                network_configuration=entry.networkConfiguration,
+            )
+        except ClientException as exc:
+            self.log.append(ApiCallFailed(self.now, "RunTask", str(exc)))
+
+    # -- views ------------------------------------------------------------------------------
+
+    def snapshot(self) -> WorldSnapshot:
+        """A read-only picture of the cluster now."""
+        fleet = self.fleet
+        instances = []
+        for ci in self.instances:
+            i = ci.index
+            used = sorted(port for (proto, port), col in fleet.port_used.items() if proto == "tcp" and col[i])
+            instances.append(
+                InstanceView(
+                    ci.id, ci.ec2_id, ci.instance_type, ci.az, STATUS_NAMES[int(fleet.status[i])], bool(fleet.connected[i]),
+                    int(fleet.cpu_registered[i]), int(fleet.cpu_free[i]), int(fleet.mem_registered[i]), int(fleet.mem_free[i]),
+                    tuple(used), int(fleet.task_count[i]), dict(fleet.attributes[i]),
+                )
+            )
+        tasks = tuple(
+            TaskView(
+                t.id, t.rev.name, t.group, t.launch_type, t.last, t.desired,
+                t.instance.ec2_id if t.instance else None, t.az, t.stop_code, t.stopped_reason,
+            )
+            for t in self.tasks.values()
+        )
+        return WorldSnapshot(self.now, self.cluster, tuple(instances), tasks)
+
+
+def _bind(fn: Callable[..., object], *args: Any) -> Callable[[], object]:
+    return lambda: fn(*args)
+
+
+def _repo_name(repository: str) -> str:
+    cleaned = "".join(ch if ch.isalnum() or ch in "._/-" else "-" for ch in repository.lower()).strip("-./_")
+    return cleaned or "image"
+

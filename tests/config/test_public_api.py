@@ -1,0 +1,44 @@
+"""Tests that lab.config's public surface is explicit and its imports stay headless."""
+
+from __future__ import annotations
+
+import importlib
+import subprocess
+import sys
+
+import lab.config
+
+
+def test_all_is_alphabetised_and_complete() -> None:
+    """``__all__`` is sorted and every name in it exists."""
+    assert lab.config.__all__ == sorted(lab.config.__all__)
+    assert all(hasattr(lab.config, name) for name in lab.config.__all__)
+
+
+def test_public_names_are_exported() -> None:
+    """Every public class or function defined in lab.config's modules is re-exported."""
+    exported = set(lab.config.__all__)
+    for module_name in ("fargate", "iam", "instance_types", "task_definition"):
+        module = importlib.import_module(f"lab.config.{module_name}")
+        assert set(module.__all__) <= exported, module_name
+
+
+def test_lazy_exports_resolve_to_the_defining_module() -> None:
+    """A name read from lab.config is the object its module defines."""
+    from lab.config.task_definition import parse_task_definition
+
+    assert lab.config.parse_task_definition is parse_task_definition
+    assert "parse_task_definition" in dir(lab.config)
+
+
+def test_config_imports_no_ui_simulator_or_botocore() -> None:
+    """Importing lab.config pulls in no textual, rich, simpy, botocore or other lab layers."""
+    code = (
+        "import sys, lab.config\n"
+        "from lab.config import *\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'rich', 'simpy', 'botocore')"
+        " or m.startswith(('lab.sim', 'lab.grading', 'lab.tui', 'lab.cli'))]\n"
+        "print(','.join(bad))\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == ""

@@ -1,0 +1,1 @@
+"""Tests for the pure simulator modules in lab.sim."""
