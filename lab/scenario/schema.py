@@ -15,7 +15,7 @@ from lab.sim.spec import WorldSpec
 
 __all__ = ["FILE_KINDS", "FileSpec", "RunSpec", "SimDocument"]
 
-FILE_KINDS = ("task-definition", "iam-role")
+FILE_KINDS = ("task-definition", "iam-role", "service", "target-group", "security-group")
 """File kinds a document may declare, and the AWS shape each holds."""
 
 
@@ -26,8 +26,10 @@ class _Model(BaseModel):
 class FileSpec(_Model):
     """One config file: its kind and its content (YAML/JSON text, or an inline mapping)."""
 
-    kind: Literal["task-definition", "iam-role"]
-    """``task-definition``: RegisterTaskDefinition input; ``iam-role``: an AWS::IAM::Role."""
+    kind: Literal["task-definition", "iam-role", "service", "target-group", "security-group"]
+    """``task-definition``: RegisterTaskDefinition input; ``service``: CreateService input;
+    ``iam-role``, ``target-group``, ``security-group``: the CloudFormation resource properties
+    of AWS::IAM::Role, AWS::ElasticLoadBalancingV2::TargetGroup and AWS::EC2::SecurityGroup."""
     content: str | dict[str, Any]
 
 

@@ -9,7 +9,7 @@ scheduled, and an answer (a learner's files) is applied at ``run.apply_at``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from lab.config.task_definition import parse_task_definition
 from lab.errors import ClientException, Diagnostic, LabError, SourceError, SourceErrors
 from lab.scenario.schema import SimDocument
 from lab.scenario.yaml_source import Document, Path_, load_path, validation_diagnostics
+from lab.sim.events import ApiCallFailed
 from lab.sim.iam import managed_policy
 from lab.sim.world import IamRole, World
 
@@ -39,6 +40,9 @@ class ConfigFile:
     model: Any
     """A ``TaskDefinition`` or an ``IamRoleModel`` from lab.config."""
     notes: tuple[Diagnostic, ...] = ()
+    document: Document | None = None
+    """Where the content came from (for positioned cross-file errors)."""
+    path: Path_ = ()
 
 
 @dataclass(frozen=True)
@@ -48,8 +52,28 @@ class LoadedDocument:
     document: Document
     spec: SimDocument
     files: dict[str, ConfigFile]
-    world_roles: tuple[ConfigFile, ...]
+    world_files: tuple[ConfigFile, ...]
+    """Roles, target groups and security groups fixed in ``world``."""
     notes: tuple[Diagnostic, ...] = field(default_factory=tuple)
+
+    def of_kind(self, kind: str, *, include_world: bool = True) -> list[ConfigFile]:
+        """World-fixed and learner files of one kind, world ones first."""
+        world = [f for f in self.world_files if f.kind == kind] if include_world else []
+        return world + [f for f in self.files.values() if f.kind == kind]
+
+
+def _parsers() -> dict[str, tuple[Callable[[Document, Path_], Any], str]]:
+    from lab.config.security_group import parse_security_group
+    from lab.config.service import parse_service
+    from lab.config.target_group import parse_target_group
+
+    return {
+        "task-definition": (parse_task_definition, "task_definition"),
+        "iam-role": (parse_role, "role"),
+        "service": (parse_service, "service"),
+        "target-group": (parse_target_group, "target_group"),
+        "security-group": (parse_security_group, "security_group"),
+    }
 
 
 def parse_config_file(doc: Document, path: Path_, name: str, kind: str) -> ConfigFile:
@@ -58,13 +82,12 @@ def parse_config_file(doc: Document, path: Path_, name: str, kind: str) -> Confi
     Raises:
         SourceErrors: the content breaks the AWS shape or a rule AWS enforces.
     """
-    if kind == "task-definition":
-        parsed = parse_task_definition(doc, path)
-        return ConfigFile(name, kind, parsed.task_definition, tuple(parsed.notes))
-    if kind == "iam-role":
-        parsed_role = parse_role(doc, path)
-        return ConfigFile(name, kind, parsed_role.role, tuple(parsed_role.notes))
-    raise doc.error(path, f"unknown file kind '{kind}'")
+    parser = _parsers().get(kind)
+    if parser is None:
+        raise doc.error(path, f"unknown file kind '{kind}'")
+    parse, attribute = parser
+    parsed = parse(doc, path)
+    return ConfigFile(name, kind, getattr(parsed, attribute), tuple(parsed.notes), doc, path)
 
 
 def _content_document(doc: Document, path: Path_, name: str) -> tuple[Document, Path_]:
@@ -104,35 +127,56 @@ def load_sim_document(path: str | Path, *, display: str | None = None) -> Loaded
             continue
         files[name] = parsed
         notes.extend(parsed.notes)
-    roles: list[ConfigFile] = []
-    for i in range(len(spec.world.roles)):
-        try:
-            parsed = parse_config_file(doc, ("world", "roles", i), f"world.roles[{i}]", "iam-role")
-        except SourceErrors as exc:
-            problems.extend(exc.diagnostics)
-            continue
-        roles.append(parsed)
-        notes.extend(parsed.notes)
+    world_files: list[ConfigFile] = []
+    for key, kind in (("roles", "iam-role"), ("target_groups", "target-group"), ("security_groups", "security-group")):
+        for i in range(len(getattr(spec.world, key))):
+            try:
+                parsed = parse_config_file(doc, ("world", key, i), f"world.{key}[{i}]", kind)
+            except SourceErrors as exc:
+                problems.extend(exc.diagnostics)
+                continue
+            world_files.append(parsed)
+            notes.extend(parsed.notes)
     if problems:
         raise SourceErrors(problems)
-    loaded = LoadedDocument(doc, spec, files, tuple(roles), tuple(notes))
-    _check_references(loaded)
+    loaded = LoadedDocument(doc, spec, files, tuple(world_files), tuple(notes))
+    check_references(loaded, loaded.files)
     return loaded
 
 
-def _check_references(loaded: LoadedDocument) -> None:
-    """Refuse a world that names roles or task definitions nothing defines."""
+def check_references(loaded: LoadedDocument, files: Mapping[str, ConfigFile]) -> None:
+    """Refuse names nothing defines: roles, task definitions, target groups (and what ECS
+    checks across files when a service is created).
+
+    Args:
+        loaded: the document (its world and starting files).
+        files: the files in force (the starting files, or a learner's answer over them).
+
+    Raises:
+        SourceErrors: every dangling reference, positioned.
+    """
+    from lab.config.service import service_errors
+
     doc, spec = loaded.document, loaded.spec
     problems = []
-    for i, f in enumerate(loaded.world_roles):
-        if not f.model.role_name:
-            problems.append(_diag(doc, ("world", "roles", i), "a world role needs a RoleName so instances and tasks can name it"))
-    for name, f in loaded.files.items():
+    in_force = [f for f in loaded.world_files] + list(files.values())
+    for f in in_force:
         if f.kind == "iam-role" and not f.model.role_name:
-            problems.append(_diag(doc, ("files", name, "content"), f"{name}: the role needs a RoleName so instances and tasks can name it"))
-    role_names = {f.model.role_name for f in loaded.world_roles}
-    role_names |= {f.model.role_name for f in loaded.files.values() if f.kind == "iam-role"}
-    families = {f.model.family for f in loaded.files.values() if f.kind == "task-definition"}
+            problems.append(_diag(f.document or doc, f.path, f"{f.name}: the role needs a RoleName so instances and tasks can name it"))
+    role_names = {f.model.role_name for f in in_force if f.kind == "iam-role"}
+    families: dict[str, Any] = {f.model.family: f.model for f in in_force if f.kind == "task-definition"}
+    target_groups = {f.model.name: f.model for f in in_force if f.kind == "target-group"}
+    for f in in_force:
+        if f.kind != "service":
+            continue
+        family = f.model.task_definition.rsplit("/", 1)[-1].partition(":")[0]
+        definition = families.get(family)
+        fdoc = f.document or doc
+        if definition is None:
+            problems.append(_diag(fdoc, (*f.path, "taskDefinition"), f"ClientException: TaskDefinition not found: no task-definition file has family '{family}'"))
+            continue
+        for exc in service_errors(f.model, definition, target_groups):
+            problems.append(_diag(fdoc, (*f.path, *exc.path), str(exc)))
     for i, group in enumerate(spec.world.instances):
         if World.role_name(group.role) not in role_names:
             problems.append(_diag(doc, ("world", "instances", i, "role"), f"instance role '{group.role}' is not defined in world.roles or an iam-role file"))
@@ -142,6 +186,10 @@ def _check_references(loaded: LoadedDocument) -> None:
             name = family.rsplit("/", 1)[-1].partition(":")[0]
             if name not in families:
                 problems.append(_diag(doc, ("world", "timeline", i, "taskDefinition"), f"no task-definition file has family '{name}'"))
+    for i, lb in enumerate(spec.world.load_balancers):
+        for j, tg_name in enumerate(lb.target_groups):
+            if tg_name not in target_groups:
+                problems.append(_diag(doc, ("world", "load_balancers", i, "target_groups", j), f"no target group is named '{tg_name}'"))
     if problems:
         raise SourceErrors(problems)
 
@@ -174,24 +222,50 @@ def build_world(loaded: LoadedDocument, *, seed: int, answer: Mapping[str, Confi
     Raises:
         LabError: the world cannot be built (unknown instance type, base image...).
     """
-    roles = [iam_role(f.model) for f in loaded.world_roles]
-    roles += [iam_role(f.model) for f in loaded.files.values() if f.kind == "iam-role"]
     try:
-        world = World(loaded.spec.world, seed=seed, roles=roles)
+        world = World(
+            loaded.spec.world,
+            seed=seed,
+            roles=[iam_role(f.model) for f in loaded.of_kind("iam-role")],
+            target_groups=[f.model for f in loaded.of_kind("target-group")],
+            security_groups=[f.model for f in loaded.of_kind("security-group")],
+        )
+        for f in loaded.of_kind("task-definition"):
+            world.register_task_definition(f.model)
+        for f in loaded.of_kind("service"):
+            world.create_service(f.model)
     except ClientException as exc:
         raise LabError(f"{loaded.document.file}: world: {exc.message}") from None
-    for f in loaded.files.values():
-        if f.kind == "task-definition":
-            world.register_task_definition(f.model)
     if answer:
-        world.at(loaded.spec.run.apply_at, lambda: apply_files(world, answer.values()))
+        world.at(loaded.spec.run.apply_at, lambda: apply_files(world, list(answer.values())))
     return world
 
 
-def apply_files(world: World, files: Any) -> None:
-    """Apply changed config files the way a real change is applied (new revision, role update)."""
-    for f in files:
-        if f.kind == "task-definition":
-            world.register_task_definition(f.model)
-        elif f.kind == "iam-role":
-            world.put_role(iam_role(f.model))
+APPLY_ORDER = ("iam-role", "security-group", "target-group", "task-definition", "service")
+"""Changes go in dependency order: a service update must find its new revision."""
+
+
+def apply_files(world: World, files: list[ConfigFile]) -> None:
+    """Apply changed config files the way a real change is applied.
+
+    A task definition registers a new revision, a role replaces its policies, a target group
+    or security group takes its new settings, and a service gets an UpdateService (which
+    starts a deployment when its revision or load balancers change).
+    """
+    for kind in APPLY_ORDER:
+        for f in files:
+            if f.kind != kind:
+                continue
+            try:
+                if kind == "task-definition":
+                    world.register_task_definition(f.model)
+                elif kind == "iam-role":
+                    world.put_role(iam_role(f.model))
+                elif kind == "security-group":
+                    world.put_security_group(f.model)
+                elif kind == "target-group":
+                    world.put_target_group(f.model)
+                elif kind == "service":
+                    world.update_service(f.model)
+            except ClientException as exc:
+                world.log.append(ApiCallFailed(world.now, f"apply {f.name}", str(exc)))

@@ -16,13 +16,14 @@ import simpy
 
 from lab.sim import timing
 from lab.sim.events import (
+    ContainerHealthChanged,
     ContainerStateChanged,
     ImagePullFailed,
     ImagePullFinished,
     ImagePullStarted,
     TaskStateChanged,
 )
-from lab.sim.app import app_outcomes, app_spec
+from lab.sim.app import app_outcomes, app_spec, app_up
 from lab.sim.pulls import plan_pull
 
 if TYPE_CHECKING:
@@ -107,6 +108,7 @@ def _lifecycle(world: World, task: Task) -> ProcessGen:
             _set(world, task, "RUNNING")
             for container in task.rev.containers:
                 world.log.append(ContainerStateChanged(world.now, task.id, container.name, "RUNNING"))
+            _on_running(world, task)
             yield from _run(world, task)
     except simpy.Interrupt:
         pass
@@ -134,9 +136,103 @@ def _run(world: World, task: Task) -> ProcessGen:
     yield world.env.event()  # runs until a stop request interrupts it
 
 
+def _on_running(world: World, task: Task) -> None:
+    """Hand out host ports, register load-balancer targets, start container health checks."""
+    ci = task.instance
+    mode = task.rev.network_mode
+    for container in task.rev.containers:
+        for container_port, host_port, _proto in container.port_mappings:
+            if mode == "bridge" and ci is not None:
+                port = host_port if host_port else world.allocate_host_port(ci)
+            else:
+                port = container_port
+            task.host_ports[(container.name, container_port)] = port
+    service = task.service
+    if service is not None:
+        for tg, container_name, container_port in service.target_groups:
+            if tg.model.target_type == "ip":
+                target_id, port = task_ip(world, task), container_port
+            else:
+                target_id = ci.ec2_id if ci is not None else task_ip(world, task)
+                port = task.host_ports.get((container_name, container_port), container_port)
+            target = tg.register(task, target_id, port, task.az or "")
+            task.targets.append((tg, target))
+            service.batch("registered-targets", tg.arn)
+        if task.targets:
+            boot = max(app_spec(world, c).boot_s for c in task.rev.containers)
+            for tg, _ in task.targets:
+                world.at(boot, tg.refresh)
+    checked = [c for c in task.rev.containers if c.health_check is not None]
+    if checked:
+        task.health = "UNKNOWN"
+        world.env.process(_container_health(world, task, checked))
+    if service is not None:
+        service.on_task_running(task)
+
+
+def task_ip(world: World, task: Task) -> str:
+    """The private IP of a task's ENI (awsvpc, Fargate): stable per task."""
+    digits = int(task.id[:6], 16)
+    return f"10.0.{digits % 250 + 1}.{digits // 250 % 250 + 4}"
+
+
+def _container_health(world: World, task: Task, containers: list[Container]) -> ProcessGen:
+    """Docker health checks: HEALTHY on a pass, UNHEALTHY after ``retries`` failures (§4.3)."""
+    status = {c.name: "UNKNOWN" for c in containers}
+    fails = {c.name: 0 for c in containers}
+    interval = float(min(c.health_check.interval for c in containers))
+    started = world.now
+    while True:
+        yield world.env.timeout(interval)
+        if task.desired == "STOPPED" or task.last != "RUNNING":
+            return
+        for c in containers:
+            hc = c.health_check
+            if app_up(world, task, c):
+                fails[c.name] = 0
+                new = "HEALTHY"
+            else:
+                if hc.start_period and world.now - started < hc.start_period:
+                    continue
+                fails[c.name] += 1
+                new = "UNHEALTHY" if fails[c.name] >= hc.retries else status[c.name]
+            if new != status[c.name]:
+                status[c.name] = new
+                world.log.append(ContainerHealthChanged(world.now, task.id, c.name, new))
+        essential = [status[c.name] for c in containers if c.essential] or list(status.values())
+        health = "UNHEALTHY" if "UNHEALTHY" in essential else "HEALTHY" if all(v == "HEALTHY" for v in essential) else "UNKNOWN"
+        if health != task.health:
+            task.health = health
+            if task.service is not None:
+                task.service.on_container_health(task, health)
+
+
+def _deactivate(world: World, task: Task) -> ProcessGen:
+    """Take a task out of its target groups: drain for the deregistration delay (§6.1)."""
+    live = [(tg, t) for tg, t in task.targets if t.state not in ("draining", "unused")]
+    if not live:
+        return
+    died = task.stop_code == "EssentialContainerExited"
+    if died:
+        for tg, target in live:
+            tg.target_lost(target)
+    else:
+        _set(world, task, "DEACTIVATING")
+    delays = [tg.deregister(target) for tg, target in live]
+    service = task.service
+    if service is not None:
+        for tg, _ in live:
+            service.batch("deregistered-targets", tg.arn)
+        service.batch("draining-connections", "")
+    if not died:
+        yield world.env.timeout(max(delays))
+
+
 def _shutdown(world: World, task: Task, ran: bool) -> ProcessGen:
     env = world.env
     task.desired = "STOPPED"
+    if ran and task.targets:
+        yield from _deactivate(world, task)
     if ran:
         _set(world, task, "STOPPING")
         grace = []
@@ -164,7 +260,11 @@ def _shutdown(world: World, task: Task, ran: bool) -> ProcessGen:
         world.fleet.release(
             ci.index, cpu=n.cpu, memory_mib=n.memory_mib, ports=n.ports, dynamic_ports=n.dynamic_ports, eni=n.eni, group=n.group
         )
+        for (container, container_port), port in task.host_ports.items():
+            ci.dynamic_ports.discard(port)
     _set(world, task, "STOPPED")
+    if task.service is not None:
+        task.service.on_task_stopped(task)
 
 
 def _pull(world: World, task: Task, container: Container) -> Generator[simpy.Event, Any, str | None]:

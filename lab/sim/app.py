@@ -20,7 +20,7 @@ from lab.sim.spec import AppSpec
 if TYPE_CHECKING:
     from lab.sim.world import Container, Task, World
 
-__all__ = ["Outcome", "app_outcomes", "app_spec"]
+__all__ = ["Outcome", "app_outcomes", "app_spec", "app_up"]
 
 OOM_EXIT_CODE = 137
 """128 + SIGKILL: what Docker reports for a container the kernel OOM-killed."""
@@ -44,6 +44,17 @@ def app_spec(world: World, container: Container) -> AppSpec:
     if image is None and not private:
         image = world.public_image(repository, tag)
     return image.app if image is not None else AppSpec()
+
+
+def app_up(world: World, task: Task, container: Container) -> bool:
+    """Whether the container's app answers requests now: started, booted, not hung or exited."""
+    if task.last != "RUNNING" or task.started_at is None or container.name in task.exited:
+        return False
+    app = app_spec(world, container)
+    alive_for = world.now - task.started_at
+    if alive_for < app.boot_s:
+        return False
+    return app.hang_after_s is None or alive_for < app.hang_after_s
 
 
 def _sdk_identity(world: World, task: Task) -> tuple[str | None, str]:

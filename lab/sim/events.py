@@ -15,6 +15,7 @@ from typing import Any, NamedTuple, Protocol
 __all__ = [
     "ApiCallFailed",
     "AppLogged",
+    "ContainerHealthChanged",
     "ContainerInstanceStateChanged",
     "ContainerStateChanged",
     "Event",
@@ -25,6 +26,9 @@ __all__ = [
     "InstanceRegistrationFailed",
     "PlacementFailed",
     "RunTaskCompleted",
+    "ServiceDeploymentStateChanged",
+    "ServiceEvent",
+    "TargetHealthChanged",
     "TaskStateChanged",
     "event_to_dict",
 ]
@@ -299,3 +303,70 @@ class AppLogged(NamedTuple):
     @property
     def message(self) -> str:
         return f"[{self.container} {self.task_id[:8]}] {self.line}"
+
+
+class ServiceEvent(NamedTuple):
+    """A message in a service's Events tab, with the exact ECS wording (reference §4.6)."""
+
+    at: float
+    service: str
+    kind: str
+    """steady-state, unable-to-place, started-tasks, stopped-tasks, registered-targets,
+    deregistered-targets, draining-connections, unhealthy-target, throttled,
+    deployment-blocked, deployment-completed, deployment-failed, rolling-back,
+    failed-health-checks."""
+    text: str
+
+    @property
+    def message(self) -> str:
+        return self.text
+
+
+class ServiceDeploymentStateChanged(NamedTuple):
+    """An EventBridge "ECS Deployment State Change" (SERVICE_DEPLOYMENT_IN_PROGRESS / _COMPLETED / _FAILED)."""
+
+    at: float
+    service: str
+    deployment_id: str
+    state: str
+    task_definition: str
+    reason: str = ""
+
+    @property
+    def message(self) -> str:
+        text = f"(service {self.service}) (deployment {self.deployment_id}) {self.state} for {self.task_definition}"
+        return f"{text}: {self.reason}" if self.reason else text
+
+
+class TargetHealthChanged(NamedTuple):
+    """A target's state in a target group changed (initial, healthy, unhealthy, draining, unused)."""
+
+    at: float
+    target_group: str
+    target_id: str
+    """The instance id (instance targets) or the task's IP (ip targets)."""
+    port: int
+    task_id: str
+    state: str
+    reason: str = ""
+    """The ELB reason code (``Target.Timeout``...), empty when healthy."""
+    description: str = ""
+    """The reason's description (``Request timed out``...)."""
+
+    @property
+    def message(self) -> str:
+        text = f"target {self.target_id}:{self.port} (task {self.task_id}) in {self.target_group} is {self.state}"
+        return f"{text}: {self.description}" if self.description else text
+
+
+class ContainerHealthChanged(NamedTuple):
+    """A container's Docker health check changed status (HEALTHY / UNHEALTHY)."""
+
+    at: float
+    task_id: str
+    container: str
+    status: str
+
+    @property
+    def message(self) -> str:
+        return f"container {self.container} of task {self.task_id} is {self.status}"

@@ -14,6 +14,10 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
     "AddInstances",
+    "DrainInstances",
+    "LoadBalancerSpec",
+    "SetTraffic",
+    "UpdateService",
     "AppSpec",
     "ClusterSpec",
     "ImageSpec",
@@ -63,6 +67,8 @@ class InstanceGroupSpec(_Spec):
     """``ECS_CONTAINER_STOP_TIMEOUT`` (default 30 s; reference §3.1)."""
     at: float | None = Field(default=None, ge=0)
     """Launch time. None: already registered when the world starts."""
+    security_groups: list[str] = Field(default_factory=list)
+    """Security groups (by GroupName) on the instances' primary network interface."""
 
     @field_validator("attributes")
     @classmethod
@@ -101,7 +107,9 @@ class AppSpec(_Spec):
     request_s: float = Field(default=0.05, ge=0)
     """Modelled duration of one request."""
     health_path: str = "/"
-    """Path the health check asks; a load balancer matcher sees 200 once booted."""
+    """The path that answers 200 once booted; any other path answers 404."""
+    hang_after_s: float | None = Field(default=None, ge=0)
+    """The process stays up but stops answering (health checks fail) this long after start."""
 
 
 class ImageSpec(_Spec):
@@ -170,6 +178,40 @@ class PutAttributes(_Spec):
     az: str | None = None
 
 
+class UpdateService(_Spec):
+    """An ``UpdateService`` call made by someone else (an operator, a pipeline) on the timeline."""
+
+    at: float = Field(default=0.0, ge=0)
+    event: Literal["update-service"]
+    service: str
+    desiredCount: int | None = Field(default=None, ge=0)
+    taskDefinition: str | None = None
+    """``family`` (latest revision) or ``family:revision``."""
+    forceNewDeployment: bool = False
+
+
+class DrainInstances(_Spec):
+    """``UpdateContainerInstancesState`` to DRAINING (or back to ACTIVE) for matching instances."""
+
+    at: float = Field(default=0.0, ge=0)
+    event: Literal["drain-instances", "activate-instances"]
+    az: str | None = None
+    type: str | None = None
+    count: int | None = Field(default=None, ge=1)
+    """How many of the matching instances, in registration order (None: all)."""
+
+
+class SetTraffic(_Spec):
+    """Change the requests per second a target group's load balancer receives."""
+
+    at: float = Field(default=0.0, ge=0)
+    event: Literal["traffic"]
+    target_group: str
+    rps: float = Field(ge=0)
+    request_s: float | None = Field(default=None, ge=0)
+    """Duration of one request (default: the app's ``request_s``)."""
+
+
 class PushImage(_Spec):
     """A new image pushed to ECR (a new tag, or the same tag moved to new content)."""
 
@@ -178,7 +220,23 @@ class PushImage(_Spec):
     image: ImageSpec
 
 
-TimelineEntry = Annotated[RunTask | StopTask | AddInstances | PutAttributes | PushImage, Field(discriminator="event")]
+TimelineEntry = Annotated[
+    RunTask | StopTask | AddInstances | PutAttributes | PushImage | UpdateService | DrainInstances | SetTraffic,
+    Field(discriminator="event"),
+]
+
+
+class LoadBalancerSpec(_Spec):
+    """An Application or Network Load Balancer in front of target groups."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9-]{1,32}$")
+    type: Literal["application", "network"] = "application"
+    azs: list[str] = Field(default_factory=lambda: ["us-east-1a", "us-east-1b", "us-east-1c"], min_length=1)
+    """Availability Zones the load balancer is enabled in (its subnets)."""
+    security_groups: list[str] = Field(default_factory=list)
+    """Its security groups (an NLB may have none: then health checks come from the VPC CIDR)."""
+    target_groups: list[str] = Field(default_factory=list)
+    """Target groups its listeners forward to, by name."""
 
 
 class WorldSpec(_Spec):
@@ -193,4 +251,9 @@ class WorldSpec(_Spec):
     registry: list[ImageSpec] = Field(default_factory=list)
     roles: list[dict[str, Any]] = Field(default_factory=list)
     """Fixed IAM roles in the CloudFormation ``AWS::IAM::Role`` shape (parsed by lab.config)."""
+    load_balancers: list[LoadBalancerSpec] = Field(default_factory=list)
+    target_groups: list[dict[str, Any]] = Field(default_factory=list)
+    """Fixed target groups in the ``AWS::ElasticLoadBalancingV2::TargetGroup`` shape."""
+    security_groups: list[dict[str, Any]] = Field(default_factory=list)
+    """Fixed security groups in the ``AWS::EC2::SecurityGroup`` shape."""
     timeline: list[TimelineEntry] = Field(default_factory=list)

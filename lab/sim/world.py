@@ -31,7 +31,9 @@ from lab.sim.events import (
     PlacementFailed,
     RunTaskCompleted,
 )
-from lab.sim.fleet import ACTIVE, STATUS_NAMES, Fleet
+from lab.sim.app import app_spec
+from lab.sim.elb import TargetGroupRuntime, target_group_arn
+from lab.sim.fleet import ACTIVE, DRAINING, DYNAMIC_PORT_RANGE, STATUS_NAMES, Fleet
 from lab.sim.iam import IamDecision, compile_policy, denial_message, evaluate
 from lab.sim.placement import Constraint, PlacementError, Strategy, TaskNeeds, place, validate_constraints, validate_strategies
 from lab.sim.registry import Image, Registry
@@ -42,9 +44,13 @@ from lab.sim.spec import (
     PushImage,
     PutAttributes,
     RunTask,
+    SetTraffic,
     StopTask,
+    UpdateService,
     WorldSpec,
+    DrainInstances,
 )
+from lab.sim.service import ServiceRuntime
 
 __all__ = ["ContainerInstance", "IamRole", "RunTaskResult", "World"]
 
@@ -66,7 +72,9 @@ class IamRole:
 class ContainerInstance:
     """Agent-side state of one container instance (its layer cache, role, timeouts)."""
 
-    __slots__ = ("arn", "az", "ec2_id", "id", "index", "instance_type", "layers", "role", "stop_timeout_s")
+    __slots__ = (
+        "arn", "az", "dynamic_ports", "ec2_id", "id", "index", "instance_type", "layers", "role", "security_groups", "stop_timeout_s",
+    )
 
     def __init__(self, index: int, ci_id: str, arn: str, ec2_id: str, instance_type: str, az: str, role: str, stop_timeout_s: float) -> None:
         self.index = index
@@ -79,20 +87,37 @@ class ContainerInstance:
         self.stop_timeout_s = stop_timeout_s
         self.layers: dict[str, float] = {}
         """Layer digest → simulated time it is (or will be) on disk."""
+        self.dynamic_ports: set[int] = set()
+        """Host ports handed out from the ephemeral range."""
+        self.security_groups: tuple[str, ...] = ()
 
 
 class Container:
     """A container definition reduced to what the agent runs."""
 
-    __slots__ = ("environment", "essential", "hard_limit_mib", "image", "name", "stop_timeout_s")
+    __slots__ = ("environment", "essential", "hard_limit_mib", "health_check", "image", "name", "port_mappings", "stop_timeout_s")
 
-    def __init__(self, name: str, image: str, essential: bool, hard_limit_mib: int | None, environment: dict[str, str], stop_timeout_s: float | None) -> None:
+    def __init__(
+        self,
+        name: str,
+        image: str,
+        essential: bool,
+        hard_limit_mib: int | None,
+        environment: dict[str, str],
+        stop_timeout_s: float | None,
+        port_mappings: tuple[tuple[int, int | None, str], ...] = (),
+        health_check: Any = None,
+    ) -> None:
         self.name = name
         self.image = image
         self.essential = essential
         self.hard_limit_mib = hard_limit_mib
         self.environment = environment
         self.stop_timeout_s = stop_timeout_s
+        self.port_mappings = port_mappings
+        """(containerPort, hostPort or None, protocol) per mapping."""
+        self.health_check = health_check
+        """The container's ``healthCheck`` (interval, timeout, retries, start_period), or None."""
 
 
 class Revision:
@@ -157,6 +182,8 @@ class Revision:
                 c.memory if c.memory is not None else definition.memory_mib,
                 {kv.name: kv.value for kv in c.environment or ()},
                 float(c.stop_timeout) if c.stop_timeout is not None else None,
+                tuple((pm.container_port, pm.host_port, pm.protocol or "tcp") for pm in c.port_mappings or ()),
+                c.health_check,
             )
             for c in cds
         )
@@ -169,9 +196,12 @@ class Task:
         "arn",
         "az",
         "created_at",
+        "deployment",
         "desired",
         "exited",
         "group",
+        "health",
+        "host_ports",
         "id",
         "instance",
         "last",
@@ -179,11 +209,13 @@ class Task:
         "needs",
         "process",
         "rev",
+        "service",
         "started_at",
         "started_by",
         "stop_code",
         "stopped_reason",
         "stopping",
+        "targets",
     )
 
     def __init__(self, task_id: str, arn: str, rev: Revision, group: str, launch_type: str, needs: TaskNeeds, created_at: float) -> None:
@@ -206,6 +238,15 @@ class Task:
         self.stopping = False
         self.exited: set[str] = set()
         """Containers that have stopped on their own (exit, OOM kill)."""
+        self.service: Any = None
+        """The ServiceRuntime that started the task (None for RunTask)."""
+        self.deployment: Any = None
+        self.targets: list[tuple[Any, Any]] = []
+        """(TargetGroupRuntime, Target) pairs the task is registered in."""
+        self.health: str | None = None
+        """Task health from container health checks: None (no checks), UNKNOWN, HEALTHY, UNHEALTHY."""
+        self.host_ports: dict[tuple[str, int], int] = {}
+        """(container, containerPort) → host port, dynamic ones included."""
 
 
 @dataclass(frozen=True)
@@ -264,13 +305,23 @@ class WorldSnapshot:
 class World:
     """One simulated cluster: build it, call its API, ``run(until=...)``, read ``log``."""
 
-    def __init__(self, spec: WorldSpec, *, seed: int, roles: Iterable[IamRole] = ()) -> None:
+    def __init__(
+        self,
+        spec: WorldSpec,
+        *,
+        seed: int,
+        roles: Iterable[IamRole] = (),
+        target_groups: Iterable[Any] = (),
+        security_groups: Iterable[Any] = (),
+    ) -> None:
         """Build a world at simulated time 0.
 
         Args:
             spec: what exists (instances, images, timeline).
             seed: seeds the world's only random generator.
             roles: IAM roles that exist from the start (world roles and learner files).
+            target_groups: ``TargetGroup`` models (lab.config) that exist from the start.
+            security_groups: ``SecurityGroup`` models (lab.config) that exist from the start.
 
         Raises:
             ClientException: the spec names an unknown instance type or base image.
@@ -294,6 +345,12 @@ class World:
         self.families: dict[str, list[Revision]] = {}
         self.tasks: dict[str, Task] = {}
         self._public_images: dict[str, Image] = {}
+        self.services: dict[str, ServiceRuntime] = {}
+        self.security_groups: dict[str, Any] = {sg.name: sg for sg in security_groups}
+        self.load_balancers = {lb.name: lb for lb in spec.load_balancers}
+        self.target_groups: dict[str, TargetGroupRuntime] = {}
+        for tg in target_groups:
+            self.put_target_group(tg)
         for role in roles:
             self.put_role(role)
         for image_spec in spec.registry:
@@ -447,7 +504,11 @@ class World:
             registered_at=self.iso(),
             agent_version=group.agent_version,
         )
-        self.instances.append(ContainerInstance(index, ci_id, arn, ec2_id, itype.name, az, role, group.stop_timeout_s))
+        ci = ContainerInstance(index, ci_id, arn, ec2_id, itype.name, az, role, group.stop_timeout_s)
+        ci.security_groups = tuple(group.security_groups)
+        self.instances.append(ci)
+        for service in self.services.values():
+            service.kick()
         self.log.append(ContainerInstanceStateChanged(self.now, ci_id, ec2_id, "ACTIVE", True, az, itype.name, f"registered with {itype.vcpus * 1024} CPU units and {memory} MiB"))
 
     def _instance_role_problem(self, role: str, ec2_id: str) -> str | None:
@@ -637,6 +698,188 @@ class World:
             self.stop_task(task.id, reason)
         return len(chosen)
 
+
+    # -- load balancing and security groups --------------------------------------------------
+
+    def put_target_group(self, model: Any) -> TargetGroupRuntime:
+        """Create a target group, or apply new settings to an existing one."""
+        existing = self.target_groups.get(model.name)
+        if existing is not None:
+            existing.set_model(model)
+            return existing
+        lb = next((lb for lb in self.load_balancers.values() if model.name in lb.target_groups), None)
+        runtime = TargetGroupRuntime(
+            self,
+            model,
+            target_group_arn(model.name, self.region, self.account),
+            load_balancer=lb.name if lb else None,
+            lb_azs=frozenset(lb.azs) if lb else frozenset(),
+            reachable=lambda target, lb=lb: self._reachable(lb, target),
+            responds=lambda target, tg_name=model.name: self._responds(tg_name, target),
+        )
+        runtime.listeners.append(lambda target, state, tg=runtime: _dispatch_target_state(tg, target, state))
+        self.target_groups[model.name] = runtime
+        return runtime
+
+    def put_security_group(self, model: Any) -> None:
+        """Create or replace a security group (its rules apply from now on)."""
+        self.security_groups[model.name] = model
+        for tg in self.target_groups.values():
+            tg.refresh()
+
+    def find_target_group(self, ref: str | None) -> TargetGroupRuntime | None:
+        """A target group by ARN or name."""
+        if not ref:
+            return None
+        for tg in self.target_groups.values():
+            if ref in (tg.arn, tg.name) or ref.startswith("arn:") and ref.split("/")[1:2] == [tg.name]:
+                return tg
+        return None
+
+    def _reachable(self, lb: Any, target: Any) -> bool:
+        """Whether the load balancer may open a connection to the target's port (security groups)."""
+        if not self.security_groups or lb is None:
+            return True
+        from lab.config.security_group import allows_ingress
+
+        task = target.task
+        if task.needs.eni or task.launch_type == "FARGATE":
+            groups = tuple(task.service.network_groups) if task.service is not None else ()
+        else:
+            groups = task.instance.security_groups if task.instance is not None else ()
+        if not groups:
+            return True
+        sources = list(lb.security_groups)
+        for name in groups:
+            sg = self.security_groups.get(name)
+            if sg is None:
+                continue
+            if sources:
+                if any(allows_ingress(sg, protocol="tcp", port=target.port, source_group=src) for src in sources):
+                    return True
+            # An NLB without security groups checks from its own address in the VPC (§6.3).
+            elif allows_ingress(sg, protocol="tcp", port=target.port, source_ip="10.0.0.10"):
+                return True
+        return False
+
+    def _responds(self, tg_name: str, target: Any) -> tuple[bool, int]:
+        """(app up, HTTP status of the health-check path) for a target's container."""
+        from lab.sim.app import app_up
+
+        task = target.task
+        tg = self.target_groups[tg_name]
+        container = next((c for c in task.rev.containers if c.name == target_container(task, tg)), None)
+        if container is None or not app_up(self, task, container):
+            return False, 0
+        spec = app_spec(self, container)
+        if tg.model.is_network or tg.model.health_check_protocol in ("TCP", "UDP", "TLS"):
+            return True, 200
+        return True, 200 if tg.model.health_check_path == spec.health_path else 404
+
+    def set_load(self, target_group: str, rps: float, request_s: float | None = None) -> None:
+        """Offer ``rps`` requests per second to a target group from now on."""
+        tg = self.target_groups.get(target_group)
+        if tg is None:
+            raise ClientException(f"One or more target groups not found: {target_group}")
+        tg.set_load(rps, request_s)
+
+    # -- services ---------------------------------------------------------------------------
+
+    def _service_target_groups(self, model: Any) -> list[tuple[TargetGroupRuntime, str, int]]:
+        pairs = []
+        for lb in model.load_balancers:
+            tg = self.find_target_group(lb.target_group_arn)
+            if tg is None:
+                raise ClientException(f"Unable to find target group {lb.target_group_arn}.", ("loadBalancers",))
+            pairs.append((tg, lb.container_name, lb.container_port))
+        return pairs
+
+    def create_service(self, model: Any) -> ServiceRuntime:
+        """CreateService: the scheduler starts placing tasks now.
+
+        Raises:
+            ClientException: the service exists or names an unknown task definition or target group.
+        """
+        if model.service_name in self.services:
+            raise ClientException("Creation of service was not idempotent.", ("serviceName",))
+        rev = self.resolve_task_definition(model.task_definition)
+        runtime = ServiceRuntime(self, model, rev, self._service_target_groups(model))
+        self.services[runtime.name] = runtime
+        runtime.kick()
+        return runtime
+
+    def update_service(self, model: Any) -> ServiceRuntime:
+        """UpdateService with a whole service file (what applying a learner's edit does)."""
+        runtime = self.services.get(model.service_name)
+        if runtime is None:
+            return self.create_service(model)
+        rev = self.resolve_task_definition(model.task_definition)
+        runtime.update(model, rev, self._service_target_groups(model))
+        return runtime
+
+    def launch_service_task(self, service: ServiceRuntime, deployment: Any, needs: TaskNeeds, index: int | None) -> Task:
+        """Start one task for a service (placed on fleet position ``index``, or on Fargate)."""
+        from lab.sim.agent import start_task
+
+        task = self._new_task(deployment.rev, service.group, service.launch_type, needs, f"ecs-svc/{service.name}")
+        task.service = service
+        task.deployment = deployment
+        if index is None:
+            task.az = self._fargate_az(service.group)
+        else:
+            ci = self.instances[index]
+            self.fleet.reserve(
+                ci.index, cpu=needs.cpu, memory_mib=needs.memory_mib, ports=needs.ports,
+                dynamic_ports=needs.dynamic_ports, eni=needs.eni, group=needs.group,
+            )
+            task.instance = ci
+            task.az = ci.az
+        start_task(self, task)
+        return task
+
+    def stop_service_task(self, task: Task, reason: str, stop_code: str) -> None:
+        """The scheduler stops a task (deployment, scale-in, failed health checks)."""
+        from lab.sim.agent import request_stop
+
+        request_stop(self, task, stop_code, reason)
+
+    def set_instance_state(self, index: int, status: str) -> None:
+        """UpdateContainerInstancesState: DRAINING or ACTIVE.
+
+        Raises:
+            ClientException: the instance is not in a state that allows the change.
+        """
+        code = {"ACTIVE": ACTIVE, "DRAINING": DRAINING}[status]
+        current = int(self.fleet.status[index])
+        if current == code:
+            return
+        if current not in (ACTIVE, DRAINING):
+            raise ClientException(f"Container instance is {STATUS_NAMES[current]}; only ACTIVE and DRAINING can change state.")
+        self.fleet.set_status(index, code)
+        ci = self.instances[index]
+        self.log.append(
+            ContainerInstanceStateChanged(self.now, ci.id, ci.ec2_id, status, bool(self.fleet.connected[index]), ci.az, ci.instance_type)
+        )
+        for service in self.services.values():
+            service.kick()
+
+    def drain_instances(self, *, az: str | None = None, instance_type: str | None = None, count: int | None = None, status: str = "DRAINING") -> int:
+        """Set matching instances DRAINING (or ACTIVE); returns how many changed."""
+        matched = [ci for ci in self.instances if (az is None or ci.az == az) and (instance_type is None or ci.instance_type == instance_type)]
+        if count is not None:
+            matched = matched[:count]
+        for ci in matched:
+            self.set_instance_state(ci.index, status)
+        return len(matched)
+
+    def allocate_host_port(self, ci: ContainerInstance) -> int:
+        """Hand out the lowest free port of the instance's ephemeral range (§2.3)."""
+        port = DYNAMIC_PORT_RANGE[0]
+        while port in ci.dynamic_ports:
+            port += 1
+        ci.dynamic_ports.add(port)
+        return port
+
     # -- timeline -------------------------------------------------------------------------
 
     def _schedule_entry(self, entry: Any) -> None:
@@ -651,6 +894,34 @@ class World:
             self.at(entry.at, lambda: self.put_attributes(entry.attributes, instance_type=entry.type, az=entry.az))
         elif isinstance(entry, PushImage):
             self.at(entry.at, lambda: self.push_image(entry.image))
+        elif isinstance(entry, UpdateService):
+            self.at(entry.at, _bind(self._timeline_update_service, entry))
+        elif isinstance(entry, DrainInstances):
+            status = "DRAINING" if entry.event == "drain-instances" else "ACTIVE"
+            self.at(entry.at, lambda: self.drain_instances(az=entry.az, instance_type=entry.type, count=entry.count, status=status))
+        elif isinstance(entry, SetTraffic):
+            self.at(entry.at, _bind(self._timeline_traffic, entry))
+
+    def _timeline_update_service(self, entry: UpdateService) -> None:
+        service = self.services.get(entry.service)
+        if service is None:
+            self.log.append(ApiCallFailed(self.now, "UpdateService", "ServiceNotFoundException: Service not found."))
+            return
+        changes: dict[str, Any] = {"force_new_deployment": entry.forceNewDeployment}
+        if entry.desiredCount is not None:
+            changes["desired_count"] = entry.desiredCount
+        if entry.taskDefinition is not None:
+            changes["task_definition"] = entry.taskDefinition
+        try:
+            self.update_service(service.model.model_copy(update=changes))
+        except ClientException as exc:
+            self.log.append(ApiCallFailed(self.now, "UpdateService", str(exc)))
+
+    def _timeline_traffic(self, entry: SetTraffic) -> None:
+        try:
+            self.set_load(entry.target_group, entry.rps, entry.request_s)
+        except ClientException as exc:
+            self.log.append(ApiCallFailed(self.now, "SetTraffic", str(exc)))
 
     def _timeline_run_task(self, entry: RunTask) -> None:
         try:
@@ -691,6 +962,22 @@ class World:
             for t in self.tasks.values()
         )
         return WorldSnapshot(self.now, self.cluster, tuple(instances), tasks)
+
+
+def _dispatch_target_state(tg: TargetGroupRuntime, target: Any, state: str) -> None:
+    service = target.task.service
+    if service is not None:
+        service.on_target_state(target, state, tg)
+
+
+def target_container(task: Task, tg: TargetGroupRuntime) -> str | None:
+    """The container a task's service routes a target group's traffic to."""
+    if task.service is None:
+        return None
+    for runtime, container, _port in task.service.target_groups:
+        if runtime is tg:
+            return container
+    return None
 
 
 def _bind(fn: Callable[..., object], *args: Any) -> Callable[[], object]:

@@ -1,0 +1,352 @@
+"""Provides load-balancer target groups: registration, health checks, draining and traffic.
+
+Health checks follow the target group's settings (reference/ecs-behaviour.md §6.1): a new
+target is ``initial`` until it passes one check; a healthy target turns ``unhealthy`` after
+UnhealthyThresholdCount consecutive failures and back after HealthyThresholdCount passes.
+A deregistered target is ``draining`` for the deregistration delay, then ``unused``.
+
+Traffic is modelled in aggregate: between two changes (a target joining, leaving, changing
+health, or the offered load changing) every routable target receives an equal share of the
+requests per second (round robin for an ALB, flow hash for an NLB — equal shares on average),
+so an hour at a thousand requests per second costs a handful of arithmetic steps, not a
+SimPy process per request. Requests in flight on a target that stops are counted as failed
+(``HTTPCode_ELB_5XX``); a target that leaves through draining loses only the requests that
+outlast the deregistration delay.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from lab.sim.events import TargetHealthChanged
+
+if TYPE_CHECKING:
+    from lab.sim.world import Task, World
+
+__all__ = ["MetricsMinute", "Target", "TargetGroupRuntime", "target_group_arn"]
+
+REASONS = {
+    "Target.Timeout": "Request timed out",
+    "Target.FailedHealthChecks": "Health checks failed",
+    "Target.NotInUse": "Target is in an Availability Zone that is not enabled for the load balancer",
+    "Elb.InitialHealthChecking": "Initial health checks in progress",
+    "Target.DeregistrationInProgress": "Target deregistration is in progress",
+}
+"""ELB target-health reason codes and descriptions; reference §6.1."""
+
+
+def target_group_arn(name: str, region: str, account: str) -> str:
+    """A stable target-group ARN for ``name`` (the id part derives from the name)."""
+    suffix = hashlib.sha256(name.encode()).hexdigest()[:16]
+    return f"arn:aws:elasticloadbalancing:{region}:{account}:targetgroup/{name}/{suffix}"
+
+
+@dataclass
+class MetricsMinute:
+    """One minute of CloudWatch-style target-group metrics (sums; counts are floats)."""
+
+    request_count: float = 0.0
+    elb_5xx: float = 0.0
+    target_5xx: float = 0.0
+    response_time_sum: float = 0.0
+    healthy_seconds: float = 0.0
+    """Healthy targets integrated over the minute (÷ 60 gives HealthyHostCount)."""
+    unhealthy_seconds: float = 0.0
+
+
+class Target:
+    """A task registered in a target group."""
+
+    __slots__ = ("az", "deregistered_at", "fails", "passes", "port", "rate", "reason", "serving", "state", "target_id", "task")
+
+    def __init__(self, task: Task, target_id: str, port: int, az: str) -> None:
+        self.task = task
+        self.target_id = target_id
+        self.port = port
+        self.az = az
+        self.state = "initial"
+        self.reason = "Elb.InitialHealthChecking"
+        self.passes = 0
+        self.fails = 0
+        self.rate = 0.0
+        """Requests per second currently routed to it."""
+        self.serving = False
+        """Whether requests routed to it succeed right now."""
+        self.deregistered_at: float | None = None
+
+
+@dataclass
+class _Load:
+    """Piecewise-constant offered load on the target group."""
+
+    rps: float = 0.0
+    request_s: float = 0.05
+
+
+class TargetGroupRuntime:
+    """One target group: its targets, their health, and the traffic routed to them."""
+
+    def __init__(
+        self,
+        world: World,
+        model: Any,
+        arn: str,
+        *,
+        load_balancer: str | None,
+        lb_azs: frozenset[str],
+        reachable: Callable[[Target], bool],
+        responds: Callable[[Target], tuple[bool, int]],
+    ) -> None:
+        """Create the runtime.
+
+        Args:
+            model: the ``TargetGroup`` config (health-check settings, attributes).
+            load_balancer: the load balancer's name (None: not attached to one).
+            lb_azs: Availability Zones enabled on the load balancer.
+            reachable: whether the load balancer can open a connection to a target (security groups).
+            responds: (app up, status code for the health-check path) for a target.
+        """
+        self.world = world
+        self.model = model
+        self.arn = arn
+        self.name: str = model.name
+        self.load_balancer = load_balancer
+        self.lb_azs = lb_azs
+        self._reachable = reachable
+        self._responds = responds
+        self.targets: list[Target] = []
+        self.load = _Load()
+        self.minutes: dict[int, MetricsMinute] = {}
+        self.totals = MetricsMinute()
+        self._last = world.now
+        self.listeners: list[Callable[[Target, str], None]] = []
+        """Called with (target, new state) whenever a target's health state changes."""
+        self._checker: simpy.Process | None = None
+        if load_balancer is not None:
+            self._checker = world.env.process(self._health_loop())
+
+    # -- configuration -----------------------------------------------------------------------
+
+    def set_model(self, model: Any) -> None:
+        """Apply changed settings (ModifyTargetGroup / ModifyTargetGroupAttributes)."""
+        self.flush()
+        self.model = model
+        self._route()
+
+    def set_load(self, rps: float, request_s: float | None = None) -> None:
+        """Change the offered load from now on."""
+        self.flush()
+        self.load.rps = rps
+        if request_s is not None:
+            self.load.request_s = request_s
+        self._route()
+
+    # -- registration ------------------------------------------------------------------------
+
+    def register(self, task: Task, target_id: str, port: int, az: str) -> Target:
+        """Register a task's (instance or IP, port) as a target; it starts ``initial``."""
+        self.flush()
+        target = Target(task, target_id, port, az)
+        self.targets.append(target)
+        self._emit(target)
+        self._route()
+        return target
+
+    def deregister(self, target: Target) -> float:
+        """Start draining a target; returns the deregistration delay in seconds."""
+        self.flush()
+        target.state = "draining"
+        target.reason = "Target.DeregistrationInProgress"
+        target.deregistered_at = self.world.now
+        rate_before = target.rate
+        self._emit(target)
+        self._route()
+        delay = float(self.model.deregistration_delay_s)
+        # Requests in flight when draining starts finish within request_s; those that
+        # would outlast the delay are cut when the target is finally stopped.
+        lost = rate_before * max(0.0, self.load.request_s - delay) if target.serving else 0.0
+        self.world.at(delay, lambda: self._finish_draining(target, lost))
+        return delay
+
+    def _finish_draining(self, target: Target, lost: float) -> None:
+        if target.state != "draining":
+            return
+        self.flush()
+        self._add_failures(lost)
+        target.state = "unused"
+        target.reason = ""
+        self._emit(target)
+        self.targets.remove(target)
+
+    def target_lost(self, target: Target) -> None:
+        """The task behind a target died without draining: its requests in flight fail."""
+        if target not in self.targets:
+            return
+        self.flush()
+        if target.serving and target.state != "draining":
+            self._add_failures(target.rate * self.load.request_s)
+        target.serving = False
+        self._route()
+
+    def remove(self, target: Target) -> None:
+        """Drop a target at once (its task is gone and ECS deregistered it)."""
+        if target in self.targets:
+            self.flush()
+            self.targets.remove(target)
+            self._route()
+
+    # -- health ------------------------------------------------------------------------------
+
+    def _health_loop(self) -> Iterator[simpy.Event]:
+        while True:
+            yield self.world.env.timeout(float(self.model.health_check_interval_s))
+            self.check_all()
+
+    def check_all(self) -> None:
+        """Run one round of health checks on every target that is not draining."""
+        changed = False
+        for target in list(self.targets):
+            if target.state in ("draining", "unused"):
+                continue
+            ok, reason = self._probe(target)
+            if ok:
+                target.passes += 1
+                target.fails = 0
+                need = 1 if target.state == "initial" else int(self.model.healthy_threshold)
+                if target.state != "healthy" and target.passes >= need:
+                    changed |= self._set_state(target, "healthy", "")
+            else:
+                target.fails += 1
+                target.passes = 0
+                if target.state != "unhealthy" and target.fails >= int(self.model.unhealthy_threshold):
+                    changed |= self._set_state(target, "unhealthy", reason)
+                elif target.state == "unhealthy":
+                    target.reason = reason
+        if changed:
+            self.flush()
+            self._route()
+
+    def _probe(self, target: Target) -> tuple[bool, str]:
+        if target.az not in self.lb_azs:
+            return False, "Target.NotInUse"
+        if not self._reachable(target):
+            return False, "Target.Timeout"
+        up, code = self._responds(target)
+        if not up:
+            return False, "Target.FailedHealthChecks"
+        if not self.model.matches(code):
+            return False, f"Target.ResponseCodeMismatch:{code}"
+        return True, ""
+
+    def _set_state(self, target: Target, state: str, reason: str) -> bool:
+        self.flush()
+        target.state = state
+        target.reason = reason
+        self._emit(target)
+        for listener in list(self.listeners):
+            listener(target, state)
+        return True
+
+    @staticmethod
+    def describe(reason: str) -> str:
+        """The console description of a reason code."""
+        if reason.startswith("Target.ResponseCodeMismatch:"):
+            return f"Health checks failed with these codes: [{reason.partition(':')[2]}]"
+        return REASONS.get(reason, reason)
+
+    def _emit(self, target: Target) -> None:
+        reason = target.reason.partition(":")[0]
+        self.world.log.append(
+            TargetHealthChanged(
+                self.world.now, self.name, target.target_id, target.port, target.task.id, target.state,
+                reason, self.describe(target.reason) if target.reason else "",
+            )
+        )
+
+    # -- traffic -----------------------------------------------------------------------------
+
+    def _route(self) -> None:
+        """Recompute which targets get traffic, and whether each one serves it."""
+        live = [t for t in self.targets if t.state not in ("draining", "unused")]
+        healthy = [t for t in live if t.state == "healthy"]
+        # Fail open: with no healthy target the load balancer routes to all of them (§6.1).
+        routed = healthy or live
+        share = self.load.rps / len(routed) if routed else 0.0
+        routed_ids = {id(t) for t in routed}
+        for t in self.targets:
+            t.rate = share if id(t) in routed_ids else 0.0
+            t.serving = t.rate > 0 and self._serves(t)
+
+    def _serves(self, target: Target) -> bool:
+        if target.task.last != "RUNNING" or target.az not in self.lb_azs or not self._reachable(target):
+            return False
+        up, _ = self._responds(target)
+        return up
+
+    def refresh(self) -> None:
+        """Re-evaluate which targets serve (an app finished booting, a rule changed)."""
+        self.flush()
+        self._route()
+
+    def _add_failures(self, count: float) -> None:
+        if count <= 0:
+            return
+        bucket = self._bucket(self.world.now)
+        bucket.elb_5xx += count
+        bucket.request_count += count
+        self.totals.elb_5xx += count
+        self.totals.request_count += count
+
+    def _bucket(self, t: float) -> MetricsMinute:
+        minute = int(t // 60)
+        bucket = self.minutes.get(minute)
+        if bucket is None:
+            bucket = self.minutes[minute] = MetricsMinute()
+        return bucket
+
+    def flush(self) -> None:
+        """Account the traffic since the last change, split over minute buckets."""
+        now = self.world.now
+        start = self._last
+        if now <= start:
+            return
+        self._last = now
+        rps = self.load.rps
+        routed = [t for t in self.targets if t.rate > 0]
+        good_rate = sum(t.rate for t in routed if t.serving)
+        bad_rate = rps - good_rate
+        healthy = sum(1 for t in self.targets if t.state == "healthy")
+        unhealthy = sum(1 for t in self.targets if t.state == "unhealthy")
+        t = start
+        while t < now:
+            edge = min(now, (math.floor(t / 60) + 1) * 60)
+            dt = edge - t
+            bucket = self._bucket(t)
+            bucket.request_count += rps * dt
+            bucket.elb_5xx += bad_rate * dt
+            bucket.response_time_sum += good_rate * dt * self.load.request_s
+            bucket.healthy_seconds += healthy * dt
+            bucket.unhealthy_seconds += unhealthy * dt
+            t = edge
+        span = now - start
+        self.totals.request_count += rps * span
+        self.totals.elb_5xx += bad_rate * span
+        self.totals.response_time_sum += good_rate * span * self.load.request_s
+
+    def healthy_count(self) -> int:
+        """Targets in state ``healthy`` now."""
+        return sum(1 for t in self.targets if t.state == "healthy")
+
+    def target_of(self, task: Task) -> Target | None:
+        """The target a task registered, if it is still in the group."""
+        for t in self.targets:
+            if t.task is task:
+                return t
+        return None
+

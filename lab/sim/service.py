@@ -1,0 +1,471 @@
+"""Provides the ECS service scheduler: desired count, rolling deployments, draining, health.
+
+One ``ServiceRuntime`` per service reconciles whenever something relevant changes (a task
+starts, stops or changes health, an instance drains, the service is updated). A REPLICA
+service keeps ``desiredCount`` tasks of its PRIMARY deployment on ACTIVE instances, within
+the deployment configuration (reference/ecs-behaviour.md §4.2):
+
+- at most ``floor(desired × maximumPercent / 100)`` tasks RUNNING or PENDING;
+- at least ``ceil(desired × minimumHealthyPercent / 100)`` healthy tasks kept while capacity allows.
+
+Tasks of older deployments and tasks on DRAINING instances are retired within those bounds
+(§5.1). A DAEMON service keeps one task on every ACTIVE instance (§4.1). Repeated start
+failures slow the scheduler down (§4.5) and a circuit breaker can fail and roll back a
+deployment (§4.4). Every message is a ``ServiceEvent`` with the console's wording (§4.6).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from lab.sim.events import PlacementFailed, ServiceDeploymentStateChanged, ServiceEvent
+from lab.sim.fleet import ACTIVE, DRAINING
+from lab.sim.placement import Constraint, Strategy, TaskNeeds, place
+
+if TYPE_CHECKING:
+    from lab.sim.elb import Target, TargetGroupRuntime
+    from lab.sim.world import Revision, Task, World
+
+__all__ = ["Deployment", "ServiceRuntime"]
+
+HEALTHY_AFTER_RUNNING_S = 40.0
+"""Without load balancer or container health checks a task counts as healthy 40 s after it
+reaches RUNNING; reference §4.2."""
+THROTTLE_AFTER_FAILURES = 3
+"""Consecutive start failures before the scheduler backs off (UNCONFIRMED)."""
+THROTTLE_FIRST_DELAY_S = 15.0
+"""First back-off delay, doubled per further failure (UNCONFIRMED)."""
+THROTTLE_MAX_DELAY_S = 900.0
+"""Longest back-off between start attempts: 15 minutes (§4.5; newer docs say 27)."""
+CIRCUIT_BREAKER_MIN, CIRCUIT_BREAKER_MAX = 3, 200
+"""Failure threshold = ceil(desired / 2) clamped to [3, 200]; §4.4 (the 2023 DG used 10)."""
+
+DEFAULT_SERVICE_STRATEGIES = (Strategy("spread", "attribute:ecs.availability-zone"), Strategy("spread", "instanceId"))
+"""A REPLICA service without strategies balances AZs, then tasks per instance; §1.2."""
+
+
+class Deployment:
+    """One deployment of a service: a revision rolled out to a desired count."""
+
+    __slots__ = ("created_at", "failures", "id", "rev", "rollout", "status")
+
+    def __init__(self, deployment_id: str, rev: Revision, created_at: float) -> None:
+        self.id = deployment_id
+        self.rev = rev
+        self.status = "PRIMARY"
+        self.rollout = "IN_PROGRESS"
+        self.created_at = created_at
+        self.failures = 0
+
+
+class ServiceRuntime:
+    """A running service and its scheduler."""
+
+    def __init__(self, world: World, model: Any, rev: Revision, target_groups: list[tuple[TargetGroupRuntime, str, int]]) -> None:
+        self.world = world
+        self.name: str = model.service_name
+        self.arn = f"arn:aws:ecs:{world.region}:{world.account}:service/{world.cluster}/{self.name}"
+        self.group = f"service:{self.name}"
+        self.tasks: dict[str, Task] = {}
+        """Tasks the service started that have not reached STOPPED."""
+        self.deployments: list[Deployment] = []
+        self.last_completed: Deployment | None = None
+        self.target_groups = target_groups
+        self._scheduled = False
+        self._last_messages: dict[str, str] = {}
+        self._start_failures = 0
+        self._retry_at = 0.0
+        self._throttled = False
+        self._steady = False
+        self._blocked_posted = False
+        self._batched: dict[tuple[str, str], int] = {}
+        self._apply(model)
+        self._new_deployment(rev)
+
+    # -- configuration -----------------------------------------------------------------------
+
+    def _apply(self, model: Any) -> None:
+        self.model = model
+        self.scheduling = model.scheduling_strategy or "REPLICA"
+        self.desired = int(model.desired_count or 0)
+        dc = model.deployment_configuration
+        self.min_percent = dc.min_healthy_percent(self.scheduling)
+        self.max_percent = dc.max_percent(self.scheduling)
+        breaker = dc.deployment_circuit_breaker
+        self.breaker = bool(breaker and breaker.enable)
+        self.rollback = bool(breaker and breaker.rollback)
+        self.grace_s = float(model.health_check_grace_period_seconds or 0)
+        self.launch_type = model.launch_type or "EC2"
+        self.strategies = tuple(Strategy(s.type, s.field) for s in model.placement_strategy)
+        net = model.network_configuration
+        self.network_groups: tuple[str, ...] = tuple(net.awsvpc_configuration.security_groups) if net else ()
+        """Security groups of the tasks' ENIs (awsvpc)."""
+        self.constraints = tuple(Constraint(c.type, c.expression) for c in model.placement_constraints)
+
+    def update(self, model: Any, rev: Revision, target_groups: list[tuple[TargetGroupRuntime, str, int]]) -> None:
+        """UpdateService: a new revision, load-balancer change or forceNewDeployment starts a deployment."""
+        old_rev = self.deployments[0].rev if self.deployments else None
+        lb_changed = [(tg.arn, c, p) for tg, c, p in target_groups] != [(tg.arn, c, p) for tg, c, p in self.target_groups]
+        self._apply(model)
+        self.target_groups = target_groups
+        # Updating the service returns it to normal scheduling at once (§4.5).
+        self._start_failures = 0
+        self._retry_at = 0.0
+        self._throttled = False
+        self._blocked_posted = False
+        if rev is not old_rev or lb_changed or model.force_new_deployment:
+            self._new_deployment(rev)
+        self.kick()
+
+    def set_desired_count(self, count: int) -> None:
+        """Change desiredCount only (what Service Auto Scaling does); no new deployment."""
+        self.desired = count
+        self._steady = False
+        self.kick()
+
+    def _new_deployment(self, rev: Revision) -> None:
+        deployment = Deployment(f"ecs-svc/{self.world.rng.randrange(10**18, 10**19)}", rev, self.world.now)
+        for old in self.deployments:
+            old.status = "ACTIVE"
+        self.deployments.insert(0, deployment)
+        self._steady = False
+        self.world.log.append(ServiceDeploymentStateChanged(self.world.now, self.name, deployment.id, "SERVICE_DEPLOYMENT_IN_PROGRESS", rev.name))
+
+    # -- messages ----------------------------------------------------------------------------
+
+    def _post(self, kind: str, text: str, *, dedupe: bool = False) -> None:
+        # Duplicate messages are suppressed until the cause changes (§4.6).
+        if dedupe and self._last_messages.get(kind) == text:
+            return
+        self._last_messages[kind] = text
+        self.world.log.append(ServiceEvent(self.world.now, self.name, kind, text))
+
+    def _forget(self, kind: str) -> None:
+        self._last_messages.pop(kind, None)
+
+    def batch(self, kind: str, target_group_arn: str) -> None:
+        """Count one target (de)registration or drain; posted as one message per instant."""
+        key = (kind, target_group_arn)
+        if not self._batched:
+            self.world.at(0.0, self._flush_batches)
+        self._batched[key] = self._batched.get(key, 0) + 1
+
+    def _flush_batches(self) -> None:
+        batched, self._batched = self._batched, {}
+        for (kind, arn), n in batched.items():
+            if kind == "registered-targets":
+                self._post(kind, f"(service {self.name}) registered {n} targets in (target-group {arn})")
+            elif kind == "deregistered-targets":
+                self._post(kind, f"(service {self.name}) deregistered {n} targets in (target-group {arn})")
+            else:
+                self._post(kind, f"(service {self.name}) has begun draining connections on {n} tasks.")
+
+    # -- health ------------------------------------------------------------------------------
+
+    def is_healthy(self, task: Task) -> bool:
+        """Whether a task counts as healthy for the deployment bounds (the table of §4.2)."""
+        if task.last != "RUNNING" or task.desired == "STOPPED" or task.started_at is None:
+            return False
+        has_lb = bool(task.targets)
+        has_hc = task.health is not None
+        if has_lb and any(target.state != "healthy" for _, target in task.targets):
+            return False
+        if has_hc and task.health != "HEALTHY":
+            return False
+        if not has_lb and not has_hc:
+            return self.world.now - task.started_at >= HEALTHY_AFTER_RUNNING_S
+        return True
+
+    def in_grace_period(self, task: Task) -> bool:
+        """True while the scheduler ignores a task's failing health checks (§4.3)."""
+        return task.started_at is not None and self.world.now - task.started_at < self.grace_s
+
+    def on_target_state(self, target: Target, state: str, tg: TargetGroupRuntime) -> None:
+        """A target of this service changed health."""
+        task = target.task
+        if state == "unhealthy" and task.desired != "STOPPED" and not self.in_grace_period(task):
+            where = f"(instance {task.instance.ec2_id})" if task.instance and task.needs.eni is False else f"(task {task.id})"
+            self._post(
+                "unhealthy-target",
+                f"(service {self.name}) {where} (port {target.port}) is unhealthy in (target-group {tg.arn}) "
+                f"due to (reason {tg.describe(target.reason)})",
+            )
+            self._count_failure(task)
+            self.world.stop_service_task(task, f"Task failed ELB health checks in (target-group {tg.arn})", "ServiceSchedulerInitiated")
+        elif state == "unhealthy" and self.in_grace_period(task):
+            # Re-check when the grace period ends: the target may still be unhealthy then.
+            assert task.started_at is not None
+            self.world.at(task.started_at + self.grace_s - self.world.now, lambda: self._recheck(task, tg))
+        self.kick()
+
+    def _recheck(self, task: Task, tg: TargetGroupRuntime) -> None:
+        target = tg.target_of(task)
+        if target is not None and target.state == "unhealthy":
+            self.on_target_state(target, "unhealthy", tg)
+
+    def on_container_health(self, task: Task, status: str) -> None:
+        """A task's essential containers became HEALTHY or UNHEALTHY."""
+        if status == "UNHEALTHY" and task.desired != "STOPPED" and not self.in_grace_period(task):
+            self._post("failed-health-checks", f"(service {self.name}) (task {task.id}) failed container health checks.")
+            self._count_failure(task)
+            self.world.stop_service_task(task, "Task failed container health checks", "ServiceSchedulerInitiated")
+        self.kick()
+
+    def on_task_running(self, task: Task) -> None:
+        """A service task reached RUNNING: the start succeeded."""
+        self._start_failures = 0
+        if self._throttled:
+            self._throttled = False
+        if not task.targets and task.health is None:
+            self.world.at(HEALTHY_AFTER_RUNNING_S, self.kick)
+        self.kick()
+
+    def on_task_stopped(self, task: Task) -> None:
+        """A service task reached STOPPED."""
+        self.tasks.pop(task.id, None)
+        if task.started_at is None:
+            # PENDING straight to STOPPED: a failed start (§4.5), and a circuit-breaker failure.
+            self._start_failed()
+            self._count_failure(task)
+        self.kick()
+
+    def _start_failed(self) -> None:
+        self._start_failures += 1
+        if self._start_failures >= THROTTLE_AFTER_FAILURES:
+            delay = min(THROTTLE_MAX_DELAY_S, THROTTLE_FIRST_DELAY_S * 2 ** (self._start_failures - THROTTLE_AFTER_FAILURES))
+            self._retry_at = self.world.now + delay
+            if not self._throttled:
+                self._throttled = True
+                self._post("throttled", f"(service {self.name}) is unable to consistently start tasks successfully.")
+
+    def _count_failure(self, task: Task) -> None:
+        deployment = task.deployment
+        if not self.breaker or deployment is None or deployment is not self.deployments[0] or deployment.rollout != "IN_PROGRESS":
+            return
+        deployment.failures += 1
+        threshold = min(CIRCUIT_BREAKER_MAX, max(CIRCUIT_BREAKER_MIN, math.ceil(self.desired * 0.5)))
+        if deployment.failures >= threshold:
+            self._fail_deployment(deployment, "tasks failed to start" if task.started_at is None else "tasks failed health checks")
+
+    def _fail_deployment(self, deployment: Deployment, why: str) -> None:
+        deployment.rollout = "FAILED"
+        self._post("deployment-failed", f"(service {self.name}) (deployment {deployment.id}) deployment failed: {why}.")
+        self.world.log.append(
+            ServiceDeploymentStateChanged(self.world.now, self.name, deployment.id, "SERVICE_DEPLOYMENT_FAILED", deployment.rev.name, why)
+        )
+        if self.rollback and self.last_completed is not None:
+            target = self.last_completed
+            self._post("rolling-back", f"(service {self.name}) rolling back to deployment {target.id}.")
+            self._start_failures = 0
+            self._retry_at = 0.0
+            self._new_deployment(target.rev)
+
+    # -- reconcile ---------------------------------------------------------------------------
+
+    def kick(self) -> None:
+        """Ask for a reconcile pass at the current time (passes are merged)."""
+        if not self._scheduled:
+            self._scheduled = True
+            self.world.at(0.0, self.reconcile)
+
+    def _live(self) -> list[Task]:
+        return [t for t in self.tasks.values() if t.desired != "STOPPED"]
+
+    def _on_draining_instance(self, task: Task) -> bool:
+        ci = task.instance
+        return ci is not None and int(self.world.fleet.status[ci.index]) != ACTIVE
+
+    def reconcile(self) -> None:
+        """One scheduler pass: start, retire and report, within the deployment bounds."""
+        self._scheduled = False
+        if self.scheduling == "DAEMON":
+            self._reconcile_daemon()
+            return
+        primary = self.deployments[0]
+        live = self._live()
+        keep = [t for t in live if t.deployment is primary and not self._on_draining_instance(t)]
+        retiring = [t for t in live if t.deployment is not primary or self._on_draining_instance(t)]
+        desired = self.desired
+        max_total = math.floor(desired * self.max_percent / 100)
+        min_healthy = math.ceil(desired * self.min_percent / 100)
+        stopped: list[Task] = []
+        if len(keep) > desired:
+            for task in self._scale_in_order(keep)[: len(keep) - desired]:
+                stopped.append(task)
+            keep = [t for t in keep if t not in stopped]
+        started: list[Task] = []
+        need = desired - len(keep)
+        room = max_total - (len(live) - len(stopped))
+        if need > 0 and primary.rollout != "FAILED":
+            if self.world.now < self._retry_at:
+                self.world.at(self._retry_at - self.world.now, self.kick)
+            else:
+                started = self._start(primary, min(need, room))
+        healthy = [t for t in live if self.is_healthy(t) and t not in stopped]
+        can_stop = len(healthy) - min_healthy
+        for task in retiring:
+            if not self.is_healthy(task):
+                stopped.append(task)
+            elif can_stop > 0:
+                stopped.append(task)
+                can_stop -= 1
+        for task in stopped:
+            self.world.stop_service_task(task, f"Scaling activity initiated by (deployment {primary.id})", "ServiceSchedulerInitiated")
+        if stopped:
+            ids = " ".join(f"(task {t.id})" for t in stopped)
+            self._post("stopped-tasks", f"(service {self.name}) has stopped {len(stopped)} running tasks: {ids}.")
+        retiring_left = [t for t in retiring if t not in stopped]
+        # Old tasks still on their way out (draining, stopping) keep the deployment open.
+        lingering = [t for t in self.tasks.values() if t.deployment is not primary or self._on_draining_instance(t)]
+        if retiring_left and not started and not stopped and need > 0 and room <= 0 and can_stop <= 0:
+            if not self._blocked_posted:
+                self._blocked_posted = True
+                self._post(
+                    "deployment-blocked",
+                    f"(service {self.name}) was unable to stop or start tasks during a deployment because of the service "
+                    "deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again.",
+                )
+        self._check_completion(primary, keep, lingering)
+
+    def _check_completion(self, primary: Deployment, keep: list[Task], retiring: list[Task]) -> None:
+        if retiring or len(keep) != self.desired or not all(self.is_healthy(t) for t in keep):
+            self._steady = False
+            return
+        if len(self.deployments) > 1 or primary.rollout == "IN_PROGRESS":
+            if primary.rollout == "IN_PROGRESS":
+                primary.rollout = "COMPLETED"
+                self._post("deployment-completed", f"(service {self.name}) (deployment {primary.id}) deployment completed.")
+                self.world.log.append(
+                    ServiceDeploymentStateChanged(self.world.now, self.name, primary.id, "SERVICE_DEPLOYMENT_COMPLETED", primary.rev.name)
+                )
+            self.deployments = [primary]
+            self.last_completed = primary
+        if not self._steady:
+            self._steady = True
+            self._forget("unable-to-place")
+            self._post("steady-state", f"(service {self.name}) has reached a steady state.")
+
+    def _scale_in_order(self, tasks: list[Task]) -> list[Task]:
+        """Tasks to stop first on scale-in: not yet running first, then the busiest AZ and instance (§1.2)."""
+        per_az: dict[str | None, int] = {}
+        per_instance: dict[int, int] = {}
+        for t in tasks:
+            per_az[t.az] = per_az.get(t.az, 0) + 1
+            if t.instance is not None:
+                per_instance[t.instance.index] = per_instance.get(t.instance.index, 0) + 1
+        binpack = next((s.field for s in self.strategies if s.type == "binpack"), None)
+
+        def key(t: Task) -> tuple[Any, ...]:
+            running = 1 if t.last == "RUNNING" else 0
+            if binpack and t.instance is not None:
+                col = self.world.fleet.cpu_free if binpack == "cpu" else self.world.fleet.mem_free
+                return (running, -int(col[t.instance.index]), -t.created_at)
+            inst = per_instance.get(t.instance.index, 0) if t.instance is not None else 0
+            return (running, -per_az.get(t.az, 0), -inst, -t.created_at)
+
+        return sorted(tasks, key=key)
+
+    def _start(self, deployment: Deployment, count: int) -> list[Task]:
+        started: list[Task] = []
+        for _ in range(max(0, count)):
+            task = self._place_one(deployment)
+            if task is None:
+                self._start_failed()
+                break
+            self._forget("unable-to-place")
+            started.append(task)
+        if started:
+            ids = " ".join(f"(task {t.id})" for t in started)
+            self._post("started-tasks", f"(service {self.name}) has started {len(started)} tasks: {ids}.")
+        return started
+
+    def _needs(self, rev: Revision) -> TaskNeeds:
+        return TaskNeeds(
+            cpu=rev.cpu,
+            memory_mib=rev.memory_mib,
+            group=self.group,
+            ports=rev.ports,
+            dynamic_ports=rev.dynamic_ports,
+            eni=rev.network_mode == "awsvpc" and self.launch_type == "EC2",
+        )
+
+    def _place_one(self, deployment: Deployment, only_instance: int | None = None) -> Task | None:
+        world = self.world
+        rev = deployment.rev
+        needs = self._needs(rev)
+        if self.launch_type == "FARGATE":
+            task = world.launch_service_task(self, deployment, needs, None)
+            self.tasks[task.id] = task
+            return task
+        constraints = tuple(rev.constraints) + self.constraints
+        if only_instance is not None:
+            constraints += (Constraint("memberOf", f"ec2InstanceId == {world.fleet.ec2_ids[only_instance]}"),)
+        strategies = self.strategies or DEFAULT_SERVICE_STRATEGIES
+        decision = place(world.fleet, needs, strategies=strategies, constraints=constraints, rng=world.rng)
+        if decision.index is None:
+            closest = world.fleet.arns[decision.closest] if decision.closest is not None else None
+            event = PlacementFailed(world.now, self.group, decision.failure_reason or "", closest, decision.failure_detail or "", self.name)
+            if self._last_messages.get("unable-to-place") != event.message:
+                self._last_messages["unable-to-place"] = event.message
+                world.log.append(event)
+            return None
+        task = world.launch_service_task(self, deployment, needs, decision.index)
+        self.tasks[task.id] = task
+        return task
+
+    def _reconcile_daemon(self) -> None:
+        primary = self.deployments[0]
+        fleet = self.world.fleet
+        live = self._live()
+        by_instance: dict[int, list[Task]] = {}
+        for t in live:
+            if t.instance is not None:
+                by_instance.setdefault(t.instance.index, []).append(t)
+        started: list[Task] = []
+        stopped: list[Task] = []
+        for ci in self.world.instances:
+            status = int(fleet.status[ci.index])
+            tasks_here = by_instance.get(ci.index, [])
+            if status == ACTIVE and bool(fleet.connected[ci.index]):
+                current = [t for t in tasks_here if t.deployment is primary]
+                if not current and self.world.now >= self._retry_at:
+                    task = self._place_one(primary, only_instance=ci.index)
+                    if task is not None:
+                        started.append(task)
+                    else:
+                        self._start_failed()
+                stopped += [t for t in tasks_here if t.deployment is not primary and current and self.is_healthy(current[0])]
+            elif status == DRAINING:
+                # Daemon tasks stop last, once the instance's other service tasks are gone.
+                others = fleet.task_count[ci.index] - len(tasks_here)
+                if others <= 0:
+                    stopped += tasks_here
+        for task in stopped:
+            self.world.stop_service_task(task, f"Scaling activity initiated by (deployment {primary.id})", "ServiceSchedulerInitiated")
+        if started:
+            ids = " ".join(f"(task {t.id})" for t in started)
+            self._post("started-tasks", f"(service {self.name}) has started {len(started)} tasks: {ids}.")
+        if stopped:
+            ids = " ".join(f"(task {t.id})" for t in stopped)
+            self._post("stopped-tasks", f"(service {self.name}) has stopped {len(stopped)} running tasks: {ids}.")
+        eligible = sum(1 for ci in self.world.instances if int(fleet.status[ci.index]) == ACTIVE)
+        running = [t for t in self._live() if t.deployment is primary]
+        self.desired = eligible
+        if len(running) == eligible and all(self.is_healthy(t) for t in running) and len(self._live()) == len(running):
+            self._check_completion(primary, running, [])
+        else:
+            self._steady = False
+
+    # -- views -------------------------------------------------------------------------------
+
+    def counts(self) -> tuple[int, int, int]:
+        """(desired, running, pending) as DescribeServices reports them."""
+        live = self._live()
+        running = sum(1 for t in live if t.last == "RUNNING")
+        return self.desired, running, len(live) - running
+
+    def all_tasks(self) -> Iterable[Task]:
+        """Tasks the service has not seen stop yet."""
+        return self.tasks.values()
