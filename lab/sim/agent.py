@@ -155,7 +155,9 @@ def _on_running(world: World, task: Task) -> None:
             else:
                 target_id = ci.ec2_id if ci is not None else task_ip(world, task)
                 port = task.host_ports.get((container_name, container_port), container_port)
-            target = tg.register(task, target_id, port, task.az or "")
+            container = next((c for c in task.rev.containers if c.name == container_name), None)
+            request_s = app_spec(world, container).request_s if container is not None else 0.05
+            target = tg.register(task, target_id, port, task.az or "", request_s)
             task.targets.append((tg, target))
             service.batch("registered-targets", tg.arn)
         if task.targets:

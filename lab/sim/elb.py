@@ -63,9 +63,11 @@ class MetricsMinute:
 class Target:
     """A task registered in a target group."""
 
-    __slots__ = ("az", "deregistered_at", "fails", "passes", "port", "rate", "reason", "serving", "state", "target_id", "task")
+    __slots__ = (
+        "az", "deregistered_at", "fails", "passes", "port", "rate", "reason", "request_s", "serving", "state", "target_id", "task",
+    )
 
-    def __init__(self, task: Task, target_id: str, port: int, az: str) -> None:
+    def __init__(self, task: Task, target_id: str, port: int, az: str, request_s: float = 0.05) -> None:
         self.task = task
         self.target_id = target_id
         self.port = port
@@ -79,6 +81,8 @@ class Target:
         self.serving = False
         """Whether requests routed to it succeed right now."""
         self.deregistered_at: float | None = None
+        self.request_s = request_s
+        """How long one request to this target lasts (the app's model, or the traffic's)."""
 
 
 @dataclass
@@ -86,7 +90,8 @@ class _Load:
     """Piecewise-constant offered load on the target group."""
 
     rps: float = 0.0
-    request_s: float = 0.05
+    request_s: float | None = None
+    """Overrides the apps' request duration when set."""
 
 
 class TargetGroupRuntime:
@@ -149,10 +154,10 @@ class TargetGroupRuntime:
 
     # -- registration ------------------------------------------------------------------------
 
-    def register(self, task: Task, target_id: str, port: int, az: str) -> Target:
+    def register(self, task: Task, target_id: str, port: int, az: str, request_s: float = 0.05) -> Target:
         """Register a task's (instance or IP, port) as a target; it starts ``initial``."""
         self.flush()
-        target = Target(task, target_id, port, az)
+        target = Target(task, target_id, port, az, request_s)
         self.targets.append(target)
         self._emit(target)
         self._route()
@@ -164,13 +169,13 @@ class TargetGroupRuntime:
         target.state = "draining"
         target.reason = "Target.DeregistrationInProgress"
         target.deregistered_at = self.world.now
-        rate_before = target.rate
+        rate_before = target.rate if target.serving else 0.0
         self._emit(target)
         self._route()
         delay = float(self.model.deregistration_delay_s)
         # Requests in flight when draining starts finish within request_s; those that
         # would outlast the delay are cut when the target is finally stopped.
-        lost = rate_before * max(0.0, self.load.request_s - delay) if target.serving else 0.0
+        lost = rate_before * max(0.0, self._duration(target) - delay)
         self.world.at(delay, lambda: self._finish_draining(target, lost))
         return delay
 
@@ -190,7 +195,7 @@ class TargetGroupRuntime:
             return
         self.flush()
         if target.serving and target.state != "draining":
-            self._add_failures(target.rate * self.load.request_s)
+            self._add_failures(target.rate * self._duration(target))
         target.serving = False
         self._route()
 
@@ -294,6 +299,9 @@ class TargetGroupRuntime:
         self.flush()
         self._route()
 
+    def _duration(self, target: Target) -> float:
+        return self.load.request_s if self.load.request_s is not None else target.request_s
+
     def _add_failures(self, count: float) -> None:
         if count <= 0:
             return
@@ -320,6 +328,7 @@ class TargetGroupRuntime:
         rps = self.load.rps
         routed = [t for t in self.targets if t.rate > 0]
         good_rate = sum(t.rate for t in routed if t.serving)
+        good_time = sum(t.rate * self._duration(t) for t in routed if t.serving)
         bad_rate = rps - good_rate
         healthy = sum(1 for t in self.targets if t.state == "healthy")
         unhealthy = sum(1 for t in self.targets if t.state == "unhealthy")
@@ -330,14 +339,14 @@ class TargetGroupRuntime:
             bucket = self._bucket(t)
             bucket.request_count += rps * dt
             bucket.elb_5xx += bad_rate * dt
-            bucket.response_time_sum += good_rate * dt * self.load.request_s
+            bucket.response_time_sum += good_time * dt
             bucket.healthy_seconds += healthy * dt
             bucket.unhealthy_seconds += unhealthy * dt
             t = edge
         span = now - start
         self.totals.request_count += rps * span
         self.totals.elb_5xx += bad_rate * span
-        self.totals.response_time_sum += good_rate * span * self.load.request_s
+        self.totals.response_time_sum += good_time * span
 
     def healthy_count(self) -> int:
         """Targets in state ``healthy`` now."""
