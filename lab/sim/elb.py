@@ -64,7 +64,8 @@ class Target:
     """A task registered in a target group."""
 
     __slots__ = (
-        "az", "deregistered_at", "fails", "passes", "port", "rate", "reason", "request_s", "serving", "state", "target_id", "task",
+        "az", "deregistered_at", "error_fraction", "fails", "passes", "port", "rate", "reason", "request_s", "serving", "state",
+        "target_id", "task",
     )
 
     def __init__(self, task: Task, target_id: str, port: int, az: str, request_s: float = 0.05) -> None:
@@ -83,6 +84,8 @@ class Target:
         self.deregistered_at: float | None = None
         self.request_s = request_s
         """How long one request to this target lasts (the app's model, or the traffic's)."""
+        self.error_fraction = 0.0
+        """Share of the requests it serves that the app answers with a 5xx (errors, overload)."""
 
 
 @dataclass
@@ -107,6 +110,7 @@ class TargetGroupRuntime:
         lb_azs: frozenset[str],
         reachable: Callable[[Target], bool],
         responds: Callable[[Target], tuple[bool, int]],
+        profile: Callable[[Target], tuple[float, float] | None] = lambda target: None,
     ) -> None:
         """Create the runtime.
 
@@ -116,6 +120,7 @@ class TargetGroupRuntime:
             lb_azs: Availability Zones enabled on the load balancer.
             reachable: whether the load balancer can open a connection to a target (security groups).
             responds: (app up, status code for the health-check path) for a target.
+            profile: (app error rate, requests per second it can serve before CPU runs out).
         """
         self.world = world
         self.model = model
@@ -125,6 +130,7 @@ class TargetGroupRuntime:
         self.lb_azs = lb_azs
         self._reachable = reachable
         self._responds = responds
+        self._profile = profile
         self.targets: list[Target] = []
         self.load = _Load()
         self.minutes: dict[int, MetricsMinute] = {}
@@ -287,6 +293,17 @@ class TargetGroupRuntime:
         for t in self.targets:
             t.rate = share if id(t) in routed_ids else 0.0
             t.serving = t.rate > 0 and self._serves(t)
+            t.error_fraction = self._error_fraction(t, share) if t.serving else 0.0
+        self.world.load_changed(self)
+
+    def _error_fraction(self, target: Target, rate: float) -> float:
+        """The app's own error rate, plus what it cannot serve when CPU-bound."""
+        profile = self._profile(target)
+        if profile is None:
+            return 0.0
+        error_rate, capacity_rps = profile
+        overload = max(0.0, 1.0 - capacity_rps / rate) if rate > 0 and capacity_rps > 0 else 0.0
+        return min(1.0, error_rate + (1.0 - error_rate) * overload)
 
     def _serves(self, target: Target) -> bool:
         if target.task.last != "RUNNING" or target.az not in self.lb_azs or not self._reachable(target):
@@ -327,9 +344,11 @@ class TargetGroupRuntime:
         self._last = now
         rps = self.load.rps
         routed = [t for t in self.targets if t.rate > 0]
-        good_rate = sum(t.rate for t in routed if t.serving)
-        good_time = sum(t.rate * self._duration(t) for t in routed if t.serving)
-        bad_rate = rps - good_rate
+        served = sum(t.rate for t in routed if t.serving)
+        target_5xx = sum(t.rate * t.error_fraction for t in routed if t.serving)
+        good_rate = served - target_5xx
+        good_time = sum(t.rate * (1.0 - t.error_fraction) * self._duration(t) for t in routed if t.serving)
+        bad_rate = rps - served
         healthy = sum(1 for t in self.targets if t.state == "healthy")
         unhealthy = sum(1 for t in self.targets if t.state == "unhealthy")
         t = start
@@ -339,6 +358,7 @@ class TargetGroupRuntime:
             bucket = self._bucket(t)
             bucket.request_count += rps * dt
             bucket.elb_5xx += bad_rate * dt
+            bucket.target_5xx += target_5xx * dt
             bucket.response_time_sum += good_time * dt
             bucket.healthy_seconds += healthy * dt
             bucket.unhealthy_seconds += unhealthy * dt
@@ -346,6 +366,7 @@ class TargetGroupRuntime:
         span = now - start
         self.totals.request_count += rps * span
         self.totals.elb_5xx += bad_rate * span
+        self.totals.target_5xx += target_5xx * span
         self.totals.response_time_sum += good_time * span
 
     def healthy_count(self) -> int:

@@ -103,7 +103,11 @@ class AppSpec(_Spec):
     requires_actions: list[str] = Field(default_factory=list)
     """IAM actions (``action`` or ``action@resource``) the app calls with the task role at start."""
     cpu_units_per_rps: float = Field(default=2.0, ge=0)
-    """CPU cost of traffic (used by the load-balancer model)."""
+    """CPU units one request per second keeps busy (1024 units = one vCPU)."""
+    idle_cpu_units: float = Field(default=5.0, ge=0)
+    """CPU units the app uses with no traffic."""
+    error_rate: float = Field(default=0.0, ge=0, le=1)
+    """Fraction of requests the app answers with a 5xx (HTTPCode_Target_5XX)."""
     request_s: float = Field(default=0.05, ge=0)
     """Modelled duration of one request."""
     health_path: str = "/"

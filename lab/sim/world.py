@@ -195,6 +195,9 @@ class Task:
     __slots__ = (
         "arn",
         "az",
+        "cpu_demand",
+        "cpu_since",
+        "cpu_unit_seconds",
         "created_at",
         "deployment",
         "desired",
@@ -247,6 +250,16 @@ class Task:
         """Task health from container health checks: None (no checks), UNKNOWN, HEALTHY, UNHEALTHY."""
         self.host_ports: dict[tuple[str, int], int] = {}
         """(container, containerPort) → host port, dynamic ones included."""
+        self.cpu_demand = 0.0
+        """CPU units the traffic keeps busy now (on top of the app's idle use)."""
+        self.cpu_since = created_at
+        self.cpu_unit_seconds = 0.0
+        """CPU units × seconds used by traffic so far (CloudWatch CPUUtilization integrates this)."""
+
+    def cpu_account(self, now: float) -> None:
+        """Integrate the traffic CPU demand up to ``now``."""
+        self.cpu_unit_seconds += self.cpu_demand * (now - self.cpu_since)
+        self.cpu_since = now
 
 
 @dataclass(frozen=True)
@@ -716,6 +729,7 @@ class World:
             lb_azs=frozenset(lb.azs) if lb else frozenset(),
             reachable=lambda target, lb=lb: self._reachable(lb, target),
             responds=lambda target, tg_name=model.name: self._responds(tg_name, target),
+            profile=lambda target, tg_name=model.name: self._profile(tg_name, target),
         )
         runtime.listeners.append(lambda target, state, tg=runtime: _dispatch_target_state(tg, target, state))
         self.target_groups[model.name] = runtime
@@ -775,6 +789,26 @@ class World:
         if tg.model.is_network or tg.model.health_check_protocol in ("TCP", "UDP", "TLS"):
             return True, 200
         return True, 200 if tg.model.health_check_path == spec.health_path else 404
+
+    def _profile(self, tg_name: str, target: Any) -> tuple[float, float] | None:
+        """(error rate, requests per second the task can serve) for a target's container."""
+        task = target.task
+        tg = self.target_groups[tg_name]
+        container = next((c for c in task.rev.containers if c.name == target_container(task, tg)), None)
+        if container is None:
+            return None
+        spec = app_spec(self, container)
+        if spec.cpu_units_per_rps <= 0:
+            return spec.error_rate, 0.0
+        return spec.error_rate, max(0.0, task_cpu_capacity(self, task) - spec.idle_cpu_units) / spec.cpu_units_per_rps
+
+    def load_changed(self, tg: TargetGroupRuntime) -> None:
+        """Traffic shares changed: bring every affected task's CPU accounting up to date."""
+        now = self.now
+        for target in tg.targets:
+            task = target.task
+            task.cpu_account(now)
+            task.cpu_demand = target.rate * (1.0 - target.error_fraction) * _cpu_per_rps(self, task, tg) if target.serving else 0.0
 
     def set_load(self, target_group: str, rps: float, request_s: float | None = None) -> None:
         """Offer ``rps`` requests per second to a target group from now on."""
@@ -962,6 +996,23 @@ class World:
             for t in self.tasks.values()
         )
         return WorldSnapshot(self.now, self.cluster, tuple(instances), tasks)
+
+
+def task_cpu_capacity(world: World, task: Task) -> float:
+    """CPU units a task can burn: its task-level cpu when set, else an equal share of its host."""
+    if task.rev.definition.cpu_units is not None:
+        return float(task.rev.definition.cpu_units)
+    if task.instance is not None:
+        i = task.instance.index
+        live = max(1, int(world.fleet.task_count[i]))
+        # Container cpu is a relative share (cpu-shares): idle host CPU is shared out (§2.1).
+        return max(float(task.rev.cpu), float(world.fleet.cpu_registered[i]) / live)
+    return float(task.rev.cpu or 256)
+
+
+def _cpu_per_rps(world: World, task: Task, tg: TargetGroupRuntime) -> float:
+    container = next((c for c in task.rev.containers if c.name == target_container(task, tg)), None)
+    return app_spec(world, container).cpu_units_per_rps if container is not None else 0.0
 
 
 def _dispatch_target_state(tg: TargetGroupRuntime, target: Any, state: str) -> None:

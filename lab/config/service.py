@@ -1,0 +1,646 @@
+"""Provides the ECS service model (CreateService input) and the checks CreateService makes.
+
+Loading runs in four passes, each reporting every problem it finds at once:
+
+1. ``check_shape`` against ``ecs.CreateServiceRequest``: unknown keys (with a did-you-mean),
+   types, enums, required keys and the API's numeric limits. Known keys the simulator ignores
+   come back as "not simulated" notes.
+2. What the lab needs before it can build a model: a task definition to run, load balancers
+   that name a target group, container and port, and a launch type it simulates.
+3. The pydantic model is built from the modelled subset of the input.
+4. ``create_service_errors``: what CreateService refuses by looking at the request alone,
+   worded as the ``InvalidParameterException`` ECS returns.
+
+What needs the other files (the task definition, the target groups) is ``service_errors``,
+called once every file is loaded. Texts observed in real AWS output are cited; the others are
+marked ``# wording UNCONFIRMED``. Section numbers (§) refer to reference/ecs-behaviour.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic.alias_generators import to_camel
+
+from lab.config.shapes import check_shape, positioned, strip_unmodelled, validation_diagnostics, where_phrase
+from lab.config.target_group import find_target_group, target_group_arn
+from lab.config.task_definition import TaskDefinition, client_exception_diagnostics
+from lab.errors import ClientException, Diagnostic, SourceErrors
+from lab.scenario.yaml_source import Document, Path_
+
+if TYPE_CHECKING:
+    from lab.config.target_group import TargetGroup
+
+__all__ = [
+    "AwsVpcConfiguration",
+    "CapacityProviderStrategyItem",
+    "DeploymentCircuitBreaker",
+    "DeploymentConfiguration",
+    "InvalidParameterException",
+    "LoadBalancer",
+    "NetworkConfiguration",
+    "ParsedService",
+    "PlacementStrategy",
+    "SERVICE_MODELLED",
+    "Service",
+    "ServicePlacementConstraint",
+    "create_service_errors",
+    "parse_service",
+    "service_errors",
+]
+
+SERVICE_MODELLED: frozenset[str] = frozenset(
+    {
+        "serviceName",
+        "taskDefinition",
+        "desiredCount",
+        "launchType",
+        "schedulingStrategy",
+        "deploymentConfiguration.minimumHealthyPercent",
+        "deploymentConfiguration.maximumPercent",
+        "deploymentConfiguration.deploymentCircuitBreaker.enable",
+        "deploymentConfiguration.deploymentCircuitBreaker.rollback",
+        "loadBalancers[].targetGroupArn",
+        "loadBalancers[].loadBalancerName",
+        "loadBalancers[].containerName",
+        "loadBalancers[].containerPort",
+        "placementConstraints",
+        "placementStrategy",
+        "healthCheckGracePeriodSeconds",
+        "networkConfiguration.awsvpcConfiguration",
+        "capacityProviderStrategy",
+    }
+)
+"""CreateService members the simulator models (``[]`` marks list items)."""
+
+_ROOT_SHAPE = "ecs.CreateServiceRequest"
+
+DEFAULT_REGION = "us-east-1"
+"""Region used in target-group ARNs quoted by messages when the caller gives none."""
+DEFAULT_ACCOUNT = "123456789012"
+"""Account used in target-group ARNs quoted by messages when the caller gives none."""
+
+REPLICA_DEFAULT_MIN_HEALTHY_PERCENT = 100  # ECS default; see reference/ecs-behaviour.md §4.2
+"""``minimumHealthyPercent`` of a REPLICA service that sets none (§4.2)."""
+REPLICA_DEFAULT_MAX_PERCENT = 200  # ECS default; see reference/ecs-behaviour.md §4.2
+"""``maximumPercent`` of a REPLICA service that sets none (§4.2)."""
+DAEMON_DEFAULT_MIN_HEALTHY_PERCENT = 0  # ECS API/CLI default (the console uses 50); reference §4.1
+"""``minimumHealthyPercent`` of a DAEMON service that sets none (§4.1)."""
+DAEMON_MAX_PERCENT = 100  # ECS default, and the only value allowed; reference §4.1
+"""``maximumPercent`` of a DAEMON service: the default and the only value ECS accepts (§4.1)."""
+
+MAX_LOAD_BALANCERS = 5
+"""Target groups per service (§6.3)."""
+MAX_PLACEMENT_STRATEGIES = 5
+"""Strategy rules per service (API: CreateServiceRequest.placementStrategy)."""
+MAX_PLACEMENT_CONSTRAINTS = 10
+"""Constraints per task, the task definition's included (API: CreateServiceRequest.placementConstraints)."""
+MAX_SUBNETS, MAX_SECURITY_GROUPS = 16, 5
+"""Subnets and security groups of an awsvpc configuration (§2.4)."""
+MAX_GRACE_PERIOD_S = 2_147_483_647
+"""Largest ``healthCheckGracePeriodSeconds`` (§4.3)."""
+
+_SIMULATED_LAUNCH_TYPES = ("EC2", "FARGATE")
+_FARGATE_PROVIDERS = frozenset({"FARGATE", "FARGATE_SPOT"})
+
+LEGACY_GRACE_PERIOD_MESSAGE = "Health check grace period is only valid for services configured to use load balancers"
+"""What ECS answered until about 2024 for a grace period on a service without load balancers
+(observed: hashicorp/terraform output quoted in several repos, aws-cloudformation/cfn-lint#3612).
+The current API applies the grace period to container health checks too and accepts it."""
+
+
+class InvalidParameterException(ClientException):
+    """CreateService refused a parameter, worded as ECS words its ``InvalidParameterException``."""
+
+    def __init__(self, message: str, path: tuple[str | int, ...] = ()) -> None:
+        super().__init__(message, path)
+        self.args = (f"InvalidParameterException: {message}",)
+
+
+# --------------------------------------------------------------------------------------------
+# Models
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(
+        frozen=True,
+        populate_by_name=True,
+        extra="forbid",
+        alias_generator=to_camel,
+        use_attribute_docstrings=True,
+    )
+
+
+class DeploymentCircuitBreaker(_Model):
+    """The rolling-update circuit breaker (§4.4)."""
+
+    enable: bool
+    """Whether a deployment whose tasks keep failing is marked FAILED."""
+    rollback: bool
+    """Whether a FAILED deployment rolls back to the last completed one."""
+
+
+class DeploymentConfiguration(_Model):
+    """How many tasks a rolling deployment may stop and start (§4.2)."""
+
+    minimum_healthy_percent: int | None = None
+    """As written; None means the ECS default (see ``min_healthy_percent``)."""
+    maximum_percent: int | None = None
+    """As written; None means the ECS default (see ``max_percent``)."""
+    deployment_circuit_breaker: DeploymentCircuitBreaker | None = None
+    """The circuit breaker, if configured."""
+
+    def min_healthy_percent(self, scheduling_strategy: str = "REPLICA") -> int:
+        """The lower bound in force: the field, or the ECS default for the strategy.
+
+        Args:
+            scheduling_strategy: ``REPLICA`` or ``DAEMON``.
+        """
+        if self.minimum_healthy_percent is not None:
+            return self.minimum_healthy_percent
+        if scheduling_strategy == "DAEMON":
+            return DAEMON_DEFAULT_MIN_HEALTHY_PERCENT  # §4.1
+        return REPLICA_DEFAULT_MIN_HEALTHY_PERCENT  # §4.2
+
+    def max_percent(self, scheduling_strategy: str = "REPLICA") -> int:
+        """The upper bound in force: the field, or the ECS default for the strategy.
+
+        Args:
+            scheduling_strategy: ``REPLICA`` or ``DAEMON``.
+        """
+        if self.maximum_percent is not None:
+            return self.maximum_percent
+        if scheduling_strategy == "DAEMON":
+            return DAEMON_MAX_PERCENT  # §4.1
+        return REPLICA_DEFAULT_MAX_PERCENT  # §4.2
+
+
+class LoadBalancer(_Model):
+    """One ``loadBalancers`` entry: which container port a target group sends traffic to."""
+
+    target_group_arn: str | None = None
+    """The target group, by ARN (the lab also accepts its name)."""
+    load_balancer_name: str | None = None
+    """A Classic Load Balancer's name; the lab refuses it (Classic Load Balancers are not simulated)."""
+    container_name: str
+    """The container registered as the target."""
+    container_port: int
+    """The container port traffic goes to (its host port is what gets registered, §6.2)."""
+
+
+class ServicePlacementConstraint(_Model):
+    """A service placement constraint (§1.3)."""
+
+    type: Literal["distinctInstance", "memberOf"]
+    """``distinctInstance`` (one task per instance) or ``memberOf`` (instances matching an expression)."""
+    expression: str | None = None
+    """A cluster query language expression, for ``memberOf`` (§1.4)."""
+
+
+class PlacementStrategy(_Model):
+    """A service placement strategy rule (§1.2)."""
+
+    type: Literal["random", "spread", "binpack"]
+    """How candidate instances are ranked."""
+    field: str | None = None
+    """``cpu``/``memory`` for binpack; ``instanceId``, ``host`` or ``attribute:<name>`` for spread."""
+
+
+class AwsVpcConfiguration(_Model):
+    """The task ENIs' subnets and security groups (awsvpc network mode, §2.4)."""
+
+    subnets: tuple[str, ...]
+    """Subnets the task ENIs are placed in (1 to 16)."""
+    security_groups: tuple[str, ...] = ()
+    """Security groups of the task ENIs (up to 5); none means the VPC default group."""
+    assign_public_ip: Literal["ENABLED", "DISABLED"] = "DISABLED"  # API default; reference §2.4
+    """Whether Fargate tasks get a public IP; the API default is ``DISABLED``."""
+
+
+class NetworkConfiguration(_Model):
+    """A service's network configuration; required exactly when the task uses awsvpc."""
+
+    awsvpc_configuration: AwsVpcConfiguration
+    """The awsvpc settings."""
+
+
+class CapacityProviderStrategyItem(_Model):
+    """One capacity provider of a strategy (§4.7, §7.2)."""
+
+    capacity_provider: str
+    """The capacity provider's name (``FARGATE``, ``FARGATE_SPOT`` or an ASG provider)."""
+    weight: int = 0  # API default (CapacityProviderStrategyItem.weight)
+    """Relative share of tasks after the bases are met (0–1000)."""
+    base: int = 0  # API default (CapacityProviderStrategyItem.base)
+    """Tasks placed on this provider first (0–100000; one provider per strategy may set it)."""
+
+
+class Service(_Model):
+    """An ECS service as the simulator uses it (the modelled part of CreateService)."""
+
+    service_name: str
+    """Unique within the cluster."""
+    task_definition: str
+    """``family``, ``family:revision`` or a task-definition ARN."""
+    desired_count: int | None = None
+    """Tasks to keep running; required for REPLICA, refused for DAEMON."""
+    launch_type: Literal["EC2", "FARGATE"] | None = None
+    """As written; None means the cluster's default capacity (``EC2`` in the lab)."""
+    scheduling_strategy: Literal["REPLICA", "DAEMON"] = "REPLICA"  # API default (§4.1)
+    """``REPLICA`` keeps ``desired_count`` tasks; ``DAEMON`` one per instance (§4.1)."""
+    deployment_configuration: DeploymentConfiguration = DeploymentConfiguration()
+    """Rolling-update bounds and circuit breaker."""
+    load_balancers: tuple[LoadBalancer, ...] = ()
+    """Target groups the service registers its tasks in."""
+    placement_constraints: tuple[ServicePlacementConstraint, ...] = ()
+    """Constraints on where tasks may run (EC2 only)."""
+    placement_strategy: tuple[PlacementStrategy, ...] = ()
+    """How tasks are spread or packed (EC2 REPLICA only)."""
+    health_check_grace_period_seconds: int | None = None
+    """Seconds after a task starts during which failed health checks are ignored (§4.3)."""
+    network_configuration: NetworkConfiguration | None = None
+    """The awsvpc configuration, for awsvpc task definitions."""
+    capacity_provider_strategy: tuple[CapacityProviderStrategyItem, ...] = ()
+    """Capacity providers, instead of a launch type."""
+    force_new_deployment: bool = False
+    """Set by an UpdateService call (never by the file): start a deployment without changes."""
+
+    @property
+    def is_daemon(self) -> bool:
+        """Whether the service runs one task per instance."""
+        return self.scheduling_strategy == "DAEMON"
+
+    @property
+    def uses_fargate(self) -> bool:
+        """Whether tasks run on Fargate: the launch type, or a strategy of Fargate providers only."""
+        if self.launch_type is not None:
+            return self.launch_type == "FARGATE"
+        providers = {item.capacity_provider for item in self.capacity_provider_strategy}
+        return bool(providers) and providers <= _FARGATE_PROVIDERS
+
+
+@dataclass(frozen=True)
+class ParsedService:
+    """A service that passed every check, plus the notes about it."""
+
+    service: Service
+    """The validated model."""
+    notes: list[Diagnostic] = field(default_factory=list)
+    """``not simulated`` and other notes, positioned at the keys they concern."""
+
+
+# --------------------------------------------------------------------------------------------
+# CreateService rules (the request alone)
+
+
+def create_service_errors(service: Service) -> list[ClientException]:
+    """Return every refusal CreateService would give ``service`` on its own, worded as ECS words it.
+
+    Each exception's ``path`` names the offending field (camelCase, relative to the service).
+    Checks that need the task definition or the target groups are in ``service_errors``.
+    """
+    errors: list[ClientException] = []
+
+    def refuse(message: str, *path: str | int) -> None:
+        errors.append(InvalidParameterException(message, tuple(path)))
+
+    dc = service.deployment_configuration
+    where_fargate = "launchType" if service.launch_type else "capacityProviderStrategy"
+
+    if service.is_daemon:
+        if service.desired_count is not None:
+            # observed: kayac/ecspresso#20, Shippable/support#4567, eagletmt/hako#65
+            refuse(
+                "The daemon scheduling strategy does not support a desired count for services. "
+                "Remove the desired count value and try again",
+                "desiredCount",
+            )
+        if service.placement_strategy:
+            # observed: kayac/ecspresso#402
+            refuse(
+                "The daemon scheduling strategy does not support placement strategies. "
+                "Remove the placement strategy and try again",
+                "placementStrategy",
+            )
+        if service.uses_fargate:
+            # Same family as the two texts above; this one is only quoted by an ECS emulator.
+            refuse(
+                "The daemon scheduling strategy does not support the FARGATE launch type. "
+                "Change the launch type and try again",
+                where_fargate,
+            )  # wording UNCONFIRMED
+        if dc.maximum_percent is not None and dc.maximum_percent > DAEMON_MAX_PERCENT:
+            # observed: hashicorp/terraform-provider-aws#4825
+            refuse(
+                "The daemon scheduling strategy does not support values above 100 for maximumPercent on a "
+                "deployment configuration. Change the maximumPercent value to 100, and try again",
+                "deploymentConfiguration",
+                "maximumPercent",
+            )
+    elif service.desired_count is None:
+        # Quoted in third-party code that drives CreateService; no captured AWS output found.
+        where = ("schedulingStrategy",) if "scheduling_strategy" in service.model_fields_set else ()
+        refuse("DesiredCount is missing", *where)  # wording UNCONFIRMED
+    if service.desired_count is not None and service.desired_count < 0:
+        refuse("DesiredCount can not be lesser than 0", "desiredCount")  # wording UNCONFIRMED
+
+    low = dc.minimum_healthy_percent
+    if low is not None and not 0 <= low <= 100:
+        refuse(
+            f"minimumHealthyPercent must be between 0 and 100, got {low}.",
+            "deploymentConfiguration",
+            "minimumHealthyPercent",
+        )  # wording UNCONFIRMED
+    high = dc.maximum_percent
+    if high is not None and high < 100:
+        # With minimumHealthyPercent at most 100 this also covers "maximum below minimum".
+        refuse(
+            f"maximumPercent must be at least 100, got {high}.",
+            "deploymentConfiguration",
+            "maximumPercent",
+        )  # wording UNCONFIRMED
+
+    if len(service.load_balancers) > MAX_LOAD_BALANCERS:
+        # observed: hashicorp/terraform#25306
+        refuse(f"load balancers can have at most {MAX_LOAD_BALANCERS} items.", "loadBalancers")
+    if len(service.placement_strategy) > MAX_PLACEMENT_STRATEGIES:
+        # Same form as the observed load-balancer limit.
+        refuse(
+            f"placement strategies can have at most {MAX_PLACEMENT_STRATEGIES} items.", "placementStrategy"
+        )  # wording UNCONFIRMED
+    if len(service.placement_constraints) > MAX_PLACEMENT_CONSTRAINTS:
+        refuse(
+            f"placement constraints can have at most {MAX_PLACEMENT_CONSTRAINTS} items.", "placementConstraints"
+        )  # wording UNCONFIRMED
+    if service.uses_fargate:
+        if service.placement_constraints:
+            # observed: GetSimpl/cloudlift#138, hashicorp/terraform-provider-aws#26337
+            refuse("Placement constraints are not supported with FARGATE launch type.", "placementConstraints")
+        if service.placement_strategy:
+            # observed in a Terraform comment quoting the error (no trailing period there)
+            refuse("Placement strategies are not supported with FARGATE launch type.", "placementStrategy")
+    _placement_rule_errors(service, refuse)
+
+    grace = service.health_check_grace_period_seconds
+    if grace is not None and not 0 <= grace <= MAX_GRACE_PERIOD_S:
+        refuse(
+            f"healthCheckGracePeriodSeconds must be between 0 and {MAX_GRACE_PERIOD_S}.",
+            "healthCheckGracePeriodSeconds",
+        )  # wording UNCONFIRMED
+
+    strategy = service.capacity_provider_strategy
+    if strategy and service.launch_type is not None:
+        # observed: pulumi/pulumi-awsx#599, terraform-linters/tflint-ruleset-aws#349
+        refuse(
+            "Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.",
+            "capacityProviderStrategy",
+        )
+    with_base = [i for i, item in enumerate(strategy) if item.base > 0]
+    if len(with_base) > 1:
+        # The rule is documented (§4.7: only one provider in a strategy can have a base).
+        refuse(
+            "Only one capacity provider in a capacity provider strategy can have a base defined.",
+            "capacityProviderStrategy",
+            with_base[1],
+            "base",
+        )  # wording UNCONFIRMED
+
+    net = service.network_configuration
+    if net is not None:
+        vpc = net.awsvpc_configuration
+        at = ("networkConfiguration", "awsvpcConfiguration")
+        if not vpc.subnets:
+            # observed: several repos quote "InvalidParameterException: subnets can not be empty"
+            refuse("subnets can not be empty.", *at, "subnets")
+        elif len(vpc.subnets) > MAX_SUBNETS:
+            refuse(f"subnets can have at most {MAX_SUBNETS} items.", *at, "subnets")  # wording UNCONFIRMED
+        if len(vpc.security_groups) > MAX_SECURITY_GROUPS:
+            refuse(
+                f"security groups can have at most {MAX_SECURITY_GROUPS} items.", *at, "securityGroups"
+            )  # wording UNCONFIRMED
+        if vpc.assign_public_ip == "ENABLED" and service.launch_type == "EC2":
+            # observed: several repos quote it for EC2 services (§2.4: awsvpc tasks on EC2 get no public IP)
+            refuse("Assign public IP is not supported for this launch type.", *at, "assignPublicIp")
+    return errors
+
+
+def _placement_rule_errors(service: Service, refuse: Callable[..., None]) -> None:
+    """Refuse strategies and constraints whose fields do not fit their type (§1.2, §1.3)."""
+    for i, strategy in enumerate(service.placement_strategy):
+        if strategy.type == "binpack" and strategy.field not in ("cpu", "memory"):
+            refuse(
+                f"Invalid field '{strategy.field}' for binpack placement strategy; expected cpu or memory.",
+                "placementStrategy",
+                i,
+                "field",
+            )  # wording UNCONFIRMED
+        elif strategy.type == "spread" and not (
+            strategy.field and (strategy.field in ("instanceId", "host") or strategy.field.startswith("attribute:"))
+        ):
+            refuse(
+                f"Invalid field '{strategy.field}' for spread placement strategy; "
+                "expected instanceId, host or attribute:<name>.",
+                "placementStrategy",
+                i,
+                "field",
+            )  # wording UNCONFIRMED
+        elif strategy.type == "random" and strategy.field:
+            refuse("The random placement strategy takes no field.", "placementStrategy", i, "field")  # wording UNCONFIRMED
+    for i, constraint in enumerate(service.placement_constraints):
+        if constraint.type == "memberOf" and not (constraint.expression or "").strip():
+            refuse(
+                "A memberOf placement constraint requires an expression.", "placementConstraints", i
+            )  # wording UNCONFIRMED
+        elif constraint.type == "distinctInstance" and constraint.expression:
+            refuse(
+                "The distinctInstance placement constraint takes no expression.",
+                "placementConstraints",
+                i,
+                "expression",
+            )  # wording UNCONFIRMED
+
+
+# --------------------------------------------------------------------------------------------
+# CreateService rules that need the other files
+
+
+def service_errors(
+    service: Service,
+    task_definition: TaskDefinition,
+    target_groups: Mapping[str, TargetGroup],
+    *,
+    region: str = DEFAULT_REGION,
+    account: str = DEFAULT_ACCOUNT,
+) -> list[ClientException]:
+    """Return the refusals CreateService gives once it looks at the task definition and target groups.
+
+    Args:
+        service: the parsed service.
+        task_definition: the revision the service runs.
+        target_groups: the target groups that exist, by name (or ARN); a load balancer may name
+            one by ARN or by name.
+        region: region of the ARNs quoted in messages.
+        account: account of the ARNs quoted in messages.
+
+    Returns:
+        ``InvalidParameterException``s whose ``path`` is relative to the service.
+    """
+    errors: list[ClientException] = []
+
+    def refuse(message: str, *path: str | int) -> None:
+        errors.append(InvalidParameterException(message, tuple(path)))
+
+    td = task_definition
+    mode = td.effective_network_mode
+    if service.uses_fargate and "FARGATE" not in td.requires_compatibilities:
+        # observed: buildkite-plugins/ecs-deploy-buildkite-plugin#34. EC2 needs nothing: ECS
+        # computes EC2 compatibility for any definition it registers.
+        refuse(
+            "Task definition does not support launch_type FARGATE.",
+            "launchType" if service.launch_type else "capacityProviderStrategy",
+        )
+    if mode == "awsvpc" and service.network_configuration is None:
+        # observed: several Terraform outputs; moto uses the same text
+        refuse("Network Configuration must be provided when networkMode 'awsvpc' is specified.")
+    elif mode != "awsvpc" and service.network_configuration is not None:
+        # observed: several Terraform outputs quoting InvalidParameterException
+        refuse(
+            "Network Configuration is not valid for the given networkMode of this task definition.",
+            "networkConfiguration",
+        )
+
+    for i, lb in enumerate(service.load_balancers):
+        at = ("loadBalancers", i)
+        group = find_target_group(lb.target_group_arn, target_groups)
+        if group is None:
+            # What ECS answers when it cannot describe the target group (observed for a name
+            # given instead of an ARN: Shippable/support#4698; TeliaSoneraNorge/divx-terraform-modules#28).
+            refuse(
+                "Unable to assume role and validate the specified targetGroupArn. "
+                "Please verify that the ECS service role being passed has the proper permissions.",
+                *at,
+                "targetGroupArn",
+            )
+            continue
+        try:
+            container = td.container(lb.container_name)
+        except KeyError:
+            # observed: several repos quote "The container <name> does not exist in the task definition."
+            refuse(f"The container {lb.container_name} does not exist in the task definition.", *at, "containerName")
+            continue
+        if lb.container_port not in {m.container_port for m in container.port_mappings}:
+            # observed: several repos quote "The container <name> did not have a container port <port> defined."
+            refuse(
+                f"The container {lb.container_name} did not have a container port {lb.container_port} defined.",
+                *at,
+                "containerPort",
+            )
+        arn = lb.target_group_arn if (lb.target_group_arn or "").startswith("arn:") else None
+        arn = arn or target_group_arn(group.name, region, account)
+        compatible = "ip" if mode == "awsvpc" else "instance"
+        if group.target_type != compatible:
+            # observed for instance/awsvpc (several Terraform and CloudFormation outputs) and for
+            # ip/bridge (a Terraform comment quoting it); host and alb follow the same form (UNCONFIRMED).
+            refuse(
+                f"The provided target group {arn} has target type {group.target_type}, which is incompatible "
+                f"with the {mode} network mode specified in the task definition.",
+                *at,
+                "targetGroupArn",
+            )
+
+    own = len(service.placement_constraints)
+    if own <= MAX_PLACEMENT_CONSTRAINTS < own + len(td.placement_constraints):
+        # The limit counts the task definition's constraints too (API: CreateServiceRequest).
+        refuse(
+            f"placement constraints can have at most {MAX_PLACEMENT_CONSTRAINTS} items.", "placementConstraints"
+        )  # wording UNCONFIRMED
+    return errors
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+
+
+def _lab_requirements(doc: Document, root: Path_, data: dict[str, Any]) -> list[Diagnostic]:
+    """What the lab needs before it can build a model (the API itself leaves these optional)."""
+    out: list[Diagnostic] = []
+
+    def fail(rel: Path_, message: str, *, key: bool = False) -> None:
+        out.append(positioned(doc, (*root, *rel), message, key=key))
+
+    if "taskDefinition" not in data:
+        fail((), "missing required key 'taskDefinition' at the top level; the lab needs a task definition to run")
+    launch_type = data.get("launchType")
+    if launch_type is not None and launch_type not in _SIMULATED_LAUNCH_TYPES:
+        fail(("launchType",), f"launchType '{launch_type}' is not simulated by the lab; use EC2 or FARGATE")
+    for i, lb in enumerate(data.get("loadBalancers", ())):
+        here = ("loadBalancers", i)
+        if "loadBalancerName" in lb:
+            fail(
+                (*here, "loadBalancerName"),
+                "Classic Load Balancers are not simulated by the lab; register the service in a target "
+                "group with 'targetGroupArn'",
+                key=True,
+            )
+        elif "targetGroupArn" not in lb:
+            fail(here, f"missing required key 'targetGroupArn' {where_phrase(here)}")
+        for name in ("containerName", "containerPort"):
+            if name not in lb:
+                fail(here, f"missing required key '{name}' {where_phrase(here)}")
+    net = data.get("networkConfiguration")
+    if isinstance(net, dict) and "awsvpcConfiguration" not in net:
+        here = ("networkConfiguration",)
+        fail(here, f"missing required key 'awsvpcConfiguration' {where_phrase(here)}")
+    return out
+
+
+def _service_notes(doc: Document, root: Path_, service: Service) -> list[Diagnostic]:
+    """Notes about settings that are valid but may not do what the learner expects."""
+    notes: list[Diagnostic] = []
+    if service.health_check_grace_period_seconds is not None and not service.load_balancers:
+        # Current behaviour (API: CreateServiceRequest.healthCheckGracePeriodSeconds): the grace
+        # period also covers container health checks, so ECS accepts it without load balancers.
+        message = (
+            "'healthCheckGracePeriodSeconds' without load balancers only delays container health checks "
+            f"(older ECS refused it: \"{LEGACY_GRACE_PERIOD_MESSAGE}\")"
+        )
+        notes.append(
+            positioned(doc, (*root, "healthCheckGracePeriodSeconds"), message, key=True, severity="note")
+        )
+    return notes
+
+
+def parse_service(doc: Document, path: Path_ = ()) -> ParsedService:
+    """Load a CreateService input from ``doc`` as ECS would create the service.
+
+    Args:
+        doc: the loaded YAML/JSON document.
+        path: where the service sits in ``doc`` (the whole document by default).
+
+    Returns:
+        The model plus "not simulated" and other notes.
+
+    Raises:
+        SourceErrors: every shape error, every lab requirement, or every CreateService refusal
+            (``InvalidParameterException: ...``), each positioned in the file.
+    """
+    data = doc.get(path) if path else doc.data
+    errors, notes = check_shape(doc, path, data, _ROOT_SHAPE, modelled=SERVICE_MODELLED)
+    if errors:
+        raise SourceErrors(errors)
+    modelled_data = strip_unmodelled(data, SERVICE_MODELLED)
+    missing = _lab_requirements(doc, path, modelled_data)
+    if missing:
+        raise SourceErrors(sorted(missing, key=lambda d: (d.line, d.col)))
+    try:
+        service = Service.model_validate(modelled_data)
+    except ValidationError as exc:
+        raise SourceErrors(validation_diagnostics(doc, path, exc)) from None
+    refusals = create_service_errors(service)
+    if refusals:
+        raise SourceErrors(client_exception_diagnostics(doc, path, refusals))
+    all_notes = notes + _service_notes(doc, path, service)
+    return ParsedService(service, sorted(all_notes, key=lambda d: (d.line, d.col)))
