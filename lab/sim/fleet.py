@@ -149,7 +149,7 @@ class Fleet:
             attributes: every attribute, built-in (``ecs.*``) and custom.
         """
         if self.n == self._capacity:
-            self._grow(self._capacity * 2)
+            self._grow(max(8, self._capacity * 2))
         i = self.n
         self.n += 1
         self.ids.append(container_instance_id)

@@ -38,10 +38,12 @@ __all__ = [
 
 # Reason codes, in the order the checks run: an instance's code is the first check it
 # failed, so a higher code means it came closer to matching.
-OK, NOT_ACTIVE, AGENT, ATTRIBUTE, CPU, MEMORY, PORTS, ENI, MEMBER_OF, DISTINCT = range(10)
+# ECS filters on "CPU, memory, ports, container instance attributes" (reference §1.1), then
+# on constraints; the ENI is a resource like the others.
+OK, NOT_ACTIVE, AGENT, CPU, MEMORY, PORTS, ENI, ATTRIBUTE, MEMBER_OF, DISTINCT = range(10)
 
 CODE_REASON = {
-    NOT_ACTIVE: "INACTIVE",
+    NOT_ACTIVE: "NOT_ACTIVE",
     AGENT: "AGENT",
     ATTRIBUTE: "ATTRIBUTE",
     CPU: "RESOURCE:CPU",
@@ -51,7 +53,9 @@ CODE_REASON = {
     MEMBER_OF: "MemberOf",
     DISTINCT: "DistinctInstance",
 }
-"""API ``failures[].reason`` per code (reference §3.6; the two constraint names are UNCONFIRMED)."""
+"""API ``failures[].reason`` per code (reference §3.6; the two constraint names are UNCONFIRMED).
+NOT_ACTIVE is the lab's own label for an instance that is not a candidate at all (DRAINING,
+INACTIVE...); ECS does not report those."""
 
 CODE_TEXT = {
     AGENT: "doesn't have the agent connected.",
@@ -280,8 +284,6 @@ def _reasons(fleet: Fleet, needs: TaskNeeds, constraints: tuple[Constraint, ...]
     if fleet.unavailable:
         checks.append((fleet.status[:n] != ACTIVE, NOT_ACTIVE))
         checks.append((~fleet.connected[:n], AGENT))
-    if needs.eni:
-        checks.append((~fleet.eni_capable[:n], ATTRIBUTE))
     if needs.cpu:
         checks.append((fleet.cpu_free[:n] < needs.cpu, CPU))
     checks.append((fleet.mem_free[:n] < needs.memory_mib, MEMORY))
@@ -298,13 +300,16 @@ def _reasons(fleet: Fleet, needs: TaskNeeds, constraints: tuple[Constraint, ...]
         checks.append((busy, PORTS))
     if needs.eni:
         checks.append((fleet.eni_free[:n] < 1, ENI))
+        checks.append((~fleet.eni_capable[:n], ATTRIBUTE))
+    # memberOf before distinctInstance whatever order they are listed in, so the reason
+    # codes keep meaning "how far the instance got".
     for c in constraints:
         if c.type == "memberOf" and c.expression:
             checks.append((~_member_of_mask(fleet, parse(c.expression)), MEMBER_OF))
-        elif c.type == "distinctInstance":
-            col = fleet.group_counts.get(needs.group)
-            if col is not None:
-                checks.append((col[:n] > 0, DISTINCT))
+    if any(c.type == "distinctInstance" for c in constraints):
+        col = fleet.group_counts.get(needs.group)
+        if col is not None:
+            checks.append((col[:n] > 0, DISTINCT))
     reasons = np.zeros(n, np.int8)
     # Assign from the last check to the first, so the first failed check is what remains.
     for failed, code in reversed(checks):
