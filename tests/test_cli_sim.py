@@ -240,10 +240,6 @@ def test_unknown_instance_type_is_refused_in_one_line(capsys, tmp_path, monkeypa
     assert "unknown instance type 't3.gigantic'" in line
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: simdoc.build_world turns the world's ClientException into 'file: world: ...' without the line:col of instances[0].type",
-)
 def test_unknown_instance_type_is_positioned(capsys, tmp_path, monkeypatch):
     """An unknown instance type in world.instances is reported at its line (3) like every other schema problem."""
     monkeypatch.chdir(tmp_path)
@@ -253,10 +249,6 @@ def test_unknown_instance_type_is_positioned(capsys, tmp_path, monkeypatch):
     assert err.startswith("doc.yaml:3:")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: timeline add-instances / push-image entries are only checked when simulated time reaches them",
-)
 @pytest.mark.parametrize(
     ("text", "problem"),
     [

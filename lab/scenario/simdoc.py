@@ -186,12 +186,43 @@ def check_references(loaded: LoadedDocument, files: Mapping[str, ConfigFile]) ->
             name = family.rsplit("/", 1)[-1].partition(":")[0]
             if name not in families:
                 problems.append(_diag(doc, ("world", "timeline", i, "taskDefinition"), f"no task-definition file has family '{name}'"))
+    problems += _catalogue_problems(doc, spec)
     for i, lb in enumerate(spec.world.load_balancers):
         for j, tg_name in enumerate(lb.target_groups):
             if tg_name not in target_groups:
                 problems.append(_diag(doc, ("world", "load_balancers", i, "target_groups", j), f"no target group is named '{tg_name}'"))
     if problems:
         raise SourceErrors(problems)
+
+
+def _catalogue_problems(doc: Document, spec: SimDocument) -> list[Diagnostic]:
+    """Instance types and base images the catalogues do not know, wherever the world names them."""
+    from lab.config.instance_types import UnknownInstanceType, instance_type
+    from lab.sim.registry import BASE_IMAGES
+
+    problems = []
+    groups = [(("world", "instances", i), g) for i, g in enumerate(spec.world.instances)]
+    images = [(("world", "registry", i), img) for i, img in enumerate(spec.world.registry)]
+    for i, entry in enumerate(spec.world.timeline):
+        if getattr(entry, "event", "") == "add-instances":
+            groups.append((("world", "timeline", i), entry))
+        elif getattr(entry, "event", "") == "push-image":
+            images.append((("world", "timeline", i, "image"), entry.image))
+    for path, group in groups:
+        try:
+            instance_type(group.type)
+        except UnknownInstanceType as exc:
+            problems.append(_diag(doc, (*path, "type"), str(exc)))
+    for path, image in images:
+        if image.base is None:
+            continue
+        sizes = BASE_IMAGES.get(image.base)
+        if sizes is None:
+            known = ", ".join(sorted(BASE_IMAGES))
+            problems.append(_diag(doc, (*path, "base"), f"unknown base image '{image.base}'; known: {known}"))
+        elif image.size_mb <= sum(sizes):
+            problems.append(_diag(doc, (*path, "size_mb"), f"size_mb {image.size_mb:g} is not larger than its base {image.base} ({sum(sizes):.1f} MB)"))
+    return problems
 
 
 def _diag(doc: Document, path: Path_, message: str) -> Diagnostic:

@@ -71,15 +71,22 @@ def start_task(world: World, task: Task) -> None:
     task.process = world.env.process(_lifecycle(world, task))
 
 
-def request_stop(world: World, task: Task, stop_code: str, reason: str) -> None:
-    """Set desiredStatus STOPPED; the lifecycle process moves the task through STOPPING."""
-    if task.stopping or task.last == "STOPPED":
-        return
+def _mark_stopping(world: World, task: Task, stop_code: str, reason: str) -> None:
+    """desiredStatus becomes STOPPED: the task no longer counts in runningTasksCount."""
     task.stopping = True
     task.desired = "STOPPED"
     task.stop_code = stop_code
     task.stopped_reason = reason
+    if task.instance is not None:
+        world.fleet.stop_requested(task.instance.index)
     _emit(world, task)
+
+
+def request_stop(world: World, task: Task, stop_code: str, reason: str) -> None:
+    """Set desiredStatus STOPPED; the lifecycle process moves the task through STOPPING."""
+    if task.stopping or task.last == "STOPPED":
+        return
+    _mark_stopping(world, task, stop_code, reason)
     if task.process is not None and task.process.is_alive:
         task.process.interrupt("stop")
 
@@ -92,15 +99,11 @@ def _lifecycle(world: World, task: Task) -> ProcessGen:
         if task.last == "PROVISIONING":
             yield env.timeout(world._jitter(timing.FARGATE_PROVISION_S if fargate else timing.ENI_ATTACH_S))
             _set(world, task, "PENDING")
-        for container in task.rev.containers:
-            failure = yield from _pull(world, task, container)
-            if failure is not None:
-                task.stopping = True
-                task.desired = "STOPPED"
-                task.stop_code = "TaskFailedToStart"
-                task.stopped_reason = failure
-                _emit(world, task)
-                break
+        failure = yield from _resolve_secrets(world, task)
+        if failure is None:
+            failure = yield from _pull_all(world, task)
+        if failure is not None:
+            _mark_stopping(world, task, "TaskFailedToStart", failure)
         else:
             yield env.timeout(world._jitter(timing.CONTAINER_START_S))
             task.started_at = world.now
@@ -127,11 +130,7 @@ def _run(world: World, task: Task) -> ProcessGen:
         world.log.append(ContainerStateChanged(world.now, task.id, outcome.container.name, "STOPPED", outcome.exit_code, outcome.reason))
         task.exited.add(outcome.container.name)
         if outcome.container.essential:
-            task.stopping = True
-            task.desired = "STOPPED"
-            task.stop_code = "EssentialContainerExited"
-            task.stopped_reason = ESSENTIAL_EXITED
-            _emit(world, task)
+            _mark_stopping(world, task, "EssentialContainerExited", ESSENTIAL_EXITED)
             return
     yield world.env.event()  # runs until a stop request interrupts it
 
@@ -246,13 +245,13 @@ def _shutdown(world: World, task: Task, ran: bool) -> ProcessGen:
                 timeout = task.instance.stop_timeout_s if task.instance else timing.STOP_TIMEOUT_S
             shutdown = app_spec(world, container).shutdown_s
             grace.append((container, min(shutdown, timeout), shutdown > timeout))
-        if grace:
-            wait = max(g[1] for g in grace)
-            yield env.timeout(round(wait, 3))
-            for container, _, killed in grace:
-                world.log.append(
-                    ContainerStateChanged(world.now, task.id, container.name, "STOPPED", 137 if killed else 0, None)
-                )
+        # Containers get SIGTERM together and each is reported when it exits (or is killed).
+        elapsed = 0.0
+        for container, wait, killed in sorted(grace, key=lambda g: g[1]):
+            if wait > elapsed:
+                yield env.timeout(round(wait - elapsed, 3))
+                elapsed = wait
+            world.log.append(ContainerStateChanged(world.now, task.id, container.name, "STOPPED", 137 if killed else 0, None))
     if task.needs.eni or task.launch_type == "FARGATE":
         _set(world, task, "DEPROVISIONING")
         yield env.timeout(world._jitter(timing.ENI_DETACH_S))
@@ -269,21 +268,62 @@ def _shutdown(world: World, task: Task, ran: bool) -> ProcessGen:
         task.service.on_task_stopped(task)
 
 
-def _pull(world: World, task: Task, container: Container) -> Generator[simpy.Event, Any, str | None]:
-    """Pull one container's image; return None on success or the stoppedReason on failure."""
-    plan = plan_pull(world, task, container)
+def _pull_all(world: World, task: Task) -> Generator[simpy.Event, Any, str | None]:
+    """Pull every container's image at once, as the agent does; return the first failure, if any."""
     ec2_id = task.instance.ec2_id if task.instance else None
-    if plan.error is not None:
-        yield world.env.timeout(plan.duration_s)
-        world.log.append(ImagePullFailed(world.now, task.id, container.name, container.image, ec2_id, plan.error))
-        return plan.error
-    world.log.append(
-        ImagePullStarted(
-            world.now, task.id, container.name, container.image, ec2_id,
-            plan.layers_total, plan.layers_cached, plan.bytes_to_fetch, plan.identity,
-        )
-    )
     start = world.now
-    yield world.env.timeout(plan.duration_s)
-    world.log.append(ImagePullFinished(world.now, task.id, container.name, container.image, ec2_id, round(world.now - start, 3), plan.bytes_to_fetch))
+    finishes = []
+    for order, container in enumerate(task.rev.containers):
+        plan = plan_pull(world, task, container)
+        if plan.error is None:
+            world.log.append(
+                ImagePullStarted(
+                    world.now, task.id, container.name, container.image, ec2_id,
+                    plan.layers_total, plan.layers_cached, plan.bytes_to_fetch, plan.identity,
+                )
+            )
+        finishes.append((plan.duration_s, order, container, plan))
+    for duration, _, container, plan in sorted(finishes, key=lambda f: (f[0], f[1])):
+        wait = round(start + duration - world.now, 3)
+        if wait > 0:
+            yield world.env.timeout(wait)
+        if plan.error is not None:
+            world.log.append(ImagePullFailed(world.now, task.id, container.name, container.image, ec2_id, plan.error))
+            return plan.error
+        world.log.append(ImagePullFinished(world.now, task.id, container.name, container.image, ec2_id, duration, plan.bytes_to_fetch))
     return None
+
+
+def _resolve_secrets(world: World, task: Task) -> Generator[simpy.Event, Any, str | None]:
+    """Fetch ``secrets`` with the execution role before any pull; return the failure, if any."""
+    from lab.sim.iam import denial_message
+
+    for container in task.rev.containers:
+        for _name, value_from in container.secrets:
+            action, resource, store = secret_access(world, value_from)
+            role = world.role_name(task.rev.execution_role) if task.rev.execution_role else None
+            decision = world.role_allows(role, action, resource)
+            if decision.allowed:
+                continue
+            principal = f"arn:aws:sts::{world.account}:assumed-role/{role}/{task.id}"
+            denial = denial_message(principal, action, resource, explicit_deny=decision.reason == "explicit-deny")
+            yield world.env.timeout(world._jitter(timing.FARGATE_AUTH_RETRY_S))
+            # Wording from observed Fargate errors (reference §3.5); the agent on EC2 is similar.
+            return (
+                "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval "
+                f"failed: unable to retrieve secrets from {store}: service call has been retried 5 time(s): "
+                f"AccessDeniedException: {denial}"
+            )
+    return None
+
+
+def secret_access(world: World, value_from: str) -> tuple[str, str, str]:
+    """(IAM action, resource ARN, store name) that reading a secret's ``valueFrom`` needs."""
+    if ":secretsmanager:" in value_from:
+        # arn:aws:secretsmanager:region:acct:secret:name-AbCdEf[:json-key:version-stage:version-id]
+        parts = value_from.split(":")
+        return "secretsmanager:GetSecretValue", ":".join(parts[:7]), "asm"
+    if value_from.startswith("arn:"):
+        return "ssm:GetParameters", value_from, "ssm"
+    name = value_from.lstrip("/")
+    return "ssm:GetParameters", f"arn:aws:ssm:{world.region}:{world.account}:parameter/{name}", "ssm"

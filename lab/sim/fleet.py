@@ -68,7 +68,9 @@ class Fleet:
         self.dyn_ports_free = np.zeros(0, np.int32)
         self.static_ports_count = np.zeros(0, np.int32)
         self.task_count = np.zeros(0, np.int32)
-        """Live (not yet STOPPED) tasks per instance: the query language's runningTasksCount."""
+        """Tasks holding resources (not yet STOPPED) per instance."""
+        self.running_count = np.zeros(0, np.int32)
+        """Tasks whose desiredStatus is RUNNING per instance: the API's runningTasksCount."""
         self.port_used: dict[tuple[str, int], np.ndarray] = {}
         """(protocol, host port) → bool per instance: the port is reserved or bound."""
         self.group_counts: dict[str, np.ndarray] = {}
@@ -105,6 +107,7 @@ class Fleet:
             "dyn_ports_free",
             "static_ports_count",
             "task_count",
+            "running_count",
         ):
             setattr(self, name, grown(getattr(self, name)))
         for key, arr in self.port_used.items():
@@ -228,6 +231,7 @@ class Fleet:
             self.eni_free[i] -= 1
         self.group_column(group)[i] += 1
         self.task_count[i] += 1
+        self.running_count[i] += 1
         self._count_value(group, i, 1)
 
     def release(
@@ -253,6 +257,10 @@ class Fleet:
         self.group_counts[group][i] -= 1
         self.task_count[i] -= 1
         self._count_value(group, i, -1)
+
+    def stop_requested(self, i: int) -> None:
+        """A task on instance ``i`` got desiredStatus STOPPED (it still holds its resources)."""
+        self.running_count[i] -= 1
 
     def set_attributes(self, i: int, attributes: Mapping[str, str | None]) -> None:
         """Put (value) or delete (None) custom attributes on instance ``i``."""

@@ -206,7 +206,7 @@ class _Facts:
 
     @property
     def running_tasks_count(self) -> int:
-        return int(self.fleet.task_count[self.i])
+        return int(self.fleet.running_count[self.i])
 
     @property
     def task_groups(self) -> list[str]:

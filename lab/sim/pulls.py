@@ -68,8 +68,6 @@ def plan_pull(world: World, task: Task, container: Container) -> PullPlan:
                 )
             return PullPlan(fast, f"CannotPullECRContainerError: AccessDeniedException: {denial}", identity=principal)
         host = uri.partition("/")[0]
-        if host != world.registry.host or not world.registry.repository_exists(repository):
-            return PullPlan(fast, f"CannotPullContainerError: API error (404): repository {host}/{repository} not found", identity=principal)
         repo_arn = world.registry.repository_arn(repository)
         decision = world.role_allows(role, "ecr:BatchGetImage", repo_arn)
         if not decision.allowed:
@@ -85,6 +83,10 @@ def plan_pull(world: World, task: Task, container: Container) -> PullPlan:
                     f"repository does not exist or may require 'docker login': denied: {denial}"
                 )
             return PullPlan(fast, text, identity=principal)
+        # ECR authorises before it looks the repository up: no rights means AccessDenied,
+        # even for a repository that does not exist.
+        if host != world.registry.host or not world.registry.repository_exists(repository):
+            return PullPlan(fast, f"CannotPullContainerError: API error (404): repository {host}/{repository} not found", identity=principal)
         if image is None:
             if fargate:
                 text = (

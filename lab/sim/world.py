@@ -95,7 +95,9 @@ class ContainerInstance:
 class Container:
     """A container definition reduced to what the agent runs."""
 
-    __slots__ = ("environment", "essential", "hard_limit_mib", "health_check", "image", "name", "port_mappings", "stop_timeout_s")
+    __slots__ = (
+        "environment", "essential", "hard_limit_mib", "health_check", "image", "name", "port_mappings", "secrets", "stop_timeout_s",
+    )
 
     def __init__(
         self,
@@ -107,6 +109,7 @@ class Container:
         stop_timeout_s: float | None,
         port_mappings: tuple[tuple[int, int | None, str], ...] = (),
         health_check: Any = None,
+        secrets: tuple[tuple[str, str], ...] = (),
     ) -> None:
         self.name = name
         self.image = image
@@ -118,6 +121,8 @@ class Container:
         """(containerPort, hostPort or None, protocol) per mapping."""
         self.health_check = health_check
         """The container's ``healthCheck`` (interval, timeout, retries, start_period), or None."""
+        self.secrets = secrets
+        """(name, valueFrom) pairs; once fetched they are environment variables of the app."""
 
 
 class Revision:
@@ -180,10 +185,11 @@ class Revision:
                 c.image,
                 c.essential is not False,
                 c.memory if c.memory is not None else definition.memory_mib,
-                {kv.name: kv.value for kv in c.environment or ()},
+                {kv.name: kv.value for kv in c.environment or ()} | {sec.name: "(secret)" for sec in c.secrets or ()},
                 float(c.stop_timeout) if c.stop_timeout is not None else None,
                 tuple((pm.container_port, pm.host_port, pm.protocol or "tcp") for pm in c.port_mappings or ()),
                 c.health_check,
+                tuple((sec.name, sec.value_from) for sec in c.secrets or ()),
             )
             for c in cds
         )
@@ -923,11 +929,11 @@ class World:
         elif isinstance(entry, StopTask):
             self.at(entry.at, lambda: self.stop_group(entry.group, count=entry.count, reason=entry.reason))
         elif isinstance(entry, AddInstances):
-            self.at(entry.at or 0.0, lambda: self.add_instances(entry, at=self.now))
+            self.at(entry.at or 0.0, _bind(self._guarded, "RunInstances", lambda: self.add_instances(entry, at=self.now)))
         elif isinstance(entry, PutAttributes):
             self.at(entry.at, lambda: self.put_attributes(entry.attributes, instance_type=entry.type, az=entry.az))
         elif isinstance(entry, PushImage):
-            self.at(entry.at, lambda: self.push_image(entry.image))
+            self.at(entry.at, _bind(self._guarded, "PutImage", lambda: self.push_image(entry.image)))
         elif isinstance(entry, UpdateService):
             self.at(entry.at, _bind(self._timeline_update_service, entry))
         elif isinstance(entry, DrainInstances):
@@ -935,6 +941,13 @@ class World:
             self.at(entry.at, lambda: self.drain_instances(az=entry.az, instance_type=entry.type, count=entry.count, status=status))
         elif isinstance(entry, SetTraffic):
             self.at(entry.at, _bind(self._timeline_traffic, entry))
+
+    def _guarded(self, operation: str, call: Callable[[], object]) -> None:
+        """Run a timeline operation; a refusal is logged as ApiCallFailed, as the API would answer."""
+        try:
+            call()
+        except ClientException as exc:
+            self.log.append(ApiCallFailed(self.now, operation, str(exc)))
 
     def _timeline_update_service(self, entry: UpdateService) -> None:
         service = self.services.get(entry.service)
@@ -985,7 +998,7 @@ class World:
                 InstanceView(
                     ci.id, ci.ec2_id, ci.instance_type, ci.az, STATUS_NAMES[int(fleet.status[i])], bool(fleet.connected[i]),
                     int(fleet.cpu_registered[i]), int(fleet.cpu_free[i]), int(fleet.mem_registered[i]), int(fleet.mem_free[i]),
-                    tuple(used), int(fleet.task_count[i]), dict(fleet.attributes[i]),
+                    tuple(used), int(fleet.running_count[i]), dict(fleet.attributes[i]),
                 )
             )
         tasks = tuple(

@@ -132,10 +132,6 @@ def test_pending_task_counts_in_running_tasks_count():
     assert world.snapshot().instances[0].running_tasks_count == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: fleet.task_count (runningTasksCount) keeps a task until STOPPED; the API counts only desiredStatus RUNNING",
-)
 def test_stopping_task_no_longer_counts_in_running_tasks_count():
     """While a task is STOPPING (desiredStatus STOPPED) its instance's runningTasksCount no longer includes it (§3.1 drain gotcha)."""
     world = build(document(instances=[instances(1)], registry=[image(shutdown_s=10)], definitions=[task_definition()]), seed=1)
@@ -229,10 +225,6 @@ def test_stop_sends_sigkill_after_the_stop_timeout(shutdown_s, stop_timeout, gro
     assert first_at(world, task, "STOPPED") == stopping + delay
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: agent._shutdown reports every container STOPPED at the longest container's grace, not at its own exit",
-)
 def test_each_container_is_reported_stopped_when_it_exits():
     """In a two-container task, a container that exits 1 s after SIGTERM is reported then, not when its sibling is killed."""
     data = document(
@@ -342,10 +334,6 @@ def test_required_environment_variable_present_keeps_running():
     assert task_view(world, task).last_status == "RUNNING"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: world.Container.environment holds only `environment`; `secrets` never reach the app, so requires_env fails",
-)
 def test_required_environment_variable_from_secrets_keeps_running():
     """A variable injected from `secrets` (SSM, read by an execution role allowed to) satisfies the app's requires_env."""
     exec_role = execution_role(managed=[EXECUTION_ROLE_POLICY], actions=["ssm:GetParameters"])
