@@ -20,19 +20,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
 
 from lab.config.shapes import check_shape, positioned, strip_unmodelled, validation_diagnostics, where_phrase
-from lab.config.target_group import find_target_group, target_group_arn
+from lab.config.target_group import TargetGroup, find_target_group, target_group_arn
 from lab.config.task_definition import TaskDefinition, client_exception_diagnostics
 from lab.errors import ClientException, Diagnostic, SourceErrors
 from lab.scenario.yaml_source import Document, Path_
-
-if TYPE_CHECKING:
-    from lab.config.target_group import TargetGroup
 
 __all__ = [
     "AwsVpcConfiguration",
@@ -448,7 +445,9 @@ def _placement_rule_errors(service: Service, refuse: Callable[..., None]) -> Non
                 "field",
             )  # wording UNCONFIRMED
         elif strategy.type == "random" and strategy.field:
-            refuse("The random placement strategy takes no field.", "placementStrategy", i, "field")  # wording UNCONFIRMED
+            refuse(
+                "The random placement strategy takes no field.", "placementStrategy", i, "field"
+            )  # wording UNCONFIRMED
     for i, constraint in enumerate(service.placement_constraints):
         if constraint.type == "memberOf" and not (constraint.expression or "").strip():
             refuse(
@@ -496,8 +495,9 @@ def service_errors(
     td = task_definition
     mode = td.effective_network_mode
     if service.uses_fargate and "FARGATE" not in td.requires_compatibilities:
-        # observed: buildkite-plugins/ecs-deploy-buildkite-plugin#34. EC2 needs nothing: ECS
-        # computes EC2 compatibility for any definition it registers.
+        # observed: buildkite-plugins/ecs-deploy-buildkite-plugin#34, sil-org/ecs-deploy#129. EC2
+        # needs nothing: a FARGATE-only definition still registers with compatibilities
+        # ["EC2", "FARGATE"] (observed: fabfuel/ecs-deploy#50).
         refuse(
             "Task definition does not support launch_type FARGATE.",
             "launchType" if service.launch_type else "capacityProviderStrategy",
@@ -592,8 +592,7 @@ def _lab_requirements(doc: Document, root: Path_, data: dict[str, Any]) -> list[
                 fail(here, f"missing required key '{name}' {where_phrase(here)}")
     net = data.get("networkConfiguration")
     if isinstance(net, dict) and "awsvpcConfiguration" not in net:
-        here = ("networkConfiguration",)
-        fail(here, f"missing required key 'awsvpcConfiguration' {where_phrase(here)}")
+        fail(("networkConfiguration",), "missing required key 'awsvpcConfiguration' in networkConfiguration")
     return out
 
 
