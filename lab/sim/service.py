@@ -33,6 +33,8 @@ __all__ = ["Deployment", "ServiceRuntime"]
 HEALTHY_AFTER_RUNNING_S = 40.0
 """Without load balancer or container health checks a task counts as healthy 40 s after it
 reaches RUNNING; reference §4.2."""
+RETRY_PLACEMENT_S = 15.0
+"""How soon the scheduler tries again after a task could not be placed (UNCONFIRMED)."""
 THROTTLE_AFTER_FAILURES = 3
 """Consecutive start failures before the scheduler backs off (UNCONFIRMED)."""
 THROTTLE_FIRST_DELAY_S = 15.0
@@ -232,13 +234,16 @@ class ServiceRuntime:
         self.kick()
 
     def _start_failed(self) -> None:
+        """A task could not be placed or went PENDING → STOPPED: retry later, backing off (§4.5)."""
         self._start_failures += 1
+        delay = RETRY_PLACEMENT_S
         if self._start_failures >= THROTTLE_AFTER_FAILURES:
             delay = min(THROTTLE_MAX_DELAY_S, THROTTLE_FIRST_DELAY_S * 2 ** (self._start_failures - THROTTLE_AFTER_FAILURES))
-            self._retry_at = self.world.now + delay
             if not self._throttled:
                 self._throttled = True
-                self._post("throttled", f"(service {self.name}) is unable to consistently start tasks successfully.")
+                self._post("throttled", f"(service {self.name}) is unable to consistently start tasks successfully.", dedupe=True)
+        self._retry_at = self.world.now + delay
+        self.world.at(delay, self.kick)
 
     def _count_failure(self, task: Task) -> None:
         deployment = task.deployment
