@@ -348,7 +348,8 @@ class TargetGroupRuntime:
         target_5xx = sum(t.rate * t.error_fraction for t in routed if t.serving)
         good_rate = served - target_5xx
         good_time = sum(t.rate * (1.0 - t.error_fraction) * self._duration(t) for t in routed if t.serving)
-        bad_rate = rps - served
+        # Requests to targets that cannot answer, or to no target at all, fail at the ELB.
+        bad_rate = sum(t.rate for t in routed if not t.serving) if routed else rps
         healthy = sum(1 for t in self.targets if t.state == "healthy")
         unhealthy = sum(1 for t in self.targets if t.state == "unhealthy")
         t = start
