@@ -179,28 +179,39 @@ def task_ip(world: World, task: Task) -> str:
 
 def _container_health(world: World, task: Task, containers: list[Container]) -> ProcessGen:
     """Docker health checks: HEALTHY on a pass, UNHEALTHY after ``retries`` failures (§4.3)."""
-    status = {c.name: "UNKNOWN" for c in containers}
-    fails = {c.name: 0 for c in containers}
+    env = world.env
+    started = env.now
+    checks = []
+    for c in containers:
+        app = app_spec(world, c)
+        up_until = started + app.hang_after_s if app.hang_after_s is not None else float("inf")
+        hc = c.health_check
+        checks.append([c, started + app.boot_s, up_until, hc.retries, started + (hc.start_period or 0), "UNKNOWN", 0])
     interval = float(min(c.health_check.interval for c in containers))
-    started = world.now
+    exited = task.exited
     while True:
-        yield world.env.timeout(interval)
+        yield env.timeout(interval)
         if task.desired == "STOPPED" or task.last != "RUNNING":
             return
-        for c in containers:
-            hc = c.health_check
-            if app_up(world, task, c):
-                fails[c.name] = 0
+        now = env.now
+        changed = False
+        for check in checks:
+            container, up_from, up_until, retries, grace_until, status, fails = check
+            if up_from <= now < up_until and container.name not in exited:
+                check[6] = 0
                 new = "HEALTHY"
+            elif now < grace_until:
+                continue
             else:
-                if hc.start_period and world.now - started < hc.start_period:
-                    continue
-                fails[c.name] += 1
-                new = "UNHEALTHY" if fails[c.name] >= hc.retries else status[c.name]
-            if new != status[c.name]:
-                status[c.name] = new
-                world.log.append(ContainerHealthChanged(world.now, task.id, c.name, new))
-        essential = [status[c.name] for c in containers if c.essential] or list(status.values())
+                check[6] = fails = fails + 1
+                new = "UNHEALTHY" if fails >= retries else status
+            if new != status:
+                check[5] = new
+                changed = True
+                world.log.append(ContainerHealthChanged(now, task.id, container.name, new))
+        if not changed:
+            continue
+        essential = [check[5] for check in checks if check[0].essential] or [check[5] for check in checks]
         health = "UNHEALTHY" if "UNHEALTHY" in essential else "HEALTHY" if all(v == "HEALTHY" for v in essential) else "UNKNOWN"
         if health != task.health:
             task.health = health
