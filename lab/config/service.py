@@ -287,6 +287,8 @@ class ParsedService:
     """The validated model."""
     notes: list[Diagnostic] = field(default_factory=list)
     """``not simulated`` and other notes, positioned at the keys they concern."""
+    refusals: list[Diagnostic] = field(default_factory=list)
+    """CreateService refusals, when the caller asked to collect them instead of raising."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -612,12 +614,13 @@ def _service_notes(doc: Document, root: Path_, service: Service) -> list[Diagnos
     return notes
 
 
-def parse_service(doc: Document, path: Path_ = ()) -> ParsedService:
+def parse_service(doc: Document, path: Path_ = (), *, collect_refusals: bool = False) -> ParsedService:
     """Load a CreateService input from ``doc`` as ECS would create the service.
 
     Args:
         doc: the loaded YAML/JSON document.
         path: where the service sits in ``doc`` (the whole document by default).
+        collect_refusals: return CreateService refusals in ``.refusals`` instead of raising.
 
     Returns:
         The model plus "not simulated" and other notes.
@@ -639,7 +642,8 @@ def parse_service(doc: Document, path: Path_ = ()) -> ParsedService:
     except ValidationError as exc:
         raise SourceErrors(validation_diagnostics(doc, path, exc)) from None
     refusals = create_service_errors(service)
-    if refusals:
+    if refusals and not collect_refusals:
         raise SourceErrors(client_exception_diagnostics(doc, path, refusals))
     all_notes = notes + _service_notes(doc, path, service)
-    return ParsedService(service, sorted(all_notes, key=lambda d: (d.line, d.col)))
+    positioned_refusals = client_exception_diagnostics(doc, path, refusals) if refusals else []
+    return ParsedService(service, sorted(all_notes, key=lambda d: (d.line, d.col)), positioned_refusals)

@@ -340,6 +340,8 @@ class ParsedTaskDefinition:
     """The validated model."""
     notes: list[Diagnostic] = field(default_factory=list)
     """``not simulated`` notes, positioned at the keys they concern."""
+    refusals: list[Diagnostic] = field(default_factory=list)
+    """Registration refusals, when the caller asked to collect them instead of raising."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -625,12 +627,14 @@ def client_exception_diagnostics(doc: Document, root_path: Path_, errors: list[C
     return sorted(out, key=lambda d: (d.line, d.col))
 
 
-def parse_task_definition(doc: Document, path: Path_ = ()) -> ParsedTaskDefinition:
+def parse_task_definition(doc: Document, path: Path_ = (), *, collect_refusals: bool = False) -> ParsedTaskDefinition:
     """Load a RegisterTaskDefinition input from ``doc`` as AWS would register it.
 
     Args:
         doc: the loaded YAML/JSON document.
         path: where the task definition sits in ``doc`` (the whole document by default).
+        collect_refusals: return registration refusals in ``.refusals`` instead of raising
+            (a grader applies such a file as a refused API call).
 
     Returns:
         The model plus "not simulated" notes.
@@ -649,6 +653,6 @@ def parse_task_definition(doc: Document, path: Path_ = ()) -> ParsedTaskDefiniti
     except ValidationError as exc:
         raise SourceErrors(validation_diagnostics(doc, path, exc)) from None
     refusals = registration_errors(td)
-    if refusals:
+    if refusals and not collect_refusals:
         raise SourceErrors(client_exception_diagnostics(doc, path, refusals))
-    return ParsedTaskDefinition(td, notes)
+    return ParsedTaskDefinition(td, notes, client_exception_diagnostics(doc, path, refusals) if refusals else [])

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from lab.scenario.checks import CheckSpec
 
 from lab.sim.spec import WorldSpec
 
-__all__ = ["FILE_KINDS", "FileSpec", "RunSpec", "SimDocument"]
+__all__ = ["FILE_KINDS", "FileSpec", "RunSpec", "Scenario", "SimDocument"]
 
 FILE_KINDS = ("task-definition", "iam-role", "service", "target-group", "security-group")
 """File kinds a document may declare, and the AWS shape each holds."""
@@ -50,3 +52,62 @@ class SimDocument(_Model):
     world: WorldSpec = Field(default_factory=WorldSpec)
     files: dict[str, FileSpec] = Field(default_factory=dict)
     run: RunSpec = Field(default_factory=RunSpec)
+
+
+FILE_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\.(yaml|yml|json)$"
+"""A learner file name: no directories, no dot files, YAML or JSON."""
+
+
+class Scenario(_Model):
+    """A scenario: the incident, the world it happens in, the files to fix, how it is graded."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")
+    """Stable identifier, kebab-case; the file is ``scenarios/<id>.yaml``."""
+    title: str = Field(min_length=3, max_length=100)
+    topics: list[str] = Field(min_length=1)
+    """Topics for the catalogue (``iam``, ``ecr``, ``networking``...)."""
+    difficulty: int = Field(ge=1, le=3)
+    minutes: int = Field(ge=1, le=240)
+    """How long a learner typically needs."""
+    lesson: str | None = None
+    """A lesson under ``content/`` (``lessons/iam-roles.md``), shown after a pass."""
+    briefing: str = Field(min_length=1)
+    """Markdown: the incident as the learner meets it."""
+    world: WorldSpec = Field(default_factory=WorldSpec)
+    files: dict[str, FileSpec] = Field(min_length=1)
+    """The files the learner edits: name → kind and starting content."""
+    run: RunSpec = Field(default_factory=RunSpec)
+    checks: list[CheckSpec] = Field(min_length=1)
+    hints: list[str] = Field(default_factory=list)
+    """Revealed one at a time."""
+    solution: dict[str, str | dict[str, Any]] = Field(min_length=1)
+    """A passing answer: file name → content (only the files it changes)."""
+    debrief: str = Field(min_length=1)
+    """Markdown shown after a pass: the takeaway for the exam."""
+
+    @field_validator("files")
+    @classmethod
+    def _file_names(cls, value: dict[str, FileSpec]) -> dict[str, FileSpec]:
+        import re
+
+        for name in value:
+            if not re.fullmatch(FILE_NAME, name):
+                raise ValueError(f"file name '{name}' must be a plain name ending in .yaml, .yml or .json (no directories)")
+        return value
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Scenario:
+        unknown = [name for name in self.solution if name not in self.files]
+        if unknown:
+            raise ValueError(f"solution names files the scenario does not declare: {', '.join(unknown)}")
+        ids = [c.id for c in self.checks]
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"check ids must be unique: {', '.join(duplicates)}")
+        for check in self.checks:
+            file = getattr(check, "file", None)
+            if file is not None and file not in self.files:
+                raise ValueError(f"check '{check.id}' names file '{file}', which the scenario does not declare")
+        if self.run.apply_at >= self.run.duration:
+            raise ValueError("run.apply_at must come before the end of the run (run.duration)")
+        return self

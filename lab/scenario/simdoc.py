@@ -43,6 +43,22 @@ class ConfigFile:
     document: Document | None = None
     """Where the content came from (for positioned cross-file errors)."""
     path: Path_ = ()
+    refusals: tuple[Diagnostic, ...] = ()
+    """What AWS refuses about the file (ClientException...): applying it fails in the run."""
+
+    @property
+    def operation(self) -> str:
+        """The API call that applies a file of this kind."""
+        return _OPERATIONS[self.kind]
+
+
+_OPERATIONS = {
+    "task-definition": "RegisterTaskDefinition",
+    "service": "UpdateService",
+    "iam-role": "UpdateRole",
+    "target-group": "ModifyTargetGroup",
+    "security-group": "AuthorizeSecurityGroupIngress",
+}
 
 
 @dataclass(frozen=True)
@@ -76,18 +92,60 @@ def _parsers() -> dict[str, tuple[Callable[[Document, Path_], Any], str]]:
     }
 
 
-def parse_config_file(doc: Document, path: Path_, name: str, kind: str) -> ConfigFile:
+def parse_config_file(doc: Document, path: Path_, name: str, kind: str, *, collect_refusals: bool = False) -> ConfigFile:
     """Parse one config file's content (at ``path`` of ``doc``) as its kind.
 
+    Args:
+        collect_refusals: keep what AWS would refuse (a registration rule) in ``refusals``
+            instead of raising: a grader applies such a file as a failed API call.
+
     Raises:
-        SourceErrors: the content breaks the AWS shape or a rule AWS enforces.
+        SourceErrors: the content breaks the AWS shape (or, unless collected, a rule AWS enforces).
     """
     parser = _parsers().get(kind)
     if parser is None:
         raise doc.error(path, f"unknown file kind '{kind}'")
     parse, attribute = parser
-    parsed = parse(doc, path)
-    return ConfigFile(name, kind, getattr(parsed, attribute), tuple(parsed.notes), doc, path)
+    if kind in ("task-definition", "service"):
+        parsed = parse(doc, path, collect_refusals=collect_refusals)  # type: ignore[call-arg]
+    else:
+        parsed = parse(doc, path)
+    refusals = tuple(getattr(parsed, "refusals", ()))
+    return ConfigFile(name, kind, getattr(parsed, attribute), tuple(parsed.notes), doc, path, refusals)
+
+
+def parse_files(
+    doc: Document, specs: Mapping[str, Any], root: Path_ = ("files",), *, collect_refusals: bool = False
+) -> tuple[dict[str, ConfigFile], list[Diagnostic]]:
+    """Parse the ``files:`` of a document (inline mappings or embedded YAML/JSON text).
+
+    Returns:
+        The parsed files by name, and every problem found (empty when all parsed).
+    """
+    problems: list[Diagnostic] = []
+    files: dict[str, ConfigFile] = {}
+    for name, file_spec in specs.items():
+        try:
+            content_doc, content_path = _content_document(doc, (*root, name, "content"), name)
+            files[name] = parse_config_file(content_doc, content_path, name, file_spec.kind, collect_refusals=collect_refusals)
+        except SourceErrors as exc:
+            problems.extend(exc.diagnostics)
+        except SourceError as exc:
+            problems.append(exc.diagnostic)
+    return files, problems
+
+
+def parse_world_files(doc: Document, spec: Any) -> tuple[list[ConfigFile], list[Diagnostic]]:
+    """Parse the roles, target groups and security groups fixed in ``world``."""
+    problems: list[Diagnostic] = []
+    world_files: list[ConfigFile] = []
+    for key, kind in (("roles", "iam-role"), ("target_groups", "target-group"), ("security_groups", "security-group")):
+        for i in range(len(getattr(spec.world, key))):
+            try:
+                world_files.append(parse_config_file(doc, ("world", key, i), f"world.{key}[{i}]", kind))
+            except SourceErrors as exc:
+                problems.extend(exc.diagnostics)
+    return world_files, problems
 
 
 def _content_document(doc: Document, path: Path_, name: str) -> tuple[Document, Path_]:
@@ -99,7 +157,7 @@ def _content_document(doc: Document, path: Path_, name: str) -> tuple[Document, 
 
 
 def load_sim_document(path: str | Path, *, display: str | None = None) -> LoadedDocument:
-    """Load and validate a simulation document.
+    """Load and validate a simulation document (every refusal is an error here).
 
     Raises:
         SourceError: the file cannot be read or is not YAML.
@@ -112,71 +170,32 @@ def load_sim_document(path: str | Path, *, display: str | None = None) -> Loaded
         spec = SimDocument.model_validate(doc.data)
     except ValidationError as exc:
         raise SourceErrors(validation_diagnostics(doc, (), exc, SimDocument)) from None
-    problems: list[Diagnostic] = []
-    notes: list[Diagnostic] = []
-    files: dict[str, ConfigFile] = {}
-    for name, file_spec in spec.files.items():
-        content_doc, content_path = _content_document(doc, ("files", name, "content"), name)
-        try:
-            parsed = parse_config_file(content_doc, content_path, name, file_spec.kind)
-        except SourceErrors as exc:
-            problems.extend(exc.diagnostics)
-            continue
-        except SourceError as exc:
-            problems.append(exc.diagnostic)
-            continue
-        files[name] = parsed
-        notes.extend(parsed.notes)
-    world_files: list[ConfigFile] = []
-    for key, kind in (("roles", "iam-role"), ("target_groups", "target-group"), ("security_groups", "security-group")):
-        for i in range(len(getattr(spec.world, key))):
-            try:
-                parsed = parse_config_file(doc, ("world", key, i), f"world.{key}[{i}]", kind)
-            except SourceErrors as exc:
-                problems.extend(exc.diagnostics)
-                continue
-            world_files.append(parsed)
-            notes.extend(parsed.notes)
+    files, problems = parse_files(doc, spec.files)
+    world_files, world_problems = parse_world_files(doc, spec)
+    problems += world_problems
     if problems:
         raise SourceErrors(problems)
+    notes = [n for f in [*files.values(), *world_files] for n in f.notes]
     loaded = LoadedDocument(doc, spec, files, tuple(world_files), tuple(notes))
-    check_references(loaded, loaded.files)
+    check_world(loaded)
+    check_files(loaded, loaded.files)
     return loaded
 
 
-def check_references(loaded: LoadedDocument, files: Mapping[str, ConfigFile]) -> None:
-    """Refuse names nothing defines: roles, task definitions, target groups (and what ECS
-    checks across files when a service is created).
-
-    Args:
-        loaded: the document (its world and starting files).
-        files: the files in force (the starting files, or a learner's answer over them).
+def check_world(loaded: LoadedDocument) -> None:
+    """Refuse a world that names what nothing defines (the instructor's part of a document).
 
     Raises:
-        SourceErrors: every dangling reference, positioned.
+        SourceErrors: every dangling name, unknown instance type or base image, positioned.
     """
-    from lab.config.service import service_errors
-
     doc, spec = loaded.document, loaded.spec
     problems = []
-    in_force = [f for f in loaded.world_files] + list(files.values())
-    for f in in_force:
-        if f.kind == "iam-role" and not f.model.role_name:
+    role_names = {f.model.role_name for f in loaded.of_kind("iam-role")}
+    families = {f.model.family for f in loaded.of_kind("task-definition")}
+    target_groups = {f.model.name for f in loaded.of_kind("target-group")}
+    for f in loaded.of_kind("iam-role"):
+        if not f.model.role_name:
             problems.append(_diag(f.document or doc, f.path, f"{f.name}: the role needs a RoleName so instances and tasks can name it"))
-    role_names = {f.model.role_name for f in in_force if f.kind == "iam-role"}
-    families: dict[str, Any] = {f.model.family: f.model for f in in_force if f.kind == "task-definition"}
-    target_groups = {f.model.name: f.model for f in in_force if f.kind == "target-group"}
-    for f in in_force:
-        if f.kind != "service":
-            continue
-        family = f.model.task_definition.rsplit("/", 1)[-1].partition(":")[0]
-        definition = families.get(family)
-        fdoc = f.document or doc
-        if definition is None:
-            problems.append(_diag(fdoc, (*f.path, "taskDefinition"), f"ClientException: TaskDefinition not found: no task-definition file has family '{family}'"))
-            continue
-        for exc in service_errors(f.model, definition, target_groups):
-            problems.append(_diag(fdoc, (*f.path, *exc.path), str(exc)))
     for i, group in enumerate(spec.world.instances):
         if World.role_name(group.role) not in role_names:
             problems.append(_diag(doc, ("world", "instances", i, "role"), f"instance role '{group.role}' is not defined in world.roles or an iam-role file"))
@@ -193,6 +212,49 @@ def check_references(loaded: LoadedDocument, files: Mapping[str, ConfigFile]) ->
                 problems.append(_diag(doc, ("world", "load_balancers", i, "target_groups", j), f"no target group is named '{tg_name}'"))
     if problems:
         raise SourceErrors(problems)
+
+
+def check_files(loaded: LoadedDocument, files: Mapping[str, ConfigFile], *, collect_refusals: bool = False) -> dict[str, ConfigFile]:
+    """Apply the checks ECS makes across files when a service is created (task definition,
+    containers, ports, target groups).
+
+    Args:
+        loaded: the document (its world files).
+        files: the files in force (the starting files, or a learner's answer over them).
+        collect_refusals: add the refusals to each service file instead of raising.
+
+    Returns:
+        ``files``, with cross-file refusals added to the service files when collected.
+
+    Raises:
+        SourceErrors: the refusals, positioned, unless collected.
+    """
+    from dataclasses import replace
+
+    from lab.config.service import service_errors
+
+    in_force = [*loaded.world_files, *files.values()]
+    families: dict[str, Any] = {f.model.family: f.model for f in in_force if f.kind == "task-definition"}
+    target_groups = {f.model.name: f.model for f in in_force if f.kind == "target-group"}
+    out = dict(files)
+    problems = []
+    for name, f in files.items():
+        if f.kind != "service":
+            continue
+        fdoc = f.document or loaded.document
+        family = f.model.task_definition.rsplit("/", 1)[-1].partition(":")[0]
+        definition = families.get(family)
+        if definition is None:
+            found = [_diag(fdoc, (*f.path, "taskDefinition"), f"ClientException: TaskDefinition not found: no task-definition file has family '{family}'")]
+        else:
+            found = [_diag(fdoc, (*f.path, *exc.path), str(exc)) for exc in service_errors(f.model, definition, target_groups)]
+        if collect_refusals:
+            out[name] = replace(f, refusals=f.refusals + tuple(found))
+        else:
+            problems += found
+    if problems:
+        raise SourceErrors(problems)
+    return out
 
 
 def _catalogue_problems(doc: Document, spec: SimDocument) -> list[Diagnostic]:
@@ -243,32 +305,56 @@ def iam_role(model: Any) -> IamRole:
 
 
 def build_world(loaded: LoadedDocument, *, seed: int, answer: Mapping[str, ConfigFile] | None = None) -> World:
-    """Build the world of a document for one seed, with its starting files in place.
+    """Build the world of a document for one seed, with its files in place.
+
+    The starting files exist from time 0. A learner's ``answer`` replaces them: from the start
+    when ``run.apply_at`` is 0, otherwise applied at ``run.apply_at`` the way a real change is
+    (only the files that differ). A file AWS would refuse is applied as a failed API call
+    (``ApiCallFailed``), and the world carries on without it, as it would.
 
     Args:
         loaded: the validated document.
         seed: the world's random seed.
-        answer: replacement files applied at ``run.apply_at`` (a learner's work), by name.
+        answer: the learner's files by name (parsed with refusals collected).
 
     Raises:
         LabError: the world cannot be built (unknown instance type, base image...).
     """
+    files = dict(loaded.files)
+    changed = {name: f for name, f in (answer or {}).items() if name not in files or f.model != files[name].model or f.refusals}
+    apply_at = loaded.spec.run.apply_at
+    if apply_at == 0:
+        files.update(changed)
+        changed = {}
+    in_force = [*loaded.world_files, *files.values()]
+    usable = [f for f in in_force if not f.refusals]
     try:
         world = World(
             loaded.spec.world,
             seed=seed,
-            roles=[iam_role(f.model) for f in loaded.of_kind("iam-role")],
-            target_groups=[f.model for f in loaded.of_kind("target-group")],
-            security_groups=[f.model for f in loaded.of_kind("security-group")],
+            roles=[iam_role(f.model) for f in usable if f.kind == "iam-role"],
+            target_groups=[f.model for f in usable if f.kind == "target-group"],
+            security_groups=[f.model for f in usable if f.kind == "security-group"],
         )
-        for f in loaded.of_kind("task-definition"):
-            world.register_task_definition(f.model)
-        for f in loaded.of_kind("service"):
-            world.create_service(f.model)
     except ClientException as exc:
         raise LabError(f"{loaded.document.file}: world: {exc.message}") from None
-    if answer:
-        world.at(loaded.spec.run.apply_at, lambda: apply_files(world, list(answer.values())))
+    for f in in_force:
+        if f.kind == "task-definition":
+            if f.refusals:
+                world.log.append(ApiCallFailed(0.0, "RegisterTaskDefinition", f.refusals[0].message))
+            else:
+                world.register_task_definition(f.model)
+    for f in in_force:
+        if f.kind == "service":
+            if f.refusals:
+                world.log.append(ApiCallFailed(0.0, "CreateService", f.refusals[0].message))
+                continue
+            try:
+                world.create_service(f.model)
+            except ClientException as exc:
+                world.log.append(ApiCallFailed(0.0, "CreateService", str(exc)))
+    if changed:
+        world.at(apply_at, lambda: apply_files(world, list(changed.values())))
     return world
 
 
@@ -281,11 +367,19 @@ def apply_files(world: World, files: list[ConfigFile]) -> None:
 
     A task definition registers a new revision, a role replaces its policies, a target group
     or security group takes its new settings, and a service gets an UpdateService (which
-    starts a deployment when its revision or load balancers change).
+    starts a deployment when its revision or load balancers change). A refused file is
+    logged as a failed call and changes nothing. A new revision of a family that a service
+    runs is deployed to it (``update-service --task-definition <family>``), as a deploy
+    pipeline would, even when the service file itself did not change.
     """
+    new_families = {f.model.family for f in files if f.kind == "task-definition" and not f.refusals}
+    updated_services = {f.model.service_name for f in files if f.kind == "service"}
     for kind in APPLY_ORDER:
         for f in files:
             if f.kind != kind:
+                continue
+            if f.refusals:
+                world.log.append(ApiCallFailed(world.now, f.operation, f.refusals[0].message))
                 continue
             try:
                 if kind == "task-definition":
@@ -299,4 +393,11 @@ def apply_files(world: World, files: list[ConfigFile]) -> None:
                 elif kind == "service":
                     world.update_service(f.model)
             except ClientException as exc:
-                world.log.append(ApiCallFailed(world.now, f"apply {f.name}", str(exc)))
+                world.log.append(ApiCallFailed(world.now, f.operation, str(exc)))
+    for name, service in world.services.items():
+        family, _, revision = service.model.task_definition.rsplit("/", 1)[-1].partition(":")
+        if name not in updated_services and family in new_families and not revision:
+            try:
+                world.update_service(service.model)
+            except ClientException as exc:
+                world.log.append(ApiCallFailed(world.now, "UpdateService", str(exc)))

@@ -1,0 +1,295 @@
+"""Provides the check vocabulary a scenario's ``checks:`` list is written in.
+
+Each kind is a strict pydantic model with ``kind`` as its tag, so an unknown kind or a
+parameter a kind does not take is reported at its line. What each kind means is in
+``docs/checks.md``; how it is judged is in ``lab/grading/checks.py``. Times are simulated
+seconds from the start of the run.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = ["CHECK_KINDS", "CheckSpec", "check_models"]
+
+
+class _Check(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
+    """Stable identifier, unique within the scenario (kebab-case)."""
+    title: str | None = None
+    """The objective as the learner reads it; a default is written from the parameters."""
+    points: int = Field(default=10, ge=0, le=1000)
+    required: bool = True
+    """A required check must pass on every seed for the scenario to pass."""
+
+    def describe(self) -> str:
+        """The objective's text (the title, or one made from the parameters)."""
+        return self.title or self.default_title()
+
+    def default_title(self) -> str:
+        return self.id
+
+
+class _Window(BaseModel):
+    """Mixin: a time window ``after`` ≤ t ≤ ``before`` (None: the run's start / end)."""
+
+    after: float | None = Field(default=None, ge=0)
+    before: float | None = Field(default=None, ge=0)
+
+
+class ServiceRunning(_Check):
+    kind: Literal["service-running"]
+    service: str
+    count: int | None = Field(default=None, ge=0)
+    """Exactly this many tasks RUNNING."""
+    minimum: int | None = Field(default=None, ge=0)
+    """At least this many tasks RUNNING."""
+    by: float | None = Field(default=None, ge=0)
+    """Reached at this time at the latest (default: the end of the run)."""
+    stay: bool = False
+    """Once reached (by ``by``), it must hold until the end of the run."""
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> ServiceRunning:
+        if (self.count is None) == (self.minimum is None):
+            raise ValueError("give exactly one of 'count' or 'minimum'")
+        return self
+
+    def default_title(self) -> str:
+        n = f"{self.count}" if self.count is not None else f"at least {self.minimum}"
+        when = f" by {self.by:g} s" if self.by is not None else ""
+        return f"{self.service} runs {n} tasks{when}" + (" and keeps them" if self.stay else "")
+
+
+class ServiceSteadyState(_Check):
+    kind: Literal["service-steady-state"]
+    service: str
+    by: float | None = Field(default=None, ge=0)
+    """The service reports "has reached a steady state" by this time (default: the end)."""
+
+    def default_title(self) -> str:
+        return f"{self.service} reaches a steady state" + (f" by {self.by:g} s" if self.by is not None else "")
+
+
+class NoTaskStopped(_Check, _Window):
+    kind: Literal["no-task-stopped"]
+    reason: str = ".*"
+    """Regular expression searched in the stoppedReason (e.g. ``CannotPullContainerError``)."""
+    service: str | None = None
+    """Only this service's tasks (default: every task)."""
+    stop_codes: list[str] = Field(default_factory=lambda: ["TaskFailedToStart", "EssentialContainerExited"])
+    """Stop codes that count (scheduler scale-ins and user stops are not failures)."""
+
+    def default_title(self) -> str:
+        what = "" if self.reason == ".*" else f" with {self.reason}"
+        return f"no task stops{what}" + (f" after {self.after:g} s" if self.after else "")
+
+
+class TasksSpread(_Check):
+    kind: Literal["tasks-spread"]
+    service: str
+    min_azs: int | None = Field(default=None, ge=1)
+    min_instances: int | None = Field(default=None, ge=1)
+    at: float | None = Field(default=None, ge=0)
+    """Judged at this time (default: the end of the run)."""
+    always_after: float | None = Field(default=None, ge=0)
+    """Instead of one moment: from this time to the end, whenever tasks run."""
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> TasksSpread:
+        if self.min_azs is None and self.min_instances is None:
+            raise ValueError("give 'min_azs' or 'min_instances'")
+        return self
+
+    def default_title(self) -> str:
+        parts = []
+        if self.min_azs:
+            parts.append(f"{self.min_azs} Availability Zones")
+        if self.min_instances:
+            parts.append(f"{self.min_instances} instances")
+        return f"{self.service} is spread over at least " + " and ".join(parts)
+
+
+class HealthyTargets(_Check, _Window):
+    kind: Literal["healthy-targets"]
+    target_group: str
+    minimum: int = Field(ge=0)
+    always: bool = False
+    """Hold for the whole window (default: at the window's end)."""
+
+    def default_title(self) -> str:
+        return f"at least {self.minimum} healthy targets in {self.target_group}" + (" throughout" if self.always else "")
+
+
+class FailedRequests(_Check, _Window):
+    kind: Literal["failed-requests"]
+    target_group: str | None = None
+    """One target group (default: all of them)."""
+    maximum: float | None = Field(default=None, ge=0)
+    """Most failed requests (5xx) in the window."""
+    max_percent: float | None = Field(default=None, ge=0, le=100)
+    """Most failed requests as a percentage of all requests in the window."""
+    source: Literal["elb", "target", "any"] = "any"
+    """HTTPCode_ELB_5XX, HTTPCode_Target_5XX, or both."""
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> FailedRequests:
+        if (self.maximum is None) == (self.max_percent is None):
+            raise ValueError("give exactly one of 'maximum' or 'max_percent'")
+        return self
+
+    def default_title(self) -> str:
+        bound = f"{self.maximum:g}" if self.maximum is not None else f"{self.max_percent:g}%"
+        return f"at most {bound} failed requests"
+
+
+class DeploymentCompleted(_Check):
+    kind: Literal["deployment-completed"]
+    service: str
+    within: float | None = Field(default=None, gt=0)
+    """Seconds from the answer being applied (``run.apply_at``)."""
+    by: float | None = Field(default=None, ge=0)
+    """An absolute deadline instead."""
+
+    def default_title(self) -> str:
+        limit = f" within {self.within:g} s" if self.within else (f" by {self.by:g} s" if self.by else "")
+        return f"{self.service}'s deployment completes{limit}"
+
+
+class InstanceCount(_Check):
+    kind: Literal["instance-count"]
+    minimum: int | None = Field(default=None, ge=0)
+    maximum: int | None = Field(default=None, ge=0)
+    status: Literal["ACTIVE", "DRAINING", "any"] = "ACTIVE"
+    at: float | None = Field(default=None, ge=0)
+    always_after: float | None = Field(default=None, ge=0)
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> InstanceCount:
+        if self.minimum is None and self.maximum is None:
+            raise ValueError("give 'minimum' and/or 'maximum'")
+        return self
+
+    def default_title(self) -> str:
+        low = "" if self.minimum is None else f"at least {self.minimum}"
+        high = "" if self.maximum is None else f"at most {self.maximum}"
+        return f"{' and '.join(x for x in (low, high) if x)} {self.status} container instances"
+
+
+class PolicyAllows(_Check):
+    kind: Literal["policy-allows"]
+    file: str
+    """A learner file of kind iam-role."""
+    action: str
+    resource: str = "*"
+
+    def default_title(self) -> str:
+        return f"{self.file} allows {self.action}"
+
+
+class PolicyNotAllows(_Check):
+    kind: Literal["policy-not-allows"]
+    file: str
+    action: str
+    """An action, or a wildcard such as ``*`` or ``ecr:*``: the role must not grant it."""
+    resource: str = "*"
+    any_wildcard: bool = False
+    """Also fail on any ``service:*``/``*`` Allow, NotAction or NotResource (least privilege)."""
+
+    def default_title(self) -> str:
+        return f"{self.file} does not allow {self.action}"
+
+
+class ConfigField(_Check):
+    kind: Literal["config-field"]
+    file: str
+    path: str
+    """Where in the file: ``containerDefinitions[0].portMappings[0].hostPort``."""
+    equals: Any = None
+    one_of: list[Any] | None = None
+    matches: str | None = None
+    """Regular expression the value (as text) must match."""
+    present: bool | None = None
+    """True: the field must be there; False: it must not."""
+
+    @model_validator(mode="after")
+    def _one_test(self) -> ConfigField:
+        tests = [self.equals is not None, self.one_of is not None, self.matches is not None, self.present is not None]
+        if sum(tests) != 1:
+            raise ValueError("give exactly one of 'equals', 'one_of', 'matches' or 'present'")
+        return self
+
+    def default_title(self) -> str:
+        return f"{self.file}: {self.path} is set right"
+
+
+class Cost(_Check):
+    kind: Literal["cost"]
+    maximum_usd: float = Field(gt=0)
+    """Most the run may cost (instance-hours on demand, Fargate vCPU- and GB-hours)."""
+
+    def default_title(self) -> str:
+        return f"the run costs at most ${self.maximum_usd:,.2f}"
+
+
+class EventOccurred(_Check, _Window):
+    kind: Literal["event-occurred", "event-not-occurred"]
+    type: str
+    """An event record type: ServiceEvent, TaskStateChanged, TargetHealthChanged, ..."""
+    where: dict[str, Any] = Field(default_factory=dict)
+    """Field values the event must have (e.g. ``{service: web, kind: steady-state}``)."""
+    message: str | None = None
+    """Regular expression searched in the event's message."""
+    min_count: int = Field(default=1, ge=1)
+
+    def default_title(self) -> str:
+        text = self.message or ", ".join(f"{k}={v}" for k, v in self.where.items()) or self.type
+        return f"{'a' if self.kind == 'event-occurred' else 'no'} {self.type} ({text})"
+
+
+_MODELS = (
+    ServiceRunning,
+    ServiceSteadyState,
+    NoTaskStopped,
+    TasksSpread,
+    HealthyTargets,
+    FailedRequests,
+    DeploymentCompleted,
+    InstanceCount,
+    PolicyAllows,
+    PolicyNotAllows,
+    ConfigField,
+    Cost,
+    EventOccurred,
+)
+
+CheckSpec = Annotated[
+    ServiceRunning
+    | ServiceSteadyState
+    | NoTaskStopped
+    | TasksSpread
+    | HealthyTargets
+    | FailedRequests
+    | DeploymentCompleted
+    | InstanceCount
+    | PolicyAllows
+    | PolicyNotAllows
+    | ConfigField
+    | Cost
+    | EventOccurred,
+    Field(discriminator="kind"),
+]
+
+CHECK_KINDS: tuple[str, ...] = tuple(
+    sorted(kind for model in _MODELS for kind in model.model_fields["kind"].annotation.__args__)  # type: ignore[union-attr]
+)
+"""Every check kind, sorted."""
+
+
+def check_models() -> tuple[type[BaseModel], ...]:
+    """The model classes of the check kinds (for docs and the schema reference)."""
+    return _MODELS
