@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lab.scenario.checks import CheckSpec
 
@@ -94,20 +94,3 @@ class Scenario(_Model):
             if not re.fullmatch(FILE_NAME, name):
                 raise ValueError(f"file name '{name}' must be a plain name ending in .yaml, .yml or .json (no directories)")
         return value
-
-    @model_validator(mode="after")
-    def _cross_references(self) -> Scenario:
-        unknown = [name for name in self.solution if name not in self.files]
-        if unknown:
-            raise ValueError(f"solution names files the scenario does not declare: {', '.join(unknown)}")
-        ids = [c.id for c in self.checks]
-        duplicates = sorted({i for i in ids if ids.count(i) > 1})
-        if duplicates:
-            raise ValueError(f"check ids must be unique: {', '.join(duplicates)}")
-        for check in self.checks:
-            file = getattr(check, "file", None)
-            if file is not None and file not in self.files:
-                raise ValueError(f"check '{check.id}' names file '{file}', which the scenario does not declare")
-        if self.run.apply_at >= self.run.duration:
-            raise ValueError("run.apply_at must come before the end of the run (run.duration)")
-        return self

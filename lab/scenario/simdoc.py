@@ -44,7 +44,14 @@ class ConfigFile:
     """Where the content came from (for positioned cross-file errors)."""
     path: Path_ = ()
     refusals: tuple[Diagnostic, ...] = ()
-    """What AWS refuses about the file (ClientException...): applying it fails in the run."""
+    """What AWS refuses about the file on its own (ClientException...): applying it fails."""
+    cross_refusals: tuple[Diagnostic, ...] = ()
+    """What ECS refuses given the other files in force (a service's containerPort...)."""
+
+    @property
+    def all_refusals(self) -> tuple[Diagnostic, ...]:
+        """Every refusal: applying the file fails with the first one."""
+        return self.refusals + self.cross_refusals
 
     @property
     def operation(self) -> str:
@@ -249,7 +256,7 @@ def check_files(loaded: LoadedDocument, files: Mapping[str, ConfigFile], *, coll
         else:
             found = [_diag(fdoc, (*f.path, *exc.path), str(exc)) for exc in service_errors(f.model, definition, target_groups)]
         if collect_refusals:
-            out[name] = replace(f, refusals=f.refusals + tuple(found))
+            out[name] = replace(f, cross_refusals=tuple(found))
         else:
             problems += found
     if problems:
@@ -320,14 +327,19 @@ def build_world(loaded: LoadedDocument, *, seed: int, answer: Mapping[str, Confi
     Raises:
         LabError: the world cannot be built (unknown instance type, base image...).
     """
-    files = dict(loaded.files)
-    changed = {name: f for name, f in (answer or {}).items() if name not in files or f.model != files[name].model or f.refusals}
+    starting = dict(loaded.files)
+    changed = {name: f for name, f in (answer or {}).items() if name not in starting or f.model != starting[name].model or f.refusals}
+    # Cross-file refusals depend on which files are in force, so they are worked out afresh.
+    final = check_files(loaded, {**starting, **changed}, collect_refusals=True)
     apply_at = loaded.spec.run.apply_at
     if apply_at == 0:
-        files.update(changed)
+        files = final
         changed = {}
+    else:
+        files = check_files(loaded, starting, collect_refusals=True)
+        changed = {name: final[name] for name in changed}
     in_force = [*loaded.world_files, *files.values()]
-    usable = [f for f in in_force if not f.refusals]
+    usable = [f for f in in_force if not f.all_refusals]
     try:
         world = World(
             loaded.spec.world,
@@ -340,14 +352,14 @@ def build_world(loaded: LoadedDocument, *, seed: int, answer: Mapping[str, Confi
         raise LabError(f"{loaded.document.file}: world: {exc.message}") from None
     for f in in_force:
         if f.kind == "task-definition":
-            if f.refusals:
-                world.log.append(ApiCallFailed(0.0, "RegisterTaskDefinition", f.refusals[0].message))
+            if f.all_refusals:
+                world.log.append(ApiCallFailed(0.0, "RegisterTaskDefinition", f.all_refusals[0].message))
             else:
                 world.register_task_definition(f.model)
     for f in in_force:
         if f.kind == "service":
-            if f.refusals:
-                world.log.append(ApiCallFailed(0.0, "CreateService", f.refusals[0].message))
+            if f.all_refusals:
+                world.log.append(ApiCallFailed(0.0, "CreateService", f.all_refusals[0].message))
                 continue
             try:
                 world.create_service(f.model)
@@ -372,14 +384,14 @@ def apply_files(world: World, files: list[ConfigFile]) -> None:
     runs is deployed to it (``update-service --task-definition <family>``), as a deploy
     pipeline would, even when the service file itself did not change.
     """
-    new_families = {f.model.family for f in files if f.kind == "task-definition" and not f.refusals}
+    new_families = {f.model.family for f in files if f.kind == "task-definition" and not f.all_refusals}
     updated_services = {f.model.service_name for f in files if f.kind == "service"}
     for kind in APPLY_ORDER:
         for f in files:
             if f.kind != kind:
                 continue
-            if f.refusals:
-                world.log.append(ApiCallFailed(world.now, f.operation, f.refusals[0].message))
+            if f.all_refusals:
+                world.log.append(ApiCallFailed(world.now, f.operation, f.all_refusals[0].message))
                 continue
             try:
                 if kind == "task-definition":

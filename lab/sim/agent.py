@@ -274,6 +274,7 @@ def _shutdown(world: World, task: Task, ran: bool) -> ProcessGen:
         )
         for (container, container_port), port in task.host_ports.items():
             ci.dynamic_ports.discard(port)
+    task.stopped_at = world.now
     _set(world, task, "STOPPED")
     if task.service is not None:
         task.service.on_task_stopped(task)

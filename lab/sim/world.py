@@ -73,7 +73,8 @@ class ContainerInstance:
     """Agent-side state of one container instance (its layer cache, role, timeouts)."""
 
     __slots__ = (
-        "arn", "az", "dynamic_ports", "ec2_id", "id", "index", "instance_type", "layers", "role", "security_groups", "stop_timeout_s",
+        "arn", "az", "dynamic_ports", "ec2_id", "id", "index", "instance_type", "launched_at", "layers", "role", "security_groups",
+        "stop_timeout_s",
     )
 
     def __init__(self, index: int, ci_id: str, arn: str, ec2_id: str, instance_type: str, az: str, role: str, stop_timeout_s: float) -> None:
@@ -89,6 +90,8 @@ class ContainerInstance:
         """Layer digest → simulated time it is (or will be) on disk."""
         self.dynamic_ports: set[int] = set()
         """Host ports handed out from the ephemeral range."""
+        self.launched_at = 0.0
+        """When the EC2 instance was launched (billing starts then, before it registers)."""
         self.security_groups: tuple[str, ...] = ()
 
 
@@ -221,6 +224,7 @@ class Task:
         "service",
         "started_at",
         "started_by",
+        "stopped_at",
         "stop_code",
         "stopped_reason",
         "stopping",
@@ -243,6 +247,7 @@ class Task:
         self.stopped_reason: str | None = None
         self.process: simpy.Process | None = None
         self.started_at: float | None = None
+        self.stopped_at: float | None = None
         self.started_by: str | None = None
         self.stopping = False
         self.exited: set[str] = set()
@@ -484,9 +489,10 @@ class World:
                 self._register_instance(group, itype, az, ec2_id)
             else:
                 boot = self._jitter(timing.EC2_BOOT_S) + self._jitter(timing.AGENT_REGISTER_S)
-                self.at(max(0.0, at - self.now) + boot, _bind(self._register_instance, group, itype, az, ec2_id))
+                launch = max(at, self.now)
+                self.at(max(0.0, at - self.now) + boot, _bind(self._register_instance, group, itype, az, ec2_id, launch))
 
-    def _register_instance(self, group: InstanceGroupSpec, itype: Any, az: str, ec2_id: str) -> None:
+    def _register_instance(self, group: InstanceGroupSpec, itype: Any, az: str, ec2_id: str, launched_at: float | None = None) -> None:
         role = self.role_name(group.role)
         problem = self._instance_role_problem(role, ec2_id)
         if problem is not None:
@@ -525,6 +531,7 @@ class World:
         )
         ci = ContainerInstance(index, ci_id, arn, ec2_id, itype.name, az, role, group.stop_timeout_s)
         ci.security_groups = tuple(group.security_groups)
+        ci.launched_at = self.now if launched_at is None else launched_at
         self.instances.append(ci)
         for service in self.services.values():
             service.kick()
@@ -986,6 +993,24 @@ class World:
             self.log.append(ApiCallFailed(self.now, "RunTask", str(exc)))
 
     # -- views ------------------------------------------------------------------------------
+
+    def cost_usd(self) -> float:
+        """What the run cost so far: EC2 instance-hours on demand from launch, and Fargate
+        vCPU- and GB-hours per task from start to STOPPED (reference §9; prices approximate)."""
+        from lab.config.fargate import FARGATE_GB_HOUR_USD, FARGATE_VCPU_HOUR_USD
+
+        now = self.now
+        total = 0.0
+        for ci in self.instances:
+            total += lookup_instance_type(ci.instance_type).price_usd_hour * max(0.0, now - ci.launched_at) / 3600.0
+        for task in self.tasks.values():
+            if task.launch_type != "FARGATE":
+                continue
+            end = task.stopped_at if task.stopped_at is not None else now
+            vcpu = (task.rev.definition.cpu_units or 256) / 1024
+            gb = (task.rev.definition.memory_mib or 512) / 1024
+            total += (vcpu * FARGATE_VCPU_HOUR_USD + gb * FARGATE_GB_HOUR_USD) * max(0.0, end - task.created_at) / 3600.0
+        return total
 
     def snapshot(self) -> WorldSnapshot:
         """A read-only picture of the cluster now."""

@@ -1,0 +1,454 @@
+"""Provides the judging of each check kind over a whole run (one function per kind).
+
+Checks read the run's event log, the world's read-only views (snapshot, target-group
+metrics, cost) and, for static checks, the learner's files. They judge the whole history
+(windows, "always", "never"), not only the final state, and explain a failure with what
+happened: counts, times, reasons and instance ids from the run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from lab.scenario.checks import CHECK_KINDS
+from lab.scenario.simdoc import ConfigFile, iam_role
+from lab.sim.events import (
+    ContainerInstanceStateChanged,
+    PlacementFailed,
+    ServiceEvent,
+    TargetHealthChanged,
+    TaskStateChanged,
+)
+from lab.sim.iam import evaluate, is_wildcard_grant
+from lab.sim.world import World
+
+__all__ = ["CHECKS", "RunView", "Verdict", "judge"]
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The outcome of one check on one run."""
+
+    passed: bool
+    message: str
+    file: str | None = None
+    line: int | None = None
+
+
+class RunView:
+    """What checks may look at after a run: events, views, and the files in force."""
+
+    def __init__(self, world: World, files: dict[str, ConfigFile], *, duration: float, apply_at: float) -> None:
+        self.world = world
+        self.events = list(world.log)
+        self.files = files
+        self.duration = duration
+        self.apply_at = apply_at
+        self._series: dict[str, list[tuple[float, dict[str, TaskStateChanged]]]] = {}
+
+    # -- task series ---------------------------------------------------------------------------
+
+    @staticmethod
+    def group_of(service: str) -> str:
+        """A service name, or a task group given as ``family:x`` / ``service:x``."""
+        return service if ":" in service else f"service:{service}"
+
+    def running_series(self, service: str) -> list[tuple[float, dict[str, TaskStateChanged]]]:
+        """(time, RUNNING tasks by id) at every change for one service (or group)."""
+        group = self.group_of(service)
+        cached = self._series.get(group)
+        if cached is not None:
+            return cached
+        running: dict[str, TaskStateChanged] = {}
+        series: list[tuple[float, dict[str, TaskStateChanged]]] = [(0.0, {})]
+        for e in self.events:
+            if not isinstance(e, TaskStateChanged) or e.group != group:
+                continue
+            before = len(running)
+            if e.last_status == "RUNNING":
+                running[e.task_id] = e
+            else:
+                running.pop(e.task_id, None)
+            if len(running) != before:
+                if series[-1][0] == e.at:
+                    series[-1] = (e.at, dict(running))
+                else:
+                    series.append((e.at, dict(running)))
+        self._series[group] = series
+        return series
+
+    def running_at(self, service: str, t: float) -> dict[str, TaskStateChanged]:
+        """The service's RUNNING tasks at time ``t``."""
+        current: dict[str, TaskStateChanged] = {}
+        for at, tasks in self.running_series(service):
+            if at > t:
+                break
+            current = tasks
+        return current
+
+    def placement_summary(self, service: str, until: float) -> str:
+        """``"; 3 placements failed with RESOURCE:PORTS on i-0a1b…"`` (empty when none failed)."""
+        name = self.group_of(service).partition(":")[2]
+        fails = [e for e in self.events if isinstance(e, PlacementFailed) and e.at <= until and (e.service == name or e.group == self.group_of(service))]
+        if not fails:
+            return ""
+        reasons = Counter(e.reason for e in fails)
+        reason, _ = reasons.most_common(1)[0]
+        arn = next((e.container_instance_arn for e in fails if e.reason == reason and e.container_instance_arn), None)
+        where = ""
+        if arn:
+            ci_id = arn.rsplit("/", 1)[-1]
+            ec2 = next((e.ec2_instance_id for e in self.events if isinstance(e, ContainerInstanceStateChanged) and e.container_instance_id == ci_id), ci_id)
+            where = f" on {ec2}"
+        count = len(fails)
+        return f"; {count} placement{'s' if count != 1 else ''} failed with {reason}{where}"
+
+    def stopped_summary(self, service: str | None, until: float, codes: Iterable[str] = ("TaskFailedToStart", "EssentialContainerExited", "ServiceSchedulerInitiated")) -> str:
+        """``"; 4 tasks stopped: CannotPullContainerError: …"`` for the most common failure."""
+        group = self.group_of(service) if service else None
+        stops = [
+            e for e in self.events
+            if isinstance(e, TaskStateChanged) and e.last_status == "STOPPED" and e.at <= until and e.stop_code in codes
+            and (group is None or e.group == group) and not (e.stopped_reason or "").startswith("Scaling activity")
+        ]
+        if not stops:
+            return ""
+        reason, _ = Counter(e.stopped_reason for e in stops).most_common(1)[0]
+        return f"; {len(stops)} task{'s' if len(stops) != 1 else ''} stopped: {_short(reason or '')}"
+
+
+def _short(text: str, limit: int = 220) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _t(seconds: float) -> str:
+    return f"{seconds:g} s"
+
+
+# -- one function per kind ------------------------------------------------------------------------
+
+
+def check_service_running(c: Any, run: RunView) -> Verdict:
+    deadline = c.by if c.by is not None else run.duration
+    want = c.count if c.count is not None else c.minimum
+
+    def ok(n: int) -> bool:
+        return n == c.count if c.count is not None else n >= c.minimum
+
+    series = [(t, len(tasks)) for t, tasks in run.running_series(c.service)]
+    reached = next((t for t, n in series if t <= deadline and ok(n)), None)
+    at_deadline = len(run.running_at(c.service, deadline))
+    context = run.placement_summary(c.service, deadline) + run.stopped_summary(c.service, deadline)
+    bound = f"{want}" if c.count is not None else f"at least {want}"
+    if reached is None:
+        return Verdict(False, f"{c.service} had {at_deadline} of {bound} tasks running at {_t(deadline)}{context}")
+    if c.stay:
+        holding = len(run.running_at(c.service, deadline))
+        if not ok(holding):
+            return Verdict(False, f"{c.service} had {holding} tasks running at {_t(deadline)}, not {bound}{context}")
+        for t, n in series:
+            if deadline < t <= run.duration and not ok(n):
+                later = run.placement_summary(c.service, run.duration) + run.stopped_summary(c.service, run.duration)
+                return Verdict(False, f"{c.service} dropped to {n} running tasks at {_t(t)} (needed {bound} from {_t(deadline)} on){later}")
+    return Verdict(True, f"{c.service} had {bound} tasks running at {_t(reached)}")
+
+
+def check_service_steady_state(c: Any, run: RunView) -> Verdict:
+    deadline = c.by if c.by is not None else run.duration
+    steady = [e for e in run.events if isinstance(e, ServiceEvent) and e.service == c.service and e.kind == "steady-state" and e.at <= deadline]
+    if steady:
+        return Verdict(True, f"{c.service} reached a steady state at {_t(steady[0].at)}")
+    last = [e for e in run.events if isinstance(e, ServiceEvent) and e.service == c.service and e.at <= deadline]
+    tail = f"; its last event: {_short(last[-1].text)}" if last else ""
+    return Verdict(False, f"{c.service} did not reach a steady state by {_t(deadline)}{tail}")
+
+
+def check_no_task_stopped(c: Any, run: RunView) -> Verdict:
+    start, end = c.after or 0.0, c.before if c.before is not None else run.duration
+    pattern = re.compile(c.reason)
+    group = run.group_of(c.service) if c.service else None
+    stops = [
+        e for e in run.events
+        if isinstance(e, TaskStateChanged) and e.last_status == "STOPPED" and start <= e.at <= end
+        and e.stop_code in c.stop_codes and pattern.search(e.stopped_reason or "")
+        and (group is None or e.group == group)
+    ]
+    window = f" between {_t(start)} and {_t(end)}"
+    if not stops:
+        return Verdict(True, f"no task stopped{window}" + ("" if c.reason == ".*" else f" with {c.reason}"))
+    first = stops[0]
+    return Verdict(False, f"{len(stops)} task{'s' if len(stops) != 1 else ''} stopped{window}; the first at {_t(first.at)}: {_short(first.stopped_reason or '')}")
+
+
+def check_tasks_spread(c: Any, run: RunView) -> Verdict:
+    def spread(tasks: dict[str, TaskStateChanged]) -> tuple[int, int]:
+        return len({t.availability_zone for t in tasks.values()}), len({t.ec2_instance_id or t.task_id for t in tasks.values()})
+
+    def fine(azs: int, hosts: int) -> bool:
+        return (c.min_azs is None or azs >= c.min_azs) and (c.min_instances is None or hosts >= c.min_instances)
+
+    need = " and ".join(x for x in (f"{c.min_azs} AZs" if c.min_azs else "", f"{c.min_instances} instances" if c.min_instances else "") if x)
+    if c.always_after is not None:
+        checkpoints = [c.always_after] + [t for t, _ in run.running_series(c.service) if t > c.always_after]
+        for t in checkpoints:
+            tasks = run.running_at(c.service, t)
+            azs, hosts = spread(tasks)
+            if tasks and not fine(azs, hosts):
+                return Verdict(False, f"{c.service} ran on {azs} AZs and {hosts} instances at {_t(t)} (needed {need})")
+        return Verdict(True, f"{c.service} stayed spread over {need} from {_t(c.always_after)} on")
+    at = c.at if c.at is not None else run.duration
+    azs, hosts = spread(run.running_at(c.service, at))
+    if fine(azs, hosts):
+        return Verdict(True, f"{c.service} ran on {azs} AZs and {hosts} instances at {_t(at)}")
+    return Verdict(False, f"{c.service} ran on {azs} AZs and {hosts} instances at {_t(at)} (needed {need})")
+
+
+def _healthy_series(run: RunView, target_group: str) -> list[tuple[float, int]]:
+    states: dict[tuple[str, int], str] = {}
+    series: list[tuple[float, int]] = [(0.0, 0)]
+    for e in run.events:
+        if isinstance(e, TargetHealthChanged) and e.target_group == target_group:
+            states[(e.target_id, e.port)] = e.state
+            count = sum(1 for s in states.values() if s == "healthy")
+            if series[-1][0] == e.at:
+                series[-1] = (e.at, count)
+            elif series[-1][1] != count:
+                series.append((e.at, count))
+    return series
+
+
+def check_healthy_targets(c: Any, run: RunView) -> Verdict:
+    start, end = c.after or 0.0, c.before if c.before is not None else run.duration
+    series = _healthy_series(run, c.target_group)
+
+    def at(t: float) -> int:
+        value = 0
+        for when, n in series:
+            if when > t:
+                break
+            value = n
+        return value
+
+    if c.always:
+        worst_t, worst = start, at(start)
+        for when, n in series:
+            if start < when <= end and n < worst:
+                worst_t, worst = when, n
+        if worst < c.minimum:
+            return Verdict(False, f"{c.target_group} had {worst} healthy targets at {_t(worst_t)} (needed {c.minimum} from {_t(start)} to {_t(end)})")
+        return Verdict(True, f"{c.target_group} kept at least {c.minimum} healthy targets from {_t(start)} to {_t(end)}")
+    n = at(end)
+    if n < c.minimum:
+        reasons = Counter(e.description for e in run.events if isinstance(e, TargetHealthChanged) and e.target_group == c.target_group and e.state == "unhealthy")
+        why = f"; targets were unhealthy: {reasons.most_common(1)[0][0]}" if reasons else ""
+        return Verdict(False, f"{c.target_group} had {n} healthy targets at {_t(end)} (needed {c.minimum}){why}")
+    return Verdict(True, f"{c.target_group} had {n} healthy targets at {_t(end)}")
+
+
+def check_failed_requests(c: Any, run: RunView) -> Verdict:
+    start, end = c.after or 0.0, c.before if c.before is not None else run.duration
+    groups = [run.world.target_groups[c.target_group]] if c.target_group else list(run.world.target_groups.values())
+    total = failed = 0.0
+    for tg in groups:
+        tg.flush()
+        for minute, bucket in tg.minutes.items():
+            if start <= minute * 60 < end:
+                total += bucket.request_count
+                if c.source in ("elb", "any"):
+                    failed += bucket.elb_5xx
+                if c.source in ("target", "any"):
+                    failed += bucket.target_5xx
+    failed_n = round(failed)
+    share = 100.0 * failed / total if total else 0.0
+    where = f" in {c.target_group}" if c.target_group else ""
+    text = f"{failed_n} of {round(total)} requests failed{where} between {_t(start)} and {_t(end)} ({share:.2f}%)"
+    if c.maximum is not None:
+        return Verdict(failed_n <= c.maximum, text + ("" if failed_n <= c.maximum else f"; at most {c.maximum:g} allowed"))
+    ok = share <= c.max_percent
+    return Verdict(ok, text + ("" if ok else f"; at most {c.max_percent:g}% allowed"))
+
+
+def check_deployment_completed(c: Any, run: RunView) -> Verdict:
+    deadline = c.by if c.by is not None else (run.apply_at + c.within if c.within else run.duration)
+    done = [e for e in run.events if isinstance(e, ServiceEvent) and e.service == c.service and e.kind == "deployment-completed" and e.at >= run.apply_at]
+    if done and done[0].at <= deadline:
+        return Verdict(True, f"{c.service}'s deployment completed at {_t(done[0].at)}")
+    if done:
+        return Verdict(False, f"{c.service}'s deployment completed at {_t(done[0].at)}, after the {_t(deadline)} limit")
+    failed = [e for e in run.events if isinstance(e, ServiceEvent) and e.service == c.service and e.kind in ("deployment-failed", "deployment-blocked") and e.at >= run.apply_at]
+    why = f"; {_short(failed[0].text)}" if failed else run.placement_summary(c.service, deadline) + run.stopped_summary(c.service, deadline)
+    return Verdict(False, f"no deployment of {c.service} completed between {_t(run.apply_at)} and {_t(deadline)}{why}")
+
+
+def check_instance_count(c: Any, run: RunView) -> Verdict:
+    status: dict[str, str] = {}
+    series: list[tuple[float, int]] = [(0.0, 0)]
+    for e in run.events:
+        if isinstance(e, ContainerInstanceStateChanged):
+            status[e.container_instance_id] = e.status
+            n = sum(1 for s in status.values() if c.status == "any" and s in ("ACTIVE", "DRAINING") or s == c.status)
+            series.append((e.at, n))
+
+    def at(t: float) -> int:
+        value = 0
+        for when, n in series:
+            if when > t:
+                break
+            value = n
+        return value
+
+    def fine(n: int) -> bool:
+        return (c.minimum is None or n >= c.minimum) and (c.maximum is None or n <= c.maximum)
+
+    if c.always_after is not None:
+        for when, n in [(c.always_after, at(c.always_after))] + [(w, n) for w, n in series if w > c.always_after]:
+            if not fine(n):
+                return Verdict(False, f"{n} {c.status} container instances at {_t(when)}")
+        return Verdict(True, f"the {c.status} container instances stayed within bounds from {_t(c.always_after)} on")
+    when = c.at if c.at is not None else run.duration
+    n = at(when)
+    return Verdict(fine(n), f"{n} {c.status} container instances at {_t(when)}")
+
+
+def _role_file(c: Any, run: RunView) -> ConfigFile:
+    return run.files[c.file]
+
+
+def _statement_line(f: ConfigFile, matched: tuple[str, int] | None) -> int | None:
+    if matched is None or f.document is None:
+        return None
+    label, index = matched
+    if not label.startswith("inline:"):
+        for i, arn in enumerate(f.model.managed_policy_arns):
+            if arn == label:
+                return f.document.where((*f.path, "ManagedPolicyArns", i))[0]
+        return None
+    name = label.removeprefix("inline:")
+    for i, policy in enumerate(f.model.policies):
+        if policy.policy_name == name:
+            statements = f.document.get((*f.path, "Policies", i, "PolicyDocument", "Statement"))
+            where = (*f.path, "Policies", i, "PolicyDocument", "Statement")
+            if isinstance(statements, list):
+                where = (*where, index)
+            return f.document.where(where)[0]
+    return None
+
+
+def check_policy_allows(c: Any, run: RunView) -> Verdict:
+    f = _role_file(c, run)
+    decision = evaluate(iam_role(f.model).policies, c.action, c.resource)
+    line = _statement_line(f, decision.matched)
+    if decision.allowed:
+        return Verdict(True, f"{c.file} allows {c.action} on {c.resource}", c.file, line)
+    why = "an explicit Deny" if decision.reason == "explicit-deny" else "no statement allows it"
+    return Verdict(False, f"{c.file} does not allow {c.action} on {c.resource}: {why}", c.file, line)
+
+
+def check_policy_not_allows(c: Any, run: RunView) -> Verdict:
+    f = _role_file(c, run)
+    policies = iam_role(f.model).policies
+    decision = evaluate(policies, c.action, c.resource)
+    if decision.allowed:
+        label = decision.matched[0] if decision.matched else "a policy"
+        return Verdict(False, f"{c.file} allows {c.action} on {c.resource} (through {label}): grant only the actions the task needs", c.file, _statement_line(f, decision.matched))
+    if c.any_wildcard and is_wildcard_grant(policies):
+        return Verdict(False, f"{c.file} grants a wildcard (service:* or *, NotAction or NotResource): grant only the actions the task needs", c.file, None)
+    return Verdict(True, f"{c.file} does not allow {c.action}", c.file, None)
+
+
+_PATH_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+def _walk(data: Any, path: str) -> tuple[bool, Any, tuple[Any, ...]]:
+    steps: list[Any] = []
+    for name, index in _PATH_STEP.findall(path):
+        steps.append(int(index) if index else name)
+    node = data
+    for step in steps:
+        try:
+            node = node[step]
+        except (KeyError, IndexError, TypeError):
+            return False, None, tuple(steps)
+    return True, node, tuple(steps)
+
+
+def check_config_field(c: Any, run: RunView) -> Verdict:
+    f = run.files[c.file]
+    doc = f.document
+    data = doc.get(f.path) if doc is not None else None
+    present, value, steps = _walk(data, c.path)
+    line = doc.where((*f.path, *steps))[0] if doc is not None else None
+    shown = repr(value) if present else "not set"
+    if c.present is not None:
+        ok = present == c.present
+        want = "set" if c.present else "not set"
+        return Verdict(ok, f"{c.file}: {c.path} is {'set' if present else 'not set'}" + ("" if ok else f" (it must be {want})"), c.file, line)
+    if not present:
+        return Verdict(False, f"{c.file}: {c.path} is not set", c.file, line)
+    if c.equals is not None:
+        ok = value == c.equals or str(value) == str(c.equals)
+        return Verdict(ok, f"{c.file}: {c.path} is {shown}" + ("" if ok else f", expected {c.equals!r}"), c.file, line)
+    if c.one_of is not None:
+        ok = value in c.one_of or str(value) in [str(v) for v in c.one_of]
+        return Verdict(ok, f"{c.file}: {c.path} is {shown}" + ("" if ok else f", expected one of {c.one_of!r}"), c.file, line)
+    ok = re.search(c.matches, str(value)) is not None
+    return Verdict(ok, f"{c.file}: {c.path} is {shown}" + ("" if ok else f", expected to match {c.matches!r}"), c.file, line)
+
+
+def check_cost(c: Any, run: RunView) -> Verdict:
+    cost = run.world.cost_usd()
+    ok = cost <= c.maximum_usd
+    return Verdict(ok, f"the run cost ${cost:,.2f}" + ("" if ok else f", over the ${c.maximum_usd:,.2f} cap"))
+
+
+def check_event(c: Any, run: RunView) -> Verdict:
+    start, end = c.after or 0.0, c.before if c.before is not None else run.duration
+    pattern = re.compile(c.message) if c.message else None
+    matches = []
+    for e in run.events:
+        if type(e).__name__ != c.type or not start <= e.at <= end:
+            continue
+        fields = e._asdict()
+        if any(str(fields.get(k)) != str(v) for k, v in c.where.items()):
+            continue
+        if pattern is not None and not pattern.search(e.message):
+            continue
+        matches.append(e)
+    what = c.message or ", ".join(f"{k}={v}" for k, v in c.where.items()) or c.type
+    if c.kind == "event-occurred":
+        ok = len(matches) >= c.min_count
+        first = f", first at {_t(matches[0].at)}" if matches else ""
+        return Verdict(ok, f"{len(matches)} {c.type} event(s) matching {what!r} between {_t(start)} and {_t(end)}{first}")
+    if matches:
+        return Verdict(False, f"{len(matches)} {c.type} event(s) matching {what!r}; the first at {_t(matches[0].at)}: {_short(matches[0].message)}")
+    return Verdict(True, f"no {c.type} event matching {what!r} between {_t(start)} and {_t(end)}")
+
+
+CHECKS: dict[str, Callable[[Any, RunView], Verdict]] = {
+    "service-running": check_service_running,
+    "service-steady-state": check_service_steady_state,
+    "no-task-stopped": check_no_task_stopped,
+    "tasks-spread": check_tasks_spread,
+    "healthy-targets": check_healthy_targets,
+    "failed-requests": check_failed_requests,
+    "deployment-completed": check_deployment_completed,
+    "instance-count": check_instance_count,
+    "policy-allows": check_policy_allows,
+    "policy-not-allows": check_policy_not_allows,
+    "config-field": check_config_field,
+    "cost": check_cost,
+    "event-occurred": check_event,
+    "event-not-occurred": check_event,
+}
+"""Check kind → judging function (every kind of ``lab.scenario.checks`` has one)."""
+
+assert tuple(sorted(CHECKS)) == CHECK_KINDS, "every check kind needs a judging function"
+
+
+def judge(check: Any, run: RunView) -> Verdict:
+    """Judge one check on a finished run."""
+    return CHECKS[check.kind](check, run)
