@@ -1,7 +1,8 @@
 """Provides the ``lab`` command line: argument parsing, output and exit codes only.
 
-Exit codes: 0 success, 1 a graded failure, 2 bad input (a ``LabError``: the message is
-printed as ``file:line:col: message`` lines, never a traceback).
+Exit codes: 0 success (a graded pass), 1 a graded failure (or a scenario that fails
+validation), 2 bad input (a ``LabError``: printed as ``file:line:col: message`` lines or one
+clear line, never a traceback). Everything else is done by the core.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import json
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
 from lab import __version__
@@ -25,28 +27,205 @@ def _format_time(at: float) -> str:
     return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}.{tenth}"
 
 
-def _cmd_sim(args: argparse.Namespace, out: TextIO) -> int:
-    from lab.scenario.simdoc import build_world, load_sim_document
+def _write_log(world: object, out: TextIO, *, as_json: bool, footer: str) -> None:
     from lab.sim.events import event_to_dict
 
-    loaded = load_sim_document(args.file)
+    log = world.log  # type: ignore[attr-defined]
+    if as_json:
+        for event in log:
+            out.write(json.dumps(event_to_dict(event), sort_keys=True, separators=(",", ":")) + "\n")
+        return
+    type_width = max((len(type(e).__name__) for e in log), default=10)
+    out.write(f"{'TIME':<10}  {'EVENT':<{type_width}}  MESSAGE\n")
+    for event in log:
+        out.write(f"{_format_time(event.at):<10}  {type(event).__name__:<{type_width}}  {event.message}\n")
+    out.write(footer)
+
+
+def _is_scenario_ref(ref: str) -> bool:
+    path = Path(ref)
+    if path.exists() or path.suffix in (".yaml", ".yml", ".json") or os.sep in ref:
+        if not path.is_file():
+            return False
+
+        from lab.scenario.yaml_source import load_path
+
+        try:
+            data = load_path(path, max_bytes=1024 * 1024).data
+        except LabError:
+            return False
+        return isinstance(data, dict) and "checks" in data and "id" in data
+    return True
+
+
+def _cmd_sim(args: argparse.Namespace, out: TextIO) -> int:
+    from lab.scenario.simdoc import build_world, load_sim_document
+
+    if args.until is not None and args.until <= 0:
+        raise UsageError("--until must be a positive number of seconds")
+    if _is_scenario_ref(args.target):
+        from lab.scenario.loader import find_scenario, load_scenario
+        from lab.scenario.workspace import read_answer
+
+        loaded = load_scenario(find_scenario(args.target))
+        answer = read_answer(loaded, Path(args.answer)) if args.answer else None
+    else:
+        if args.answer:
+            raise UsageError("--answer applies to scenarios; a simulation document carries its own files")
+        loaded = load_sim_document(args.target)  # type: ignore[assignment]
+        answer = None
     seed = args.seed if args.seed is not None else loaded.spec.run.seeds[0]
     until = args.until if args.until is not None else loaded.spec.run.duration
-    if until <= 0:
-        raise UsageError("--until must be a positive number of seconds")
     for note in loaded.notes:
         print(str(note), file=sys.stderr)
-    world = build_world(loaded, seed=seed)
+    world = build_world(loaded, seed=seed, answer=answer)
     world.run(until=until)
+    _write_log(world, out, as_json=args.json, footer=f"-- {len(world.log)} events, seed {seed}, simulated {until:g} s --\n")
+    return 0
+
+
+def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
+    from lab.scenario.loader import list_scenarios, load_scenario
+
+    rows = []
+    for path in list_scenarios():
+        try:
+            s = load_scenario(path).scenario
+        except LabError as exc:
+            print(f"{path}: does not load: {str(exc).splitlines()[0]}", file=sys.stderr)
+            continue
+        rows.append({"id": s.id, "title": s.title, "topics": s.topics, "difficulty": s.difficulty, "minutes": s.minutes})
     if args.json:
-        for event in world.log:
-            out.write(json.dumps(event_to_dict(event), sort_keys=True, separators=(",", ":")) + "\n")
+        out.write(json.dumps(rows, indent=2) + "\n")
         return 0
-    type_width = max((len(type(e).__name__) for e in world.log), default=10)
-    out.write(f"{'TIME':<10}  {'EVENT':<{type_width}}  MESSAGE\n")
-    for event in world.log:
-        out.write(f"{_format_time(event.at):<10}  {type(event).__name__:<{type_width}}  {event.message}\n")
-    out.write(f"-- {len(world.log)} events, seed {seed}, simulated {until:g} s --\n")
+    if not rows:
+        out.write("no scenarios found\n")
+        return 0
+    width = max(len(r["id"]) for r in rows)
+    out.write(f"{'ID':<{width}}  {'LEVEL':<5}  {'MIN':>3}  TITLE  [topics]\n")
+    for r in rows:
+        level = "*" * r["difficulty"]
+        out.write(f"{r['id']:<{width}}  {level:<5}  {r['minutes']:>3}  {r['title']}  [{', '.join(r['topics'])}]\n")
+    return 0
+
+
+def _cmd_start(args: argparse.Namespace, out: TextIO) -> int:
+    from lab.scenario.loader import find_scenario, load_scenario
+    from lab.scenario.workspace import write_start
+
+    loaded = load_scenario(find_scenario(args.id))
+    directory = Path(args.dir) if args.dir else Path(loaded.scenario.id)
+    written = write_start(loaded, directory, force=args.force)
+    out.write(f"{loaded.scenario.title}\n\n{loaded.scenario.briefing.strip()}\n\n")
+    out.write(f"Wrote {len(written)} files to {directory}/: {', '.join(p.name for p in written)}\n")
+    out.write(f"Edit them, then: lab grade {loaded.scenario.id} --answer {directory}\n")
+    return 0
+
+
+def _cmd_grade(args: argparse.Namespace, out: TextIO) -> int:
+    from lab.grading.grader import grade
+    from lab.grading.render import render_github, render_json, render_junit, render_text, use_color
+    from lab.scenario.loader import find_scenario, load_scenario
+    from lab.scenario.workspace import read_answer
+
+    if args.solution and args.answer:
+        raise UsageError("give --answer or --solution, not both")
+    loaded = load_scenario(find_scenario(args.id))
+    if args.solution:
+        answer, label = loaded.solution, "solution"
+    elif args.answer:
+        answer, label = read_answer(loaded, Path(args.answer)), args.answer
+    else:
+        answer, label = None, "starting files"
+    report = grade(loaded, answer, seeds=[args.seed] if args.seed is not None else None, label=label)
+    stream: TextIO = out
+    handle = None
+    if args.output:
+        try:
+            handle = open(args.output, "w", encoding="utf-8")  # noqa: SIM115
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.output}: {exc.strerror}") from None
+        stream = handle
+    try:
+        if args.format == "json":
+            stream.write(render_json(report))
+        elif args.format == "junit":
+            stream.write(render_junit(report))
+        elif args.format == "github":
+            stream.write(render_github(report, answer_dir=args.answer))
+        else:
+            stream.write(render_text(report, color=handle is None and use_color(out)))
+    finally:
+        if handle is not None:
+            handle.close()
+    return 0 if report.passed else 1
+
+
+def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
+    from lab.grading.grader import grade
+    from lab.scenario.loader import find_scenario, list_scenarios, load_scenario
+
+    if args.mutate:
+        from lab.grading.mutate import format_mutation_report, mutate
+
+        loaded = load_scenario(find_scenario(args.mutate))
+        results = mutate(loaded)
+        out.write(format_mutation_report(loaded, results))
+        return 1 if any(r.status == "survived" for r in results) else 0
+    paths: list[Path] = []
+    for ref in args.paths or []:
+        p = Path(ref)
+        if p.is_dir():
+            paths += list_scenarios(p)
+        elif p.is_file():
+            paths.append(p)
+        else:
+            raise UsageError(f"{ref}: no such file or folder")
+    if not args.paths:
+        paths = list_scenarios()
+    failures = 0
+    for path in paths:
+        try:
+            loaded = load_scenario(path)
+        except LabError as exc:
+            failures += 1
+            out.write(f"{exc}\n")
+            continue
+        problems = []
+        seeds = loaded.scenario.run.seeds
+        start = grade(loaded, None)
+        for seed_result in start.seeds:
+            if seed_result.passed:
+                problems.append(f"{path}:1:1: the starting files pass every required check on seed {seed_result.seed}: the scenario teaches nothing")
+        solved = grade(loaded, loaded.solution, label="solution")
+        for seed_result in solved.seeds:
+            for c in seed_result.checks:
+                if not c.passed:
+                    problems.append(f"{path}:{c.defined_at}:1: the solution fails check '{c.id}' on seed {seed_result.seed}: {c.message}")
+        if problems:
+            failures += 1
+            out.write("".join(p + "\n" for p in problems))
+        else:
+            out.write(f"{path}: ok ({len(loaded.scenario.checks)} checks, seeds {', '.join(map(str, seeds))})\n")
+    if not paths:
+        out.write("no scenarios found\n")
+    return 1 if failures else 0
+
+
+def _cmd_new(args: argparse.Namespace, out: TextIO) -> int:
+    from lab.scenario.scaffold import scaffold
+
+    text = scaffold(args.id)
+    directory = Path(args.dir) if args.dir else Path("scenarios")
+    path = directory / f"{args.id}.yaml"
+    if path.exists():
+        raise UsageError(f"{path} already exists; choose another id")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+    out.write(f"Wrote {path}. Edit it, then: lab validate {path}\n")
     return 0
 
 
@@ -57,12 +236,43 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"lab {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    sim = sub.add_parser("sim", help="run a simulation document headless and print its event log")
-    sim.add_argument("file", help="a simulation document (YAML)")
-    sim.add_argument("--seed", type=int, help="random seed (default: the document's first seed)")
-    sim.add_argument("--until", type=float, help="simulated seconds to run (default: run.duration)")
-    sim.add_argument("--json", action="store_true", help="print the events as JSON lines")
-    sim.set_defaults(func=_cmd_sim)
+
+    p = sub.add_parser("list", help="list the scenarios")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_cmd_list)
+
+    p = sub.add_parser("start", help="write a scenario's starting files for editing")
+    p.add_argument("id", help="scenario id")
+    p.add_argument("--dir", help="folder to write to (default: ./<id>)")
+    p.add_argument("--force", action="store_true", help="overwrite files that differ")
+    p.set_defaults(func=_cmd_start)
+
+    p = sub.add_parser("sim", help="run a scenario or a simulation document headless; print the event log")
+    p.add_argument("target", metavar="ID|FILE", help="a scenario id or file, or a simulation document")
+    p.add_argument("--answer", help="an answer folder to apply (scenarios)")
+    p.add_argument("--seed", type=int, help="random seed (default: the first of run.seeds)")
+    p.add_argument("--until", type=float, help="simulated seconds to run (default: run.duration)")
+    p.add_argument("--json", action="store_true", help="print the events as JSON lines")
+    p.set_defaults(func=_cmd_sim)
+
+    p = sub.add_parser("grade", help="grade an answer (exit 0 pass, 1 fail, 2 bad input)")
+    p.add_argument("id", help="scenario id or file")
+    p.add_argument("--answer", help="folder holding your edited files (default: the starting files)")
+    p.add_argument("--solution", action="store_true", help="grade the scenario's own solution")
+    p.add_argument("--seed", type=int, help="grade one seed instead of run.seeds")
+    p.add_argument("--format", choices=("text", "json", "junit", "github"), default="text")
+    p.add_argument("--output", help="write the report to this file")
+    p.set_defaults(func=_cmd_grade)
+
+    p = sub.add_parser("validate", help="check scenarios: they load, the starting files fail, the solution passes")
+    p.add_argument("paths", nargs="*", help="scenario files or folders (default: all scenarios)")
+    p.add_argument("--mutate", metavar="ID", help="break the solution in standard ways and list what no check catches")
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("new", help="scaffold a scenario that validates")
+    p.add_argument("id", help="the new scenario's id (kebab-case)")
+    p.add_argument("--dir", help="folder (default: ./scenarios)")
+    p.set_defaults(func=_cmd_new)
     return parser
 
 
