@@ -229,6 +229,13 @@ def _cmd_new(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _cmd_tui(args: argparse.Namespace, out: TextIO) -> int:
+    from lab.tui.app import LabApp
+
+    LabApp(scenario_id=getattr(args, "id", None)).run()
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lab",
@@ -269,6 +276,10 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--mutate", metavar="ID", help="break the solution in standard ways and list what no check catches")
     p.set_defaults(func=_cmd_validate)
 
+    p = sub.add_parser("run", help="open the terminal lab on one scenario")
+    p.add_argument("id", help="scenario id")
+    p.set_defaults(func=_cmd_tui)
+
     p = sub.add_parser("new", help="scaffold a scenario that validates")
     p.add_argument("id", help="the new scenario's id (kebab-case)")
     p.add_argument("--dir", help="folder (default: ./scenarios)")
@@ -284,8 +295,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as exc:  # argparse exits 2 on bad usage, 0 for --help
         return int(exc.code or 0)
     if args.command is None:
-        parser.print_help()
-        return 0
+        args.func = _cmd_tui
     out = sys.stdout
     try:
         return int(args.func(args, out))

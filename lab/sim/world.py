@@ -50,7 +50,7 @@ from lab.sim.spec import (
     WorldSpec,
     DrainInstances,
 )
-from lab.sim.service import ServiceRuntime
+from lab.sim.service import DEFAULT_SERVICE_STRATEGIES, ServiceRuntime
 
 __all__ = ["ContainerInstance", "IamRole", "RunTaskResult", "World"]
 
@@ -395,6 +395,10 @@ class World:
         """Advance the simulation to ``until`` seconds (no-op if already there)."""
         if until > self.env.now:
             self.env.run(until=until)
+
+    def step(self) -> None:
+        """Process the next scheduled SimPy event (one tick of the simulation)."""
+        self.env.step()
 
     def peek(self) -> float:
         """Time of the next scheduled SimPy event (``inf`` when nothing is scheduled)."""
@@ -993,6 +997,30 @@ class World:
             self.log.append(ApiCallFailed(self.now, "RunTask", str(exc)))
 
     # -- views ------------------------------------------------------------------------------
+
+    def explain_placement(self, group: str) -> list[Any]:
+        """"Why not placed?" for a task group now: every instance's first failed check or rank.
+
+        ``group`` is ``service:<name>`` (the service's current revision, strategies and
+        constraints) or ``family:<family>`` (the latest revision, RunTask's random strategy).
+        Returns an empty list when the group is unknown.
+        """
+        from lab.sim.placement import explain
+
+        name = group.partition(":")[2]
+        service = self.services.get(name) if group.startswith("service:") else None
+        if service is not None:
+            rev = service.deployments[0].rev
+            needs = service._needs(rev)
+            strategies = service.strategies or DEFAULT_SERVICE_STRATEGIES
+            constraints = tuple(rev.constraints) + service.constraints
+        elif name in self.families:
+            rev = self.families[name][-1]
+            needs = TaskNeeds(rev.cpu, rev.memory_mib, group, rev.ports, rev.dynamic_ports, rev.network_mode == "awsvpc")
+            strategies, constraints = (Strategy("random"),), tuple(rev.constraints)
+        else:
+            return []
+        return explain(self.fleet, needs, strategies=strategies, constraints=constraints)
 
     def cost_usd(self) -> float:
         """What the run cost so far: EC2 instance-hours on demand from launch, and Fargate
