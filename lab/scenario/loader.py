@@ -158,4 +158,9 @@ def find_scenario(ref: str) -> Path:
     if not path.is_file():
         known = ", ".join(p.stem for p in list_scenarios()) or "none"
         raise UsageError(f"no scenario '{ref}' (known: {known})")
-    return path
+    # Reports name the scenario file; relative to the working folder where it can be, so a
+    # report made in a clone at another path has the same bytes.
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve())
+    except ValueError:
+        return path

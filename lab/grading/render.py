@@ -1,0 +1,184 @@
+"""Renders a grading report as text, JSON, JUnit XML or GitHub Actions annotations.
+
+Every renderer is a pure function of the ``Report``: the same report gives the same bytes
+(no timestamps, no host names, no durations measured on the wall clock), so a CI job that
+grades the same answer twice, on any machine, publishes identical files. The JSON schema is
+``Report.to_dict`` (documented in ``docs/grading-in-ci.md``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import TextIO
+from xml.etree import ElementTree as ET
+
+from lab.grading.report import CheckResult, Report
+
+__all__ = ["render_github", "render_json", "render_junit", "render_text", "use_color"]
+
+_GREEN, _RED, _YELLOW, _BOLD, _DIM, _RESET = "\x1b[32m", "\x1b[31m", "\x1b[33m", "\x1b[1m", "\x1b[2m", "\x1b[0m"
+
+
+def use_color(stream: TextIO) -> bool:
+    """Whether to colour output written to ``stream``.
+
+    Colour only on a terminal, never when ``NO_COLOR`` is set to anything non-empty
+    (https://no-color.org), always when ``FORCE_COLOR`` is set and ``NO_COLOR`` is not.
+    """
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty()) and os.environ.get("TERM") != "dumb"
+
+
+def _seeds_note(report: Report, check: CheckResult) -> str:
+    failed = report.failing_seeds(check.id)
+    if not failed or len(report.seeds) == 1:
+        return ""
+    if len(failed) == len(report.seeds):
+        return " (every seed)"
+    return f" (seed{'s' if len(failed) > 1 else ''} {', '.join(map(str, failed))})"
+
+
+def render_text(report: Report, *, color: bool = False) -> str:
+    """The report for a person: a verdict line, one line per check with its message.
+
+    Args:
+        report: the graded run.
+        color: add ANSI colours (see ``use_color``); the words carry the meaning either way.
+    """
+
+    def paint(code: str, text: str) -> str:
+        return f"{code}{text}{_RESET}" if color else text
+
+    seeds = ", ".join(str(s.seed) for s in report.seeds)
+    lines = [f"{paint(_BOLD, report.scenario_id)} · {report.title}", f"graded: {report.answer} · seeds {seeds}", ""]
+    if report.apply_errors:
+        lines.append(paint(_YELLOW, "AWS refused part of your files (applied as failed calls):"))
+        lines += [f"  {d}" for d in report.apply_errors]
+        lines.append("")
+    for check in report.worst():
+        passed = all(s.checks[i].passed for s in report.seeds for i, c in enumerate(s.checks) if c.id == check.id)
+        mark = paint(_GREEN, "PASS") if passed else paint(_RED, "FAIL")
+        weight = f"{check.points} pts" + ("" if check.required else ", optional")
+        lines.append(f"{mark}  {check.title}  [{check.id}, {weight}]")
+        note = "" if passed else _seeds_note(report, check)
+        where = f"{check.file}:{check.line}: " if check.file and check.line and not passed else ""
+        lines.append(f"      {paint(_DIM, where + check.message + note) if passed else where + check.message + note}")
+    if report.notes:
+        lines.append("")
+        lines += [f"note: {d}" for d in report.notes]
+    verdict = paint(_GREEN, "PASSED") if report.passed else paint(_RED, "FAILED")
+    failing = [c.id for c in report.worst() if c.required and report.failing_seeds(c.id)]
+    tail = f" — required checks failing: {', '.join(failing)}" if failing else ""
+    lines += ["", f"{verdict}  score {report.score}/{report.max_score} (worst seed){tail}"]
+    cost = max((s.cost_usd for s in report.seeds), default=0.0)
+    lines.append(f"simulated cost: ${cost:,.4f} (most expensive seed)")
+    return "\n".join(lines) + "\n"
+
+
+def render_json(report: Report) -> str:
+    """``Report.to_dict`` as JSON: sorted keys, two-space indent, a final newline."""
+    return json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def render_junit(report: Report) -> str:
+    """JUnit XML: one ``testsuite`` for the scenario, one ``testcase`` per check.
+
+    A check that failed on any seed is a ``failure`` whose text is its message on the first
+    failing seed, with the seeds it failed on; an optional check that failed is reported the
+    same way (its weight is in the ``properties``). AWS refusals are in ``system-out``.
+    """
+    rows = report.worst()
+    failures = [c for c in rows if report.failing_seeds(c.id)]
+    suites = ET.Element("testsuites", name="ecs-lab", tests=str(len(rows)), failures=str(len(failures)), errors="0")
+    suite = ET.SubElement(
+        suites,
+        "testsuite",
+        name=report.scenario_id,
+        tests=str(len(rows)),
+        failures=str(len(failures)),
+        errors="0",
+        skipped="0",
+        time="0",
+    )
+    props = ET.SubElement(suite, "properties")
+    for name, value in (
+        ("title", report.title),
+        ("answer", report.answer),
+        ("seeds", ",".join(str(s.seed) for s in report.seeds)),
+        ("score", str(report.score)),
+        ("max_score", str(report.max_score)),
+        ("passed", "true" if report.passed else "false"),
+    ):
+        ET.SubElement(props, "property", name=name, value=value)
+    for check in rows:
+        case = ET.SubElement(
+            suite,
+            "testcase",
+            classname=f"ecs-lab.{report.scenario_id}",
+            name=f"{check.id}: {check.title}",
+            time="0",
+        )
+        if check.file:
+            case.set("file", check.file)
+            if check.line:
+                case.set("line", str(check.line))
+        failed = report.failing_seeds(check.id)
+        if failed:
+            kind = "required" if check.required else "optional"
+            failure = ET.SubElement(case, "failure", message=check.message, type=f"{check.kind} ({kind}, {check.points} pts)")
+            failure.text = f"{check.message}\nfailed on seeds: {', '.join(map(str, failed))}\ndefined at {report.scenario_file}:{check.defined_at}"
+    if report.apply_errors:
+        ET.SubElement(suite, "system-out").text = "\n".join(str(d) for d in report.apply_errors)
+    ET.indent(suites)
+    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+
+
+def _escape_data(text: str) -> str:
+    # GitHub's workflow-command encoding: %, CR and LF in the message.
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(report: Report, *, answer_dir: str | None = None) -> str:
+    """GitHub Actions workflow commands: an ``::error`` per failing required check.
+
+    A check that points at a line of a learner's file is annotated on that line
+    (``file=<answer_dir>/<name>,line=N``); others are annotated without a position. AWS
+    refusals are annotated at their file position. A summary ``::notice`` comes last.
+
+    Args:
+        report: the graded run.
+        answer_dir: the answer folder, relative to the repository root, so the paths in the
+            annotations match the repository's files.
+    """
+
+    def path_of(name: str) -> str:
+        return str(Path(answer_dir) / name) if answer_dir else name
+
+    lines = []
+    for d in report.apply_errors:
+        where = f"file={_escape_property(path_of(d.file))}" + (f",line={d.line},col={d.col}" if d.line else "")
+        lines.append(f"::error {where},title={_escape_property('AWS refused this file')}::{_escape_data(d.message)}")
+    for check in report.worst():
+        if not report.failing_seeds(check.id):
+            continue
+        level = "error" if check.required else "warning"
+        props = []
+        if check.file:
+            props.append(f"file={_escape_property(path_of(check.file))}")
+            if check.line:
+                props.append(f"line={check.line}")
+        props.append(f"title={_escape_property(f'{report.scenario_id}: {check.title}')}")
+        lines.append(f"::{level} {','.join(props)}::{_escape_data(check.message + _seeds_note(report, check))}")
+    verdict = "passed" if report.passed else "failed"
+    lines.append(f"::notice title={_escape_property(report.scenario_id)}::{verdict}, score {report.score}/{report.max_score}")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,236 @@
+"""Behaviour tests for ``lab grade``, ``lab start`` and ``lab list``: exit codes, reports, bad answers.
+
+Exit 0 is a pass, 1 a graded failure, 2 bad input (one line or ``file:line:col: message``
+per problem, never a traceback). The JSON report has the same bytes in two interpreters;
+the JUnit report parses with one testcase per check; GitHub annotations point at the
+learner's lines.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+
+from lab.cli import main
+from lab.grading.grader import grade
+from lab.grading.render import render_github, render_junit, render_text, use_color
+from lab.scenario.loader import find_scenario, load_scenario
+from lab.scenario.workspace import read_answer
+
+ROOT = Path(__file__).resolve().parents[1]
+SCENARIO = "ecr-pull-denied"
+
+ADMIN_ROLE = """\
+RoleName: ecsInstanceRole
+AssumeRolePolicyDocument:
+  Version: "2012-10-17"
+  Statement:
+    - Effect: Allow
+      Principal: {Service: ec2.amazonaws.com}
+      Action: sts:AssumeRole
+Policies:
+  - PolicyName: everything
+    PolicyDocument:
+      Version: "2012-10-17"
+      Statement:
+        - Effect: Allow
+          Action: "*"
+          Resource: "*"
+"""
+
+
+def run_main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture
+def answer(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Path:
+    """A folder with the scenario's starting files, as ``lab start`` writes them."""
+    folder = tmp_path / "work"
+    code, out, _ = run_main(capsys, "start", SCENARIO, "--dir", str(folder))
+    assert code == 0 and "Wrote 3 files" in out
+    return folder
+
+
+def test_list_shows_the_shipped_scenarios(capsys):
+    code, out, _ = run_main(capsys, "list", "--json")
+    assert code == 0
+    ids = [row["id"] for row in json.loads(out)]
+    assert SCENARIO in ids
+    assert ids == sorted(ids)
+
+
+def test_starting_files_fail_and_name_the_failing_checks(capsys):
+    code, out, _ = run_main(capsys, "grade", SCENARIO)
+    assert code == 1
+    assert "FAILED" in out and "web-running" in out and "no-pull-errors" in out
+    assert "not authorized to perform: ecr:" in out
+
+
+def test_the_solution_passes(capsys):
+    code, out, _ = run_main(capsys, "grade", SCENARIO, "--solution")
+    assert code == 0
+    assert "PASSED  score 100/100" in out
+
+
+def test_a_fixed_answer_folder_passes_and_one_seed_can_be_chosen(capsys, answer):
+    loaded = load_scenario(find_scenario(SCENARIO))
+    (answer / "instance-role.yaml").write_text(loaded.scenario.solution["instance-role.yaml"], encoding="utf-8")
+    code, out, _ = run_main(capsys, "grade", SCENARIO, "--answer", str(answer), "--seed", "7")
+    assert code == 0, out
+    assert "seeds 7" in out
+
+
+def test_a_role_widened_to_star_fails_least_privilege_and_is_annotated_on_its_line(capsys, answer):
+    (answer / "instance-role.yaml").write_text(ADMIN_ROLE, encoding="utf-8")
+    code, out, _ = run_main(capsys, "grade", SCENARIO, "--answer", str(answer), "--format", "github")
+    assert code == 1
+    errors = [line for line in out.splitlines() if line.startswith("::error ")]
+    # Line 13 of the file is the statement's `Action: "*"`: the annotation points there.
+    assert any(f"file={answer}/instance-role.yaml,line=13" in line and 'no blanket "*"' in line for line in errors), out
+    assert out.splitlines()[-1].startswith("::notice ")
+
+
+def test_junit_report_parses_with_one_testcase_per_check(capsys, tmp_path):
+    report_file = tmp_path / "report.xml"
+    code, out, _ = run_main(capsys, "grade", SCENARIO, "--format", "junit", "--output", str(report_file))
+    assert code == 1 and out == ""
+    root = ET.parse(report_file).getroot()
+    suite = root.find("testsuite")
+    assert suite is not None and suite.get("name") == SCENARIO
+    cases = suite.findall("testcase")
+    loaded = load_scenario(find_scenario(SCENARIO))
+    assert len(cases) == len(loaded.scenario.checks)
+    failed = [c for c in cases if c.find("failure") is not None]
+    assert int(suite.get("failures")) == len(failed) == 2
+    assert all("not authorized" in c.find("failure").get("message") for c in failed)
+
+
+def test_json_report_follows_the_schema(capsys):
+    code, out, _ = run_main(capsys, "grade", SCENARIO, "--solution", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["schema_version"] == 1
+    assert data["passed"] is True and data["score"] == data["max_score"] == 100
+    assert [s["seed"] for s in data["seeds"]] == [1, 2, 3]
+    assert {c["id"] for c in data["checks"]} == {"web-running", "no-pull-errors", "no-admin", "no-ecr-wildcard"}
+
+
+@pytest.mark.slow
+def test_json_report_is_byte_identical_in_two_processes():
+    def run(hash_seed: str) -> bytes:
+        env = {k: v for k, v in os.environ.items() if k != "LAB_DEBUG"}
+        env["PYTHONHASHSEED"] = hash_seed
+        result = subprocess.run(
+            [sys.executable, "-m", "lab", "grade", SCENARIO, "--format", "json"],
+            capture_output=True, cwd=ROOT, env=env, timeout=120, check=False,
+        )
+        assert result.returncode == 1, result.stderr
+        return result.stdout
+
+    assert run("1") == run("4242")
+
+
+def test_text_report_is_plain_without_colour_and_coloured_with_it():
+    loaded = load_scenario(find_scenario(SCENARIO))
+    report = grade(loaded, None, seeds=[1])
+    plain, coloured = render_text(report), render_text(report, color=True)
+    assert "\x1b[" not in plain and "\x1b[" in coloured
+    # The words carry the verdict: the same lines once the colour codes are gone.
+    import re
+
+    assert re.sub(r"\x1b\[[0-9;]*m", "", coloured) == plain
+
+
+def test_no_color_wins_over_a_terminal(monkeypatch):
+    class Tty:
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    assert use_color(Tty())
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not use_color(Tty())
+
+
+def test_renderers_are_pure_functions_of_the_report():
+    loaded = load_scenario(find_scenario(SCENARIO))
+    first, second = grade(loaded, None, seeds=[2]), grade(loaded, None, seeds=[2])
+    assert render_junit(first) == render_junit(second)
+    assert render_github(first) == render_github(second)
+
+
+# -- bad answers: exit 2, one clear line per problem, nothing overwritten ---------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        pytest.param("RoleName: x\n  bad: [\n", "instance-role.yaml:2:", id="broken-yaml"),
+        pytest.param(
+            'RoleName: ecsInstanceRole\nAssumeRolePolicyDocument: {Version: "2012-10-17", Statement: []}\nMangedPolicyArns: []\n',
+            "did you mean 'ManagedPolicyArns'?",
+            id="unknown-key",
+        ),
+        pytest.param("RoleName: [1, 2]\n", "instance-role.yaml:1:", id="wrong-type"),
+    ],
+)
+def test_a_broken_answer_file_is_positioned_and_exits_2(capsys, answer, content, expected):
+    (answer / "instance-role.yaml").write_text(content, encoding="utf-8")
+    code, out, err = run_main(capsys, "grade", SCENARIO, "--answer", str(answer))
+    assert code == 2
+    assert expected in err
+    assert "Traceback" not in err and out == ""
+    assert (answer / "instance-role.yaml").read_text(encoding="utf-8") == content
+
+
+def test_a_symlink_leading_out_is_refused(capsys, answer, tmp_path):
+    outside = tmp_path / "secret.yaml"
+    outside.write_text("RoleName: x\n", encoding="utf-8")
+    (answer / "instance-role.yaml").unlink()
+    (answer / "instance-role.yaml").symlink_to(outside)
+    code, _, err = run_main(capsys, "grade", SCENARIO, "--answer", str(answer))
+    assert code == 2 and "symlink" in err
+
+
+def test_an_oversized_answer_file_is_refused(capsys, answer):
+    (answer / "instance-role.yaml").write_text("#" * (300 * 1024), encoding="utf-8")
+    code, _, err = run_main(capsys, "grade", SCENARIO, "--answer", str(answer))
+    assert code == 2 and "256 KiB" in err
+
+
+@pytest.mark.parametrize("ref", ["../etc/passwd", "a/../../b", "no-such-scenario"])
+def test_hostile_or_unknown_scenario_references_exit_2(capsys, ref):
+    code, _, err = run_main(capsys, "grade", ref)
+    assert code == 2
+    assert len(err.strip().splitlines()) == 1
+
+
+def test_a_missing_answer_folder_exits_2(capsys, tmp_path):
+    code, _, err = run_main(capsys, "grade", SCENARIO, "--answer", str(tmp_path / "nope"))
+    assert code == 2 and "does not exist" in err
+
+
+def test_start_does_not_overwrite_edited_files(capsys, answer):
+    edited = answer / "instance-role.yaml"
+    edited.write_text(ADMIN_ROLE, encoding="utf-8")
+    code, _, err = run_main(capsys, "start", SCENARIO, "--dir", str(answer))
+    assert code == 2 and err.strip()
+    assert edited.read_text(encoding="utf-8") == ADMIN_ROLE
+
+
+def test_only_declared_files_are_read(answer):
+    loaded = load_scenario(find_scenario(SCENARIO))
+    (answer / "extra.yaml").write_text("not: [valid\n", encoding="utf-8")
+    files = read_answer(loaded, answer)
+    assert set(files) <= set(loaded.scenario.files)
