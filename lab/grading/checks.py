@@ -121,7 +121,9 @@ class RunView:
         return f"; {len(stops)} task{'s' if len(stops) != 1 else ''} stopped: {_short(reason or '')}"
 
 
-def _short(text: str, limit: int = 220) -> str:
+def _short(text: str, limit: int = 480) -> str:
+    # Long enough for ECS's longest texts (a CannotPull… with its ARNs, a placement failure
+    # with its closest match): the words that name the cause come last in them.
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
 from xml.etree import ElementTree as ET
@@ -67,7 +68,11 @@ def render_text(report: Report, *, color: bool = False) -> str:
         weight = f"{check.points} pts" + ("" if check.required else ", optional")
         lines.append(f"{mark}  {check.title}  [{check.id}, {weight}]")
         note = "" if passed else _seeds_note(report, check)
-        where = f"{check.file}:{check.line}: " if check.file and check.line and not passed else ""
+        where = ""
+        if check.file and check.line and not passed:
+            # Messages about a file often open with its name: put the line on it, not twice.
+            text = check.message.removeprefix(f"{check.file}: ")
+            where, check = f"{check.file}:{check.line}: ", replace(check, message=text)
         lines.append(f"      {paint(_DIM, where + check.message + note) if passed else where + check.message + note}")
     if report.notes:
         lines.append("")

@@ -1,0 +1,300 @@
+"""Tests of mutation testing (``lab validate --mutate``): the catalogue, the classification, the CLI."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from lab.cli import main
+from lab.grading.mutate import ECR_PULL_ACTIONS, MUTATIONS, format_mutation_report, mutate
+from lab.grading.mutate import _reparse as reparse
+from lab.scenario.loader import load_scenario
+from lab.scenario.scaffold import scaffold
+from lab.scenario.schema import FILE_KINDS
+from lab.scenario.simdoc import iam_role
+from lab.sim.iam import actions_allowed
+
+REPO = Path(__file__).resolve().parents[2]
+ECR_PULL_DENIED = REPO / "scenarios" / "ecr-pull-denied.yaml"
+
+HARMLESS_IN_ECR_PULL_DENIED = {
+    # Three tasks on three instances and no deployment: a static port never collides.
+    ("static-host-port", "task-definition.yaml"),
+    # Placement has room either way and the app's use stays under both.
+    ("shrink-memory-reservation", "task-definition.yaml"),
+    ("shrink-cpu", "task-definition.yaml"),
+    # The service is created once and never deployed again.
+    ("no-deployment-headroom", "service.yaml"),
+}
+"""Mutations of ecr-pull-denied's solution no check catches, each harmless in that scenario."""
+
+SAMPLES: dict[str, dict[str, Any]] = {
+    "task-definition": {
+        "family": "web",
+        "networkMode": "bridge",
+        "requiresCompatibilities": ["EC2"],
+        "cpu": "1024",
+        "memory": "2048",
+        "executionRoleArn": "arn:aws:iam::123456789012:role/webExecutionRole",
+        "taskRoleArn": "arn:aws:iam::123456789012:role/webTaskRole",
+        "containerDefinitions": [
+            {
+                "name": "web",
+                "image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.0.0",
+                "cpu": 512,
+                "memory": 1024,
+                "memoryReservation": 512,
+                "portMappings": [{"containerPort": 8080, "hostPort": 0}],
+                "healthCheck": {"command": ["CMD-SHELL", "curl -f http://localhost:8080/ || exit 1"]},
+                "environment": [{"name": "MODE", "value": "prod"}],
+                "secrets": [{"name": "TOKEN", "valueFrom": "arn:aws:ssm:us-east-1:123456789012:parameter/token"}],
+            }
+        ],
+    },
+    "iam-role": {
+        "RoleName": "webTaskRole",
+        "AssumeRolePolicyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}],
+        },
+        "ManagedPolicyArns": [
+            "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy",
+            "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess",
+        ],
+        "Policies": [
+            {
+                "PolicyName": "app",
+                "PolicyDocument": {
+                    "Version": "2012-10-17",
+                    "Statement": [{"Effect": "Allow", "Action": ["s3:GetObject", "ecr:BatchGetImage"], "Resource": "*"}],
+                },
+            }
+        ],
+    },
+    "service": {
+        "serviceName": "web",
+        "taskDefinition": "web",
+        "desiredCount": 3,
+        "launchType": "EC2",
+        "deploymentConfiguration": {"minimumHealthyPercent": 50, "maximumPercent": 200},
+        "loadBalancers": [{"targetGroupArn": "web", "containerName": "web", "containerPort": 8080}],
+        "healthCheckGracePeriodSeconds": 30,
+        "placementStrategy": [{"type": "spread", "field": "attribute:ecs.availability-zone"}],
+    },
+    "security-group": {
+        "GroupName": "web-instances",
+        "GroupDescription": "web container instances",
+        "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 32768, "ToPort": 65535, "SourceSecurityGroupName": "web-alb"}],
+    },
+    "target-group": {
+        "Name": "web",
+        "Protocol": "HTTP",
+        "Port": 80,
+        "TargetType": "instance",
+        "HealthCheckPath": "/health",
+        "TargetGroupAttributes": [{"Key": "deregistration_delay.timeout_seconds", "Value": "300"}],
+    },
+    "scalable-target": {
+        "ServiceNamespace": "ecs",
+        "ResourceId": "service/prod/web",
+        "ScalableDimension": "ecs:service:DesiredCount",
+        "MinCapacity": 2,
+        "MaxCapacity": 10,
+    },
+    "scaling-policy": {
+        "PolicyName": "cpu50",
+        "ServiceNamespace": "ecs",
+        "ResourceId": "service/prod/web",
+        "ScalableDimension": "ecs:service:DesiredCount",
+        "PolicyType": "TargetTrackingScaling",
+        "TargetTrackingScalingPolicyConfiguration": {
+            "TargetValue": 50,
+            "PredefinedMetricSpecification": {"PredefinedMetricType": "ECSServiceAverageCPUUtilization"},
+        },
+    },
+    "auto-scaling-group": {
+        "AutoScalingGroupName": "ecs-asg",
+        "MinSize": "1",
+        "MaxSize": "8",
+        "DesiredCapacity": "2",
+        "AvailabilityZones": ["us-east-1a", "us-east-1b", "us-east-1c"],
+        "LaunchTemplate": {"LaunchTemplateName": "ecs-node"},
+        "NewInstancesProtectedFromScaleIn": True,
+    },
+    "capacity-provider": {
+        "name": "web-capacity",
+        "autoScalingGroupProvider": {
+            "autoScalingGroupArn": "ecs-asg",
+            "managedScaling": {"status": "ENABLED", "targetCapacity": 100},
+            "managedTerminationProtection": "ENABLED",
+        },
+    },
+}
+"""One realistic file per kind with something for every mutation of that kind to change."""
+
+EXPECTED_REFUSALS = {"drop-execution-role": "When you are specifying container secrets"}
+"""Mutations AWS refuses on their sample, and why: a refusal the report counts as caught."""
+
+
+def mutated(name: str, kind: str) -> list[tuple[str, dict[str, Any]]]:
+    """Every variant of mutation ``name`` on the sample of ``kind``."""
+    mutation = next(m for m in MUTATIONS if m.name == name)
+    return list(mutation.variants(SAMPLES[kind]))
+
+
+def test_catalogue_names_are_unique_kebab_case_and_documented() -> None:
+    """Each mutation has a unique kebab-case name, a summary, what it needs, and a real file kind."""
+    names = [m.name for m in MUTATIONS]
+    assert len(names) == len(set(names))
+    assert all(re.fullmatch(r"[a-z]+(-[a-z]+)*", n) for n in names)
+    assert all(m.summary and m.needs and m.kind in FILE_KINDS for m in MUTATIONS)
+    assert {m.kind for m in MUTATIONS} == set(SAMPLES)
+
+
+def test_files_of_a_kind_without_mutations_are_named_in_the_report(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A file whose kind the catalogue does not mutate is still listed, so the report hides no file."""
+    import lab.grading.mutate as mutate_module
+
+    monkeypatch.setattr(mutate_module, "MUTATIONS", tuple(m for m in MUTATIONS if m.kind != "service"))
+    (tmp_path / "demo.yaml").write_text(scaffold("demo"), encoding="utf-8")
+    results = mutate(load_scenario(tmp_path / "demo.yaml"))
+    [service] = [r for r in results if r.file == "service.yaml"]
+    assert (service.mutation, service.status, service.change) == ("(none)", "not-applicable", "no standard mutations for service files yet")
+
+
+@pytest.mark.parametrize("mutation", MUTATIONS, ids=lambda m: m.name)
+def test_every_mutation_changes_its_sample_into_a_file_aws_accepts(mutation) -> None:
+    """On a file that has what it needs, a mutation yields a valid file of the same kind that differs."""
+    sample = SAMPLES[mutation.kind]
+    original = reparse("sample.yaml", mutation.kind, sample, "none")
+    variants = list(mutation.variants(sample))
+    assert variants, f"{mutation.name} changed nothing"
+    for change, data in variants:
+        parsed = reparse("sample.yaml", mutation.kind, data, mutation.name)
+        if mutation.name in EXPECTED_REFUSALS:
+            assert EXPECTED_REFUSALS[mutation.name] in parsed.refusals[0].message
+        else:
+            assert not parsed.refusals, parsed.refusals
+        assert parsed.model != original.model, change
+    assert SAMPLES[mutation.kind] == sample, "the input must be left untouched"
+
+
+def test_remove_ecr_actions_leaves_the_rest_of_the_role() -> None:
+    """The role can no longer pull from ECR, but keeps S3 and the execution policy's log actions."""
+    [(change, data)] = mutated("remove-ecr-actions", "iam-role")
+    role = iam_role(reparse("role.yaml", "iam-role", data, "remove-ecr-actions").model)
+    assert actions_allowed(role.policies, ECR_PULL_ACTIONS) == []
+    assert actions_allowed(role.policies, ["s3:GetObject", "logs:PutLogEvents"]) == ["s3:GetObject", "logs:PutLogEvents"]
+    assert "AmazonECSTaskExecutionRolePolicy by an inline copy" in change
+
+
+def test_widen_service_prefix_turns_an_action_into_its_service_wildcard() -> None:
+    """s3:GetObject becomes s3:* (the example the catalogue documents)."""
+    [(change, data)] = mutated("widen-service-prefix", "iam-role")
+    assert data["Policies"][0]["PolicyDocument"]["Statement"][0]["Action"] == ["s3:*", "ecr:*"]
+    assert "s3:GetObject → s3:*" in change
+
+
+def test_drop_managed_policy_has_one_variant_per_policy() -> None:
+    """Each attached managed policy is dropped on its own."""
+    variants = mutated("drop-managed-policy", "iam-role")
+    assert [data["ManagedPolicyArns"] for _, data in variants] == [
+        ["arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"],
+        ["arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"],
+    ]
+
+
+def test_mutations_that_need_something_absent_do_not_apply() -> None:
+    """A task definition in awsvpc mode without roles gives no host-port or role mutations."""
+    bare = {"family": "web", "networkMode": "awsvpc", "containerDefinitions": [{"name": "web", "image": "web", "portMappings": [{"containerPort": 80}]}]}
+    for name in ("static-host-port", "drop-execution-role", "drop-task-role", "drop-health-check"):
+        mutation = next(m for m in MUTATIONS if m.name == name)
+        assert list(mutation.variants(bare)) == [], name
+
+
+def test_ecr_pull_denied_catches_every_mutation_but_the_listed_harmless_ones() -> None:
+    """Every applicable mutation of ecr-pull-denied is caught, except the ones listed as harmless there."""
+    loaded = load_scenario(ECR_PULL_DENIED)
+    results = mutate(loaded)
+    assert not [r for r in results if r.status == "survived"]
+    harmless = {(r.mutation, r.file) for r in results if r.status == "harmless"}
+    assert harmless == HARMLESS_IN_ECR_PULL_DENIED
+    assert {name for name, _ in harmless} == set(loaded.scenario.mutations.harmless)
+    assert all(r.message == loaded.scenario.mutations.harmless[r.mutation] for r in results if r.status == "harmless")
+    by_name = {(r.mutation, r.file): r for r in results}
+    assert by_name["widen-to-star", "instance-role.yaml"].failed_checks == ("no-admin", "no-ecr-wildcard")
+    assert "no-pull-errors" in by_name["remove-ecr-actions", "instance-role.yaml"].failed_checks
+    assert by_name["lower-desired-count", "service.yaml"].status == "caught"
+    assert by_name["drop-execution-role", "task-definition.yaml"].status == "not-applicable"
+    assert results == mutate(loaded), "results are deterministic"
+
+
+def test_fargate_refusals_count_as_caught_and_say_so() -> None:
+    """A mutated file AWS refuses is reported as refused, with AWS's message, and counted as caught."""
+    path = REPO / "scenarios" / "fargate-no-execution-role.yaml"
+    if not path.is_file():
+        pytest.skip("the Fargate scenario is not in this tree")
+    loaded = load_scenario(path)
+    results = [r for r in mutate(loaded) if r.status == "refused"]
+    assert results and all(r.counts_as_caught for r in results)
+    assert all(r.message.startswith("ClientException: ") for r in results)
+    assert "refused by AWS, counted as caught: ClientException:" in format_mutation_report(loaded, results)
+
+
+def weak_copy(tmp_path: Path, **changes: object) -> Path:
+    """ecr-pull-denied without its least-privilege checks (and its lesson), written to tmp_path."""
+    data = yaml.safe_load(ECR_PULL_DENIED.read_text(encoding="utf-8"))
+    data["checks"] = [c for c in data["checks"] if c["kind"] != "policy-not-allows"]
+    del data["lesson"]
+    data.update(changes)
+    path = tmp_path / "ecr-pull-denied.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_cli_reports_a_weak_grader_and_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Without least-privilege checks, widening the role to "*" survives and the command exits 1."""
+    path = weak_copy(tmp_path)
+    assert main(["validate", "--mutate", str(path)]) == 1
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if "widen-to-star" in line)
+    assert line.split()[:3] == ["survived", "instance-role.yaml", "widen-to-star"]
+    assert 'Allow Action "*" on Resource "*"' in line
+    assert re.search(r"^\d+ caught, \d+ refused by AWS \(counted as caught\), 1 survived, 4 harmless, \d+ not applicable$", out, re.MULTILINE)
+    assert "weak grader? " in out and "widen-to-star (instance-role.yaml)" in out
+
+
+def test_cli_refuses_a_scenario_whose_solution_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Mutating a scenario whose own solution fails exits 2 with one line: nothing can be learnt."""
+    data = yaml.safe_load(ECR_PULL_DENIED.read_text(encoding="utf-8"))
+    data["solution"]["instance-role.yaml"] = data["files"]["instance-role.yaml"]["content"]
+    del data["lesson"]
+    path = tmp_path / "ecr-pull-denied.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    assert main(["validate", "--mutate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "the solution fails web-running" in err and len(err.strip().splitlines()) == 1
+
+
+def test_listing_a_survivor_as_harmless_lets_the_command_pass(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A survivor the scenario lists under mutations.harmless is reported with its reason and does not fail."""
+    harmless = dict(yaml.safe_load(ECR_PULL_DENIED.read_text(encoding="utf-8"))["mutations"]["harmless"])
+    harmless["widen-to-star"] = "this copy does not grade least privilege"
+    path = weak_copy(tmp_path, mutations={"harmless": harmless})
+    assert main(["validate", "--mutate", str(path)]) == 0
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if "widen-to-star" in line)
+    assert line.lstrip().startswith("harmless") and "this copy does not grade least privilege" in line
+    assert "weak grader?" not in out
+
+
+def test_an_unknown_harmless_mutation_is_positioned(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A misspelt mutation name under mutations.harmless is a file:line:col error, exit 2."""
+    path = weak_copy(tmp_path, mutations={"harmless": {"widen-to-stars": "typo"}})
+    assert main(["validate", "--mutate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:" in err and "unknown mutation 'widen-to-stars'" in err
