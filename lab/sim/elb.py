@@ -320,13 +320,13 @@ class TargetGroupRuntime:
         return self.load.request_s if self.load.request_s is not None else target.request_s
 
     def _add_failures(self, count: float) -> None:
+        # Requests cut in flight were counted in RequestCount when they arrived; here they
+        # only turn into ELB 5xx (the ALB answers 502 for a target that closed the connection).
         if count <= 0:
             return
         bucket = self._bucket(self.world.now)
         bucket.elb_5xx += count
-        bucket.request_count += count
         self.totals.elb_5xx += count
-        self.totals.request_count += count
 
     def _bucket(self, t: float) -> MetricsMinute:
         minute = int(t // 60)

@@ -1,0 +1,272 @@
+"""Plausible wrong answers to the shipped scenarios fail, on the check that names their mistake.
+
+Each case edits a scenario's starting files the way a learner might (lower the desired
+count, widen the instance role, grant ``*``, open a port range to the internet...), grades
+the result on one seed with the grader's Python API, and asserts that the run fails, which
+check fails, and that the check's message names the cause.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import pytest
+
+from lab.grading.grader import grade
+from lab.grading.report import CheckResult
+from lab.scenario.loader import LoadedScenario, load_scenario
+from lab.scenario.simdoc import ConfigFile, parse_config_file
+from lab.scenario.workspace import starting_text
+from lab.scenario.yaml_source import load_text
+
+SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
+
+
+@functools.cache
+def scenario(scenario_id: str) -> LoadedScenario:
+    return load_scenario(SCENARIOS / f"{scenario_id}.yaml")
+
+
+def edited(loaded: LoadedScenario, name: str, *replacements: tuple[str, str]) -> str:
+    """A starting file with each ``old`` text replaced by ``new`` (each must occur once)."""
+    text = starting_text(loaded, name)
+    for old, new in replacements:
+        assert text.count(old) == 1, f"{name}: {old!r} occurs {text.count(old)} times"
+        text = text.replace(old, new)
+    return text
+
+
+def answer(loaded: LoadedScenario, files: dict[str, str]) -> dict[str, ConfigFile]:
+    """Parse an answer as ``lab grade --answer`` would (refusals collected, not raised)."""
+    return {
+        name: parse_config_file(load_text(text, name), (), name, loaded.scenario.files[name].kind, collect_refusals=True)
+        for name, text in files.items()
+    }
+
+
+def failing(scenario_id: str, files: dict[str, str]) -> dict[str, CheckResult]:
+    """Grade an answer on the scenario's first seed; return the failed checks by id."""
+    loaded = scenario(scenario_id)
+    report = grade(loaded, answer(loaded, files), seeds=loaded.scenario.run.seeds[:1], label="wrong answer")
+    (seed,) = report.seeds
+    assert not seed.passed, "a wrong answer passed every required check"
+    return {c.id: c for c in seed.checks if not c.passed}
+
+
+def role_with(name: str, principal: str, statement: str, managed: str = "") -> str:
+    """An iam-role file trusting ``principal`` with one inline statement (flow-style YAML)."""
+    return (
+        f"RoleName: {name}\n"
+        "AssumeRolePolicyDocument:\n"
+        '  Version: "2012-10-17"\n'
+        f"  Statement: [{{Effect: Allow, Principal: {{Service: {principal}}}, Action: sts:AssumeRole}}]\n"
+        + (f"ManagedPolicyArns: [{managed}]\n" if managed else "")
+        + "Policies:\n"
+        "  - PolicyName: added\n"
+        "    PolicyDocument:\n"
+        '      Version: "2012-10-17"\n'
+        f"      Statement: [{statement}]\n"
+    )
+
+
+EC2_ROLE_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"
+EXECUTION_POLICY = "arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy"
+
+
+# -- host-port-conflict ----------------------------------------------------------------------
+
+
+def test_host_port_conflict_lowering_desired_count_fails() -> None:
+    """Running 2 tasks on 2 instances hides the conflict; the capacity asked for is 4."""
+    loaded = scenario("host-port-conflict")
+    failed = failing("host-port-conflict", {"service.yaml": edited(loaded, "service.yaml", ("desiredCount: 4", "desiredCount: 2"))})
+    assert "desiredCount is 2, expected 4" in failed["desired-four"].message
+    assert "2 of 4 tasks running" in failed["four-running"].message
+
+
+@pytest.mark.parametrize(
+    "replacements",
+    [
+        [("hostPort: 80,", "hostPort: 8080,")],
+        [("networkMode: bridge", "networkMode: host"), ("hostPort: 80, ", "")],
+    ],
+    ids=["another-static-port", "host-network-mode"],
+)
+def test_host_port_conflict_other_fixed_ports_still_conflict(replacements: list[tuple[str, str]]) -> None:
+    """Another static port, or host networking, still allows one task per instance."""
+    loaded = scenario("host-port-conflict")
+    failed = failing("host-port-conflict", {"task-definition.yaml": edited(loaded, "task-definition.yaml", *replacements)})
+    assert "is already using a port required by your" in failed["no-port-conflict"].message
+    assert "RESOURCE:PORTS" in failed["four-running"].message
+    assert "2 healthy targets" in failed["four-healthy"].message
+
+
+# -- fargate-no-execution-role ------------------------------------------------------------------
+
+EXECUTION_ROLE_ARN = "arn:aws:iam::123456789012:role/billingApiTaskExecutionRole"
+
+
+def _fargate_definition(field: str) -> str:
+    loaded = scenario("fargate-no-execution-role")
+    return edited(loaded, "task-definition.yaml", ('memory: "512"\n', f'memory: "512"\n{field}: {EXECUTION_ROLE_ARN}\n'))
+
+
+def test_fargate_task_role_instead_of_execution_role_is_still_refused() -> None:
+    """taskRoleArn is for the app: registration still wants an execution role for the ECR image."""
+    policy = f"{{Effect: Allow, Action: [ecr:GetAuthorizationToken, ecr:BatchGetImage, ecr:GetDownloadUrlForLayer], Resource: '*'}}"
+    failed = failing(
+        "fargate-no-execution-role",
+        {
+            "task-definition.yaml": _fargate_definition("taskRoleArn"),
+            "execution-role.yaml": role_with("billingApiTaskExecutionRole", "ecs-tasks.amazonaws.com", policy),
+        },
+    )
+    assert "Fargate requires task definition to have execution role ARN to support ECR images." in failed["registers"].message
+    assert "0 of 2 tasks running" in failed["two-running"].message
+
+
+def test_fargate_execution_role_without_permissions_fails_at_run_time() -> None:
+    """Naming the empty role gets the task definition registered, then every task fails to fetch ECR auth."""
+    failed = failing("fargate-no-execution-role", {"task-definition.yaml": _fargate_definition("executionRoleArn")})
+    assert "ResourceInitializationError: unable to pull secrets or registry auth" in failed["image-pulled"].message
+    assert "registers" not in failed
+
+
+@pytest.mark.parametrize(
+    ("statement", "managed", "expected"),
+    [
+        ("{Effect: Allow, Action: '*', Resource: '*'}", "", "allows * on *"),
+        ("{Effect: Allow, Action: 'ecr:*', Resource: '*'}", EXECUTION_POLICY, "grants a wildcard"),
+    ],
+    ids=["star", "ecr-star"],
+)
+def test_fargate_execution_role_with_a_wildcard_fails_least_privilege(statement: str, managed: str, expected: str) -> None:
+    """The tasks run, but the role grants far more than pulling needs."""
+    failed = failing(
+        "fargate-no-execution-role",
+        {
+            "task-definition.yaml": _fargate_definition("executionRoleArn"),
+            "execution-role.yaml": role_with("billingApiTaskExecutionRole", "ecs-tasks.amazonaws.com", statement, managed),
+        },
+    )
+    assert set(failed) == {"least-privilege"}
+    assert expected in failed["least-privilege"].message
+
+
+# -- task-role-s3 -------------------------------------------------------------------------------
+
+TASK_ROLE_ARN = "taskRoleArn: arn:aws:iam::123456789012:role/reportsTaskRole\n"
+
+
+def _reports_with_task_role() -> str:
+    loaded = scenario("task-role-s3")
+    return edited(loaded, "task-definition.yaml", ("requiresCompatibilities: [EC2]\n", "requiresCompatibilities: [EC2]\n" + TASK_ROLE_ARN))
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "{Effect: Allow, Action: 's3:*', Resource: '*'}",
+        "{Effect: Allow, Action: s3:GetObject, Resource: 'arn:aws:s3:::acme-reports-config/reports/*'}",
+    ],
+    ids=["s3-star", "scoped"],
+)
+def test_task_role_s3_widening_the_instance_role_fails(statement: str) -> None:
+    """The app works through the instance's credentials, but every task on the host gets S3 access."""
+    failed = failing("task-role-s3", {"instance-role.yaml": role_with("ecsInstanceRole", "ec2.amazonaws.com", statement, EC2_ROLE_POLICY)})
+    assert set(failed) == {"instance-role-untouched", "uses-task-role"}
+    assert "instance-role.yaml allows s3:GetObject" in failed["instance-role-untouched"].message
+    assert "taskRoleArn is not set" in failed["uses-task-role"].message
+
+
+@pytest.mark.parametrize(
+    ("statement", "check", "expected"),
+    [
+        ("{Effect: Allow, Action: 's3:*', Resource: '*'}", "task-role-no-wildcard", "grants a wildcard"),
+        ("{Effect: Allow, Action: '*', Resource: '*'}", "task-role-no-wildcard", "allows * on *"),
+        ("{Effect: Allow, Action: 's3:*', Resource: 'arn:aws:s3:::acme-reports-config/*'}", "task-role-read-only", "allows s3:PutObject"),
+    ],
+    ids=["s3-star-everywhere", "star", "s3-star-on-the-bucket"],
+)
+def test_task_role_s3_broad_task_role_fails_least_privilege(statement: str, check: str, expected: str) -> None:
+    """A task role that works but grants writes, other buckets or everything fails least privilege."""
+    failed = failing(
+        "task-role-s3",
+        {"task-definition.yaml": _reports_with_task_role(), "task-role.yaml": role_with("reportsTaskRole", "ecs-tasks.amazonaws.com", statement)},
+    )
+    assert "two-running" not in failed
+    assert expected in failed[check].message
+
+
+def test_task_role_s3_naming_the_empty_task_role_is_denied() -> None:
+    """taskRoleArn alone: the app now calls S3 as reportsTaskRole, which allows nothing."""
+    failed = failing("task-role-s3", {"task-definition.yaml": _reports_with_task_role()})
+    message = failed["no-access-denied"].message
+    assert "AccessDenied" in message and "assumed-role/reportsTaskRole/" in message
+
+
+# -- sg-blocks-alb --------------------------------------------------------------------------------
+
+
+def _instance_sg(rule: str) -> str:
+    loaded = scenario("sg-blocks-alb")
+    old = "  - {IpProtocol: tcp, FromPort: 80, ToPort: 80, SourceSecurityGroupName: web-alb, Description: web from the ALB}\n"
+    return edited(loaded, "instance-sg.yaml", (old, f"  - {rule}\n"))
+
+
+@pytest.mark.parametrize(
+    "rule",
+    ['{IpProtocol: "-1", CidrIp: 0.0.0.0/0}', "{IpProtocol: tcp, FromPort: 32768, ToPort: 65535, CidrIp: 0.0.0.0/0}"],
+    ids=["all-traffic", "ephemeral-range"],
+)
+def test_sg_blocks_alb_opening_the_instances_to_the_internet_fails(rule: str) -> None:
+    """Health checks pass (the ALB's address is in 0.0.0.0/0), but the containers are exposed."""
+    failed = failing("sg-blocks-alb", {"instance-sg.yaml": _instance_sg(rule)})
+    assert set(failed) == {"not-open-to-internet"}
+    assert "0.0.0.0/0" in failed["not-open-to-internet"].message
+
+
+def test_sg_blocks_alb_opening_the_container_port_does_not_reach_dynamic_ports() -> None:
+    """8080 is the container port; the targets are registered on ephemeral host ports."""
+    failed = failing("sg-blocks-alb", {"instance-sg.yaml": _instance_sg("{IpProtocol: tcp, FromPort: 8080, ToPort: 8080, SourceSecurityGroupName: web-alb}")})
+    assert "targets were unhealthy: Request timed out" in failed["four-healthy"].message
+    assert "(port 32768) is unhealthy in (target-group" in failed["no-unhealthy-target"].message
+
+
+def test_sg_blocks_alb_going_back_to_host_port_80_cannot_place_four_tasks() -> None:
+    """Port 80 is open to the ALB, but a static port fits one task per instance."""
+    loaded = scenario("sg-blocks-alb")
+    failed = failing("sg-blocks-alb", {"task-definition.yaml": edited(loaded, "task-definition.yaml", ("hostPort: 0", "hostPort: 80"))})
+    assert "RESOURCE:PORTS" in failed["four-running"].message
+    assert "2 healthy targets" in failed["four-healthy"].message
+
+
+# -- short-deregistration-delay -------------------------------------------------------------------
+
+
+def _delay(seconds: str) -> str:
+    loaded = scenario("short-deregistration-delay")
+    return edited(loaded, "target-group.yaml", ('Value: "5"', f'Value: "{seconds}"'))
+
+
+def test_short_deregistration_delay_still_shorter_than_the_requests_fails() -> None:
+    """30 s is longer than before but still cuts the 60 s downloads."""
+    failed = failing("short-deregistration-delay", {"target-group.yaml": _delay("30")})
+    assert set(failed) == {"no-broken-downloads"}
+    assert "requests failed in exports between 60 s and 540 s" in failed["no-broken-downloads"].message
+
+
+def test_short_deregistration_delay_of_an_hour_never_finishes_the_deploy() -> None:
+    """No download breaks, but every deploy now waits up to an hour for the old tasks."""
+    failed = failing("short-deregistration-delay", {"target-group.yaml": _delay("3600")})
+    assert set(failed) == {"deploy-finishes"}
+    assert "no deployment of exports completed between 60 s and 480 s" in failed["deploy-finishes"].message
+
+
+def test_short_deregistration_delay_longer_stop_timeout_alone_does_not_help() -> None:
+    """stopTimeout acts after the target has drained: the requests were already cut."""
+    loaded = scenario("short-deregistration-delay")
+    definition = edited(loaded, "task-definition.yaml", ("essential: true\n", "essential: true\n    stopTimeout: 120\n"))
+    failed = failing("short-deregistration-delay", {"task-definition.yaml": definition})
+    assert "no-broken-downloads" in failed
