@@ -15,9 +15,13 @@ from lab.scenario.checks import CheckSpec
 
 from lab.sim.spec import WorldSpec
 
-__all__ = ["FILE_KINDS", "FileSpec", "RunSpec", "Scenario", "SimDocument"]
+__all__ = ["FILE_KINDS", "FileSpec", "MutationsSpec", "RunSpec", "Scenario", "SimDocument"]
 
-FILE_KINDS = ("task-definition", "iam-role", "service", "target-group", "security-group")
+FILE_KINDS = (
+    "task-definition", "iam-role", "service", "target-group", "security-group", "scalable-target", "scaling-policy",
+    "auto-scaling-group", "capacity-provider", "cluster-capacity-providers", "agent-config", "asg-scaling-policy",
+    "metric-alarm",
+)
 """File kinds a document may declare, and the AWS shape each holds."""
 
 
@@ -28,10 +32,20 @@ class _Model(BaseModel):
 class FileSpec(_Model):
     """One config file: its kind and its content (YAML/JSON text, or an inline mapping)."""
 
-    kind: Literal["task-definition", "iam-role", "service", "target-group", "security-group"]
+    kind: Literal[
+        "task-definition", "iam-role", "service", "target-group", "security-group", "scalable-target", "scaling-policy",
+        "auto-scaling-group", "capacity-provider", "cluster-capacity-providers", "agent-config", "asg-scaling-policy",
+        "metric-alarm",
+    ]
     """``task-definition``: RegisterTaskDefinition input; ``service``: CreateService input;
     ``iam-role``, ``target-group``, ``security-group``: the CloudFormation resource properties
-    of AWS::IAM::Role, AWS::ElasticLoadBalancingV2::TargetGroup and AWS::EC2::SecurityGroup."""
+    of AWS::IAM::Role, AWS::ElasticLoadBalancingV2::TargetGroup and AWS::EC2::SecurityGroup;
+    ``scalable-target``, ``scaling-policy``: Application Auto Scaling RegisterScalableTarget and
+    PutScalingPolicy input; ``auto-scaling-group``: AWS::AutoScaling::AutoScalingGroup properties;
+    ``capacity-provider``, ``cluster-capacity-providers``: ECS CreateCapacityProvider and
+    PutClusterCapacityProviders input; ``agent-config``: ``/etc/ecs/ecs.config`` lines for the
+    instances Auto Scaling groups launch; ``asg-scaling-policy``: EC2 Auto Scaling PutScalingPolicy
+    input; ``metric-alarm``: CloudWatch PutMetricAlarm input."""
     content: str | dict[str, Any]
 
 
@@ -54,8 +68,25 @@ class SimDocument(_Model):
     run: RunSpec = Field(default_factory=RunSpec)
 
 
-FILE_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\.(yaml|yml|json)$"
-"""A learner file name: no directories, no dot files, YAML or JSON."""
+FILE_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\.(yaml|yml|json|config)$"
+"""A learner file name: no directories, no dot files, YAML or JSON (``.config`` for ``ecs.config`` agent files)."""
+
+
+class MutationsSpec(_Model):
+    """What ``lab validate --mutate`` should know about this scenario."""
+
+    harmless: dict[str, str] = Field(default_factory=dict)
+    """Standard mutations (by name, see ``lab/grading/mutate.py``) that rightly survive here,
+    each with the reason (``static-host-port: one task per instance, no port can clash``).
+    They are reported as ``harmless`` and do not fail ``--mutate``."""
+
+    @field_validator("harmless")
+    @classmethod
+    def _reasons(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, why in value.items():
+            if not why.strip():
+                raise ValueError(f"say why mutation '{name}' is harmless in this scenario")
+        return value
 
 
 class Scenario(_Model):
@@ -84,6 +115,8 @@ class Scenario(_Model):
     """A passing answer: file name → content (only the files it changes)."""
     debrief: str = Field(min_length=1)
     """Markdown shown after a pass: the takeaway for the exam."""
+    mutations: MutationsSpec = Field(default_factory=MutationsSpec)
+    """Grader-quality notes for ``lab validate --mutate``."""
 
     @field_validator("files")
     @classmethod
@@ -92,5 +125,5 @@ class Scenario(_Model):
 
         for name in value:
             if not re.fullmatch(FILE_NAME, name):
-                raise ValueError(f"file name '{name}' must be a plain name ending in .yaml, .yml or .json (no directories)")
+                raise ValueError(f"file name '{name}' must be a plain name ending in .yaml, .yml, .json or .config (no directories)")
         return value

@@ -65,6 +65,14 @@ _OPERATIONS = {
     "iam-role": "UpdateRole",
     "target-group": "ModifyTargetGroup",
     "security-group": "AuthorizeSecurityGroupIngress",
+    "scalable-target": "RegisterScalableTarget",
+    "scaling-policy": "PutScalingPolicy",
+    "auto-scaling-group": "UpdateAutoScalingGroup",
+    "capacity-provider": "CreateCapacityProvider",
+    "cluster-capacity-providers": "PutClusterCapacityProviders",
+    "agent-config": "CreateLaunchTemplateVersion",
+    "asg-scaling-policy": "PutScalingPolicy",
+    "metric-alarm": "PutMetricAlarm",
 }
 
 
@@ -86,6 +94,11 @@ class LoadedDocument:
 
 
 def _parsers() -> dict[str, tuple[Callable[[Document, Path_], Any], str]]:
+    from lab.config.agent_config import parse_agent_config
+    from lab.config.auto_scaling_group import parse_asg_scaling_policy, parse_auto_scaling_group
+    from lab.config.metric_alarm import parse_metric_alarm
+    from lab.config.autoscaling import parse_scalable_target, parse_scaling_policy
+    from lab.config.capacity_provider import parse_capacity_provider, parse_cluster_capacity_providers
     from lab.config.security_group import parse_security_group
     from lab.config.service import parse_service
     from lab.config.target_group import parse_target_group
@@ -96,6 +109,14 @@ def _parsers() -> dict[str, tuple[Callable[[Document, Path_], Any], str]]:
         "service": (parse_service, "service"),
         "target-group": (parse_target_group, "target_group"),
         "security-group": (parse_security_group, "security_group"),
+        "scalable-target": (parse_scalable_target, "scalable_target"),
+        "scaling-policy": (parse_scaling_policy, "scaling_policy"),
+        "auto-scaling-group": (parse_auto_scaling_group, "auto_scaling_group"),
+        "capacity-provider": (parse_capacity_provider, "capacity_provider"),
+        "cluster-capacity-providers": (parse_cluster_capacity_providers, "cluster_capacity_providers"),
+        "agent-config": (parse_agent_config, "agent_config"),
+        "asg-scaling-policy": (parse_asg_scaling_policy, "asg_scaling_policy"),
+        "metric-alarm": (parse_metric_alarm, "metric_alarm"),
     }
 
 
@@ -113,7 +134,7 @@ def parse_config_file(doc: Document, path: Path_, name: str, kind: str, *, colle
     if parser is None:
         raise doc.error(path, f"unknown file kind '{kind}'")
     parse, attribute = parser
-    if kind in ("task-definition", "service"):
+    if kind in ("task-definition", "service", "scalable-target", "scaling-policy", "capacity-provider"):
         parsed = parse(doc, path, collect_refusals=collect_refusals)  # type: ignore[call-arg]
     else:
         parsed = parse(doc, path)
@@ -133,7 +154,7 @@ def parse_files(
     files: dict[str, ConfigFile] = {}
     for name, file_spec in specs.items():
         try:
-            content_doc, content_path = _content_document(doc, (*root, name, "content"), name)
+            content_doc, content_path = _content_document(doc, (*root, name, "content"), name, file_spec.kind)
             files[name] = parse_config_file(content_doc, content_path, name, file_spec.kind, collect_refusals=collect_refusals)
         except SourceErrors as exc:
             problems.extend(exc.diagnostics)
@@ -146,7 +167,10 @@ def parse_world_files(doc: Document, spec: Any) -> tuple[list[ConfigFile], list[
     """Parse the roles, target groups and security groups fixed in ``world``."""
     problems: list[Diagnostic] = []
     world_files: list[ConfigFile] = []
-    for key, kind in (("roles", "iam-role"), ("target_groups", "target-group"), ("security_groups", "security-group")):
+    for key, kind in (
+        ("roles", "iam-role"), ("target_groups", "target-group"), ("security_groups", "security-group"),
+        ("auto_scaling_groups", "auto-scaling-group"),
+    ):
         for i in range(len(getattr(spec.world, key))):
             try:
                 world_files.append(parse_config_file(doc, ("world", key, i), f"world.{key}[{i}]", kind))
@@ -155,10 +179,17 @@ def parse_world_files(doc: Document, spec: Any) -> tuple[list[ConfigFile], list[
     return world_files, problems
 
 
-def _content_document(doc: Document, path: Path_, name: str) -> tuple[Document, Path_]:
+def _content_document(doc: Document, path: Path_, name: str, kind: str = "") -> tuple[Document, Path_]:
     """The document and path holding a file's content: inline mapping, or embedded text."""
     content = doc.get(path)
     if isinstance(content, str):
+        if kind == "agent-config":
+            # ecs.config lines are not YAML; only their text and positions are needed.
+            try:
+                return doc.embedded(path), ()
+            except SourceError:
+                line, col = doc.where(path)
+                return Document(doc.file, content, content, line_offset=line, col_offset=col - 1), ()
         return doc.embedded(path), ()
     return doc, path
 
@@ -245,7 +276,21 @@ def check_files(loaded: LoadedDocument, files: Mapping[str, ConfigFile], *, coll
     target_groups = {f.model.name: f.model for f in in_force if f.kind == "target-group"}
     out = dict(files)
     problems = []
+    targets = [f.model for f in in_force if f.kind == "scalable-target" and not f.all_refusals]
+    groups = {f.model.name: f.model.new_instances_protected_from_scale_in for f in in_force if f.kind == "auto-scaling-group"}
     for name, f in files.items():
+        if f.kind in ("scaling-policy", "capacity-provider"):
+            from lab.config.autoscaling import policy_errors
+            from lab.config.capacity_provider import capacity_provider_errors
+
+            fdoc = f.document or loaded.document
+            errors = policy_errors(f.model, targets) if f.kind == "scaling-policy" else capacity_provider_errors(f.model, groups)
+            found = [_diag(fdoc, (*f.path, *exc.path), str(exc)) for exc in errors]
+            if collect_refusals:
+                out[name] = replace(f, cross_refusals=tuple(found))
+            else:
+                problems += found
+            continue
         if f.kind != "service":
             continue
         fdoc = f.document or loaded.document
@@ -356,6 +401,7 @@ def build_world(loaded: LoadedDocument, *, seed: int, answer: Mapping[str, Confi
                 world.log.append(ApiCallFailed(0.0, "RegisterTaskDefinition", f.all_refusals[0].message))
             else:
                 world.register_task_definition(f.model)
+    _apply_calls(world, in_force, _capacity_calls(world))
     for f in in_force:
         if f.kind == "service":
             if f.all_refusals:
@@ -365,12 +411,53 @@ def build_world(loaded: LoadedDocument, *, seed: int, answer: Mapping[str, Confi
                 world.create_service(f.model)
             except ClientException as exc:
                 world.log.append(ApiCallFailed(0.0, "CreateService", str(exc)))
+    _apply_calls(world, in_force, _scaling_calls(world))
     if changed:
         world.at(apply_at, lambda: apply_files(world, list(changed.values())))
     return world
 
 
-APPLY_ORDER = ("iam-role", "security-group", "target-group", "task-definition", "service")
+def _capacity_calls(world: World) -> tuple[tuple[str, Callable[[Any], object]], ...]:
+    """What exists before services are created: Auto Scaling groups and capacity providers."""
+    return (
+        ("agent-config", world.autoscaling_groups.put_agent_config),
+        ("auto-scaling-group", world.autoscaling_groups.put),
+        ("capacity-provider", world.capacity.put_provider),
+        ("cluster-capacity-providers", world.capacity.put_cluster_capacity_providers),
+    )
+
+
+def _scaling_calls(world: World) -> tuple[tuple[str, Callable[[Any], object]], ...]:
+    """What needs the services and groups: scalable targets, scaling policies, then alarms."""
+    from lab.sim.alarms import put_metric_alarm
+
+    return (
+        ("scalable-target", world.app_autoscaling.register_scalable_target),
+        ("scaling-policy", world.app_autoscaling.put_scaling_policy),
+        ("asg-scaling-policy", world.autoscaling_groups.put_scaling_policy),
+        ("metric-alarm", lambda model: put_metric_alarm(world, model)),
+    )
+
+
+def _apply_calls(world: World, files: list[ConfigFile], calls: tuple[tuple[str, Callable[[Any], object]], ...], at: float = 0.0) -> None:
+    """Apply the files of each kind in order; a refused file or call is logged as ApiCallFailed."""
+    for kind, call in calls:
+        for f in files:
+            if f.kind != kind:
+                continue
+            if f.all_refusals:
+                world.log.append(ApiCallFailed(at, f.operation, f.all_refusals[0].message))
+                continue
+            try:
+                call(f.model)
+            except ClientException as exc:
+                world.log.append(ApiCallFailed(at, f.operation, str(exc)))
+
+
+APPLY_ORDER = (
+    "iam-role", "security-group", "target-group", "agent-config", "auto-scaling-group", "capacity-provider", "cluster-capacity-providers",
+    "task-definition", "service", "scalable-target", "scaling-policy", "asg-scaling-policy", "metric-alarm",
+)
 """Changes go in dependency order: a service update must find its new revision."""
 
 
@@ -404,6 +491,8 @@ def apply_files(world: World, files: list[ConfigFile]) -> None:
                     world.put_target_group(f.model)
                 elif kind == "service":
                     world.update_service(f.model)
+                else:
+                    dict(_capacity_calls(world) + _scaling_calls(world))[kind](f.model)
             except ClientException as exc:
                 world.log.append(ApiCallFailed(world.now, f.operation, str(exc)))
     for name, service in world.services.items():

@@ -177,7 +177,8 @@ class ServiceRuntime:
         if has_hc and task.health != "HEALTHY":
             return False
         if not has_lb and not has_hc:
-            return self.world.now - task.started_at >= HEALTHY_AFTER_RUNNING_S
+            # Compared as the scheduler's wake-up time is computed: (t + 40) - t can be < 40.
+            return self.world.now >= task.started_at + HEALTHY_AFTER_RUNNING_S
         return True
 
     def in_grace_period(self, task: Task) -> bool:
@@ -316,6 +317,19 @@ class ServiceRuntime:
             elif can_stop > 0:
                 stopped.append(task)
                 can_stop -= 1
+        # A lowered desiredCount mid-deployment can leave more than maximumPercent: stop the
+        # primary's tasks too, those not yet healthy first, never below minimumHealthyPercent.
+        excess = len(live) - len(stopped) - max_total
+        for task in self._scale_in_order([t for t in keep if t not in stopped]):
+            if excess <= 0:
+                break
+            if not self.is_healthy(task):
+                stopped.append(task)
+                excess -= 1
+            elif can_stop > 0:
+                stopped.append(task)
+                can_stop -= 1
+                excess -= 1
         for task in stopped:
             self.world.stop_service_task(task, f"Scaling activity initiated by (deployment {primary.id})", "ServiceSchedulerInitiated")
         if stopped:
@@ -324,7 +338,9 @@ class ServiceRuntime:
         retiring_left = [t for t in retiring if t not in stopped]
         # Old tasks still on their way out (draining, stopping) keep the deployment open.
         lingering = [t for t in self.tasks.values() if t.deployment is not primary or self._on_draining_instance(t)]
-        if retiring_left and not started and not stopped and need > 0 and room <= 0 and can_stop <= 0:
+        # Blocked only when nothing is on its way to healthy either: the bounds themselves leave no room.
+        waiting = any(not self.is_healthy(t) for t in keep if t not in stopped)
+        if retiring_left and not started and not stopped and not waiting and need > 0 and room <= 0 and can_stop <= 0:
             if not self._blocked_posted:
                 self._blocked_posted = True
                 self._post(

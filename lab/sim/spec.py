@@ -13,15 +13,23 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 __all__ = [
+    "FAULT_ENTRIES",
     "AddInstances",
+    "AmiRollingUpdate",
+    "AzOutage",
+    "FargateSpotInterruption",
+    "InstanceFailure",
+    "SpotInterruption",
     "DrainInstances",
     "LoadBalancerSpec",
+    "SetDesiredCapacity",
     "SetTraffic",
     "UpdateService",
     "AppSpec",
     "ClusterSpec",
     "ImageSpec",
     "InstanceGroupSpec",
+    "LaunchTemplateSpec",
     "PushImage",
     "PutAttributes",
     "RunTask",
@@ -81,6 +89,39 @@ class InstanceGroupSpec(_Spec):
             if not re.fullmatch(r"[A-Za-z0-9_./\\@: -]{1,128}", str(val)) or str(val) != str(val).strip():
                 raise ValueError(f"invalid value for attribute '{name}': 1-128 characters, no leading or trailing space")
         return value
+
+
+class LaunchTemplateSpec(_Spec):
+    """An EC2 launch template: what an Auto Scaling group's instances are launched with."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9()./_-]{3,128}$")
+    """``LaunchTemplateName``, as an Auto Scaling group names it."""
+    type: str = "t3.medium"
+    """EC2 instance type from the catalogue."""
+    role: str = "ecsInstanceRole"
+    """The instance profile's IAM role name."""
+    ami: str = "ami-0a9e1f3c5b7d20486"
+    """Value of ``ecs.ami-id`` on the instances."""
+    attributes: dict[str, str] = Field(default_factory=dict)
+    """Custom attributes the instances register with."""
+    agent_version: str = "1.89.0"
+    """The ECS agent version the AMI ships."""
+    reserved_memory_mib: int = Field(default=0, ge=0)
+    """``ECS_RESERVED_MEMORY`` (§2.1)."""
+    stop_timeout_s: float = Field(default=30.0, ge=0)
+    """``ECS_CONTAINER_STOP_TIMEOUT`` (§3.1)."""
+    security_groups: list[str] = Field(default_factory=list)
+    """Security groups (by GroupName) on the instances."""
+    spot: bool = False
+    """Launch Spot instances (billed at the Spot share of the on-demand price)."""
+
+    def instance_group(self, az: str) -> InstanceGroupSpec:
+        """The single-instance group the world registers one launched instance from."""
+        return InstanceGroupSpec(
+            count=1, type=self.type, azs=[az], role=self.role, attributes=self.attributes, ami=self.ami,
+            agent_version=self.agent_version, reserved_memory_mib=self.reserved_memory_mib,
+            stop_timeout_s=self.stop_timeout_s, security_groups=self.security_groups,
+        )
 
 
 class AppSpec(_Spec):
@@ -224,8 +265,82 @@ class PushImage(_Spec):
     image: ImageSpec
 
 
+class SetDesiredCapacity(_Spec):
+    """An EC2 Auto Scaling ``SetDesiredCapacity`` call on the timeline (camelCase parameters)."""
+
+    at: float = Field(default=0.0, ge=0)
+    event: Literal["set-desired-capacity"]
+    autoScalingGroupName: str
+    """The group."""
+    desiredCapacity: int = Field(ge=0)
+    """The new desired capacity (refused outside MinSize..MaxSize)."""
+
+
+class AzOutage(_Spec):
+    """An Availability Zone goes down: its instances (and Fargate tasks) are lost; nothing launches there."""
+
+    at: float = Field(default=0.0, ge=0)
+    event: Literal["az-outage"]
+    az: str
+    """The zone, e.g. ``us-east-1a``."""
+
+
+class InstanceFailure(_Spec):
+    """Container instances fail without warning (their tasks stop with the host)."""
+
+    at: float = Field(default=0.0, ge=0)
+    event: Literal["instance-failure"]
+    count: int = Field(default=1, ge=1)
+    """How many of the matching instances, in registration order."""
+    az: str | None = None
+    """Only instances in this zone."""
+    type: str | None = None
+    """Only instances of this type."""
+
+
+class SpotInterruption(_Spec):
+    """EC2 reclaims Spot instances of Auto Scaling groups after the two-minute notice (§5.2)."""
+
+    at: float = Field(default=0.0, ge=0)
+    event: Literal["spot-interruption"]
+    count: int = Field(default=1, ge=1)
+    """How many Spot instances, in launch order."""
+    group: str | None = None
+    """Only this Auto Scaling group's instances."""
+    az: str | None = None
+    """Only instances in this zone."""
+
+
+class FargateSpotInterruption(_Spec):
+    """Fargate reclaims Spot tasks after the two-minute warning (§9.3)."""
+
+    at: float = Field(default=0.0, ge=0)
+    event: Literal["fargate-spot-interruption"]
+    count: int = Field(default=1, ge=1)
+    """How many FARGATE_SPOT tasks, oldest first."""
+    service: str | None = None
+    """Only this service's tasks."""
+
+
+class AmiRollingUpdate(_Spec):
+    """An instance refresh of an Auto Scaling group to its launch template with a new AMI."""
+
+    at: float = Field(default=0.0, ge=0)
+    event: Literal["ami-rolling-update"]
+    group: str
+    """The Auto Scaling group."""
+    ami: str
+    """The new ``ecs.ami-id``."""
+    min_healthy_percentage: int = Field(default=90, ge=0, le=100)
+    """StartInstanceRefresh ``MinHealthyPercentage`` (default 90): sets the batch size."""
+
+
+FAULT_ENTRIES = (AzOutage, InstanceFailure, SpotInterruption, FargateSpotInterruption, AmiRollingUpdate)
+"""Timeline entries that inject faults (applied by ``lab.sim.faults``)."""
+
 TimelineEntry = Annotated[
-    RunTask | StopTask | AddInstances | PutAttributes | PushImage | UpdateService | DrainInstances | SetTraffic,
+    RunTask | StopTask | AddInstances | PutAttributes | PushImage | UpdateService | DrainInstances | SetTraffic
+    | SetDesiredCapacity | AzOutage | InstanceFailure | SpotInterruption | FargateSpotInterruption | AmiRollingUpdate,
     Field(discriminator="event"),
 ]
 
@@ -261,3 +376,10 @@ class WorldSpec(_Spec):
     security_groups: list[dict[str, Any]] = Field(default_factory=list)
     """Fixed security groups in the ``AWS::EC2::SecurityGroup`` shape."""
     timeline: list[TimelineEntry] = Field(default_factory=list)
+    launch_templates: list[LaunchTemplateSpec] = Field(default_factory=list)
+    """Launch templates Auto Scaling groups launch instances from."""
+    auto_scaling_groups: list[dict[str, Any]] = Field(default_factory=list)
+    """Fixed Auto Scaling groups in the ``AWS::AutoScaling::AutoScalingGroup`` shape."""
+    metrics: bool = False
+    """Sample CloudWatch-style metrics every minute from the start (``world.cloudwatch``); scaling
+    files turn sampling on by themselves."""

@@ -19,6 +19,7 @@ from typing import Any
 
 import simpy
 
+from lab.config.auto_scaling_group import AutoScalingValidationError
 from lab.config.instance_types import instance_type as lookup_instance_type
 from lab.config.instance_types import registered_memory_mib
 from lab.errors import ClientException
@@ -32,18 +33,25 @@ from lab.sim.events import (
     RunTaskCompleted,
 )
 from lab.sim.app import app_spec
+from lab.sim.asg import AutoScalingGroups
+from lab.sim.autoscaling import ServiceAutoScaling
+from lab.sim.capacity import CapacityProviders, CapacityProviderService
+from lab.sim.metrics import Metrics
 from lab.sim.elb import TargetGroupRuntime, target_group_arn
+from lab.sim.faults import apply_fault
 from lab.sim.fleet import ACTIVE, DRAINING, DYNAMIC_PORT_RANGE, STATUS_NAMES, Fleet
 from lab.sim.iam import IamDecision, compile_policy, denial_message, evaluate
 from lab.sim.placement import Constraint, PlacementError, Strategy, TaskNeeds, place, validate_constraints, validate_strategies
 from lab.sim.registry import Image, Registry
 from lab.sim.spec import (
+    FAULT_ENTRIES,
     AddInstances,
     ImageSpec,
     InstanceGroupSpec,
     PushImage,
     PutAttributes,
     RunTask,
+    SetDesiredCapacity,
     SetTraffic,
     StopTask,
     UpdateService,
@@ -52,10 +60,13 @@ from lab.sim.spec import (
 )
 from lab.sim.service import DEFAULT_SERVICE_STRATEGIES, ServiceRuntime
 
-__all__ = ["ContainerInstance", "IamRole", "RunTaskResult", "World"]
+__all__ = ["ContainerInstance", "IamRole", "MetricsView", "RunTaskResult", "ServiceCounts", "TargetGroupCounts", "World"]
 
 MAX_RUN_TASK_COUNT = 10
 """RunTask starts at most 10 tasks per call; reference §1.7."""
+
+LB_NODE_IP = "10.0.0.10"
+"""Private address a load balancer's health checks and requests come from (inside the VPC)."""
 
 
 @dataclass(frozen=True)
@@ -326,6 +337,40 @@ class WorldSnapshot:
     tasks: tuple[TaskView, ...]
 
 
+@dataclass(frozen=True)
+class ServiceCounts:
+    """A service's task counts as DescribeServices reports them."""
+
+    name: str
+    desired: int
+    running: int
+    pending: int
+
+
+@dataclass(frozen=True)
+class TargetGroupCounts:
+    """A target group's health and the requests it has seen since time zero."""
+
+    name: str
+    healthy: int
+    targets: int
+    requests: float
+    failed_requests: float
+    """ELB and target 5xx responses, summed."""
+
+
+@dataclass(frozen=True)
+class MetricsView:
+    """The numbers a shell plots over simulated time, read at one moment."""
+
+    now: float
+    services: tuple[ServiceCounts, ...]
+    target_groups: tuple[TargetGroupCounts, ...]
+    active_instances: int
+    cpu_reserved_units: int
+    cpu_registered_units: int
+
+
 class World:
     """One simulated cluster: build it, call its API, ``run(until=...)``, read ``log``."""
 
@@ -373,6 +418,16 @@ class World:
         self.security_groups: dict[str, Any] = {sg.name: sg for sg in security_groups}
         self.load_balancers = {lb.name: lb for lb in spec.load_balancers}
         self.target_groups: dict[str, TargetGroupRuntime] = {}
+        self.cloudwatch = Metrics(self)
+        """CloudWatch-style one-minute metrics and alarms (sampled once a document opts in)."""
+        self.app_autoscaling = ServiceAutoScaling(self)
+        """Service Auto Scaling: scalable targets and scaling policies."""
+        self.autoscaling_groups = AutoScalingGroups(self)
+        """EC2 Auto Scaling groups, by name."""
+        self.capacity = CapacityProviders(self)
+        """Capacity providers and the cluster's default strategy."""
+        if spec.metrics:
+            self.cloudwatch.start()
         for tg in target_groups:
             self.put_target_group(tg)
         for role in roles:
@@ -785,11 +840,12 @@ class World:
             sg = self.security_groups.get(name)
             if sg is None:
                 continue
-            if sources:
-                if any(allows_ingress(sg, protocol="tcp", port=target.port, source_group=src) for src in sources):
-                    return True
-            # An NLB without security groups checks from its own address in the VPC (§6.3).
-            elif allows_ingress(sg, protocol="tcp", port=target.port, source_ip="10.0.0.10"):
+            # The load balancer's nodes connect from their private address in the VPC, so a
+            # CIDR rule covering it (the VPC range, 0.0.0.0/0) lets them in as well as a rule
+            # naming one of its security groups; an NLB without groups has only the address (§6.3).
+            if allows_ingress(sg, protocol="tcp", port=target.port, source_ip=LB_NODE_IP):
+                return True
+            if any(allows_ingress(sg, protocol="tcp", port=target.port, source_group=src) for src in sources):
                 return True
         return False
 
@@ -854,7 +910,8 @@ class World:
         if model.service_name in self.services:
             raise ClientException("Creation of service was not idempotent.", ("serviceName",))
         rev = self.resolve_task_definition(model.task_definition)
-        runtime = ServiceRuntime(self, model, rev, self._service_target_groups(model))
+        service_class = CapacityProviderService if self.capacity.strategy_for(model) else ServiceRuntime
+        runtime = service_class(self, model, rev, self._service_target_groups(model))
         self.services[runtime.name] = runtime
         runtime.kick()
         return runtime
@@ -952,6 +1009,10 @@ class World:
             self.at(entry.at, lambda: self.drain_instances(az=entry.az, instance_type=entry.type, count=entry.count, status=status))
         elif isinstance(entry, SetTraffic):
             self.at(entry.at, _bind(self._timeline_traffic, entry))
+        elif isinstance(entry, FAULT_ENTRIES):
+            self.at(entry.at, _bind(self._guarded, entry.event, lambda: apply_fault(self, entry)))
+        elif isinstance(entry, SetDesiredCapacity):
+            self.at(entry.at, _bind(self._guarded, "SetDesiredCapacity", lambda: self._timeline_desired_capacity(entry)))
 
     def _guarded(self, operation: str, call: Callable[[], object]) -> None:
         """Run a timeline operation; a refusal is logged as ApiCallFailed, as the API would answer."""
@@ -974,6 +1035,12 @@ class World:
             self.update_service(service.model.model_copy(update=changes))
         except ClientException as exc:
             self.log.append(ApiCallFailed(self.now, "UpdateService", str(exc)))
+
+    def _timeline_desired_capacity(self, entry: SetDesiredCapacity) -> None:
+        group = self.autoscaling_groups.get(entry.autoScalingGroupName)
+        if group is None:
+            raise AutoScalingValidationError(f"AutoScalingGroup name not found - AutoScalingGroup '{entry.autoScalingGroupName}' not found")
+        group.set_desired_capacity(entry.desiredCapacity)
 
     def _timeline_traffic(self, entry: SetTraffic) -> None:
         try:
@@ -1022,14 +1089,29 @@ class World:
             return []
         return explain(self.fleet, needs, strategies=strategies, constraints=constraints)
 
+    def launch_template(self, name: str) -> Any:
+        """A launch template of the world by name.
+
+        Raises:
+            ClientException: no such template (EC2 Auto Scaling's wording, UNCONFIRMED).
+        """
+        for template in self.spec.launch_templates:
+            if template.name == name:
+                return template
+        raise AutoScalingValidationError(f"The specified launch template, with template name {name}, does not exist.")
+
     def cost_usd(self) -> float:
-        """What the run cost so far: EC2 instance-hours on demand from launch, and Fargate
-        vCPU- and GB-hours per task from start to STOPPED (reference §9; prices approximate)."""
-        from lab.config.fargate import FARGATE_GB_HOUR_USD, FARGATE_VCPU_HOUR_USD
+        """What the run cost so far: EC2 instance-hours on demand from launch (Auto Scaling group
+        instances until they terminate, Spot at its discount), and Fargate vCPU- and GB-hours per
+        task from start to STOPPED (reference §9; prices approximate)."""
+        from lab.config.fargate import FARGATE_GB_HOUR_USD, FARGATE_SPOT_DISCOUNT, FARGATE_VCPU_HOUR_USD
 
         now = self.now
-        total = 0.0
+        total = self.autoscaling_groups.cost_usd(now)
+        billed = self.autoscaling_groups.billed_ids()
         for ci in self.instances:
+            if ci.ec2_id in billed:
+                continue
             total += lookup_instance_type(ci.instance_type).price_usd_hour * max(0.0, now - ci.launched_at) / 3600.0
         for task in self.tasks.values():
             if task.launch_type != "FARGATE":
@@ -1037,8 +1119,23 @@ class World:
             end = task.stopped_at if task.stopped_at is not None else now
             vcpu = (task.rev.definition.cpu_units or 256) / 1024
             gb = (task.rev.definition.memory_mib or 512) / 1024
-            total += (vcpu * FARGATE_VCPU_HOUR_USD + gb * FARGATE_GB_HOUR_USD) * max(0.0, end - task.created_at) / 3600.0
+            spot = 1 - FARGATE_SPOT_DISCOUNT if task.id in self.capacity.spot_tasks else 1.0
+            total += (vcpu * FARGATE_VCPU_HOUR_USD + gb * FARGATE_GB_HOUR_USD) * spot * max(0.0, end - task.created_at) / 3600.0
         return total
+
+    def metrics(self) -> MetricsView:
+        """Read-only service counts, target health, request totals and capacity now."""
+        services = tuple(ServiceCounts(name, *svc.counts()) for name, svc in self.services.items())
+        groups = []
+        for name, tg in self.target_groups.items():
+            tg.flush()
+            failed = tg.totals.elb_5xx + tg.totals.target_5xx
+            groups.append(TargetGroupCounts(name, tg.healthy_count(), len(tg.targets), tg.totals.request_count, failed))
+        fleet = self.fleet
+        active = [ci.index for ci in self.instances if int(fleet.status[ci.index]) == ACTIVE]
+        registered = sum(int(fleet.cpu_registered[i]) for i in active)
+        reserved = sum(int(fleet.cpu_registered[i]) - int(fleet.cpu_free[i]) for i in active)
+        return MetricsView(self.now, services, tuple(groups), len(active), reserved, registered)
 
     def snapshot(self) -> WorldSnapshot:
         """A read-only picture of the cluster now."""

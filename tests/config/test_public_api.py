@@ -18,7 +18,10 @@ def test_all_is_alphabetised_and_complete() -> None:
 def test_public_names_are_exported() -> None:
     """Every public class or function defined in lab.config's modules is re-exported."""
     exported = set(lab.config.__all__)
-    for module_name in ("fargate", "iam", "instance_types", "task_definition"):
+    for module_name in (
+        "agent_config", "auto_scaling_group", "autoscaling", "capacity_provider", "fargate", "iam", "instance_types", "metric_alarm",
+        "task_definition",
+    ):
         module = importlib.import_module(f"lab.config.{module_name}")
         assert set(module.__all__) <= exported, module_name
 

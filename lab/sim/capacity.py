@@ -1,0 +1,408 @@
+"""Provides capacity providers: strategies, PROVISIONING tasks and cluster auto scaling (managed scaling).
+
+Reference §7.2, §5.4, §9.3:
+
+- A service whose ``capacityProviderStrategy`` (or, without launch type or strategy, the
+  cluster's default strategy) names providers spreads its tasks over them: each provider's
+  ``base`` first, then by ``weight``. FARGATE and FARGATE_SPOT run tasks on Fargate.
+- A task for an Auto Scaling group provider that no instance of the group can take waits in
+  PROVISIONING (no placement-failure event) and is placed as soon as an instance registers;
+  it never moves on if the group cannot grow.
+- Every minute each provider publishes ``CapacityProviderReservation`` (namespace
+  ``AWS/ECS/ManagedScaling``) = M / N × 100, N the group's running instances and M the
+  instances needed: the instances running a non-daemon task, plus, while tasks wait, the
+  instances a binpack of the waiting tasks needs on empty instances of the group's type.
+  With N = 0 and tasks waiting it is 200 (UNCONFIRMED).
+- With managed scaling ECS tracks ``targetCapacity`` on the group: scale-out once a minute is
+  above target (1 datapoint, UNCONFIRMED) to ceil(M × 100 / targetCapacity) instances (two
+  from none, "200 %"), by at
+  least ``minimumScalingStepSize`` and at most ``maximumScalingStepSize``, never while an
+  instance it launched is inside ``instanceWarmupPeriod``; scale-in after 15 one-minute
+  datapoints below target, one instance per minute (gradual, approximate).
+- Managed termination protection keeps instances that run non-daemon tasks protected from
+  scale-in, so only empty instances can go (§5.4). Managed draining drains an instance the
+  group terminates before it goes (§5.3).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import simpy
+
+from lab.config.instance_types import instance_type as lookup_instance_type
+from lab.config.instance_types import registered_memory_mib
+from lab.errors import ClientException
+from lab.sim.fleet import ACTIVE
+from lab.sim.metrics import Alarm, metric_key
+from lab.sim.placement import Constraint, TaskNeeds, place
+from lab.sim.service import DEFAULT_SERVICE_STRATEGIES, ServiceRuntime
+
+if TYPE_CHECKING:
+    from lab.sim.asg import AutoScalingGroupRuntime
+    from lab.sim.metrics import Metrics
+    from lab.sim.world import Task, World
+
+__all__ = [
+    "HIGH_DATAPOINTS",
+    "LOW_DATAPOINTS",
+    "NO_INSTANCES_RESERVATION",
+    "CapacityProviderRuntime",
+    "CapacityProviderService",
+    "CapacityProviders",
+]
+
+HIGH_DATAPOINTS = 1
+"""One-minute datapoints above target before managed scaling scales out (UNCONFIRMED)."""
+LOW_DATAPOINTS = 15
+"""One-minute datapoints below target before managed scaling scales in (§7.2)."""
+NO_INSTANCES_RESERVATION = 200.0
+"""CapacityProviderReservation with tasks waiting and no instance (§7.2, UNCONFIRMED)."""
+
+
+class CapacityProviderRuntime:
+    """One Auto Scaling group capacity provider."""
+
+    __slots__ = ("high", "last_scale_out", "low", "model", "name", "waiting", "world")
+
+    def __init__(self, world: World, model: Any) -> None:
+        self.world = world
+        self.model = model
+        self.name: str = model.name
+        self.waiting: list[Task] = []
+        """Tasks in PROVISIONING waiting for an instance of the group, oldest first."""
+        self.last_scale_out = -math.inf
+        self.high: Alarm | None = None
+        self.low: Alarm | None = None
+
+    @property
+    def group(self) -> AutoScalingGroupRuntime | None:
+        """The provider's Auto Scaling group (None until it exists)."""
+        return self.world.autoscaling_groups.get(self.model.group_name)
+
+    @property
+    def settings(self) -> Any:
+        """The ``ManagedScaling`` in force."""
+        return self.model.autoScalingGroupProvider.scaling
+
+    def instance_indexes(self) -> list[int]:
+        """Fleet positions of the group's registered instances."""
+        group = self.group
+        if group is None:
+            return []
+        ids = {i.ec2_id for i in group.instances}
+        return [ci.index for ci in self.world.instances if ci.ec2_id in ids]
+
+    def needed_and_running(self) -> tuple[int, int]:
+        """(M, N): instances needed and instances running (§7.2)."""
+        group = self.group
+        if group is None:
+            return 0, 0
+        n = len(group.live())
+        if self.waiting:
+            return n + self.instances_needed(), n
+        busy = _busy_instances(self.world)
+        return sum(1 for i in self.instance_indexes() if i in busy), n
+
+    def reservation(self) -> float | None:
+        """CapacityProviderReservation now: M / N × 100 (None without a group)."""
+        if self.group is None:
+            return None
+        m, n = self.needed_and_running()
+        if n == 0:
+            return NO_INSTANCES_RESERVATION if m > 0 else 100.0
+        return 100.0 * m / n
+
+    def instances_needed(self) -> int:
+        """Empty instances of the group's type a first-fit binpack of the waiting tasks needs (§7.2)."""
+        group = self.group
+        if group is None:
+            return 0
+        itype = lookup_instance_type(group.template.type)
+        cpu = itype.vcpus * 1024
+        memory = registered_memory_mib(itype, group.template.reserved_memory_mib)
+        bins: list[list[int]] = []
+        for task in sorted(self.waiting, key=lambda t: (-t.needs.cpu, -t.needs.memory_mib)):
+            need_cpu, need_mem = task.needs.cpu, task.needs.memory_mib
+            if need_cpu > cpu or need_mem > memory:
+                continue  # does not fit the type: never triggers scale-out (§7.2)
+            for b in bins:
+                if b[0] >= need_cpu and b[1] >= need_mem:
+                    b[0] -= need_cpu
+                    b[1] -= need_mem
+                    break
+            else:
+                bins.append([cpu - need_cpu, memory - need_mem])
+        return len(bins)
+
+
+def _busy_instances(world: World) -> set[int]:
+    """Fleet positions running at least one non-daemon task (one pass over the live tasks)."""
+    busy: set[int] = set()
+    for service in world.services.values():
+        if service.scheduling == "DAEMON":
+            continue
+        for task in service.all_tasks():
+            if task.instance is not None and task.last != "STOPPED":
+                busy.add(task.instance.index)
+    for task in world.tasks.values():
+        if task.service is None and task.instance is not None and task.last != "STOPPED":
+            busy.add(task.instance.index)
+    return busy
+
+
+class CapacityProviders:
+    """The capacity providers of a world and its cluster's default strategy."""
+
+    def __init__(self, world: World) -> None:
+        self.world = world
+        self.providers: dict[str, CapacityProviderRuntime] = {}
+        """ASG capacity providers by name."""
+        self.cluster_providers: tuple[str, ...] = ()
+        """Providers associated with the cluster (PutClusterCapacityProviders)."""
+        self.default_strategy: tuple[Any, ...] = ()
+        """The cluster's default capacity provider strategy."""
+        self.spot_tasks: set[str] = set()
+        """Ids of the tasks that run on FARGATE_SPOT (billed at the Spot discount)."""
+        self._source_added = False
+
+    # -- API ---------------------------------------------------------------------------------
+
+    def put_provider(self, model: Any) -> CapacityProviderRuntime:
+        """CreateCapacityProvider (UpdateCapacityProvider for an existing name)."""
+        runtime = self.providers.get(model.name)
+        if runtime is None:
+            runtime = self.providers[model.name] = CapacityProviderRuntime(self.world, model)
+        else:
+            runtime.model = model
+        group = runtime.group
+        if group is not None:
+            group.managed_draining = model.autoScalingGroupProvider.managedDraining == "ENABLED"
+        self._alarms(runtime)
+        if not self._source_added:
+            self._source_added = True
+            self.world.cloudwatch.add_source(self._sample)
+            self.world.cloudwatch.start()
+        return runtime
+
+    def put_cluster_capacity_providers(self, model: Any) -> None:
+        """PutClusterCapacityProviders.
+
+        Raises:
+            ClientException: a provider that does not exist.
+        """
+        for name in model.capacityProviders:
+            if name not in self.providers and name not in ("FARGATE", "FARGATE_SPOT"):
+                raise ClientException(f"The specified capacity provider {name} does not exist.")  # wording UNCONFIRMED
+        self.cluster_providers = tuple(model.capacityProviders)
+        self.default_strategy = tuple(model.defaultCapacityProviderStrategy)
+
+    def strategy_for(self, model: Any) -> tuple[Any, ...]:
+        """The strategy a service uses: its own, or the cluster default when it sets no launch type."""
+        if model.capacity_provider_strategy:
+            return tuple(model.capacity_provider_strategy)
+        if model.launch_type is None:
+            return self.default_strategy
+        return ()
+
+    # -- managed scaling ---------------------------------------------------------------------
+
+    def _alarms(self, runtime: CapacityProviderRuntime) -> None:
+        metrics = self.world.cloudwatch
+        for alarm in (runtime.high, runtime.low):
+            if alarm is not None:
+                metrics.delete_alarm(alarm.name)
+        runtime.high = runtime.low = None
+        settings = runtime.settings
+        if settings.status != "ENABLED":
+            return
+        key = metric_key("AWS/ECS/ManagedScaling", "CapacityProviderReservation", {"ClusterName": self.world.cluster, "CapacityProviderName": runtime.name})
+        target = float(settings.targetCapacity)
+        suffix = f"{self.world.cluster}-{runtime.name}"
+        runtime.high = Alarm(f"TargetTracking-{suffix}-AlarmHigh", key, threshold=target, comparison="GreaterThanThreshold", evaluation_periods=HIGH_DATAPOINTS)
+        runtime.low = Alarm(f"TargetTracking-{suffix}-AlarmLow", key, threshold=target, comparison="LessThanThreshold", evaluation_periods=LOW_DATAPOINTS)
+        runtime.high.actions.append(lambda alarm, r=runtime: self._scale_out(r))
+        runtime.low.actions.append(lambda alarm, r=runtime: self._scale_in(r))
+        metrics.put_alarm(runtime.high)
+        metrics.put_alarm(runtime.low)
+
+    def _sample(self, metrics: Metrics, start: float, end: float) -> None:
+        for runtime in self.providers.values():
+            self._protect(runtime)
+            value = runtime.reservation()
+            if value is None:
+                continue
+            key = metric_key("AWS/ECS/ManagedScaling", "CapacityProviderReservation", {"ClusterName": self.world.cluster, "CapacityProviderName": runtime.name})
+            metrics.put(key, start, value)
+
+    def _protect(self, runtime: CapacityProviderRuntime) -> None:
+        """Managed termination protection: protected exactly while running non-daemon tasks (§5.4)."""
+        group = runtime.group
+        if group is None or runtime.model.autoScalingGroupProvider.managedTerminationProtection != "ENABLED":
+            return
+        by_id = {ci.ec2_id: ci.index for ci in self.world.instances}
+        busy = _busy_instances(self.world)
+        for inst in group.live():
+            index = by_id.get(inst.ec2_id)
+            inst.protected = index is None or index in busy
+
+    def _scale_out(self, runtime: CapacityProviderRuntime) -> None:
+        group = runtime.group
+        settings = runtime.settings
+        if group is None:
+            return
+        now = self.world.now
+        if now - runtime.last_scale_out < settings.instanceWarmupPeriod:
+            return  # instances still warming up block further scale-out (§7.2)
+        m, n = runtime.needed_and_running()
+        wanted = math.ceil(m * 100.0 / settings.targetCapacity - 1e-9)
+        if n == 0:
+            wanted = 2  # from no instance ECS scales out to 200 %: two instances (§7.2)
+        step = min(max(wanted - n, settings.minimumScalingStepSize), settings.maximumScalingStepSize)
+        if step <= 0 or group.desired >= group.max:
+            return
+        runtime.last_scale_out = now
+        group.scale_to(n + step, f"a scale-out by the ECS managed scaling of capacity provider {runtime.name}")
+
+    def _scale_in(self, runtime: CapacityProviderRuntime) -> None:
+        group = runtime.group
+        if group is None or runtime.waiting:
+            return
+        self._protect(runtime)
+        candidates = [i for i in group.live() if not i.protected]
+        if not candidates or group.desired <= group.min:
+            return
+        group.scale_to(group.desired - 1, f"a scale-in by the ECS managed scaling of capacity provider {runtime.name}")
+
+    # -- placement ---------------------------------------------------------------------------
+
+    def provision(self, service: CapacityProviderService, runtime: CapacityProviderRuntime, deployment: Any, needs: TaskNeeds) -> Task:
+        """A task waits in PROVISIONING for an instance of the provider's group."""
+        from lab.sim.agent import _emit
+
+        world = self.world
+        task = world._new_task(deployment.rev, service.group, "EC2", needs, f"ecs-svc/{service.name}")
+        task.service = service
+        task.deployment = deployment
+        task.last = "PROVISIONING"
+        _emit(world, task)
+        placed = world.env.event()
+        task.process = world.env.process(self._wait(task, placed, runtime))
+        runtime.waiting.append(task)
+        service.waiting[task.id] = placed
+        return task
+
+    def _wait(self, task: Task, placed: simpy.Event, runtime: CapacityProviderRuntime) -> Any:
+        from lab.sim.agent import _emit, start_task
+
+        world = self.world
+        try:
+            yield placed
+        except simpy.Interrupt:
+            if task in runtime.waiting:
+                runtime.waiting.remove(task)
+            task.stopped_at = world.now
+            task.last = "STOPPED"
+            _emit(world, task)
+            service = task.service
+            service.waiting.pop(task.id, None)
+            service.tasks.pop(task.id, None)
+            service.kick()
+            return
+        start_task(world, task)
+
+    def try_place_waiting(self, runtime: CapacityProviderRuntime, service: CapacityProviderService) -> None:
+        """Place the service's waiting tasks on the group's instances, oldest first."""
+        world = self.world
+        allowed = runtime.instance_indexes()
+        for task in [t for t in runtime.waiting if t.service is service]:
+            if task.desired == "STOPPED":
+                continue
+            index = service.place_on(allowed, task.needs, task.deployment.rev)
+            if index is None:
+                return
+            runtime.waiting.remove(task)
+            ci = world.instances[index]
+            n = task.needs
+            world.fleet.reserve(ci.index, cpu=n.cpu, memory_mib=n.memory_mib, ports=n.ports, dynamic_ports=n.dynamic_ports, eni=n.eni, group=n.group)
+            task.instance = ci
+            task.az = ci.az
+            placed = service.waiting.pop(task.id)
+            placed.succeed()
+
+
+class CapacityProviderService(ServiceRuntime):
+    """A service that runs on capacity providers: its tasks are split over the strategy's providers."""
+
+    def __init__(self, world: World, model: Any, rev: Any, target_groups: list[Any]) -> None:
+        self.waiting: dict[str, simpy.Event] = {}
+        """Task id → the event that places a PROVISIONING task."""
+        self.provider_of: dict[str, str] = {}
+        """Task id → the capacity provider it runs on."""
+        super().__init__(world, model, rev, target_groups)
+
+    def _apply(self, model: Any) -> None:
+        super()._apply(model)
+        self.strategy = self.world.capacity.strategy_for(model)
+        if self.strategy and all(item.capacity_provider in ("FARGATE", "FARGATE_SPOT") for item in self.strategy):
+            self.launch_type = "FARGATE"
+
+    def reconcile(self) -> None:
+        """Place waiting tasks when instances appeared, then the scheduler's pass."""
+        for runtime in self.world.capacity.providers.values():
+            if runtime.waiting:
+                self.world.capacity.try_place_waiting(runtime, self)
+        super().reconcile()
+
+    def _choose_provider(self) -> str | None:
+        counts: dict[str, int] = {}
+        for task in self._live():
+            name = self.provider_of.get(task.id)
+            if name is not None:
+                counts[name] = counts.get(name, 0) + 1
+        for item in self.strategy:
+            if item.base > counts.get(item.capacity_provider, 0):
+                return str(item.capacity_provider)
+        weighted = [item for item in self.strategy if item.weight > 0]
+        if not weighted:
+            return str(self.strategy[0].capacity_provider) if self.strategy else None
+        # The weights share out the tasks beyond the bases (§4.7); ties go to the heavier weight.
+        best = min(weighted, key=lambda item: ((counts.get(item.capacity_provider, 0) - item.base) / item.weight, -item.weight))
+        return str(best.capacity_provider)
+
+    def place_on(self, allowed: list[int], needs: TaskNeeds, rev: Any) -> int | None:
+        """Placement restricted to ``allowed`` fleet positions (a provider's instances)."""
+        fleet = self.world.fleet
+        if not allowed:
+            return None
+        constraints = (*rev.constraints, *self.constraints)
+        if len(allowed) < fleet.n:
+            # Only the provider's own instances (skipped when they are the whole fleet).
+            ids = ", ".join(fleet.ec2_ids[i] for i in allowed)
+            constraints += (Constraint("memberOf", f"ec2InstanceId in [{ids}]"),)
+        decision = place(fleet, needs, strategies=self.strategies or DEFAULT_SERVICE_STRATEGIES, constraints=constraints, rng=self.world.rng)
+        if decision.index is None or int(fleet.status[decision.index]) != ACTIVE:
+            return None
+        return decision.index
+
+    def _place_one(self, deployment: Any, only_instance: int | None = None) -> Task | None:
+        name = self._choose_provider() if only_instance is None else None
+        capacity = self.world.capacity
+        runtime = capacity.providers.get(name) if name is not None else None
+        if runtime is None:
+            task = super()._place_one(deployment, only_instance)
+            if task is not None and name is not None:
+                self.provider_of[task.id] = name
+                if name == "FARGATE_SPOT":
+                    self.world.capacity.spot_tasks.add(task.id)
+            return task
+        needs = self._needs(deployment.rev)
+        index = self.place_on(runtime.instance_indexes(), needs, deployment.rev)
+        if index is None:
+            task = capacity.provision(self, runtime, deployment, needs)
+        else:
+            task = self.world.launch_service_task(self, deployment, needs, index)
+        self.tasks[task.id] = task
+        self.provider_of[task.id] = runtime.name
+        return task

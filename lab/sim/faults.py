@@ -1,0 +1,141 @@
+"""Provides the faults a scenario's timeline can inject: AZ outages, instance failures, Spot interruptions, AMI rollouts.
+
+Each fault is a timeline entry of ``lab.sim.spec`` applied by ``apply_fault`` at its time:
+
+- ``az-outage``: every instance in the zone is lost at once (its tasks stop with ``Host EC2
+  (instance <id>) stopped/terminated``, §3.3), Fargate tasks there stop too, and Auto Scaling
+  groups launch their replacements in the other zones; nothing launches in the zone again.
+- ``instance-failure``: the first ``count`` matching instances are lost the same way; a group
+  replaces its own.
+- ``spot-interruption``: Spot instances of Auto Scaling groups get the two-minute notice (§5.2).
+  With ``ECS_ENABLE_SPOT_INSTANCE_DRAINING=true`` in the agent config the agent, polling every
+  second, sets its instance DRAINING; two minutes after the notice the instance is reclaimed.
+- ``fargate-spot-interruption``: Fargate Spot tasks get the two-minute warning: SIGTERM at once
+  (``stopCode`` ``SpotInterruption``, ``Your Spot Task was interrupted.``, §9.3); whatever is still
+  registered in a target group after two minutes loses its requests in flight.
+- ``ami-rolling-update``: an instance refresh of a group to a launch template with a new AMI,
+  replacing a batch at a time within its minimum healthy percentage; the group's terminating
+  lifecycle hook (or managed draining) decides whether the old instances are drained first.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from lab.errors import ClientException
+from lab.sim.fleet import ACTIVE, INACTIVE
+from lab.sim.scaling_events import InterruptionNotice
+
+if TYPE_CHECKING:
+    from lab.sim.world import World
+
+__all__ = ["SPOT_NOTICE_S", "SPOT_POLL_S", "apply_fault", "lose_instance"]
+
+SPOT_NOTICE_S = 120.0
+"""The Spot two-minute warning (§5.2, §9.3)."""
+SPOT_POLL_S = 1.0
+"""The agent polls the instance metadata for a Spot interruption every second (§5.2)."""
+AZ_OUTAGE_REASON = "Task stopped because its Availability Zone became unavailable"
+"""stoppedReason of a Fargate task lost in an AZ outage (wording UNCONFIRMED)."""
+
+
+def apply_fault(world: World, entry: Any) -> None:
+    """Inject the fault a timeline entry describes, now.
+
+    Raises:
+        ClientException: the entry names an Auto Scaling group or launch template that does not exist.
+    """
+    kind = entry.event
+    if kind == "az-outage":
+        _az_outage(world, entry.az)
+    elif kind == "instance-failure":
+        matched = [ci for ci in world.instances if _alive(world, ci) and (entry.az is None or ci.az == entry.az) and (entry.type is None or ci.instance_type == entry.type)]
+        for ci in matched[: entry.count]:
+            lose_instance(world, ci.ec2_id, "an EC2 health check indicated it has been terminated or stopped")
+    elif kind == "spot-interruption":
+        _spot_interruption(world, entry)
+    elif kind == "fargate-spot-interruption":
+        _fargate_spot_interruption(world, entry)
+    elif kind == "ami-rolling-update":
+        group = world.autoscaling_groups.get(entry.group)
+        if group is None:
+            raise ClientException(f"ValidationError: AutoScalingGroup name not found - AutoScalingGroup '{entry.group}' not found")
+        template = group.template.model_copy(update={"ami": entry.ami})
+        group.start_instance_refresh(template, entry.min_healthy_percentage)
+
+
+def _alive(world: World, ci: Any) -> bool:
+    return int(world.fleet.status[ci.index]) != INACTIVE
+
+
+def lose_instance(world: World, ec2_id: str, cause: str) -> None:
+    """An EC2 instance vanishes: through its group when it has one, else its container instance directly."""
+    from lab.sim.asg import terminate_container_instance
+
+    for group in world.autoscaling_groups.groups.values():
+        for inst in group.instances:
+            if inst.ec2_id == ec2_id:
+                group.lose(inst, cause)
+                return
+    ci = next((c for c in world.instances if c.ec2_id == ec2_id), None)
+    if ci is not None:
+        terminate_container_instance(world, ci)
+
+
+def _az_outage(world: World, az: str) -> None:
+    from lab.sim.agent import request_stop
+    from lab.sim.asg import drop_targets
+
+    world.autoscaling_groups.unavailable_azs.add(az)
+    for ci in [c for c in world.instances if c.az == az and _alive(world, c)]:
+        lose_instance(world, ci.ec2_id, f"the instance's Availability Zone {az} is unavailable")
+    for task in [t for t in world.tasks.values() if t.launch_type == "FARGATE" and t.az == az and t.last != "STOPPED"]:
+        drop_targets(task)
+        task.exited.update(c.name for c in task.rev.containers)
+        request_stop(world, task, "TerminationNotice", AZ_OUTAGE_REASON)
+    for service in world.services.values():
+        service.kick()
+
+
+def _spot_interruption(world: World, entry: Any) -> None:
+    candidates = []
+    for group in world.autoscaling_groups.groups.values():
+        if entry.group is not None and group.name != entry.group:
+            continue
+        candidates += [i for i in group.instances if i.spot and i.lifecycle == "InService" and (entry.az is None or i.az == entry.az)]
+    drains = world.autoscaling_groups.agent_config is not None and world.autoscaling_groups.agent_config.spot_instance_draining
+    for inst in candidates[: entry.count]:
+        world.log.append(InterruptionNotice(world.now, inst.ec2_id, "terminate", world.now + SPOT_NOTICE_S))
+        if drains:
+            world.at(SPOT_POLL_S, lambda ec2_id=inst.ec2_id: _agent_drains(world, ec2_id))
+        world.at(SPOT_NOTICE_S, lambda ec2_id=inst.ec2_id: lose_instance(world, ec2_id, "the Spot Instance was interrupted (terminate)"))
+
+
+def _agent_drains(world: World, ec2_id: str) -> None:
+    """The agent saw ``spot/instance-action`` and sets its own instance DRAINING (§5.2)."""
+    ci = next((c for c in world.instances if c.ec2_id == ec2_id), None)
+    if ci is not None and int(world.fleet.status[ci.index]) == ACTIVE:
+        world.set_instance_state(ci.index, "DRAINING")
+
+
+def _fargate_spot_interruption(world: World, entry: Any) -> None:
+    from lab.sim.agent import request_stop
+
+    spot = world.capacity.spot_tasks
+    chosen = [
+        t for t in world.tasks.values()
+        if t.id in spot and t.last == "RUNNING" and t.desired == "RUNNING" and (entry.service is None or t.group == f"service:{entry.service}")
+    ]
+    chosen.sort(key=lambda t: t.created_at)
+    for task in chosen[: entry.count]:
+        world.log.append(InterruptionNotice(world.now, task.id, "stop", world.now + SPOT_NOTICE_S))
+        request_stop(world, task, "SpotInterruption", "Your Spot Task was interrupted.")
+        world.at(SPOT_NOTICE_S, lambda t=task: _reclaimed(t))
+
+
+def _reclaimed(task: Any) -> None:
+    """Two minutes after the warning the capacity is gone: requests still in flight fail (§9.3)."""
+    if task.last == "STOPPED":
+        return
+    for tg, target in task.targets:
+        tg.target_lost(target)

@@ -1,0 +1,117 @@
+"""Scalable targets and scaling policies load strictly, and AWS's refusals are positioned."""
+
+from __future__ import annotations
+
+import pytest
+
+from lab.config.autoscaling import (
+    ScalableTarget,
+    ScalingPolicy,
+    parse_scalable_target,
+    parse_scaling_policy,
+    policy_errors,
+)
+from tests.config.support import at, doc, failures, only, position
+
+TARGET = """\
+ServiceNamespace: ecs
+ResourceId: service/prod/web
+ScalableDimension: ecs:service:DesiredCount
+MinCapacity: 2
+MaxCapacity: 10
+"""
+
+POLICY = """\
+PolicyName: cpu
+ServiceNamespace: ecs
+ResourceId: service/prod/web
+ScalableDimension: ecs:service:DesiredCount
+PolicyType: TargetTrackingScaling
+TargetTrackingScalingPolicyConfiguration:
+  TargetValue: 60
+  PredefinedMetricSpecification:
+    PredefinedMetricType: ECSServiceAverageCPUUtilization
+"""
+
+
+def test_target_loads_with_its_bounds() -> None:
+    target = parse_scalable_target(doc(TARGET)).scalable_target
+    assert (target.service, target.cluster, target.min_capacity, target.max_capacity) == ("web", "prod", 2, 10)
+
+
+def test_policy_takes_the_reference_defaults() -> None:
+    """ScaleOutCooldown and ScaleInCooldown default to 300 s for ECS services (§7.1)."""
+    policy = parse_scaling_policy(doc(POLICY)).scaling_policy
+    config = policy.target_tracking_scaling_policy_configuration
+    assert config is not None
+    assert (config.scale_out_cooldown, config.scale_in_cooldown, config.disable_scale_in) == (300, 300, False)
+
+
+def test_min_above_max_is_refused_at_min_capacity() -> None:
+    text = TARGET.replace("MinCapacity: 2", "MinCapacity: 12")
+    found = only(parse_scalable_target, text)
+    assert found.message == "ValidationException: Minimum capacity cannot be greater than maximum capacity."
+    assert position(found) == at(text, "12")
+
+
+def test_refusals_can_be_collected() -> None:
+    text = TARGET.replace("MinCapacity: 2", "MinCapacity: 12")
+    parsed = parse_scalable_target(doc(text), collect_refusals=True)
+    assert [d.message for d in parsed.refusals] == ["ValidationException: Minimum capacity cannot be greater than maximum capacity."]
+
+
+def test_misspelt_cooldown_gets_a_did_you_mean() -> None:
+    text = POLICY + "  ScaleInColdown: 60\n"
+    found = only(parse_scaling_policy, text)
+    assert "did you mean 'ScaleInCooldown'?" in found.message
+    assert position(found) == at(text, "ScaleInColdown")
+
+
+def test_unsupported_metric_and_missing_resource_label() -> None:
+    text = POLICY.replace("ECSServiceAverageCPUUtilization", "ALBRequestCountPerTarget")
+    found = only(parse_scaling_policy, text)
+    assert found.message.startswith("ValidationException: ResourceLabel is required for ALBRequestCountPerTarget")
+    text = POLICY.replace("ECSServiceAverageCPUUtilization", "DynamoDBReadCapacityUtilization")
+    assert only(parse_scaling_policy, text).message == (
+        "ValidationException: Unsupported metric type DynamoDBReadCapacityUtilization for service namespace ecs."
+    )
+
+
+def test_bad_enum_and_bad_resource_id() -> None:
+    found = failures(parse_scaling_policy, POLICY.replace("TargetTrackingScaling\n", "TargetTracking\n"))
+    assert any("did you mean 'TargetTrackingScaling'?" in d.message for d in found)
+    text = TARGET.replace("service/prod/web", "prod/web")
+    assert only(parse_scalable_target, text).message.startswith("ValidationException: Unsupported resource ID prod/web")
+
+
+def test_not_simulated_members_are_notes() -> None:
+    parsed = parse_scalable_target(doc(TARGET + "SuspendedState: {DynamicScalingInSuspended: true}\n"))
+    assert [n.message for n in parsed.notes] == ["'SuspendedState' is accepted but not simulated"]
+
+
+def test_custom_metrics_are_not_simulated() -> None:
+    text = POLICY.replace(
+        "  PredefinedMetricSpecification:\n    PredefinedMetricType: ECSServiceAverageCPUUtilization\n",
+        "  CustomizedMetricSpecification: {MetricName: Latency, Namespace: App, Statistic: Average}\n",
+    )
+    assert "PredefinedMetricSpecification only" in only(parse_scaling_policy, text).message
+
+
+@pytest.mark.parametrize("kind", ["StepScaling"])
+def test_step_policy_needs_its_configuration(kind: str) -> None:
+    text = "PolicyName: s\nServiceNamespace: ecs\nResourceId: service/prod/web\nScalableDimension: ecs:service:DesiredCount\nPolicyType: StepScaling\n"
+    assert only(parse_scaling_policy, text).message == (
+        "ValidationException: StepScalingPolicyConfiguration is required for a StepScaling policy."
+    )
+
+
+def test_policy_without_a_scalable_target_is_object_not_found() -> None:
+    """observed wording (ansible/ansible#35632)."""
+    policy = ScalingPolicy.model_validate(parse_scaling_policy(doc(POLICY)).scaling_policy.model_dump())
+    other = ScalableTarget(service_namespace="ecs", resource_id="service/prod/api", scalable_dimension="ecs:service:DesiredCount", min_capacity=1, max_capacity=2)
+    (error,) = policy_errors(policy, [other])
+    assert str(error) == (
+        "ObjectNotFoundException: No scalable target registered for service namespace: ecs, resource ID: "
+        "service/prod/web, scalable dimension: ecs:service:DesiredCount"
+    )
+    assert error.path == ("ResourceId",)
