@@ -150,7 +150,7 @@ def _cmd_grade(args: argparse.Namespace, out: TextIO) -> int:
         if args.format == "json":
             stream.write(render_json(report))
         elif args.format == "junit":
-            stream.write(render_junit(report))
+            stream.write(render_junit(report, answer_dir=args.answer))
         elif args.format == "github":
             stream.write(render_github(report, answer_dir=args.answer))
         else:

@@ -234,3 +234,33 @@ def test_only_declared_files_are_read(answer):
     (answer / "extra.yaml").write_text("not: [valid\n", encoding="utf-8")
     files = read_answer(loaded, answer)
     assert set(files) <= set(loaded.scenario.files)
+
+
+def test_a_refused_answer_file_is_annotated_once_on_its_own_path(capsys, tmp_path):
+    """An answer AWS refuses is graded as a failed call; its annotation names the file as read."""
+    folder = tmp_path / "bad"
+    run_main(capsys, "start", "fargate-no-execution-role", "--dir", str(folder))
+    code, out, _ = run_main(capsys, "grade", "fargate-no-execution-role", "--answer", str(folder), "--format", "github")
+    assert code == 1
+    refusal = next(line for line in out.splitlines() if "AWS refused this file" in line)
+    assert f"file={folder}/task-definition.yaml" in refusal and f"{folder}/{folder}" not in refusal
+
+
+def test_junit_names_the_learner_file_inside_the_answer_folder(capsys, answer):
+    (answer / "instance-role.yaml").write_text(ADMIN_ROLE, encoding="utf-8")
+    code, out, _ = run_main(capsys, "grade", SCENARIO, "--answer", str(answer), "--format", "junit")
+    assert code == 1
+    cases = ET.fromstring(out.split("\n", 1)[1]).find("testsuite").findall("testcase")
+    assert {c.get("file") for c in cases if c.get("file")} == {str(answer / "instance-role.yaml")}
+
+
+def test_a_misspelt_event_type_in_a_check_is_positioned(capsys, tmp_path):
+    """event-not-occurred on a type that does not exist would always pass: it is refused at load."""
+    source = (ROOT / "scenarios" / f"{SCENARIO}.yaml").read_text(encoding="utf-8")
+    broken = source.replace("checks:\n", "checks:\n  - {id: typo, kind: event-not-occurred, type: ServiceEvnt}\n", 1)
+    path = tmp_path / f"{SCENARIO}.yaml"
+    path.write_text(broken, encoding="utf-8")
+    code, out, err = run_main(capsys, "validate", str(path))
+    assert code == 1
+    line = broken.splitlines().index("  - {id: typo, kind: event-not-occurred, type: ServiceEvnt}") + 1
+    assert f"{path}:{line}:" in out and "did you mean 'ServiceEvent'?" in out

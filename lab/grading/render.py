@@ -91,12 +91,17 @@ def render_json(report: Report) -> str:
     return json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def render_junit(report: Report) -> str:
+def render_junit(report: Report, *, answer_dir: str | None = None) -> str:
     """JUnit XML: one ``testsuite`` for the scenario, one ``testcase`` per check.
 
     A check that failed on any seed is a ``failure`` whose text is its message on the first
     failing seed, with the seeds it failed on; an optional check that failed is reported the
     same way (its weight is in the ``properties``). AWS refusals are in ``system-out``.
+
+    Args:
+        report: the graded run.
+        answer_dir: the answer folder, so a testcase's ``file`` attribute names the
+            learner's file as the repository has it (publishers annotate that path).
     """
     rows = report.worst()
     failures = [c for c in rows if report.failing_seeds(c.id)]
@@ -130,7 +135,7 @@ def render_junit(report: Report) -> str:
             time="0",
         )
         if check.file:
-            case.set("file", check.file)
+            case.set("file", str(Path(answer_dir) / check.file) if answer_dir else check.file)
             if check.line:
                 case.set("line", str(check.line))
         failed = report.failing_seeds(check.id)
@@ -171,7 +176,8 @@ def render_github(report: Report, *, answer_dir: str | None = None) -> str:
 
     lines = []
     for d in report.apply_errors:
-        where = f"file={_escape_property(path_of(d.file))}" + (f",line={d.line},col={d.col}" if d.line else "")
+        # A refusal's file is already named as it was read (the answer folder included).
+        where = f"file={_escape_property(d.file)}" + (f",line={d.line},col={d.col}" if d.line else "")
         lines.append(f"::error {where},title={_escape_property('AWS refused this file')}::{_escape_data(d.message)}")
     for check in report.worst():
         if not report.failing_seeds(check.id):

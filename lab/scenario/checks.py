@@ -12,7 +12,20 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["CHECK_KINDS", "CheckSpec", "check_models"]
+__all__ = ["CHECK_KINDS", "CheckSpec", "check_models", "event_types"]
+
+
+def event_types() -> dict[str, tuple[str, ...]]:
+    """Every event record type the simulator logs → its field names (for event checks)."""
+    from lab.sim import events, scaling_events
+
+    found: dict[str, tuple[str, ...]] = {}
+    for module in (events, scaling_events):
+        for name in module.__all__:
+            cls = getattr(module, name)
+            if isinstance(cls, type) and hasattr(cls, "_fields"):
+                found[name] = tuple(cls._fields)
+    return found
 
 
 class _Check(BaseModel):
@@ -245,6 +258,24 @@ class EventOccurred(_Check, _Window):
     message: str | None = None
     """Regular expression searched in the event's message."""
     min_count: int = Field(default=1, ge=1)
+
+    @model_validator(mode="after")
+    def _known_type_and_fields(self) -> EventOccurred:
+        # A misspelt type or field would match nothing, and event-not-occurred would pass.
+        import difflib
+
+        types = event_types()
+        fields = types.get(self.type)
+        if fields is None:
+            close = difflib.get_close_matches(self.type, list(types), n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(sorted(types))})"
+            raise ValueError(f"unknown event type '{self.type}'{hint}")
+        for key in self.where:
+            if key not in fields:
+                close = difflib.get_close_matches(key, list(fields), n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else f" (its fields: {', '.join(fields)})"
+                raise ValueError(f"{self.type} has no field '{key}'{hint}")
+        return self
 
     def default_title(self) -> str:
         text = self.message or ", ".join(f"{k}={v}" for k, v in self.where.items()) or self.type
