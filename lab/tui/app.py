@@ -3,24 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
+from typing import TYPE_CHECKING
 
+from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
 
-from lab.errors import LabError
 from lab.progress import ProgressStore
-from lab.scenario.loader import find_scenario, list_scenarios, load_scenario
+from lab.tui.catalogue_index import CatalogueEntry, read_catalogue
 from lab.tui.screens.catalogue import CatalogueScreen
-from lab.tui.screens.help import HelpScreen
-from lab.tui.screens.workbench import WorkbenchScreen
-from lab.tui.session import Session
+
+if TYPE_CHECKING:
+    from lab.tui.screens.workbench import WorkbenchScreen
 
 __all__ = ["LabApp"]
 
 
 class LabApp(App[None]):
-    """The ECS Lab terminal app."""
+    """The ECS Lab terminal app.
+
+    Start-up reads only the catalogue fields of each scenario; the scenario loader, the
+    simulator and the grader are imported when a scenario is opened (and warmed up in a
+    thread after the first frame), so the catalogue appears about as fast as any Textual app.
+    """
 
     CSS_PATH = "lab.tcss"
     TITLE = "ECS Lab"
@@ -35,34 +42,41 @@ class LabApp(App[None]):
         self.store = store or ProgressStore.load()
         self.start_scenario = scenario_id
         self.seed = seed
-        self.loaded = {}
-        for path in list_scenarios():
-            try:
-                loaded = load_scenario(path)
-            except LabError as exc:
-                self.log.warning(f"{path} does not load: {exc}")
-                continue
-            self.loaded[loaded.scenario.id] = loaded
+        entries, self.catalogue_problems = read_catalogue()
+        self.catalogue: dict[str, CatalogueEntry] = {e.id: e for e in entries}
+        """Scenarios by id, as the catalogue lists them."""
 
     def on_mount(self) -> None:
-        self.push_screen(CatalogueScreen([s.scenario for s in self.loaded.values()], self.store))
+        self.push_screen(CatalogueScreen(list(self.catalogue.values()), self.store))
         if self.store.problem:
             self.notify(self.store.problem, severity="warning", timeout=10)
+        for problem in self.catalogue_problems:
+            self.notify(problem, severity="warning", timeout=10)
         if self.start_scenario:
             self.open_scenario(self.start_scenario)
+        else:
+            self.call_after_refresh(self._warm_up)
+
+    @work(thread=True, group="warm-up")
+    def _warm_up(self) -> None:
+        import lab.tui.screens.workbench  # noqa: F401  (the first open is then instant)
 
     def open_scenario(self, scenario_id: str) -> None:
         """Open the workbench on a scenario (edits and progress restored)."""
-        loaded = self.loaded.get(scenario_id)
-        if loaded is None:
-            try:
-                loaded = load_scenario(find_scenario(scenario_id))
-            except LabError as exc:
-                self.notify(str(exc), severity="error", timeout=10)
-                return
-        entry = self.store.get(scenario_id)
-        if entry.status == "new":
-            entry.status = "attempted"
+        from lab.errors import LabError
+        from lab.scenario.loader import find_scenario, load_scenario
+        from lab.tui.screens.workbench import WorkbenchScreen
+        from lab.tui.session import Session
+
+        entry = self.catalogue.get(scenario_id)
+        try:
+            loaded = load_scenario(entry.path if entry else find_scenario(scenario_id))
+        except LabError as exc:
+            self.notify(str(exc), title=f"{scenario_id} does not load", severity="error", timeout=10)
+            return
+        progress = self.store.get(scenario_id)
+        if progress.status == "new":
+            progress.status = "attempted"
             self.store.save()
         self.push_screen(WorkbenchScreen(Session(loaded, self.store, seed=self.seed)))
 
@@ -70,6 +84,8 @@ class LabApp(App[None]):
         self.open_scenario(message.scenario_id)
 
     def action_help(self) -> None:
+        from lab.tui.screens.help import HelpScreen
+
         self.push_screen(HelpScreen())
 
     def action_toggle_dark(self) -> None:
@@ -77,13 +93,28 @@ class LabApp(App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:  # type: ignore[type-arg]
         yield from super().get_system_commands(screen)
-        for sid, loaded in sorted(self.loaded.items()):
-            yield SystemCommand(f"scenario: open {sid}", loaded.scenario.title, lambda sid=sid: self.open_scenario(sid))
-        if isinstance(screen, WorkbenchScreen):
-            yield SystemCommand("sim: play / pause", "Start or stop the simulation clock", screen.action_toggle_play)
-            yield SystemCommand("sim: step", "Run to the next event", screen.action_step)
-            yield SystemCommand("sim: run to end", "Run to the end of the scenario", screen.action_to_end)
-            yield SystemCommand("sim: apply", "Apply your files to the running simulation", screen.action_apply)
-            yield SystemCommand("sim: restart", "Restart from time zero with your files", screen.action_restart)
-            yield SystemCommand("grade: run", "Grade your files on every seed", screen.action_grade)
-            yield SystemCommand("hint: next", "Reveal the next hint", screen.action_hint)
+        yield SystemCommand("theme: toggle dark / light", "Switch between the dark and the light theme", self.action_toggle_dark)
+        for sid, entry in sorted(self.catalogue.items()):
+            yield SystemCommand(f"scenario: open {sid}", entry.title, lambda sid=sid: self.open_scenario(sid))
+        if hasattr(screen, "driver"):
+            yield from workbench_commands(screen)  # type: ignore[arg-type]
+
+
+def workbench_commands(screen: WorkbenchScreen) -> Iterable[SystemCommand]:
+    """Palette entries for the workbench, named "area: action"."""
+    from lab.tui.session import SPEEDS
+
+    s = screen
+    yield SystemCommand("sim: play / pause", "Start or stop the simulation clock", s.action_toggle_play)
+    yield SystemCommand("sim: pause", "Stop the simulation clock", s.action_pause)
+    yield SystemCommand("sim: step to the next event", "Run until something happens", s.action_step)
+    yield SystemCommand("sim: run to the end", "Run to the end of the scenario", s.action_to_end)
+    for i, speed in enumerate(SPEEDS):
+        yield SystemCommand(f"sim: speed x{speed}", f"{speed} simulated seconds per second", partial(s.action_speed, i))
+    yield SystemCommand("sim: apply my files", "Send your files into the running simulation now", s.action_apply)
+    yield SystemCommand("sim: restart from zero", "Restart at t=0 with your files", s.action_restart)
+    yield SystemCommand("sim: why not placed?", "Every instance's first failed placement check", s.action_why)
+    yield SystemCommand("grade: run the graded run", "Grade your files on every seed", s.action_grade)
+    yield SystemCommand("hint: reveal the next hint", "Hints are counted in your progress", s.action_hint)
+    yield SystemCommand("file: open in $EDITOR", "Edit the current file in your own editor", s.action_external_editor)
+    yield SystemCommand("file: reset to the starting files", "Asks first", s.action_reset_files)

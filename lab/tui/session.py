@@ -8,17 +8,19 @@ slices. Widgets read the world only through its event log and snapshots.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 from lab.errors import Diagnostic, SourceError, SourceErrors
+from lab.grading.checks import RunView, judge
 from lab.progress import ProgressStore
 from lab.scenario.loader import LoadedScenario
 from lab.scenario.simdoc import ConfigFile, apply_files, build_world, parse_config_file
 from lab.scenario.workspace import starting_text
 from lab.scenario.yaml_source import load_text
-from lab.sim.world import World
+from lab.sim.world import MetricsView, World
 
-__all__ = ["Session"]
+__all__ = ["MetricsHistory", "Objective", "Session"]
 
 SPEEDS = (1, 10, 60, 600)
 """Simulated seconds per real second the learner can choose."""
@@ -33,6 +35,67 @@ class FileState:
     text: str
     errors: list[Diagnostic]
     parsed: ConfigFile | None
+
+
+@dataclass(frozen=True)
+class Objective:
+    """One check as the learner sees it while the simulation runs."""
+
+    title: str
+    points: int
+    required: bool
+    met: bool
+    final: bool
+    """The run reached the end: ``met`` is the verdict, not "so far"."""
+
+
+@dataclass
+class MetricsHistory:
+    """Metric values over simulated time, one sample per time bucket (what sparklines plot).
+
+    Buckets split the scenario's run into ``width`` equal spans; the last reading in a span
+    is its value. Samples are keyed by simulated time, never by real time, so a run looks the
+    same at any speed.
+    """
+
+    duration_s: float
+    width: int = 60
+    series: dict[str, list[float | None]] = field(default_factory=dict)
+    latest: MetricsView | None = None
+    last_bucket: int = -1
+    """The bucket of the latest reading: later buckets are the future and stay empty."""
+
+    def record(self, view: MetricsView) -> None:
+        """Remember the values of ``view`` in the bucket of its time."""
+        self.latest = view
+        bucket = min(self.width - 1, int(self.width * view.now / max(self.duration_s, 1e-9)))
+        self.last_bucket = bucket
+        values: dict[str, float] = {"instances": view.active_instances}
+        values["cpu %"] = 100.0 * view.cpu_reserved_units / view.cpu_registered_units if view.cpu_registered_units else 0.0
+        for svc in view.services:
+            values[f"{svc.name} desired"] = svc.desired
+            values[f"{svc.name} running"] = svc.running
+            values[f"{svc.name} pending"] = svc.pending
+        for tg in view.target_groups:
+            values[f"{tg.name} healthy"] = tg.healthy
+            values[f"{tg.name} 5xx"] = tg.failed_requests
+        for name, value in values.items():
+            row = self.series.setdefault(name, [None] * self.width)
+            row[bucket] = value
+
+    def values(self, name: str) -> list[float]:
+        """A series with its gaps filled by the previous value (zero before the first)."""
+        out, last = [], 0.0
+        for value in self.series.get(name, [])[: self.last_bucket + 1]:
+            last = last if value is None else value
+            out.append(last)
+        return out
+
+    def clear(self) -> None:
+        """Forget everything (a restart)."""
+        self.series.clear()
+        self.latest = None
+        self.last_bucket = -1
 
 
 class Session:
@@ -51,6 +114,9 @@ class Session:
             self.validate(name)
         self.world: World = build_world(loaded, seed=self.seed)
         self.applied_at: float | None = None
+        self.history = MetricsHistory(self.duration)
+        """Metrics over simulated time, sampled after every slice."""
+        self.history.record(self.world.metrics())
 
     # -- files --------------------------------------------------------------------------------
 
@@ -81,6 +147,12 @@ class Session:
         """Put a file back to its starting content."""
         self.edit(name, starting_text(self.loaded, name))
 
+    def reset_all(self) -> None:
+        """Put every file back to its starting content and forget the autosaved edits."""
+        for name in self.files:
+            self.reset_file(name)
+        self.store.reset_edits(self.scenario.id)
+
     def answer(self) -> dict[str, ConfigFile]:
         """The learner's files that parse, by name."""
         return {n: s.parsed for n, s in self.files.items() if s.parsed is not None}
@@ -105,6 +177,8 @@ class Session:
         """Start over from time zero with the current files in place."""
         self.world = build_world(self.loaded, seed=self.seed, answer=self.answer())
         self.applied_at = 0.0
+        self.history.clear()
+        self.history.record(self.world.metrics())
 
     @property
     def duration(self) -> float:
@@ -115,7 +189,38 @@ class Session:
         """Run the world forward (never past the end of the scenario); returns the new time."""
         target = min(self.duration, self.world.now + max(0.0, seconds))
         self.world.run(until=target)
+        self.history.record(self.world.metrics())
         return self.world.now
+
+    def advance_until(self, target_s: float, *, deadline: float) -> float:
+        """Process events one at a time towards ``target_s`` until ``deadline`` (``perf_counter``).
+
+        The finest slice there is: a world with thousands of tasks still gives the UI its
+        turn after any single event. Returns the new time (earlier than ``target_s`` when the
+        deadline came first).
+        """
+        world = self.world
+        end = min(self.duration, target_s)
+        while world.peek() <= end:
+            if time.perf_counter() >= deadline:
+                self.history.record(world.metrics())
+                return world.now
+            world.step()
+        world.run(until=end)
+        self.history.record(world.metrics())
+        return world.now
+
+    def run_for(self, seconds: float, *, slice_s: float = 30.0) -> float:
+        """Advance in slices of at most ``slice_s`` simulated seconds, sampling metrics after each."""
+        end = min(self.duration, self.world.now + max(0.0, seconds))
+        while self.world.now < end:
+            self.advance(min(slice_s, end - self.world.now))
+        return self.world.now
+
+    @property
+    def finished(self) -> bool:
+        """The clock reached the end of the scenario."""
+        return self.world.now >= self.duration
 
     def step_to_next_event(self) -> float:
         """Run until the event log grows (or the scenario ends)."""
@@ -125,4 +230,25 @@ class Session:
                 self.world.run(until=self.duration)
                 break
             self.world.step()
+        self.history.record(self.world.metrics())
         return self.world.now
+
+    def objectives(self) -> list[Objective]:
+        """Every check judged on the run so far (a check that cannot be judged yet is not met)."""
+        world = self.world
+        files = {**self.loaded.files, **self.answer()}
+        view = RunView(world, files, duration=max(world.now, 0.001), apply_at=self.applied_at or 0.0)
+        out = []
+        for check in self.scenario.checks:
+            try:
+                met = judge(check, view).passed
+            except Exception:  # noqa: BLE001 - a check not judgeable mid-run is "not yet", never a crash
+                met = False
+            out.append(Objective(check.describe(), check.points, check.required, met, self.finished))
+        return out
+
+    def add_time_spent(self, seconds: float) -> None:
+        """Count real seconds the learner spent on the scenario (saved with the progress)."""
+        entry = self.store.get(self.scenario.id)
+        entry.seconds_spent = round(entry.seconds_spent + max(0.0, seconds), 1)
+        self.store.save()

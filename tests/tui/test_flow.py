@@ -1,117 +1,164 @@
-"""Pilot tests of the main learner flow in the terminal lab."""
+"""Pilot tests of the main learner flow: open, fix, apply, watch, grade, find progress again."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
 from textual.widgets import DataTable, TextArea
 
 from lab.progress import ProgressStore
 from lab.tui.app import LabApp
 from lab.tui.screens.results import ResultsScreen
-from lab.tui.screens.workbench import WorkbenchScreen
+from lab.tui.widgets.cluster_map import ClusterMap
 
-FIXED_ROLE = """\
-RoleName: ecsInstanceRole
-AssumeRolePolicyDocument:
-  Version: "2012-10-17"
-  Statement:
-    - Effect: Allow
-      Principal: {Service: ec2.amazonaws.com}
-      Action: sts:AssumeRole
-ManagedPolicyArns:
-  - arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role
-"""
+from .conftest import FIXED_ROLE, open_scenario, quiet
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> ProgressStore:
-    return ProgressStore.load(tmp_path / "data")
-
-
-async def open_ecr_scenario(app: LabApp, pilot) -> WorkbenchScreen:
-    table = app.screen.query_one(DataTable)
-    row = [k.value for k in table.rows].index("ecr-pull-denied")
-    table.move_cursor(row=row)
-    await pilot.press("enter")
-    await pilot.pause()
-    assert isinstance(app.screen, WorkbenchScreen)
-    return app.screen
+def running_web_tasks(bench) -> int:
+    return sum(1 for t in bench.session.world.snapshot().tasks if t.last_status == "RUNNING" and t.group == "service:web")
 
 
 async def test_fix_apply_run_grade_and_see_it_passed(store: ProgressStore) -> None:
     """Open the ECR scenario, fix the role, apply, see tasks RUNNING, grade a pass, find it in the catalogue."""
-    app = LabApp(store=store)
+    app = quiet(LabApp(store=store))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        bench = await open_ecr_scenario(app, pilot)
+        bench = await open_scenario(app, pilot)
         bench.advance(60)
-        assert not [t for t in bench.session.world.snapshot().tasks if t.last_status == "RUNNING"]
-        editor = bench.query_one("#edit-instance-role-yaml", TextArea)
+        assert running_web_tasks(bench) == 0
+        editor = bench.query_one("#edit-instance-role-yaml TextArea", TextArea)
+        editor.focus()
         editor.text = FIXED_ROLE
         await pilot.pause()
         assert bench.session.files["instance-role.yaml"].errors == []
-        await pilot.press("ctrl+a")
+        await pilot.press("ctrl+s")  # apply, from inside the editor
+        assert bench.session.applied_at == 60
         bench.advance(240)
         await pilot.pause()
-        running = [t for t in bench.session.world.snapshot().tasks if t.last_status == "RUNNING" and t.group == "service:web"]
-        assert len(running) == 3
-        assert "RUNNING" in str(bench.query_one("#cluster-map").render())
+        assert running_web_tasks(bench) == 3
+        chips = [bench.query_one("#cluster-map", ClusterMap).line_text(i).plain for i in range(bench.query_one("#cluster-map", ClusterMap).line_count)]
+        assert sum("● web:" in line and "RUNNING" in line for line in chips) == 3
         await pilot.press("ctrl+g")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert isinstance(app.screen, ResultsScreen)
         assert app.screen.report.passed
-        await pilot.press("escape")
-        await pilot.press("escape")
+        await pilot.press("escape")  # close the results
+        await pilot.press("escape")  # leave the editor
+        await pilot.press("escape")  # back to the catalogue
         await pilot.pause()
         table = app.screen.query_one(DataTable)
         row = [k.value for k in table.rows].index("ecr-pull-denied")
-        assert "passed" in str(table.get_row_at(row)[-1])
+        assert "passed 100/100" in str(table.get_row_at(row)[1])
     assert ProgressStore.load(store.root).get("ecr-pull-denied").status == "passed"
 
 
 async def test_broken_yaml_shows_its_line_and_apply_is_refused(store: ProgressStore) -> None:
-    """Typing broken YAML shows the error at its line; Apply is refused; the text is kept on disk."""
-    app = LabApp(store=store)
+    """Broken YAML shows the error at its line; Apply is refused with that message; every keystroke is on disk."""
+    app = quiet(LabApp(store=store))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        bench = await open_ecr_scenario(app, pilot)
-        editor = bench.query_one("#edit-instance-role-yaml", TextArea)
-        editor.text = "RoleName: ecsInstanceRole\nPolicies: [\n"
-        await pilot.pause()
+        bench = await open_scenario(app, pilot)
+        editor = bench.query_one("#edit-instance-role-yaml TextArea", TextArea)
+        editor.focus()
+        editor.text = "RoleName: ecsInstanceRole\n"
+        editor.move_cursor(editor.document.end)
+        typed = "Policies: [\n"
+        for ch in typed:
+            await pilot.press("enter" if ch == "\n" else ("space" if ch == " " else ch))
+            # autosaved on every change: a kill now loses nothing
+            assert store.edits("ecr-pull-denied")["instance-role.yaml"] == editor.text
         errors = bench.session.files["instance-role.yaml"].errors
         assert errors and errors[0].line == 3
-        assert "3:" in str(bench.query_one("#err-instance-role-yaml").render())
-        assert bench.session.apply()
+        shown = str(bench.query_one("#edit-instance-role-yaml .file-errors").render())
+        assert "line 3" in shown
+        assert editor.error_lines == {2}  # the line itself is marked in the editor
         before = len(bench.session.world.log)
-        await pilot.press("ctrl+a")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
         assert len(bench.session.world.log) == before
-    assert store.edits("ecr-pull-denied")["instance-role.yaml"] == "RoleName: ecsInstanceRole\nPolicies: [\n"
+        assert bench.session.applied_at is None
+        assert any("Apply refused: instance-role.yaml:3:" in n.message for n in app._notifications)
+        await pilot.press("ctrl+z")  # undo works in the editor
+        await pilot.pause()
+        assert editor.text != "RoleName: ecsInstanceRole\n" + typed
+    assert ProgressStore.load(store.root).edits("ecr-pull-denied")["instance-role.yaml"] == editor.text
 
 
-async def test_reopening_restores_edits(store: ProgressStore) -> None:
-    """Edits typed in one session are in the editor when the scenario is opened again."""
-    async with LabApp(store=store).run_test(size=(120, 40)) as pilot:
+async def test_reopening_restores_edits_and_progress(store: ProgressStore) -> None:
+    """Edits and hints from one session are there when the scenario is opened again in a new app."""
+    async with quiet(LabApp(store=store)).run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        bench = await open_ecr_scenario(pilot.app, pilot)
-        bench.query_one("#edit-instance-role-yaml", TextArea).text = FIXED_ROLE
+        bench = await open_scenario(pilot.app, pilot)
+        bench.query_one("#edit-instance-role-yaml TextArea", TextArea).text = FIXED_ROLE
+        await pilot.press("ctrl+t")  # one hint
         await pilot.pause()
-    again = LabApp(store=ProgressStore.load(store.root))
+    again = quiet(LabApp(store=ProgressStore.load(store.root)))
     async with again.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        bench = await open_ecr_scenario(again, pilot)
-        assert bench.query_one("#edit-instance-role-yaml", TextArea).text == FIXED_ROLE
+        table = again.screen.query_one(DataTable)
+        row = [k.value for k in table.rows].index("ecr-pull-denied")
+        assert "attempted" in str(table.get_row_at(row)[1])
+        assert "1 hints" in str(table.get_row_at(row)[5])
+        bench = await open_scenario(again, pilot)
+        assert bench.query_one("#edit-instance-role-yaml TextArea", TextArea).text == FIXED_ROLE
+        assert bench.hints_shown == 1
+        assert "1. " in str(bench.query_one("#left .objectives").render())
 
 
-async def test_workbench_fits_80_by_24(store: ProgressStore) -> None:
-    """At 80x24 the side panels fold away and the editor, events and clock stay visible."""
-    app = LabApp(store=store)
+async def test_reset_asks_first_then_restores_the_starting_files(store: ProgressStore) -> None:
+    """Reset asks for confirmation; "no" keeps the edits, "yes" brings back the starting content."""
+    app = quiet(LabApp(store=store))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        bench = await open_scenario(app, pilot)
+        start = bench.session.files["instance-role.yaml"].text
+        editor = bench.query_one("#edit-instance-role-yaml TextArea", TextArea)
+        editor.text = FIXED_ROLE
+        await pilot.pause()
+        bench.query_one("#center Tabs").focus()
+        await pilot.press("R", "n")
+        await pilot.pause()
+        assert editor.text == FIXED_ROLE
+        await pilot.press("R", "y")
+        await pilot.pause()
+        assert editor.text == start
+        assert store.edits("ecr-pull-denied").get("instance-role.yaml", start) == start
+
+
+async def test_workbench_folds_into_tabs_at_80_by_24(store: ProgressStore) -> None:
+    """At 80x24 the side panes become tabs; the editor keeps the full width."""
+    app = quiet(LabApp(store=store))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        bench = await open_ecr_scenario(app, pilot)
+        bench = await open_scenario(app, pilot)
         await pilot.pause()
-        assert bench.has_class("-narrow")
-        assert bench.query_one("#clock").region.height == 1
-        assert bench.query_one("#tabs").region.width > 60
+        assert bench.narrow and bench.has_class("-narrow")
+        assert bench.query_one("#timeline").region.height == 1
+        assert bench.query_one("#center").region.width == 80
+        assert not bench.query_one("#right").display
+        bench.query_one("#center").active = "tab-cluster"
+        bench.advance(30)
+        await pilot.pause()
+        tab_map = bench.query_one("#tab-cluster ClusterMap", ClusterMap)
+        assert tab_map.region.width > 60 and tab_map.line_count > 3
+
+
+async def test_external_editor_round_trip(store: ProgressStore, monkeypatch, tmp_path) -> None:
+    """ctrl+o hands the current file to $EDITOR (app suspended) and loads what it saved."""
+    import contextlib
+
+    script = tmp_path / "editor.sh"
+    fixed = tmp_path / "fixed.yaml"
+    fixed.write_text(FIXED_ROLE, encoding="utf-8")
+    script.write_text(f'#!/bin/sh\ncp "{fixed}" "$1"\n', encoding="utf-8")
+    script.chmod(0o755)
+    monkeypatch.setenv("EDITOR", str(script))
+    monkeypatch.delenv("VISUAL", raising=False)
+    app = quiet(LabApp(store=store))
+    monkeypatch.setattr(app, "suspend", contextlib.nullcontext)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        bench = await open_scenario(app, pilot)
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert bench.session.files["instance-role.yaml"].text == FIXED_ROLE
+        assert bench.query_one("#edit-instance-role-yaml TextArea", TextArea).text == FIXED_ROLE

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -11,7 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from lab.progress import ProgressStore
-from lab.scenario.schema import Scenario
+from lab.tui.catalogue_index import CatalogueEntry
 
 __all__ = ["CatalogueScreen"]
 
@@ -23,7 +23,17 @@ def status_label(store: ProgressStore, scenario_id: str) -> str:
         return "new"
     if entry.status == "passed":
         return f"✓ passed {entry.best_score}/{entry.max_score}"
-    return f"… attempted {entry.best_score or 0}/{entry.max_score or 0}"
+    if entry.best_score is None:
+        return "… attempted"
+    return f"… attempted, best {entry.best_score}/{entry.max_score}"
+
+
+def spent_label(store: ProgressStore, scenario_id: str) -> str:
+    """Hints used and minutes spent, or empty for a new scenario."""
+    entry = store.scenarios.get(scenario_id)
+    if entry is None or entry.status == "new":
+        return ""
+    return f"{entry.hints_used} hints · {round(entry.seconds_spent / 60)} min"
 
 
 class CatalogueScreen(Screen[None]):
@@ -41,25 +51,23 @@ class CatalogueScreen(Screen[None]):
             super().__init__()
             self.scenario_id = scenario_id
 
-    def __init__(self, scenarios: list[Scenario], store: ProgressStore) -> None:
+    def __init__(self, scenarios: list[CatalogueEntry], store: ProgressStore) -> None:
         super().__init__()
         self.scenarios = scenarios
         self.store = store
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False)
+        yield Header(show_clock=False, icon="")
         with Vertical(id="catalogue"):
             yield Static("Scenarios — type to filter, Enter to open", id="catalogue-title")
-            yield Input(placeholder="filter: id, title or topic", id="catalogue-filter")
+            yield Input(placeholder="type to filter: id, title or topic", id="catalogue-filter", compact=True)
             yield DataTable(id="catalogue-table", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("topic", "scenario", "level", "min", "status")
+        table.add_columns("topic", "status", "level", "min", "scenario", "effort")
         self.refill("")
-        if self.store.problem:
-            self.notify(self.store.problem, severity="warning", timeout=10)
         table.focus()
 
     def on_screen_resume(self) -> None:
@@ -73,11 +81,15 @@ class CatalogueScreen(Screen[None]):
         table.clear()
         wanted = text.lower().strip()
         rows = sorted(self.scenarios, key=lambda s: (s.topics[0], s.difficulty, s.id))
+        previous_topic = None
         for s in rows:
             haystack = " ".join([s.id, s.title, *s.topics]).lower()
             if wanted and wanted not in haystack:
                 continue
-            table.add_row(s.topics[0], f"{s.title} ({s.id})", "★" * s.difficulty, str(s.minutes), status_label(self.store, s.id), key=s.id)
+            topic = s.topics[0] if s.topics[0] != previous_topic else ""
+            previous_topic = s.topics[0]
+            cells = (topic, status_label(self.store, s.id), "★" * s.difficulty, str(s.minutes), f"{s.title} ({s.id})", spent_label(self.store, s.id))
+            table.add_row(*cells, key=s.id)
 
     @on(Input.Changed, "#catalogue-filter")
     def _filter(self, event: Input.Changed) -> None:
@@ -91,6 +103,14 @@ class CatalogueScreen(Screen[None]):
     def _selected(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value:
             self.post_message(self.Opened(str(event.row_key.value)))
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing a letter anywhere on the catalogue goes to the filter box."""
+        box = self.query_one(Input)
+        if event.is_printable and event.character and not box.has_focus and event.character not in "/?":
+            event.stop()
+            box.focus()
+            box.insert_text_at_cursor(event.character)
 
     def action_focus_filter(self) -> None:
         self.query_one(Input).focus()

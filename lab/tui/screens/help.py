@@ -13,24 +13,34 @@ __all__ = ["HELP", "HelpScreen"]
 HELP = """\
 # ECS Lab — keys
 
+Ctrl keys work everywhere, also while you type in an editor. Plain keys work when the
+editor does not have the focus (Esc or Tab leaves the editor).
+
 | key | does |
 |---|---|
-| Enter | open the highlighted scenario |
-| / | filter the catalogue |
+| Enter | open the highlighted scenario (type to filter the catalogue) |
+| ctrl+s  (a) | apply your files to the running simulation: new revision, service update, role update |
+| ctrl+r  (r) | restart from time zero with your files |
+| ctrl+g  (g) | grade: the canonical run on every seed, in the background |
+| ctrl+t  (h) | reveal the next hint (hints used are recorded) |
+| ctrl+n  (w) | why not placed? — every instance's first failed check, and the strategies' ranking |
+| ctrl+o | edit the current file in $VISUAL / $EDITOR |
+| ctrl+z / ctrl+y | undo / redo in the editor |
 | space | play / pause the simulation |
 | . | step to the next event |
-| + / - | faster / slower (x1, x10, x60, x600) |
 | E | run to the end of the scenario |
-| ctrl+a | apply your files to the running simulation (new revision, service update, role update) |
-| ctrl+r | restart from time zero with your files |
-| ctrl+g | grade: the canonical run on every seed |
-| ctrl+t | reveal the next hint |
-| ctrl+w | why not placed? |
-| ctrl+p | command palette |
-| escape | back / close |
+| + / - | faster / slower (x1, x10, x60, x600) |
+| R | reset every file to its starting content (asks first) |
+| ↑ ↓ in the event log | move; the highlighted event is shown in full below |
+| s (results) | show the solution (before a pass: asks, and marks the attempt as revealed) |
+| f2 | dark / light theme |
+| ctrl+p | command palette ("scenario: open …", "sim: pause", …) |
+| escape | leave the editor / close / back to the catalogue |
 | ctrl+q | quit |
 
-Your edits are saved as you type and come back when you reopen a scenario.
+At 80x24 the panes become tabs: Brief (objectives, hints, briefing), one per file, Cluster,
+Events (with the metrics). Edits are saved as you type and come back when you reopen a
+scenario. NO_COLOR is respected; states are always shown by a glyph and a word.
 """
 
 

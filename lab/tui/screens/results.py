@@ -8,7 +8,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Markdown, Static
+from textual.widgets import Footer, Markdown
 
 from lab.grading.report import Report
 from lab.tui.session import Session
@@ -18,7 +18,7 @@ __all__ = ["ResultsScreen", "results_markdown"]
 
 def results_markdown(session: Session, report: Report, *, show_solution: bool = False) -> str:
     """The results as Markdown: verdict, one line per check, then debrief and lesson on a pass."""
-    verdict = "PASSED" if report.passed else "FAILED"
+    verdict = "✓ PASSED" if report.passed else "✗ FAILED"
     lines = [f"# {verdict} — {report.score}/{report.max_score}", f"Seeds: {', '.join(str(s.seed) for s in report.seeds)}", ""]
     for check in report.worst():
         mark = "✓ PASS" if check.passed else "✗ FAIL"
@@ -29,6 +29,8 @@ def results_markdown(session: Session, report: Report, *, show_solution: bool = 
     if report.apply_errors:
         lines += ["", "## AWS refused part of your files", *[f"- `{d}`" for d in report.apply_errors]]
     scenario = session.scenario
+    if not report.passed:
+        lines += ["", "Not yet. Esc goes back to your files; ctrl+t there reveals the next hint; s shows the solution (it asks first, and the attempt is then marked as revealed)."]
     if report.passed:
         lines += ["", "## Debrief", scenario.debrief]
         if scenario.lesson:
@@ -47,7 +49,7 @@ class ResultsScreen(ModalScreen[None]):
 
     BINDINGS = [
         Binding("escape", "dismiss", "Close", id="close-results"),
-        Binding("ctrl+s", "solution", "Show solution", id="show-solution"),
+        Binding("s", "solution", "Show solution", id="show-solution"),
     ]
 
     def __init__(self, session: Session, report: Report) -> None:
@@ -57,13 +59,8 @@ class ResultsScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="results"):
-            yield Static("", id="results-verdict")
             yield Markdown(results_markdown(self.session, self.report), id="results-body")
         yield Footer()
-
-    def on_mount(self) -> None:
-        self.query_one("#results-verdict", Static).update("PASSED" if self.report.passed else "FAILED")
-        self.query_one("#results-verdict").set_class(self.report.passed, "-passed")
 
     def action_dismiss(self) -> None:  # type: ignore[override]
         self.app.pop_screen()

@@ -1,44 +1,70 @@
-"""Provides ``WorkbenchScreen``: briefing, objectives, editors, cluster map, events, metrics, clock."""
+"""Provides ``WorkbenchScreen``: briefing, objectives, editors, cluster map, events, metrics, clock.
+
+Wide terminals show the panes side by side; below ``WIDE`` the side panes fold into tabs
+next to the editors. Views are drawn from the session's world (snapshots, metrics and the
+event log) after every tick; only the views on screen are redrawn.
+"""
 
 from __future__ import annotations
+
+import time
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Markdown, Static, TabbedContent, TabPane, TextArea
+from textual.widgets import Footer, Header, Input, Markdown, TabbedContent, TabPane, Tabs
 
-from lab.grading.checks import RunView, judge
+from lab.errors import LabError
 from lab.grading.grader import grade
 from lab.grading.report import Report
-from lab.tui.session import SPEEDS, Session
+from lab.tui.external_editor import edit_in_external_editor
+from lab.tui.session import Session
+from lab.tui.sim_driver import SimDriver
 from lab.tui.widgets.cluster_map import ClusterMap
-from lab.tui.widgets.event_log import EventLogView, format_time
+from lab.tui.widgets.event_log import format_time
+from lab.tui.widgets.event_panel import EventPanel
+from lab.tui.widgets.file_editor import FileEditor
+from lab.tui.widgets.metrics_panel import MetricsPanel
+from lab.tui.widgets.objectives import ObjectiveList
+from lab.tui.widgets.task_list import TaskList
+from lab.tui.widgets.timeline_bar import TimelineBar
 
-__all__ = ["WorkbenchScreen"]
+__all__ = ["WIDE", "WorkbenchScreen"]
 
-TICK_S = 0.1
-"""Real seconds between simulation slices: small enough to keep keys answered quickly."""
+WIDE = (110, 30)
+"""Smallest (columns, rows) that shows every pane at once."""
+
+NARROW_TABS = ("tab-brief", "tab-cluster", "tab-task-list", "tab-events")
+"""Tabs that exist only when the panes are folded."""
 
 
 class WorkbenchScreen(Screen[None]):
     """One scenario: read, edit, apply, watch, grade."""
 
     BINDINGS = [
+        Binding("ctrl+s", "apply", "Apply", id="apply", priority=True, tooltip="Send your files to the running simulation"),
+        Binding("ctrl+r", "restart", "Restart", id="restart", priority=True),
+        Binding("ctrl+g", "grade", "Grade", id="grade", priority=True),
+        Binding("ctrl+t", "hint", "Hint", id="hint", priority=True),
+        Binding("ctrl+n", "why", "Why?", id="why", priority=True, tooltip="Why is a task not placed?"),
+        Binding("ctrl+o", "external_editor", "$EDITOR", id="external-editor", priority=True),
         Binding("space", "toggle_play", "Play/pause", id="toggle-play"),
         Binding("full_stop", "step", "Step", id="step"),
-        Binding("plus", "faster", "Faster", id="faster"),
-        Binding("minus", "slower", "Slower", id="slower"),
-        Binding("E", "to_end", "Run to end", id="to-end"),
-        Binding("ctrl+a", "apply", "Apply", id="apply"),
-        Binding("ctrl+r", "restart", "Restart", id="restart"),
-        Binding("ctrl+g", "grade", "Grade", id="grade"),
-        Binding("ctrl+t", "hint", "Hint", id="hint"),
-        Binding("ctrl+w", "why", "Why not placed?", id="why"),
+        Binding("E", "to_end", "To end", id="to-end", show=False),
+        Binding("plus", "faster", "Faster", id="faster", show=False),
+        Binding("minus", "slower", "Slower", id="slower", show=False),
+        Binding("a", "apply", show=False),
+        Binding("r", "restart", show=False),
+        Binding("g", "grade", show=False),
+        Binding("h", "hint", show=False),
+        Binding("w", "why", show=False),
+        Binding("R", "reset_files", "Reset files", id="reset-files", show=False),
         Binding("escape", "back", "Catalogue", id="back"),
     ]
+    """Ctrl keys work everywhere, in the editor too; plain keys work outside the editor."""
 
     class Graded(Message):
         """A graded run finished."""
@@ -50,107 +76,151 @@ class WorkbenchScreen(Screen[None]):
     def __init__(self, session: Session) -> None:
         super().__init__()
         self.session = session
-        self.playing = False
-        self.speed_index = 2
-        self._cursor = -1
+        self.driver = SimDriver(session)
+        """Owns play / pause, speed and slicing."""
         self.hints_shown = session.store.get(session.scenario.id).hints_used
+        self.narrow = False
+        self._cursor = 0
+        self._judged_at: tuple[object, ...] | None = None
+        self._drawn_map: tuple[object, ...] | None = None
+        self._laid_out = False
+        self._map_stale = False
+        self._map_due = 0.0
+        self._since = time.monotonic()
 
     # -- layout --------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
-        s = self.session.scenario
-        yield Header(show_clock=False)
-        yield Static(id="clock")
+        briefing = self.session.scenario.briefing
+        yield Header(show_clock=False, icon="")
+        yield TimelineBar(id="timeline")
         with Horizontal(id="main"):
-            with Vertical(id="side"):
-                yield Static(id="objectives")
-                yield Static(id="hints")
-            with TabbedContent(id="tabs"):
-                with TabPane("Briefing", id="tab-briefing"):
-                    yield VerticalScroll(Markdown(s.briefing))
-                for name in self.session.files:
+            yield VerticalScroll(ObjectiveList(classes="objectives"), Markdown(briefing), id="left")
+            with TabbedContent(id="center"):
+                with TabPane("Brief", id="tab-brief"):
+                    yield VerticalScroll(ObjectiveList(classes="objectives"), Markdown(briefing))
+                for name, state in self.session.files.items():
                     with TabPane(name, id=f"tab-{_dom(name)}"):
-                        language = "json" if name.endswith(".json") else "yaml"
-                        yield TextArea.code_editor(self.session.files[name].text, language=language, id=f"edit-{_dom(name)}")
-                        yield Static(id=f"err-{_dom(name)}", classes="file-errors")
+                        yield FileEditor(name, state.text, id=f"edit-{_dom(name)}")
                 with TabPane("Cluster", id="tab-cluster"):
-                    yield VerticalScroll(ClusterMap(id="cluster-tab-map"))
-            with VerticalScroll(id="cluster"):
-                yield ClusterMap(id="cluster-map")
+                    yield ClusterMap(classes="cluster-map")
+                with TabPane("Tasks", id="tab-task-list"):
+                    yield TaskList(classes="task-list")
+                with TabPane("Events", id="tab-events"):
+                    yield EventPanel(classes="events")
+                    yield MetricsPanel(classes="metrics")
+            with TabbedContent(id="right"):
+                with TabPane("Cluster", id="tab-map"):
+                    yield ClusterMap(id="cluster-map", classes="cluster-map")
+                with TabPane("Tasks", id="tab-tasks"):
+                    yield TaskList(id="task-list", classes="task-list")
         with Horizontal(id="bottom"):
-            with Vertical(id="events"):
-                yield Input(placeholder="filter events", id="event-filter")
-                yield EventLogView(id="event-log")
-            yield Static(id="metrics")
-        yield Footer()
+            yield EventPanel(id="events", classes="events")
+            yield MetricsPanel(id="metrics", classes="metrics")
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.title = f"{self.session.scenario.id} · {self.session.scenario.title}"
         for name in self.session.files:
-            self._show_errors(name)
-        self.refresh_views()
-        self.set_interval(TICK_S, self._tick)
+            self._editor(name).show_errors(self.session.files[name].errors)
+        self._layout()
+        self.set_interval(self.driver.tick_s, self._tick)
+        self.set_interval(30, self._save_time)
+        first = next(iter(self.session.files))
+        center = self.query_one("#center", TabbedContent)
+        center.active = f"tab-{_dom(first)}"
+        center.query_one(Tabs).focus()
 
     def on_resize(self) -> None:
-        narrow = self.size.width < 110 or self.size.height < 30
+        self._layout()
+
+    def on_unmount(self) -> None:
+        self._save_time()  # quitting from the workbench still counts the minutes
+
+    def _layout(self) -> None:
+        narrow = self.size.width < WIDE[0] or self.size.height < WIDE[1]
+        if narrow == self.narrow and self._laid_out:
+            return
+        self._laid_out = True
+        self.narrow = narrow
         self.set_class(narrow, "-narrow")
+        center = self.query_one("#center", TabbedContent)
+        for tab in NARROW_TABS:
+            (center.show_tab if narrow else center.hide_tab)(tab)
+        self._judged_at = self._drawn_map = None
+        self._cursor = 0
+        for panel in self.query(EventPanel):
+            panel.log_view.clear()
+        self.refresh_views()
 
     # -- simulation ----------------------------------------------------------------------------
 
-    @property
-    def speed(self) -> int:
-        """Simulated seconds per real second."""
-        return SPEEDS[self.speed_index]
-
     def _tick(self) -> None:
-        if self.playing:
-            self.advance(self.speed * TICK_S)
+        if self.driver.tick() or self._map_stale:
+            self.refresh_views(throttled=True)
 
     def advance(self, seconds: float) -> None:
-        """Move the simulation forward and redraw (the tests call this instead of sleeping)."""
-        self.session.advance(seconds)
-        if self.session.world.now >= self.session.duration:
-            self.playing = False
+        """Move the simulation forward and redraw (tests call this instead of sleeping)."""
+        self.driver.advance(seconds)
         self.refresh_views()
 
     def action_toggle_play(self) -> None:
-        self.playing = not self.playing
+        self.driver.toggle()
+        self.refresh_views()
+
+    def action_pause(self) -> None:
+        if self.driver.playing or self.driver.running_to_end:
+            self.driver.toggle()
         self.refresh_views()
 
     def action_step(self) -> None:
-        self.session.step_to_next_event()
+        self.driver.step()
+        self.refresh_views()
+
+    def action_speed(self, index: int) -> None:
+        self.driver.set_speed(index)
         self.refresh_views()
 
     def action_faster(self) -> None:
-        self.speed_index = min(len(SPEEDS) - 1, self.speed_index + 1)
-        self.refresh_views()
+        self.action_speed(self.driver.speed_index + 1)
 
     def action_slower(self) -> None:
-        self.speed_index = max(0, self.speed_index - 1)
-        self.refresh_views()
+        self.action_speed(self.driver.speed_index - 1)
 
     def action_to_end(self) -> None:
-        self.advance(self.session.duration)
+        self.driver.run_to_end()
+        self.refresh_views()
 
     def action_apply(self) -> None:
-        problems = self.session.apply()
-        if problems:
-            first = problems[0]
-            self.notify(f"Apply refused: {first}", severity="error", timeout=8)
+        try:
+            problems = self.session.apply()
+        except LabError as exc:
+            self.notify(f"Apply failed: {exc}", severity="error", timeout=8)
             return
-        self.notify(f"Applied at t={format_time(self.session.world.now)}")
+        if problems:
+            self.notify(f"Apply refused: {problems[0]}", title="Fix this first", severity="error", timeout=8)
+            return
+        self.notify(f"Applied at t={format_time(self.session.world.now)}: new revisions, service and role updates are rolling out")
         self.refresh_views()
 
     def action_restart(self) -> None:
-        if self.session.blocking_errors():
-            self.notify(f"Restart refused: {self.session.blocking_errors()[0]}", severity="error", timeout=8)
+        problems = self.session.blocking_errors()
+        if problems:
+            self.notify(f"Restart refused: {problems[0]}", severity="error", timeout=8)
             return
         self.session.restart()
-        self._cursor = -1
+        self._cursor = 0
+        self._judged_at = self._drawn_map = None
+        for panel in self.query(EventPanel):
+            panel.log_view.clear()
         self.notify("Restarted from t=00:00:00 with your files")
         self.refresh_views()
 
     def action_back(self) -> None:
+        if isinstance(self.focused, Input):
+            self.focus_next()
+            return
+        self._save_time()
         self.app.pop_screen()
 
     def action_hint(self) -> None:
@@ -162,25 +232,62 @@ class WorkbenchScreen(Screen[None]):
         entry = self.session.store.get(self.session.scenario.id)
         entry.hints_used = max(entry.hints_used, self.hints_shown)
         self.session.store.save()
+        self._judged_at = None
         self.refresh_views()
 
     def action_why(self) -> None:
         from lab.tui.screens.why import WhyNotPlacedScreen
 
-        self.app.push_screen(WhyNotPlacedScreen(self.session))
+        focused = self.focused
+        if isinstance(focused, TaskList):
+            subject = focused.highlighted
+        else:
+            panel = self.query_one("#events" if not self.narrow else "#tab-events EventPanel", EventPanel)
+            subject = panel.log_view.highlighted
+        self.app.push_screen(WhyNotPlacedScreen(self.session.world, subject))
+
+    def action_reset_files(self) -> None:
+        from lab.tui.screens.confirm import ConfirmModal
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.session.reset_all()
+                for name, state in self.session.files.items():
+                    self._editor(name).set_text(state.text)
+                self.notify("Your files are back to their starting content (ctrl+z in an editor undoes it).")
+
+        self.app.push_screen(ConfirmModal("Reset every file to its starting content? Your edits will be replaced."), answered)
+
+    def action_external_editor(self) -> None:
+        name = self._current_file()
+        if name is None:
+            self.notify("Open a file tab first.", severity="warning")
+            return
+        path = self.session.store.workspace(self.session.scenario.id) / name
+        self.session.store.save_edit(self.session.scenario.id, name, self.session.files[name].text)
+        text, message = edit_in_external_editor(self.app, path)
+        if text is not None:
+            self._editor(name).set_text(text)
+        if message:
+            self.notify(message, severity="warning")
 
     # -- grading -------------------------------------------------------------------------------
 
     def action_grade(self) -> None:
-        if self.session.blocking_errors():
-            self.notify(f"Grade refused: {self.session.blocking_errors()[0]}", severity="error", timeout=8)
+        problems = self.session.blocking_errors()
+        if problems:
+            self.notify(f"Grade refused: {problems[0]}", severity="error", timeout=8)
             return
-        self.notify("Grading on every seed…")
+        self.notify("Grading on every seed… (the simulation keeps running)")
         self._grade()
 
     @work(thread=True, exclusive=True, group="grade")
     def _grade(self) -> None:
-        report = grade(self.session.loaded, self.session.answer(), label="your files")
+        try:
+            report = grade(self.session.loaded, self.session.answer(), label="your files")
+        except LabError as exc:
+            self.app.call_from_thread(self.notify, f"Grading stopped: {exc}", severity="error", timeout=10)
+            return
         self.post_message(self.Graded(report))
 
     def on_workbench_screen_graded(self, message: Graded) -> None:
@@ -190,88 +297,81 @@ class WorkbenchScreen(Screen[None]):
         self.session.store.record_grade(self.session.scenario.id, passed=report.passed, score=report.score, max_score=report.max_score)
         self.app.push_screen(ResultsScreen(self.session, report))
 
-    # -- editing -------------------------------------------------------------------------------
+    # -- messages from the widgets ---------------------------------------------------------------
 
-    @on(TextArea.Changed)
-    def _edited(self, event: TextArea.Changed) -> None:
-        dom = (event.text_area.id or "").removeprefix("edit-")
-        for name in self.session.files:
-            if _dom(name) == dom:
-                self.session.edit(name, event.text_area.text)
-                self._show_errors(name)
+    @on(FileEditor.Edited)
+    def _edited(self, event: FileEditor.Edited) -> None:
+        errors = self.session.edit(event.editor.file_name, event.text)
+        event.editor.show_errors(errors)
+        self._judged_at = None
 
-    def _show_errors(self, name: str) -> None:
-        errors = self.session.files[name].errors
-        widget = self.query_one(f"#err-{_dom(name)}", Static)
-        if not errors:
-            widget.update("✓ valid")
-            widget.set_class(False, "-invalid")
-            return
-        lines = [f"⚠ {d.line}:{d.col} {d.message}" for d in errors[:3]]
-        if len(errors) > 3:
-            lines.append(f"… {len(errors) - 3} more")
-        widget.update("\n".join(lines))
-        widget.set_class(True, "-invalid")
+    @on(EventPanel.FilterChanged)
+    def _filter_events(self, event: EventPanel.FilterChanged) -> None:
+        for panel in self.query(EventPanel):
+            panel.set_filter(event.text)
 
-    @on(Input.Changed, "#event-filter")
-    def _filter_events(self, event: Input.Changed) -> None:
-        self.query_one(EventLogView).filter_text = event.value
-        self._cursor = -1
-        self.refresh_views()
+    @on(TimelineBar.Pressed)
+    async def _timeline(self, event: TimelineBar.Pressed) -> None:
+        await self.run_action(event.action)
 
     # -- views ---------------------------------------------------------------------------------
 
-    def refresh_views(self) -> None:
-        """Redraw the clock, objectives, cluster, events and metrics from the world."""
-        world = self.session.world
-        now = world.now
-        state = "▶" if self.playing else "⏸"
-        self.query_one("#clock", Static).update(
-            f"t={format_time(now)} / {format_time(self.session.duration)}  {state} x{self.speed}  seed {self.session.seed}"
-            + (f"  applied at {format_time(self.session.applied_at)}" if self.session.applied_at is not None else "")
+    def refresh_views(self, *, throttled: bool = False) -> None:
+        """Redraw the clock, objectives, cluster, events and metrics from the world.
+
+        Timer ticks pass ``throttled``: then a cluster that is slow to lay out is redrawn
+        only now and then, so that keys stay quick; everything else redraws at once.
+        """
+        session, world = self.session, self.session.world
+        self.query_one(TimelineBar).show(
+            now=world.now, duration=session.duration, playing=self.driver.playing, speed=self.driver.speed,
+            seed=session.seed, applied_at=session.applied_at, running_to_end=self.driver.running_to_end, behind=self.driver.behind,
         )
-        self._refresh_objectives()
-        snapshot = world.snapshot()
-        for map_id in ("#cluster-map", "#cluster-tab-map"):
-            self.query_one(map_id, ClusterMap).show(snapshot)
-        if len(world.log) != self._cursor:
-            self._cursor = len(world.log)
-            self.query_one(EventLogView).show(list(world.log))
-        self._refresh_metrics(snapshot)
+        scope = "#center" if self.narrow else "#main, #bottom"
+        # Objectives and the map change only with events (or edits, a restart, the end):
+        # redrawing them on quiet ticks would cost keystroke latency for nothing.
+        changed = (len(world.log), session.finished, session.applied_at)
+        if changed != self._judged_at:
+            self._judged_at = changed
+            objectives = session.objectives()
+            hints = session.scenario.hints
+            for widget in self.query(ObjectiveList):
+                widget.show(objectives, list(hints[: self.hints_shown]), len(hints))
+            self._drawn_map = None
+        active = self.query_one("#center" if self.narrow else "#right", TabbedContent).active
+        wanted = (changed, self.narrow, active)
+        self._map_stale = wanted != self._drawn_map
+        if self._map_stale and (not throttled or time.perf_counter() >= self._map_due):
+            self._drawn_map, self._map_stale = wanted, False
+            views = {"tab-cluster": "#tab-cluster ClusterMap", "tab-task-list": "#tab-task-list TaskList"} if self.narrow else {"tab-map": "#cluster-map", "tab-tasks": "#task-list"}
+            if active in views:
+                started = time.perf_counter()
+                self.query_one(views[active]).show(world.snapshot())  # type: ignore[attr-defined]
+                # A big cluster takes a while to lay out: spend at most a tenth of the time on it.
+                self._map_due = started + min(1.0, 10 * (time.perf_counter() - started))
+        new_events = world.log.since(self._cursor)
+        self._cursor = len(world.log)
+        if new_events:
+            for panel in self.query(EventPanel):
+                panel.log_view.extend(new_events)
+        for metrics in self.query(f"{scope} MetricsPanel").results(MetricsPanel):
+            metrics.show(session.history)
 
-    def _refresh_objectives(self) -> None:
-        s = self.session.scenario
-        world = self.session.world
-        view = RunView(world, {**self.session.loaded.files, **self.session.answer()}, duration=max(world.now, 0.001), apply_at=self.session.applied_at or 0.0)
-        lines = ["Objectives"]
-        for check in s.checks:
-            try:
-                ok = judge(check, view).passed
-            except (KeyError, ValueError):  # not judgeable yet (e.g. no such target group): pending
-                ok = False
-            mark = "✓ met " if ok else "✗ not yet"
-            tag = "req." if check.required else f"{check.points} pts"
-            lines.append(f"{mark} {check.describe()} ({tag})")
-        self.query_one("#objectives", Static).update("\n".join(lines))
-        hints = s.hints[: self.hints_shown]
-        hint_text = "\n".join(f"{i + 1}. {h}" for i, h in enumerate(hints)) if hints else ""
-        self.query_one("#hints", Static).update(f"Hints {self.hints_shown}/{len(s.hints)} (ctrl+t)\n{hint_text}")
+    @on(TabbedContent.TabActivated, "#center, #right")
+    def _tab_changed(self) -> None:
+        self.refresh_views()
 
-    def _refresh_metrics(self, snapshot: object) -> None:
-        world = self.session.world
-        lines = []
-        for name, service in world.services.items():
-            desired, running, pending = service.counts()
-            lines.append(f"{name}: desired {desired} running {running} pending {pending}")
-        for name, tg in world.target_groups.items():
-            tg.flush()
-            lines.append(f"{name}: healthy {tg.healthy_count()}  5xx {round(tg.totals.elb_5xx + tg.totals.target_5xx)} / {round(tg.totals.request_count)} req")
-        instances = [i for i in snapshot.instances if i.status == "ACTIVE"]  # type: ignore[attr-defined]
-        cpu_reg = sum(i.cpu_registered for i in instances) or 1
-        cpu_used = sum(i.cpu_registered - i.cpu_remaining for i in instances)
-        lines.append(f"instances {len(instances)} ACTIVE  CPU reserved {100 * cpu_used / cpu_reg:.0f}%")
-        lines.append(f"cost so far ${world.cost_usd():.3f}")
-        self.query_one("#metrics", Static).update("\n".join(lines))
+    def _editor(self, name: str) -> FileEditor:
+        return self.query_one(f"#edit-{_dom(name)}", FileEditor)
+
+    def _current_file(self) -> str | None:
+        active = self.query_one("#center", TabbedContent).active
+        return next((n for n in self.session.files if f"tab-{_dom(n)}" == active), None)
+
+    def _save_time(self) -> None:
+        now = time.monotonic()
+        self.session.add_time_spent(now - self._since)
+        self._since = now
 
 
 def _dom(name: str) -> str:

@@ -1,12 +1,23 @@
-"""Provides ``EventLogView``: the simulation's events, newest first, filterable."""
+"""Provides ``EventLogView``: the simulation's events, newest first, filterable, with a cursor.
+
+It reads the world's event log incrementally (``EventLog.since``) and keeps the positions
+of the events that pass the filter; lines are drawn only when they are on screen.
+"""
 
 from __future__ import annotations
 
-from textual.widgets import RichLog
+import re
+from typing import Any
 
-__all__ = ["EventLogView", "format_time"]
+from rich.text import Text
+from textual.message import Message
 
-NOISY = {"ImagePullStarted", "ImagePullFinished", "ContainerStateChanged", "ContainerHealthChanged"}
+from lab.sim.events import PlacementFailed, TaskStateChanged
+from lab.tui.widgets.line_view import LineView
+
+__all__ = ["NOISY", "EventLogView", "format_time", "short_ids"]
+
+NOISY = frozenset({"ImagePullStarted", "ImagePullFinished", "ContainerStateChanged", "ContainerHealthChanged", "AppLogged"})
 """Event types hidden unless the filter asks for them: the log stays about what matters."""
 
 
@@ -16,32 +27,108 @@ def format_time(at: float) -> str:
     return f"{whole // 3600:02d}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
 
 
-class EventLogView(RichLog):
-    """Events, newest first (it re-renders the tail it shows)."""
+LONG_ID = re.compile(r"\b([0-9a-f]{8})[0-9a-f]{24}\b")
+"""Task and container-instance ids (32 hex digits): the log shows their first 8, as the console does."""
 
-    DEFAULT_CSS = "EventLogView { height: 1fr; }"
 
-    def __init__(self, **kwargs: object) -> None:
-        super().__init__(wrap=True, markup=False, highlight=False, auto_scroll=False, **kwargs)  # type: ignore[arg-type]
+def short_ids(message: str) -> str:
+    """``message`` with every 32-digit id cut to its first 8 digits and an ellipsis."""
+    return LONG_ID.sub(r"\1…", message)
+
+
+def _style(event: Any) -> str:
+    if isinstance(event, PlacementFailed):
+        return "yellow"
+    if isinstance(event, TaskStateChanged) and getattr(event, "last_status", "") == "STOPPED":
+        return "red"
+    return ""
+
+
+class EventLogView(LineView):
+    """Events, newest first; the highlighted one is shown in full by the parent."""
+
+    class Highlighted(Message):
+        """The cursor moved to an event (None: the log is empty)."""
+
+        def __init__(self, view: EventLogView, event: Any) -> None:
+            super().__init__()
+            self.view = view
+            self.event = event
+
+        @property
+        def control(self) -> EventLogView:
+            return self.view
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id, classes=classes)
+        self.events: list[Any] = []
+        """Every event read so far, oldest first."""
+        self.matches: list[int] = []
+        """Positions in ``events`` of the events that pass the filter, oldest first."""
         self.filter_text = ""
         """Only events whose type or message contains this text (case-insensitive)."""
-        self.limit = 200
+        self.cursor = 0
 
-    def show(self, events: list) -> None:
-        """Render the newest events that pass the filter."""
-        wanted = self.filter_text.lower()
-        rows = []
-        for event in reversed(events):
-            name = type(event).__name__
-            if not wanted and name in NOISY:
-                continue
-            line = f"{format_time(event.at)} {event.message}"
-            if wanted and wanted not in line.lower() and wanted not in name.lower():
-                continue
-            rows.append(line)
-            if len(rows) >= self.limit:
-                break
-        self.clear()
-        for line in rows:
-            self.write(line)
+    def _passes(self, event: Any) -> bool:
+        name = type(event).__name__
+        wanted = self.filter_text
+        if not wanted:
+            return name not in NOISY
+        return wanted in name.lower() or wanted in event.message.lower()
+
+    def extend(self, new_events: list[Any]) -> None:
+        """Read events appended to the world's log since the last call."""
+        if not new_events:
+            return
+        start = len(self.events)
+        self.events.extend(new_events)
+        self.matches.extend(start + i for i, e in enumerate(new_events) if self._passes(e))
+        if self.cursor:
+            self.cursor = min(len(self.matches) - 1, self.cursor + sum(1 for e in new_events if self._passes(e)))
+        self.reset_lines(len(self.matches), self._widest())
+        self._announce()
+
+    def clear(self) -> None:
+        """Forget every event (the world restarted)."""
+        self.events, self.matches, self.cursor = [], [], 0
+        self.reset_lines(0)
+        self._announce()
+
+    def set_filter(self, text: str) -> None:
+        """Show only the events matching ``text``."""
+        self.filter_text = text.lower().strip()
+        self.matches = [i for i, e in enumerate(self.events) if self._passes(e)]
+        self.cursor = 0
+        self.reset_lines(len(self.matches), self._widest())
         self.scroll_home(animate=False)
+        self._announce()
+
+    def _widest(self) -> int:
+        return max(1, self.scrollable_content_region.width)
+
+    def relayout(self) -> None:
+        """Lines are cut at the new width."""
+        self.reset_lines(len(self.matches), self._widest())
+
+    def event_at(self, line: int) -> Any:
+        """The event drawn on ``line`` (0 = newest)."""
+        return self.events[self.matches[-1 - line]]
+
+    @property
+    def highlighted(self) -> Any:
+        """The event under the cursor, or None."""
+        return self.event_at(self.cursor) if self.matches else None
+
+    def line_text(self, index: int) -> Text:
+        """One event: simulated time and its ECS message."""
+        event = self.event_at(index)
+        marker = "▶ " if index == self.cursor and self.has_focus else "  "
+        text = Text(f"{marker}{format_time(event.at)} ", style="bold" if index == self.cursor else "")
+        text.append(short_ids(event.message), style=_style(event))
+        return text
+
+    def cursor_moved(self) -> None:
+        self._announce()
+
+    def _announce(self) -> None:
+        self.post_message(self.Highlighted(self, self.highlighted))

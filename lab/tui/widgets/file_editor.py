@@ -1,0 +1,117 @@
+"""Provides ``FileEditor``: a learner file in a TextArea (highlighting, line numbers, undo) and its errors."""
+
+from __future__ import annotations
+
+from rich.style import Style
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import Static, TextArea
+
+from lab.errors import Diagnostic
+
+__all__ = ["CodeArea", "FileEditor"]
+
+ERROR_HIGHLIGHT = "lab.error"
+"""Highlight name of a line with a problem (underlined, tinted; readable without colour)."""
+
+
+class CodeArea(TextArea):
+    """A code editor that also marks the lines that have problems.
+
+    It adds its own highlight to the syntax highlights TextArea computes (the private
+    ``_build_highlight_map`` / ``_highlights`` of Textual's TextArea; Textual is pinned, and
+    ``tests/tui`` covers the mark).
+    """
+
+    error_lines: frozenset[int] = frozenset()
+    """0-based lines to mark."""
+
+    def mark_lines(self, lines: frozenset[int]) -> None:
+        """Mark ``lines`` (0-based) as having problems."""
+        if lines == self.error_lines:
+            return
+        self.error_lines = lines
+        self._build_highlight_map()
+        self.refresh()
+
+    def _build_highlight_map(self) -> None:
+        super()._build_highlight_map()
+        for line in self.error_lines:
+            self._highlights[line].append((0, None, ERROR_HIGHLIGHT))
+
+    def _watch_theme(self, theme: str) -> None:
+        super()._watch_theme(theme)
+        current = self._theme
+        if current is not None:
+            dark = current.name != "github_light"
+            mark = Style(bgcolor="#6b1d1d" if dark else "#f5c6c6", underline=True)
+            current.syntax_styles = {**current.syntax_styles, ERROR_HIGHLIGHT: mark}  # our copy of the theme
+
+
+class FileEditor(Vertical):
+    """One file: the editor, then its problems, each at its line (``⚠ 7:5 message``)."""
+
+    class Edited(Message):
+        """The text changed (posted on every keystroke: the parent autosaves it)."""
+
+        def __init__(self, editor: FileEditor, text: str) -> None:
+            super().__init__()
+            self.editor = editor
+            self.text = text
+
+        @property
+        def control(self) -> FileEditor:
+            return self.editor
+
+    def __init__(self, file_name: str, text: str, *, id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id, classes="file-editor")
+        self.file_name = file_name
+        """The learner file this editor holds."""
+        self._initial = text
+
+    def compose(self) -> ComposeResult:
+        language = "json" if self.file_name.endswith(".json") else "yaml"
+        yield CodeArea.code_editor(self._initial, language=language, soft_wrap=False, classes="file-text")
+        yield Static(classes="file-errors")
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "theme", self._follow_theme, init=True)
+
+    def _follow_theme(self) -> None:
+        """A light editor in a light theme: syntax colours stay readable."""
+        self.text_area.theme = "monokai" if self.app.current_theme.dark else "github_light"
+
+    @property
+    def text_area(self) -> CodeArea:
+        """The editor."""
+        return self.query_one(CodeArea)
+
+    def set_text(self, text: str) -> None:
+        """Replace the text (an external edit or a reset); undo can bring the old one back."""
+        area = self.text_area
+        if area.text != text:
+            area.replace(text, area.document.start, area.document.end)
+
+    @on(TextArea.Changed)
+    def _changed(self, event: TextArea.Changed) -> None:
+        event.stop()
+        self.post_message(self.Edited(self, event.text_area.text))
+
+    def show_errors(self, errors: list[Diagnostic]) -> None:
+        """Show problems at their lines, and highlight the first one's line in the editor."""
+        widget = self.query_one(".file-errors", Static)
+        widget.set_class(bool(errors), "-invalid")
+        self.text_area.mark_lines(frozenset(d.line - 1 for d in errors if d.line >= 1))
+        if not errors:
+            widget.update(Text("✓ valid — Apply (ctrl+s) sends it to the cluster", style="green"))
+            return
+        text = Text()
+        for d in errors[:3]:
+            text.append(f"⚠ line {d.line}, col {d.col}: {d.message}\n")
+        if len(errors) > 3:
+            text.append(f"… {len(errors) - 3} more\n")
+        text.rstrip()
+        widget.update(text)

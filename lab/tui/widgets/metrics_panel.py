@@ -1,0 +1,56 @@
+"""Provides ``MetricsPanel``: running vs desired vs pending, healthy targets, 5xx, CPU, instances over time."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.widgets import Static
+
+from lab.tui.session import MetricsHistory
+
+__all__ = ["MetricsPanel", "sparkline"]
+
+BLOCKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: list[float], width: int, *, top: float | None = None) -> str:
+    """The last ``width`` values as block characters (an empty cell where nothing is known)."""
+    tail = values[-width:] if width > 0 else []
+    if not tail:
+        return ""
+    high = max([top or 0.0, *tail, 1e-9])
+    return "".join(BLOCKS[min(len(BLOCKS) - 1, int((len(BLOCKS) - 1) * v / high + 0.5))] if v > 0 else " " for v in tail)
+
+
+class MetricsPanel(Static):
+    """Metric rows: a label, the value now, and a sparkline over simulated time."""
+
+    def show(self, history: MetricsHistory) -> None:
+        """Redraw from the history the session keeps."""
+        view = history.latest
+        text = Text()
+        if view is None:
+            self.update(text)
+            return
+        width = max(8, min(history.width, (self.size.width or 44) - 26))
+        rows: list[tuple[str, str, list[float], float | None]] = []
+        for svc in view.services:
+            desired = history.values(f"{svc.name} desired")
+            rows.append((f"{svc.name} running", f"{svc.running}/{svc.desired}", history.values(f"{svc.name} running"), max(desired, default=0) or None))
+            rows.append((f"{svc.name} pending", str(svc.pending), history.values(f"{svc.name} pending"), max(desired, default=0) or None))
+        for tg in view.target_groups:
+            rows.append((f"{tg.name} healthy", f"{tg.healthy}/{tg.targets}", history.values(f"{tg.name} healthy"), None))
+            rows.append((f"{tg.name} 5xx", f"{round(tg.failed_requests)}/{round(tg.requests)}", _rate(history.values(f"{tg.name} 5xx")), None))
+        cpu = 100.0 * view.cpu_reserved_units / view.cpu_registered_units if view.cpu_registered_units else 0.0
+        rows.append(("cpu reserved", f"{cpu:.0f}%", history.values("cpu %"), 100.0))
+        rows.append(("instances", str(view.active_instances), history.values("instances"), None))
+        for label, now, series, top in rows:
+            text.append(f"{label[:14]:<14} {now:>9} ", style="bold")
+            text.append(sparkline(series, width, top=top))
+            text.append("\n")
+        text.append(f"over 0…{int(history.duration_s)} s simulated", style="dim")
+        self.update(text)
+
+
+def _rate(cumulative: list[float]) -> list[float]:
+    """Per-bucket increase of a running total (new failures per slice of time)."""
+    return [max(0.0, b - a) for a, b in zip([0.0, *cumulative], cumulative)]

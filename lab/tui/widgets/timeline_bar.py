@@ -1,0 +1,67 @@
+"""Provides ``TimelineBar``: the simulated clock and play / pause, speed, step and run-to-end buttons."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import Horizontal
+from textual.message import Message
+from textual.widgets import Button, Static
+
+from lab.tui.widgets.event_log import format_time
+
+__all__ = ["TimelineBar"]
+
+
+class TimelineBar(Horizontal):
+    """One line: clock and state on the left, mouse-friendly controls on the right."""
+
+    class Pressed(Message):
+        """A control was clicked: ``action`` names the screen action to run."""
+
+        def __init__(self, action: str) -> None:
+            super().__init__()
+            self.action = action
+
+    CONTROLS = (
+        ("toggle_play", "▶ play"),
+        ("step", "›| step"),
+        ("to_end", "» end"),
+        ("speed(0)", "x1"),
+        ("speed(1)", "x10"),
+        ("speed(2)", "x60"),
+        ("speed(3)", "x600"),
+        ("apply", "apply"),
+        ("grade", "grade"),
+    )
+    """(action, label) of each button."""
+
+    _controls: tuple[bool, int] | None = None
+    """(playing, speed) the buttons show."""
+
+    def compose(self) -> ComposeResult:
+        yield Static(id="clock")
+        for action, label in self.CONTROLS:
+            yield Button(label, name=action, compact=True, classes="timeline-button", id="play-button" if action == "toggle_play" else None)
+
+    def show(
+        self, *, now: float, duration: float, playing: bool, speed: int, seed: int, applied_at: float | None, running_to_end: bool, behind: bool = False
+    ) -> None:
+        """Redraw the clock and mark the active controls."""
+        state = "» to end" if running_to_end else ("▶ playing" if playing else "‖ paused")
+        if playing and behind:
+            state += " (busy: slower than"
+        applied = f" · applied {format_time(applied_at)}" if applied_at is not None else ""
+        speed_text = f" x{speed})" if playing and behind else f" x{speed}"
+        self.query_one("#clock", Static).update(f"t={format_time(now)}/{format_time(duration)} {state}{speed_text} · seed {seed}{applied}")
+        if (playing, speed) == self._controls:
+            return
+        self._controls = (playing, speed)
+        for button in self.query(Button):
+            if button.name == "toggle_play":
+                button.label = "‖ pause" if playing else "▶ play"
+            if button.name and button.name.startswith("speed("):
+                button.set_class(button.label.plain == f"x{speed}", "-active")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.post_message(self.Pressed(event.button.name or ""))

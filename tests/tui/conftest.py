@@ -1,0 +1,49 @@
+"""Fixtures for the terminal lab's tests: a progress store in a temporary folder, quiet apps."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lab.progress import ProgressStore
+from lab.tui.app import LabApp
+from lab.tui.screens.workbench import WorkbenchScreen
+
+FIXED_ROLE = """\
+RoleName: ecsInstanceRole
+AssumeRolePolicyDocument:
+  Version: "2012-10-17"
+  Statement:
+    - Effect: Allow
+      Principal: {Service: ec2.amazonaws.com}
+      Action: sts:AssumeRole
+ManagedPolicyArns:
+  - arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role
+"""
+"""The instance role with the managed policy the ECS agent needs (the scenario's fix)."""
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> ProgressStore:
+    """An empty progress store under a temporary data dir."""
+    return ProgressStore.load(tmp_path / "data")
+
+
+def quiet(app: LabApp) -> LabApp:
+    """No animations: what a test sees does not depend on timing."""
+    app.animation_level = "none"
+    return app
+
+
+async def open_scenario(app: LabApp, pilot, scenario_id: str = "ecr-pull-denied") -> WorkbenchScreen:
+    """Highlight a scenario in the catalogue and press Enter."""
+    from textual.widgets import DataTable
+
+    table = app.screen.query_one(DataTable)
+    table.move_cursor(row=[k.value for k in table.rows].index(scenario_id))
+    table.focus()
+    await pilot.press("enter")
+    await pilot.pause()
+    assert isinstance(app.screen, WorkbenchScreen)
+    return app.screen

@@ -1,0 +1,288 @@
+"""Pilot tests of the workbench's views: events, timeline, why-not-placed, results, palette, themes, scale."""
+
+from __future__ import annotations
+
+import json
+
+from textual.app import App, ComposeResult
+from textual.widgets import DataTable
+
+from lab.progress import ProgressStore
+from lab.sim.events import PlacementFailed
+from lab.sim.world import InstanceView, TaskView, WorldSnapshot
+from lab.tui.app import LabApp
+from lab.tui.screens.confirm import ConfirmModal
+from lab.tui.screens.results import ResultsScreen
+from lab.tui.screens.why import WhyNotPlacedScreen
+from lab.tui.widgets.cluster_map import ClusterMap
+from lab.tui.widgets.event_log import EventLogView
+from lab.tui.widgets.task_list import TaskList
+
+from .conftest import open_scenario, quiet
+
+
+async def test_event_log_is_newest_first_and_filterable(store: ProgressStore) -> None:
+    """The log shows the newest event on top; typing in the filter keeps only matching events."""
+    app = quiet(LabApp(store=store))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        bench = await open_scenario(app, pilot)
+        bench.advance(120)
+        log = bench.query_one("#events EventLogView", EventLogView)
+        assert log.event_at(0).at >= log.event_at(log.line_count - 1).at
+        bench.query_one("#events Input").focus()
+        await pilot.press(*"stopped")
+        await pilot.pause()
+        assert log.line_count > 0
+        assert all("stopped" in log.event_at(i).message.lower() for i in range(log.line_count))
+        assert "CannotPull" in log.line_text(0).plain
+
+
+async def test_timeline_steps_plays_and_runs_to_the_end(store: ProgressStore) -> None:
+    """Step moves to the next event; play advances on ticks; run-to-end reaches the scenario's end in slices."""
+    app = quiet(LabApp(store=store))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        bench = await open_scenario(app, pilot)
+        driver = bench.driver
+        before = len(bench.session.world.log)
+        await pilot.press("full_stop")
+        assert len(bench.session.world.log) > before
+        await pilot.press("space")
+        assert driver.playing
+        at = bench.session.world.now
+        driver.tick()
+        assert bench.session.world.now == at + driver.speed * driver.tick_s
+        await pilot.press("space")
+        assert not driver.playing
+        await pilot.press("plus")
+        assert driver.speed == 600
+        await pilot.press("E")
+        assert driver.running_to_end or bench.session.finished  # the app's own timer may have got there first
+        while driver.tick():
+            pass
+        assert bench.session.finished and not driver.running_to_end
+        assert "00:10:00/00:10:00" in str(bench.query_one("#clock").render())
+
+
+async def test_why_not_placed_explains_every_instance(store: ProgressStore) -> None:
+    """After a placement failure, "why not placed?" lists every instance with its first failed check."""
+    app = quiet(LabApp(store=store))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        bench = await open_scenario(app, pilot, "host-port-conflict")
+        bench.advance(120)
+        assert bench.session.world.log.of_type(PlacementFailed)
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        why = app.screen
+        assert isinstance(why, WhyNotPlacedScreen)
+        assert why.group and why.group.startswith("service:")
+        table = why.query_one(DataTable)
+        instances = len(bench.session.world.snapshot().instances)
+        assert table.row_count == instances
+        verdicts = [str(table.get_row_at(i)[1]) for i in range(table.row_count)]
+        assert any("RESOURCE:PORTS" in v for v in verdicts)
+        assert "port" in str(why.query_one("#why-detail").render())  # the highlighted instance, in a sentence
+        await pilot.press("escape")
+        assert app.screen is bench
+
+
+async def test_solution_needs_a_confirmation_that_is_recorded(store: ProgressStore) -> None:
+    """Before a pass the solution is shown only after "yes", and the attempt is marked revealed."""
+    app = quiet(LabApp(store=store))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await open_scenario(app, pilot)
+        await pilot.press("ctrl+g")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        results = app.screen
+        assert isinstance(results, ResultsScreen) and not results.report.passed
+        await pilot.press("s")
+        assert isinstance(app.screen, ConfirmModal)
+        await pilot.press("n")
+        assert not store.get("ecr-pull-denied").solution_revealed
+        await pilot.press("s", "y")
+        await pilot.pause()
+        assert store.get("ecr-pull-denied").solution_revealed
+    saved = json.loads((store.root / "progress.json").read_text())["scenarios"]["ecr-pull-denied"]
+    assert saved["solution_revealed"] and saved["attempts"] == 1 and saved["status"] == "attempted"
+
+
+async def test_palette_offers_scenario_and_sim_commands(store: ProgressStore) -> None:
+    """The command palette lists "scenario: open …" everywhere and "sim: …" entries on the workbench."""
+    app = quiet(LabApp(store=store))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert "scenario: open ecr-pull-denied" in titles and not any(t.startswith("sim:") for t in titles)
+        bench = await open_scenario(app, pilot)
+        commands = {c.title: c for c in app.get_system_commands(bench)}
+        assert {"sim: pause", "sim: step to the next event", "sim: run to the end", "sim: speed x600"} <= set(commands)
+        bench.driver.playing = True
+        commands["sim: pause"].callback()
+        assert not bench.driver.playing
+
+
+async def test_theme_toggles_and_no_color_is_respected(store: ProgressStore, monkeypatch) -> None:
+    """F2 switches dark and light; with NO_COLOR set the app renders without colour."""
+    app = quiet(LabApp(store=store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        dark = app.theme
+        await pilot.press("f2")
+        assert app.theme != dark and not app.current_theme.dark
+    monkeypatch.setenv("NO_COLOR", "1")
+    plain = quiet(LabApp(store=store))
+    assert plain.no_color
+
+
+async def test_corrupt_progress_is_reported_and_kept(tmp_path) -> None:
+    """A corrupt progress file is moved aside and reported in the app, which still starts."""
+    (tmp_path / "progress.json").write_text("{oops", encoding="utf-8")
+    app = quiet(LabApp(store=ProgressStore.load(tmp_path)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert any("progress.json.corrupt" in n.message for n in app._notifications)
+    assert (tmp_path / "progress.json.corrupt").read_text(encoding="utf-8") == "{oops"
+
+
+def big_snapshot(instances: int = 100, tasks: int = 5000) -> WorldSnapshot:
+    azs = ("us-east-1a", "us-east-1b", "us-east-1c")
+    hosts = tuple(
+        InstanceView(f"ci-{i}", f"i-{i:017x}", "m5.4xlarge", azs[i % 3], "ACTIVE" if i % 10 else "DRAINING", True,
+                     16384, 4096, 63000, 20000, (80,), tasks // instances)
+        for i in range(instances)
+    )
+    states = ("RUNNING", "PENDING", "PROVISIONING")
+    views = tuple(
+        TaskView(f"{n:032x}", "web:7", "service:web", "EC2", states[n % 3], "RUNNING", hosts[n % instances].ec2_instance_id, azs[n % 3], None, None)
+        for n in range(tasks)
+    )
+    return WorldSnapshot(600.0, "prod", hosts, views)
+
+
+class CountingMap(ClusterMap):
+    drawn = 0
+
+    def render_line(self, y: int):
+        CountingMap.drawn += 1
+        return super().render_line(y)
+
+
+class CountingTasks(TaskList):
+    drawn = 0
+
+    def render_line(self, y: int):
+        CountingTasks.drawn += 1
+        return super().render_line(y)
+
+
+class MapApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield CountingMap(id="map")
+        yield CountingTasks(id="tasks")
+
+
+async def test_a_5000_task_cluster_renders_only_what_is_visible() -> None:
+    """5,000 tasks make one widget, and a frame draws only the rows on screen."""
+    app = MapApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        cluster = app.query_one(CountingMap)
+        cluster.show(big_snapshot())
+        await pilot.pause()
+        assert cluster.line_count > 500  # every task is on the map...
+        assert len(app.screen.query("*")) < 10  # ...as rows, not widgets
+        CountingMap.drawn = 0
+        cluster.scroll_to(y=cluster.line_count // 2, animate=False)
+        await pilot.pause()
+        assert 0 < CountingMap.drawn <= 3 * 40  # a screenful (and a repaint or two), not 5,000 chips
+        middle = cluster.line_text(int(cluster.scroll_y) + 1).plain
+        assert middle.strip()
+
+
+async def test_a_5000_task_list_draws_a_screenful_and_keeps_its_cursor() -> None:
+    """The task list holds 5,000 tasks as lines; paging draws only what is visible."""
+    app = MapApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        tasks = app.query_one(CountingTasks)
+        tasks.show(big_snapshot())
+        tasks.focus()
+        await pilot.pause()
+        assert tasks.line_count == 5000
+        assert tasks.highlighted.last_status == "PROVISIONING"  # waiting tasks come first
+        CountingTasks.drawn = 0
+        for _ in range(50):
+            await pilot.press("pagedown")
+        await pilot.pause()
+        assert tasks.cursor == 500
+        assert CountingTasks.drawn <= 50 * 40
+
+
+async def test_selecting_a_task_explains_its_group(store: ProgressStore) -> None:
+    """Highlight a task in the task list and ask "why not placed?": its group is explained."""
+    app = quiet(LabApp(store=store))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        bench = await open_scenario(app, pilot, "host-port-conflict")
+        bench.advance(60)
+        bench.query_one("#right").active = "tab-tasks"
+        await pilot.pause()
+        task_list = bench.query_one("#task-list", TaskList)
+        assert task_list.line_count == len(bench.session.world.snapshot().tasks)
+        task_list.focus()
+        await pilot.press("w")
+        await pilot.pause()
+        assert isinstance(app.screen, WhyNotPlacedScreen)
+        assert app.screen.group == task_list.highlighted.group
+
+
+async def test_restart_goes_back_to_time_zero_with_the_current_files(store: ProgressStore) -> None:
+    """Restart rebuilds the world at t=0 with the edited files in place, and the log starts over."""
+    from .conftest import FIXED_ROLE
+
+    app = quiet(LabApp(store=store))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        bench = await open_scenario(app, pilot)
+        bench.advance(200)
+        bench.query_one("#edit-instance-role-yaml TextArea").text = FIXED_ROLE
+        await pilot.pause()
+        bench.query_one("#center Tabs").focus()
+        await pilot.press("ctrl+r")
+        assert bench.session.world.now == 0 and bench.session.applied_at == 0
+        assert bench.query_one("#events EventLogView", EventLogView).line_count <= len(bench.session.world.log)
+        bench.advance(120)
+        assert sum(1 for t in bench.session.world.snapshot().tasks if t.last_status == "RUNNING") == 3
+
+
+async def test_timeline_buttons_work_with_the_mouse(store: ProgressStore) -> None:
+    """Clicking the play button starts the clock; clicking a speed picks it."""
+    app = quiet(LabApp(store=store))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        bench = await open_scenario(app, pilot)
+        await pilot.click("#play-button")
+        await pilot.pause()
+        assert bench.driver.playing
+        await pilot.click("#play-button")
+        await pilot.pause()
+        assert not bench.driver.playing
+        x600 = next(b for b in bench.query("TimelineBar Button") if str(b.label) == "x600")
+        await pilot.click(x600)
+        await pilot.pause()
+        assert bench.driver.speed == 600
+
+
+async def test_help_screen_lists_the_keys(store: ProgressStore) -> None:
+    """? opens the key reference from the catalogue; Esc closes it."""
+    from lab.tui.screens.help import HelpScreen
+
+    app = quiet(LabApp(store=store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert not isinstance(app.screen, HelpScreen)
