@@ -87,6 +87,11 @@ def _cmd_sim(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     from lab.scenario.loader import list_scenarios, load_scenario
 
+    from lab.progress import ProgressStore
+
+    store = ProgressStore.load()
+    if store.problem:
+        print(f"lab: {store.problem}", file=sys.stderr)
     rows = []
     for path in list_scenarios():
         try:
@@ -94,7 +99,11 @@ def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
         except LabError as exc:
             print(f"{path}: does not load: {str(exc).splitlines()[0]}", file=sys.stderr)
             continue
-        rows.append({"id": s.id, "title": s.title, "topics": s.topics, "difficulty": s.difficulty, "minutes": s.minutes})
+        entry = store.scenarios.get(s.id)
+        status = entry.status if entry else "new"
+        if entry and entry.best_score is not None:
+            status += f" {entry.best_score}/{entry.max_score}"
+        rows.append({"id": s.id, "title": s.title, "topics": s.topics, "difficulty": s.difficulty, "minutes": s.minutes, "status": status})
     if args.json:
         out.write(json.dumps(rows, indent=2) + "\n")
         return 0
@@ -102,10 +111,11 @@ def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
         out.write("no scenarios found\n")
         return 0
     width = max(len(r["id"]) for r in rows)
-    out.write(f"{'ID':<{width}}  {'LEVEL':<5}  {'MIN':>3}  TITLE  [topics]\n")
+    status_width = max(6, *(len(r["status"]) for r in rows))
+    out.write(f"{'ID':<{width}}  {'STATUS':<{status_width}}  {'LEVEL':<5}  {'MIN':>3}  TITLE  [topics]\n")
     for r in rows:
         level = "*" * r["difficulty"]
-        out.write(f"{r['id']:<{width}}  {level:<5}  {r['minutes']:>3}  {r['title']}  [{', '.join(r['topics'])}]\n")
+        out.write(f"{r['id']:<{width}}  {r['status']:<{status_width}}  {level:<5}  {r['minutes']:>3}  {r['title']}  [{', '.join(r['topics'])}]\n")
     return 0
 
 
@@ -138,6 +148,8 @@ def _cmd_grade(args: argparse.Namespace, out: TextIO) -> int:
     else:
         answer, label = None, "starting files"
     report = grade(loaded, answer, seeds=[args.seed] if args.seed is not None else None, label=label)
+    if args.answer:
+        _record_progress(loaded.scenario.id, report)
     stream: TextIO = out
     handle = None
     if args.output:
@@ -159,6 +171,17 @@ def _cmd_grade(args: argparse.Namespace, out: TextIO) -> int:
         if handle is not None:
             handle.close()
     return 0 if report.passed else 1
+
+
+def _record_progress(scenario_id: str, report: object) -> None:
+    """Remember a graded answer in the learner's progress (what ``lab list`` and the TUI show)."""
+    from lab.progress import ProgressStore
+
+    try:
+        store = ProgressStore.load()
+        store.record_grade(scenario_id, passed=report.passed, score=report.score, max_score=report.max_score)  # type: ignore[attr-defined]
+    except OSError as exc:  # a read-only home must not fail a graded run
+        print(f"lab: progress not saved: {exc.strerror or exc}", file=sys.stderr)
 
 
 def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:

@@ -264,3 +264,17 @@ def test_a_misspelt_event_type_in_a_check_is_positioned(capsys, tmp_path):
     assert code == 1
     line = broken.splitlines().index("  - {id: typo, kind: event-not-occurred, type: ServiceEvnt}") + 1
     assert f"{path}:{line}:" in out and "did you mean 'ServiceEvent'?" in out
+
+
+def test_graded_answers_show_in_lab_list(capsys, answer):
+    """`lab grade --answer` records the attempt; `lab list` shows status and best score."""
+    run_main(capsys, "grade", SCENARIO, "--answer", str(answer))
+    code, out, _ = run_main(capsys, "list")
+    assert code == 0
+    row = next(line for line in out.splitlines() if line.startswith(SCENARIO))
+    assert "attempted 20/100" in row
+    loaded = load_scenario(find_scenario(SCENARIO))
+    (answer / "instance-role.yaml").write_text(loaded.scenario.solution["instance-role.yaml"], encoding="utf-8")
+    run_main(capsys, "grade", SCENARIO, "--answer", str(answer))
+    code, out, _ = run_main(capsys, "list", "--json")
+    assert next(r for r in json.loads(out) if r["id"] == SCENARIO)["status"] == "passed 100/100"

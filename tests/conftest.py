@@ -1,0 +1,15 @@
+"""Shared fixtures: no test reads or writes the real learner's data directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _isolated_learner_data(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point ``LAB_DATA_DIR`` at a fresh folder (progress and autosaved edits go there)."""
+    folder = tmp_path_factory.mktemp("lab-data")
+    monkeypatch.setenv("LAB_DATA_DIR", str(folder))
+    return folder
