@@ -178,7 +178,7 @@ def main() -> None:
             big = asyncio.run(key_latencies(str(path), max(50, args.keys // 2), playing=True))
 
     ms = 1000.0
-    print(f"| measurement | reference | lab | ratio | target |")
+    print("| measurement | reference | lab | ratio | target |")
     print("|---|---:|---:|---:|---|")
     print(f"| start → first frame, median of {args.repeat} (s) | {m_min:.3f} (minimal Textual app) | {m_lab:.3f} (catalogue) | {m_lab / m_min:.2f}x | <= 2.5x |")
     print(

@@ -52,7 +52,7 @@ _CLUSTER_MODELLED = frozenset({"cluster", "capacityProviders", "defaultCapacityP
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid", use_attribute_docstrings=True)
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid")
 
 
 class ManagedScaling(_Model):

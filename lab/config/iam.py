@@ -89,7 +89,6 @@ class _IamModel(BaseModel):
         populate_by_name=True,
         extra="forbid",
         alias_generator=to_pascal,
-        use_attribute_docstrings=True,
     )
 
 

@@ -26,7 +26,7 @@ _NOT_SIMULATED = ("AlarmDescription", "TreatMissingData", "ActionsEnabled", "Uni
 
 class _Model(BaseModel):
     model_config = ConfigDict(
-        frozen=True, populate_by_name=True, extra="forbid", alias_generator=to_pascal, use_attribute_docstrings=True
+        frozen=True, populate_by_name=True, extra="forbid", alias_generator=to_pascal
     )
 
 

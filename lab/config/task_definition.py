@@ -164,7 +164,6 @@ class _Model(BaseModel):
         populate_by_name=True,
         extra="forbid",
         alias_generator=to_camel,
-        use_attribute_docstrings=True,
     )
 
 

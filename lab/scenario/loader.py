@@ -8,7 +8,6 @@ may well be one AWS refuses: that is the incident).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from lab.errors import Diagnostic, SourceErrors, UsageError
+from lab.scenario.paths import scenarios_dir
 from lab.scenario.schema import Scenario
 from lab.scenario.simdoc import (
     MAX_DOCUMENT_BYTES,
@@ -124,17 +124,6 @@ def _cross_references(doc: Document, scenario: Scenario, path: Path) -> list[Dia
 def content_dir(scenario_path: Path) -> Path:
     """The ``content/`` folder next to a scenarios folder."""
     return scenario_path.resolve().parent.parent / "content"
-
-
-def scenarios_dir() -> Path:
-    """Where scenarios are: ``$LAB_SCENARIOS``, ``./scenarios``, or the lab's own copy."""
-    env = os.environ.get("LAB_SCENARIOS")
-    if env:
-        return Path(env)
-    here = Path.cwd() / "scenarios"
-    if here.is_dir() and any(here.glob("*.yaml")):
-        return here
-    return Path(__file__).resolve().parent.parent.parent / "scenarios"
 
 
 def list_scenarios(directory: Path | None = None) -> list[Path]:

@@ -9,7 +9,7 @@ registration, added by services). A stop request interrupts the process wherever
 
 from __future__ import annotations
 
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any
 
 import simpy
@@ -23,7 +23,7 @@ from lab.sim.events import (
     ImagePullStarted,
     TaskStateChanged,
 )
-from lab.sim.app import app_outcomes, app_spec, app_up
+from lab.sim.app import app_outcomes, app_spec
 from lab.sim.pulls import plan_pull
 
 if TYPE_CHECKING:
@@ -161,14 +161,18 @@ def _on_running(world: World, task: Task) -> None:
             service.batch("registered-targets", tg.arn)
         if task.targets:
             boot = max(app_spec(world, c).boot_s for c in task.rev.containers)
-            for tg, _ in task.targets:
-                world.at(boot, tg.refresh)
+            for tg, target in task.targets:
+                world.at(boot, _bind_booted(tg, target))
     checked = [c for c in task.rev.containers if c.health_check is not None]
     if checked:
         task.health = "UNKNOWN"
         world.env.process(_container_health(world, task, checked))
     if service is not None:
         service.on_task_running(task)
+
+
+def _bind_booted(tg: Any, target: Any) -> Callable[[], None]:
+    return lambda: tg.target_booted(target)
 
 
 def task_ip(world: World, task: Task) -> str:

@@ -46,11 +46,16 @@ def app_spec(world: World, container: Container) -> AppSpec:
     return image.app if image is not None else AppSpec()
 
 
-def app_up(world: World, task: Task, container: Container) -> bool:
-    """Whether the container's app answers requests now: started, booted, not hung or exited."""
+def app_up(world: World, task: Task, container: Container, app: AppSpec | None = None) -> bool:
+    """Whether the container's app answers requests now: started, booted, not hung or exited.
+
+    Args:
+        app: the container's app model when the caller has it (default: looked up).
+    """
     if task.last != "RUNNING" or task.started_at is None or container.name in task.exited:
         return False
-    app = app_spec(world, container)
+    if app is None:
+        app = app_spec(world, container)
     alive_for = world.now - task.started_at
     if alive_for < app.boot_s:
         return False

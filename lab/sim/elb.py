@@ -64,8 +64,8 @@ class Target:
     """A task registered in a target group."""
 
     __slots__ = (
-        "az", "deregistered_at", "error_fraction", "fails", "passes", "port", "rate", "reason", "request_s", "serving", "state",
-        "target_id", "task",
+        "az", "deregistered_at", "error_fraction", "fails", "info", "passes", "port", "rate", "reason", "request_s", "serving",
+        "state", "target_id", "task",
     )
 
     def __init__(self, task: Task, target_id: str, port: int, az: str, request_s: float = 0.05) -> None:
@@ -86,6 +86,8 @@ class Target:
         """How long one request to this target lasts (the app's model, or the traffic's)."""
         self.error_fraction = 0.0
         """Share of the requests it serves that the app answers with a 5xx (errors, overload)."""
+        self.info: Any = None
+        """The world's cache of what the target's container is and how its app behaves."""
 
 
 @dataclass
@@ -138,6 +140,10 @@ class TargetGroupRuntime:
         self._last = world.now
         self.listeners: list[Callable[[Target, str], None]] = []
         """Called with (target, new state) whenever a target's health state changes."""
+        self._matched: dict[int, bool] = {}
+        """Health-check status codes the matcher accepts (cleared when the settings change)."""
+        self._totals_now: tuple[bool, float, float, float, float, int, int] = (False, 0.0, 0.0, 0.0, 0.0, 0, 0)
+        """What the targets add up to since the last routing change (see ``_sum_up``)."""
         self._checker: simpy.Process | None = None
         if load_balancer is not None:
             self._checker = world.env.process(self._health_loop())
@@ -148,6 +154,7 @@ class TargetGroupRuntime:
         """Apply changed settings (ModifyTargetGroup / ModifyTargetGroupAttributes)."""
         self.flush()
         self.model = model
+        self._matched = {}
         self._route()
 
     def set_load(self, rps: float, request_s: float | None = None) -> None:
@@ -166,7 +173,12 @@ class TargetGroupRuntime:
         target = Target(task, target_id, port, az, request_s)
         self.targets.append(target)
         self._emit(target)
-        self._route()
+        if any(t.state == "healthy" for t in self.targets):
+            # A new target starts ``initial``: while a healthy target exists it gets no
+            # traffic, so the shares of the others do not change (and neither do the sums).
+            self.world.load_changed(self, (target,))
+        else:
+            self._route()
         return target
 
     def deregister(self, target: Target) -> float:
@@ -251,7 +263,10 @@ class TargetGroupRuntime:
         up, code = self._responds(target)
         if not up:
             return False, "Target.FailedHealthChecks"
-        if not self.model.matches(code):
+        matched = self._matched.get(code)
+        if matched is None:
+            matched = self._matched[code] = self.model.matches(code)
+        if not matched:
             return False, f"Target.ResponseCodeMismatch:{code}"
         return True, ""
 
@@ -290,11 +305,28 @@ class TargetGroupRuntime:
         routed = healthy or live
         share = self.load.rps / len(routed) if routed else 0.0
         routed_ids = {id(t) for t in routed}
+        serves, error_fraction = self._serves, self._error_fraction
         for t in self.targets:
-            t.rate = share if id(t) in routed_ids else 0.0
-            t.serving = t.rate > 0 and self._serves(t)
-            t.error_fraction = self._error_fraction(t, share) if t.serving else 0.0
+            if id(t) in routed_ids:
+                t.rate = share
+                t.serving = share > 0 and serves(t)
+            else:
+                t.rate = 0.0
+                t.serving = False
+            t.error_fraction = error_fraction(t, share) if t.serving else 0.0
+        self._sum_up()
         self.world.load_changed(self)
+
+    def _sum_up(self) -> None:
+        """Add up what ``flush`` accounts per second; targets only change where this is called."""
+        routed = [t for t in self.targets if t.rate > 0]
+        served = sum(t.rate for t in routed if t.serving)
+        target_5xx = sum(t.rate * t.error_fraction for t in routed if t.serving)
+        good_time = sum(t.rate * (1.0 - t.error_fraction) * self._duration(t) for t in routed if t.serving)
+        bad_rate = sum(t.rate for t in routed if not t.serving)
+        healthy = sum(1 for t in self.targets if t.state == "healthy")
+        unhealthy = sum(1 for t in self.targets if t.state == "unhealthy")
+        self._totals_now = (bool(routed), served, target_5xx, good_time, bad_rate, healthy, unhealthy)
 
     def _error_fraction(self, target: Target, rate: float) -> float:
         """The app's own error rate, plus what it cannot serve when CPU-bound."""
@@ -315,6 +347,17 @@ class TargetGroupRuntime:
         """Re-evaluate which targets serve (an app finished booting, a rule changed)."""
         self.flush()
         self._route()
+
+    def target_booted(self, target: Target) -> None:
+        """The app behind ``target`` finished booting: re-evaluate whether it serves.
+
+        A target that gets no traffic while a healthy one exists cannot start serving until
+        it passes a health check (which routes again), so only a routed target, or a group
+        failing open, needs the whole group re-evaluated.
+        """
+        if target.rate == 0 and any(t.state == "healthy" for t in self.targets):
+            return
+        self.refresh()
 
     def _duration(self, target: Target) -> float:
         return self.load.request_s if self.load.request_s is not None else target.request_s
@@ -343,15 +386,10 @@ class TargetGroupRuntime:
             return
         self._last = now
         rps = self.load.rps
-        routed = [t for t in self.targets if t.rate > 0]
-        served = sum(t.rate for t in routed if t.serving)
-        target_5xx = sum(t.rate * t.error_fraction for t in routed if t.serving)
-        good_rate = served - target_5xx
-        good_time = sum(t.rate * (1.0 - t.error_fraction) * self._duration(t) for t in routed if t.serving)
+        routed, served, target_5xx, good_time, bad_rate, healthy, unhealthy = self._totals_now
         # Requests to targets that cannot answer, or to no target at all, fail at the ELB.
-        bad_rate = sum(t.rate for t in routed if not t.serving) if routed else rps
-        healthy = sum(1 for t in self.targets if t.state == "healthy")
-        unhealthy = sum(1 for t in self.targets if t.state == "unhealthy")
+        if not routed:
+            bad_rate = rps
         t = start
         while t < now:
             edge = min(now, (math.floor(t / 60) + 1) * 60)

@@ -273,6 +273,8 @@ class Metrics:
 
         world = self.world
         seen = self._cpu_seen
+        # App models by container for this sample: no image is pushed while it runs.
+        specs: dict[int, Any] = {}
         for name, service in world.services.items():
             cpu_used = cpu_reserved = mem_used = mem_reserved = 0.0
             for task in service.all_tasks():
@@ -287,7 +289,9 @@ class Metrics:
                 idle = mem = 0.0
                 alive_min = (end - task.started_at) / 60.0
                 for container in task.rev.containers:
-                    app = app_spec(world, container)
+                    app = specs.get(id(container))
+                    if app is None:
+                        app = specs[id(container)] = app_spec(world, container)
                     idle += app.idle_cpu_units
                     resident = app.memory_mib + app.memory_growth_mib_per_min * alive_min
                     if container.hard_limit_mib is not None:

@@ -92,6 +92,8 @@ class Registry:
         self._images: dict[tuple[str, str], Image] = {}
         self._pushes: dict[tuple[str, str], int] = {}
         self._resolved: dict[str, tuple[Image | None, str, str, bool]] = {}
+        self.generation = 0
+        """Bumped by every push: what an image reference resolves to may have changed."""
 
     def repository_arn(self, repository: str) -> str:
         """Return the ECR repository ARN."""
@@ -126,6 +128,7 @@ class Registry:
         image = Image(spec.repository, spec.tag, tuple(layers), spec.app, spec.public, spec.architecture)
         self._images[key] = image
         self._resolved.clear()
+        self.generation += 1
         return image
 
     def repository_exists(self, repository: str) -> bool:

@@ -110,7 +110,11 @@ class ServiceRuntime:
         """UpdateService: a new revision, load-balancer change or forceNewDeployment starts a deployment."""
         old_rev = self.deployments[0].rev if self.deployments else None
         lb_changed = [(tg.arn, c, p) for tg, c, p in target_groups] != [(tg.arn, c, p) for tg, c, p in self.target_groups]
+        old_desired = self.desired
         self._apply(model)
+        if self.desired != old_desired:
+            # As for Service Auto Scaling: the service reports its next steady state again.
+            self._steady = False
         self.target_groups = target_groups
         # Updating the service returns it to normal scheduling at once (§4.5).
         self._start_failures = 0
@@ -183,7 +187,8 @@ class ServiceRuntime:
 
     def in_grace_period(self, task: Task) -> bool:
         """True while the scheduler ignores a task's failing health checks (§4.3)."""
-        return task.started_at is not None and self.world.now - task.started_at < self.grace_s
+        # Compared as the re-check time is computed: now - started_at can be < grace at started_at + grace.
+        return task.started_at is not None and self.world.now < task.started_at + self.grace_s
 
     def on_target_state(self, target: Target, state: str, tg: TargetGroupRuntime) -> None:
         """A target of this service changed health."""
@@ -234,6 +239,11 @@ class ServiceRuntime:
             self._count_failure(task)
         self.kick()
 
+    def _placement_failed(self) -> None:
+        """No instance could take a task: try again soon. Not a failed start, so no back-off (§4.5)."""
+        self._retry_at = self.world.now + RETRY_PLACEMENT_S
+        self.world.at(RETRY_PLACEMENT_S, self.kick)
+
     def _start_failed(self) -> None:
         """A task could not be placed or went PENDING → STOPPED: retry later, backing off (§4.5)."""
         self._start_failures += 1
@@ -281,7 +291,9 @@ class ServiceRuntime:
 
     def _on_draining_instance(self, task: Task) -> bool:
         ci = task.instance
-        return ci is not None and int(self.world.fleet.status[ci.index]) != ACTIVE
+        fleet = self.world.fleet
+        # fleet.unavailable == 0: every instance is ACTIVE, no per-task array lookup needed.
+        return ci is not None and fleet.unavailable > 0 and int(fleet.status[ci.index]) != ACTIVE
 
     def reconcile(self) -> None:
         """One scheduler pass: start, retire and report, within the deployment bounds."""
@@ -320,7 +332,9 @@ class ServiceRuntime:
         # A lowered desiredCount mid-deployment can leave more than maximumPercent: stop the
         # primary's tasks too, those not yet healthy first, never below minimumHealthyPercent.
         excess = len(live) - len(stopped) - max_total
-        for task in self._scale_in_order([t for t in keep if t not in stopped]):
+        # Sorted only when something is in excess: a pass per task start must stay O(tasks).
+        candidates = self._scale_in_order([t for t in keep if t not in stopped]) if excess > 0 else []
+        for task in sorted(candidates, key=self.is_healthy) if excess > 0 else ():
             if excess <= 0:
                 break
             if not self.is_healthy(task):
@@ -388,12 +402,29 @@ class ServiceRuntime:
 
         return sorted(tasks, key=key)
 
+    def _launch_refused(self, deployment: Deployment) -> bool:
+        """Whether ECS cannot launch the deployment's tasks at all (a role it cannot assume).
+
+        Posted as ``failed to launch a task with (error ...)`` and handled as a failed start,
+        so repeated attempts back off (§4.5). The event wording is ECS's as seen in the
+        console; the reference does not list it (UNCONFIRMED): no check grades on its text.
+        """
+        refusal = self.world.role_refusal(deployment.rev)
+        if refusal is None:
+            self._forget("launch-failed")
+            return False
+        self._post("launch-failed", f"(service {self.name}) failed to launch a task with (error {refusal}).", dedupe=True)
+        self._start_failed()
+        return True
+
     def _start(self, deployment: Deployment, count: int) -> list[Task]:
         started: list[Task] = []
+        if count > 0 and self._launch_refused(deployment):
+            return started
         for _ in range(max(0, count)):
             task = self._place_one(deployment)
             if task is None:
-                self._start_failed()
+                self._placement_failed()
                 break
             self._forget("unable-to-place")
             started.append(task)
@@ -451,12 +482,12 @@ class ServiceRuntime:
             tasks_here = by_instance.get(ci.index, [])
             if status == ACTIVE and bool(fleet.connected[ci.index]):
                 current = [t for t in tasks_here if t.deployment is primary]
-                if not current and self.world.now >= self._retry_at:
+                if not current and self.world.now >= self._retry_at and not self._launch_refused(primary):
                     task = self._place_one(primary, only_instance=ci.index)
                     if task is not None:
                         started.append(task)
                     else:
-                        self._start_failed()
+                        self._placement_failed()
                 stopped += [t for t in tasks_here if t.deployment is not primary and current and self.is_healthy(current[0])]
             elif status == DRAINING:
                 # Daemon tasks stop last, once the instance's other service tasks are gone.

@@ -157,6 +157,7 @@ class Revision:
         "network_mode",
         "ports",
         "revision",
+        "task_cpu_units",
         "task_memory_mib",
         "task_role",
     )
@@ -172,6 +173,8 @@ class Revision:
         self.execution_role: str | None = definition.execution_role_arn
         self.task_role: str | None = definition.task_role_arn
         self.task_memory_mib: int | None = definition.memory_mib
+        self.task_cpu_units: int | None = definition.cpu_units
+        """The task-level ``cpu`` in units (None when only containers set it)."""
         cds = definition.container_definitions
         # What placement reserves: task-level values when set, else the containers' sums
         # (memoryReservation before memory); reference §2.1.
@@ -345,6 +348,8 @@ class ServiceCounts:
     desired: int
     running: int
     pending: int
+    cpu_utilization: float | None = None
+    """The service's latest CloudWatch CPUUtilization datapoint (%), when metrics are sampled."""
 
 
 @dataclass(frozen=True)
@@ -369,6 +374,8 @@ class MetricsView:
     active_instances: int
     cpu_reserved_units: int
     cpu_registered_units: int
+    provider_reservations: tuple[tuple[str, float], ...] = ()
+    """Latest CapacityProviderReservation (%) per capacity provider, when metrics are sampled."""
 
 
 class World:
@@ -682,14 +689,9 @@ class World:
             raise ClientException(
                 "Network Configuration must be provided when networkMode 'awsvpc' is specified.", ("networkConfiguration",)
             )
-        for role_arn in (rev.execution_role, rev.task_role):
-            if role_arn and not self._task_role_usable(role_arn):
-                raise ClientException(
-                    f"ECS was unable to assume the role '{self._qualified_role_arn(role_arn)}' that was provided for this task. "
-                    "Please verify that the role being passed has the proper trust relationship and permissions "
-                    "and that your IAM user has permissions to pass this role.",
-                    ("taskDefinition",),
-                )
+        refusal = self.role_refusal(rev)
+        if refusal is not None:
+            raise ClientException(refusal, ("taskDefinition",))
         group = group or f"family:{rev.family}"
         all_constraints = tuple(rev.constraints) + tuple(constraints)
         strategy_tuple = tuple(strategies) or (Strategy("random"),)
@@ -760,6 +762,20 @@ class World:
 
     def _qualified_role_arn(self, role: str) -> str:
         return role if role.startswith("arn:") else self.role_arn(role)
+
+    def role_refusal(self, rev: Revision) -> str | None:
+        """ECS's refusal when it cannot assume a revision's execution or task role, else None.
+
+        A role ECS can assume exists and trusts ``ecs-tasks.amazonaws.com`` (reference §8.2, §8.3).
+        """
+        for role_arn in (rev.execution_role, rev.task_role):
+            if role_arn and not self._task_role_usable(role_arn):
+                return (
+                    f"ECS was unable to assume the role '{self._qualified_role_arn(role_arn)}' that was provided for this task. "
+                    "Please verify that the role being passed has the proper trust relationship and permissions "
+                    "and that your IAM user has permissions to pass this role."
+                )
+        return None
 
     def _task_role_usable(self, role_arn: str) -> bool:
         role = self.roles.get(self.role_name(role_arn))
@@ -849,16 +865,35 @@ class World:
                 return True
         return False
 
+    def _target_app(self, tg: TargetGroupRuntime, target: Any) -> tuple[Any, Any]:
+        """(container, app model) behind a target; None, None when no container serves it.
+
+        Cached on the target until an image is pushed or the service's load balancers change,
+        the only things that change the answer: health checks and routing ask it for every
+        target, many times a minute.
+        """
+        task = target.task
+        routes = task.service.target_groups if task.service is not None else None
+        generation = self.registry.generation
+        info = target.info
+        if info is not None and info[0] == generation and info[1] is routes and info[2] is tg:
+            return info[3], info[4]
+        container = next((c for c in task.rev.containers if c.name == target_container(task, tg)), None)
+        spec = app_spec(self, container) if container is not None else None
+        target.info = (generation, routes, tg, container, spec)
+        return container, spec
+
     def _responds(self, tg_name: str, target: Any) -> tuple[bool, int]:
         """(app up, HTTP status of the health-check path) for a target's container."""
-        from lab.sim.app import app_up
-
         task = target.task
         tg = self.target_groups[tg_name]
-        container = next((c for c in task.rev.containers if c.name == target_container(task, tg)), None)
-        if container is None or not app_up(self, task, container):
+        container, spec = self._target_app(tg, target)
+        # lab.sim.app.app_up, inlined: health checks and routing ask this for every target.
+        if container is None or task.last != "RUNNING" or task.started_at is None or container.name in task.exited:
             return False, 0
-        spec = app_spec(self, container)
+        alive_for = self.env.now - task.started_at
+        if alive_for < spec.boot_s or (spec.hang_after_s is not None and alive_for >= spec.hang_after_s):
+            return False, 0
         if tg.model.is_network or tg.model.health_check_protocol in ("TCP", "UDP", "TLS"):
             return True, 200
         return True, 200 if tg.model.health_check_path == spec.health_path else 404
@@ -867,21 +902,30 @@ class World:
         """(error rate, requests per second the task can serve) for a target's container."""
         task = target.task
         tg = self.target_groups[tg_name]
-        container = next((c for c in task.rev.containers if c.name == target_container(task, tg)), None)
+        container, spec = self._target_app(tg, target)
         if container is None:
             return None
-        spec = app_spec(self, container)
         if spec.cpu_units_per_rps <= 0:
             return spec.error_rate, 0.0
         return spec.error_rate, max(0.0, task_cpu_capacity(self, task) - spec.idle_cpu_units) / spec.cpu_units_per_rps
 
-    def load_changed(self, tg: TargetGroupRuntime) -> None:
-        """Traffic shares changed: bring every affected task's CPU accounting up to date."""
+    def load_changed(self, tg: TargetGroupRuntime, targets: Iterable[Any] | None = None) -> None:
+        """Traffic shares changed: bring every affected task's CPU accounting up to date.
+
+        Args:
+            tg: the target group whose shares changed.
+            targets: only these targets changed (default: all of the group's).
+        """
         now = self.now
-        for target in tg.targets:
+        for target in tg.targets if targets is None else targets:
             task = target.task
             task.cpu_account(now)
-            task.cpu_demand = target.rate * (1.0 - target.error_fraction) * _cpu_per_rps(self, task, tg) if target.serving else 0.0
+            if target.serving:
+                container, spec = self._target_app(tg, target)
+                per_rps = spec.cpu_units_per_rps if container is not None else 0.0
+                task.cpu_demand = target.rate * (1.0 - target.error_fraction) * per_rps
+            else:
+                task.cpu_demand = 0.0
 
     def set_load(self, target_group: str, rps: float, request_s: float | None = None) -> None:
         """Offer ``rps`` requests per second to a target group from now on."""
@@ -917,12 +961,31 @@ class World:
         return runtime
 
     def update_service(self, model: Any) -> ServiceRuntime:
-        """UpdateService with a whole service file (what applying a learner's edit does)."""
+        """UpdateService with a whole service file (what applying a learner's edit does).
+
+        A file that changes the capacity provider strategy in effect (adds one to a launch-type
+        service, changes it, or drops it for a launch type) switches the service's scheduler
+        and starts a new deployment: the API takes such a change only together with
+        ``forceNewDeployment`` (see docs/simulator.md), which applying a file implies. The
+        new deployment's tasks go to the new capacity; the old ones are replaced within the
+        deployment bounds.
+
+        Raises:
+            ClientException: an unknown task definition or target group (nothing changes).
+        """
         runtime = self.services.get(model.service_name)
         if runtime is None:
             return self.create_service(model)
         rev = self.resolve_task_definition(model.task_definition)
-        runtime.update(model, rev, self._service_target_groups(model))
+        target_groups = self._service_target_groups(model)
+        strategy = self.capacity.strategy_for(model)
+        current = runtime.strategy if isinstance(runtime, CapacityProviderService) else ()
+        if _strategy_key(strategy) != _strategy_key(current):
+            _switch_scheduler(runtime)
+            runtime.update(model.model_copy(update={"force_new_deployment": True}), rev, target_groups)
+            runtime.model = model
+            return runtime
+        runtime.update(model, rev, target_groups)
         return runtime
 
     def launch_service_task(self, service: ServiceRuntime, deployment: Any, needs: TaskNeeds, index: int | None) -> Task:
@@ -1125,7 +1188,22 @@ class World:
 
     def metrics(self) -> MetricsView:
         """Read-only service counts, target health, request totals and capacity now."""
-        services = tuple(ServiceCounts(name, *svc.counts()) for name, svc in self.services.items())
+        watch = self.cloudwatch
+
+        def latest(namespace: str, metric: str, dims: dict[str, str]) -> float | None:
+            point = watch.latest(metric, dims, namespace=namespace)
+            return None if point is None else point.value
+
+        services = tuple(
+            ServiceCounts(name, *svc.counts(), latest("AWS/ECS", "CPUUtilization", {"ClusterName": self.cluster, "ServiceName": name}))
+            for name, svc in self.services.items()
+        )
+        reservations = []
+        for key in watch.keys():
+            if key.name == "CapacityProviderReservation":
+                value = latest(key.namespace, key.name, dict(key.dimensions))
+                if value is not None:
+                    reservations.append((dict(key.dimensions).get("CapacityProviderName", ""), value))
         groups = []
         for name, tg in self.target_groups.items():
             tg.flush()
@@ -1135,7 +1213,7 @@ class World:
         active = [ci.index for ci in self.instances if int(fleet.status[ci.index]) == ACTIVE]
         registered = sum(int(fleet.cpu_registered[i]) for i in active)
         reserved = sum(int(fleet.cpu_registered[i]) - int(fleet.cpu_free[i]) for i in active)
-        return MetricsView(self.now, services, tuple(groups), len(active), reserved, registered)
+        return MetricsView(self.now, services, tuple(groups), len(active), reserved, registered, tuple(sorted(reservations)))
 
     def snapshot(self) -> WorldSnapshot:
         """A read-only picture of the cluster now."""
@@ -1163,19 +1241,14 @@ class World:
 
 def task_cpu_capacity(world: World, task: Task) -> float:
     """CPU units a task can burn: its task-level cpu when set, else an equal share of its host."""
-    if task.rev.definition.cpu_units is not None:
-        return float(task.rev.definition.cpu_units)
+    if task.rev.task_cpu_units is not None:
+        return float(task.rev.task_cpu_units)
     if task.instance is not None:
         i = task.instance.index
         live = max(1, int(world.fleet.task_count[i]))
         # Container cpu is a relative share (cpu-shares): idle host CPU is shared out (§2.1).
         return max(float(task.rev.cpu), float(world.fleet.cpu_registered[i]) / live)
     return float(task.rev.cpu or 256)
-
-
-def _cpu_per_rps(world: World, task: Task, tg: TargetGroupRuntime) -> float:
-    container = next((c for c in task.rev.containers if c.name == target_container(task, tg)), None)
-    return app_spec(world, container).cpu_units_per_rps if container is not None else 0.0
 
 
 def _dispatch_target_state(tg: TargetGroupRuntime, target: Any, state: str) -> None:
@@ -1196,6 +1269,27 @@ def target_container(task: Task, tg: TargetGroupRuntime) -> str | None:
 
 def _bind(fn: Callable[..., object], *args: Any) -> Callable[[], object]:
     return lambda: fn(*args)
+
+
+def _strategy_key(strategy: Iterable[Any]) -> tuple[tuple[str, int, int], ...]:
+    """A capacity provider strategy as comparable values (provider, base, weight)."""
+    return tuple((str(item.capacity_provider), int(item.base), int(item.weight)) for item in strategy)
+
+
+def _switch_scheduler(runtime: ServiceRuntime) -> None:
+    """Give a service the capacity-provider scheduler in place, keeping its tasks and deployments.
+
+    The runtime keeps its identity because tasks, target groups, scalable targets and
+    already scheduled scheduler passes refer to it. The capacity-provider scheduler only adds
+    the bookkeeping of PROVISIONING tasks and of the provider each task runs on (none for
+    tasks started under a launch type); with an empty strategy it places exactly as the
+    launch-type scheduler does, so a service that drops its strategy keeps this class.
+    """
+    if isinstance(runtime, CapacityProviderService):
+        return
+    vars(runtime).setdefault("waiting", {})
+    vars(runtime).setdefault("provider_of", {})
+    runtime.__class__ = CapacityProviderService
 
 
 def _repo_name(repository: str) -> str:

@@ -7,11 +7,12 @@ numpy out of start-up; the full load (and its validation) happens when a scenari
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+
+from lab.scenario.paths import scenarios_dir
 
 __all__ = ["CatalogueEntry", "read_catalogue", "scenarios_dir"]
 
@@ -29,17 +30,6 @@ class CatalogueEntry:
     difficulty: int
     minutes: int
     path: Path
-
-
-def scenarios_dir() -> Path:
-    """Where scenarios are; the same rule as ``lab.scenario.loader.scenarios_dir``."""
-    env = os.environ.get("LAB_SCENARIOS")
-    if env:
-        return Path(env)
-    here = Path.cwd() / "scenarios"
-    if here.is_dir() and any(here.glob("*.yaml")):
-        return here
-    return Path(__file__).resolve().parent.parent.parent / "scenarios"
 
 
 def read_catalogue(directory: Path | None = None) -> tuple[list[CatalogueEntry], list[str]]:

@@ -76,6 +76,10 @@ class MetricsHistory:
             values[f"{svc.name} desired"] = svc.desired
             values[f"{svc.name} running"] = svc.running
             values[f"{svc.name} pending"] = svc.pending
+            if svc.cpu_utilization is not None:
+                values[f"{svc.name} cpu"] = svc.cpu_utilization
+        for provider, reservation in view.provider_reservations:
+            values[f"{provider} reservation"] = reservation
         for tg in view.target_groups:
             values[f"{tg.name} healthy"] = tg.healthy
             values[f"{tg.name} 5xx"] = tg.failed_requests

@@ -3,9 +3,11 @@
 A ``RuleBasedStateMachine`` builds a world with EC2 instances in three AZs and one or two
 REPLICA services (``web`` behind an ALB target group, ``worker`` without a load balancer),
 then makes the calls the scenario timeline and the grader make: launch instances, change a
-service's desiredCount, register a new revision and update the service (a deployment),
-force a new deployment, drain and re-activate instances, and let simulated time pass. The
-world has no API to deregister or terminate a container instance, so no rule does that.
+service's desiredCount (also while a deployment rolls), register a new revision and update
+the service (a deployment; for ``web`` possibly a bad revision whose health checks fail, with
+or without a health-check grace period), force a new deployment, drain and re-activate
+instances, and let simulated time pass. The world has no API to deregister or terminate a
+container instance, so no rule does that.
 
 After every step, and after every slice of simulated time while time passes, an auditor
 replays the new part of the event log and checks, at the end of every instant that has
@@ -28,20 +30,24 @@ events (reference/ecs-behaviour.md §4.2 and §5.1):
    twice the sum of every service's ``floor(desired × maximumPercent / 100)``: room for the
    most tasks the bounds allow plus as many again still stopping. Once capacity has allowed
    continuously for ``SETTLE_S`` since the last call (long enough for the scheduler's
-   longest back-off, 15 minutes, plus the rollout itself), every service has at least its
-   lower bound healthy; and unless the bounds leave no room to move (lower bound equal to
-   desired and upper bound equal to desired, e.g. 100/100), it is steady: exactly desired
-   tasks, all RUNNING and healthy, of the latest revision, none on a DRAINING instance, and
-   the latest deployment COMPLETED.
+   longest back-off, 15 minutes, plus the rollout itself), every service whose revision is
+   not a bad one has at least its lower bound healthy. If its bounds leave no room to move
+   (lower bound and upper bound both equal to desired, e.g. 100/100) and tasks are waiting
+   to be replaced, it has reported the blocked deployment since its last update. Otherwise
+   it is steady: exactly desired tasks, all RUNNING and healthy, of the latest revision, none
+   on a DRAINING instance, the latest deployment COMPLETED, and a steady state reported since
+   desiredCount last changed or a deployment last started.
 4. **No placement on DRAINING.** A task's first state change names an instance that was
    ACTIVE (registered and not DRAINING) at that point of the log.
 5. **Scheduler messages and lifecycle.** A service reports a blocked deployment ("unable to
    stop or start tasks ... because of the service deployment configuration") only when its
    bounds leave no room to move. A new task runs the service's current revision. A task's
    lastStatus only moves forward through the lifecycle (§3.1) and desiredStatus never goes
-   back from STOPPED; nothing fails on its own here, so every stop is
-   ``ServiceSchedulerInitiated`` with a reason.
-6. **Bookkeeping.** Event times never go backwards nor pass the clock; every STOPPED task
+   back from STOPPED; every stop is the scheduler's (``ServiceSchedulerInitiated``, failed
+   health checks included) and has a reason. A service task is never left PENDING on a
+   DRAINING instance once the instant it drained is over (§5.1: stopped at once).
+6. **Bookkeeping.** The clock keeps moving (no endless loop of events at one instant);
+   event times never go backwards nor pass the clock; every STOPPED task
    has a stopCode and a stoppedReason; no instance has negative remaining CPU or memory,
    and what it has reserved equals the needs of the tasks on it that have not STOPPED.
 
@@ -56,12 +62,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 from lab.config.service import parse_service
+from lab.config.task_definition import parse_task_definition
 from lab.config.target_group import TargetGroup
 from lab.scenario.yaml_source import Document
 from lab.sim.events import (
@@ -87,6 +93,8 @@ SETTLE_S = THROTTLE_MAX_DELAY_S + 600.0
 """How long capacity must allow before a service must have reached its bounds."""
 SLICE_S = 10.0
 """Time passes in slices of at most this much; the auditor checks after each."""
+MAX_STEPS_PER_SLICE = 20_000
+"""SimPy events one slice may take; more means the simulation loops at one instant."""
 ORDER = ("PROVISIONING", "PENDING", "ACTIVATING", "RUNNING", "DEACTIVATING", "STOPPING", "DEPROVISIONING", "STOPPED")
 """A task's lastStatus values in lifecycle order (§3.1)."""
 LIVE = ORDER[:4]
@@ -99,14 +107,23 @@ DEPLOYMENT_CONFIGS = st.one_of(
 """(minimumHealthyPercent, maximumPercent) pairs CreateService accepts."""
 
 
-def _definition(family: str) -> dict[str, Any]:
+def _definition(family: str, tag: str = "1.0") -> dict[str, Any]:
     fields: dict[str, Any] = {"cpu": TASK_CPU, "memory": TASK_MEMORY_MIB}
     if family == "web":
         fields["portMappings"] = [{"containerPort": 8080, "hostPort": 0}]
-    return task_definition(family, [container(family, uri(family, "1.0"), **fields)])
+    return task_definition(family, [container(family, uri(family, tag), **fields)])
 
 
-def _service_model(name: str, desired: int, config: tuple[int, int]) -> Any:
+def _parsed(data: dict[str, Any]) -> Any:
+    return parse_task_definition(Document(file=f"{data['family']}.yaml", data=data)).task_definition
+
+
+DEFINITIONS = {("web", False): _parsed(_definition("web")), ("worker", False): _parsed(_definition("worker"))}
+DEFINITIONS["web", True] = _parsed(_definition("web", "bad"))
+"""Task definitions by (family, bad): ``web:bad`` answers its health checks with 404."""
+
+
+def _service_model(name: str, desired: int, config: tuple[int, int], grace_s: int | None = None) -> Any:
     """A service model parsed the way a service file is."""
     data: dict[str, Any] = {
         "serviceName": name,
@@ -117,6 +134,8 @@ def _service_model(name: str, desired: int, config: tuple[int, int]) -> Any:
     }
     if name == "web":
         data["loadBalancers"] = [{"targetGroupArn": "web", "containerName": "web", "containerPort": 8080}]
+    if grace_s is not None:
+        data["healthCheckGracePeriodSeconds"] = grace_s
     return parse_service(Document(file=f"{name}-service.yaml", data=data)).service
 
 
@@ -155,8 +174,14 @@ class ServiceTrack:
     max_percent: int
     revision: str
     model: Any
+    bad: bool = False
+    """The current revision fails its health checks (it can never roll out)."""
     updated_at: float = 0.0
     """When the machine last called UpdateService (or CreateService) for it."""
+    disturbed_at: float = 0.0
+    """When desiredCount last changed or a deployment last started."""
+    steady_at: float | None = None
+    """When the service last reported a steady state."""
     blocked_at: float | None = None
     """When the service last reported a blocked deployment."""
     rollout: str = ""
@@ -218,6 +243,8 @@ class Auditor:
             self._task_event(event)
         elif isinstance(event, ServiceDeploymentStateChanged):
             self.services[event.service].rollout = event.state
+        elif isinstance(event, ServiceEvent) and event.kind == "steady-state":
+            self.services[event.service].steady_at = event.at
         elif isinstance(event, ServiceEvent) and event.kind == "deployment-blocked":
             service = self.services[event.service]
             service.blocked_at = event.at
@@ -313,8 +340,11 @@ class ServiceMachine(RuleBasedStateMachine):
         web=st.tuples(st.integers(0, 5), DEPLOYMENT_CONFIGS),
         worker=st.tuples(st.integers(0, 5), DEPLOYMENT_CONFIGS),
         created_at=st.sampled_from([0.0, 90.0, 470.0, 1990.0]),
+        grace_s=st.sampled_from([None, 30, 100]),
     )
-    def build(self, seed: int, per_az: int, which: str, web: tuple[int, Any], worker: tuple[int, Any], created_at: float) -> None:
+    def build(
+        self, seed: int, per_az: int, which: str, web: tuple[int, Any], worker: tuple[int, Any], created_at: float, grace_s: int | None
+    ) -> None:
         """The cluster, then the services at ``created_at``.
 
         The creation time moves task start times across the clock: just below a power of two,
@@ -322,7 +352,7 @@ class ServiceMachine(RuleBasedStateMachine):
         """
         data = document(
             instances=[instances(3 * per_az, INSTANCE_TYPE)],
-            registry=[image("web", "1.0", size_mb=50), image("worker", "1.0", size_mb=50)],
+            registry=[image("web", "1.0", size_mb=50), image("web", "bad", size_mb=50, health_path="/ready"), image("worker", "1.0", size_mb=50)],
             definitions=[_definition("web"), _definition("worker")],
         )
         data["world"]["load_balancers"] = [{"name": "web-alb", "type": "application", "target_groups": ["web"]}]
@@ -333,10 +363,10 @@ class ServiceMachine(RuleBasedStateMachine):
         wanted = {"web": web, "worker": worker}
         for name in ("web", "worker") if which == "both" else (which,):
             desired, config = wanted[name]
-            model = _service_model(name, desired, config)
+            model = _service_model(name, desired, config, grace_s if name == "web" else None)
             self.world.create_service(model)
             rev = self.world.resolve_task_definition(name)
-            self.services[name] = ServiceTrack(name, name == "web", desired, config[0], config[1], rev.name, model, created_at)
+            self.services[name] = ServiceTrack(name, name == "web", desired, config[0], config[1], rev.name, model, created_at, created_at)
         self.auditor = Auditor(self.world, self.services)
         self.last_change = created_at
         self._settle_instant()
@@ -349,8 +379,15 @@ class ServiceMachine(RuleBasedStateMachine):
 
     def _settle_instant(self) -> None:
         """Let the scheduler react to a call at the same simulated instant."""
-        while self.world.peek() <= self.world.now:
+        self._step_until(self.world.now)
+
+    def _step_until(self, t: float) -> None:
+        """Process every event up to ``t`` included, failing if the clock stops moving."""
+        steps = 0
+        while self.world.peek() <= t:
             self.world.step()
+            steps += 1
+            assert steps < MAX_STEPS_PER_SLICE, f"t={self.world.now}: the simulation makes no progress (an endless loop of events)"
 
     def _changed(self) -> None:
         self.auditor.check()
@@ -369,14 +406,16 @@ class ServiceMachine(RuleBasedStateMachine):
         self._update(service, desired_count=desired)
         if desired != service.desired:
             service.desired = desired
+            service.disturbed_at = self.world.now
             self.auditor.bounds_changed(service)
         self._settle_instant()
 
     def _advance(self, seconds: float) -> None:
         end = self.world.now + seconds
         while self.world.now < end:
-            self.world.run(until=min(end, self.world.now + SLICE_S))
-            self._settle_instant()
+            until = min(end, self.world.now + SLICE_S)
+            self._step_until(until)
+            self.world.run(until=until)
             self.check_all()
 
     # -- rules -------------------------------------------------------------------------------
@@ -405,17 +444,22 @@ class ServiceMachine(RuleBasedStateMachine):
         rolling = sorted(s.name for s in self.services.values() if s.rollout == "SERVICE_DEPLOYMENT_IN_PROGRESS")
         self._set_desired(self.services[rolling[pick % len(rolling)]], desired)
 
-    @rule(pick=st.integers(0, 1), config=st.none() | DEPLOYMENT_CONFIGS)
-    def deploy_new_revision(self, pick: int, config: tuple[int, int] | None) -> None:
-        """RegisterTaskDefinition, then UpdateService to the new revision (and new bounds, if drawn)."""
+    @rule(pick=st.integers(0, 1), config=st.none() | DEPLOYMENT_CONFIGS, bad=st.booleans())
+    def deploy_new_revision(self, pick: int, config: tuple[int, int] | None, bad: bool) -> None:
+        """RegisterTaskDefinition, then UpdateService to the new revision (and new bounds, if drawn).
+
+        For ``web`` the new revision may be a bad one, whose tasks fail their health checks.
+        """
         service = self._pick(pick)
         self._changed()
-        rev = self.world.register_task_definition(self.world.resolve_task_definition(service.name).definition)
+        service.bad = bad and service.load_balanced
+        rev = self.world.register_task_definition(DEFINITIONS[service.name, service.bad])
         changes: dict[str, Any] = {}
         if config is not None:
             changes["deployment_configuration"] = _service_model(service.name, service.desired, config).deployment_configuration
         self._update(service, **changes)
         service.revision = rev.name
+        service.disturbed_at = self.world.now
         if config is not None and config != (service.min_percent, service.max_percent):
             service.min_percent, service.max_percent = config
             self.auditor.bounds_changed(service)
@@ -427,6 +471,7 @@ class ServiceMachine(RuleBasedStateMachine):
         service = self._pick(pick)
         self._changed()
         self._update(service, force_new_deployment=True)
+        service.disturbed_at = self.world.now
         service.model = service.model.model_copy(update={"force_new_deployment": False})
         self._settle_instant()
 
@@ -505,6 +550,9 @@ class ServiceMachine(RuleBasedStateMachine):
             mine = [t for t in self.auditor.live.values() if t.group == service.group]
             healthy = [t for t in mine if self.auditor.healthy(service, t, now)]
             where = f"t={now}: service {service.name} (desired {service.desired}, {service.min_percent}/{service.max_percent})"
+            if service.bad:
+                # Its tasks keep failing; only the bounds checked all along apply.
+                continue
             assert len(healthy) >= service.lower, f"{where}: {len(healthy)} healthy after {SETTLE_S:g} s with capacity"
             if service.blocked:
                 stuck = [t for t in mine if t.definition != service.revision or t.instance in draining]
@@ -515,6 +563,8 @@ class ServiceMachine(RuleBasedStateMachine):
             assert all(t.definition == service.revision for t in mine), f"{where} still runs old revisions: {_describe(mine)}"
             assert not any(t.instance in draining for t in mine), f"{where} still has tasks on DRAINING instances"
             assert service.rollout == "SERVICE_DEPLOYMENT_COMPLETED", f"{where}: its latest deployment is {service.rollout}"
+            steady = service.steady_at is not None and service.steady_at >= service.disturbed_at
+            assert steady, f"{where} has not reported a steady state since {service.disturbed_at}"
 
 
 def _describe(tasks: Iterable[TaskTrack]) -> str:
@@ -529,4 +579,4 @@ ServiceMachine.TestCase.settings = settings(
     database=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-TestServiceMachine = pytest.mark.slow(ServiceMachine.TestCase)
+TestServiceMachine = ServiceMachine.TestCase

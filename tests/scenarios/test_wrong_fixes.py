@@ -114,7 +114,7 @@ def _fargate_definition(field: str) -> str:
 
 def test_fargate_task_role_instead_of_execution_role_is_still_refused() -> None:
     """taskRoleArn is for the app: registration still wants an execution role for the ECR image."""
-    policy = f"{{Effect: Allow, Action: [ecr:GetAuthorizationToken, ecr:BatchGetImage, ecr:GetDownloadUrlForLayer], Resource: '*'}}"
+    policy = "{Effect: Allow, Action: [ecr:GetAuthorizationToken, ecr:BatchGetImage, ecr:GetDownloadUrlForLayer], Resource: '*'}"
     failed = failing(
         "fargate-no-execution-role",
         {

@@ -1,6 +1,8 @@
 """The service scheduler keeps a service within its deployment configuration's bounds (§4.2).
 
-Regression tests for cases the state machine in tests/property/test_service_machine.py found.
+Regression tests for scheduler bugs found with the state machine in
+tests/property/test_service_machine.py, each reproduced with a fixed seed and checked on the
+event log.
 """
 
 from __future__ import annotations
@@ -129,3 +131,68 @@ def test_deployment_waiting_for_new_tasks_to_turn_healthy_is_not_reported_blocke
 def test_deployment_with_no_room_either_way_is_reported_blocked() -> None:
     """100/100: nothing may stop and nothing may start, so the service says so once (§4.2)."""
     assert deployment_events(100, 100) == [("SERVICE_DEPLOYMENT_IN_PROGRESS", "worker:2"), ("deployment-blocked",)]
+
+
+def test_scale_in_through_update_service_reports_a_steady_state_again() -> None:
+    """desiredCount 3 → 1 by UpdateService: two tasks stop, then the service is steady again (§4.6)."""
+    world = worker_world()
+    model = worker_service(3, 100, 200)
+    world.create_service(model)
+    world.run(until=200)
+    world.update_service(model.model_copy(update={"desired_count": 1}))
+    world.run(until=400)
+    rows = [(e.at, e.kind) for e in world.log.of_type(ServiceEvent) if e.at >= 200]
+    assert rows == [(200, "stopped-tasks"), (200, "steady-state")]
+
+
+def web_world_failing_health_checks(seed: int, grace_s: int) -> World:
+    """A ``web`` service of 3 behind an ALB whose health-check path answers 404, with a grace period."""
+    from lab.config.target_group import TargetGroup
+
+    data = document(
+        instances=[instances(3)],
+        registry=[image("web", "1.0", size_mb=50)],
+        definitions=[
+            task_definition("web", [container("web", uri("web", "1.0"), cpu=512, memory=512, portMappings=[{"containerPort": 8080, "hostPort": 0}])])
+        ],
+    )
+    data["world"]["load_balancers"] = [{"name": "web-alb", "type": "application", "target_groups": ["web"]}]
+    world = build(data, seed=seed)
+    world.put_target_group(TargetGroup.with_defaults("web", health_check_path="/health"))
+    service = {
+        "serviceName": "web",
+        "taskDefinition": "web",
+        "desiredCount": 3,
+        "launchType": "EC2",
+        "healthCheckGracePeriodSeconds": grace_s,
+        "loadBalancers": [{"targetGroupArn": "web", "containerName": "web", "containerPort": 8080}],
+    }
+    world.create_service(parse_service(Document(file="service.yaml", data=service)).service)
+    return world
+
+
+def test_unhealthy_target_is_stopped_when_the_grace_period_ends_without_stalling_the_clock() -> None:
+    """Grace 100 s, targets unhealthy within it: each task stops exactly 100 s after it started.
+
+    Seed 0 starts a replacement at t = 104.407, where 104.407 + 100 - 104.407 < 100 in floating
+    point; re-checking "still in the grace period?" by subtraction then re-scheduled the check
+    with no delay, forever, and the clock never moved again.
+    """
+    world = web_world_failing_health_checks(seed=0, grace_s=100)
+    steps = 0
+    while world.peek() < 700:
+        world.step()
+        steps += 1
+        assert steps < 100_000, f"the simulation is stuck at t={world.now}"
+    started = {e.task_id: e.at for e in world.log.of_type(TaskStateChanged) if e.last_status == "RUNNING" and e.desired_status == "RUNNING"}
+    stopped = [
+        (e.task_id, e.at)
+        for e in world.log.of_type(TaskStateChanged)
+        if e.desired_status == "STOPPED" and e.last_status == "RUNNING"
+    ]
+    assert len(stopped) >= 9
+    assert any((at + 100) - at < 100 for at in started.values())
+    for task_id, at in stopped:
+        assert at == started[task_id] + 100
+    reasons = {e.stopped_reason for e in world.log.of_type(TaskStateChanged) if e.last_status == "STOPPED"}
+    assert len(reasons) == 1 and reasons.pop().startswith("Task failed ELB health checks in (target-group arn:aws:elasticloadbalancing:")

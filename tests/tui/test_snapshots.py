@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, TextArea
+from textual.widgets import TextArea
 
 from lab.progress import ProgressStore
 from lab.tui.app import LabApp

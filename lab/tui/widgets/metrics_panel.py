@@ -1,4 +1,4 @@
-"""Provides ``MetricsPanel``: running vs desired vs pending, healthy targets, 5xx, CPU, instances over time."""
+"""Provides ``MetricsPanel``: desired, running, pending, CPU, healthy targets, 5xx, reservation and instances over time."""
 
 from __future__ import annotations
 
@@ -36,12 +36,17 @@ class MetricsPanel(Static):
         for svc in view.services:
             desired = history.values(f"{svc.name} desired")
             rows.append((f"{svc.name} running", f"{svc.running}/{svc.desired}", history.values(f"{svc.name} running"), max(desired, default=0) or None))
+            rows.append((f"{svc.name} desired", str(svc.desired), desired, None))
             rows.append((f"{svc.name} pending", str(svc.pending), history.values(f"{svc.name} pending"), max(desired, default=0) or None))
+            if svc.cpu_utilization is not None:
+                rows.append((f"{svc.name} cpu", f"{svc.cpu_utilization:.0f}%", history.values(f"{svc.name} cpu"), 100.0))
         for tg in view.target_groups:
             rows.append((f"{tg.name} healthy", f"{tg.healthy}/{tg.targets}", history.values(f"{tg.name} healthy"), None))
             rows.append((f"{tg.name} 5xx", f"{round(tg.failed_requests)}/{round(tg.requests)}", _rate(history.values(f"{tg.name} 5xx")), None))
         cpu = 100.0 * view.cpu_reserved_units / view.cpu_registered_units if view.cpu_registered_units else 0.0
         rows.append(("cpu reserved", f"{cpu:.0f}%", history.values("cpu %"), 100.0))
+        for provider, reservation in view.provider_reservations:
+            rows.append((f"{provider} resv", f"{reservation:.0f}%", history.values(f"{provider} reservation"), 100.0))
         rows.append(("instances", str(view.active_instances), history.values("instances"), None))
         for label, now, series, top in rows:
             text.append(f"{label[:14]:<14} {now:>9} ", style="bold")
