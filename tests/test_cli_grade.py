@@ -278,3 +278,13 @@ def test_graded_answers_show_in_lab_list(capsys, answer):
     run_main(capsys, "grade", SCENARIO, "--answer", str(answer))
     code, out, _ = run_main(capsys, "list", "--json")
     assert next(r for r in json.loads(out) if r["id"] == SCENARIO)["status"] == "passed 100/100"
+
+
+def test_an_unknown_check_kind_is_positioned_with_a_suggestion(capsys, tmp_path):
+    source = (ROOT / "scenarios" / f"{SCENARIO}.yaml").read_text(encoding="utf-8")
+    path = tmp_path / f"{SCENARIO}.yaml"
+    path.write_text(source.replace("kind: service-running", "kind: service-runing", 1), encoding="utf-8")
+    code, _, err = run_main(capsys, "grade", str(path))
+    assert code == 2
+    line = source.splitlines().index("    kind: service-running") + 1
+    assert f"{path}:{line}:11: unknown kind 'service-runing'; did you mean 'service-running'?" in err

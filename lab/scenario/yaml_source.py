@@ -294,6 +294,17 @@ def validation_diagnostics(doc: Document, root: Path_, exc: Any, model: Any = No
             else:
                 hint = ""
             message = f"unknown key '{name}'{hint}"
+        elif kind == "union_tag_invalid":
+            # An unknown tag (check kind, timeline event, ...): point at it, suggest the nearest.
+            ctx = err.get("ctx", {})
+            tag, field = str(ctx.get("tag", "")), str(ctx.get("discriminator", "kind")).strip("'")
+            expected = [t.strip().strip("'") for t in str(ctx.get("expected_tags", "")).split(",") if t.strip()]
+            if isinstance(node, dict) and field in node:
+                path.append(field)
+            line, col = doc.where(tuple(path))
+            close = difflib.get_close_matches(tag, expected, n=1, cutoff=0.6)
+            hint = f"; did you mean '{close[0]}'?" if close else f"; expected one of: {', '.join(expected)}"
+            message = f"unknown {field} '{tag}'{hint}"
         else:
             line, col = doc.where(tuple(path))
             message = err["msg"] if kind.startswith("union_tag") or name == "document" else f"'{name}': {err['msg']}"
