@@ -7,6 +7,9 @@ line prints it as one line (or one line per diagnostic) and exits 2, never with 
     ├── SourceError        one problem at file:line:col
     ├── SourceErrors       several SourceErrors found in one pass (printed one per line)
     ├── ClientException    AWS refused an API call (RegisterTaskDefinition, CreateService, ...)
+    │   ├── AutoScalingValidationError  EC2 Auto Scaling's ValidationError
+    │   ├── ValidationException         Application Auto Scaling's ValidationException
+    │   └── ObjectNotFoundException     Application Auto Scaling found no such object
     └── UsageError         a command-line request that cannot be served (unknown id, bad flag)
 """
 
@@ -14,7 +17,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["ClientException", "LabError", "SourceError", "SourceErrors", "UsageError"]
+__all__ = [
+    "AutoScalingValidationError",
+    "ClientException",
+    "LabError",
+    "ObjectNotFoundException",
+    "SourceError",
+    "SourceErrors",
+    "UsageError",
+    "ValidationException",
+]
 
 
 class LabError(Exception):
@@ -89,6 +101,30 @@ class ClientException(LabError):
         self.message = message
         self.path = path
         super().__init__(f"ClientException: {message}")
+
+
+class AutoScalingValidationError(ClientException):
+    """EC2 Auto Scaling refused a call, worded as its ``ValidationError``."""
+
+    def __init__(self, message: str, path: tuple[str | int, ...] = ()) -> None:
+        super().__init__(message, path)
+        self.args = (f"ValidationError: {message}",)
+
+
+class ValidationException(ClientException):
+    """Application Auto Scaling refused a request, worded as its ``ValidationException``."""
+
+    def __init__(self, message: str, path: tuple[str | int, ...] = ()) -> None:
+        super().__init__(message, path)
+        self.args = (f"ValidationException: {message}",)
+
+
+class ObjectNotFoundException(ClientException):
+    """Application Auto Scaling found no object the request names (``ObjectNotFoundException``)."""
+
+    def __init__(self, message: str, path: tuple[str | int, ...] = ()) -> None:
+        super().__init__(message, path)
+        self.args = (f"ObjectNotFoundException: {message}",)
 
 
 class UsageError(LabError):

@@ -18,7 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.alias_generators import to_pascal
 
 from lab.config.shapes import positioned
-from lab.errors import ClientException, Diagnostic, SourceErrors
+from lab.errors import AutoScalingValidationError, Diagnostic, SourceErrors
 from lab.scenario.yaml_source import Document, Path_, validation_diagnostics
 
 __all__ = [
@@ -48,14 +48,6 @@ TERMINATION_POLICIES = (
 
 _NOT_SIMULATED = ("HealthCheckGracePeriod", "HealthCheckType", "Tags", "VPCZoneIdentifier", "CapacityRebalance", "MaxInstanceLifetime")
 """Properties the lab accepts but does not act on."""
-
-
-class AutoScalingValidationError(ClientException):
-    """EC2 Auto Scaling refused a call, worded as its ``ValidationError``."""
-
-    def __init__(self, message: str, path: tuple[str | int, ...] = ()) -> None:
-        super().__init__(message, path)
-        self.args = (f"ValidationError: {message}",)
 
 
 class _Model(BaseModel):

@@ -22,7 +22,7 @@ from pydantic.alias_generators import to_pascal
 
 from lab.config.shapes import check_shape, positioned, strip_unmodelled, validation_diagnostics
 from lab.config.task_definition import client_exception_diagnostics
-from lab.errors import ClientException, Diagnostic, SourceErrors
+from lab.errors import ClientException, Diagnostic, ObjectNotFoundException, SourceErrors, ValidationException
 from lab.scenario.yaml_source import Document, Path_
 
 __all__ = [
@@ -81,22 +81,6 @@ SCALING_POLICY_MODELLED: frozenset[str] = frozenset(
 
 _ECS_RESOURCE = re.compile(r"^service/([A-Za-z0-9_-]{1,255})/([A-Za-z0-9_-]{1,255})$")
 _ECS_DIMENSION = "ecs:service:DesiredCount"
-
-
-class ValidationException(ClientException):
-    """Application Auto Scaling refused a request, worded as its ``ValidationException``."""
-
-    def __init__(self, message: str, path: tuple[str | int, ...] = ()) -> None:
-        super().__init__(message, path)
-        self.args = (f"ValidationException: {message}",)
-
-
-class ObjectNotFoundException(ClientException):
-    """Application Auto Scaling found no object the request names (``ObjectNotFoundException``)."""
-
-    def __init__(self, message: str, path: tuple[str | int, ...] = ()) -> None:
-        super().__init__(message, path)
-        self.args = (f"ObjectNotFoundException: {message}",)
 
 
 class _Model(BaseModel):

@@ -16,8 +16,6 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from lab.config.iam import parse_role
-from lab.config.task_definition import parse_task_definition
 from lab.errors import ClientException, Diagnostic, LabError, SourceError, SourceErrors
 from lab.scenario.schema import SimDocument
 from lab.scenario.yaml_source import Document, Path_, load_path, validation_diagnostics
@@ -93,31 +91,34 @@ class LoadedDocument:
         return world + [f for f in self.files.values() if f.kind == kind]
 
 
-def _parsers() -> dict[str, tuple[Callable[[Document, Path_], Any], str]]:
-    from lab.config.agent_config import parse_agent_config
-    from lab.config.auto_scaling_group import parse_asg_scaling_policy, parse_auto_scaling_group
-    from lab.config.metric_alarm import parse_metric_alarm
-    from lab.config.autoscaling import parse_scalable_target, parse_scaling_policy
-    from lab.config.capacity_provider import parse_capacity_provider, parse_cluster_capacity_providers
-    from lab.config.security_group import parse_security_group
-    from lab.config.service import parse_service
-    from lab.config.target_group import parse_target_group
+_PARSERS: dict[str, tuple[str, str, str]] = {
+    "task-definition": ("task_definition", "parse_task_definition", "task_definition"),
+    "iam-role": ("iam", "parse_role", "role"),
+    "service": ("service", "parse_service", "service"),
+    "target-group": ("target_group", "parse_target_group", "target_group"),
+    "security-group": ("security_group", "parse_security_group", "security_group"),
+    "scalable-target": ("autoscaling", "parse_scalable_target", "scalable_target"),
+    "scaling-policy": ("autoscaling", "parse_scaling_policy", "scaling_policy"),
+    "auto-scaling-group": ("auto_scaling_group", "parse_auto_scaling_group", "auto_scaling_group"),
+    "capacity-provider": ("capacity_provider", "parse_capacity_provider", "capacity_provider"),
+    "cluster-capacity-providers": ("capacity_provider", "parse_cluster_capacity_providers", "cluster_capacity_providers"),
+    "agent-config": ("agent_config", "parse_agent_config", "agent_config"),
+    "asg-scaling-policy": ("auto_scaling_group", "parse_asg_scaling_policy", "asg_scaling_policy"),
+    "metric-alarm": ("metric_alarm", "parse_metric_alarm", "metric_alarm"),
+}
+"""File kind → (module of ``lab.config``, its parse function, the parsed result's attribute)."""
 
-    return {
-        "task-definition": (parse_task_definition, "task_definition"),
-        "iam-role": (parse_role, "role"),
-        "service": (parse_service, "service"),
-        "target-group": (parse_target_group, "target_group"),
-        "security-group": (parse_security_group, "security_group"),
-        "scalable-target": (parse_scalable_target, "scalable_target"),
-        "scaling-policy": (parse_scaling_policy, "scaling_policy"),
-        "auto-scaling-group": (parse_auto_scaling_group, "auto_scaling_group"),
-        "capacity-provider": (parse_capacity_provider, "capacity_provider"),
-        "cluster-capacity-providers": (parse_cluster_capacity_providers, "cluster_capacity_providers"),
-        "agent-config": (parse_agent_config, "agent_config"),
-        "asg-scaling-policy": (parse_asg_scaling_policy, "asg_scaling_policy"),
-        "metric-alarm": (parse_metric_alarm, "metric_alarm"),
-    }
+
+def _parser(kind: str) -> tuple[Callable[[Document, Path_], Any], str] | None:
+    # Imported on first use: each AWS shape is a set of pydantic models that costs
+    # milliseconds to build, and most scenarios use a few of the thirteen kinds.
+    import importlib
+
+    entry = _PARSERS.get(kind)
+    if entry is None:
+        return None
+    module, function, attribute = entry
+    return getattr(importlib.import_module(f"lab.config.{module}"), function), attribute
 
 
 def parse_config_file(doc: Document, path: Path_, name: str, kind: str, *, collect_refusals: bool = False) -> ConfigFile:
@@ -130,7 +131,7 @@ def parse_config_file(doc: Document, path: Path_, name: str, kind: str, *, colle
     Raises:
         SourceErrors: the content breaks the AWS shape (or, unless collected, a rule AWS enforces).
     """
-    parser = _parsers().get(kind)
+    parser = _parser(kind)
     if parser is None:
         raise doc.error(path, f"unknown file kind '{kind}'")
     parse, attribute = parser

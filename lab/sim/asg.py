@@ -29,7 +29,7 @@ import math
 from typing import TYPE_CHECKING, Any
 
 from lab.config.instance_types import instance_type as lookup_instance_type
-from lab.config.auto_scaling_group import AutoScalingValidationError
+from lab.errors import AutoScalingValidationError
 from lab.sim import timing
 from lab.sim.events import ContainerInstanceStateChanged, InstanceRegistrationFailed
 from lab.sim.fleet import ACTIVE, INACTIVE

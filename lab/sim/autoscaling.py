@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from lab.config.autoscaling import ObjectNotFoundException, ValidationException
+from lab.errors import ObjectNotFoundException, ValidationException
 from lab.sim.metrics import Alarm, MetricKey, metric_key
 from lab.sim.scaling_events import ScalingActivity
 

@@ -19,10 +19,9 @@ from typing import Any
 
 import simpy
 
-from lab.config.auto_scaling_group import AutoScalingValidationError
 from lab.config.instance_types import instance_type as lookup_instance_type
 from lab.config.instance_types import registered_memory_mib
-from lab.errors import ClientException
+from lab.errors import AutoScalingValidationError, ClientException
 from lab.sim import timing
 from lab.sim.events import (
     ApiCallFailed,
