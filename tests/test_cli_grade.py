@@ -288,3 +288,12 @@ def test_an_unknown_check_kind_is_positioned_with_a_suggestion(capsys, tmp_path)
     assert code == 2
     line = source.splitlines().index("    kind: service-running") + 1
     assert f"{path}:{line}:11: unknown kind 'service-runing'; did you mean 'service-running'?" in err
+
+
+def test_a_service_short_of_capacity_names_the_tasks_waiting_in_provisioning():
+    """unscaled-instances: Service Auto Scaling raised the count, the cluster did not grow."""
+    loaded = load_scenario(find_scenario("unscaled-instances"))
+    report = grade(loaded, None, seeds=[1])
+    check = next(c for c in report.worst() if c.kind == "service-running")
+    assert not check.passed
+    assert "waiting in PROVISIONING" in check.message

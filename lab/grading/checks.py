@@ -90,6 +90,19 @@ class RunView:
             current = tasks
         return current
 
+    def waiting_summary(self, service: str, t: float) -> str:
+        """``"; 2 tasks waiting in PROVISIONING"`` at time ``t`` (empty when none wait)."""
+        group = self.group_of(service)
+        last: dict[str, str] = {}
+        for e in self.events:
+            if e.at > t:
+                break
+            if isinstance(e, TaskStateChanged) and e.group == group:
+                last[e.task_id] = e.last_status
+        waiting = Counter(status for status in last.values() if status in ("PROVISIONING", "PENDING"))
+        parts = [f"{n} task{'s' if n != 1 else ''} waiting in {status}" for status, n in sorted(waiting.items(), key=lambda kv: kv[0] != "PROVISIONING")]
+        return "".join(f"; {part}" for part in parts)
+
     def placement_summary(self, service: str, until: float) -> str:
         """``"; 3 placements failed with RESOURCE:PORTS on i-0a1b…"`` (empty when none failed)."""
         name = self.group_of(service).partition(":")[2]
@@ -144,7 +157,7 @@ def check_service_running(c: Any, run: RunView) -> Verdict:
     series = [(t, len(tasks)) for t, tasks in run.running_series(c.service)]
     reached = next((t for t, n in series if t <= deadline and ok(n)), None)
     at_deadline = len(run.running_at(c.service, deadline))
-    context = run.placement_summary(c.service, deadline) + run.stopped_summary(c.service, deadline)
+    context = run.waiting_summary(c.service, deadline) + run.placement_summary(c.service, deadline) + run.stopped_summary(c.service, deadline)
     bound = f"{want}" if c.count is not None else f"at least {want}"
     if reached is None:
         return Verdict(False, f"{c.service} had {at_deadline} of {bound} tasks running at {_t(deadline)}{context}")
