@@ -14,12 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_pascal
 
-from lab.config.shapes import positioned
+from lab.config.shapes import not_simulated_notes, positioned, validate_mapping
 from lab.errors import AutoScalingValidationError, Diagnostic, SourceErrors
-from lab.scenario.yaml_source import Document, Path_, validation_diagnostics
+from lab.scenario.yaml_source import Document, Path_
 
 __all__ = [
     "DEFAULT_HEARTBEAT_TIMEOUT_S",
@@ -205,21 +205,11 @@ def parse_auto_scaling_group(doc: Document, path: Path_ = ()) -> ParsedAutoScali
     Raises:
         SourceErrors: every problem found, each positioned in the file.
     """
-    data = doc.get(path) if path else doc.data
-    if not isinstance(data, dict):
-        raise SourceErrors([positioned(doc, path, "expected a mapping of AWS::AutoScaling::AutoScalingGroup properties")])
-    try:
-        parsed = _GroupInput.model_validate(data)
-    except ValidationError as exc:
-        raise SourceErrors(validation_diagnostics(doc, path, exc, _GroupInput)) from None
+    data, parsed = validate_mapping(doc, path, _GroupInput, "AWS::AutoScaling::AutoScalingGroup properties")
     errors = [positioned(doc, (*path, *rel), message) for message, rel in auto_scaling_group_errors(parsed)]
     if errors:
         raise SourceErrors(sorted(errors, key=lambda d: (d.line, d.col)))
-    notes = [
-        positioned(doc, (*path, key), f"'{key}' is accepted but not simulated", key=True, severity="note")
-        for key in _NOT_SIMULATED
-        if key in data
-    ]
+    notes = not_simulated_notes(doc, path, data, _NOT_SIMULATED)
     group = AutoScalingGroup(
         name=parsed.auto_scaling_group_name,
         min_size=parsed.min_size,
@@ -329,13 +319,7 @@ def parse_asg_scaling_policy(doc: Document, path: Path_ = ()) -> ParsedAsgScalin
     Raises:
         SourceErrors: every problem, positioned.
     """
-    data = doc.get(path) if path else doc.data
-    if not isinstance(data, dict):
-        raise SourceErrors([positioned(doc, path, "expected a mapping of PutScalingPolicy parameters")])
-    try:
-        policy = AsgScalingPolicy.model_validate(data)
-    except ValidationError as exc:
-        raise SourceErrors(validation_diagnostics(doc, path, exc, AsgScalingPolicy)) from None
+    _, policy = validate_mapping(doc, path, AsgScalingPolicy, "PutScalingPolicy parameters")
     errors = []
 
     def refuse(rel: Path_, message: str) -> None:

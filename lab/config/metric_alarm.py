@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_pascal
 
-from lab.config.shapes import positioned
+from lab.config.shapes import not_simulated_notes, positioned, validate_mapping
 from lab.errors import Diagnostic, SourceErrors
-from lab.scenario.yaml_source import Document, Path_, validation_diagnostics
+from lab.scenario.yaml_source import Document, Path_
 
 __all__ = ["MetricAlarm", "MetricDimension", "ParsedMetricAlarm", "parse_metric_alarm"]
 
@@ -108,13 +108,7 @@ def parse_metric_alarm(doc: Document, path: Path_ = ()) -> ParsedMetricAlarm:
     Raises:
         SourceErrors: every problem, positioned.
     """
-    data = doc.get(path) if path else doc.data
-    if not isinstance(data, dict):
-        raise SourceErrors([positioned(doc, path, "expected a mapping of PutMetricAlarm parameters")])
-    try:
-        alarm = MetricAlarm.model_validate(data)
-    except ValidationError as exc:
-        raise SourceErrors(validation_diagnostics(doc, path, exc, MetricAlarm)) from None
+    data, alarm = validate_mapping(doc, path, MetricAlarm, "PutMetricAlarm parameters")
     errors = []
     if alarm.period < 60 or alarm.period % 60:
         errors.append(positioned(doc, (*path, "Period"), "ValidationError: Period must be a multiple of 60 seconds for one-minute metrics."))  # wording UNCONFIRMED
@@ -126,5 +120,5 @@ def parse_metric_alarm(doc: Document, path: Path_ = ()) -> ParsedMetricAlarm:
         )  # wording UNCONFIRMED
     if errors:
         raise SourceErrors(errors)
-    notes = [positioned(doc, (*path, key), f"'{key}' is accepted but not simulated", key=True, severity="note") for key in _NOT_SIMULATED if key in data]
+    notes = not_simulated_notes(doc, path, data, _NOT_SIMULATED)
     return ParsedMetricAlarm(alarm, notes)

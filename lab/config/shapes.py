@@ -259,6 +259,38 @@ def positioned(doc: Document, path: Path_, message: str, *, key: bool = False, s
     return diagnostic if severity == "error" else dataclasses.replace(diagnostic, severity=severity)
 
 
+def validate_mapping(doc: Document, path: Path_, model: Any, what: str) -> tuple[dict[str, Any], Any]:
+    """Validate the mapping at ``path`` of ``doc`` as the pydantic ``model``.
+
+    Args:
+        doc: the loaded document.
+        path: where the mapping sits in ``doc``.
+        model: the pydantic model class (strict: unknown keys get a did-you-mean).
+        what: what the mapping holds, for the message when it is not one.
+
+    Returns:
+        The raw mapping and the validated model instance.
+
+    Raises:
+        SourceErrors: not a mapping, or every validation problem, positioned.
+    """
+    from lab.errors import SourceErrors
+    from lab.scenario.yaml_source import validation_diagnostics as model_diagnostics
+
+    data = doc.get(path) if path else doc.data
+    if not isinstance(data, dict):
+        raise SourceErrors([positioned(doc, path, f"expected a mapping of {what}")])
+    try:
+        return data, model.model_validate(data)
+    except ValidationError as exc:
+        raise SourceErrors(model_diagnostics(doc, path, exc, model)) from None
+
+
+def not_simulated_notes(doc: Document, path: Path_, data: dict[str, Any], keys: Iterable[str]) -> list[Diagnostic]:
+    """A ``'<key>' is accepted but not simulated`` note at each of ``keys`` present in ``data``."""
+    return [positioned(doc, (*path, key), f"'{key}' is accepted but not simulated", key=True, severity="note") for key in keys if key in data]
+
+
 def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     """Return the choice ``word`` was most likely meant to be, or None.
 

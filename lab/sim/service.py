@@ -245,7 +245,7 @@ class ServiceRuntime:
         self.world.at(RETRY_PLACEMENT_S, self.kick)
 
     def _start_failed(self) -> None:
-        """A task could not be placed or went PENDING → STOPPED: retry later, backing off (§4.5)."""
+        """A start failed (PENDING → STOPPED, or ECS could not launch the task): retry later, backing off (§4.5)."""
         self._start_failures += 1
         delay = RETRY_PLACEMENT_S
         if self._start_failures >= THROTTLE_AFTER_FAILURES:
@@ -333,17 +333,18 @@ class ServiceRuntime:
         # primary's tasks too, those not yet healthy first, never below minimumHealthyPercent.
         excess = len(live) - len(stopped) - max_total
         # Sorted only when something is in excess: a pass per task start must stay O(tasks).
-        candidates = self._scale_in_order([t for t in keep if t not in stopped]) if excess > 0 else []
-        for task in sorted(candidates, key=self.is_healthy) if excess > 0 else ():
-            if excess <= 0:
-                break
-            if not self.is_healthy(task):
-                stopped.append(task)
-                excess -= 1
-            elif can_stop > 0:
-                stopped.append(task)
-                can_stop -= 1
-                excess -= 1
+        if excess > 0:
+            candidates = self._scale_in_order([t for t in keep if t not in stopped])
+            for task in sorted(candidates, key=self.is_healthy):
+                if excess <= 0:
+                    break
+                if not self.is_healthy(task):
+                    stopped.append(task)
+                    excess -= 1
+                elif can_stop > 0:
+                    stopped.append(task)
+                    can_stop -= 1
+                    excess -= 1
         for task in stopped:
             self.world.stop_service_task(task, f"Scaling activity initiated by (deployment {primary.id})", "ServiceSchedulerInitiated")
         if stopped:
@@ -352,9 +353,12 @@ class ServiceRuntime:
         retiring_left = [t for t in retiring if t not in stopped]
         # Old tasks still on their way out (draining, stopping) keep the deployment open.
         lingering = [t for t in self.tasks.values() if t.deployment is not primary or self._on_draining_instance(t)]
-        # Blocked only when nothing is on its way to healthy either: the bounds themselves leave no room.
-        waiting = any(not self.is_healthy(t) for t in keep if t not in stopped)
-        if retiring_left and not started and not stopped and not waiting and need > 0 and room <= 0 and can_stop <= 0:
+        # Blocked only when nothing is on its way to healthy either: the bounds themselves leave
+        # no room. Checked last: it scans the kept tasks, and most passes stop before it.
+        if (
+            retiring_left and not started and not stopped and need > 0 and room <= 0 and can_stop <= 0
+            and all(self.is_healthy(t) for t in keep)
+        ):
             if not self._blocked_posted:
                 self._blocked_posted = True
                 self._post(

@@ -31,7 +31,7 @@ from lab.sim.events import (
     PlacementFailed,
     RunTaskCompleted,
 )
-from lab.sim.app import app_spec
+from lab.sim.app import app_spec, app_up
 from lab.sim.asg import AutoScalingGroups
 from lab.sim.autoscaling import ServiceAutoScaling
 from lab.sim.capacity import CapacityProviders, CapacityProviderService
@@ -887,11 +887,7 @@ class World:
         task = target.task
         tg = self.target_groups[tg_name]
         container, spec = self._target_app(tg, target)
-        # lab.sim.app.app_up, inlined: health checks and routing ask this for every target.
-        if container is None or task.last != "RUNNING" or task.started_at is None or container.name in task.exited:
-            return False, 0
-        alive_for = self.env.now - task.started_at
-        if alive_for < spec.boot_s or (spec.hang_after_s is not None and alive_for >= spec.hang_after_s):
+        if container is None or not app_up(self, task, container, spec):
             return False, 0
         if tg.model.is_network or tg.model.health_check_protocol in ("TCP", "UDP", "TLS"):
             return True, 200
