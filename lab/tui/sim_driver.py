@@ -54,17 +54,17 @@ class SimDriver:
             self.running_to_end = True
 
     def tick(self) -> bool:
-        """One timer tick; returns True when the world moved."""
+        """One timer tick; returns True when the world moved (its clock or its log)."""
         if not (self.playing or self.running_to_end) or self.session.finished:
             self.playing = self.running_to_end = False
             return False
-        now = self.session.world.now
+        now, logged = self.session.world.now, len(self.session.world.log)
         target = self.session.duration if self.running_to_end else now + self.speed * self.tick_s
         self.session.advance_until(target, deadline=time.perf_counter() + self.budget_s)
         self.behind = not self.running_to_end and self.session.world.now < target
         if self.session.finished:
             self.playing = self.running_to_end = False
-        return self.session.world.now > now
+        return self.session.world.now > now or len(self.session.world.log) > logged
 
     def advance(self, seconds: float) -> None:
         """Move the clock forward by ``seconds`` now, in slices (for tests and scripted use)."""

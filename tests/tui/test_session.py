@@ -34,11 +34,13 @@ def test_driver_slices_a_tick_and_stops_at_the_end(tmp_path: Path) -> None:
     driver = SimDriver(session)
     driver.set_speed(3)
     driver.toggle()
+    driver.budget_s = 10.0  # a loaded machine must not cut the exact-advance tick short
     driver.tick()
     assert session.world.now == 600 * driver.tick_s
+    driver.budget_s = 0.0  # every tick then stops after one event, yet the run still ends
     driver.run_to_end()
-    while driver.tick():
-        pass
+    while driver.running_to_end:
+        driver.tick()
     assert session.finished and not driver.playing and not driver.running_to_end
 
 
