@@ -65,7 +65,7 @@ class Target:
 
     __slots__ = (
         "az", "deregistered_at", "error_fraction", "fails", "info", "passes", "port", "rate", "reason", "request_s", "serving",
-        "state", "target_id", "task",
+        "settled", "state", "target_id", "task",
     )
 
     def __init__(self, task: Task, target_id: str, port: int, az: str, request_s: float = 0.05) -> None:
@@ -88,6 +88,8 @@ class Target:
         """Share of the requests it serves that the app answers with a 5xx (errors, overload)."""
         self.info: Any = None
         """The world's cache of what the target's container is and how its app behaves."""
+        self.settled: object = None
+        """The group's settings stamp under which this target last passed for good (see ``check_all``)."""
 
 
 @dataclass
@@ -113,6 +115,8 @@ class TargetGroupRuntime:
         reachable: Callable[[Target], bool],
         responds: Callable[[Target], tuple[bool, int]],
         profile: Callable[[Target], tuple[float, float] | None] = lambda target: None,
+        settings: Callable[[], object] = lambda: None,
+        lasting: Callable[[Target], bool] = lambda target: False,
     ) -> None:
         """Create the runtime.
 
@@ -123,6 +127,10 @@ class TargetGroupRuntime:
             reachable: whether the load balancer can open a connection to a target (security groups).
             responds: (app up, status code for the health-check path) for a target.
             profile: (app error rate, requests per second it can serve before CPU runs out).
+            settings: a value that changes whenever anything other than the task itself may
+                change a probe's answer (security groups, images, the service's settings).
+            lasting: whether a target that passes now keeps passing until its task or
+                ``settings`` change (its app does not hang after a while).
         """
         self.world = world
         self.model = model
@@ -133,6 +141,10 @@ class TargetGroupRuntime:
         self._reachable = reachable
         self._responds = responds
         self._profile = profile
+        self._settings = settings
+        self._lasting = lasting
+        self._stamp: tuple[object, int] = (settings(), 0)
+        """The settings stamp of the last check round; a new object whenever they changed."""
         self.targets: list[Target] = []
         self.load = _Load()
         self.minutes: dict[int, MetricsMinute] = {}
@@ -155,6 +167,7 @@ class TargetGroupRuntime:
         self.flush()
         self.model = model
         self._matched = {}
+        self._stamp = (self._stamp[0], self._stamp[1] + 1)
         self._route()
 
     def set_load(self, rps: float, request_s: float | None = None) -> None:
@@ -232,10 +245,24 @@ class TargetGroupRuntime:
             self.check_all()
 
     def check_all(self) -> None:
-        """Run one round of health checks on every target that is not draining."""
+        """Run one round of health checks on every target that is not draining.
+
+        A healthy target whose last probe passed under the same settings, whose task is
+        still RUNNING with no container exited, and whose app does not hang later, passes
+        again: it is not probed. Nothing observable is lost — its failure count is already 0
+        and its pass count matters only on the way to healthy — and a group of thousands of
+        stable targets costs a pass over a list, not a probe per target, every interval.
+        """
         changed = False
+        settings = self._settings()
+        if settings != self._stamp[0]:
+            self._stamp = (settings, self._stamp[1] + 1)
+        stamp = self._stamp
         for target in list(self.targets):
             if target.state in ("draining", "unused"):
+                continue
+            task = target.task
+            if target.settled is stamp and target.state == "healthy" and task.last == "RUNNING" and not task.exited:
                 continue
             ok, reason = self._probe(target)
             if ok:
@@ -244,7 +271,9 @@ class TargetGroupRuntime:
                 need = 1 if target.state == "initial" else int(self.model.healthy_threshold)
                 if target.state != "healthy" and target.passes >= need:
                     changed |= self._set_state(target, "healthy", "")
+                target.settled = stamp if target.state == "healthy" and self._lasting(target) else None
             else:
+                target.settled = None
                 target.fails += 1
                 target.passes = 0
                 if target.state != "unhealthy" and target.fails >= int(self.model.unhealthy_threshold):

@@ -273,8 +273,26 @@ class Metrics:
 
         world = self.world
         seen = self._cpu_seen
-        # App models by container for this sample: no image is pushed while it runs.
-        specs: dict[int, Any] = {}
+        # What a revision's containers add up to, once per sample: no image is pushed while
+        # it runs, and tens of thousands of tasks share a handful of revisions.
+        shapes: dict[int, tuple[float, list[tuple[float, float, int | None]], float | None]] = {}
+
+        def shape(rev: Any) -> tuple[float, list[tuple[float, float, int | None]], float | None]:
+            idle = 0.0
+            parts: list[tuple[float, float, int | None]] = []
+            for container in rev.containers:
+                app = app_spec(world, container)
+                idle += app.idle_cpu_units
+                parts.append((app.memory_mib, app.memory_growth_mib_per_min, container.hard_limit_mib))
+            fixed: float | None = None
+            if not any(growth for _, growth, _ in parts):
+                # Summed as the per-task loop below would, so the datapoints are the same.
+                fixed = 0.0
+                for memory, growth, limit in parts:
+                    resident = memory + growth * 0.0
+                    fixed += min(resident, float(limit)) if limit is not None else resident
+            return idle, parts, fixed
+
         for name, service in world.services.items():
             cpu_used = cpu_reserved = mem_used = mem_reserved = 0.0
             for task in service.all_tasks():
@@ -286,21 +304,21 @@ class Metrics:
                 run_s = end - max(start, task.started_at)
                 if run_s <= 0:
                     continue
-                idle = mem = 0.0
-                alive_min = (end - task.started_at) / 60.0
-                for container in task.rev.containers:
-                    app = specs.get(id(container))
-                    if app is None:
-                        app = specs[id(container)] = app_spec(world, container)
-                    idle += app.idle_cpu_units
-                    resident = app.memory_mib + app.memory_growth_mib_per_min * alive_min
-                    if container.hard_limit_mib is not None:
-                        resident = min(resident, float(container.hard_limit_mib))
-                    mem += resident
+                rev = task.rev
+                known = shapes.get(id(rev))
+                if known is None:
+                    known = shapes[id(rev)] = shape(rev)
+                idle, parts, mem = known
+                if mem is None:
+                    mem = 0.0
+                    alive_min = (end - task.started_at) / 60.0
+                    for memory, growth, limit in parts:
+                        resident = memory + growth * alive_min
+                        mem += min(resident, float(limit)) if limit is not None else resident
                 cpu_used += idle + delta / run_s
-                cpu_reserved += float(task.rev.cpu) if task.rev.cpu > 0 else task_cpu_capacity(world, task)
+                cpu_reserved += float(rev.cpu) if rev.cpu > 0 else task_cpu_capacity(world, task)
                 mem_used += mem
-                mem_reserved += float(task.rev.memory_mib) if task.rev.memory_mib > 0 else mem
+                mem_reserved += float(rev.memory_mib) if rev.memory_mib > 0 else mem
             if cpu_reserved <= 0:
                 continue  # no running task: no datapoint (insufficient data, §7.1)
             dims = {"ClusterName": world.cluster, "ServiceName": name}

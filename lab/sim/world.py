@@ -422,6 +422,8 @@ class World:
         self._public_images: dict[str, Image] = {}
         self.services: dict[str, ServiceRuntime] = {}
         self.security_groups: dict[str, Any] = {sg.name: sg for sg in security_groups}
+        self.routing_epoch = 0
+        """Bumped by whatever may change a health probe's answer other than the task itself."""
         self.load_balancers = {lb.name: lb for lb in spec.load_balancers}
         self.target_groups: dict[str, TargetGroupRuntime] = {}
         self.cloudwatch = Metrics(self)
@@ -817,6 +819,8 @@ class World:
             reachable=lambda target, lb=lb: self._reachable(lb, target),
             responds=lambda target, tg_name=model.name: self._responds(tg_name, target),
             profile=lambda target, tg_name=model.name: self._profile(tg_name, target),
+            settings=lambda: (self.registry.generation, self.routing_epoch),
+            lasting=lambda target, tg_name=model.name: self._lasting(tg_name, target),
         )
         runtime.listeners.append(lambda target, state, tg=runtime: _dispatch_target_state(tg, target, state))
         self.target_groups[model.name] = runtime
@@ -825,6 +829,7 @@ class World:
     def put_security_group(self, model: Any) -> None:
         """Create or replace a security group (its rules apply from now on)."""
         self.security_groups[model.name] = model
+        self.routing_epoch += 1
         for tg in self.target_groups.values():
             tg.refresh()
 
@@ -892,6 +897,11 @@ class World:
         if tg.model.is_network or tg.model.health_check_protocol in ("TCP", "UDP", "TLS"):
             return True, 200
         return True, 200 if tg.model.health_check_path == spec.health_path else 404
+
+    def _lasting(self, tg_name: str, target: Any) -> bool:
+        """Whether a target's app, once it answers, keeps answering (it never hangs by itself)."""
+        container, spec = self._target_app(self.target_groups[tg_name], target)
+        return container is not None and spec.hang_after_s is None
 
     def _profile(self, tg_name: str, target: Any) -> tuple[float, float] | None:
         """(error rate, requests per second the task can serve) for a target's container."""
@@ -972,6 +982,7 @@ class World:
         if runtime is None:
             return self.create_service(model)
         rev = self.resolve_task_definition(model.task_definition)
+        self.routing_epoch += 1  # its load balancers or network security groups may change
         target_groups = self._service_target_groups(model)
         strategy = self.capacity.strategy_for(model)
         current = runtime.strategy if isinstance(runtime, CapacityProviderService) else ()
