@@ -83,6 +83,8 @@ class ServiceRuntime:
         self._steady = False
         self._blocked_posted = False
         self._batched: dict[tuple[str, str], int] = {}
+        self._unhealthy_hint: Task | None = None
+        """The task ``_all_healthy`` found unhealthy last (tried first next time)."""
         self._apply(model)
         self._new_deployment(rev)
 
@@ -302,9 +304,19 @@ class ServiceRuntime:
             self._reconcile_daemon()
             return
         primary = self.deployments[0]
-        live = self._live()
-        keep = [t for t in live if t.deployment is primary and not self._on_draining_instance(t)]
-        retiring = [t for t in live if t.deployment is not primary or self._on_draining_instance(t)]
+        # One pass sorts the service's tasks: a pass runs for every instant something
+        # happens to the service, so it must stay a cheap O(tasks).
+        live: list[Task] = []
+        keep: list[Task] = []
+        retiring: list[Task] = []
+        lingering: list[Task] = []
+        for t in self.tasks.values():
+            old = t.deployment is not primary or self._on_draining_instance(t)
+            if old:
+                lingering.append(t)
+            if t.desired != "STOPPED":
+                live.append(t)
+                (retiring if old else keep).append(t)
         desired = self.desired
         max_total = math.floor(desired * self.max_percent / 100)
         min_healthy = math.ceil(desired * self.min_percent / 100)
@@ -312,7 +324,8 @@ class ServiceRuntime:
         if len(keep) > desired:
             for task in self._scale_in_order(keep)[: len(keep) - desired]:
                 stopped.append(task)
-            keep = [t for t in keep if t not in stopped]
+            gone = {id(t) for t in stopped}
+            keep = [t for t in keep if id(t) not in gone]
         started: list[Task] = []
         need = desired - len(keep)
         room = max_total - (len(live) - len(stopped))
@@ -321,8 +334,11 @@ class ServiceRuntime:
                 self.world.at(self._retry_at - self.world.now, self.kick)
             else:
                 started = self._start(primary, min(need, room))
-        healthy = [t for t in live if self.is_healthy(t) and t not in stopped]
-        can_stop = len(healthy) - min_healthy
+        can_stop = 0
+        if retiring or len(live) - len(stopped) > max_total:
+            # Only retiring or excess tasks spend the healthy margin; most passes have neither.
+            gone = {id(t) for t in stopped}
+            can_stop = sum(1 for t in live if id(t) not in gone and self.is_healthy(t)) - min_healthy
         for task in retiring:
             if not self.is_healthy(task):
                 stopped.append(task)
@@ -334,7 +350,8 @@ class ServiceRuntime:
         excess = len(live) - len(stopped) - max_total
         # Sorted only when something is in excess: a pass per task start must stay O(tasks).
         if excess > 0:
-            candidates = self._scale_in_order([t for t in keep if t not in stopped])
+            gone = {id(t) for t in stopped}
+            candidates = self._scale_in_order([t for t in keep if id(t) not in gone])
             for task in sorted(candidates, key=self.is_healthy):
                 if excess <= 0:
                     break
@@ -350,14 +367,14 @@ class ServiceRuntime:
         if stopped:
             ids = " ".join(f"(task {t.id})" for t in stopped)
             self._post("stopped-tasks", f"(service {self.name}) has stopped {len(stopped)} running tasks: {ids}.")
-        retiring_left = [t for t in retiring if t not in stopped]
+        gone = {id(t) for t in stopped}
+        retiring_left = [t for t in retiring if id(t) not in gone]
         # Old tasks still on their way out (draining, stopping) keep the deployment open.
-        lingering = [t for t in self.tasks.values() if t.deployment is not primary or self._on_draining_instance(t)]
         # Blocked only when nothing is on its way to healthy either: the bounds themselves leave
         # no room. Checked last: it scans the kept tasks, and most passes stop before it.
         if (
             retiring_left and not started and not stopped and need > 0 and room <= 0 and can_stop <= 0
-            and all(self.is_healthy(t) for t in keep)
+            and self._all_healthy(keep)
         ):
             if not self._blocked_posted:
                 self._blocked_posted = True
@@ -368,8 +385,25 @@ class ServiceRuntime:
                 )
         self._check_completion(primary, keep, lingering)
 
+    def _all_healthy(self, tasks: list[Task]) -> bool:
+        """Whether every task is healthy; tries the one found unhealthy last time, then the newest first.
+
+        ``is_healthy`` has no side effects, so the order only changes how soon an unhealthy
+        task is found: while a service grows that is its newest task, or the one that was
+        not healthy a moment ago, instead of a scan over every healthy task in each pass.
+        """
+        hint = self._unhealthy_hint
+        if hint is not None and not self.is_healthy(hint) and any(t is hint for t in tasks):
+            return False
+        for t in reversed(tasks):
+            if not self.is_healthy(t):
+                self._unhealthy_hint = t
+                return False
+        self._unhealthy_hint = None
+        return True
+
     def _check_completion(self, primary: Deployment, keep: list[Task], retiring: list[Task]) -> None:
-        if retiring or len(keep) != self.desired or not all(self.is_healthy(t) for t in keep):
+        if retiring or len(keep) != self.desired or not self._all_healthy(keep):
             self._steady = False
             return
         if len(self.deployments) > 1 or primary.rollout == "IN_PROGRESS":
