@@ -156,6 +156,8 @@ class TargetGroupRuntime:
         """Health-check status codes the matcher accepts (cleared when the settings change)."""
         self._totals_now: tuple[bool, float, float, float, float, int, int] = (False, 0.0, 0.0, 0.0, 0.0, 0, 0)
         """What the targets add up to since the last routing change (see ``_sum_up``)."""
+        self._route_pending = False
+        """A re-route is due at the end of this instant (see ``_route_soon``)."""
         self._checker: simpy.Process | None = None
         if load_balancer is not None:
             self._checker = world.env.process(self._health_loop())
@@ -202,13 +204,29 @@ class TargetGroupRuntime:
         target.deregistered_at = self.world.now
         rate_before = target.rate if target.serving else 0.0
         self._emit(target)
-        self._route()
+        self._route_soon()
         delay = float(self.model.deregistration_delay_s)
         # Requests in flight when draining starts finish within request_s; those that
         # would outlast the delay are cut when the target is finally stopped.
         lost = rate_before * max(0.0, self._duration(target) - delay)
         self.world.at(delay, lambda: self._finish_draining(target, lost))
         return delay
+
+    def _route_soon(self) -> None:
+        """Route again once everything happening at this instant has happened.
+
+        A scale-in deregisters its targets one by one at the same moment: routed once for
+        all of them, each loses the requests of the share it had, as when the load balancer
+        takes them out together, and a thousand-target group is not re-routed per target.
+        """
+        if not self._route_pending:
+            self._route_pending = True
+            self.world.at(0.0, self._route_if_pending)
+
+    def _route_if_pending(self) -> None:
+        if self._route_pending:
+            self.flush()
+            self._route()
 
     def _finish_draining(self, target: Target, lost: float) -> None:
         if target.state != "draining":
@@ -254,10 +272,7 @@ class TargetGroupRuntime:
         stable targets costs a pass over a list, not a probe per target, every interval.
         """
         changed = False
-        settings = self._settings()
-        if settings != self._stamp[0]:
-            self._stamp = (settings, self._stamp[1] + 1)
-        stamp = self._stamp
+        stamp = self._current_stamp()
         for target in list(self.targets):
             if target.state in ("draining", "unused"):
                 continue
@@ -283,6 +298,13 @@ class TargetGroupRuntime:
         if changed:
             self.flush()
             self._route()
+
+    def _current_stamp(self) -> tuple[object, int]:
+        """The settings stamp now: the same object for as long as the settings stay the same."""
+        settings = self._settings()
+        if settings != self._stamp[0]:
+            self._stamp = (settings, self._stamp[1] + 1)
+        return self._stamp
 
     def _probe(self, target: Target) -> tuple[bool, str]:
         if target.az not in self.lb_azs:
@@ -328,6 +350,7 @@ class TargetGroupRuntime:
 
     def _route(self) -> None:
         """Recompute which targets get traffic, and whether each one serves it."""
+        self._route_pending = False
         live = [t for t in self.targets if t.state not in ("draining", "unused")]
         healthy = [t for t in live if t.state == "healthy"]
         # Fail open: with no healthy target the load balancer routes to all of them (§6.1).
@@ -335,10 +358,14 @@ class TargetGroupRuntime:
         share = self.load.rps / len(routed) if routed else 0.0
         routed_ids = {id(t) for t in routed}
         serves, error_fraction = self._serves, self._error_fraction
+        stamp = self._current_stamp()
         for t in self.targets:
             if id(t) in routed_ids:
                 t.rate = share
-                t.serving = share > 0 and serves(t)
+                # A settled target passed its probe under these settings and its task has
+                # not changed since: it serves (the probe asks what serving needs).
+                settled = t.settled is stamp and t.task.last == "RUNNING" and not t.task.exited
+                t.serving = share > 0 and (settled or serves(t))
             else:
                 t.rate = 0.0
                 t.serving = False
@@ -348,14 +375,23 @@ class TargetGroupRuntime:
 
     def _sum_up(self) -> None:
         """Add up what ``flush`` accounts per second; targets only change where this is called."""
-        routed = [t for t in self.targets if t.rate > 0]
-        served = sum(t.rate for t in routed if t.serving)
-        target_5xx = sum(t.rate * t.error_fraction for t in routed if t.serving)
-        good_time = sum(t.rate * (1.0 - t.error_fraction) * self._duration(t) for t in routed if t.serving)
-        bad_rate = sum(t.rate for t in routed if not t.serving)
-        healthy = sum(1 for t in self.targets if t.state == "healthy")
-        unhealthy = sum(1 for t in self.targets if t.state == "unhealthy")
-        self._totals_now = (bool(routed), served, target_5xx, good_time, bad_rate, healthy, unhealthy)
+        any_routed = False
+        served = target_5xx = good_time = bad_rate = 0.0
+        healthy = unhealthy = 0
+        for t in self.targets:
+            if t.state == "healthy":
+                healthy += 1
+            elif t.state == "unhealthy":
+                unhealthy += 1
+            if t.rate > 0:
+                any_routed = True
+                if t.serving:
+                    served += t.rate
+                    target_5xx += t.rate * t.error_fraction
+                    good_time += t.rate * (1.0 - t.error_fraction) * self._duration(t)
+                else:
+                    bad_rate += t.rate
+        self._totals_now = (any_routed, served, target_5xx, good_time, bad_rate, healthy, unhealthy)
 
     def _error_fraction(self, target: Target, rate: float) -> float:
         """The app's own error rate, plus what it cannot serve when CPU-bound."""
