@@ -306,17 +306,24 @@ class ServiceRuntime:
         primary = self.deployments[0]
         # One pass sorts the service's tasks: a pass runs for every instant something
         # happens to the service, so it must stay a cheap O(tasks).
-        live: list[Task] = []
-        keep: list[Task] = []
+        live: list[Task]
+        keep: list[Task]
         retiring: list[Task] = []
         lingering: list[Task] = []
-        for t in self.tasks.values():
-            old = t.deployment is not primary or self._on_draining_instance(t)
-            if old:
-                lingering.append(t)
-            if t.desired != "STOPPED":
-                live.append(t)
-                (retiring if old else keep).append(t)
+        if len(self.deployments) == 1 and self.world.fleet.unavailable == 0:
+            # The usual pass: tasks are only ever started for the primary deployment, older
+            # deployments are dropped once none of their tasks is left, and no instance
+            # drains — so every live task is kept and nothing retires or lingers.
+            keep = live = [t for t in self.tasks.values() if t.desired != "STOPPED"]
+        else:
+            live, keep = [], []
+            for t in self.tasks.values():
+                old = t.deployment is not primary or self._on_draining_instance(t)
+                if old:
+                    lingering.append(t)
+                if t.desired != "STOPPED":
+                    live.append(t)
+                    (retiring if old else keep).append(t)
         desired = self.desired
         max_total = math.floor(desired * self.max_percent / 100)
         min_healthy = math.ceil(desired * self.min_percent / 100)
@@ -393,7 +400,8 @@ class ServiceRuntime:
         not healthy a moment ago, instead of a scan over every healthy task in each pass.
         """
         hint = self._unhealthy_hint
-        if hint is not None and not self.is_healthy(hint) and any(t is hint for t in tasks):
+        # Tasks compare by identity, so ``in`` is a quick scan in C.
+        if hint is not None and not self.is_healthy(hint) and hint in tasks:
             return False
         for t in reversed(tasks):
             if not self.is_healthy(t):
