@@ -40,6 +40,9 @@ ESSENTIAL_EXITED = "Essential container in task exited"
 
 
 def _emit(world: World, task: Task) -> None:
+    """Log the task's state; its targets are health-checked again (their settled answer may be stale)."""
+    for tg, target in task.targets:
+        tg.unsettle(target)
     ci = task.instance
     world.log.append(
         TaskStateChanged(
@@ -129,6 +132,8 @@ def _run(world: World, task: Task) -> ProcessGen:
             world.log.append(line._replace(at=world.now))
         world.log.append(ContainerStateChanged(world.now, task.id, outcome.container.name, "STOPPED", outcome.exit_code, outcome.reason))
         task.exited.add(outcome.container.name)
+        for tg, target in task.targets:
+            tg.unsettle(target)
         if outcome.container.essential:
             _mark_stopping(world, task, "EssentialContainerExited", ESSENTIAL_EXITED)
             return

@@ -64,8 +64,8 @@ class Target:
     """A task registered in a target group."""
 
     __slots__ = (
-        "az", "deregistered_at", "error_fraction", "fails", "info", "passes", "port", "rate", "reason", "request_s", "serving",
-        "settled", "state", "target_id", "task",
+        "az", "deregistered_at", "error_fraction", "fails", "info", "listed", "passes", "port", "rate", "reason", "request_s",
+        "seq", "serving", "settled", "state", "target_id", "task",
     )
 
     def __init__(self, task: Task, target_id: str, port: int, az: str, request_s: float = 0.05) -> None:
@@ -90,6 +90,10 @@ class Target:
         """The world's cache of what the target's container is and how its app behaves."""
         self.settled: object = None
         """The group's settings stamp under which this target last passed for good (see ``check_all``)."""
+        self.seq = 0
+        """Registration order within its group."""
+        self.listed = False
+        """Whether it is in its group's list of targets."""
 
 
 @dataclass
@@ -158,6 +162,11 @@ class TargetGroupRuntime:
         """What the targets add up to since the last routing change (see ``_sum_up``)."""
         self._route_pending = False
         """A re-route is due at the end of this instant (see ``_route_soon``)."""
+        self._registered = 0
+        self._watch: dict[int, Target] = {}
+        """Targets the next round probes, by ``seq``: all but the settled and the draining."""
+        self._watch_stamp: object = None
+        """The settings stamp ``_watch`` was kept under (another stamp: probe every target)."""
         self._checker: simpy.Process | None = None
         if load_balancer is not None:
             self._checker = world.env.process(self._health_loop())
@@ -186,7 +195,11 @@ class TargetGroupRuntime:
         """Register a task's (instance or IP, port) as a target; it starts ``initial``."""
         self.flush()
         target = Target(task, target_id, port, az, request_s)
+        target.seq = self._registered
+        self._registered += 1
+        target.listed = True
         self.targets.append(target)
+        self._watch[target.seq] = target
         self._emit(target)
         if any(t.state == "healthy" for t in self.targets):
             # A new target starts ``initial``: while a healthy target exists it gets no
@@ -202,6 +215,7 @@ class TargetGroupRuntime:
         target.state = "draining"
         target.reason = "Target.DeregistrationInProgress"
         target.deregistered_at = self.world.now
+        self._watch.pop(target.seq, None)
         rate_before = target.rate if target.serving else 0.0
         self._emit(target)
         self._route_soon()
@@ -236,7 +250,7 @@ class TargetGroupRuntime:
         target.state = "unused"
         target.reason = ""
         self._emit(target)
-        self.targets.remove(target)
+        self._unlist(target)
 
     def target_lost(self, target: Target) -> None:
         """The task behind a target died without draining: its requests in flight fail."""
@@ -252,8 +266,19 @@ class TargetGroupRuntime:
         """Drop a target at once (its task is gone and ECS deregistered it)."""
         if target in self.targets:
             self.flush()
-            self.targets.remove(target)
+            self._unlist(target)
             self._route()
+
+    def _unlist(self, target: Target) -> None:
+        self.targets.remove(target)
+        target.listed = False
+        self._watch.pop(target.seq, None)
+
+    def unsettle(self, target: Target) -> None:
+        """The target's task changed (its state, a container's exit): probe it again next round."""
+        target.settled = None
+        if target.listed and target.state not in ("draining", "unused"):
+            self._watch[target.seq] = target
 
     # -- health ------------------------------------------------------------------------------
 
@@ -265,20 +290,24 @@ class TargetGroupRuntime:
     def check_all(self) -> None:
         """Run one round of health checks on every target that is not draining.
 
-        A healthy target whose last probe passed under the same settings, whose task is
-        still RUNNING with no container exited, and whose app does not hang later, passes
-        again: it is not probed. Nothing observable is lost — its failure count is already 0
-        and its pass count matters only on the way to healthy — and a group of thousands of
-        stable targets costs a pass over a list, not a probe per target, every interval.
+        A healthy target whose last probe passed under the same settings and whose app
+        does not hang later is settled: it passes again without being probed, until its task
+        changes (``unsettle``, which the world calls on every task state change and container
+        exit) or the settings do. Nothing observable is lost — its failure count is already 0
+        and its pass count matters only on the way to healthy — and a round over a group of
+        thousands of stable targets probes only those on their way in or out.
         """
         changed = False
         stamp = self._current_stamp()
-        for target in list(self.targets):
-            if target.state in ("draining", "unused"):
-                continue
-            task = target.task
-            if target.settled is stamp and target.state == "healthy" and task.last == "RUNNING" and not task.exited:
-                continue
+        if stamp is not self._watch_stamp:
+            self._watch_stamp = stamp
+            self._watch = {t.seq: t for t in self.targets if t.state not in ("draining", "unused")}
+        # In registration order, as the targets are listed (the order of the events logged).
+        watch = self._watch
+        for seq in sorted(watch):
+            target = watch.get(seq)
+            if target is None or target.state in ("draining", "unused"):
+                continue  # deregistered or gone during this round
             ok, reason = self._probe(target)
             if ok:
                 target.passes += 1
@@ -286,7 +315,11 @@ class TargetGroupRuntime:
                 need = 1 if target.state == "initial" else int(self.model.healthy_threshold)
                 if target.state != "healthy" and target.passes >= need:
                     changed |= self._set_state(target, "healthy", "")
-                target.settled = stamp if target.state == "healthy" and self._lasting(target) else None
+                if target.state == "healthy" and self._lasting(target):
+                    target.settled = stamp
+                    watch.pop(seq, None)
+                else:
+                    target.settled = None
             else:
                 target.settled = None
                 target.fails += 1
