@@ -13,6 +13,7 @@ from textual.screen import Screen
 
 from lab.progress import ProgressStore
 from lab.tui.catalogue_index import CatalogueEntry, read_catalogue
+from lab.tui.collector import Collector
 from lab.tui.screens.catalogue import CatalogueScreen
 
 if TYPE_CHECKING:
@@ -45,8 +46,11 @@ class LabApp(App[None]):
         entries, self.catalogue_problems = read_catalogue()
         self.catalogue: dict[str, CatalogueEntry] = {e.id: e for e in entries}
         """Scenarios by id, as the catalogue lists them."""
+        self.collector = Collector()
+        """When garbage is collected in full: between ticks, not in a step or a key (``lab.tui.collector``)."""
 
     def on_mount(self) -> None:
+        self.collector.start()
         self.push_screen(CatalogueScreen(list(self.catalogue.values()), self.store))
         if self.store.problem:
             self.notify(self.store.problem, severity="warning", timeout=10)
@@ -56,6 +60,9 @@ class LabApp(App[None]):
             self.open_scenario(self.start_scenario)
         else:
             self.call_after_refresh(self._warm_up)
+
+    def on_unmount(self) -> None:
+        self.collector.stop()
 
     @work(thread=True, group="warm-up")
     def _warm_up(self) -> None:

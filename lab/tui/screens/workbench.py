@@ -126,6 +126,7 @@ class WorkbenchScreen(Screen[None]):
         self._layout()
         self.set_interval(self.driver.tick_s, self._tick)
         self.set_interval(30, self._save_time)
+        self._settle_garbage()
         first = next(iter(self.session.files))
         center = self.query_one("#center", TabbedContent)
         center.active = f"tab-{_dom(first)}"
@@ -136,6 +137,12 @@ class WorkbenchScreen(Screen[None]):
 
     def on_unmount(self) -> None:
         self._save_time()  # quitting from the workbench still counts the minutes
+        self._settle_garbage()  # the world just left behind goes now, not during the next key
+
+    def _settle_garbage(self) -> None:
+        collector = getattr(self.app, "collector", None)  # LabApp's (a bare test app has none)
+        if collector is not None:
+            collector.settle()
 
     def _layout(self) -> None:
         narrow = self.size.width < WIDE[0] or self.size.height < WIDE[1]
@@ -158,6 +165,9 @@ class WorkbenchScreen(Screen[None]):
     def _tick(self) -> None:
         if self.driver.tick() or self._map_stale:
             self.refresh_views(throttled=True)
+        collector = getattr(self.app, "collector", None)  # garbage goes between ticks, not in one
+        if collector is not None:
+            collector.tick()
 
     def advance(self, seconds: float) -> None:
         """Move the simulation forward and redraw (tests call this instead of sleeping)."""
@@ -209,6 +219,7 @@ class WorkbenchScreen(Screen[None]):
             self.notify(f"Restart refused: {problems[0]}", severity="error", timeout=8)
             return
         self.session.restart()
+        self._settle_garbage()
         self._cursor = 0
         self._judged_at = self._drawn_map = None
         for panel in self.query(EventPanel):
