@@ -48,7 +48,8 @@ class RunView:
         self.files = files
         self.duration = duration
         self.apply_at = apply_at
-        self._series: dict[str, list[tuple[float, dict[str, TaskStateChanged]]]] = {}
+        self._changes: dict[str, list[TaskStateChanged]] = {}
+        self._series: dict[str, list[tuple[float, int]]] = {}
 
     # -- task series ---------------------------------------------------------------------------
 
@@ -57,38 +58,51 @@ class RunView:
         """A service name, or a task group given as ``family:x`` / ``service:x``."""
         return service if ":" in service else f"service:{service}"
 
-    def running_series(self, service: str) -> list[tuple[float, dict[str, TaskStateChanged]]]:
-        """(time, RUNNING tasks by id) at every change for one service (or group)."""
+    def task_changes(self, service: str) -> list[TaskStateChanged]:
+        """The task state changes of one service (or group), in order."""
+        group = self.group_of(service)
+        cached = self._changes.get(group)
+        if cached is None:
+            cached = self._changes[group] = [e for e in self.events if isinstance(e, TaskStateChanged) and e.group == group]
+        return cached
+
+    def running_series(self, service: str) -> list[tuple[float, int]]:
+        """(time, RUNNING tasks) at every change of the count for one service (or group).
+
+        Counts, not the tasks themselves: a live objective re-reads this after every tick,
+        and copying 5,000 running tasks at each of 5,000 starts would take seconds.
+        """
         group = self.group_of(service)
         cached = self._series.get(group)
         if cached is not None:
             return cached
-        running: dict[str, TaskStateChanged] = {}
-        series: list[tuple[float, dict[str, TaskStateChanged]]] = [(0.0, {})]
-        for e in self.events:
-            if not isinstance(e, TaskStateChanged) or e.group != group:
-                continue
+        running: set[str] = set()
+        series: list[tuple[float, int]] = [(0.0, 0)]
+        for e in self.task_changes(service):
             before = len(running)
             if e.last_status == "RUNNING":
-                running[e.task_id] = e
+                running.add(e.task_id)
             else:
-                running.pop(e.task_id, None)
+                running.discard(e.task_id)
             if len(running) != before:
                 if series[-1][0] == e.at:
-                    series[-1] = (e.at, dict(running))
+                    series[-1] = (e.at, len(running))
                 else:
-                    series.append((e.at, dict(running)))
+                    series.append((e.at, len(running)))
         self._series[group] = series
         return series
 
     def running_at(self, service: str, t: float) -> dict[str, TaskStateChanged]:
-        """The service's RUNNING tasks at time ``t``."""
-        current: dict[str, TaskStateChanged] = {}
-        for at, tasks in self.running_series(service):
-            if at > t:
+        """The service's RUNNING tasks at time ``t`` (each by its latest event up to then)."""
+        running: dict[str, TaskStateChanged] = {}
+        for e in self.task_changes(service):
+            if e.at > t:
                 break
-            current = tasks
-        return current
+            if e.last_status == "RUNNING":
+                running[e.task_id] = e
+            else:
+                running.pop(e.task_id, None)
+        return running
 
     def waiting_summary(self, service: str, t: float) -> str:
         """``"; 2 tasks waiting in PROVISIONING"`` at time ``t`` (empty when none wait)."""
@@ -154,7 +168,7 @@ def check_service_running(c: Any, run: RunView) -> Verdict:
     def ok(n: int) -> bool:
         return n == c.count if c.count is not None else n >= c.minimum
 
-    series = [(t, len(tasks)) for t, tasks in run.running_series(c.service)]
+    series = run.running_series(c.service)
     reached = next((t for t, n in series if t <= deadline and ok(n)), None)
     at_deadline = len(run.running_at(c.service, deadline))
     context = run.waiting_summary(c.service, deadline) + run.placement_summary(c.service, deadline) + run.stopped_summary(c.service, deadline)
@@ -209,10 +223,31 @@ def check_tasks_spread(c: Any, run: RunView) -> Verdict:
     need = " and ".join(x for x in (f"{c.min_azs} AZs" if c.min_azs else "", f"{c.min_instances} instances" if c.min_instances else "") if x)
     if c.always_after is not None:
         checkpoints = [c.always_after] + [t for t, _ in run.running_series(c.service) if t > c.always_after]
+        # One pass over the changes, counting tasks per AZ and per host as they come and go.
+        running: dict[str, TaskStateChanged] = {}
+        per_az: Counter[str | None] = Counter()
+        per_host: Counter[str] = Counter()
+
+        def count(e: TaskStateChanged, step: int) -> None:
+            for counter, key in ((per_az, e.availability_zone), (per_host, e.ec2_instance_id or e.task_id)):
+                counter[key] += step
+                if counter[key] == 0:
+                    del counter[key]
+
+        changes = run.task_changes(c.service)
+        i = 0
         for t in checkpoints:
-            tasks = run.running_at(c.service, t)
-            azs, hosts = spread(tasks)
-            if tasks and not fine(azs, hosts):
+            while i < len(changes) and changes[i].at <= t:
+                e = changes[i]
+                i += 1
+                old = running.pop(e.task_id, None)
+                if old is not None:
+                    count(old, -1)
+                if e.last_status == "RUNNING":
+                    running[e.task_id] = e
+                    count(e, 1)
+            azs, hosts = len(per_az), len(per_host)
+            if running and not fine(azs, hosts):
                 return Verdict(False, f"{c.service} ran on {azs} AZs and {hosts} instances at {_t(t)} (needed {need})")
         return Verdict(True, f"{c.service} stayed spread over {need} from {_t(c.always_after)} on")
     at = c.at if c.at is not None else run.duration
