@@ -38,6 +38,34 @@ async def test_event_log_is_newest_first_and_filterable(store: ProgressStore) ->
         assert "CannotPull" in log.line_text(0).plain
 
 
+async def test_event_filter_narrows_and_widens_as_typed(store: ProgressStore) -> None:
+    """Typing more narrows the matches, deleting widens them again: the same as filtering afresh."""
+    app = quiet(LabApp(store=store))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        bench = await open_scenario(app, pilot)
+        bench.advance(120)
+        log = bench.query_one("#events EventLogView", EventLogView)
+        bench.query_one("#events Input").focus()
+        await pilot.press(*"stop")
+        await pilot.pause()
+        broad = list(log.matches)
+        await pilot.press(*"ped [")
+        await pilot.pause()
+        narrow = list(log.matches)
+        assert narrow and set(narrow) < set(broad)
+        assert narrow == [i for i, e in enumerate(log.events) if "stopped [" in e.message.lower() or "stopped [" in type(e).__name__.lower()]
+        for _ in range(5):
+            await pilot.press("backspace")
+        await pilot.pause()
+        assert log.matches == broad
+        for _ in range(4):
+            await pilot.press("backspace")
+        await pilot.pause()
+        assert log.filter_text == ""
+        assert all(type(log.events[i]).__name__ not in ("ImagePullStarted", "AppLogged") for i in log.matches)
+
+
 async def test_timeline_steps_plays_and_runs_to_the_end(store: ProgressStore) -> None:
     """Step moves to the next event; play advances on ticks; run-to-end reaches the scenario's end in slices."""
     app = quiet(LabApp(store=store))

