@@ -35,6 +35,18 @@ _Loader.yaml_implicit_resolvers = {
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
+_Composer: type = _Loader
+"""What parses and composes: libyaml's C parser when PyYAML has it (several times faster, with
+the same node marks, and a nesting limit of its own), else the pure-Python one."""
+if getattr(yaml, "__with_libyaml__", False):
+
+    class _CLoader(yaml.CSafeLoader):
+        """``_Loader``'s resolvers on libyaml's parser."""
+
+        yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+
+    _Composer = _CLoader
+
 
 @dataclass
 class Document:
@@ -143,7 +155,14 @@ def load_text(
         raise SourceError(file, 0, 0, f"file is larger than the {max_bytes // 1024} KiB limit")
     doc = Document(file=file, data=None, text=text, line_offset=line_offset, col_offset=col_offset)
     try:
-        root = yaml.compose(text, Loader=_Loader)
+        try:
+            root = yaml.compose(text, Loader=_Composer)
+        except yaml.YAMLError:
+            if _Composer is _Loader:
+                raise
+            # The pure-Python parser words its errors better ("expected ',' or '}', but got
+            # ':'"): broken text is parsed again by it, for the message and position.
+            root = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
