@@ -90,6 +90,7 @@ class Registry:
         self.host = f"{account}.dkr.ecr.{region}.amazonaws.com"
         """The private registry's host name."""
         self._images: dict[tuple[str, str], Image] = {}
+        self._repositories: set[str] = set()
         self._pushes: dict[tuple[str, str], int] = {}
         self._resolved: dict[str, tuple[Image | None, str, str, bool]] = {}
         self.generation = 0
@@ -127,13 +128,14 @@ class Registry:
             layers.append(Layer(_digest(spec.repository, spec.tag, generation, i), max(1, int(own_mb * w / total * 1_000_000))))
         image = Image(spec.repository, spec.tag, tuple(layers), spec.app, spec.public, spec.architecture)
         self._images[key] = image
+        self._repositories.add(spec.repository)
         self._resolved.clear()
         self.generation += 1
         return image
 
     def repository_exists(self, repository: str) -> bool:
         """True when any tag of the repository was pushed."""
-        return any(repo == repository for repo, _ in self._images)
+        return repository in self._repositories
 
     def resolve(self, uri: str) -> tuple[Image | None, str, str, bool]:
         """Look an image reference up.
