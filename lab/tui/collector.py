@@ -48,9 +48,7 @@ class Collector:
         self._saved = gc.get_threshold()
         young, middle, _ = self._saved
         gc.set_threshold(young, middle, NO_AUTOMATIC_FULL_PASS)
-        gc.collect()
-        gc.freeze()
-        self._last = self._clock()
+        self._collect()
 
     def stop(self) -> None:
         """Give full passes back to Python, as they were before ``start``."""
@@ -62,17 +60,17 @@ class Collector:
 
     def tick(self) -> None:
         """Between two ticks: once ``every_s`` has passed, collect what is new, then freeze it."""
-        if self._saved is None or self._clock() - self._last < self.every_s:
-            return
-        gc.collect()
-        gc.freeze()
-        self._last = self._clock()
+        if self._saved is not None and self._clock() - self._last >= self.every_s:
+            self._collect()
 
     def settle(self) -> None:
         """A full pass over everything now (a workbench opens or restarts its world)."""
-        if self._saved is None:
-            return
-        gc.unfreeze()
+        if self._saved is not None:
+            gc.unfreeze()
+            self._collect()
+
+    def _collect(self) -> None:
+        """Collect what is not frozen, then freeze what survived."""
         gc.collect()
         gc.freeze()
         self._last = self._clock()
