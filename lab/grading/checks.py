@@ -499,6 +499,18 @@ CHECKS: dict[str, Callable[[Any, RunView], Verdict]] = {
 assert tuple(sorted(CHECKS)) == CHECK_KINDS, "every check kind needs a judging function"
 
 
+def failure_is_final(check: Any) -> bool:
+    """Whether a failed verdict stays failed however much longer the run goes on.
+
+    True for the checks that count what must never happen — a task stopping, an event,
+    failed requests (by count, not by share), the cost — once it happened. Used to tell a
+    learner watching a run "failed" rather than "not yet".
+    """
+    if check.kind in ("no-task-stopped", "event-not-occurred", "cost"):
+        return True
+    return check.kind == "failed-requests" and check.maximum is not None
+
+
 def judge(check: Any, run: RunView) -> Verdict:
     """Judge one check on a finished run."""
     return CHECKS[check.kind](check, run)

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 
 from lab.errors import Diagnostic, SourceError, SourceErrors
-from lab.grading.checks import RunView, judge
+from lab.grading.checks import RunView, failure_is_final, judge
 from lab.progress import ProgressStore
 from lab.scenario.loader import LoadedScenario
 from lab.scenario.simdoc import ConfigFile, apply_files, build_world, parse_config_file
@@ -46,7 +46,10 @@ class Objective:
     required: bool
     met: bool
     final: bool
-    """The run reached the end: ``met`` is the verdict, not "so far"."""
+    """``met`` can no longer change in this run: it reached the end, or something that must
+    never happen did (a task stopped, a cap was passed)."""
+    broken: bool = False
+    """Failed for good before the end of the run (only a restart can make it pass)."""
 
 
 @dataclass
@@ -249,7 +252,8 @@ class Session:
                 met = judge(check, view).passed
             except Exception:  # noqa: BLE001 - a check not judgeable mid-run is "not yet", never a crash
                 met = False
-            out.append(Objective(check.describe(), check.points, check.required, met, self.finished))
+            broken = not met and not self.finished and failure_is_final(check)
+            out.append(Objective(check.describe(), check.points, check.required, met, self.finished or broken, broken))
         return out
 
     def add_time_spent(self, seconds: float) -> None:

@@ -71,3 +71,16 @@ def test_catalogue_index_lists_what_the_loader_lists() -> None:
     entries, problems = read_catalogue()
     assert [e.path for e in entries] == list_scenarios()
     assert "ecr-pull-denied" in {e.id for e in entries} and not problems
+
+
+def test_an_objective_that_must_never_fail_is_failed_once_it_did(tmp_path: Path) -> None:
+    """Tasks already stopped with CannotPull: that objective is "failed", not "not yet"; a deadline still to come stays open."""
+    session = make_session(tmp_path)
+    before = {o.title: o for o in session.objectives()}
+    assert not any(o.final for o in before.values())
+    session.run_for(120)
+    now = {o.title: o for o in session.objectives()}
+    stops = now["no task stops with CannotPull"]
+    assert (stops.met, stops.final, stops.broken) == (False, True, True)
+    running = now["web runs 3 tasks by 300 s and keeps them"]
+    assert (running.met, running.final) == (False, False)

@@ -26,6 +26,8 @@ class ObjectiveList(Static):
             text.append(f"{mark} {word:<7}", style=style)
             text.append(f" {o.title} ")
             text.append(f"({tag})\n", style="dim")
+        if any(o.broken for o in objectives):
+            text.append("A failed objective stays failed in this run: ctrl+r runs it again from 0 s with your files.\n", style="dim")
         text.append(f"\nHints {len(hints)} of {total_hints}", style="bold")
         text.append("  (h or ctrl+t for the next)\n" if len(hints) < total_hints else "\n", style="dim")
         for i, hint in enumerate(hints, start=1):
