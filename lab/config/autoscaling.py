@@ -15,14 +15,25 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_pascal
 
-from lab.config.shapes import check_shape, positioned, strip_unmodelled, validation_diagnostics
+from lab.config.shapes import (
+    check_shape,
+    positioned,
+    strip_unmodelled,
+    validation_diagnostics,
+)
 from lab.config.task_definition import client_exception_diagnostics
-from lab.errors import ClientException, Diagnostic, ObjectNotFoundException, SourceErrors, ValidationException
+from lab.errors import (
+    ClientException,
+    Diagnostic,
+    ObjectNotFoundException,
+    SourceErrors,
+    ValidationException,
+)
 from lab.scenario.yaml_source import Document, Path_
 
 __all__ = [
@@ -355,7 +366,13 @@ def _lab_needs(doc: Document, path: Path_, data: object) -> list[Diagnostic]:
     return out
 
 
-def _load(doc: Document, path: Path_, shape: str, modelled: frozenset[str], model: type[_Model]) -> tuple[_Model, list[Diagnostic]]:
+def _load(
+    doc: Document, path: Path_, shape: str, modelled: frozenset[str], model: type[_Model], rules: Any, collect_refusals: bool
+) -> tuple[_Model, list[Diagnostic], list[Diagnostic]]:
+    """Check ``doc`` against a botocore shape, validate the model, apply its API ``rules``.
+
+    Returns (model, ``not simulated`` notes, refusals); refusals raise unless collected.
+    """
     data = doc.get(path) if path else doc.data
     errors, notes = check_shape(doc, path, data, shape, modelled=modelled)
     if errors:
@@ -367,7 +384,10 @@ def _load(doc: Document, path: Path_, shape: str, modelled: frozenset[str], mode
         parsed = model.model_validate(strip_unmodelled(data, modelled))
     except ValidationError as exc:
         raise SourceErrors(validation_diagnostics(doc, path, exc)) from None
-    return parsed, notes
+    refusals = client_exception_diagnostics(doc, path, rules(parsed))
+    if refusals and not collect_refusals:
+        raise SourceErrors(refusals)
+    return parsed, notes, refusals
 
 
 def parse_scalable_target(doc: Document, path: Path_ = (), *, collect_refusals: bool = False) -> ParsedScalableTarget:
@@ -381,11 +401,8 @@ def parse_scalable_target(doc: Document, path: Path_ = (), *, collect_refusals: 
     Raises:
         SourceErrors: every shape error, or every refusal (``ValidationException: ...``), positioned.
     """
-    target, notes = _load(doc, path, "application-autoscaling.RegisterScalableTargetRequest", SCALABLE_TARGET_MODELLED, ScalableTarget)
-    assert isinstance(target, ScalableTarget)
-    refusals = client_exception_diagnostics(doc, path, scalable_target_errors(target))
-    if refusals and not collect_refusals:
-        raise SourceErrors(refusals)
+    shape = "application-autoscaling.RegisterScalableTargetRequest"
+    target, notes, refusals = _load(doc, path, shape, SCALABLE_TARGET_MODELLED, ScalableTarget, scalable_target_errors, collect_refusals)
     return ParsedScalableTarget(target, notes, refusals)
 
 
@@ -400,9 +417,6 @@ def parse_scaling_policy(doc: Document, path: Path_ = (), *, collect_refusals: b
     Raises:
         SourceErrors: every shape error, or every refusal (``ValidationException: ...``), positioned.
     """
-    policy, notes = _load(doc, path, "application-autoscaling.PutScalingPolicyRequest", SCALING_POLICY_MODELLED, ScalingPolicy)
-    assert isinstance(policy, ScalingPolicy)
-    refusals = client_exception_diagnostics(doc, path, scaling_policy_errors(policy))
-    if refusals and not collect_refusals:
-        raise SourceErrors(refusals)
+    shape = "application-autoscaling.PutScalingPolicyRequest"
+    policy, notes, refusals = _load(doc, path, shape, SCALING_POLICY_MODELLED, ScalingPolicy, scaling_policy_errors, collect_refusals)
     return ParsedScalingPolicy(policy, notes, refusals)

@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lab.config.shapes import (
+    Checker,
     did_you_mean,
-    positioned,
-    type_phrase,
     unknown_key_message,
     value_label,
     where_phrase,
@@ -235,21 +234,8 @@ def allows_egress(
 # Validation
 
 
-class _SecurityGroupChecker:
+class _SecurityGroupChecker(Checker):
     """One validation pass over a security group: collects errors and notes, returns the model."""
-
-    def __init__(self, doc: Document, root_path: Path_) -> None:
-        self.doc = doc
-        self.root_path = tuple(root_path)
-        self.errors: list[Diagnostic] = []
-        self.notes: list[Diagnostic] = []
-
-    def _diag(self, rel: Path_, message: str, *, key: bool = False, severity: str = "error") -> None:
-        diagnostic = positioned(self.doc, (*self.root_path, *rel), message, key=key, severity=severity)
-        (self.errors if severity == "error" else self.notes).append(diagnostic)
-
-    def _type_error(self, rel: Path_, expected: str, value: Any) -> None:
-        self._diag(rel, f"expected {expected} for '{value_label(rel)}', got {type_phrase(value)}")
 
     def _string(self, value: Any, rel: Path_, *, max_chars: int | None = None) -> bool:
         if not isinstance(value, str):

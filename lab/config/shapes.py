@@ -25,6 +25,7 @@ from lab.scenario.yaml_source import Document, Path_
 
 __all__ = [
     "ROOT_SHAPES",
+    "Checker",
     "SHAPES_FILE",
     "check_shape",
     "describe_path",
@@ -423,18 +424,18 @@ def _strip(value: Any, generic: str, modelled: frozenset[str], ancestors: frozen
     return value
 
 
-class _Walker:
-    """One validation pass over a document: collects errors and notes."""
+class Checker:
+    """Base of one validation pass over a document: collects positioned errors and notes.
 
-    def __init__(self, doc: Document, root_path: Path_, modelled: frozenset[str]) -> None:
+    Paths given to its methods are relative to ``root_path`` (where the checked value sits
+    in the document).
+    """
+
+    def __init__(self, doc: Document, root_path: Path_) -> None:
         self.doc = doc
         self.root_path = tuple(root_path)
-        self.modelled = modelled
-        self.ancestors = _modelled_ancestors(modelled)
-        self.shapes: dict[str, Any] = load_shapes()["shapes"]
         self.errors: list[Diagnostic] = []
         self.notes: list[Diagnostic] = []
-        self.noted: set[str] = set()
 
     def _diag(self, rel: Path_, message: str, *, key: bool = False, severity: str = "error") -> None:
         diagnostic = positioned(self.doc, (*self.root_path, *rel), message, key=key, severity=severity)
@@ -442,6 +443,52 @@ class _Walker:
 
     def _type_error(self, rel: Path_, expected: str, value: Any) -> None:
         self._diag(rel, f"expected {expected} for '{value_label(rel)}', got {type_phrase(value)}")
+
+    def _mapping(self, value: Any, rel: Path_, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> bool:
+        """Whether ``value`` is a mapping; reports its unknown keys (with a did-you-mean) and missing ones."""
+        if not isinstance(value, dict):
+            self._type_error(rel, "a mapping", value)
+            return False
+        misspelt: set[str] = set()
+        for key in value:
+            if key not in allowed:
+                self._diag((*rel, key), unknown_key_message(key, allowed, rel), key=True)
+                misspelt.add(did_you_mean(key, allowed) or "")
+        for key in required:
+            # A misspelt key already reported with this suggestion needs no second error.
+            if key not in value and key not in misspelt:
+                self._diag(rel, f"missing required key '{key}' {where_phrase(rel)}")
+        return True
+
+    def _string(self, value: Any, rel: Path_) -> bool:
+        if not isinstance(value, str):
+            self._type_error(rel, "a string", value)
+            return False
+        return True
+
+    def _enum(self, value: Any, rel: Path_, choices: list[str] | tuple[str, ...]) -> bool:
+        """Whether ``value`` is one of ``choices`` (reported with a did-you-mean when not)."""
+        if not self._string(value, rel):
+            return False
+        if value not in choices:
+            message = f"invalid value '{value}' for '{value_label(rel)}'; expected one of {', '.join(choices)}"
+            guess = did_you_mean(value, choices)
+            if guess is not None:
+                message += f"; did you mean '{guess}'?"
+            self._diag(rel, message)
+            return False
+        return True
+
+
+class _Walker(Checker):
+    """One validation pass over a document against the botocore shapes."""
+
+    def __init__(self, doc: Document, root_path: Path_, modelled: frozenset[str]) -> None:
+        super().__init__(doc, root_path)
+        self.modelled = modelled
+        self.ancestors = _modelled_ancestors(modelled)
+        self.shapes: dict[str, Any] = load_shapes()["shapes"]
+        self.noted: set[str] = set()
 
     def check(
         self,

@@ -20,12 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lab.config.shapes import (
+    Checker,
     did_you_mean,
-    positioned,
-    type_phrase,
-    unknown_key_message,
-    value_label,
-    where_phrase,
 )
 from lab.errors import Diagnostic, SourceErrors
 from lab.scenario.yaml_source import Document, Path_
@@ -332,62 +328,19 @@ def _elb_range_message(member: str, value: int, low: int, high: int) -> str:
     )
 
 
-class _TargetGroupChecker:
+class _TargetGroupChecker(Checker):
     """One validation pass over a target group: collects errors and notes, returns resolved fields."""
 
     def __init__(self, doc: Document, root_path: Path_) -> None:
-        self.doc = doc
-        self.root_path = tuple(root_path)
-        self.errors: list[Diagnostic] = []
-        self.notes: list[Diagnostic] = []
+        super().__init__(doc, root_path)
         self.misspelt: set[str | None] = set()
         """Top-level keys that unknown keys were probably meant to be (no second error for them)."""
-
-    def _diag(self, rel: Path_, message: str, *, key: bool = False, severity: str = "error") -> None:
-        diagnostic = positioned(self.doc, (*self.root_path, *rel), message, key=key, severity=severity)
-        (self.errors if severity == "error" else self.notes).append(diagnostic)
-
-    def _type_error(self, rel: Path_, expected: str, value: Any) -> None:
-        self._diag(rel, f"expected {expected} for '{value_label(rel)}', got {type_phrase(value)}")
-
-    def _mapping(self, value: Any, rel: Path_, allowed: tuple[str, ...], required: tuple[str, ...] = ()) -> bool:
-        if not isinstance(value, dict):
-            self._type_error(rel, "a mapping", value)
-            return False
-        misspelt: set[str] = set()
-        for key in value:
-            if key not in allowed:
-                self._diag((*rel, key), unknown_key_message(key, allowed, rel), key=True)
-                misspelt.add(did_you_mean(key, allowed) or "")
-        for key in required:
-            # A misspelt key already reported with this suggestion needs no second error.
-            if key not in value and key not in misspelt:
-                self._diag(rel, f"missing required key '{key}' {where_phrase(rel)}")
-        return True
 
     def _list(self, value: Any, rel: Path_) -> list[Any]:
         if not isinstance(value, list):
             self._type_error(rel, "a list", value)
             return []
         return value
-
-    def _string(self, value: Any, rel: Path_) -> bool:
-        if not isinstance(value, str):
-            self._type_error(rel, "a string", value)
-            return False
-        return True
-
-    def _enum(self, value: Any, rel: Path_, choices: list[str] | tuple[str, ...]) -> bool:
-        if not self._string(value, rel):
-            return False
-        if value not in choices:
-            message = f"invalid value '{value}' for '{value_label(rel)}'; expected one of {', '.join(choices)}"
-            guess = did_you_mean(value, choices)
-            if guess is not None:
-                message += f"; did you mean '{guess}'?"
-            self._diag(rel, message)
-            return False
-        return True
 
     def _integer(self, value: Any, rel: Path_) -> bool:
         if not isinstance(value, int) or isinstance(value, bool):
