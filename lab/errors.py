@@ -18,8 +18,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "STRATEGY_MIXED",
+    "STRATEGY_NOT_ASSOCIATED",
     "AutoScalingValidationError",
     "ClientException",
+    "InvalidParameterException",
     "LabError",
     "ObjectNotFoundException",
     "SourceError",
@@ -101,6 +104,27 @@ class ClientException(LabError):
         self.message = message
         self.path = path
         super().__init__(f"ClientException: {message}")
+
+
+STRATEGY_NOT_ASSOCIATED = (
+    "The specified capacity provider strategy cannot contain a capacity provider that is not associated with the "
+    "cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again."
+)
+"""ECS's refusal of a capacity provider strategy naming a provider the cluster lacks (wording UNCONFIRMED)."""
+
+STRATEGY_MIXED = (
+    "The specified capacity provider strategy cannot contain a mix of capacity providers using Auto Scaling groups "
+    "and Fargate providers. Specify one or the other and try again."
+)
+"""ECS's refusal of a strategy mixing Fargate and Auto Scaling group providers (reference §7.2; wording UNCONFIRMED)."""
+
+
+class InvalidParameterException(ClientException):
+    """ECS refused a parameter (CreateService, UpdateService, ...), worded as its ``InvalidParameterException``."""
+
+    def __init__(self, message: str, path: tuple[str | int, ...] = ()) -> None:
+        super().__init__(message, path)
+        self.args = (f"InvalidParameterException: {message}",)
 
 
 class AutoScalingValidationError(ClientException):

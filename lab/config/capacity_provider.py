@@ -19,7 +19,13 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from lab.config.service import CapacityProviderStrategyItem
 from lab.config.shapes import check_shape, strip_unmodelled, validation_diagnostics
 from lab.config.task_definition import client_exception_diagnostics
-from lab.errors import ClientException, Diagnostic, SourceErrors
+from lab.errors import (
+    STRATEGY_MIXED,
+    STRATEGY_NOT_ASSOCIATED,
+    ClientException,
+    Diagnostic,
+    SourceErrors,
+)
 from lab.scenario.yaml_source import Document, Path_
 
 __all__ = [
@@ -254,17 +260,19 @@ def parse_cluster_capacity_providers(doc: Document, path: Path_ = ()) -> ParsedC
         model = ClusterCapacityProviders.model_validate(data)
     except ValidationError as exc:
         raise SourceErrors(validation_diagnostics(doc, path, exc)) from None
-    problems = []
-    for i, item in enumerate(model.defaultCapacityProviderStrategy):
-        if item.capacity_provider not in model.capacityProviders:
-            from lab.config.shapes import positioned
+    from lab.config.shapes import positioned
 
-            # wording UNCONFIRMED
+    problems = []
+    default = model.defaultCapacityProviderStrategy
+    fargate = [item.capacity_provider in ("FARGATE", "FARGATE_SPOT") for item in default]
+    if any(fargate) and not all(fargate):
+        problems.append(positioned(doc, (*path, "defaultCapacityProviderStrategy"), f"InvalidParameterException: {STRATEGY_MIXED}"))
+    for i, item in enumerate(default):
+        if item.capacity_provider not in model.capacityProviders:
             problems.append(
                 positioned(
                     doc, (*path, "defaultCapacityProviderStrategy", i, "capacityProvider"),
-                    f"InvalidParameterException: The specified capacity provider strategy cannot contain a capacity provider "
-                    f"that is not associated with the cluster: {item.capacity_provider}",
+                    f"InvalidParameterException: {STRATEGY_NOT_ASSOCIATED} ({item.capacity_provider})",
                 )
             )
     if problems:

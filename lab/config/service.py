@@ -25,13 +25,26 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
 
-from lab.config.shapes import check_shape, positioned, strip_unmodelled, validation_diagnostics, where_phrase
+from lab.config.shapes import (
+    check_shape,
+    positioned,
+    strip_unmodelled,
+    validation_diagnostics,
+    where_phrase,
+)
 from lab.config.target_group import TargetGroup, find_target_group, target_group_arn
 from lab.config.task_definition import TaskDefinition, client_exception_diagnostics
-from lab.errors import ClientException, Diagnostic, SourceErrors
+from lab.errors import (
+    STRATEGY_MIXED,
+    ClientException,
+    Diagnostic,
+    InvalidParameterException,
+    SourceErrors,
+)
 from lab.scenario.yaml_source import Document, Path_
 
 __all__ = [
+    "SERVICE_MODELLED",
     "AwsVpcConfiguration",
     "CapacityProviderStrategyItem",
     "DeploymentCircuitBreaker",
@@ -41,7 +54,6 @@ __all__ = [
     "NetworkConfiguration",
     "ParsedService",
     "PlacementStrategy",
-    "SERVICE_MODELLED",
     "Service",
     "ServicePlacementConstraint",
     "create_service_errors",
@@ -107,14 +119,6 @@ LEGACY_GRACE_PERIOD_MESSAGE = "Health check grace period is only valid for servi
 """What ECS answered until about 2024 for a grace period on a service without load balancers
 (observed: hashicorp/terraform output quoted in several repos, aws-cloudformation/cfn-lint#3612).
 The current API applies the grace period to container health checks too and accepts it."""
-
-
-class InvalidParameterException(ClientException):
-    """CreateService refused a parameter, worded as ECS words its ``InvalidParameterException``."""
-
-    def __init__(self, message: str, path: tuple[str | int, ...] = ()) -> None:
-        super().__init__(message, path)
-        self.args = (f"InvalidParameterException: {message}",)
 
 
 # --------------------------------------------------------------------------------------------
@@ -396,6 +400,9 @@ def create_service_errors(service: Service) -> list[ClientException]:
             "Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.",
             "capacityProviderStrategy",
         )
+    fargate = [item.capacity_provider in _FARGATE_PROVIDERS for item in strategy]
+    if any(fargate) and not all(fargate):
+        refuse(STRATEGY_MIXED, "capacityProviderStrategy")  # §7.2
     with_base = [i for i, item in enumerate(strategy) if item.base > 0]
     if len(with_base) > 1:
         # The rule is documented (§4.7: only one provider in a strategy can have a base).

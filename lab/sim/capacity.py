@@ -33,7 +33,12 @@ import simpy
 
 from lab.config.instance_types import instance_type as lookup_instance_type
 from lab.config.instance_types import registered_memory_mib
-from lab.errors import ClientException
+from lab.errors import (
+    STRATEGY_MIXED,
+    STRATEGY_NOT_ASSOCIATED,
+    ClientException,
+    InvalidParameterException,
+)
 from lab.sim.fleet import ACTIVE
 from lab.sim.metrics import Alarm, metric_key
 from lab.sim.placement import Constraint, TaskNeeds, place
@@ -152,6 +157,10 @@ def _busy_instances(world: World) -> set[int]:
     return busy
 
 
+FARGATE_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
+"""The providers every cluster can associate without creating them."""
+
+
 class CapacityProviders:
     """The capacity providers of a world and its cluster's default strategy."""
 
@@ -193,10 +202,20 @@ class CapacityProviders:
             ClientException: a provider that does not exist.
         """
         for name in model.capacityProviders:
-            if name not in self.providers and name not in ("FARGATE", "FARGATE_SPOT"):
+            if name not in self.providers and name not in FARGATE_PROVIDERS:
                 raise ClientException(f"The specified capacity provider {name} does not exist.")  # wording UNCONFIRMED
+        default = tuple(model.defaultCapacityProviderStrategy)
+        _check_strategy([item.capacity_provider for item in default], tuple(model.capacityProviders), "defaultCapacityProviderStrategy")
         self.cluster_providers = tuple(model.capacityProviders)
-        self.default_strategy = tuple(model.defaultCapacityProviderStrategy)
+        self.default_strategy = default
+
+    def check_strategy(self, strategy: tuple[Any, ...]) -> None:
+        """Refuse a service's strategy as ECS does: every provider associated with the cluster, no Fargate mixed with ASGs.
+
+        Raises:
+            InvalidParameterException: the strategy names a provider the cluster lacks, or mixes kinds (§7.2).
+        """
+        _check_strategy([item.capacity_provider for item in strategy], self.cluster_providers, "capacityProviderStrategy")
 
     def strategy_for(self, model: Any) -> tuple[Any, ...]:
         """The strategy a service uses: its own, or the cluster default when it sets no launch type."""
@@ -406,3 +425,10 @@ class CapacityProviderService(ServiceRuntime):
         self.tasks[task.id] = task
         self.provider_of[task.id] = runtime.name
         return task
+
+
+def _check_strategy(names: list[str], associated: tuple[str, ...], field_name: str) -> None:
+    if any(name in FARGATE_PROVIDERS for name in names) and not all(name in FARGATE_PROVIDERS for name in names):
+        raise InvalidParameterException(STRATEGY_MIXED, (field_name,))
+    if any(name not in associated for name in names):
+        raise InvalidParameterException(STRATEGY_NOT_ASSOCIATED, (field_name,))

@@ -23,6 +23,11 @@ from lab.config.instance_types import instance_type as lookup_instance_type
 from lab.config.instance_types import registered_memory_mib
 from lab.errors import AutoScalingValidationError, ClientException
 from lab.sim import timing
+from lab.sim.app import app_spec, app_up
+from lab.sim.asg import AutoScalingGroups
+from lab.sim.autoscaling import ServiceAutoScaling
+from lab.sim.capacity import CapacityProviders, CapacityProviderService
+from lab.sim.elb import TargetGroupRuntime, target_group_arn
 from lab.sim.events import (
     ApiCallFailed,
     ContainerInstanceStateChanged,
@@ -31,20 +36,25 @@ from lab.sim.events import (
     PlacementFailed,
     RunTaskCompleted,
 )
-from lab.sim.app import app_spec, app_up
-from lab.sim.asg import AutoScalingGroups
-from lab.sim.autoscaling import ServiceAutoScaling
-from lab.sim.capacity import CapacityProviders, CapacityProviderService
-from lab.sim.metrics import Metrics
-from lab.sim.elb import TargetGroupRuntime, target_group_arn
 from lab.sim.faults import apply_fault
 from lab.sim.fleet import ACTIVE, DRAINING, DYNAMIC_PORT_RANGE, STATUS_NAMES, Fleet
 from lab.sim.iam import IamDecision, compile_policy, denial_message, evaluate
-from lab.sim.placement import Constraint, PlacementError, Strategy, TaskNeeds, place, validate_constraints, validate_strategies
+from lab.sim.metrics import Metrics
+from lab.sim.placement import (
+    Constraint,
+    PlacementError,
+    Strategy,
+    TaskNeeds,
+    place,
+    validate_constraints,
+    validate_strategies,
+)
 from lab.sim.registry import Image, Registry
+from lab.sim.service import DEFAULT_SERVICE_STRATEGIES, ServiceRuntime
 from lab.sim.spec import (
     FAULT_ENTRIES,
     AddInstances,
+    DrainInstances,
     ImageSpec,
     InstanceGroupSpec,
     PushImage,
@@ -55,9 +65,7 @@ from lab.sim.spec import (
     StopTask,
     UpdateService,
     WorldSpec,
-    DrainInstances,
 )
-from lab.sim.service import DEFAULT_SERVICE_STRATEGIES, ServiceRuntime
 
 __all__ = ["ContainerInstance", "IamRole", "MetricsView", "RunTaskResult", "ServiceCounts", "TargetGroupCounts", "World"]
 
@@ -237,8 +245,8 @@ class Task:
         "service",
         "started_at",
         "started_by",
-        "stopped_at",
         "stop_code",
+        "stopped_at",
         "stopped_reason",
         "stopping",
         "targets",
@@ -955,10 +963,13 @@ class World:
 
         Raises:
             ClientException: the service exists or names an unknown task definition or target group.
+            InvalidParameterException: its capacity provider strategy names a provider the
+                cluster lacks, or mixes Fargate and Auto Scaling group providers.
         """
         if model.service_name in self.services:
             raise ClientException("Creation of service was not idempotent.", ("serviceName",))
         rev = self.resolve_task_definition(model.task_definition)
+        self.capacity.check_strategy(tuple(model.capacity_provider_strategy))
         service_class = CapacityProviderService if self.capacity.strategy_for(model) else ServiceRuntime
         runtime = service_class(self, model, rev, self._service_target_groups(model))
         self.services[runtime.name] = runtime
@@ -982,6 +993,7 @@ class World:
         if runtime is None:
             return self.create_service(model)
         rev = self.resolve_task_definition(model.task_definition)
+        self.capacity.check_strategy(tuple(model.capacity_provider_strategy))
         self.routing_epoch += 1  # its load balancers or network security groups may change
         target_groups = self._service_target_groups(model)
         strategy = self.capacity.strategy_for(model)
@@ -1173,7 +1185,11 @@ class World:
         """What the run cost so far: EC2 instance-hours on demand from launch (Auto Scaling group
         instances until they terminate, Spot at its discount), and Fargate vCPU- and GB-hours per
         task from start to STOPPED (reference §9; prices approximate)."""
-        from lab.config.fargate import FARGATE_GB_HOUR_USD, FARGATE_SPOT_DISCOUNT, FARGATE_VCPU_HOUR_USD
+        from lab.config.fargate import (
+            FARGATE_GB_HOUR_USD,
+            FARGATE_SPOT_DISCOUNT,
+            FARGATE_VCPU_HOUR_USD,
+        )
 
         now = self.now
         total = self.autoscaling_groups.cost_usd(now)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lab.config.auto_scaling_group import parse_auto_scaling_group
 from lab.config.capacity_provider import capacity_provider_errors, parse_capacity_provider, parse_cluster_capacity_providers
+from lab.errors import STRATEGY_MIXED
 from tests.config.support import at, doc, failures, only, position
 
 GROUP = """\
@@ -89,4 +90,14 @@ def test_termination_protection_needs_scale_in_protection_on_the_group() -> None
 def test_cluster_default_strategy_must_name_an_associated_provider() -> None:
     text = "cluster: prod\ncapacityProviders: [FARGATE]\ndefaultCapacityProviderStrategy:\n  - {capacityProvider: FARGATE_SPOT, weight: 1}\n"
     found = failures(parse_cluster_capacity_providers, text)
-    assert len(found) == 1 and "not associated with the cluster: FARGATE_SPOT" in found[0].message
+    assert len(found) == 1 and "not associated with the cluster." in found[0].message and "(FARGATE_SPOT)" in found[0].message
+
+
+def test_cluster_default_strategy_must_not_mix_fargate_and_groups() -> None:
+    text = (
+        "cluster: prod\ncapacityProviders: [FARGATE, web-capacity]\ndefaultCapacityProviderStrategy:\n"
+        "  - {capacityProvider: FARGATE, weight: 1}\n  - {capacityProvider: web-capacity, weight: 1}\n"
+    )
+    found = failures(parse_cluster_capacity_providers, text)
+    assert [d.message for d in found] == [f"InvalidParameterException: {STRATEGY_MIXED}"]
+    assert (found[0].line, found[0].col) == (4, 3)  # the strategy list

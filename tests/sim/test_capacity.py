@@ -15,9 +15,10 @@ from typing import Any
 import pytest
 import yaml
 
+from lab.errors import STRATEGY_MIXED, STRATEGY_NOT_ASSOCIATED, SourceErrors
 from lab.scenario.simdoc import build_world, load_sim_document
 from lab.sim.asg import host_terminated_reason
-from lab.sim.events import ContainerInstanceStateChanged, PlacementFailed, TaskStateChanged
+from lab.sim.events import ApiCallFailed, ContainerInstanceStateChanged, PlacementFailed, TaskStateChanged
 from lab.sim.scaling_events import InstanceLifecycleChanged, ScalingActivity
 from lab.sim.world import World
 
@@ -195,11 +196,18 @@ def test_managed_termination_protection_scales_in_only_empty_instances(tmp_path:
     assert world.services["web"].counts()[:2] == (2, 2)
 
 
+def cluster_providers(*names: str) -> dict[str, Any]:
+    """A PutClusterCapacityProviders input for cluster prod with no default strategy."""
+    return {"cluster": "prod", "capacityProviders": list(names), "defaultCapacityProviderStrategy": []}
+
+
 def fargate_split(data: dict[str, Any], timeline: list[dict[str, Any]] | None = None) -> None:
     """The managed-scaling example turned into a Fargate service: FARGATE base 1 weight 1, FARGATE_SPOT weight 3."""
     files = data["files"]
-    for name in ("capacity-provider.yaml", "cluster-capacity-providers.yaml", "scalable-target.yaml", "cpu-policy.yaml"):
+    for name in ("capacity-provider.yaml", "scalable-target.yaml", "cpu-policy.yaml"):
         files.pop(name)
+    # The cluster must have the Fargate providers for a service's strategy to name them.
+    files["cluster-capacity-providers.yaml"]["content"] = cluster_providers("FARGATE", "FARGATE_SPOT")
     td = files["task-definition.yaml"]["content"]
     td.update({"networkMode": "awsvpc", "requiresCompatibilities": ["FARGATE"]})
     td["containerDefinitions"][0].update(portMappings=[{"containerPort": 8080}], image="public.ecr.aws/nginx/nginx:1.25")
@@ -284,3 +292,29 @@ def test_same_seed_same_log() -> None:
         logs.append(world.log.to_jsonl())
     assert logs[0] == logs[1]
     assert math.isfinite(len(logs[0]))
+
+
+def test_a_strategy_naming_a_provider_the_cluster_lacks_is_refused(tmp_path: Path) -> None:
+    """The service names web-capacity, the cluster has only FARGATE: CreateService is refused (§7.2) and no task starts."""
+
+    def unassociate(data: dict[str, Any]) -> None:
+        data["files"]["cluster-capacity-providers.yaml"]["content"] = cluster_providers("FARGATE")
+
+    world = build_world(variant(tmp_path, MANAGED, unassociate), seed=1)
+    world.run(until=120)
+    (failed,) = [e for e in world.log.of_type(ApiCallFailed) if e.operation == "CreateService"]
+    assert failed.error == f"InvalidParameterException: {STRATEGY_NOT_ASSOCIATED}"
+    assert "web" not in world.services and not world.tasks
+
+
+def test_a_strategy_mixing_fargate_and_a_group_is_refused(tmp_path: Path) -> None:
+    """FARGATE next to an Auto Scaling group provider in one strategy: refused with the file position (§7.2)."""
+
+    def mix(data: dict[str, Any]) -> None:
+        data["files"]["cluster-capacity-providers.yaml"]["content"] = cluster_providers("FARGATE", "web-capacity")
+        service = data["files"]["service.yaml"]["content"]
+        service["capacityProviderStrategy"] = [{"capacityProvider": "FARGATE", "weight": 1}, {"capacityProvider": "web-capacity", "weight": 1}]
+
+    with pytest.raises(SourceErrors) as caught:
+        build_world(variant(tmp_path, MANAGED, mix), seed=1)
+    assert [d.message for d in caught.value.diagnostics] == [f"InvalidParameterException: {STRATEGY_MIXED}"]
