@@ -90,6 +90,18 @@ class TestWorkbench:
         assert snap_compare(make_app(tmp_path, "host-port-conflict"), terminal_size=(80, 24), run_before=run_before)
 
 
+    def test_workbench_in_the_light_theme(self, snap_compare, tmp_path) -> None:
+        """F2 switches to the light theme: the same workbench stays legible (objectives, map, log, metrics)."""
+
+        async def run_before(pilot) -> None:
+            bench = pilot.app.screen
+            bench.advance(120)
+            await pilot.press("f2")
+            await settle(pilot)
+
+        assert snap_compare(make_app(tmp_path, "host-port-conflict"), terminal_size=(120, 40), run_before=run_before)
+
+
 class TestWhyNotPlaced:
     def test_why_not_placed(self, snap_compare, tmp_path) -> None:
         """A placement failure explained: every instance, its first failed check or its rank."""

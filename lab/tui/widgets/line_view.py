@@ -41,7 +41,7 @@ class LineView(ScrollView, can_focus=True):
         super().__init__(id=id, classes=classes)
         self._count = 0
         self._width = 1
-        self._cache: LRUCache[tuple[int, int, int], Strip] = LRUCache(512)
+        self._cache: LRUCache[tuple[int, int, int, Style], Strip] = LRUCache(512)
 
     @property
     def line_count(self) -> int:
@@ -65,9 +65,11 @@ class LineView(ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         index = scroll_y + y
         width = self.scrollable_content_region.width
+        base: Style = self.rich_style
         if index >= self._count:
-            return Strip.blank(width, self.rich_style)
-        key = (index, scroll_x, width)
+            return Strip.blank(width, base)
+        # The style is part of the key: a theme switch or focus changes the background.
+        key = (index, scroll_x, width, base)
         cached = self._cache.get(key)
         if cached is not None:
             return cached
@@ -75,7 +77,6 @@ class LineView(ScrollView, can_focus=True):
         text.no_wrap = True
         text.truncate(scroll_x + width, overflow="ellipsis")
         segments = [s for s in text.render(self.app.console) if s.text != "\n"]
-        base: Style = self.rich_style
         strip = Strip(Segment.apply_style(segments, base)).crop(scroll_x, scroll_x + width).extend_cell_length(width, base)
         self._cache[key] = strip
         return strip
