@@ -139,6 +139,8 @@ class ParsedClusterCapacityProviders:
     """The validated model."""
     notes: list[Diagnostic] = field(default_factory=list)
     """``not simulated`` notes."""
+    refusals: list[Diagnostic] = field(default_factory=list)
+    """Refusals of its default strategy, when the caller asked to collect them instead of raising."""
 
 
 def asg_name_of(ref: str) -> str:
@@ -249,11 +251,14 @@ def parse_capacity_provider(doc: Document, path: Path_ = (), *, collect_refusals
     return ParsedCapacityProvider(provider, notes, refusals)
 
 
-def parse_cluster_capacity_providers(doc: Document, path: Path_ = ()) -> ParsedClusterCapacityProviders:
+def parse_cluster_capacity_providers(doc: Document, path: Path_ = (), *, collect_refusals: bool = False) -> ParsedClusterCapacityProviders:
     """Load a PutClusterCapacityProviders input from ``doc``.
 
+    Args:
+        collect_refusals: return the default strategy's refusals in ``.refusals`` instead of raising.
+
     Raises:
-        SourceErrors: every shape error, positioned.
+        SourceErrors: every shape error, or every refusal (``InvalidParameterException: ...``), positioned.
     """
     data, notes = _shape(doc, path, "ecs.PutClusterCapacityProvidersRequest", _CLUSTER_MODELLED)
     try:
@@ -275,6 +280,6 @@ def parse_cluster_capacity_providers(doc: Document, path: Path_ = ()) -> ParsedC
                     f"InvalidParameterException: {STRATEGY_NOT_ASSOCIATED} ({item.capacity_provider})",
                 )
             )
-    if problems:
+    if problems and not collect_refusals:
         raise SourceErrors(problems)
-    return ParsedClusterCapacityProviders(model, notes)
+    return ParsedClusterCapacityProviders(model, notes, problems)

@@ -135,7 +135,7 @@ def parse_config_file(doc: Document, path: Path_, name: str, kind: str, *, colle
     if parser is None:
         raise doc.error(path, f"unknown file kind '{kind}'")
     parse, attribute = parser
-    if kind in ("task-definition", "service", "scalable-target", "scaling-policy", "capacity-provider"):
+    if kind in ("task-definition", "service", "scalable-target", "scaling-policy", "capacity-provider", "cluster-capacity-providers"):
         parsed = parse(doc, path, collect_refusals=collect_refusals)  # type: ignore[call-arg]
     else:
         parsed = parse(doc, path)

@@ -101,3 +101,6 @@ def test_cluster_default_strategy_must_not_mix_fargate_and_groups() -> None:
     found = failures(parse_cluster_capacity_providers, text)
     assert [d.message for d in found] == [f"InvalidParameterException: {STRATEGY_MIXED}"]
     assert (found[0].line, found[0].col) == (4, 3)  # the strategy list
+    # A grader collects the refusal and applies the file as a failed call instead.
+    parsed = parse_cluster_capacity_providers(doc(text), collect_refusals=True)
+    assert [d.message for d in parsed.refusals] == [f"InvalidParameterException: {STRATEGY_MIXED}"]
