@@ -45,3 +45,22 @@ def test_config_imports_no_ui_simulator_or_botocore() -> None:
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == ""
+
+
+def test_the_core_imports_no_textual_or_rich() -> None:
+    """Config, scenario, simulator and grading — and a whole graded run through the command line — load no UI library."""
+    code = (
+        "import sys\n"
+        "import lab.config, lab.scenario.loader, lab.scenario.simdoc, lab.scenario.scaffold, lab.sim.world\n"
+        "import lab.grading.grader, lab.grading.render, lab.grading.mutate, lab.grading.checks\n"
+        "from lab.cli import main\n"
+        "for fmt in ('text', 'json', 'junit', 'github'):\n"
+        "    try:\n"
+        "        main(['grade', 'unscaled-instances', '--solution', '--seed', '1', '--format', fmt])\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('textual', 'rich') or m.startswith('lab.tui')]\n"
+        "print('BAD:' + ','.join(bad), file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stderr.strip().splitlines()[-1] == "BAD:"
