@@ -65,7 +65,7 @@ class Target:
 
     __slots__ = (
         "az", "deregistered_at", "error_fraction", "fails", "info", "listed", "passes", "port", "rate", "reason", "request_s",
-        "seq", "serving", "settled", "state", "target_id", "task",
+        "seq", "serves_memo", "serving", "settled", "state", "target_id", "task",
     )
 
     def __init__(self, task: Task, target_id: str, port: int, az: str, request_s: float = 0.05) -> None:
@@ -94,6 +94,8 @@ class Target:
         """Registration order within its group."""
         self.listed = False
         """Whether it is in its group's list of targets."""
+        self.serves_memo: tuple[object, bool, float] | None = None
+        """(settings stamp, whether it serves, until when that answer holds) — see ``_route``."""
 
 
 @dataclass
@@ -121,6 +123,7 @@ class TargetGroupRuntime:
         profile: Callable[[Target], tuple[float, float] | None] = lambda target: None,
         settings: Callable[[], object] = lambda: None,
         lasting: Callable[[Target], bool] = lambda target: False,
+        answer_until: Callable[[Target], float] = lambda target: 0.0,
     ) -> None:
         """Create the runtime.
 
@@ -135,6 +138,8 @@ class TargetGroupRuntime:
                 change a probe's answer (security groups, images, the service's settings).
             lasting: whether a target that passes now keeps passing until its task or
                 ``settings`` change (its app does not hang after a while).
+            answer_until: until when whether the target's app is up stays as it is now,
+                unless its task or ``settings`` change (its boot or hang time; 0: ask again).
         """
         self.world = world
         self.model = model
@@ -147,6 +152,7 @@ class TargetGroupRuntime:
         self._profile = profile
         self._settings = settings
         self._lasting = lasting
+        self._answer_until = answer_until
         self._stamp: tuple[object, int] = (settings(), 0)
         """The settings stamp of the last check round; a new object whenever they changed."""
         self.targets: list[Target] = []
@@ -277,6 +283,7 @@ class TargetGroupRuntime:
     def unsettle(self, target: Target) -> None:
         """The target's task changed (its state, a container's exit): probe it again next round."""
         target.settled = None
+        target.serves_memo = None
         if target.listed and target.state not in ("draining", "unused"):
             self._watch[target.seq] = target
 
@@ -390,15 +397,13 @@ class TargetGroupRuntime:
         routed = healthy or live
         share = self.load.rps / len(routed) if routed else 0.0
         routed_ids = {id(t) for t in routed}
-        serves, error_fraction = self._serves, self._error_fraction
+        error_fraction = self._error_fraction
         stamp = self._current_stamp()
+        now = self.world.now
         for t in self.targets:
             if id(t) in routed_ids:
                 t.rate = share
-                # A settled target passed its probe under these settings and its task has
-                # not changed since: it serves (the probe asks what serving needs).
-                settled = t.settled is stamp and t.task.last == "RUNNING" and not t.task.exited
-                t.serving = share > 0 and (settled or serves(t))
+                t.serving = share > 0 and self._serves_now(t, stamp, now)
             else:
                 t.rate = 0.0
                 t.serving = False
@@ -434,6 +439,24 @@ class TargetGroupRuntime:
         error_rate, capacity_rps = profile
         overload = max(0.0, 1.0 - capacity_rps / rate) if rate > 0 and capacity_rps > 0 else 0.0
         return min(1.0, error_rate + (1.0 - error_rate) * overload)
+
+    def _serves_now(self, target: Target, stamp: object, now: float) -> bool:
+        """``_serves``, without asking again what cannot have changed.
+
+        A settled target passed its probe under these settings and its task has not changed
+        since: it serves (the probe asks what serving needs). Any other answer is kept until
+        the settings or the task change or its app's boot or hang time comes: while no
+        target is healthy the group fails open and is routed again at every registration.
+        """
+        task = target.task
+        if target.settled is stamp and task.last == "RUNNING" and not task.exited:
+            return True
+        memo = target.serves_memo
+        if memo is not None and memo[0] is stamp and now < memo[2]:
+            return memo[1]
+        answer = self._serves(target)
+        target.serves_memo = (stamp, answer, self._answer_until(target))
+        return answer
 
     def _serves(self, target: Target) -> bool:
         if target.task.last != "RUNNING" or target.az not in self.lb_azs or not self._reachable(target):

@@ -11,6 +11,7 @@ The API mirrors ECS: ``register_task_definition``, ``run_task``, ``stop_task``,
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -829,6 +830,7 @@ class World:
             profile=lambda target, tg_name=model.name: self._profile(tg_name, target),
             settings=lambda: (self.registry.generation, self.routing_epoch),
             lasting=lambda target, tg_name=model.name: self._lasting(tg_name, target),
+            answer_until=lambda target, tg_name=model.name: self._answer_until(tg_name, target),
         )
         runtime.listeners.append(lambda target, state, tg=runtime: _dispatch_target_state(tg, target, state))
         self.target_groups[model.name] = runtime
@@ -911,6 +913,24 @@ class World:
         container, spec = self._target_app(self.target_groups[tg_name], target)
         return container is not None and spec.hang_after_s is None
 
+    def _answer_until(self, tg_name: str, target: Any) -> float:
+        """Until when ``app_up`` keeps its present answer for a target's app, if nothing else changes.
+
+        Its boot ends or its hang starts then; a task that is not running changes only
+        through its task (which clears the answer). A microsecond early, so that float
+        rounding at the boundary cannot keep a stale answer.
+        """
+        task = target.task
+        container, spec = self._target_app(self.target_groups[tg_name], target)
+        if container is None or task.started_at is None or task.last != "RUNNING" or container.name in task.exited:
+            return math.inf
+        alive_for = self.now - task.started_at
+        if alive_for < spec.boot_s:
+            return task.started_at + spec.boot_s - 1e-6
+        if spec.hang_after_s is not None and alive_for < spec.hang_after_s:
+            return task.started_at + spec.hang_after_s - 1e-6
+        return math.inf
+
     def _profile(self, tg_name: str, target: Any) -> tuple[float, float] | None:
         """(error rate, requests per second the task can serve) for a target's container."""
         task = target.task
@@ -932,6 +952,8 @@ class World:
         now = self.now
         for target in tg.targets if targets is None else targets:
             task = target.task
+            if not target.serving and task.cpu_demand == 0.0:
+                continue  # nothing accrues at zero demand, before or after: no accounting to do
             task.cpu_account(now)
             if target.serving:
                 container, spec = self._target_app(tg, target)
