@@ -54,7 +54,6 @@ if TYPE_CHECKING:
         scaling_policy_errors,
     )
     from lab.config.capacity_provider import (
-        FARGATE_PROVIDERS,
         AutoScalingGroupProvider,
         CapacityProvider,
         ClusterCapacityProviders,
@@ -69,11 +68,13 @@ if TYPE_CHECKING:
     from lab.config.fargate import (
         FARGATE_CPU_UNITS,
         FARGATE_GB_HOUR_USD,
+        FARGATE_PROVIDERS,
         FARGATE_SPOT_DISCOUNT,
         FARGATE_VCPU_HOUR_USD,
         fargate_hourly_price_usd,
         fargate_memory_options,
         is_valid_fargate_size,
+        mixes_fargate_and_groups,
         valid_fargate_sizes,
     )
     from lab.config.iam import (
@@ -184,7 +185,7 @@ _SOURCES: dict[str, str] = {
     "ECS_PREDEFINED_METRICS": "lab.config.autoscaling",
     "FARGATE_CPU_UNITS": "lab.config.fargate",
     "FARGATE_GB_HOUR_USD": "lab.config.fargate",
-    "FARGATE_PROVIDERS": "lab.config.capacity_provider",
+    "FARGATE_PROVIDERS": "lab.config.fargate",
     "FARGATE_SPOT_DISCOUNT": "lab.config.fargate",
     "FARGATE_VCPU_HOUR_USD": "lab.config.fargate",
     "HealthCheck": "lab.config.task_definition",
@@ -257,6 +258,7 @@ _SOURCES: dict[str, str] = {
     "instance_type": "lab.config.instance_types",
     "is_valid_fargate_size": "lab.config.fargate",
     "load_shapes": "lab.config.shapes",
+    "mixes_fargate_and_groups": "lab.config.fargate",
     "parse_agent_config": "lab.config.agent_config",
     "parse_asg_scaling_policy": "lab.config.auto_scaling_group",
     "parse_auto_scaling_group": "lab.config.auto_scaling_group",
@@ -384,6 +386,7 @@ __all__ = [
     "instance_type",
     "is_valid_fargate_size",
     "load_shapes",
+    "mixes_fargate_and_groups",
     "parse_agent_config",
     "parse_asg_scaling_policy",
     "parse_auto_scaling_group",

@@ -16,6 +16,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from lab.config.fargate import mixes_fargate_and_groups
 from lab.config.service import CapacityProviderStrategyItem
 from lab.config.shapes import check_shape, strip_unmodelled, validation_diagnostics
 from lab.config.task_definition import client_exception_diagnostics
@@ -29,7 +30,6 @@ from lab.errors import (
 from lab.scenario.yaml_source import Document, Path_
 
 __all__ = [
-    "FARGATE_PROVIDERS",
     "AutoScalingGroupProvider",
     "CapacityProvider",
     "ClusterCapacityProviders",
@@ -41,9 +41,6 @@ __all__ = [
     "parse_capacity_provider",
     "parse_cluster_capacity_providers",
 ]
-
-FARGATE_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
-"""The capacity providers every account has (§9.3)."""
 
 _PROVIDER_MODELLED = frozenset(
     {
@@ -269,8 +266,7 @@ def parse_cluster_capacity_providers(doc: Document, path: Path_ = (), *, collect
 
     problems = []
     default = model.defaultCapacityProviderStrategy
-    fargate = [item.capacity_provider in ("FARGATE", "FARGATE_SPOT") for item in default]
-    if any(fargate) and not all(fargate):
+    if mixes_fargate_and_groups(item.capacity_provider for item in default):
         problems.append(positioned(doc, (*path, "defaultCapacityProviderStrategy"), f"InvalidParameterException: {STRATEGY_MIXED}"))
     for i, item in enumerate(default):
         if item.capacity_provider not in model.capacityProviders:

@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 __all__ = [
     "FARGATE_CPU_UNITS",
     "FARGATE_GB_HOUR_USD",
+    "FARGATE_PROVIDERS",
     "FARGATE_SPOT_DISCOUNT",
     "FARGATE_VCPU_HOUR_USD",
     "fargate_hourly_price_usd",
     "fargate_memory_options",
     "is_valid_fargate_size",
+    "mixes_fargate_and_groups",
     "valid_fargate_sizes",
 ]
+
+FARGATE_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
+"""The capacity providers every account has (§9.3)."""
+
+
+def mixes_fargate_and_groups(providers: Iterable[str]) -> bool:
+    """Whether a capacity provider strategy names Fargate and Auto Scaling group providers together (refused, §7.2)."""
+    fargate = [name in FARGATE_PROVIDERS for name in providers]
+    return any(fargate) and not all(fargate)
+
 
 _GIB = 1024
 """MiB per GB, as the Fargate table counts it (1 GB = 1024 MiB)."""

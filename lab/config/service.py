@@ -25,6 +25,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
 
+from lab.config.fargate import FARGATE_PROVIDERS, mixes_fargate_and_groups
 from lab.config.shapes import (
     check_shape,
     positioned,
@@ -113,7 +114,6 @@ MAX_GRACE_PERIOD_S = 2_147_483_647
 """Largest ``healthCheckGracePeriodSeconds`` (§4.3)."""
 
 _SIMULATED_LAUNCH_TYPES = ("EC2", "FARGATE")
-_FARGATE_PROVIDERS = frozenset({"FARGATE", "FARGATE_SPOT"})
 
 LEGACY_GRACE_PERIOD_MESSAGE = "Health check grace period is only valid for services configured to use load balancers"
 """What ECS answered until about 2024 for a grace period on a service without load balancers
@@ -279,7 +279,7 @@ class Service(_Model):
         if self.launch_type is not None:
             return self.launch_type == "FARGATE"
         providers = {item.capacity_provider for item in self.capacity_provider_strategy}
-        return bool(providers) and providers <= _FARGATE_PROVIDERS
+        return bool(providers) and providers <= set(FARGATE_PROVIDERS)
 
 
 @dataclass(frozen=True)
@@ -400,8 +400,7 @@ def create_service_errors(service: Service) -> list[ClientException]:
             "Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.",
             "capacityProviderStrategy",
         )
-    fargate = [item.capacity_provider in _FARGATE_PROVIDERS for item in strategy]
-    if any(fargate) and not all(fargate):
+    if mixes_fargate_and_groups(item.capacity_provider for item in strategy):
         refuse(STRATEGY_MIXED, "capacityProviderStrategy")  # §7.2
     with_base = [i for i, item in enumerate(strategy) if item.base > 0]
     if len(with_base) > 1:

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 import simpy
 
+from lab.config.fargate import FARGATE_PROVIDERS, mixes_fargate_and_groups
 from lab.config.instance_types import instance_type as lookup_instance_type
 from lab.config.instance_types import registered_memory_mib
 from lab.errors import (
@@ -155,10 +156,6 @@ def _busy_instances(world: World) -> set[int]:
         if task.service is None and task.instance is not None and task.last != "STOPPED":
             busy.add(task.instance.index)
     return busy
-
-
-FARGATE_PROVIDERS = ("FARGATE", "FARGATE_SPOT")
-"""The providers every cluster can associate without creating them."""
 
 
 class CapacityProviders:
@@ -364,7 +361,7 @@ class CapacityProviderService(ServiceRuntime):
     def _apply(self, model: Any) -> None:
         super()._apply(model)
         self.strategy = self.world.capacity.strategy_for(model)
-        if self.strategy and all(item.capacity_provider in ("FARGATE", "FARGATE_SPOT") for item in self.strategy):
+        if self.strategy and all(item.capacity_provider in FARGATE_PROVIDERS for item in self.strategy):
             self.launch_type = "FARGATE"
 
     def reconcile(self) -> None:
@@ -428,7 +425,7 @@ class CapacityProviderService(ServiceRuntime):
 
 
 def _check_strategy(names: list[str], associated: tuple[str, ...], field_name: str) -> None:
-    if any(name in FARGATE_PROVIDERS for name in names) and not all(name in FARGATE_PROVIDERS for name in names):
+    if mixes_fargate_and_groups(names):
         raise InvalidParameterException(STRATEGY_MIXED, (field_name,))
     if any(name not in associated for name in names):
         raise InvalidParameterException(STRATEGY_NOT_ASSOCIATED, (field_name,))

@@ -115,7 +115,7 @@ class EventLogView(LineView):
         old, wanted = self.filter_text, text.lower().strip()
         self.filter_text = wanted
         if not wanted:
-            self.matches = [i for i, e in enumerate(self.events) if type(e).__name__ not in NOISY]
+            self.matches = [i for i, e in enumerate(self.events) if self._passes(e)]
         else:
             texts = self._searchable()
             within = self.matches if old and wanted.startswith(old) else range(len(texts))
