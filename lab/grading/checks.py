@@ -176,9 +176,8 @@ def check_service_running(c: Any, run: RunView) -> Verdict:
     if reached is None:
         return Verdict(False, f"{c.service} had {at_deadline} of {bound} tasks running at {_t(deadline)}{context}")
     if c.stay:
-        holding = len(run.running_at(c.service, deadline))
-        if not ok(holding):
-            return Verdict(False, f"{c.service} had {holding} tasks running at {_t(deadline)}, not {bound}{context}")
+        if not ok(at_deadline):
+            return Verdict(False, f"{c.service} had {at_deadline} tasks running at {_t(deadline)}, not {bound}{context}")
         for t, n in series:
             if deadline < t <= run.duration and not ok(n):
                 later = run.placement_summary(c.service, run.duration) + run.stopped_summary(c.service, run.duration)

@@ -8,7 +8,8 @@ quick), but full passes happen only where they are short or expected:
 
 - once a minute between two ticks, over the objects made since the last pass: everything
   that survived a pass is frozen (``gc.freeze``), so the next one does not walk it again;
-- in full when a workbench opens or its world is rebuilt, a moment that pauses anyway.
+- in full when a workbench opens or its world is rebuilt, a moment that pauses anyway
+  (not when the app starts: that would delay its first frame).
 
 Frozen objects that later become cyclic garbage wait for the next full pass; a world keeps
 its tasks and events for its whole run, so that is little.
@@ -48,7 +49,10 @@ class Collector:
         self._saved = gc.get_threshold()
         young, middle, _ = self._saved
         gc.set_threshold(young, middle, NO_AUTOMATIC_FULL_PASS)
-        self._collect()
+        # Only freezing: a collection here would delay the first frame, and the imports
+        # left little garbage. The first full pass comes when a workbench opens.
+        gc.freeze()
+        self._last = self._clock()
 
     def stop(self) -> None:
         """Give full passes back to Python, as they were before ``start``."""
