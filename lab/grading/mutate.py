@@ -328,29 +328,27 @@ def _remove_ecr_actions(role: dict[str, Any]) -> str | None:
     return "; ".join([*changed, "removed " + ", ".join(dict.fromkeys(removed))])
 
 
+def _without_item(role: dict[str, Any], key: str, i: int) -> dict[str, Any]:
+    """A copy of ``role`` without the ``i``-th entry of its ``key`` list (the key goes when it empties)."""
+    mutated = copy.deepcopy(role)
+    items = _as_list(role.get(key))
+    rest = items[:i] + items[i + 1 :]
+    if rest:
+        mutated[key] = rest
+    else:
+        mutated.pop(key)
+    return mutated
+
+
 def _drop_each_managed_policy(role: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    arns = _as_list(role.get("ManagedPolicyArns"))
-    for i, arn in enumerate(arns):
-        mutated = copy.deepcopy(role)
-        rest = arns[:i] + arns[i + 1 :]
-        if rest:
-            mutated["ManagedPolicyArns"] = rest
-        else:
-            mutated.pop("ManagedPolicyArns")
-        yield f"dropped managed policy {arn}", mutated
+    for i, arn in enumerate(_as_list(role.get("ManagedPolicyArns"))):
+        yield f"dropped managed policy {arn}", _without_item(role, "ManagedPolicyArns", i)
 
 
 def _drop_each_inline_policy(role: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    policies = _as_list(role.get("Policies"))
-    for i, policy in enumerate(policies):
-        mutated = copy.deepcopy(role)
-        rest = policies[:i] + policies[i + 1 :]
-        if rest:
-            mutated["Policies"] = rest
-        else:
-            mutated.pop("Policies")
+    for i, policy in enumerate(_as_list(role.get("Policies"))):
         name = policy.get("PolicyName") if isinstance(policy, dict) else i
-        yield f"dropped inline policy {name}", mutated
+        yield f"dropped inline policy {name}", _without_item(role, "Policies", i)
 
 
 def _widen_to_star(role: dict[str, Any]) -> str | None:
