@@ -48,7 +48,7 @@ def _is_scenario_ref(ref: str) -> bool:
         if not path.is_file():
             return False
 
-        from lab.scenario.yaml_source import load_path
+        from lab.yaml_source import load_path
 
         try:
             data = load_path(path, max_bytes=1024 * 1024).data

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from lab.config.shapes import did_you_mean
 from lab.errors import Diagnostic, SourceErrors
-from lab.scenario.yaml_source import Document, Path_
+from lab.yaml_source import Document, Path_
 
 __all__ = ["AGENT_KEYS", "SIMULATED_AGENT_KEYS", "AgentConfig", "ParsedAgentConfig", "parse_agent_config"]
 

@@ -19,7 +19,7 @@ from pydantic.alias_generators import to_pascal
 
 from lab.config.shapes import not_simulated_notes, positioned, validate_mapping
 from lab.errors import AutoScalingValidationError, Diagnostic, SourceErrors
-from lab.scenario.yaml_source import Document, Path_
+from lab.yaml_source import Document, Path_
 
 __all__ = [
     "DEFAULT_HEARTBEAT_TIMEOUT_S",

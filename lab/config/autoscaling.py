@@ -34,7 +34,7 @@ from lab.errors import (
     SourceErrors,
     ValidationException,
 )
-from lab.scenario.yaml_source import Document, Path_
+from lab.yaml_source import Document, Path_
 
 __all__ = [
     "DEFAULT_SCALE_IN_COOLDOWN_S",

@@ -27,7 +27,7 @@ from lab.errors import (
     Diagnostic,
     SourceErrors,
 )
-from lab.scenario.yaml_source import Document, Path_
+from lab.yaml_source import Document, Path_
 
 __all__ = [
     "AutoScalingGroupProvider",

@@ -23,7 +23,7 @@ from lab.config.shapes import (
     where_phrase,
 )
 from lab.errors import Diagnostic, SourceErrors
-from lab.scenario.yaml_source import Document, Path_
+from lab.yaml_source import Document, Path_
 
 __all__ = [
     "InlinePolicy",

@@ -16,7 +16,7 @@ from pydantic.alias_generators import to_pascal
 
 from lab.config.shapes import not_simulated_notes, positioned, validate_mapping
 from lab.errors import Diagnostic, SourceErrors
-from lab.scenario.yaml_source import Document, Path_
+from lab.yaml_source import Document, Path_
 
 __all__ = ["MetricAlarm", "MetricDimension", "ParsedMetricAlarm", "parse_metric_alarm"]
 

@@ -42,7 +42,7 @@ from lab.errors import (
     InvalidParameterException,
     SourceErrors,
 )
-from lab.scenario.yaml_source import Document, Path_
+from lab.yaml_source import Document, Path_
 
 __all__ = [
     "SERVICE_MODELLED",

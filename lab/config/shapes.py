@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from lab.errors import Diagnostic
-from lab.scenario.yaml_source import Document, Path_
+from lab.yaml_source import Document, Path_
 
 __all__ = [
     "ROOT_SHAPES",
@@ -276,7 +276,7 @@ def validate_mapping(doc: Document, path: Path_, model: Any, what: str) -> tuple
         SourceErrors: not a mapping, or every validation problem, positioned.
     """
     from lab.errors import SourceErrors
-    from lab.scenario.yaml_source import validation_diagnostics as model_diagnostics
+    from lab.yaml_source import validation_diagnostics as model_diagnostics
 
     data = doc.get(path) if path else doc.data
     if not isinstance(data, dict):

@@ -26,7 +26,7 @@ from pydantic.alias_generators import to_camel
 from lab.config.fargate import FARGATE_CPU_UNITS, is_valid_fargate_size
 from lab.config.shapes import check_shape, positioned, strip_unmodelled, validation_diagnostics
 from lab.errors import ClientException, Diagnostic, SourceErrors
-from lab.scenario.yaml_source import Document, Path_
+from lab.yaml_source import Document, Path_
 
 __all__ = [
     "ContainerDefinition",

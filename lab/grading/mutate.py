@@ -48,7 +48,7 @@ from lab.errors import LabError, SourceError, SourceErrors, UsageError
 from lab.grading.grader import grade
 from lab.scenario.loader import LoadedScenario
 from lab.scenario.simdoc import ConfigFile, check_files, parse_config_file
-from lab.scenario.yaml_source import load_text
+from lab.yaml_source import load_text
 from lab.sim.iam import actions_allowed, managed_policy
 
 __all__ = ["ECR_PULL_ACTIONS", "MUTATIONS", "Mutation", "MutationResult", "Status", "Variants", "format_mutation_report", "mutate"]

@@ -27,7 +27,7 @@ from lab.scenario.simdoc import (
     parse_files,
     parse_world_files,
 )
-from lab.scenario.yaml_source import Document, load_path, validation_diagnostics
+from lab.yaml_source import Document, load_path, validation_diagnostics
 
 __all__ = ["LoadedScenario", "find_scenario", "list_scenarios", "load_scenario", "scenarios_dir"]
 

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 
 from lab.errors import ClientException, Diagnostic, LabError, SourceError, SourceErrors
 from lab.scenario.schema import SimDocument
-from lab.scenario.yaml_source import Document, Path_, load_path, validation_diagnostics
+from lab.yaml_source import Document, Path_, load_path, validation_diagnostics
 from lab.sim.events import ApiCallFailed
 from lab.sim.iam import managed_policy
 from lab.sim.world import IamRole, World

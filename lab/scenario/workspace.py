@@ -14,7 +14,7 @@ from pathlib import Path
 from lab.errors import SourceError, SourceErrors, UsageError
 from lab.scenario.loader import LoadedScenario
 from lab.scenario.simdoc import ConfigFile, parse_config_file
-from lab.scenario.yaml_source import load_text
+from lab.yaml_source import load_text
 
 __all__ = ["MAX_ANSWER_BYTES", "read_answer", "starting_text", "write_start"]
 

@@ -17,7 +17,7 @@ from lab.progress import ProgressStore
 from lab.scenario.loader import LoadedScenario
 from lab.scenario.simdoc import ConfigFile, apply_files, build_world, parse_config_file
 from lab.scenario.workspace import starting_text
-from lab.scenario.yaml_source import load_text
+from lab.yaml_source import load_text
 from lab.sim.world import MetricsView, World
 
 __all__ = ["MetricsHistory", "Objective", "Session"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from lab.errors import Diagnostic, SourceErrors
-from lab.scenario.yaml_source import Document, load_text
+from lab.yaml_source import Document, load_text
 
 
 def doc(text: str, file: str = "td.yaml") -> Document:

@@ -69,7 +69,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, pr
 from lab.config.service import parse_service
 from lab.config.task_definition import parse_task_definition
 from lab.config.target_group import TargetGroup
-from lab.scenario.yaml_source import Document
+from lab.yaml_source import Document
 from lab.sim.events import (
     ContainerInstanceStateChanged,
     ServiceDeploymentStateChanged,

@@ -18,7 +18,7 @@ from lab.grading.report import CheckResult
 from lab.scenario.loader import LoadedScenario, load_scenario
 from lab.scenario.simdoc import ConfigFile, parse_config_file
 from lab.scenario.workspace import starting_text
-from lab.scenario.yaml_source import load_text
+from lab.yaml_source import load_text
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
 

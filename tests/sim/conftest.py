@@ -20,7 +20,7 @@ from lab.config.iam import parse_role
 from lab.config.task_definition import parse_task_definition
 from lab.scenario.schema import SimDocument
 from lab.scenario.simdoc import iam_role
-from lab.scenario.yaml_source import Document
+from lab.yaml_source import Document
 from lab.sim.events import (
     AppLogged,
     ContainerStateChanged,

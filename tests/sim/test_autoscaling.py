@@ -248,7 +248,7 @@ def test_refused_answer_is_applied_as_a_failed_call(tmp_path: Path) -> None:
     the policy, which then has no scalable target, as AWS would answer both."""
     from lab.scenario.schema import FileSpec
     from lab.scenario.simdoc import parse_files
-    from lab.scenario.yaml_source import load_text
+    from lab.yaml_source import load_text
 
     loaded = load_sim_document(EXAMPLE)
     bad = EXAMPLE_TARGET.replace("MinCapacity: 2", "MinCapacity: 20")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from lab.config.service import parse_service
-from lab.scenario.yaml_source import Document
+from lab.yaml_source import Document
 from lab.sim.events import ServiceDeploymentStateChanged, ServiceEvent, TaskStateChanged
 from lab.sim.world import World
 from tests.sim.conftest import build, container, document, image, instances, task_definition, uri

@@ -9,7 +9,7 @@ from __future__ import annotations
 from lab.config.iam import parse_role
 from lab.scenario.simdoc import iam_role
 from lab.config.service import parse_service
-from lab.scenario.yaml_source import Document
+from lab.yaml_source import Document
 from lab.sim.events import ServiceEvent, TaskStateChanged
 from lab.sim.world import World
 from tests.sim.conftest import build, container, document, image, instance_role, instances, role, task_definition, task_role, uri

@@ -10,7 +10,7 @@ import pytest
 
 from lab.config.iam import parse_role
 from lab.scenario.simdoc import iam_role
-from lab.scenario.yaml_source import Document
+from lab.yaml_source import Document
 from lab.sim.events import ImagePullFailed, ImagePullFinished, ImagePullStarted, TaskStateChanged
 from tests.sim.conftest import (
     ACCOUNT,
