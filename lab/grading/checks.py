@@ -300,11 +300,9 @@ def check_healthy_targets(c: Any, run: RunView) -> Verdict:
 
 def check_failed_requests(c: Any, run: RunView) -> Verdict:
     start, end = c.after or 0.0, c.before if c.before is not None else run.duration
-    groups = [run.world.target_groups[c.target_group]] if c.target_group else list(run.world.target_groups.values())
     total = failed = 0.0
-    for tg in groups:
-        tg.flush()
-        for minute, bucket in tg.minutes.items():
+    for _name, minutes in run.world.traffic(c.target_group):
+        for minute, bucket in minutes.items():
             if start <= minute * 60 < end:
                 total += bucket.request_count
                 if c.source in ("elb", "any"):

@@ -430,13 +430,11 @@ def _capacity_calls(world: World) -> tuple[tuple[str, Callable[[Any], object]], 
 
 def _scaling_calls(world: World) -> tuple[tuple[str, Callable[[Any], object]], ...]:
     """What needs the services and groups: scalable targets, scaling policies, then alarms."""
-    from lab.sim.alarms import put_metric_alarm
-
     return (
         ("scalable-target", world.app_autoscaling.register_scalable_target),
         ("scaling-policy", world.app_autoscaling.put_scaling_policy),
         ("asg-scaling-policy", world.autoscaling_groups.put_scaling_policy),
-        ("metric-alarm", lambda model: put_metric_alarm(world, model)),
+        ("metric-alarm", world.put_metric_alarm),
     )
 
 

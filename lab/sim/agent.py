@@ -10,7 +10,7 @@ registration, added by services). A stop request interrupts the process wherever
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import simpy
 
@@ -23,13 +23,16 @@ from lab.sim.events import (
     ImagePullStarted,
     TaskStateChanged,
 )
-from lab.sim.app import app_outcomes, app_spec
+from lab.sim.app import app_outcomes
+from lab.sim.fleet import Fleet
+from lab.sim.iam import denial_message
+from lab.sim.kernel import Kernel
+from lab.sim.model import Container, Task
 from lab.sim.pulls import plan_pull
+from lab.sim.registry import Ecr
+from lab.sim.roles import Roles
 
-if TYPE_CHECKING:
-    from lab.sim.world import Container, Task, World
-
-__all__ = ["request_stop", "start_task"]
+__all__ = ["Agent", "emit", "request_stop", "start_task", "task_ip"]
 
 ProcessGen = Generator[simpy.Event, Any, Any]
 
@@ -39,14 +42,26 @@ ESSENTIAL_EXITED = "Essential container in task exited"
 """Task stoppedReason when an essential container stops; reference §3.3."""
 
 
-def _emit(world: World, task: Task) -> None:
+class Agent:
+    """What the agent (or Fargate) works with: the kernel, IAM, the registry and the fleet's accounts."""
+
+    __slots__ = ("ecr", "fleet", "kernel", "roles")
+
+    def __init__(self, kernel: Kernel, roles: Roles, ecr: Ecr, fleet: Fleet) -> None:
+        self.kernel = kernel
+        self.roles = roles
+        self.ecr = ecr
+        self.fleet = fleet
+
+
+def emit(agent: Agent, task: Task) -> None:
     """Log the task's state; its targets are health-checked again (their settled answer may be stale)."""
     for tg, target in task.targets:
         tg.unsettle(target)
     ci = task.instance
-    world.log.append(
+    agent.kernel.log.append(
         TaskStateChanged(
-            world.now,
+            agent.kernel.now,
             task.id,
             task.rev.name,
             task.group,
@@ -62,92 +77,92 @@ def _emit(world: World, task: Task) -> None:
     )
 
 
-def _set(world: World, task: Task, status: str) -> None:
+def _set(agent: Agent, task: Task, status: str) -> None:
     task.last = status
-    _emit(world, task)
+    emit(agent, task)
 
 
-def start_task(world: World, task: Task) -> None:
+def start_task(agent: Agent, task: Task) -> None:
     """Start a placed (or Fargate) task's lifecycle process at the current time."""
     task.last = "PROVISIONING" if (task.needs.eni or task.launch_type == "FARGATE") else "PENDING"
-    _emit(world, task)
-    task.process = world.env.process(_lifecycle(world, task))
+    emit(agent, task)
+    task.process = agent.kernel.env.process(_lifecycle(agent, task))
 
 
-def _mark_stopping(world: World, task: Task, stop_code: str, reason: str) -> None:
+def _mark_stopping(agent: Agent, task: Task, stop_code: str, reason: str) -> None:
     """desiredStatus becomes STOPPED: the task no longer counts in runningTasksCount."""
     task.stopping = True
     task.desired = "STOPPED"
     task.stop_code = stop_code
     task.stopped_reason = reason
     if task.instance is not None:
-        world.fleet.stop_requested(task.instance.index)
-    _emit(world, task)
+        agent.fleet.stop_requested(task.instance.index)
+    emit(agent, task)
 
 
-def request_stop(world: World, task: Task, stop_code: str, reason: str) -> None:
+def request_stop(agent: Agent, task: Task, stop_code: str, reason: str) -> None:
     """Set desiredStatus STOPPED; the lifecycle process moves the task through STOPPING."""
     if task.stopping or task.last == "STOPPED":
         return
-    _mark_stopping(world, task, stop_code, reason)
+    _mark_stopping(agent, task, stop_code, reason)
     if task.process is not None and task.process.is_alive:
         task.process.interrupt("stop")
 
 
-def _lifecycle(world: World, task: Task) -> ProcessGen:
-    env = world.env
+def _lifecycle(agent: Agent, task: Task) -> ProcessGen:
+    env = agent.kernel.env
     fargate = task.launch_type == "FARGATE"
     ran = False
     try:
         if task.last == "PROVISIONING":
-            yield env.timeout(world._jitter(timing.FARGATE_PROVISION_S if fargate else timing.ENI_ATTACH_S))
-            _set(world, task, "PENDING")
-        failure = yield from _resolve_secrets(world, task)
+            yield env.timeout(agent.kernel.jitter(timing.FARGATE_PROVISION_S if fargate else timing.ENI_ATTACH_S))
+            _set(agent, task, "PENDING")
+        failure = yield from _resolve_secrets(agent, task)
         if failure is None:
-            failure = yield from _pull_all(world, task)
+            failure = yield from _pull_all(agent, task)
         if failure is not None:
-            _mark_stopping(world, task, "TaskFailedToStart", failure)
+            _mark_stopping(agent, task, "TaskFailedToStart", failure)
         else:
-            yield env.timeout(world._jitter(timing.CONTAINER_START_S))
-            task.started_at = world.now
+            yield env.timeout(agent.kernel.jitter(timing.CONTAINER_START_S))
+            task.started_at = agent.kernel.now
             ran = True
-            _set(world, task, "RUNNING")
+            _set(agent, task, "RUNNING")
             for container in task.rev.containers:
-                world.log.append(ContainerStateChanged(world.now, task.id, container.name, "RUNNING"))
-            _on_running(world, task)
-            yield from _run(world, task)
+                agent.kernel.log.append(ContainerStateChanged(agent.kernel.now, task.id, container.name, "RUNNING"))
+            _on_running(agent, task)
+            yield from _run(agent, task)
     except simpy.Interrupt:
         pass
-    yield from _shutdown(world, task, ran)
+    yield from _shutdown(agent, task, ran)
 
 
-def _run(world: World, task: Task) -> ProcessGen:
+def _run(agent: Agent, task: Task) -> ProcessGen:
     """Wait for the app's own end (exit, OOM kill) or for a stop request (an interrupt)."""
-    outcomes = sorted(app_outcomes(world, task), key=lambda o: (o.at, o.order))
+    outcomes = sorted(app_outcomes(agent.kernel, agent.roles, agent.ecr, task), key=lambda o: (o.at, o.order))
     for outcome in outcomes:
-        delay = outcome.at - world.now
+        delay = outcome.at - agent.kernel.now
         if delay > 0:
-            yield world.env.timeout(round(delay, 3))
+            yield agent.kernel.env.timeout(round(delay, 3))
         for line in outcome.logs:
-            world.log.append(line._replace(at=world.now))
-        world.log.append(ContainerStateChanged(world.now, task.id, outcome.container.name, "STOPPED", outcome.exit_code, outcome.reason))
+            agent.kernel.log.append(line._replace(at=agent.kernel.now))
+        agent.kernel.log.append(ContainerStateChanged(agent.kernel.now, task.id, outcome.container.name, "STOPPED", outcome.exit_code, outcome.reason))
         task.exited.add(outcome.container.name)
         for tg, target in task.targets:
             tg.unsettle(target)
         if outcome.container.essential:
-            _mark_stopping(world, task, "EssentialContainerExited", ESSENTIAL_EXITED)
+            _mark_stopping(agent, task, "EssentialContainerExited", ESSENTIAL_EXITED)
             return
-    yield world.env.event()  # runs until a stop request interrupts it
+    yield agent.kernel.env.event()  # runs until a stop request interrupts it
 
 
-def _on_running(world: World, task: Task) -> None:
+def _on_running(agent: Agent, task: Task) -> None:
     """Hand out host ports, register load-balancer targets, start container health checks."""
     ci = task.instance
     mode = task.rev.network_mode
     for container in task.rev.containers:
         for container_port, host_port, _proto in container.port_mappings:
             if mode == "bridge" and ci is not None:
-                port = host_port if host_port else world.allocate_host_port(ci)
+                port = host_port if host_port else ci.allocate_host_port()
             else:
                 port = container_port
             task.host_ports[(container.name, container_port)] = port
@@ -155,23 +170,23 @@ def _on_running(world: World, task: Task) -> None:
     if service is not None:
         for tg, container_name, container_port in service.target_groups:
             if tg.model.target_type == "ip":
-                target_id, port = task_ip(world, task), container_port
+                target_id, port = task_ip(agent, task), container_port
             else:
-                target_id = ci.ec2_id if ci is not None else task_ip(world, task)
+                target_id = ci.ec2_id if ci is not None else task_ip(agent, task)
                 port = task.host_ports.get((container_name, container_port), container_port)
             container = next((c for c in task.rev.containers if c.name == container_name), None)
-            request_s = app_spec(world, container).request_s if container is not None else 0.05
+            request_s = agent.ecr.app_spec(container.image).request_s if container is not None else 0.05
             target = tg.register(task, target_id, port, task.az or "", request_s)
             task.targets.append((tg, target))
             service.batch("registered-targets", tg.arn)
         if task.targets:
-            boot = max(app_spec(world, c).boot_s for c in task.rev.containers)
+            boot = max(agent.ecr.app_spec(c.image).boot_s for c in task.rev.containers)
             for tg, target in task.targets:
-                world.at(boot, _bind_booted(tg, target))
+                agent.kernel.at(boot, _bind_booted(tg, target))
     checked = [c for c in task.rev.containers if c.health_check is not None]
     if checked:
         task.health = "UNKNOWN"
-        world.env.process(_container_health(world, task, checked))
+        agent.kernel.env.process(_container_health(agent, task, checked))
     if service is not None:
         service.on_task_running(task)
 
@@ -180,19 +195,19 @@ def _bind_booted(tg: Any, target: Any) -> Callable[[], None]:
     return lambda: tg.target_booted(target)
 
 
-def task_ip(world: World, task: Task) -> str:
+def task_ip(agent: Agent, task: Task) -> str:
     """The private IP of a task's ENI (awsvpc, Fargate): stable per task."""
     digits = int(task.id[:6], 16)
     return f"10.0.{digits % 250 + 1}.{digits // 250 % 250 + 4}"
 
 
-def _container_health(world: World, task: Task, containers: list[Container]) -> ProcessGen:
+def _container_health(agent: Agent, task: Task, containers: list[Container]) -> ProcessGen:
     """Docker health checks: HEALTHY on a pass, UNHEALTHY after ``retries`` failures (§4.3)."""
-    env = world.env
+    env = agent.kernel.env
     started = env.now
     checks = []
     for c in containers:
-        app = app_spec(world, c)
+        app = agent.ecr.app_spec(c.image)
         up_until = started + app.hang_after_s if app.hang_after_s is not None else float("inf")
         hc = c.health_check
         checks.append([c, started + app.boot_s, up_until, hc.retries, started + (hc.start_period or 0), "UNKNOWN", 0])
@@ -217,7 +232,7 @@ def _container_health(world: World, task: Task, containers: list[Container]) -> 
             if new != status:
                 check[5] = new
                 changed = True
-                world.log.append(ContainerHealthChanged(now, task.id, container.name, new))
+                agent.kernel.log.append(ContainerHealthChanged(now, task.id, container.name, new))
         if not changed:
             continue
         essential = [check[5] for check in checks if check[0].essential] or [check[5] for check in checks]
@@ -228,7 +243,7 @@ def _container_health(world: World, task: Task, containers: list[Container]) -> 
                 task.service.on_container_health(task, health)
 
 
-def _deactivate(world: World, task: Task) -> ProcessGen:
+def _deactivate(agent: Agent, task: Task) -> ProcessGen:
     """Take a task out of its target groups: drain for the deregistration delay (§6.1)."""
     live = [(tg, t) for tg, t in task.targets if t.state not in ("draining", "unused")]
     if not live:
@@ -238,7 +253,7 @@ def _deactivate(world: World, task: Task) -> ProcessGen:
         for tg, target in live:
             tg.target_lost(target)
     else:
-        _set(world, task, "DEACTIVATING")
+        _set(agent, task, "DEACTIVATING")
     delays = [tg.deregister(target) for tg, target in live]
     service = task.service
     if service is not None:
@@ -246,16 +261,16 @@ def _deactivate(world: World, task: Task) -> ProcessGen:
             service.batch("deregistered-targets", tg.arn)
         service.batch("draining-connections", "")
     if not died:
-        yield world.env.timeout(max(delays))
+        yield agent.kernel.env.timeout(max(delays))
 
 
-def _shutdown(world: World, task: Task, ran: bool) -> ProcessGen:
-    env = world.env
+def _shutdown(agent: Agent, task: Task, ran: bool) -> ProcessGen:
+    env = agent.kernel.env
     task.desired = "STOPPED"
     if ran and task.targets:
-        yield from _deactivate(world, task)
+        yield from _deactivate(agent, task)
     if ran:
-        _set(world, task, "STOPPING")
+        _set(agent, task, "STOPPING")
         grace = []
         for container in task.rev.containers:
             if container.name in task.exited:
@@ -263,7 +278,7 @@ def _shutdown(world: World, task: Task, ran: bool) -> ProcessGen:
             timeout = container.stop_timeout_s
             if timeout is None:
                 timeout = task.instance.stop_timeout_s if task.instance else timing.STOP_TIMEOUT_S
-            shutdown = app_spec(world, container).shutdown_s
+            shutdown = agent.ecr.app_spec(container.image).shutdown_s
             grace.append((container, min(shutdown, timeout), shutdown > timeout))
         # Containers get SIGTERM together and each is reported when it exits (or is killed).
         elapsed = 0.0
@@ -271,64 +286,62 @@ def _shutdown(world: World, task: Task, ran: bool) -> ProcessGen:
             if wait > elapsed:
                 yield env.timeout(round(wait - elapsed, 3))
                 elapsed = wait
-            world.log.append(ContainerStateChanged(world.now, task.id, container.name, "STOPPED", 137 if killed else 0, None))
+            agent.kernel.log.append(ContainerStateChanged(agent.kernel.now, task.id, container.name, "STOPPED", 137 if killed else 0, None))
     if task.needs.eni or task.launch_type == "FARGATE":
-        _set(world, task, "DEPROVISIONING")
-        yield env.timeout(world._jitter(timing.ENI_DETACH_S))
+        _set(agent, task, "DEPROVISIONING")
+        yield env.timeout(agent.kernel.jitter(timing.ENI_DETACH_S))
     ci = task.instance
     if ci is not None:
         n = task.needs
-        world.fleet.release(
+        agent.fleet.release(
             ci.index, cpu=n.cpu, memory_mib=n.memory_mib, ports=n.ports, dynamic_ports=n.dynamic_ports, eni=n.eni, group=n.group
         )
         for (container, container_port), port in task.host_ports.items():
             ci.dynamic_ports.discard(port)
-    task.stopped_at = world.now
-    _set(world, task, "STOPPED")
+    task.stopped_at = agent.kernel.now
+    _set(agent, task, "STOPPED")
     if task.service is not None:
         task.service.on_task_stopped(task)
 
 
-def _pull_all(world: World, task: Task) -> Generator[simpy.Event, Any, str | None]:
+def _pull_all(agent: Agent, task: Task) -> Generator[simpy.Event, Any, str | None]:
     """Pull every container's image at once, as the agent does; return the first failure, if any."""
     ec2_id = task.instance.ec2_id if task.instance else None
-    start = world.now
+    start = agent.kernel.now
     finishes = []
     for order, container in enumerate(task.rev.containers):
-        plan = plan_pull(world, task, container)
+        plan = plan_pull(agent.kernel, agent.roles, agent.ecr, task, container)
         if plan.error is None:
-            world.log.append(
+            agent.kernel.log.append(
                 ImagePullStarted(
-                    world.now, task.id, container.name, container.image, ec2_id,
+                    agent.kernel.now, task.id, container.name, container.image, ec2_id,
                     plan.layers_total, plan.layers_cached, plan.bytes_to_fetch, plan.identity,
                 )
             )
         finishes.append((plan.duration_s, order, container, plan))
     for duration, _, container, plan in sorted(finishes, key=lambda f: (f[0], f[1])):
-        wait = round(start + duration - world.now, 3)
+        wait = round(start + duration - agent.kernel.now, 3)
         if wait > 0:
-            yield world.env.timeout(wait)
+            yield agent.kernel.env.timeout(wait)
         if plan.error is not None:
-            world.log.append(ImagePullFailed(world.now, task.id, container.name, container.image, ec2_id, plan.error))
+            agent.kernel.log.append(ImagePullFailed(agent.kernel.now, task.id, container.name, container.image, ec2_id, plan.error))
             return plan.error
-        world.log.append(ImagePullFinished(world.now, task.id, container.name, container.image, ec2_id, duration, plan.bytes_to_fetch))
+        agent.kernel.log.append(ImagePullFinished(agent.kernel.now, task.id, container.name, container.image, ec2_id, duration, plan.bytes_to_fetch))
     return None
 
 
-def _resolve_secrets(world: World, task: Task) -> Generator[simpy.Event, Any, str | None]:
+def _resolve_secrets(agent: Agent, task: Task) -> Generator[simpy.Event, Any, str | None]:
     """Fetch ``secrets`` with the execution role before any pull; return the failure, if any."""
-    from lab.sim.iam import denial_message
-
     for container in task.rev.containers:
         for _name, value_from in container.secrets:
-            action, resource, store = secret_access(world, value_from)
-            role = world.role_name(task.rev.execution_role) if task.rev.execution_role else None
-            decision = world.role_allows(role, action, resource)
+            action, resource, store = secret_access(agent, value_from)
+            role = agent.roles.name(task.rev.execution_role) if task.rev.execution_role else None
+            decision = agent.roles.allows(role, action, resource)
             if decision.allowed:
                 continue
-            principal = f"arn:aws:sts::{world.account}:assumed-role/{role}/{task.id}"
+            principal = f"arn:aws:sts::{agent.kernel.account}:assumed-role/{role}/{task.id}"
             denial = denial_message(principal, action, resource, explicit_deny=decision.reason == "explicit-deny")
-            yield world.env.timeout(world._jitter(timing.FARGATE_AUTH_RETRY_S))
+            yield agent.kernel.env.timeout(agent.kernel.jitter(timing.FARGATE_AUTH_RETRY_S))
             # Wording from observed Fargate errors (reference §3.5); the agent on EC2 is similar.
             return (
                 "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval "
@@ -338,7 +351,7 @@ def _resolve_secrets(world: World, task: Task) -> Generator[simpy.Event, Any, st
     return None
 
 
-def secret_access(world: World, value_from: str) -> tuple[str, str, str]:
+def secret_access(agent: Agent, value_from: str) -> tuple[str, str, str]:
     """(IAM action, resource ARN, store name) that reading a secret's ``valueFrom`` needs."""
     if ":secretsmanager:" in value_from:
         # arn:aws:secretsmanager:region:acct:secret:name-AbCdEf[:json-key:version-stage:version-id]
@@ -347,4 +360,4 @@ def secret_access(world: World, value_from: str) -> tuple[str, str, str]:
     if value_from.startswith("arn:"):
         return "ssm:GetParameters", value_from, "ssm"
     name = value_from.lstrip("/")
-    return "ssm:GetParameters", f"arn:aws:ssm:{world.region}:{world.account}:parameter/{name}", "ssm"
+    return "ssm:GetParameters", f"arn:aws:ssm:{agent.kernel.region}:{agent.kernel.account}:parameter/{name}", "ssm"

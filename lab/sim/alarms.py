@@ -8,17 +8,29 @@ invoked; an action that names nothing is ignored, as CloudWatch ignores a delete
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from lab.sim.metrics import Alarm, metric_key
+from lab.sim.asg import AutoScalingGroups
+from lab.sim.autoscaling import ServiceAutoScaling
+from lab.sim.metrics import Alarm, Metrics, metric_key
 
-if TYPE_CHECKING:
-    from lab.sim.world import World
-
-__all__ = ["put_metric_alarm"]
+__all__ = ["Alarms"]
 
 
-def put_metric_alarm(world: World, model: Any) -> Alarm:
+class Alarms:
+    """CloudWatch metric alarms whose actions invoke Service Auto Scaling or EC2 Auto Scaling policies."""
+
+    def __init__(self, metrics: Metrics, app_autoscaling: ServiceAutoScaling, groups: AutoScalingGroups) -> None:
+        self.metrics = metrics
+        self.app_autoscaling = app_autoscaling
+        self.groups = groups
+
+    def put_metric_alarm(self, model: Any) -> Alarm:
+        """PutMetricAlarm: create or replace the alarm and start sampling."""
+        return put_metric_alarm(self, model)
+
+
+def put_metric_alarm(alarms: Alarms, model: Any) -> Alarm:
     """PutMetricAlarm: create or replace the alarm and start sampling."""
     key = metric_key(model.namespace, model.metric_name, model.dimension_map)
     alarm = Alarm(
@@ -27,17 +39,17 @@ def put_metric_alarm(world: World, model: Any) -> Alarm:
         period_s=float(model.period), statistic=model.statistic,
     )
     for ref in model.alarm_actions:
-        alarm.actions.append(lambda a, ref=ref: _invoke(world, ref, a))
+        alarm.actions.append(lambda a, ref=ref: _invoke(alarms, ref, a))
     for ref in model.ok_actions:
-        alarm.ok_actions.append(lambda a, ref=ref: _invoke(world, ref, a))
-    return world.cloudwatch.put_alarm(alarm)
+        alarm.ok_actions.append(lambda a, ref=ref: _invoke(alarms, ref, a))
+    return alarms.metrics.put_alarm(alarm)
 
 
-def _invoke(world: World, ref: str, alarm: Alarm) -> None:
-    step = world.app_autoscaling.step_policy(ref)
+def _invoke(alarms: Alarms, ref: str, alarm: Alarm) -> None:
+    step = alarms.app_autoscaling.step_policy(ref)
     if step is not None:
-        world.app_autoscaling.invoke_step(step, alarm)
+        alarms.app_autoscaling.invoke_step(step, alarm)
         return
-    policy = world.autoscaling_groups.policy(ref)
+    policy = alarms.groups.policy(ref)
     if policy is not None:
         policy.invoke(alarm)

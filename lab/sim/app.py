@@ -11,16 +11,15 @@ credential leakage), and on Fargate it finds no credentials at all.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-
 from lab.sim.events import AppLogged
 from lab.sim.iam import denial_message
+from lab.sim.kernel import Kernel
+from lab.sim.model import Container, Task
+from lab.sim.registry import Ecr
+from lab.sim.roles import Roles
 from lab.sim.spec import AppSpec
 
-if TYPE_CHECKING:
-    from lab.sim.world import Container, Task, World
-
-__all__ = ["Outcome", "app_outcomes", "app_spec", "app_up"]
+__all__ = ["Outcome", "app_outcomes", "app_up"]
 
 OOM_EXIT_CODE = 137
 """128 + SIGKILL: what Docker reports for a container the kernel OOM-killed."""
@@ -38,44 +37,31 @@ class Outcome:
     logs: list[AppLogged] = field(default_factory=list)
 
 
-def app_spec(world: World, container: Container) -> AppSpec:
-    """The app model of the container's image (a default app for unknown images)."""
-    image, repository, tag, private = world.registry.resolve(container.image)
-    if image is None and not private:
-        image = world.public_image(repository, tag)
-    return image.app if image is not None else AppSpec()
-
-
-def app_up(world: World, task: Task, container: Container, app: AppSpec | None = None) -> bool:
-    """Whether the container's app answers requests now: started, booted, not hung or exited.
-
-    Args:
-        app: the container's app model when the caller has it (default: looked up).
-    """
+def app_up(now: float, task: Task, container: Container, app: AppSpec) -> bool:
+    """Whether the container's app (``app``, its model) answers requests at ``now``: started,
+    booted, not hung or exited."""
     if task.last != "RUNNING" or task.started_at is None or container.name in task.exited:
         return False
-    if app is None:
-        app = app_spec(world, container)
-    alive_for = world.now - task.started_at
+    alive_for = now - task.started_at
     if alive_for < app.boot_s:
         return False
     return app.hang_after_s is None or alive_for < app.hang_after_s
 
 
-def _sdk_identity(world: World, task: Task) -> tuple[str | None, str]:
+def _sdk_identity(roles: Roles, task: Task) -> tuple[str | None, str]:
     if task.rev.task_role:
-        return world.role_name(task.rev.task_role), task.id
+        return roles.name(task.rev.task_role), task.id
     if task.launch_type == "EC2" and task.instance is not None:
         return task.instance.role, task.instance.ec2_id
     return None, ""
 
 
-def app_outcomes(world: World, task: Task) -> list[Outcome]:
+def app_outcomes(kernel: Kernel, roles: Roles, ecr: Ecr, task: Task) -> list[Outcome]:
     """Return every container's scheduled end (if any), computed when the task starts RUNNING."""
-    now = world.now
+    now = kernel.now
     outcomes: list[Outcome] = []
     for order, container in enumerate(task.rev.containers):
-        app = app_spec(world, container)
+        app = ecr.app_spec(container.image)
         boot_at = now + app.boot_s
         ends: list[Outcome] = []
 
@@ -87,7 +73,7 @@ def app_outcomes(world: World, task: Task) -> list[Outcome]:
             line = f"Error: required environment variable {missing[0]} is not set"
             ends.append(Outcome(container, boot_at, app.exit_code, None, order, [log(boot_at, line)]))
         if app.requires_actions and not missing:
-            role, session = _sdk_identity(world, task)
+            role, session = _sdk_identity(roles, task)
             for requirement in app.requires_actions:
                 action, _, resource = requirement.partition("@")
                 resource = resource or "*"
@@ -95,9 +81,9 @@ def app_outcomes(world: World, task: Task) -> list[Outcome]:
                     line = "botocore.exceptions.NoCredentialsError: Unable to locate credentials"
                     ends.append(Outcome(container, boot_at, app.exit_code, None, order, [log(boot_at, line)]))
                     break
-                decision = world.role_allows(role, action, resource)
+                decision = roles.allows(role, action, resource)
                 if not decision.allowed:
-                    principal = f"arn:aws:sts::{world.account}:assumed-role/{role}/{session}"
+                    principal = f"arn:aws:sts::{kernel.account}:assumed-role/{role}/{session}"
                     operation = action.partition(":")[2]
                     reason = denial_message(principal, action, resource, explicit_deny=decision.reason == "explicit-deny")
                     line = f"botocore.exceptions.ClientError: An error occurred (AccessDenied) when calling the {operation} operation: {reason}"

@@ -26,17 +26,21 @@ Billing runs from launch to termination at the launch template's on-demand price
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lab.config.instance_types import instance_type as lookup_instance_type
 from lab.errors import AutoScalingValidationError
 from lab.sim import timing
+from lab.sim.agent import Agent, request_stop
+from lab.sim.autoscaling import HIGH_ALARM_DATAPOINTS, LOW_ALARM_DATAPOINTS, LOW_ALARM_FRACTION, StepScalingRuntime
+from lab.sim.cluster import Cluster
 from lab.sim.events import ContainerInstanceStateChanged, InstanceRegistrationFailed
 from lab.sim.fleet import ACTIVE, INACTIVE
+from lab.sim.kernel import Kernel
+from lab.sim.metrics import Alarm, Metrics, metric_key
+from lab.sim.model import ContainerInstance
 from lab.sim.scaling_events import InstanceLifecycleChanged, ScalingActivity
 
-if TYPE_CHECKING:
-    from lab.sim.world import ContainerInstance, World
 
 __all__ = [
     "DRAIN_CHECK_S",
@@ -93,11 +97,13 @@ class AsgInstance:
 class AutoScalingGroupRuntime:
     """One Auto Scaling group and its instances."""
 
-    def __init__(self, world: World, model: Any, template: Any) -> None:
-        self.world = world
+    def __init__(self, groups: AutoScalingGroups, model: Any, template: Any) -> None:
+        self.groups = groups
+        self.kernel = groups.kernel
+        self.cluster = groups.cluster
         self.name: str = model.name
         self.arn = (
-            f"arn:aws:autoscaling:{world.region}:{world.account}:autoScalingGroup:{_uuid(world)}:"
+            f"arn:aws:autoscaling:{self.kernel.region}:{self.kernel.account}:autoScalingGroup:{_uuid(self.kernel)}:"
             f"autoScalingGroupName/{self.name}"
         )
         self.instances: list[AsgInstance] = []
@@ -150,8 +156,8 @@ class AutoScalingGroupRuntime:
             old, self.desired = self.desired, desired
             verb = "increasing" if desired > old else "shrinking"
             description = f"changing the desired capacity from {old} to {desired}."
-            self.world.log.append(
-                ScalingActivity(self.world.now, f"autoScalingGroupName/{self.name}", old, desired, f"{cause}, {verb} the capacity", description)
+            self.kernel.log.append(
+                ScalingActivity(self.kernel.now, f"autoScalingGroupName/{self.name}", old, desired, f"{cause}, {verb} the capacity", description)
             )
         self.reconcile()
 
@@ -179,41 +185,39 @@ class AutoScalingGroupRuntime:
                 self._terminate(inst, f"an instance was taken out of service in response to a difference between desired and actual capacity, shrinking the capacity from {len(live)} to {self.desired}")
 
     def _launch(self) -> None:
-        world = self.world
         counts = {az: 0 for az in self.azs}
         for inst in self.live():
             if inst.az in counts:
                 counts[inst.az] += 1
-        up = [z for z in self.azs if z not in self.world.autoscaling_groups.unavailable_azs]
+        up = [z for z in self.azs if z not in self.groups.unavailable_azs]
         if not up:
             return  # every zone of the group is down: nothing can launch
         az = min(up, key=lambda z: (counts[z], self.azs.index(z)))
-        inst = AsgInstance(f"i-0{world._hex(64)}", az, self.template, world.now, self.protect_new)
+        inst = AsgInstance(f"i-0{self.kernel.hex(64)}", az, self.template, self.kernel.now, self.protect_new)
         self.instances.append(inst)
         self._lifecycle(inst, "Pending", "Launching a new EC2 instance")
-        boot = world._jitter(timing.EC2_BOOT_S)
-        register = world._jitter(timing.AGENT_REGISTER_S)
-        world.at(boot + register, lambda: self._register(inst))
+        boot = self.kernel.jitter(timing.EC2_BOOT_S)
+        register = self.kernel.jitter(timing.AGENT_REGISTER_S)
+        self.kernel.at(boot + register, lambda: self._register(inst))
         if self.launch_hook is not None:
             hook = self.launch_hook
-            world.at(boot, lambda: self._lifecycle(inst, "Pending:Wait", f"lifecycle hook {hook.lifecycle_hook_name}"))
-            world.at(boot + hook.heartbeat_timeout, lambda: self._launch_hook_timeout(inst, hook))
+            self.kernel.at(boot, lambda: self._lifecycle(inst, "Pending:Wait", f"lifecycle hook {hook.lifecycle_hook_name}"))
+            self.kernel.at(boot + hook.heartbeat_timeout, lambda: self._launch_hook_timeout(inst, hook))
         else:
-            world.at(boot, lambda: self._in_service(inst))
+            self.kernel.at(boot, lambda: self._in_service(inst))
 
     def _register(self, inst: AsgInstance) -> None:
         if inst.lifecycle in ("Terminating", "Terminated"):
             return
-        world = self.world
         itype = lookup_instance_type(inst.template.type)
         spec = inst.template.instance_group(inst.az)
-        config = world.autoscaling_groups.agent_config
+        config = self.groups.agent_config
         if config is not None:
             cluster = config.cluster or "default"
-            if cluster != world.cluster:
+            if cluster != self.kernel.cluster:
                 # The agent joins the cluster its ecs.config names ("default" without ECS_CLUSTER).
                 reason = f"ECS_CLUSTER is {config.cluster or 'not set'} in /etc/ecs/ecs.config: the instance registered with cluster '{cluster}'"
-                world.log.append(InstanceRegistrationFailed(world.now, inst.ec2_id, world.cluster, reason))
+                self.kernel.log.append(InstanceRegistrationFailed(self.kernel.now, inst.ec2_id, self.kernel.cluster, reason))
                 return
             updates: dict[str, Any] = {}
             if config.reserved_memory_mib is not None:
@@ -221,7 +225,7 @@ class AutoScalingGroupRuntime:
             if config.stop_timeout_s is not None:
                 updates["stop_timeout_s"] = config.stop_timeout_s
             spec = spec.model_copy(update=updates)
-        world._register_instance(spec, itype, inst.az, inst.ec2_id, inst.launched_at)
+        self.cluster.register_instance(spec, itype, inst.az, inst.ec2_id, inst.launched_at)
 
     def _in_service(self, inst: AsgInstance) -> None:
         if inst.lifecycle in ("Pending", "Pending:Wait"):
@@ -246,7 +250,7 @@ class AutoScalingGroupRuntime:
         return chosen
 
     def _pick(self, candidates: list[AsgInstance]) -> AsgInstance:
-        now = self.world.now
+        now = self.kernel.now
         # Every policy first balances zones: only the zones with the most live instances qualify.
         counts: dict[str, int] = {}
         for inst in self.live():
@@ -269,7 +273,7 @@ class AutoScalingGroupRuntime:
                 pool = [i for i in pool if left[id(i)] == min(left.values())]
             if len(pool) == 1:
                 return pool[0]
-        return pool[0] if len(pool) == 1 else self.world.rng.choice(pool)
+        return pool[0] if len(pool) == 1 else self.kernel.rng.choice(pool)
 
     # -- termination -------------------------------------------------------------------------
 
@@ -288,52 +292,51 @@ class AutoScalingGroupRuntime:
             self._lifecycle(inst, "Terminating:Wait", f"{cause}; ECS managed draining")
             timeout = MANAGED_DRAINING_MAX_S
         ci = self._container_instance(inst)
-        if ci is not None and int(self.world.fleet.status[ci.index]) == ACTIVE:
-            self.world.set_instance_state(ci.index, "DRAINING")
-        deadline = self.world.now + timeout
-        self.world.at(0.0, lambda: self._drain_check(inst, deadline))
+        if ci is not None and int(self.cluster.fleet.status[ci.index]) == ACTIVE:
+            self.cluster.set_instance_state(ci.index, "DRAINING")
+        deadline = self.kernel.now + timeout
+        self.kernel.at(0.0, lambda: self._drain_check(inst, deadline))
 
     def _drain_check(self, inst: AsgInstance, deadline: float) -> None:
         if inst.lifecycle != "Terminating:Wait":
             return
         ci = self._container_instance(inst)
-        empty = ci is None or int(self.world.fleet.task_count[ci.index]) == 0
-        if empty or self.world.now >= deadline:
+        empty = ci is None or int(self.cluster.fleet.task_count[ci.index]) == 0
+        if empty or self.kernel.now >= deadline:
             self._lifecycle(inst, "Terminating", "lifecycle action completed" if empty else "heartbeat timeout")
             self._shut_down(inst)
             return
-        self.world.at(min(DRAIN_CHECK_S, deadline - self.world.now), lambda: self._drain_check(inst, deadline))
+        self.kernel.at(min(DRAIN_CHECK_S, deadline - self.kernel.now), lambda: self._drain_check(inst, deadline))
 
     def _shut_down(self, inst: AsgInstance) -> None:
-        world = self.world
-        world.at(world._jitter(TERMINATE_S), lambda: self._gone(inst))
+        self.kernel.at(self.kernel.jitter(TERMINATE_S), lambda: self._gone(inst))
 
     def _gone(self, inst: AsgInstance) -> None:
-        inst.terminated_at = self.world.now
+        inst.terminated_at = self.kernel.now
         self._lifecycle(inst, "Terminated", "")
         ci = self._container_instance(inst)
         if ci is not None:
-            terminate_container_instance(self.world, ci)
+            terminate_container_instance(self.kernel, self.cluster, self.groups.agent, ci)
 
     def lose(self, inst: AsgInstance, cause: str) -> None:
         """The EC2 instance is gone without warning (failure, outage, Spot reclaim); a replacement launches."""
         if inst.lifecycle == "Terminated":
             return
-        inst.terminated_at = self.world.now
+        inst.terminated_at = self.kernel.now
         self._lifecycle(inst, "Terminated", cause)
         ci = self._container_instance(inst)
         if ci is not None:
-            terminate_container_instance(self.world, ci)
+            terminate_container_instance(self.kernel, self.cluster, self.groups.agent, ci)
         self.reconcile()
 
     def start_instance_refresh(self, template: Any, min_healthy_percentage: int = 90) -> None:
         """StartInstanceRefresh to a new launch template: replace the old instances a batch at a time,
         keeping ``min_healthy_percentage`` of the group in service (terminate first, then launch)."""
         self.template = template
-        self.world.env.process(self._refresh(template, min_healthy_percentage))
+        self.kernel.env.process(self._refresh(template, min_healthy_percentage))
 
     def _refresh(self, template: Any, min_healthy: int) -> Any:
-        env = self.world.env
+        env = self.kernel.env
         while True:
             live = self.live()
             old = [i for i in live if i.template is not template]
@@ -350,11 +353,11 @@ class AutoScalingGroupRuntime:
             yield env.timeout(REFRESH_WARMUP_S)
 
     def _container_instance(self, inst: AsgInstance) -> ContainerInstance | None:
-        return next((ci for ci in self.world.instances if ci.ec2_id == inst.ec2_id), None)
+        return next((ci for ci in self.cluster.instances if ci.ec2_id == inst.ec2_id), None)
 
     def _lifecycle(self, inst: AsgInstance, state: str, cause: str) -> None:
         inst.lifecycle = state
-        self.world.log.append(InstanceLifecycleChanged(self.world.now, self.name, inst.ec2_id, inst.az, state, cause))
+        self.kernel.log.append(InstanceLifecycleChanged(self.kernel.now, self.name, inst.ec2_id, inst.az, state, cause))
 
     # -- billing -----------------------------------------------------------------------------
 
@@ -375,36 +378,37 @@ def drop_targets(task: Any) -> None:
         if target.state != "unused":
             target.state = "unused"
             target.reason = ""
-            tg._emit(target)
+            tg.emit(target)
         tg.remove(target)
     task.targets = []
 
 
-def terminate_container_instance(world: World, ci: ContainerInstance) -> None:
+def terminate_container_instance(kernel: Kernel, cluster: Cluster, agent: Agent, ci: ContainerInstance) -> None:
     """The EC2 instance behind a container instance is gone: its tasks stop at once and it is INACTIVE."""
-    from lab.sim.agent import request_stop
-
-    fleet = world.fleet
+    fleet = cluster.fleet
     i = ci.index
     if int(fleet.status[i]) == INACTIVE:
         return
     fleet.set_status(i, INACTIVE)
     fleet.set_connected(i, False)
-    world.log.append(ContainerInstanceStateChanged(world.now, ci.id, ci.ec2_id, "INACTIVE", False, ci.az, ci.instance_type, f"EC2 instance {ci.ec2_id} terminated"))
+    kernel.log.append(ContainerInstanceStateChanged(kernel.now, ci.id, ci.ec2_id, "INACTIVE", False, ci.az, ci.instance_type, f"EC2 instance {ci.ec2_id} terminated"))
     reason = host_terminated_reason(ci.ec2_id)
-    for task in [t for t in world.tasks.values() if t.instance is ci and t.last != "STOPPED"]:
+    for task in [t for t in cluster.tasks.values() if t.instance is ci and t.last != "STOPPED"]:
         drop_targets(task)
         task.exited.update(c.name for c in task.rev.containers)
-        request_stop(world, task, "TerminationNotice", reason)  # stop code UNCONFIRMED for a vanished host
-    for service in world.services.values():
-        service.kick()
+        request_stop(agent, task, "TerminationNotice", reason)  # stop code UNCONFIRMED for a vanished host
+    cluster.kick_services()
 
 
 class AutoScalingGroups:
     """Every Auto Scaling group of a world, by name."""
 
-    def __init__(self, world: World) -> None:
-        self.world = world
+    def __init__(self, kernel: Kernel, cluster: Cluster, agent: Agent, metrics: Metrics, launch_templates: Any = ()) -> None:
+        self.kernel = kernel
+        self.cluster = cluster
+        self.agent = agent
+        self.metrics = metrics
+        self.launch_templates = tuple(launch_templates)
         self.groups: dict[str, AutoScalingGroupRuntime] = {}
         """Groups by name, in creation order."""
         self.agent_config: Any = None
@@ -422,14 +426,25 @@ class AutoScalingGroups:
         Raises:
             ClientException: the launch template is unknown (ValidationError).
         """
-        template = self.world.launch_template(model.launch_template_name)
+        template = self.launch_template(model.launch_template_name)
         group = self.groups.get(model.name)
         if group is None:
-            group = self.groups[model.name] = AutoScalingGroupRuntime(self.world, model, template)
+            group = self.groups[model.name] = AutoScalingGroupRuntime(self, model, template)
         else:
             group.apply(model, template)
         group.reconcile()
         return group
+
+    def launch_template(self, name: str) -> Any:
+        """A launch template of the world by name.
+
+        Raises:
+            ClientException: no such template (EC2 Auto Scaling's wording, UNCONFIRMED).
+        """
+        for template in self.launch_templates:
+            if template.name == name:
+                return template
+        raise AutoScalingValidationError(f"The specified launch template, with template name {name}, does not exist.")
 
     def get(self, name: str) -> AutoScalingGroupRuntime | None:
         """A group by name."""
@@ -447,11 +462,11 @@ class AutoScalingGroups:
         old = group.policies.pop(model.policy_name, None)
         if old is not None:
             for alarm in old.alarms:
-                self.world.cloudwatch.delete_alarm(alarm.name)
-        policy = group.policies[model.policy_name] = GroupScalingPolicy(self.world, group, model)
+                self.metrics.delete_alarm(alarm.name)
+        policy = group.policies[model.policy_name] = GroupScalingPolicy(self, group, model)
         for alarm in policy.alarms:
-            self.world.cloudwatch.put_alarm(alarm)
-        self.world.cloudwatch.start()
+            self.metrics.put_alarm(alarm)
+        self.metrics.start()
         return policy
 
     def policy(self, ref: str) -> GroupScalingPolicy | None:
@@ -471,8 +486,8 @@ class AutoScalingGroups:
         return sum(g.cost_usd(now) for g in self.groups.values())
 
 
-def _uuid(world: World) -> str:
-    h = f"{world.rng.getrandbits(128):032x}"
+def _uuid(kernel: Kernel) -> str:
+    h = f"{kernel.rng.getrandbits(128):032x}"
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
@@ -480,16 +495,14 @@ def _uuid(world: World) -> str:
 class GroupScalingPolicy:
     """An EC2 Auto Scaling policy: simple or step scaling invoked by alarms, or target tracking."""
 
-    def __init__(self, world: World, group: AutoScalingGroupRuntime, model: Any) -> None:
-        from lab.sim.autoscaling import HIGH_ALARM_DATAPOINTS, LOW_ALARM_DATAPOINTS, LOW_ALARM_FRACTION, StepScalingRuntime
-        from lab.sim.metrics import Alarm, metric_key
-
-        self.world = world
+    def __init__(self, groups: AutoScalingGroups, group: AutoScalingGroupRuntime, model: Any) -> None:
+        self.kernel = groups.kernel
+        self.metrics = groups.metrics
         self.group = group
         self.model = model
         self.name: str = model.policy_name
         self.arn = (
-            f"arn:aws:autoscaling:{world.region}:{world.account}:scalingPolicy:{_uuid(world)}:"
+            f"arn:aws:autoscaling:{self.kernel.region}:{self.kernel.account}:scalingPolicy:{_uuid(self.kernel)}:"
             f"autoScalingGroupName/{group.name}:policyName/{self.name}"
         )
         self.alarms: list[Any] = []
@@ -500,7 +513,7 @@ class GroupScalingPolicy:
             spec = tt.customized_metric_specification
             key = metric_key(spec.namespace, spec.metric_name, {d.name: d.value for d in spec.dimensions})
             prefix = f"TargetTracking-{group.name}"
-            alarm_id = _uuid(world)
+            alarm_id = _uuid(self.kernel)
             high = Alarm(f"{prefix}-AlarmHigh-{alarm_id}", key, threshold=tt.target_value, comparison="GreaterThanThreshold",
                          evaluation_periods=HIGH_ALARM_DATAPOINTS, statistic=spec.statistic)
             high.actions.append(self._track)
@@ -512,8 +525,8 @@ class GroupScalingPolicy:
                 self.alarms.append(low)
 
     def _value(self, alarm: Any) -> float | None:
-        points = self.world.cloudwatch.series_by_key.get(alarm.key, [])
-        values = [v for v in alarm.periods(points, self.world.now) if v is not None]
+        points = self.metrics.series_by_key.get(alarm.key, [])
+        values = [v for v in alarm.periods(points, self.kernel.now) if v is not None]
         return values[-1] if values else None
 
     def _track(self, alarm: Any) -> None:
@@ -536,7 +549,7 @@ class GroupScalingPolicy:
         if not self.model.enabled or self.model.policy_type == "TargetTrackingScaling":
             return
         group = self.group
-        now = self.world.now
+        now = self.kernel.now
         cause = f"monitor alarm {alarm.name} in state ALARM triggered policy {self.name}"
         if self.model.policy_type == "SimpleScaling":
             cooldown = self.model.cooldown if self.model.cooldown is not None else group.model.default_cooldown

@@ -29,15 +29,15 @@ one and a scale-in not at all.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lab.errors import ObjectNotFoundException, ValidationException
-from lab.sim.metrics import Alarm, MetricKey, metric_key
+from lab.sim.cluster import Cluster
+from lab.sim.kernel import Kernel
+from lab.sim.lb import LoadBalancing
+from lab.sim.metrics import Alarm, MetricKey, Metrics, metric_key
 from lab.sim.scaling_events import ScalingActivity
-
-if TYPE_CHECKING:
-    from lab.sim.service import ServiceRuntime
-    from lab.sim.world import World
+from lab.sim.service import ServiceRuntime
 
 __all__ = [
     "HIGH_ALARM_DATAPOINTS",
@@ -148,8 +148,11 @@ def _statistic(metric: MetricKey) -> str:
 class ServiceAutoScaling:
     """Application Auto Scaling for the ECS services of one world."""
 
-    def __init__(self, world: World) -> None:
-        self.world = world
+    def __init__(self, kernel: Kernel, cluster: Cluster, metrics: Metrics, lb: LoadBalancing) -> None:
+        self.kernel = kernel
+        self.cluster = cluster
+        self.metrics = metrics
+        self.lb = lb
         self.targets: dict[str, ScalableTargetRuntime] = {}
         """Scalable targets by resource id, in registration order."""
 
@@ -168,7 +171,7 @@ class ServiceAutoScaling:
             target = self.targets[model.resource_id] = ScalableTargetRuntime(
                 model.resource_id, service.name, int(model.min_capacity), int(model.max_capacity)
             )
-            self.world.cloudwatch.start()
+            self.metrics.start()
         else:
             target.min = int(model.min_capacity if model.min_capacity is not None else target.min)
             target.max = int(model.max_capacity if model.max_capacity is not None else target.max)
@@ -191,10 +194,10 @@ class ServiceAutoScaling:
                 f"{model.resource_id}, scalable dimension: {model.scalable_dimension}"
             )
         self._remove_policy(target, model.policy_name)
-        metrics = self.world.cloudwatch
+        metrics = self.metrics
         if model.policy_type == "TargetTrackingScaling":
             config = model.target_tracking_scaling_policy_configuration
-            alarm_id = _uuid(self.world)
+            alarm_id = _uuid(self.kernel)
             policy: Any = TargetTrackingRuntime(target, model.policy_name, config, self._metric(target, config), alarm_id)
             policy.high.actions.append(lambda alarm, p=policy: self._tracking_high(p, alarm))
             metrics.put_alarm(policy.high)
@@ -203,7 +206,7 @@ class ServiceAutoScaling:
                 metrics.put_alarm(policy.low)
         else:
             arn = (
-                f"arn:aws:autoscaling:{self.world.region}:{self.world.account}:scalingPolicy:{_uuid(self.world)}:"
+                f"arn:aws:autoscaling:{self.kernel.region}:{self.kernel.account}:scalingPolicy:{_uuid(self.kernel)}:"
                 f"resource/ecs/{model.resource_id}:policyName/{model.policy_name}"
             )
             policy = StepScalingRuntime(target, model.policy_name, model.step_scaling_policy_configuration, arn)
@@ -224,9 +227,9 @@ class ServiceAutoScaling:
     def invoke_step(self, policy: StepScalingRuntime, alarm: Alarm) -> None:
         """An alarm in ALARM invokes a step-scaling policy (its action)."""
         target = policy.target
-        service = self.world.services.get(target.service)
-        points = self.world.cloudwatch.series_by_key.get(alarm.key, [])
-        values = [v for v in alarm.periods(points, self.world.now) if v is not None]
+        service = self.cluster.services.get(target.service)
+        points = self.metrics.series_by_key.get(alarm.key, [])
+        values = [v for v in alarm.periods(points, self.kernel.now) if v is not None]
         if service is None or not values:
             return
         desired = service.desired
@@ -234,7 +237,7 @@ class ServiceAutoScaling:
         if new is None:
             return
         new = min(target.max, max(target.min, new))
-        now = self.world.now
+        now = self.kernel.now
         cooldown = float(policy.config.cooldown)
         cause = f"monitor alarm {alarm.name} in state ALARM triggered policy {policy.name}"
         if new > desired:
@@ -251,7 +254,7 @@ class ServiceAutoScaling:
 
     def _tracking_high(self, policy: TargetTrackingRuntime, alarm: Alarm) -> None:
         target = policy.target
-        service = self.world.services.get(target.service)
+        service = self.cluster.services.get(target.service)
         value = self._last_value(alarm)
         if service is None or value is None:
             return
@@ -259,16 +262,16 @@ class ServiceAutoScaling:
         new = min(target.max, max(target.min, policy.proposal(running, value)))
         if new <= service.desired:
             return
-        if self.world.now - target.last_out_at < policy.scale_out_cooldown and new <= target.last_out_to:
+        if self.kernel.now - target.last_out_at < policy.scale_out_cooldown and new <= target.last_out_to:
             return
         self._scale_out(target, service, new, f"monitor alarm {alarm.name} in state ALARM triggered policy {policy.name}")
 
     def _tracking_low(self, policy: TargetTrackingRuntime, alarm: Alarm) -> None:
         target = policy.target
-        service = self.world.services.get(target.service)
+        service = self.cluster.services.get(target.service)
         if service is None or _deploying(service):
             return  # scale-in is suspended while a deployment runs (§7.1)
-        if self.world.now - target.last_in_at < policy.scale_in_cooldown:
+        if self.kernel.now - target.last_in_at < policy.scale_in_cooldown:
             return
         running = service.counts()[1]
         proposals = []
@@ -282,30 +285,30 @@ class ServiceAutoScaling:
         new = min(target.max, max(target.min, max(proposals)))
         if new >= service.desired:
             return
-        target.last_in_at = self.world.now
+        target.last_in_at = self.kernel.now
         self._set(target, service, new, f"monitor alarm {alarm.name} in state ALARM triggered policy {policy.name}")
 
     # -- helpers -----------------------------------------------------------------------------
 
     def _scale_out(self, target: ScalableTargetRuntime, service: ServiceRuntime, new: int, cause: str) -> None:
-        target.last_out_at = self.world.now
+        target.last_out_at = self.kernel.now
         target.last_out_to = new
         target.last_in_at = -math.inf  # a scale-out ends the scale-in cooldown (§7.1)
         self._set(target, service, new, cause)
 
     def _set(self, target: ScalableTargetRuntime, service: ServiceRuntime, new: int, cause: str) -> None:
         old = service.desired
-        self.world.log.append(ScalingActivity(self.world.now, target.resource_id, old, new, cause, f"Setting desired count to {new}."))
+        self.kernel.log.append(ScalingActivity(self.kernel.now, target.resource_id, old, new, cause, f"Setting desired count to {new}."))
         service.set_desired_count(new)
 
     def _last_value(self, alarm: Alarm) -> float | None:
-        points = self.world.cloudwatch.series_by_key.get(alarm.key, [])
-        values = [v for v in alarm.periods(points, self.world.now) if v is not None]
+        points = self.metrics.series_by_key.get(alarm.key, [])
+        values = [v for v in alarm.periods(points, self.kernel.now) if v is not None]
         return values[-1] if values else None
 
     def _service(self, resource_id: str) -> ServiceRuntime:
         parts = resource_id.split("/")
-        service = self.world.services.get(parts[-1]) if len(parts) == 3 and parts[1] == self.world.cluster else None
+        service = self.cluster.services.get(parts[-1]) if len(parts) == 3 and parts[1] == self.kernel.cluster else None
         if service is None:
             raise ValidationException(f"ECS service doesn't exist: {resource_id}")  # wording UNCONFIRMED
         return service
@@ -314,25 +317,25 @@ class ServiceAutoScaling:
         spec = config.predefined_metric_specification
         kind = spec.predefined_metric_type
         if kind == "ALBRequestCountPerTarget":
-            tg = self.world.find_target_group(spec.target_group)
+            tg = self.lb.find_target_group(spec.target_group)
             if tg is None:
                 raise ValidationException(f"Unable to find target group {spec.target_group} named by the ResourceLabel.")  # wording UNCONFIRMED
             return metric_key("AWS/ApplicationELB", "RequestCountPerTarget", {"TargetGroup": tg.arn.rsplit(":", 1)[-1]})
         name = "CPUUtilization" if kind == "ECSServiceAverageCPUUtilization" else "MemoryUtilization"
-        return metric_key("AWS/ECS", name, {"ClusterName": self.world.cluster, "ServiceName": target.service})
+        return metric_key("AWS/ECS", name, {"ClusterName": self.kernel.cluster, "ServiceName": target.service})
 
     def _remove_policy(self, target: ScalableTargetRuntime, name: str) -> None:
         old = target.policies.pop(name, None)
         if isinstance(old, TargetTrackingRuntime):
-            self.world.cloudwatch.delete_alarm(old.high.name)
+            self.metrics.delete_alarm(old.high.name)
             if old.low is not None:
-                self.world.cloudwatch.delete_alarm(old.low.name)
+                self.metrics.delete_alarm(old.low.name)
 
 
 def _deploying(service: ServiceRuntime) -> bool:
     return len(service.deployments) > 1 or service.deployments[0].rollout == "IN_PROGRESS"
 
 
-def _uuid(world: World) -> str:
-    h = f"{world.rng.getrandbits(128):032x}"
+def _uuid(kernel: Kernel) -> str:
+    h = f"{kernel.rng.getrandbits(128):032x}"
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"

@@ -27,7 +27,7 @@ Reference §7.2, §5.4, §9.3:
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import simpy
 
@@ -40,23 +40,23 @@ from lab.errors import (
     ClientException,
     InvalidParameterException,
 )
+from lab.sim.agent import Agent, emit, start_task
+from lab.sim.asg import AutoScalingGroupRuntime, AutoScalingGroups
+from lab.sim.cluster import Cluster
 from lab.sim.fleet import ACTIVE
-from lab.sim.metrics import Alarm, metric_key
+from lab.sim.kernel import Kernel
+from lab.sim.metrics import Alarm, Metrics, metric_key
+from lab.sim.model import Task
 from lab.sim.placement import Constraint, TaskNeeds, place
-from lab.sim.service import DEFAULT_SERVICE_STRATEGIES, ServiceRuntime
-
-if TYPE_CHECKING:
-    from lab.sim.asg import AutoScalingGroupRuntime
-    from lab.sim.metrics import Metrics
-    from lab.sim.world import Task, World
+from lab.sim.service import DEFAULT_SERVICE_STRATEGIES, Deployment, ServiceRuntime
 
 __all__ = [
     "HIGH_DATAPOINTS",
     "LOW_DATAPOINTS",
     "NO_INSTANCES_RESERVATION",
     "CapacityProviderRuntime",
-    "CapacityProviderService",
     "CapacityProviders",
+    "ProviderPlacement",
 ]
 
 HIGH_DATAPOINTS = 1
@@ -70,10 +70,11 @@ NO_INSTANCES_RESERVATION = 200.0
 class CapacityProviderRuntime:
     """One Auto Scaling group capacity provider."""
 
-    __slots__ = ("high", "last_scale_out", "low", "model", "name", "waiting", "world")
+    __slots__ = ("cluster", "groups", "high", "last_scale_out", "low", "model", "name", "waiting")
 
-    def __init__(self, world: World, model: Any) -> None:
-        self.world = world
+    def __init__(self, cluster: Cluster, groups: AutoScalingGroups, model: Any) -> None:
+        self.cluster = cluster
+        self.groups = groups
         self.model = model
         self.name: str = model.name
         self.waiting: list[Task] = []
@@ -85,7 +86,7 @@ class CapacityProviderRuntime:
     @property
     def group(self) -> AutoScalingGroupRuntime | None:
         """The provider's Auto Scaling group (None until it exists)."""
-        return self.world.autoscaling_groups.get(self.model.group_name)
+        return self.groups.get(self.model.group_name)
 
     @property
     def settings(self) -> Any:
@@ -98,7 +99,7 @@ class CapacityProviderRuntime:
         if group is None:
             return []
         ids = {i.ec2_id for i in group.instances}
-        return [ci.index for ci in self.world.instances if ci.ec2_id in ids]
+        return [ci.index for ci in self.cluster.instances if ci.ec2_id in ids]
 
     def needed_and_running(self) -> tuple[int, int]:
         """(M, N): instances needed and instances running (§7.2)."""
@@ -108,7 +109,7 @@ class CapacityProviderRuntime:
         n = len(group.live())
         if self.waiting:
             return n + self.instances_needed(), n
-        busy = _busy_instances(self.world)
+        busy = _busy_instances(self.cluster)
         return sum(1 for i in self.instance_indexes() if i in busy), n
 
     def reservation(self) -> float | None:
@@ -143,16 +144,16 @@ class CapacityProviderRuntime:
         return len(bins)
 
 
-def _busy_instances(world: World) -> set[int]:
+def _busy_instances(cluster: Cluster) -> set[int]:
     """Fleet positions running at least one non-daemon task (one pass over the live tasks)."""
     busy: set[int] = set()
-    for service in world.services.values():
+    for service in cluster.services.values():
         if service.scheduling == "DAEMON":
             continue
         for task in service.all_tasks():
             if task.instance is not None and task.last != "STOPPED":
                 busy.add(task.instance.index)
-    for task in world.tasks.values():
+    for task in cluster.tasks.values():
         if task.service is None and task.instance is not None and task.last != "STOPPED":
             busy.add(task.instance.index)
     return busy
@@ -161,8 +162,12 @@ def _busy_instances(world: World) -> set[int]:
 class CapacityProviders:
     """The capacity providers of a world and its cluster's default strategy."""
 
-    def __init__(self, world: World) -> None:
-        self.world = world
+    def __init__(self, kernel: Kernel, cluster: Cluster, agent: Agent, metrics: Metrics, groups: AutoScalingGroups) -> None:
+        self.kernel = kernel
+        self.cluster = cluster
+        self.agent = agent
+        self.metrics = metrics
+        self.groups = groups
         self.providers: dict[str, CapacityProviderRuntime] = {}
         """ASG capacity providers by name."""
         self.cluster_providers: tuple[str, ...] = ()
@@ -179,7 +184,7 @@ class CapacityProviders:
         """CreateCapacityProvider (UpdateCapacityProvider for an existing name)."""
         runtime = self.providers.get(model.name)
         if runtime is None:
-            runtime = self.providers[model.name] = CapacityProviderRuntime(self.world, model)
+            runtime = self.providers[model.name] = CapacityProviderRuntime(self.cluster, self.groups, model)
         else:
             runtime.model = model
         group = runtime.group
@@ -188,8 +193,8 @@ class CapacityProviders:
         self._alarms(runtime)
         if not self._source_added:
             self._source_added = True
-            self.world.cloudwatch.add_source(self._sample)
-            self.world.cloudwatch.start()
+            self.metrics.add_source(self._sample)
+            self.metrics.start()
         return runtime
 
     def put_cluster_capacity_providers(self, model: Any) -> None:
@@ -225,7 +230,7 @@ class CapacityProviders:
     # -- managed scaling ---------------------------------------------------------------------
 
     def _alarms(self, runtime: CapacityProviderRuntime) -> None:
-        metrics = self.world.cloudwatch
+        metrics = self.metrics
         for alarm in (runtime.high, runtime.low):
             if alarm is not None:
                 metrics.delete_alarm(alarm.name)
@@ -233,9 +238,9 @@ class CapacityProviders:
         settings = runtime.settings
         if settings.status != "ENABLED":
             return
-        key = metric_key("AWS/ECS/ManagedScaling", "CapacityProviderReservation", {"ClusterName": self.world.cluster, "CapacityProviderName": runtime.name})
+        key = metric_key("AWS/ECS/ManagedScaling", "CapacityProviderReservation", {"ClusterName": self.kernel.cluster, "CapacityProviderName": runtime.name})
         target = float(settings.targetCapacity)
-        suffix = f"{self.world.cluster}-{runtime.name}"
+        suffix = f"{self.kernel.cluster}-{runtime.name}"
         runtime.high = Alarm(f"TargetTracking-{suffix}-AlarmHigh", key, threshold=target, comparison="GreaterThanThreshold", evaluation_periods=HIGH_DATAPOINTS)
         runtime.low = Alarm(f"TargetTracking-{suffix}-AlarmLow", key, threshold=target, comparison="LessThanThreshold", evaluation_periods=LOW_DATAPOINTS)
         runtime.high.actions.append(lambda alarm, r=runtime: self._scale_out(r))
@@ -249,7 +254,7 @@ class CapacityProviders:
             value = runtime.reservation()
             if value is None:
                 continue
-            key = metric_key("AWS/ECS/ManagedScaling", "CapacityProviderReservation", {"ClusterName": self.world.cluster, "CapacityProviderName": runtime.name})
+            key = metric_key("AWS/ECS/ManagedScaling", "CapacityProviderReservation", {"ClusterName": self.kernel.cluster, "CapacityProviderName": runtime.name})
             metrics.put(key, start, value)
 
     def _protect(self, runtime: CapacityProviderRuntime) -> None:
@@ -257,8 +262,8 @@ class CapacityProviders:
         group = runtime.group
         if group is None or runtime.model.autoScalingGroupProvider.managedTerminationProtection != "ENABLED":
             return
-        by_id = {ci.ec2_id: ci.index for ci in self.world.instances}
-        busy = _busy_instances(self.world)
+        by_id = {ci.ec2_id: ci.index for ci in self.cluster.instances}
+        busy = _busy_instances(self.cluster)
         for inst in group.live():
             index = by_id.get(inst.ec2_id)
             inst.protected = index is None or index in busy
@@ -268,7 +273,7 @@ class CapacityProviders:
         settings = runtime.settings
         if group is None:
             return
-        now = self.world.now
+        now = self.kernel.now
         if now - runtime.last_scale_out < settings.instanceWarmupPeriod:
             return  # instances still warming up block further scale-out (§7.2)
         m, n = runtime.needed_and_running()
@@ -293,87 +298,83 @@ class CapacityProviders:
 
     # -- placement ---------------------------------------------------------------------------
 
-    def provision(self, service: CapacityProviderService, runtime: CapacityProviderRuntime, deployment: Any, needs: TaskNeeds) -> Task:
+    def provision(self, service: ServiceRuntime, placement: ProviderPlacement, runtime: CapacityProviderRuntime, deployment: Deployment, needs: TaskNeeds) -> Task:
         """A task waits in PROVISIONING for an instance of the provider's group."""
-        from lab.sim.agent import _emit
-
-        world = self.world
-        task = world._new_task(deployment.rev, service.group, "EC2", needs, f"ecs-svc/{service.name}")
+        k = self.kernel
+        task = self.cluster.new_task(deployment.rev, service.group, "EC2", needs, f"ecs-svc/{service.name}")
         task.service = service
         task.deployment = deployment
         task.last = "PROVISIONING"
-        _emit(world, task)
-        placed = world.env.event()
-        task.process = world.env.process(self._wait(task, placed, runtime))
+        emit(self.agent, task)
+        placed = k.env.event()
+        task.process = k.env.process(self._wait(task, placed, runtime, placement))
         runtime.waiting.append(task)
-        service.waiting[task.id] = placed
+        placement.waiting[task.id] = placed
         return task
 
-    def _wait(self, task: Task, placed: simpy.Event, runtime: CapacityProviderRuntime) -> Any:
-        from lab.sim.agent import _emit, start_task
-
-        world = self.world
+    def _wait(self, task: Task, placed: simpy.Event, runtime: CapacityProviderRuntime, placement: ProviderPlacement) -> Any:
         try:
             yield placed
         except simpy.Interrupt:
             if task in runtime.waiting:
                 runtime.waiting.remove(task)
-            task.stopped_at = world.now
+            task.stopped_at = self.kernel.now
             task.last = "STOPPED"
-            _emit(world, task)
+            emit(self.agent, task)
             service = task.service
-            service.waiting.pop(task.id, None)
+            placement.waiting.pop(task.id, None)
             service.tasks.pop(task.id, None)
             service.kick()
             return
-        start_task(world, task)
+        start_task(self.agent, task)
 
-    def try_place_waiting(self, runtime: CapacityProviderRuntime, service: CapacityProviderService) -> None:
+    def try_place_waiting(self, runtime: CapacityProviderRuntime, service: ServiceRuntime, placement: ProviderPlacement) -> None:
         """Place the service's waiting tasks on the group's instances, oldest first."""
-        world = self.world
         allowed = runtime.instance_indexes()
         for task in [t for t in runtime.waiting if t.service is service]:
             if task.desired == "STOPPED":
                 continue
-            index = service.place_on(allowed, task.needs, task.deployment.rev)
+            index = placement.place_on(service, allowed, task.needs, task.deployment.rev)
             if index is None:
                 return
             runtime.waiting.remove(task)
-            ci = world.instances[index]
-            n = task.needs
-            world.fleet.reserve(ci.index, cpu=n.cpu, memory_mib=n.memory_mib, ports=n.ports, dynamic_ports=n.dynamic_ports, eni=n.eni, group=n.group)
-            task.instance = ci
-            task.az = ci.az
-            placed = service.waiting.pop(task.id)
+            self.cluster.place_task(task, index)
+            placed = placement.waiting.pop(task.id)
             placed.succeed()
 
 
-class CapacityProviderService(ServiceRuntime):
-    """A service that runs on capacity providers: its tasks are split over the strategy's providers."""
+class ProviderPlacement:
+    """A service's placement over capacity providers: its tasks are split over the strategy's providers.
 
-    def __init__(self, world: World, model: Any, rev: Any, target_groups: list[Any]) -> None:
+    With an empty strategy it places exactly as the launch type does, so a service that drops
+    its strategy keeps it.
+    """
+
+    def __init__(self, capacity: CapacityProviders) -> None:
+        self.capacity = capacity
+        self.strategy: tuple[Any, ...] = ()
         self.waiting: dict[str, simpy.Event] = {}
         """Task id → the event that places a PROVISIONING task."""
         self.provider_of: dict[str, str] = {}
         """Task id → the capacity provider it runs on."""
-        super().__init__(world, model, rev, target_groups)
 
-    def _apply(self, model: Any) -> None:
-        super()._apply(model)
-        self.strategy = self.world.capacity.strategy_for(model)
+    def configure(self, service: ServiceRuntime, model: Any) -> None:
+        """The strategy in force; a strategy of Fargate providers only runs the service on Fargate."""
+        self.strategy = self.capacity.strategy_for(model)
         if self.strategy and all(item.capacity_provider in FARGATE_PROVIDERS for item in self.strategy):
-            self.launch_type = "FARGATE"
+            service.launch_type = "FARGATE"
 
-    def reconcile(self) -> None:
-        """Place waiting tasks when instances appeared, then the scheduler's pass."""
-        for runtime in self.world.capacity.providers.values():
+    def before_pass(self, service: ServiceRuntime) -> None:
+        """Place waiting tasks when instances appeared."""
+        for runtime in self.capacity.providers.values():
             if runtime.waiting:
-                self.world.capacity.try_place_waiting(runtime, self)
-        super().reconcile()
+                self.capacity.try_place_waiting(runtime, service, self)
 
-    def _choose_provider(self) -> str | None:
+    def _choose_provider(self, service: ServiceRuntime) -> str | None:
         counts: dict[str, int] = {}
-        for task in self._live():
+        for task in service.tasks.values():
+            if task.desired == "STOPPED":
+                continue
             name = self.provider_of.get(task.id)
             if name is not None:
                 counts[name] = counts.get(name, 0) + 1
@@ -387,39 +388,40 @@ class CapacityProviderService(ServiceRuntime):
         best = min(weighted, key=lambda item: ((counts.get(item.capacity_provider, 0) - item.base) / item.weight, -item.weight))
         return str(best.capacity_provider)
 
-    def place_on(self, allowed: list[int], needs: TaskNeeds, rev: Any) -> int | None:
+    def place_on(self, service: ServiceRuntime, allowed: list[int], needs: TaskNeeds, rev: Any) -> int | None:
         """Placement restricted to ``allowed`` fleet positions (a provider's instances)."""
-        fleet = self.world.fleet
+        fleet = self.capacity.cluster.fleet
         if not allowed:
             return None
-        constraints = (*rev.constraints, *self.constraints)
+        constraints = (*rev.constraints, *service.constraints)
         if len(allowed) < fleet.n:
             # Only the provider's own instances (skipped when they are the whole fleet).
             ids = ", ".join(fleet.ec2_ids[i] for i in allowed)
             constraints += (Constraint("memberOf", f"ec2InstanceId in [{ids}]"),)
-        decision = place(fleet, needs, strategies=self.strategies or DEFAULT_SERVICE_STRATEGIES, constraints=constraints, rng=self.world.rng)
+        decision = place(fleet, needs, strategies=service.strategies or DEFAULT_SERVICE_STRATEGIES, constraints=constraints, rng=self.capacity.kernel.rng)
         if decision.index is None or int(fleet.status[decision.index]) != ACTIVE:
             return None
         return decision.index
 
-    def _place_one(self, deployment: Any, only_instance: int | None = None) -> Task | None:
-        name = self._choose_provider() if only_instance is None else None
-        capacity = self.world.capacity
+    def place_one(self, service: ServiceRuntime, deployment: Deployment, only_instance: int | None = None) -> Task | None:
+        """Place one task on the provider the strategy picks (PROVISIONING while its group has no room)."""
+        name = self._choose_provider(service) if only_instance is None else None
+        capacity = self.capacity
         runtime = capacity.providers.get(name) if name is not None else None
         if runtime is None:
-            task = super()._place_one(deployment, only_instance)
+            task = service.place_by_launch_type(deployment, only_instance)
             if task is not None and name is not None:
                 self.provider_of[task.id] = name
                 if name == "FARGATE_SPOT":
-                    self.world.capacity.spot_tasks.add(task.id)
+                    capacity.spot_tasks.add(task.id)
             return task
-        needs = self._needs(deployment.rev)
-        index = self.place_on(runtime.instance_indexes(), needs, deployment.rev)
+        needs = service.needs(deployment.rev)
+        index = self.place_on(service, runtime.instance_indexes(), needs, deployment.rev)
         if index is None:
-            task = capacity.provision(self, runtime, deployment, needs)
+            task = capacity.provision(service, self, runtime, deployment, needs)
         else:
-            task = self.world.launch_service_task(self, deployment, needs, index)
-        self.tasks[task.id] = task
+            task = service.launch(deployment, needs, index)
+        service.tasks[task.id] = task
         self.provider_of[task.id] = runtime.name
         return task
 

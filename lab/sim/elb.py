@@ -18,18 +18,17 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import simpy
 
 from lab.sim.events import TargetHealthChanged
+from lab.sim.kernel import Kernel
+from lab.sim.model import Task
 
-if TYPE_CHECKING:
-    from lab.sim.world import Task, World
-
-__all__ = ["MetricsMinute", "Target", "TargetGroupRuntime", "target_group_arn"]
+__all__ = ["MetricsMinute", "Routing", "Target", "TargetGroupRuntime", "target_group_arn"]
 
 REASONS = {
     "Target.Timeout": "Request timed out",
@@ -45,6 +44,44 @@ def target_group_arn(name: str, region: str, account: str) -> str:
     """A stable target-group ARN for ``name`` (the id part derives from the name)."""
     suffix = hashlib.sha256(name.encode()).hexdigest()[:16]
     return f"arn:aws:elasticloadbalancing:{region}:{account}:targetgroup/{name}/{suffix}"
+
+
+class Routing(Protocol):
+    """What a target group asks about its targets: the one seam between ELB and the rest.
+
+    Implemented by ``lab.sim.lb.LoadBalancing``, which knows the security groups, the images'
+    apps and the tasks' CPU.
+    """
+
+    def reachable(self, tg: TargetGroupRuntime, target: Target) -> bool:
+        """Whether the load balancer may open a connection to the target's port (security groups)."""
+        ...
+
+    def responds(self, tg: TargetGroupRuntime, target: Target) -> tuple[bool, int]:
+        """(app up, HTTP status of the health-check path) for a target."""
+        ...
+
+    def profile(self, tg: TargetGroupRuntime, target: Target) -> tuple[float, float] | None:
+        """(app error rate, requests per second it can serve before CPU runs out)."""
+        ...
+
+    def settings(self) -> object:
+        """A value that changes whenever anything other than the task itself may change a
+        probe's answer (security groups, images, the service's settings)."""
+        ...
+
+    def lasting(self, tg: TargetGroupRuntime, target: Target) -> bool:
+        """Whether a target that passes now keeps passing until its task or ``settings`` change."""
+        ...
+
+    def answer_until(self, tg: TargetGroupRuntime, target: Target) -> float:
+        """Until when whether the target's app is up stays as it is now, unless its task or
+        ``settings`` change (its boot or hang time)."""
+        ...
+
+    def load_changed(self, tg: TargetGroupRuntime, targets: Iterable[Target] | None = None) -> None:
+        """Traffic shares changed: bring the affected tasks' CPU accounting up to date."""
+        ...
 
 
 @dataclass
@@ -110,56 +147,29 @@ class _Load:
 class TargetGroupRuntime:
     """One target group: its targets, their health, and the traffic routed to them."""
 
-    def __init__(
-        self,
-        world: World,
-        model: Any,
-        arn: str,
-        *,
-        load_balancer: str | None,
-        lb_azs: frozenset[str],
-        reachable: Callable[[Target], bool],
-        responds: Callable[[Target], tuple[bool, int]],
-        profile: Callable[[Target], tuple[float, float] | None] = lambda target: None,
-        settings: Callable[[], object] = lambda: None,
-        lasting: Callable[[Target], bool] = lambda target: False,
-        answer_until: Callable[[Target], float] = lambda target: 0.0,
-    ) -> None:
+    def __init__(self, kernel: Kernel, routing: Routing, model: Any, arn: str, *, load_balancer: str | None, lb_azs: frozenset[str]) -> None:
         """Create the runtime.
 
         Args:
+            routing: what the group asks about its targets' apps and network (see ``Routing``).
             model: the ``TargetGroup`` config (health-check settings, attributes).
             load_balancer: the load balancer's name (None: not attached to one).
             lb_azs: Availability Zones enabled on the load balancer.
-            reachable: whether the load balancer can open a connection to a target (security groups).
-            responds: (app up, status code for the health-check path) for a target.
-            profile: (app error rate, requests per second it can serve before CPU runs out).
-            settings: a value that changes whenever anything other than the task itself may
-                change a probe's answer (security groups, images, the service's settings).
-            lasting: whether a target that passes now keeps passing until its task or
-                ``settings`` change (its app does not hang after a while).
-            answer_until: until when whether the target's app is up stays as it is now,
-                unless its task or ``settings`` change (its boot or hang time; 0: ask again).
         """
-        self.world = world
+        self.kernel = kernel
+        self.routing = routing
         self.model = model
         self.arn = arn
         self.name: str = model.name
         self.load_balancer = load_balancer
         self.lb_azs = lb_azs
-        self._reachable = reachable
-        self._responds = responds
-        self._profile = profile
-        self._settings = settings
-        self._lasting = lasting
-        self._answer_until = answer_until
-        self._stamp: tuple[object, int] = (settings(), 0)
+        self._stamp: tuple[object, int] = (routing.settings(), 0)
         """The settings stamp of the last check round; a new object whenever they changed."""
         self.targets: list[Target] = []
         self.load = _Load()
         self.minutes: dict[int, MetricsMinute] = {}
         self.totals = MetricsMinute()
-        self._last = world.now
+        self._last = kernel.now
         self.listeners: list[Callable[[Target, str], None]] = []
         """Called with (target, new state) whenever a target's health state changes."""
         self._matched: dict[int, bool] = {}
@@ -175,7 +185,7 @@ class TargetGroupRuntime:
         """The settings stamp ``_watch`` was kept under (another stamp: probe every target)."""
         self._checker: simpy.Process | None = None
         if load_balancer is not None:
-            self._checker = world.env.process(self._health_loop())
+            self._checker = kernel.env.process(self._health_loop())
 
     # -- configuration -----------------------------------------------------------------------
 
@@ -206,11 +216,11 @@ class TargetGroupRuntime:
         target.listed = True
         self.targets.append(target)
         self._watch[target.seq] = target
-        self._emit(target)
+        self.emit(target)
         if any(t.state == "healthy" for t in self.targets):
             # A new target starts ``initial``: while a healthy target exists it gets no
             # traffic, so the shares of the others do not change (and neither do the sums).
-            self.world.load_changed(self, (target,))
+            self.routing.load_changed(self, (target,))
         else:
             self._route()
         return target
@@ -220,16 +230,16 @@ class TargetGroupRuntime:
         self.flush()
         target.state = "draining"
         target.reason = "Target.DeregistrationInProgress"
-        target.deregistered_at = self.world.now
+        target.deregistered_at = self.kernel.now
         self._watch.pop(target.seq, None)
         rate_before = target.rate if target.serving else 0.0
-        self._emit(target)
+        self.emit(target)
         self._route_soon()
         delay = float(self.model.deregistration_delay_s)
         # Requests in flight when draining starts finish within request_s; those that
         # would outlast the delay are cut when the target is finally stopped.
         lost = rate_before * max(0.0, self._duration(target) - delay)
-        self.world.at(delay, lambda: self._finish_draining(target, lost))
+        self.kernel.at(delay, lambda: self._finish_draining(target, lost))
         return delay
 
     def _route_soon(self) -> None:
@@ -241,7 +251,7 @@ class TargetGroupRuntime:
         """
         if not self._route_pending:
             self._route_pending = True
-            self.world.at(0.0, self._route_if_pending)
+            self.kernel.at(0.0, self._route_if_pending)
 
     def _route_if_pending(self) -> None:
         if self._route_pending:
@@ -255,7 +265,7 @@ class TargetGroupRuntime:
         self._add_failures(lost)
         target.state = "unused"
         target.reason = ""
-        self._emit(target)
+        self.emit(target)
         self._unlist(target)
 
     def target_lost(self, target: Target) -> None:
@@ -291,7 +301,7 @@ class TargetGroupRuntime:
 
     def _health_loop(self) -> Iterator[simpy.Event]:
         while True:
-            yield self.world.env.timeout(float(self.model.health_check_interval_s))
+            yield self.kernel.env.timeout(float(self.model.health_check_interval_s))
             self.check_all()
 
     def check_all(self) -> None:
@@ -322,7 +332,7 @@ class TargetGroupRuntime:
                 need = 1 if target.state == "initial" else int(self.model.healthy_threshold)
                 if target.state != "healthy" and target.passes >= need:
                     changed |= self._set_state(target, "healthy", "")
-                if target.state == "healthy" and self._lasting(target):
+                if target.state == "healthy" and self.routing.lasting(self, target):
                     target.settled = stamp
                     watch.pop(seq, None)
                 else:
@@ -341,7 +351,7 @@ class TargetGroupRuntime:
 
     def _current_stamp(self) -> tuple[object, int]:
         """The settings stamp now: the same object for as long as the settings stay the same."""
-        settings = self._settings()
+        settings = self.routing.settings()
         if settings != self._stamp[0]:
             self._stamp = (settings, self._stamp[1] + 1)
         return self._stamp
@@ -349,9 +359,9 @@ class TargetGroupRuntime:
     def _probe(self, target: Target) -> tuple[bool, str]:
         if target.az not in self.lb_azs:
             return False, "Target.NotInUse"
-        if not self._reachable(target):
+        if not self.routing.reachable(self, target):
             return False, "Target.Timeout"
-        up, code = self._responds(target)
+        up, code = self.routing.responds(self, target)
         if not up:
             return False, "Target.FailedHealthChecks"
         matched = self._matched.get(code)
@@ -365,7 +375,7 @@ class TargetGroupRuntime:
         self.flush()
         target.state = state
         target.reason = reason
-        self._emit(target)
+        self.emit(target)
         for listener in list(self.listeners):
             listener(target, state)
         return True
@@ -377,11 +387,12 @@ class TargetGroupRuntime:
             return f"Health checks failed with these codes: [{reason.partition(':')[2]}]"
         return REASONS.get(reason, reason)
 
-    def _emit(self, target: Target) -> None:
+    def emit(self, target: Target) -> None:
+        """Log a target's health state."""
         reason = target.reason.partition(":")[0]
-        self.world.log.append(
+        self.kernel.log.append(
             TargetHealthChanged(
-                self.world.now, self.name, target.target_id, target.port, target.task.id, target.state,
+                self.kernel.now, self.name, target.target_id, target.port, target.task.id, target.state,
                 reason, self.describe(target.reason) if target.reason else "",
             )
         )
@@ -399,7 +410,7 @@ class TargetGroupRuntime:
         routed_ids = {id(t) for t in routed}
         error_fraction = self._error_fraction
         stamp = self._current_stamp()
-        now = self.world.now
+        now = self.kernel.now
         for t in self.targets:
             if id(t) in routed_ids:
                 t.rate = share
@@ -409,7 +420,7 @@ class TargetGroupRuntime:
                 t.serving = False
             t.error_fraction = error_fraction(t, share) if t.serving else 0.0
         self._sum_up()
-        self.world.load_changed(self)
+        self.routing.load_changed(self)
 
     def _sum_up(self) -> None:
         """Add up what ``flush`` accounts per second; targets only change where this is called."""
@@ -433,7 +444,7 @@ class TargetGroupRuntime:
 
     def _error_fraction(self, target: Target, rate: float) -> float:
         """The app's own error rate, plus what it cannot serve when CPU-bound."""
-        profile = self._profile(target)
+        profile = self.routing.profile(self, target)
         if profile is None:
             return 0.0
         error_rate, capacity_rps = profile
@@ -455,13 +466,13 @@ class TargetGroupRuntime:
         if memo is not None and memo[0] is stamp and now < memo[2]:
             return memo[1]
         answer = self._serves(target)
-        target.serves_memo = (stamp, answer, self._answer_until(target))
+        target.serves_memo = (stamp, answer, self.routing.answer_until(self, target))
         return answer
 
     def _serves(self, target: Target) -> bool:
-        if target.task.last != "RUNNING" or target.az not in self.lb_azs or not self._reachable(target):
+        if target.task.last != "RUNNING" or target.az not in self.lb_azs or not self.routing.reachable(self, target):
             return False
-        up, _ = self._responds(target)
+        up, _ = self.routing.responds(self, target)
         return up
 
     def refresh(self) -> None:
@@ -488,7 +499,7 @@ class TargetGroupRuntime:
         # only turn into ELB 5xx (the ALB answers 502 for a target that closed the connection).
         if count <= 0:
             return
-        bucket = self._bucket(self.world.now)
+        bucket = self._bucket(self.kernel.now)
         bucket.elb_5xx += count
         self.totals.elb_5xx += count
 
@@ -501,7 +512,7 @@ class TargetGroupRuntime:
 
     def flush(self) -> None:
         """Account the traffic since the last change, split over minute buckets."""
-        now = self.world.now
+        now = self.kernel.now
         start = self._last
         if now <= start:
             return

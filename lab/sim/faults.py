@@ -20,16 +20,18 @@ Each fault is a timeline entry of ``lab.sim.spec`` applied by ``apply_fault`` at
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from lab.errors import ClientException
+from lab.sim.agent import Agent, request_stop
+from lab.sim.asg import AutoScalingGroups, drop_targets, terminate_container_instance
+from lab.sim.capacity import CapacityProviders
+from lab.sim.cluster import Cluster
 from lab.sim.fleet import ACTIVE, INACTIVE
+from lab.sim.kernel import Kernel
 from lab.sim.scaling_events import InterruptionNotice
 
-if TYPE_CHECKING:
-    from lab.sim.world import World
-
-__all__ = ["SPOT_NOTICE_S", "SPOT_POLL_S", "apply_fault", "lose_instance"]
+__all__ = ["SPOT_NOTICE_S", "SPOT_POLL_S", "Faults"]
 
 SPOT_NOTICE_S = 120.0
 """The Spot two-minute warning (§5.2, §9.3)."""
@@ -39,98 +41,99 @@ AZ_OUTAGE_REASON = "Task stopped because its Availability Zone became unavailabl
 """stoppedReason of a Fargate task lost in an AZ outage (wording UNCONFIRMED)."""
 
 
-def apply_fault(world: World, entry: Any) -> None:
-    """Inject the fault a timeline entry describes, now.
+class Faults:
+    """Injects the faults of a timeline: outages, lost instances, Spot interruptions, AMI rollouts."""
 
-    Raises:
-        ClientException: the entry names an Auto Scaling group or launch template that does not exist.
-    """
-    kind = entry.event
-    if kind == "az-outage":
-        _az_outage(world, entry.az)
-    elif kind == "instance-failure":
-        matched = [ci for ci in world.instances if _alive(world, ci) and (entry.az is None or ci.az == entry.az) and (entry.type is None or ci.instance_type == entry.type)]
-        for ci in matched[: entry.count]:
-            lose_instance(world, ci.ec2_id, "an EC2 health check indicated it has been terminated or stopped")
-    elif kind == "spot-interruption":
-        _spot_interruption(world, entry)
-    elif kind == "fargate-spot-interruption":
-        _fargate_spot_interruption(world, entry)
-    elif kind == "ami-rolling-update":
-        group = world.autoscaling_groups.get(entry.group)
-        if group is None:
-            raise ClientException(f"ValidationError: AutoScalingGroup name not found - AutoScalingGroup '{entry.group}' not found")
-        template = group.template.model_copy(update={"ami": entry.ami})
-        group.start_instance_refresh(template, entry.min_healthy_percentage)
+    def __init__(self, kernel: Kernel, cluster: Cluster, agent: Agent, groups: AutoScalingGroups, capacity: CapacityProviders) -> None:
+        self.kernel = kernel
+        self.cluster = cluster
+        self.agent = agent
+        self.groups = groups
+        self.capacity = capacity
 
+    def apply(self, entry: Any) -> None:
+        """Inject the fault a timeline entry describes, now.
 
-def _alive(world: World, ci: Any) -> bool:
-    return int(world.fleet.status[ci.index]) != INACTIVE
+        Raises:
+            ClientException: the entry names an Auto Scaling group or launch template that does not exist.
+        """
+        kind = entry.event
+        if kind == "az-outage":
+            self._az_outage(entry.az)
+        elif kind == "instance-failure":
+            matched = [
+                ci for ci in self.cluster.instances
+                if self._alive(ci) and (entry.az is None or ci.az == entry.az) and (entry.type is None or ci.instance_type == entry.type)
+            ]
+            for ci in matched[: entry.count]:
+                self.lose_instance(ci.ec2_id, "an EC2 health check indicated it has been terminated or stopped")
+        elif kind == "spot-interruption":
+            self._spot_interruption(entry)
+        elif kind == "fargate-spot-interruption":
+            self._fargate_spot_interruption(entry)
+        elif kind == "ami-rolling-update":
+            group = self.groups.get(entry.group)
+            if group is None:
+                raise ClientException(f"ValidationError: AutoScalingGroup name not found - AutoScalingGroup '{entry.group}' not found")
+            template = group.template.model_copy(update={"ami": entry.ami})
+            group.start_instance_refresh(template, entry.min_healthy_percentage)
 
+    def _alive(self, ci: Any) -> bool:
+        return int(self.cluster.fleet.status[ci.index]) != INACTIVE
 
-def lose_instance(world: World, ec2_id: str, cause: str) -> None:
-    """An EC2 instance vanishes: through its group when it has one, else its container instance directly."""
-    from lab.sim.asg import terminate_container_instance
+    def lose_instance(self, ec2_id: str, cause: str) -> None:
+        """An EC2 instance vanishes: through its group when it has one, else its container instance directly."""
+        for group in self.groups.groups.values():
+            for inst in group.instances:
+                if inst.ec2_id == ec2_id:
+                    group.lose(inst, cause)
+                    return
+        ci = next((c for c in self.cluster.instances if c.ec2_id == ec2_id), None)
+        if ci is not None:
+            terminate_container_instance(self.kernel, self.cluster, self.agent, ci)
 
-    for group in world.autoscaling_groups.groups.values():
-        for inst in group.instances:
-            if inst.ec2_id == ec2_id:
-                group.lose(inst, cause)
-                return
-    ci = next((c for c in world.instances if c.ec2_id == ec2_id), None)
-    if ci is not None:
-        terminate_container_instance(world, ci)
+    def _az_outage(self, az: str) -> None:
+        self.groups.unavailable_azs.add(az)
+        for ci in [c for c in self.cluster.instances if c.az == az and self._alive(c)]:
+            self.lose_instance(ci.ec2_id, f"the instance's Availability Zone {az} is unavailable")
+        for task in [t for t in self.cluster.tasks.values() if t.launch_type == "FARGATE" and t.az == az and t.last != "STOPPED"]:
+            drop_targets(task)
+            task.exited.update(c.name for c in task.rev.containers)
+            request_stop(self.agent, task, "TerminationNotice", AZ_OUTAGE_REASON)
+        self.cluster.kick_services()
 
+    def _spot_interruption(self, entry: Any) -> None:
+        k = self.kernel
+        candidates = []
+        for group in self.groups.groups.values():
+            if entry.group is not None and group.name != entry.group:
+                continue
+            candidates += [i for i in group.instances if i.spot and i.lifecycle == "InService" and (entry.az is None or i.az == entry.az)]
+        drains = self.groups.agent_config is not None and self.groups.agent_config.spot_instance_draining
+        for inst in candidates[: entry.count]:
+            k.log.append(InterruptionNotice(k.now, inst.ec2_id, "terminate", k.now + SPOT_NOTICE_S))
+            if drains:
+                k.at(SPOT_POLL_S, lambda ec2_id=inst.ec2_id: self._agent_drains(ec2_id))
+            k.at(SPOT_NOTICE_S, lambda ec2_id=inst.ec2_id: self.lose_instance(ec2_id, "the Spot Instance was interrupted (terminate)"))
 
-def _az_outage(world: World, az: str) -> None:
-    from lab.sim.agent import request_stop
-    from lab.sim.asg import drop_targets
+    def _agent_drains(self, ec2_id: str) -> None:
+        """The agent saw ``spot/instance-action`` and sets its own instance DRAINING (§5.2)."""
+        ci = next((c for c in self.cluster.instances if c.ec2_id == ec2_id), None)
+        if ci is not None and int(self.cluster.fleet.status[ci.index]) == ACTIVE:
+            self.cluster.set_instance_state(ci.index, "DRAINING")
 
-    world.autoscaling_groups.unavailable_azs.add(az)
-    for ci in [c for c in world.instances if c.az == az and _alive(world, c)]:
-        lose_instance(world, ci.ec2_id, f"the instance's Availability Zone {az} is unavailable")
-    for task in [t for t in world.tasks.values() if t.launch_type == "FARGATE" and t.az == az and t.last != "STOPPED"]:
-        drop_targets(task)
-        task.exited.update(c.name for c in task.rev.containers)
-        request_stop(world, task, "TerminationNotice", AZ_OUTAGE_REASON)
-    for service in world.services.values():
-        service.kick()
-
-
-def _spot_interruption(world: World, entry: Any) -> None:
-    candidates = []
-    for group in world.autoscaling_groups.groups.values():
-        if entry.group is not None and group.name != entry.group:
-            continue
-        candidates += [i for i in group.instances if i.spot and i.lifecycle == "InService" and (entry.az is None or i.az == entry.az)]
-    drains = world.autoscaling_groups.agent_config is not None and world.autoscaling_groups.agent_config.spot_instance_draining
-    for inst in candidates[: entry.count]:
-        world.log.append(InterruptionNotice(world.now, inst.ec2_id, "terminate", world.now + SPOT_NOTICE_S))
-        if drains:
-            world.at(SPOT_POLL_S, lambda ec2_id=inst.ec2_id: _agent_drains(world, ec2_id))
-        world.at(SPOT_NOTICE_S, lambda ec2_id=inst.ec2_id: lose_instance(world, ec2_id, "the Spot Instance was interrupted (terminate)"))
-
-
-def _agent_drains(world: World, ec2_id: str) -> None:
-    """The agent saw ``spot/instance-action`` and sets its own instance DRAINING (§5.2)."""
-    ci = next((c for c in world.instances if c.ec2_id == ec2_id), None)
-    if ci is not None and int(world.fleet.status[ci.index]) == ACTIVE:
-        world.set_instance_state(ci.index, "DRAINING")
-
-
-def _fargate_spot_interruption(world: World, entry: Any) -> None:
-    from lab.sim.agent import request_stop
-
-    spot = world.capacity.spot_tasks
-    chosen = [
-        t for t in world.tasks.values()
-        if t.id in spot and t.last == "RUNNING" and t.desired == "RUNNING" and (entry.service is None or t.group == f"service:{entry.service}")
-    ]
-    chosen.sort(key=lambda t: t.created_at)
-    for task in chosen[: entry.count]:
-        world.log.append(InterruptionNotice(world.now, task.id, "stop", world.now + SPOT_NOTICE_S))
-        request_stop(world, task, "SpotInterruption", "Your Spot Task was interrupted.")
-        world.at(SPOT_NOTICE_S, lambda t=task: _reclaimed(t))
+    def _fargate_spot_interruption(self, entry: Any) -> None:
+        k = self.kernel
+        spot = self.capacity.spot_tasks
+        chosen = [
+            t for t in self.cluster.tasks.values()
+            if t.id in spot and t.last == "RUNNING" and t.desired == "RUNNING" and (entry.service is None or t.group == f"service:{entry.service}")
+        ]
+        chosen.sort(key=lambda t: t.created_at)
+        for task in chosen[: entry.count]:
+            k.log.append(InterruptionNotice(k.now, task.id, "stop", k.now + SPOT_NOTICE_S))
+            request_stop(self.agent, task, "SpotInterruption", "Your Spot Task was interrupted.")
+            k.at(SPOT_NOTICE_S, lambda t=task: _reclaimed(t))
 
 
 def _reclaimed(task: Any) -> None:

@@ -29,14 +29,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Mapping
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import simpy
 
+from lab.sim.cluster import Cluster
+from lab.sim.kernel import Kernel
+from lab.sim.lb import LoadBalancing
+from lab.sim.model import task_cpu_capacity
+from lab.sim.registry import Ecr
 from lab.sim.scaling_events import AlarmStateChanged
-
-if TYPE_CHECKING:
-    from lab.sim.world import World
 
 __all__ = ["COMPARISONS", "PERIOD_S", "Alarm", "Datapoint", "MetricKey", "Metrics", "metric_key"]
 
@@ -173,10 +175,13 @@ Source = Callable[["Metrics", float, float], None]
 class Metrics:
     """Every metric series of one world, sampled once per simulated minute, and its alarms."""
 
-    __slots__ = ("_cpu_seen", "_process", "_sources", "alarms", "listeners", "series_by_key", "world")
+    __slots__ = ("_cpu_seen", "_process", "_sources", "alarms", "cluster", "ecr", "kernel", "lb", "listeners", "series_by_key")
 
-    def __init__(self, world: World) -> None:
-        self.world = world
+    def __init__(self, kernel: Kernel, cluster: Cluster, ecr: Ecr, lb: LoadBalancing) -> None:
+        self.kernel = kernel
+        self.cluster = cluster
+        self.ecr = ecr
+        self.lb = lb
         self.series_by_key: dict[MetricKey, list[Datapoint]] = {}
         """Datapoints by metric, oldest first (read through ``series``)."""
         self.alarms: dict[str, Alarm] = {}
@@ -224,9 +229,9 @@ class Metrics:
         """Start the minute sampler (idempotent); the first sample is at the next whole minute."""
         if self._process is not None:
             return
-        for task in self.world.tasks.values():
-            self._cpu_seen[task.id] = _cpu_total(task, self.world.now)
-        self._process = self.world.env.process(self._loop())
+        for task in self.cluster.tasks.values():
+            self._cpu_seen[task.id] = _cpu_total(task, self.kernel.now)
+        self._process = self.kernel.env.process(self._loop())
 
     def add_source(self, source: Source) -> None:
         """Add a metric source sampled after the built-in ones, every minute."""
@@ -249,7 +254,7 @@ class Metrics:
     # -- sampling ----------------------------------------------------------------------------
 
     def _loop(self) -> Iterator[simpy.Event]:
-        env = self.world.env
+        env = self.kernel.env
         first = math.floor(env.now / PERIOD_S) * PERIOD_S + PERIOD_S
         yield env.timeout(first - env.now)
         while True:
@@ -268,10 +273,7 @@ class Metrics:
             listener(end)
 
     def _service_metrics(self, start: float, end: float) -> None:
-        from lab.sim.app import app_spec
-        from lab.sim.world import task_cpu_capacity
-
-        world = self.world
+        cluster = self.cluster
         seen = self._cpu_seen
         # What a revision's containers add up to, once per sample: no image is pushed while
         # it runs, and tens of thousands of tasks share a handful of revisions.
@@ -281,7 +283,7 @@ class Metrics:
             idle = 0.0
             parts: list[tuple[float, float, int | None]] = []
             for container in rev.containers:
-                app = app_spec(world, container)
+                app = self.ecr.app_spec(container.image)
                 idle += app.idle_cpu_units
                 parts.append((app.memory_mib, app.memory_growth_mib_per_min, container.hard_limit_mib))
             fixed: float | None = None
@@ -293,7 +295,7 @@ class Metrics:
                     fixed += min(resident, float(limit)) if limit is not None else resident
             return idle, parts, fixed
 
-        for name, service in world.services.items():
+        for name, service in cluster.services.items():
             cpu_used = cpu_reserved = mem_used = mem_reserved = 0.0
             for task in service.all_tasks():
                 # _cpu_total, inlined: this loop runs for every task of every service each minute.
@@ -320,22 +322,22 @@ class Metrics:
                         resident = memory + growth * alive_min
                         mem += min(resident, float(limit)) if limit is not None else resident
                 cpu_used += idle + delta / run_s
-                cpu_reserved += float(rev.cpu) if rev.cpu > 0 else task_cpu_capacity(world, task)
+                cpu_reserved += float(rev.cpu) if rev.cpu > 0 else task_cpu_capacity(cluster.fleet, task)
                 mem_used += mem
                 mem_reserved += float(rev.memory_mib) if rev.memory_mib > 0 else mem
             if cpu_reserved <= 0:
                 continue  # no running task: no datapoint (insufficient data, §7.1)
-            dims = {"ClusterName": world.cluster, "ServiceName": name}
+            dims = {"ClusterName": self.kernel.cluster, "ServiceName": name}
             self.put(metric_key("AWS/ECS", "CPUUtilization", dims), start, 100.0 * cpu_used / cpu_reserved)
             if mem_reserved > 0:
                 self.put(metric_key("AWS/ECS", "MemoryUtilization", dims), start, 100.0 * mem_used / mem_reserved)
-        for task_id in [t for t in seen if t not in world.tasks or world.tasks[t].last == "STOPPED"]:
+        for task_id in [t for t in seen if t not in cluster.tasks or cluster.tasks[t].last == "STOPPED"]:
             del seen[task_id]
 
     def _cluster_metrics(self, start: float) -> None:
         from lab.sim.fleet import ACTIVE, DRAINING
 
-        fleet = self.world.fleet
+        fleet = self.cluster.fleet
         n = fleet.n
         if n == 0:
             return
@@ -347,12 +349,12 @@ class Metrics:
             return
         cpu_res = cpu_reg - int(fleet.cpu_free[:n][counted].sum())
         mem_res = mem_reg - int(fleet.mem_free[:n][counted].sum())
-        dims = {"ClusterName": self.world.cluster}
+        dims = {"ClusterName": self.kernel.cluster}
         self.put(metric_key("AWS/ECS", "CPUReservation", dims), start, 100.0 * cpu_res / cpu_reg)
         self.put(metric_key("AWS/ECS", "MemoryReservation", dims), start, 100.0 * mem_res / mem_reg)
 
     def _target_group_metrics(self, start: float, end: float) -> None:
-        for tg in self.world.target_groups.values():
+        for tg in self.lb.target_groups.values():
             if tg.load_balancer is None:
                 continue
             healthy = tg.healthy_count()
@@ -367,7 +369,7 @@ class Metrics:
             state = alarm.evaluate(self.series_by_key.get(alarm.key, []), now)
             if state != alarm.state:
                 old, alarm.state = alarm.state, state
-                self.world.log.append(AlarmStateChanged(now, alarm.name, old, state, alarm.describe()))
+                self.kernel.log.append(AlarmStateChanged(now, alarm.name, old, state, alarm.describe()))
             actions = alarm.actions if alarm.state == "ALARM" else alarm.ok_actions if alarm.state == "OK" else []
             for action in list(actions):
                 action(alarm)

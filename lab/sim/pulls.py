@@ -11,14 +11,12 @@ Fargate platform version 1.4.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
 from lab.sim import timing
 from lab.sim.iam import denial_message
-from lab.sim.registry import Image
-
-if TYPE_CHECKING:
-    from lab.sim.world import Container, Task, World
+from lab.sim.kernel import Kernel
+from lab.sim.model import Container, Task
+from lab.sim.registry import Ecr, Image
+from lab.sim.roles import Roles
 
 __all__ = ["PullPlan", "pull_identity", "plan_pull"]
 
@@ -35,32 +33,32 @@ class PullPlan:
     identity: str = ""
 
 
-def pull_identity(world: World, task: Task) -> tuple[str | None, str]:
+def pull_identity(roles: Roles, task: Task) -> tuple[str | None, str]:
     """Return (role name or None, STS session name) whose credentials pull the image."""
     if task.rev.execution_role:
-        return world.role_name(task.rev.execution_role), task.id
+        return roles.name(task.rev.execution_role), task.id
     if task.launch_type == "EC2" and task.instance is not None:
         return task.instance.role, task.instance.ec2_id
     return None, task.id
 
 
-def plan_pull(world: World, task: Task, container: Container) -> PullPlan:
+def plan_pull(kernel: Kernel, roles: Roles, ecr: Ecr, task: Task, container: Container) -> PullPlan:
     """Decide the outcome and duration of pulling ``container``'s image for ``task``."""
     fargate = task.launch_type == "FARGATE"
-    image, repository, tag, private = world.registry.resolve(container.image)
+    image, repository, tag, private = ecr.registry.resolve(container.image)
     uri = container.image
-    role, session = pull_identity(world, task)
-    principal = f"arn:aws:sts::{world.account}:assumed-role/{role}/{session}" if role else ""
+    role, session = pull_identity(roles, task)
+    principal = f"arn:aws:sts::{kernel.account}:assumed-role/{role}/{session}" if role else ""
     if private:
-        fast = world._jitter(timing.AUTH_FAILURE_S)
+        fast = kernel.jitter(timing.AUTH_FAILURE_S)
         if role is None:
             return PullPlan(fast, "CannotPullContainerError: NoCredentialProviders: no valid providers in chain", identity="")
-        decision = world.role_allows(role, "ecr:GetAuthorizationToken", "*")
+        decision = roles.allows(role, "ecr:GetAuthorizationToken", "*")
         if not decision.allowed:
             denial = denial_message(principal, "ecr:GetAuthorizationToken", "*", explicit_deny=decision.reason == "explicit-deny")
             if fargate:
                 return PullPlan(
-                    world._jitter(timing.FARGATE_AUTH_RETRY_S),
+                    kernel.jitter(timing.FARGATE_AUTH_RETRY_S),
                     "ResourceInitializationError: unable to pull secrets or registry auth: execution resource "
                     "retrieval failed: unable to retrieve ecr registry auth: service call has been retried 3 time(s): "
                     f"AccessDeniedException: {denial}",
@@ -68,8 +66,8 @@ def plan_pull(world: World, task: Task, container: Container) -> PullPlan:
                 )
             return PullPlan(fast, f"CannotPullECRContainerError: AccessDeniedException: {denial}", identity=principal)
         host = uri.partition("/")[0]
-        repo_arn = world.registry.repository_arn(repository)
-        decision = world.role_allows(role, "ecr:BatchGetImage", repo_arn)
+        repo_arn = ecr.registry.repository_arn(repository)
+        decision = roles.allows(role, "ecr:BatchGetImage", repo_arn)
         if not decision.allowed:
             denial = denial_message(principal, "ecr:BatchGetImage", repo_arn, explicit_deny=decision.reason == "explicit-deny")
             if fargate:
@@ -85,7 +83,7 @@ def plan_pull(world: World, task: Task, container: Container) -> PullPlan:
             return PullPlan(fast, text, identity=principal)
         # ECR authorises before it looks the repository up: no rights means AccessDenied,
         # even for a repository that does not exist.
-        if host != world.registry.host or not world.registry.repository_exists(repository):
+        if host != ecr.registry.host or not ecr.registry.repository_exists(repository):
             return PullPlan(fast, f"CannotPullContainerError: API error (404): repository {host}/{repository} not found", identity=principal)
         if image is None:
             if fargate:
@@ -97,13 +95,13 @@ def plan_pull(world: World, task: Task, container: Container) -> PullPlan:
                 text = f"CannotPullContainerError: Error response from daemon: manifest for {uri} not found: manifest unknown: Requested image not found"
             return PullPlan(fast, text, identity=principal)
     elif image is None:
-        image = world.public_image(repository, tag)
-    return _transfer(world, task, image, role, principal, private, fargate)
+        image = ecr.public_image(repository, tag)
+    return _transfer(kernel, roles, ecr, task, image, role, principal, private, fargate)
 
 
-def _transfer(world: World, task: Task, image: Image, role: str | None, principal: str, private: bool, fargate: bool) -> PullPlan:
+def _transfer(kernel: Kernel, roles: Roles, ecr: Ecr, task: Task, image: Image, role: str | None, principal: str, private: bool, fargate: bool) -> PullPlan:
     """Time the layer downloads, sharing layers already on (or arriving at) the host."""
-    now = world.now
+    now = kernel.now
     cache = task.instance.layers if (task.instance is not None and not fargate) else {}
     to_fetch = []
     wait_until = now
@@ -116,24 +114,24 @@ def _transfer(world: World, task: Task, image: Image, role: str | None, principa
             cached += 1
             wait_until = max(wait_until, ready)
     if to_fetch and private and role is not None:
-        repo_arn = world.registry.repository_arn(image.repository)
-        decision = world.role_allows(role, "ecr:GetDownloadUrlForLayer", repo_arn)
+        repo_arn = ecr.registry.repository_arn(image.repository)
+        decision = roles.allows(role, "ecr:GetDownloadUrlForLayer", repo_arn)
         if not decision.allowed:
             denial = denial_message(principal, "ecr:GetDownloadUrlForLayer", repo_arn, explicit_deny=decision.reason == "explicit-deny")
             if fargate:
                 text = (
                     "CannotPullContainerError: ref pull has been retried 1 time(s): failed to copy: httpReaderSeeker: "
-                    f"failed open: unexpected status code https://{world.registry.host}/v2/{image.repository}/blobs/"
+                    f"failed open: unexpected status code https://{ecr.registry.host}/v2/{image.repository}/blobs/"
                     f"{to_fetch[0].digest}: 403 Forbidden"
                 )
             else:
                 text = f"CannotPullContainerError: Error response from daemon: error pulling image configuration: denied: {denial}"
-            return PullPlan(world._jitter(timing.AUTH_FAILURE_S), text, len(image.layers), cached, 0, principal)
+            return PullPlan(kernel.jitter(timing.AUTH_FAILURE_S), text, len(image.layers), cached, 0, principal)
     fetch_bytes = sum(layer.size_bytes for layer in to_fetch)
     rate = timing.FARGATE_PULL_MB_PER_S if fargate else timing.EC2_PULL_MB_PER_S
     mb = fetch_bytes / 1_000_000
     own = timing.PULL_OVERHEAD_S + len(to_fetch) * timing.LAYER_OVERHEAD_S + mb / rate + mb / timing.EXTRACT_MB_PER_S
-    own *= world.rng.uniform(0.9, 1.1)
+    own *= kernel.rng.uniform(0.9, 1.1)
     duration = round(max(own, wait_until - now), 3)
     for layer in to_fetch:
         cache[layer.digest] = now + duration

@@ -11,9 +11,10 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from lab.errors import ClientException
 from lab.sim.spec import AppSpec, ImageSpec
 
-__all__ = ["BASE_IMAGES", "Image", "Layer", "Registry", "parse_image_uri"]
+__all__ = ["BASE_IMAGES", "Ecr", "Image", "Layer", "Registry", "parse_image_uri"]
 
 BASE_IMAGES: dict[str, tuple[float, ...]] = {
     # name: compressed layer sizes in MB (approximate public sizes)
@@ -161,3 +162,48 @@ class Registry:
     def images(self) -> list[Image]:
         """Every image, in push order."""
         return list(self._images.values())
+
+
+class Ecr:
+    """The account's registry as the agent sees it: private images pushed to ECR, and public
+    images (Docker Hub, ECR Public) the lab does not list, made up on first pull."""
+
+    __slots__ = ("_public_images", "region", "registry")
+
+    def __init__(self, account: str, region: str) -> None:
+        self.region = region
+        self.registry = Registry(account, region)
+        self._public_images: dict[str, Image] = {}
+
+    def push(self, spec: ImageSpec) -> Image:
+        """Push an image (or move a tag).
+
+        Raises:
+            ClientException: unknown base image or impossible size.
+        """
+        try:
+            return self.registry.push(spec)
+        except ValueError as exc:
+            raise ClientException(str(exc)) from None
+
+    def public_image(self, repository: str, tag: str) -> Image:
+        """A public image the registry does not list: a 60 MB image with a default app."""
+        key = f"{repository}:{tag}"
+        image = self._public_images.get(key)
+        if image is None:
+            reg = Registry("000000000000", self.region)
+            image = reg.push(ImageSpec(repository=_repo_name(repository), tag=tag, size_mb=60.0, public=True))
+            self._public_images[key] = image
+        return image
+
+    def app_spec(self, image_uri: str) -> AppSpec:
+        """The app model of an image (a default app for images nothing defines)."""
+        image, repository, tag, private = self.registry.resolve(image_uri)
+        if image is None and not private:
+            image = self.public_image(repository, tag)
+        return image.app if image is not None else AppSpec()
+
+
+def _repo_name(repository: str) -> str:
+    cleaned = "".join(ch if ch.isalnum() or ch in "._/-" else "-" for ch in repository.lower()).strip("-./_")
+    return cleaned or "image"

@@ -18,17 +18,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
+from lab.sim.agent import Agent, request_stop, start_task
+from lab.sim.cluster import Cluster
+from lab.sim.elb import Target, TargetGroupRuntime
 from lab.sim.events import PlacementFailed, ServiceDeploymentStateChanged, ServiceEvent
 from lab.sim.fleet import ACTIVE, DRAINING
+from lab.sim.kernel import Kernel
+from lab.sim.model import Revision, Task
 from lab.sim.placement import Constraint, Strategy, TaskNeeds, place
 
-if TYPE_CHECKING:
-    from lab.sim.elb import Target, TargetGroupRuntime
-    from lab.sim.world import Revision, Task, World
-
-__all__ = ["Deployment", "ServiceRuntime"]
+__all__ = ["DEFAULT_SERVICE_STRATEGIES", "Deployment", "LaunchTypePlacement", "Placement", "ServiceRuntime"]
 
 HEALTHY_AFTER_RUNNING_S = 40.0
 """Without load balancer or container health checks a task counts as healthy 40 s after it
@@ -62,13 +63,61 @@ class Deployment:
         self.failures = 0
 
 
+class Placement(Protocol):
+    """Where a service's tasks go: by launch type, or over a capacity provider strategy.
+
+    A service holds one; changing the capacity provider strategy gives it another, and the
+    service keeps its identity, tasks and deployments.
+    """
+
+    def configure(self, service: ServiceRuntime, model: Any) -> None:
+        """Take the service file's settings (after the service took its own)."""
+        ...
+
+    def before_pass(self, service: ServiceRuntime) -> None:
+        """Work to do at the start of each scheduler pass."""
+        ...
+
+    def place_one(self, service: ServiceRuntime, deployment: Deployment, only_instance: int | None = None) -> Task | None:
+        """Place and start one task of ``deployment`` (on fleet position ``only_instance`` if given), or None."""
+        ...
+
+
+class LaunchTypePlacement:
+    """The launch type's placement: EC2 instances by strategies and constraints, or Fargate."""
+
+    __slots__ = ()
+
+    def configure(self, service: ServiceRuntime, model: Any) -> None:
+        """Nothing beyond the service's own settings."""
+
+    def before_pass(self, service: ServiceRuntime) -> None:
+        """Nothing to do."""
+
+    def place_one(self, service: ServiceRuntime, deployment: Deployment, only_instance: int | None = None) -> Task | None:
+        """Place by the service's launch type."""
+        return service.place_by_launch_type(deployment, only_instance)
+
+
 class ServiceRuntime:
     """A running service and its scheduler."""
 
-    def __init__(self, world: World, model: Any, rev: Revision, target_groups: list[tuple[TargetGroupRuntime, str, int]]) -> None:
-        self.world = world
+    def __init__(
+        self,
+        kernel: Kernel,
+        cluster: Cluster,
+        agent: Agent,
+        model: Any,
+        rev: Revision,
+        target_groups: list[tuple[TargetGroupRuntime, str, int]],
+        placement: Placement | None = None,
+    ) -> None:
+        self.kernel = kernel
+        self.cluster = cluster
+        self.agent = agent
+        self.placement: Placement = placement if placement is not None else LaunchTypePlacement()
         self.name: str = model.service_name
-        self.arn = f"arn:aws:ecs:{world.region}:{world.account}:service/{world.cluster}/{self.name}"
+        self.arn = kernel.arn("ecs", f"service/{kernel.cluster}/{self.name}")
         self.group = f"service:{self.name}"
         self.tasks: dict[str, Task] = {}
         """Tasks the service started that have not reached STOPPED."""
@@ -107,6 +156,7 @@ class ServiceRuntime:
         self.network_groups: tuple[str, ...] = tuple(net.awsvpc_configuration.security_groups) if net else ()
         """Security groups of the tasks' ENIs (awsvpc)."""
         self.constraints = tuple(Constraint(c.type, c.expression) for c in model.placement_constraints)
+        self.placement.configure(self, model)
 
     def update(self, model: Any, rev: Revision, target_groups: list[tuple[TargetGroupRuntime, str, int]]) -> None:
         """UpdateService: a new revision, load-balancer change or forceNewDeployment starts a deployment."""
@@ -134,12 +184,12 @@ class ServiceRuntime:
         self.kick()
 
     def _new_deployment(self, rev: Revision) -> None:
-        deployment = Deployment(f"ecs-svc/{self.world.rng.randrange(10**18, 10**19)}", rev, self.world.now)
+        deployment = Deployment(f"ecs-svc/{self.kernel.rng.randrange(10**18, 10**19)}", rev, self.kernel.now)
         for old in self.deployments:
             old.status = "ACTIVE"
         self.deployments.insert(0, deployment)
         self._steady = False
-        self.world.log.append(ServiceDeploymentStateChanged(self.world.now, self.name, deployment.id, "SERVICE_DEPLOYMENT_IN_PROGRESS", rev.name))
+        self.kernel.log.append(ServiceDeploymentStateChanged(self.kernel.now, self.name, deployment.id, "SERVICE_DEPLOYMENT_IN_PROGRESS", rev.name))
 
     # -- messages ----------------------------------------------------------------------------
 
@@ -148,7 +198,7 @@ class ServiceRuntime:
         if dedupe and self._last_messages.get(kind) == text:
             return
         self._last_messages[kind] = text
-        self.world.log.append(ServiceEvent(self.world.now, self.name, kind, text))
+        self.kernel.log.append(ServiceEvent(self.kernel.now, self.name, kind, text))
 
     def _forget(self, kind: str) -> None:
         self._last_messages.pop(kind, None)
@@ -157,7 +207,7 @@ class ServiceRuntime:
         """Count one target (de)registration or drain; posted as one message per instant."""
         key = (kind, target_group_arn)
         if not self._batched:
-            self.world.at(0.0, self._flush_batches)
+            self.kernel.at(0.0, self._flush_batches)
         self._batched[key] = self._batched.get(key, 0) + 1
 
     def _flush_batches(self) -> None:
@@ -184,13 +234,13 @@ class ServiceRuntime:
             return False
         if not has_lb and not has_hc:
             # Compared as the scheduler's wake-up time is computed: (t + 40) - t can be < 40.
-            return self.world.now >= task.started_at + HEALTHY_AFTER_RUNNING_S
+            return self.kernel.now >= task.started_at + HEALTHY_AFTER_RUNNING_S
         return True
 
     def in_grace_period(self, task: Task) -> bool:
         """True while the scheduler ignores a task's failing health checks (§4.3)."""
         # Compared as the re-check time is computed: now - started_at can be < grace at started_at + grace.
-        return task.started_at is not None and self.world.now < task.started_at + self.grace_s
+        return task.started_at is not None and self.kernel.now < task.started_at + self.grace_s
 
     def on_target_state(self, target: Target, state: str, tg: TargetGroupRuntime) -> None:
         """A target of this service changed health."""
@@ -203,11 +253,11 @@ class ServiceRuntime:
                 f"due to (reason {tg.describe(target.reason)})",
             )
             self._count_failure(task)
-            self.world.stop_service_task(task, f"Task failed ELB health checks in (target-group {tg.arn})", "ServiceSchedulerInitiated")
+            self._stop(task, f"Task failed ELB health checks in (target-group {tg.arn})", "ServiceSchedulerInitiated")
         elif state == "unhealthy" and self.in_grace_period(task):
             # Re-check when the grace period ends: the target may still be unhealthy then.
             assert task.started_at is not None
-            self.world.at(task.started_at + self.grace_s - self.world.now, lambda: self._recheck(task, tg))
+            self.kernel.at(task.started_at + self.grace_s - self.kernel.now, lambda: self._recheck(task, tg))
         self.kick()
 
     def _recheck(self, task: Task, tg: TargetGroupRuntime) -> None:
@@ -220,7 +270,7 @@ class ServiceRuntime:
         if status == "UNHEALTHY" and task.desired != "STOPPED" and not self.in_grace_period(task):
             self._post("failed-health-checks", f"(service {self.name}) (task {task.id}) failed container health checks.")
             self._count_failure(task)
-            self.world.stop_service_task(task, "Task failed container health checks", "ServiceSchedulerInitiated")
+            self._stop(task, "Task failed container health checks", "ServiceSchedulerInitiated")
         self.kick()
 
     def on_task_running(self, task: Task) -> None:
@@ -229,7 +279,7 @@ class ServiceRuntime:
         if self._throttled:
             self._throttled = False
         if not task.targets and task.health is None:
-            self.world.at(HEALTHY_AFTER_RUNNING_S, self.kick)
+            self.kernel.at(HEALTHY_AFTER_RUNNING_S, self.kick)
         self.kick()
 
     def on_task_stopped(self, task: Task) -> None:
@@ -243,8 +293,8 @@ class ServiceRuntime:
 
     def _placement_failed(self) -> None:
         """No instance could take a task: try again soon. Not a failed start, so no back-off (§4.5)."""
-        self._retry_at = self.world.now + RETRY_PLACEMENT_S
-        self.world.at(RETRY_PLACEMENT_S, self.kick)
+        self._retry_at = self.kernel.now + RETRY_PLACEMENT_S
+        self.kernel.at(RETRY_PLACEMENT_S, self.kick)
 
     def _start_failed(self) -> None:
         """A start failed (PENDING → STOPPED, or ECS could not launch the task): retry later, backing off (§4.5)."""
@@ -255,8 +305,8 @@ class ServiceRuntime:
             if not self._throttled:
                 self._throttled = True
                 self._post("throttled", f"(service {self.name}) is unable to consistently start tasks successfully.", dedupe=True)
-        self._retry_at = self.world.now + delay
-        self.world.at(delay, self.kick)
+        self._retry_at = self.kernel.now + delay
+        self.kernel.at(delay, self.kick)
 
     def _count_failure(self, task: Task) -> None:
         deployment = task.deployment
@@ -270,8 +320,8 @@ class ServiceRuntime:
     def _fail_deployment(self, deployment: Deployment, why: str) -> None:
         deployment.rollout = "FAILED"
         self._post("deployment-failed", f"(service {self.name}) (deployment {deployment.id}) deployment failed: {why}.")
-        self.world.log.append(
-            ServiceDeploymentStateChanged(self.world.now, self.name, deployment.id, "SERVICE_DEPLOYMENT_FAILED", deployment.rev.name, why)
+        self.kernel.log.append(
+            ServiceDeploymentStateChanged(self.kernel.now, self.name, deployment.id, "SERVICE_DEPLOYMENT_FAILED", deployment.rev.name, why)
         )
         if self.rollback and self.last_completed is not None:
             target = self.last_completed
@@ -286,19 +336,20 @@ class ServiceRuntime:
         """Ask for a reconcile pass at the current time (passes are merged)."""
         if not self._scheduled:
             self._scheduled = True
-            self.world.at(0.0, self.reconcile)
+            self.kernel.at(0.0, self.reconcile)
 
     def _live(self) -> list[Task]:
         return [t for t in self.tasks.values() if t.desired != "STOPPED"]
 
     def _on_draining_instance(self, task: Task) -> bool:
         ci = task.instance
-        fleet = self.world.fleet
+        fleet = self.cluster.fleet
         # fleet.unavailable == 0: every instance is ACTIVE, no per-task array lookup needed.
         return ci is not None and fleet.unavailable > 0 and int(fleet.status[ci.index]) != ACTIVE
 
     def reconcile(self) -> None:
         """One scheduler pass: start, retire and report, within the deployment bounds."""
+        self.placement.before_pass(self)
         self._scheduled = False
         if self.scheduling == "DAEMON":
             self._reconcile_daemon()
@@ -310,7 +361,7 @@ class ServiceRuntime:
         keep: list[Task]
         retiring: list[Task] = []
         lingering: list[Task] = []
-        if len(self.deployments) == 1 and self.world.fleet.unavailable == 0:
+        if len(self.deployments) == 1 and self.cluster.fleet.unavailable == 0:
             # The usual pass: tasks are only ever started for the primary deployment, older
             # deployments are dropped once none of their tasks is left, and no instance
             # drains — so every live task is kept and nothing retires or lingers.
@@ -337,8 +388,8 @@ class ServiceRuntime:
         need = desired - len(keep)
         room = max_total - (len(live) - len(stopped))
         if need > 0 and primary.rollout != "FAILED":
-            if self.world.now < self._retry_at:
-                self.world.at(self._retry_at - self.world.now, self.kick)
+            if self.kernel.now < self._retry_at:
+                self.kernel.at(self._retry_at - self.kernel.now, self.kick)
             else:
                 started = self._start(primary, min(need, room))
         can_stop = 0
@@ -370,7 +421,7 @@ class ServiceRuntime:
                     can_stop -= 1
                     excess -= 1
         for task in stopped:
-            self.world.stop_service_task(task, f"Scaling activity initiated by (deployment {primary.id})", "ServiceSchedulerInitiated")
+            self._stop(task, f"Scaling activity initiated by (deployment {primary.id})", "ServiceSchedulerInitiated")
         if stopped:
             ids = " ".join(f"(task {t.id})" for t in stopped)
             self._post("stopped-tasks", f"(service {self.name}) has stopped {len(stopped)} running tasks: {ids}.")
@@ -418,8 +469,8 @@ class ServiceRuntime:
             if primary.rollout == "IN_PROGRESS":
                 primary.rollout = "COMPLETED"
                 self._post("deployment-completed", f"(service {self.name}) (deployment {primary.id}) deployment completed.")
-                self.world.log.append(
-                    ServiceDeploymentStateChanged(self.world.now, self.name, primary.id, "SERVICE_DEPLOYMENT_COMPLETED", primary.rev.name)
+                self.kernel.log.append(
+                    ServiceDeploymentStateChanged(self.kernel.now, self.name, primary.id, "SERVICE_DEPLOYMENT_COMPLETED", primary.rev.name)
                 )
             self.deployments = [primary]
             self.last_completed = primary
@@ -441,7 +492,7 @@ class ServiceRuntime:
         def key(t: Task) -> tuple[Any, ...]:
             running = 1 if t.last == "RUNNING" else 0
             if binpack and t.instance is not None:
-                col = self.world.fleet.cpu_free if binpack == "cpu" else self.world.fleet.mem_free
+                col = self.cluster.fleet.cpu_free if binpack == "cpu" else self.cluster.fleet.mem_free
                 return (running, -int(col[t.instance.index]), -t.created_at)
             inst = per_instance.get(t.instance.index, 0) if t.instance is not None else 0
             return (running, -per_az.get(t.az, 0), -inst, -t.created_at)
@@ -455,7 +506,7 @@ class ServiceRuntime:
         so repeated attempts back off (§4.5). The event wording is ECS's as seen in the
         console; the reference does not list it (UNCONFIRMED): no check grades on its text.
         """
-        refusal = self.world.role_refusal(deployment.rev)
+        refusal = self.agent.roles.refusal(deployment.rev)
         if refusal is None:
             self._forget("launch-failed")
             return False
@@ -479,7 +530,8 @@ class ServiceRuntime:
             self._post("started-tasks", f"(service {self.name}) has started {len(started)} tasks: {ids}.")
         return started
 
-    def _needs(self, rev: Revision) -> TaskNeeds:
+    def needs(self, rev: Revision) -> TaskNeeds:
+        """What one task of ``rev`` needs from an instance under this service's settings."""
         return TaskNeeds(
             cpu=rev.cpu,
             memory_mib=rev.memory_mib,
@@ -490,32 +542,52 @@ class ServiceRuntime:
         )
 
     def _place_one(self, deployment: Deployment, only_instance: int | None = None) -> Task | None:
-        world = self.world
+        return self.placement.place_one(self, deployment, only_instance)
+
+    def place_by_launch_type(self, deployment: Deployment, only_instance: int | None = None) -> Task | None:
+        """Place and start one task by the launch type (EC2 placement, or Fargate); None when nothing fits."""
         rev = deployment.rev
-        needs = self._needs(rev)
+        needs = self.needs(rev)
+        fleet = self.cluster.fleet
+        k = self.kernel
         if self.launch_type == "FARGATE":
-            task = world.launch_service_task(self, deployment, needs, None)
+            task = self.launch(deployment, needs, None)
             self.tasks[task.id] = task
             return task
         constraints = tuple(rev.constraints) + self.constraints
         if only_instance is not None:
-            constraints += (Constraint("memberOf", f"ec2InstanceId == {world.fleet.ec2_ids[only_instance]}"),)
+            constraints += (Constraint("memberOf", f"ec2InstanceId == {fleet.ec2_ids[only_instance]}"),)
         strategies = self.strategies or DEFAULT_SERVICE_STRATEGIES
-        decision = place(world.fleet, needs, strategies=strategies, constraints=constraints, rng=world.rng)
+        decision = place(fleet, needs, strategies=strategies, constraints=constraints, rng=k.rng)
         if decision.index is None:
-            closest = world.fleet.arns[decision.closest] if decision.closest is not None else None
-            event = PlacementFailed(world.now, self.group, decision.failure_reason or "", closest, decision.failure_detail or "", self.name)
+            closest = fleet.arns[decision.closest] if decision.closest is not None else None
+            event = PlacementFailed(k.now, self.group, decision.failure_reason or "", closest, decision.failure_detail or "", self.name)
             if self._last_messages.get("unable-to-place") != event.message:
                 self._last_messages["unable-to-place"] = event.message
-                world.log.append(event)
+                k.log.append(event)
             return None
-        task = world.launch_service_task(self, deployment, needs, decision.index)
+        task = self.launch(deployment, needs, decision.index)
         self.tasks[task.id] = task
         return task
 
+    def launch(self, deployment: Deployment, needs: TaskNeeds, index: int | None) -> Task:
+        """Start one task for the service (placed on fleet position ``index``, or on Fargate)."""
+        task = self.cluster.new_task(deployment.rev, self.group, self.launch_type, needs, f"ecs-svc/{self.name}")
+        task.service = self
+        task.deployment = deployment
+        if index is None:
+            task.az = self.cluster.fargate_az(self.group)
+        else:
+            self.cluster.place_task(task, index)
+        start_task(self.agent, task)
+        return task
+
+    def _stop(self, task: Task, reason: str, stop_code: str) -> None:
+        request_stop(self.agent, task, stop_code, reason)
+
     def _reconcile_daemon(self) -> None:
         primary = self.deployments[0]
-        fleet = self.world.fleet
+        fleet = self.cluster.fleet
         live = self._live()
         by_instance: dict[int, list[Task]] = {}
         for t in live:
@@ -523,12 +595,12 @@ class ServiceRuntime:
                 by_instance.setdefault(t.instance.index, []).append(t)
         started: list[Task] = []
         stopped: list[Task] = []
-        for ci in self.world.instances:
+        for ci in self.cluster.instances:
             status = int(fleet.status[ci.index])
             tasks_here = by_instance.get(ci.index, [])
             if status == ACTIVE and bool(fleet.connected[ci.index]):
                 current = [t for t in tasks_here if t.deployment is primary]
-                if not current and self.world.now >= self._retry_at and not self._launch_refused(primary):
+                if not current and self.kernel.now >= self._retry_at and not self._launch_refused(primary):
                     task = self._place_one(primary, only_instance=ci.index)
                     if task is not None:
                         started.append(task)
@@ -541,14 +613,14 @@ class ServiceRuntime:
                 if others <= 0:
                     stopped += tasks_here
         for task in stopped:
-            self.world.stop_service_task(task, f"Scaling activity initiated by (deployment {primary.id})", "ServiceSchedulerInitiated")
+            self._stop(task, f"Scaling activity initiated by (deployment {primary.id})", "ServiceSchedulerInitiated")
         if started:
             ids = " ".join(f"(task {t.id})" for t in started)
             self._post("started-tasks", f"(service {self.name}) has started {len(started)} tasks: {ids}.")
         if stopped:
             ids = " ".join(f"(task {t.id})" for t in stopped)
             self._post("stopped-tasks", f"(service {self.name}) has stopped {len(stopped)} running tasks: {ids}.")
-        eligible = sum(1 for ci in self.world.instances if int(fleet.status[ci.index]) == ACTIVE)
+        eligible = sum(1 for ci in self.cluster.instances if int(fleet.status[ci.index]) == ACTIVE)
         running = [t for t in self._live() if t.deployment is primary]
         self.desired = eligible
         if len(running) == eligible and all(self.is_healthy(t) for t in running) and len(self._live()) == len(running):

@@ -244,7 +244,7 @@ def test_strategy_base_and_weights_split_fargate_and_fargate_spot(tmp_path: Path
     world = build_world(variant(tmp_path, MANAGED, fargate_split), seed=1)
     world.run(until=300)
     service = world.services["web"]
-    providers = sorted(service.provider_of[t.id] for t in service.all_tasks())
+    providers = sorted(service.placement.provider_of[t.id] for t in service.all_tasks())
     assert providers == ["FARGATE", "FARGATE", "FARGATE_SPOT", "FARGATE_SPOT", "FARGATE_SPOT"]
     assert all(t.launch_type == "FARGATE" for t in world.snapshot().tasks)
     assert len(world.capacity.spot_tasks) == 3

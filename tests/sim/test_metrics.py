@@ -66,8 +66,9 @@ def test_cluster_reservation_is_the_developer_guide_example() -> None:
         fleet.reserve(k % 2, cpu=1024, memory_mib=2048, ports=(), dynamic_ports=0, eni=False, group="g")
     fleet.set_status(1, DRAINING)
     fleet.set_status(2, INACTIVE)
-    world = SimpleNamespace(fleet=fleet, cluster="prod", services={}, target_groups={}, tasks={}, log=EventLog())
-    metrics = Metrics(world)  # type: ignore[arg-type]
+    kernel = SimpleNamespace(cluster="prod", log=EventLog())
+    cluster = SimpleNamespace(fleet=fleet, services={}, tasks={})
+    metrics = Metrics(kernel, cluster, None, SimpleNamespace(target_groups={}))  # type: ignore[arg-type]
     metrics.sample(0.0, 60.0)
     cpu = metrics.latest("CPUReservation", {"ClusterName": "prod"})
     memory = metrics.latest("MemoryReservation", {"ClusterName": "prod"})

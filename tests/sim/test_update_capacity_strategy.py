@@ -19,7 +19,7 @@ import yaml
 
 from lab.config.service import CapacityProviderStrategyItem
 from lab.scenario.simdoc import build_world, load_sim_document
-from lab.sim.capacity import CapacityProviderService
+from lab.sim.capacity import ProviderPlacement
 from lab.sim.events import PlacementFailed, ServiceDeploymentStateChanged, ServiceEvent, TaskStateChanged
 from lab.sim.scaling_events import ScalingActivity
 from lab.sim.service import ServiceRuntime
@@ -70,7 +70,7 @@ def test_adding_a_strategy_to_an_ec2_service_deploys_onto_the_capacity_provider(
     old_tasks = {t.id for t in service.all_tasks()}
 
     world.update_service(with_strategy(world, CapacityProviderStrategyItem(capacity_provider="web-capacity", weight=1)))
-    assert world.services["web"] is service and isinstance(service, CapacityProviderService)
+    assert world.services["web"] is service and isinstance(service.placement, ProviderPlacement)
     assert service.model.force_new_deployment is False  # the file's model, not the forced copy
     world.run(until=2400)
 
@@ -91,7 +91,7 @@ def test_adding_a_strategy_to_an_ec2_service_deploys_onto_the_capacity_provider(
     assert stopped_old == old_tasks
     live = list(service.all_tasks())
     assert service.counts() == (6, 6, 0)
-    assert all(service.provider_of.get(t.id) == "web-capacity" for t in live)
+    assert all(service.placement.provider_of.get(t.id) == "web-capacity" for t in live)
     assert all(t.deployment is service.deployments[0] for t in live)
 
 
@@ -109,10 +109,10 @@ def test_an_unchanged_strategy_starts_no_deployment_and_dropping_it_switches_bac
     assert len(in_progress()) == 2
 
     world.update_service(with_strategy(world))  # back to launchType EC2
-    assert service.strategy == () and len(in_progress()) == 3
+    assert service.placement.strategy == () and len(in_progress()) == 3
     world.run(until=2400)
     assert service.counts() == (6, 6, 0)
-    assert all(t.deployment is service.deployments[0] and t.id not in service.provider_of for t in service.all_tasks())
+    assert all(t.deployment is service.deployments[0] and t.id not in service.placement.provider_of for t in service.all_tasks())
 
 
 def test_same_seed_same_log(tmp_path: Path) -> None:

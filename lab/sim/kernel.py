@@ -1,0 +1,89 @@
+"""Provides ``Kernel``: the simulated clock, the seeded random generator, the event log and ids.
+
+The bottom of the simulator: every subsystem takes the kernel (and the few collaborators
+it really uses), never the whole world. A kernel owns a ``simpy.Environment``, one seeded
+``random.Random`` and an append-only ``EventLog``; nothing in it reads the wall clock, so
+the same inputs and seed give the same log byte for byte. It also knows the cluster's
+identity (name, Region, account), from which ARNs are made.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
+
+import simpy
+
+from lab.sim.events import EventLog
+
+__all__ = ["Kernel"]
+
+
+class Kernel:
+    """Clock, randomness, event log and identity of one simulated cluster."""
+
+    __slots__ = ("account", "cluster", "cluster_arn", "env", "log", "region", "rng", "start")
+
+    def __init__(self, *, seed: int, cluster: str, region: str, account: str, start: str) -> None:
+        """Start at simulated time 0.
+
+        Args:
+            seed: seeds the world's only random generator.
+            cluster: the cluster's name.
+            region: the AWS Region ARNs are made in.
+            account: the account id ARNs are made in.
+            start: the calendar time of simulated second 0 (ISO-8601, ``Z`` allowed).
+        """
+        self.env = simpy.Environment(initial_time=0.0)
+        self.rng = random.Random(seed)
+        self.log = EventLog()
+        self.cluster = cluster
+        self.region = region
+        self.account = account
+        self.cluster_arn = f"arn:aws:ecs:{region}:{account}:cluster/{cluster}"
+        self.start = datetime.fromisoformat(start.replace("Z", "+00:00"))
+
+    @property
+    def now(self) -> float:
+        """Simulated seconds since the world started."""
+        return self.env.now  # type: ignore[no-any-return]
+
+    def run(self, until: float) -> None:
+        """Advance the simulation to ``until`` seconds (no-op if already there)."""
+        if until > self.env.now:
+            self.env.run(until=until)
+
+    def step(self) -> None:
+        """Process the next scheduled SimPy event (one tick of the simulation)."""
+        self.env.step()
+
+    def peek(self) -> float:
+        """Time of the next scheduled SimPy event (``inf`` when nothing is scheduled)."""
+        return float(self.env.peek())
+
+    def at(self, delay: float, action: Callable[[], object]) -> None:
+        """Call ``action`` after ``delay`` simulated seconds."""
+
+        def proc() -> Iterator[simpy.Event]:
+            yield self.env.timeout(delay)
+            action()
+
+        self.env.process(proc())
+
+    def iso(self, t: float | None = None) -> str:
+        """Calendar time of simulated second ``t`` (default: now), ISO-8601 UTC."""
+        moment = self.start + timedelta(seconds=self.now if t is None else t)
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+    def jitter(self, bounds: tuple[float, float]) -> float:
+        """A duration drawn uniformly from ``bounds``, to the millisecond."""
+        return round(self.rng.uniform(*bounds), 3)
+
+    def hex(self, bits: int = 128) -> str:
+        """A random id of ``bits`` bits, as lower-case hex (task and instance ids)."""
+        return f"{self.rng.getrandbits(bits):0{bits // 4}x}"
+
+    def arn(self, service: str, resource: str) -> str:
+        """An ARN of this Region and account (``arn(\"ecs\", \"task/prod/abc\")``)."""
+        return f"arn:aws:{service}:{self.region}:{self.account}:{resource}"

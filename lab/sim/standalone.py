@@ -1,0 +1,118 @@
+"""Provides standalone tasks: RunTask and StopTask, outside any service (§1.7).
+
+RunTask places each task with the request's strategies (random by default) and
+constraints, and succeeds partially: what cannot be placed is a ``failures`` entry and a
+``PlacementFailed`` event, the rest start.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from lab.errors import ClientException
+from lab.sim.agent import Agent, request_stop, start_task
+from lab.sim.cluster import Cluster
+from lab.sim.events import PlacementFailed, RunTaskCompleted
+from lab.sim.kernel import Kernel
+from lab.sim.model import RunTaskResult
+from lab.sim.placement import Constraint, PlacementError, Strategy, TaskNeeds, place, validate_constraints, validate_strategies
+
+__all__ = ["MAX_RUN_TASK_COUNT", "StandaloneTasks"]
+
+MAX_RUN_TASK_COUNT = 10
+"""RunTask starts at most 10 tasks per call; §1.7."""
+
+
+class StandaloneTasks:
+    """RunTask, StopTask and stopping a task group."""
+
+    def __init__(self, kernel: Kernel, cluster: Cluster, agent: Agent) -> None:
+        self.kernel = kernel
+        self.cluster = cluster
+        self.agent = agent
+
+    def run_task(
+        self,
+        task_definition: str,
+        *,
+        count: int = 1,
+        launch_type: str = "EC2",
+        strategies: Sequence[Strategy] = (),
+        constraints: Sequence[Constraint] = (),
+        group: str | None = None,
+        started_by: str | None = None,
+        network_configuration: dict[str, Any] | None = None,
+    ) -> RunTaskResult:
+        """Start ``count`` standalone tasks, as RunTask does (partial success included).
+
+        Raises:
+            ClientException: an invalid request ECS refuses as a whole.
+        """
+        k, cluster = self.kernel, self.cluster
+        rev = cluster.resolve_task_definition(task_definition)
+        if not 1 <= count <= MAX_RUN_TASK_COUNT:
+            raise ClientException(f"count must be between 1 and {MAX_RUN_TASK_COUNT}.", ("count",))
+        if launch_type not in rev.compatibilities:
+            raise ClientException(f"Task definition does not support launch_type {launch_type}.", ("launchType",))
+        if rev.network_mode == "awsvpc" and not network_configuration:
+            raise ClientException(
+                "Network Configuration must be provided when networkMode 'awsvpc' is specified.", ("networkConfiguration",)
+            )
+        refusal = self.agent.roles.refusal(rev)
+        if refusal is not None:
+            raise ClientException(refusal, ("taskDefinition",))
+        group = group or f"family:{rev.family}"
+        all_constraints = tuple(rev.constraints) + tuple(constraints)
+        strategy_tuple = tuple(strategies) or (Strategy("random"),)
+        try:
+            validate_strategies(strategy_tuple if strategies else ())
+            validate_constraints(all_constraints)
+        except PlacementError as exc:
+            raise ClientException(str(exc), ("placementStrategy",)) from None
+        fleet = cluster.fleet
+        if launch_type == "EC2" and fleet.unavailable == fleet.n:
+            raise ClientException("No Container Instances were found in your cluster.")
+        task_ids: list[str] = []
+        failures: list[tuple[str, str]] = []
+        for _ in range(count):
+            needs = TaskNeeds(
+                cpu=rev.cpu,
+                memory_mib=rev.memory_mib,
+                group=group,
+                ports=rev.ports,
+                dynamic_ports=rev.dynamic_ports,
+                eni=rev.network_mode == "awsvpc" and launch_type == "EC2",
+            )
+            if launch_type == "FARGATE":
+                task = cluster.new_task(rev, group, launch_type, needs, started_by)
+                task.az = cluster.fargate_az(group)
+                start_task(self.agent, task)
+                task_ids.append(task.id)
+                continue
+            decision = place(fleet, needs, strategies=strategy_tuple, constraints=all_constraints, rng=k.rng)
+            if decision.index is None:
+                closest_arn = fleet.arns[decision.closest] if decision.closest is not None else None
+                failures.append((closest_arn or k.cluster_arn, decision.failure_reason or "RESOURCE"))
+                k.log.append(PlacementFailed(k.now, group, decision.failure_reason or "", closest_arn, decision.failure_detail or ""))
+                continue
+            task = cluster.new_task(rev, group, launch_type, needs, started_by)
+            cluster.place_task(task, decision.index)
+            start_task(self.agent, task)
+            task_ids.append(task.id)
+        k.log.append(RunTaskCompleted(k.now, rev.name, count, tuple(task_ids), tuple(failures)))
+        return RunTaskResult(tuple(task_ids), tuple(failures))
+
+    def stop_task(self, task_id: str, reason: str = "Task stopped by user", *, stop_code: str = "UserInitiated") -> None:
+        """Ask a task to stop (desiredStatus STOPPED); the agent does the rest."""
+        task = self.cluster.tasks.get(task_id)
+        if task is None:
+            raise ClientException("The referenced task was not found.", ("task",))
+        request_stop(self.agent, task, stop_code, reason)
+
+    def stop_group(self, group: str, *, count: int | None = None, reason: str = "Task stopped by user") -> int:
+        """Stop the live tasks of a group, oldest first; returns how many were asked to stop."""
+        chosen = self.cluster.stop_group_candidates(group, count)
+        for task in chosen:
+            self.stop_task(task.id, reason)
+        return len(chosen)
