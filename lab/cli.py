@@ -13,7 +13,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from lab import __version__
 from lab.errors import LabError, UsageError
@@ -92,7 +92,7 @@ def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     store = ProgressStore.load()
     if store.problem:
         print(f"lab: {store.problem}", file=sys.stderr)
-    rows = []
+    rows: list[dict[str, Any]] = []
     for path in list_scenarios():
         try:
             s = load_scenario(path).scenario

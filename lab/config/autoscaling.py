@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_pascal
@@ -98,6 +98,9 @@ class _Model(BaseModel):
     model_config = ConfigDict(
         frozen=True, populate_by_name=True, extra="forbid", alias_generator=to_pascal
     )
+
+
+_M = TypeVar("_M", bound=_Model)
 
 
 class ScalableTarget(_Model):
@@ -367,8 +370,8 @@ def _lab_needs(doc: Document, path: Path_, data: object) -> list[Diagnostic]:
 
 
 def _load(
-    doc: Document, path: Path_, shape: str, modelled: frozenset[str], model: type[_Model], rules: Any, collect_refusals: bool
-) -> tuple[_Model, list[Diagnostic], list[Diagnostic]]:
+    doc: Document, path: Path_, shape: str, modelled: frozenset[str], model: type[_M], rules: Any, collect_refusals: bool
+) -> tuple[_M, list[Diagnostic], list[Diagnostic]]:
     """Check ``doc`` against a botocore shape, validate the model, apply its API ``rules``.
 
     Returns (model, ``not simulated`` notes, refusals); refusals raise unless collected.

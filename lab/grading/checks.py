@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -134,7 +134,7 @@ class RunView:
         count = len(fails)
         return f"; {count} placement{'s' if count != 1 else ''} failed with {reason}{where}"
 
-    def stopped_summary(self, service: str | None, until: float, codes: Iterable[str] = ("TaskFailedToStart", "EssentialContainerExited", "ServiceSchedulerInitiated")) -> str:
+    def stopped_summary(self, service: str | None, until: float, codes: Collection[str | None] = ("TaskFailedToStart", "EssentialContainerExited", "ServiceSchedulerInitiated")) -> str:
         """``"; 4 tasks stopped: CannotPullContainerError: …"`` for the most common failure."""
         group = self.group_of(service) if service else None
         stops = [
@@ -225,7 +225,7 @@ def check_tasks_spread(c: Any, run: RunView) -> Verdict:
         # One pass over the changes, counting tasks per AZ and per host as they come and go.
         running: dict[str, TaskStateChanged] = {}
         per_az: Counter[str | None] = Counter()
-        per_host: Counter[str] = Counter()
+        per_host: Counter[str | None] = Counter()
 
         def count(e: TaskStateChanged, step: int) -> None:
             for counter, key in ((per_az, e.availability_zone), (per_host, e.ec2_instance_id or e.task_id)):

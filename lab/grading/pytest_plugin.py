@@ -71,7 +71,7 @@ def is_scenario_file(path: Path) -> bool:
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> ScenarioFile | None:
     """Collect a scenario file when the plugin is enabled."""
     if _enabled(parent.config) and is_scenario_file(file_path):
-        return ScenarioFile.from_parent(parent, path=file_path)  # type: ignore[no-any-return]
+        return ScenarioFile.from_parent(parent, path=file_path)
     return None
 
 

@@ -17,7 +17,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from lab.errors import ClientException, Diagnostic, LabError, SourceError, SourceErrors
-from lab.scenario.schema import SimDocument
+from lab.scenario.schema import Scenario, SimDocument
 from lab.yaml_source import Document, Path_, load_path, validation_diagnostics
 from lab.sim.events import ApiCallFailed
 from lab.sim.iam import managed_policy
@@ -79,7 +79,7 @@ class LoadedDocument:
     """A validated simulation document."""
 
     document: Document
-    spec: SimDocument
+    spec: SimDocument | Scenario
     files: dict[str, ConfigFile]
     world_files: tuple[ConfigFile, ...]
     """Roles, target groups and security groups fixed in ``world``."""
@@ -310,19 +310,19 @@ def check_files(loaded: LoadedDocument, files: Mapping[str, ConfigFile], *, coll
     return out
 
 
-def _catalogue_problems(doc: Document, spec: SimDocument) -> list[Diagnostic]:
+def _catalogue_problems(doc: Document, spec: SimDocument | Scenario) -> list[Diagnostic]:
     """Instance types and base images the catalogues do not know, wherever the world names them."""
     from lab.config.instance_types import UnknownInstanceType, instance_type
     from lab.sim.registry import BASE_IMAGES
 
     problems = []
-    groups = [(("world", "instances", i), g) for i, g in enumerate(spec.world.instances)]
-    images = [(("world", "registry", i), img) for i, img in enumerate(spec.world.registry)]
+    groups: list[tuple[Path_, Any]] = [(("world", "instances", i), g) for i, g in enumerate(spec.world.instances)]
+    images: list[tuple[Path_, Any]] = [(("world", "registry", i), img) for i, img in enumerate(spec.world.registry)]
     for i, entry in enumerate(spec.world.timeline):
         if getattr(entry, "event", "") == "add-instances":
             groups.append((("world", "timeline", i), entry))
         elif getattr(entry, "event", "") == "push-image":
-            images.append((("world", "timeline", i, "image"), entry.image))
+            images.append((("world", "timeline", i, "image"), getattr(entry, "image")))
     for path, group in groups:
         try:
             instance_type(group.type)

@@ -174,8 +174,8 @@ def _on_running(agent: Agent, task: Task) -> None:
             else:
                 target_id = ci.ec2_id if ci is not None else task_ip(agent, task)
                 port = task.host_ports.get((container_name, container_port), container_port)
-            container = next((c for c in task.rev.containers if c.name == container_name), None)
-            request_s = agent.ecr.app_spec(container.image).request_s if container is not None else 0.05
+            served = next((c for c in task.rev.containers if c.name == container_name), None)
+            request_s = agent.ecr.app_spec(served.image).request_s if served is not None else 0.05
             target = tg.register(task, target_id, port, task.az or "", request_s)
             task.targets.append((tg, target))
             service.batch("registered-targets", tg.arn)
@@ -296,7 +296,7 @@ def _shutdown(agent: Agent, task: Task, ran: bool) -> ProcessGen:
         agent.fleet.release(
             ci.index, cpu=n.cpu, memory_mib=n.memory_mib, ports=n.ports, dynamic_ports=n.dynamic_ports, eni=n.eni, group=n.group
         )
-        for (container, container_port), port in task.host_ports.items():
+        for port in task.host_ports.values():
             ci.dynamic_ports.discard(port)
     task.stopped_at = agent.kernel.now
     _set(agent, task, "STOPPED")

@@ -8,6 +8,7 @@ invoked; an action that names nothing is ignored, as CloudWatch ignores a delete
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from lab.sim.asg import AutoScalingGroups
@@ -39,9 +40,9 @@ def put_metric_alarm(alarms: Alarms, model: Any) -> Alarm:
         period_s=float(model.period), statistic=model.statistic,
     )
     for ref in model.alarm_actions:
-        alarm.actions.append(lambda a, ref=ref: _invoke(alarms, ref, a))
+        alarm.actions.append(partial(_invoke, alarms, ref))
     for ref in model.ok_actions:
-        alarm.ok_actions.append(lambda a, ref=ref: _invoke(alarms, ref, a))
+        alarm.ok_actions.append(partial(_invoke, alarms, ref))
     return alarms.metrics.put_alarm(alarm)
 
 

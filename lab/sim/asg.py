@@ -562,9 +562,9 @@ class GroupScalingPolicy:
         value = self._value(alarm)
         if value is None:
             return
-        new = self._steps.new_count(group.desired, value - alarm.threshold)
-        if new is not None:
-            group.scale_to(new, cause)
+        stepped = self._steps.new_count(group.desired, value - alarm.threshold)
+        if stepped is not None:
+            group.scale_to(stepped, cause)
 
 
 def _adjust(current: int, kind: str, adjustment: int, minimum: int | None) -> int:
@@ -572,7 +572,7 @@ def _adjust(current: int, kind: str, adjustment: int, minimum: int | None) -> in
         return adjustment
     if kind == "PercentChangeInCapacity":
         change = math.trunc(current * adjustment / 100)
-        if adjustment and abs(change) < (minimum or 0):
-            change = minimum if adjustment > 0 else -minimum  # type: ignore[operator]
+        if adjustment and minimum and abs(change) < minimum:
+            change = minimum if adjustment > 0 else -minimum
         return current + change
     return current + adjustment

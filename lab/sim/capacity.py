@@ -243,8 +243,8 @@ class CapacityProviders:
         suffix = f"{self.kernel.cluster}-{runtime.name}"
         runtime.high = Alarm(f"TargetTracking-{suffix}-AlarmHigh", key, threshold=target, comparison="GreaterThanThreshold", evaluation_periods=HIGH_DATAPOINTS)
         runtime.low = Alarm(f"TargetTracking-{suffix}-AlarmLow", key, threshold=target, comparison="LessThanThreshold", evaluation_periods=LOW_DATAPOINTS)
-        runtime.high.actions.append(lambda alarm, r=runtime: self._scale_out(r))
-        runtime.low.actions.append(lambda alarm, r=runtime: self._scale_in(r))
+        runtime.high.actions.append(lambda alarm: self._scale_out(runtime))
+        runtime.low.actions.append(lambda alarm: self._scale_in(runtime))
         metrics.put_alarm(runtime.high)
         metrics.put_alarm(runtime.low)
 

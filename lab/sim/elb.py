@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -299,7 +299,7 @@ class TargetGroupRuntime:
 
     # -- health ------------------------------------------------------------------------------
 
-    def _health_loop(self) -> Iterator[simpy.Event]:
+    def _health_loop(self) -> Generator[simpy.Event, None, None]:
         while True:
             yield self.kernel.env.timeout(float(self.model.health_check_interval_s))
             self.check_all()
@@ -539,6 +539,11 @@ class TargetGroupRuntime:
         self.totals.elb_5xx += bad_rate * span
         self.totals.target_5xx += target_5xx * span
         self.totals.response_time_sum += good_time * span
+
+    @property
+    def flushed_until(self) -> float:
+        """Until when ``minutes`` and ``totals`` hold this group's requests (``flush`` brings it to now)."""
+        return self._last
 
     def healthy_count(self) -> int:
         """Targets in state ``healthy`` now."""

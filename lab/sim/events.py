@@ -167,7 +167,7 @@ class RunTaskCompleted(NamedTuple):
 
     at: float
     task_definition: str
-    count: int
+    count: int  # type: ignore[assignment]  # the RunTask field, shadowing tuple.count
     task_ids: tuple[str, ...]
     failures: tuple[tuple[str, str], ...]
     """``(arn, reason)`` pairs, as in the API response."""

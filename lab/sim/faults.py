@@ -20,6 +20,7 @@ Each fault is a timeline entry of ``lab.sim.spec`` applied by ``apply_fault`` at
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from lab.errors import ClientException
@@ -113,8 +114,8 @@ class Faults:
         for inst in candidates[: entry.count]:
             k.log.append(InterruptionNotice(k.now, inst.ec2_id, "terminate", k.now + SPOT_NOTICE_S))
             if drains:
-                k.at(SPOT_POLL_S, lambda ec2_id=inst.ec2_id: self._agent_drains(ec2_id))
-            k.at(SPOT_NOTICE_S, lambda ec2_id=inst.ec2_id: self.lose_instance(ec2_id, "the Spot Instance was interrupted (terminate)"))
+                k.at(SPOT_POLL_S, partial(self._agent_drains, inst.ec2_id))
+            k.at(SPOT_NOTICE_S, partial(self.lose_instance, inst.ec2_id, "the Spot Instance was interrupted (terminate)"))
 
     def _agent_drains(self, ec2_id: str) -> None:
         """The agent saw ``spot/instance-action`` and sets its own instance DRAINING (§5.2)."""
@@ -133,7 +134,7 @@ class Faults:
         for task in chosen[: entry.count]:
             k.log.append(InterruptionNotice(k.now, task.id, "stop", k.now + SPOT_NOTICE_S))
             request_stop(self.agent, task, "SpotInterruption", "Your Spot Task was interrupted.")
-            k.at(SPOT_NOTICE_S, lambda t=task: _reclaimed(t))
+            k.at(SPOT_NOTICE_S, partial(_reclaimed, task))
 
 
 def _reclaimed(task: Any) -> None:

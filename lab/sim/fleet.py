@@ -112,8 +112,8 @@ class Fleet:
             setattr(self, name, grown(getattr(self, name)))
         for key, arr in self.port_used.items():
             self.port_used[key] = grown(arr)
-        for key, arr in self.group_counts.items():
-            self.group_counts[key] = grown(arr)
+        for group, counts in self.group_counts.items():
+            self.group_counts[group] = grown(counts)
         self._capacity = capacity
 
     def az_code(self, name: str) -> int:

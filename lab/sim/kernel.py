@@ -10,7 +10,7 @@ identity (name, Region, account), from which ARNs are made.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from datetime import datetime, timedelta
 
 import simpy
@@ -47,7 +47,7 @@ class Kernel:
     @property
     def now(self) -> float:
         """Simulated seconds since the world started."""
-        return self.env.now  # type: ignore[no-any-return]
+        return float(self.env.now)
 
     def run(self, until: float) -> None:
         """Advance the simulation to ``until`` seconds (no-op if already there)."""
@@ -65,7 +65,7 @@ class Kernel:
     def at(self, delay: float, action: Callable[[], object]) -> None:
         """Call ``action`` after ``delay`` simulated seconds."""
 
-        def proc() -> Iterator[simpy.Event]:
+        def proc() -> Generator[simpy.Event, None, None]:
             yield self.env.timeout(delay)
             action()
 

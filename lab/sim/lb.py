@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from lab.errors import ClientException
@@ -61,7 +62,7 @@ class LoadBalancing:
             load_balancer=lb.name if lb else None,
             lb_azs=frozenset(lb.azs) if lb else frozenset(),
         )
-        runtime.listeners.append(lambda target, state, tg=runtime: _dispatch_target_state(tg, target, state))
+        runtime.listeners.append(partial(_dispatch_target_state, runtime))
         self.target_groups[model.name] = runtime
         return runtime
 

@@ -28,12 +28,13 @@ INSUFFICIENT_DATA while no datapoint exists (missing datapoints are treated as m
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Mapping
 from typing import Any, NamedTuple
 
 import simpy
 
 from lab.sim.cluster import Cluster
+from lab.sim.fleet import ACTIVE, DRAINING
 from lab.sim.kernel import Kernel
 from lab.sim.lb import LoadBalancing
 from lab.sim.model import task_cpu_capacity
@@ -253,7 +254,7 @@ class Metrics:
 
     # -- sampling ----------------------------------------------------------------------------
 
-    def _loop(self) -> Iterator[simpy.Event]:
+    def _loop(self) -> Generator[simpy.Event, None, None]:
         env = self.kernel.env
         first = math.floor(env.now / PERIOD_S) * PERIOD_S + PERIOD_S
         yield env.timeout(first - env.now)
@@ -335,8 +336,6 @@ class Metrics:
             del seen[task_id]
 
     def _cluster_metrics(self, start: float) -> None:
-        from lab.sim.fleet import ACTIVE, DRAINING
-
         fleet = self.cluster.fleet
         n = fleet.n
         if n == 0:
@@ -389,7 +388,7 @@ def minute_requests(tg: Any, start: float, end: float) -> float:
         if bucket is not None:
             total += bucket.request_count
         minute += 1
-    pending_from = max(start, tg._last)
+    pending_from = max(start, tg.flushed_until)
     if end > pending_from:
         total += tg.load.rps * (end - pending_from)
     return total

@@ -408,7 +408,8 @@ def explain(
     verdicts = []
     for i in range(fleet.n):
         code = int(reasons[i])
-        rank, skeys = ranks.get(i, (None, ()))
+        verdict_rank, skeys = ranks.get(i, (None, ()))
+        detail: str | None
         if code == NOT_ACTIVE:
             detail = f"is {STATUS_NAMES[int(fleet.status[i])]}: it receives no new tasks."
         else:
@@ -422,7 +423,7 @@ def explain(
                 status=STATUS_NAMES[int(fleet.status[i])],
                 reason=None if code == OK else CODE_REASON[code],
                 detail=detail,
-                rank=rank,
+                rank=verdict_rank,
                 strategy_keys=skeys,
             )
         )

@@ -153,8 +153,9 @@ def metrics_view(kernel: Kernel, cluster: Cluster, lb: LoadBalancing, watch: Met
         return None if point is None else point.value
 
     services = tuple(
-        ServiceCounts(name, *svc.counts(), latest("AWS/ECS", "CPUUtilization", {"ClusterName": kernel.cluster, "ServiceName": name}))
+        ServiceCounts(name, desired, running, pending, latest("AWS/ECS", "CPUUtilization", {"ClusterName": kernel.cluster, "ServiceName": name}))
         for name, svc in cluster.services.items()
+        for desired, running, pending in (svc.counts(),)
     )
     reservations = []
     for key in watch.keys():

@@ -134,7 +134,7 @@ class World:
     @property
     def now(self) -> float:
         """Simulated seconds since the world started."""
-        return self.kernel.env.now  # type: ignore[no-any-return]
+        return float(self.kernel.env.now)
 
     @property
     def log(self) -> EventLog:

@@ -98,7 +98,7 @@ class LabApp(App[None]):
     def action_toggle_dark(self) -> None:
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
 
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:  # type: ignore[type-arg]
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("theme: toggle dark / light", "Switch between the dark and the light theme", self.action_toggle_dark)
         for sid, entry in sorted(self.catalogue.items()):

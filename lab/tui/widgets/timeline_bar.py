@@ -60,7 +60,7 @@ class TimelineBar(Horizontal):
             if button.name == "toggle_play":
                 button.label = "‖ pause" if playing else "▶ play"
             if button.name and button.name.startswith("speed("):
-                button.set_class(button.label.plain == f"x{speed}", "-active")
+                button.set_class(str(button.label) == f"x{speed}", "-active")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
