@@ -7,22 +7,19 @@ exists), ``files`` (name → kind and content, the real AWS shapes a learner edi
 
 from __future__ import annotations
 
-from typing import Any, Literal
+import difflib
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from lab.scenario import kinds
 from lab.scenario.checks import CheckSpec
-
 from lab.sim.spec import WorldSpec
 
 __all__ = ["FILE_KINDS", "FileSpec", "MutationsSpec", "RunSpec", "Scenario", "SimDocument"]
 
-FILE_KINDS = (
-    "task-definition", "iam-role", "service", "target-group", "security-group", "scalable-target", "scaling-policy",
-    "auto-scaling-group", "capacity-provider", "cluster-capacity-providers", "agent-config", "asg-scaling-policy",
-    "metric-alarm",
-)
-"""File kinds a document may declare, and the AWS shape each holds."""
+FILE_KINDS = kinds.names()
+"""File kinds a document may declare (``lab.scenario.kinds``), in apply order."""
 
 
 class _Model(BaseModel):
@@ -32,21 +29,19 @@ class _Model(BaseModel):
 class FileSpec(_Model):
     """One config file: its kind and its content (YAML/JSON text, or an inline mapping)."""
 
-    kind: Literal[
-        "task-definition", "iam-role", "service", "target-group", "security-group", "scalable-target", "scaling-policy",
-        "auto-scaling-group", "capacity-provider", "cluster-capacity-providers", "agent-config", "asg-scaling-policy",
-        "metric-alarm",
-    ]
-    """``task-definition``: RegisterTaskDefinition input; ``service``: CreateService input;
-    ``iam-role``, ``target-group``, ``security-group``: the CloudFormation resource properties
-    of AWS::IAM::Role, AWS::ElasticLoadBalancingV2::TargetGroup and AWS::EC2::SecurityGroup;
-    ``scalable-target``, ``scaling-policy``: Application Auto Scaling RegisterScalableTarget and
-    PutScalingPolicy input; ``auto-scaling-group``: AWS::AutoScaling::AutoScalingGroup properties;
-    ``capacity-provider``, ``cluster-capacity-providers``: ECS CreateCapacityProvider and
-    PutClusterCapacityProviders input; ``agent-config``: ``/etc/ecs/ecs.config`` lines for the
-    instances Auto Scaling groups launch; ``asg-scaling-policy``: EC2 Auto Scaling PutScalingPolicy
-    input; ``metric-alarm``: CloudWatch PutMetricAlarm input."""
+    kind: str
+    """The file's kind: one of ``lab.scenario.kinds.KINDS`` (``task-definition``: RegisterTaskDefinition
+    input; ``service``: CreateService input; ``iam-role``: AWS::IAM::Role properties; ...)."""
     content: str | dict[str, Any]
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        if kinds.get(value) is None:
+            close = difflib.get_close_matches(value, kinds.names(), n=1, cutoff=0.6)
+            hint = f"did you mean '{close[0]}'?" if close else f"expected one of: {', '.join(kinds.names())}"
+            raise ValueError(f"unknown file kind '{value}'; {hint}")
+        return value
 
 
 class RunSpec(_Model):

@@ -17,11 +17,12 @@ from typing import Any
 from pydantic import ValidationError
 
 from lab.errors import ClientException, Diagnostic, LabError, SourceError, SourceErrors
+from lab.scenario import kinds
+from lab.scenario.kinds import FileKind, InForce, iam_role
 from lab.scenario.schema import Scenario, SimDocument
-from lab.yaml_source import Document, Path_, load_path, validation_diagnostics
 from lab.sim.events import ApiCallFailed
-from lab.sim.iam import managed_policy
-from lab.sim.world import IamRole, World
+from lab.sim.world import World
+from lab.yaml_source import Document, Path_, load_path, validation_diagnostics
 
 __all__ = ["ConfigFile", "LoadedDocument", "build_world", "iam_role", "load_sim_document", "parse_config_file"]
 
@@ -52,26 +53,16 @@ class ConfigFile:
         return self.refusals + self.cross_refusals
 
     @property
+    def record(self) -> FileKind:
+        """The file's kind record."""
+        record = kinds.get(self.kind)
+        assert record is not None, self.kind  # parse_config_file refuses unknown kinds
+        return record
+
+    @property
     def operation(self) -> str:
-        """The API call that applies a file of this kind."""
-        return _OPERATIONS[self.kind]
-
-
-_OPERATIONS = {
-    "task-definition": "RegisterTaskDefinition",
-    "service": "UpdateService",
-    "iam-role": "UpdateRole",
-    "target-group": "ModifyTargetGroup",
-    "security-group": "AuthorizeSecurityGroupIngress",
-    "scalable-target": "RegisterScalableTarget",
-    "scaling-policy": "PutScalingPolicy",
-    "auto-scaling-group": "UpdateAutoScalingGroup",
-    "capacity-provider": "CreateCapacityProvider",
-    "cluster-capacity-providers": "PutClusterCapacityProviders",
-    "agent-config": "CreateLaunchTemplateVersion",
-    "asg-scaling-policy": "PutScalingPolicy",
-    "metric-alarm": "PutMetricAlarm",
-}
+        """The API call that applies a change to a file of this kind."""
+        return self.record.operation
 
 
 @dataclass(frozen=True)
@@ -91,36 +82,6 @@ class LoadedDocument:
         return world + [f for f in self.files.values() if f.kind == kind]
 
 
-_PARSERS: dict[str, tuple[str, str, str]] = {
-    "task-definition": ("task_definition", "parse_task_definition", "task_definition"),
-    "iam-role": ("iam", "parse_role", "role"),
-    "service": ("service", "parse_service", "service"),
-    "target-group": ("target_group", "parse_target_group", "target_group"),
-    "security-group": ("security_group", "parse_security_group", "security_group"),
-    "scalable-target": ("autoscaling", "parse_scalable_target", "scalable_target"),
-    "scaling-policy": ("autoscaling", "parse_scaling_policy", "scaling_policy"),
-    "auto-scaling-group": ("auto_scaling_group", "parse_auto_scaling_group", "auto_scaling_group"),
-    "capacity-provider": ("capacity_provider", "parse_capacity_provider", "capacity_provider"),
-    "cluster-capacity-providers": ("capacity_provider", "parse_cluster_capacity_providers", "cluster_capacity_providers"),
-    "agent-config": ("agent_config", "parse_agent_config", "agent_config"),
-    "asg-scaling-policy": ("auto_scaling_group", "parse_asg_scaling_policy", "asg_scaling_policy"),
-    "metric-alarm": ("metric_alarm", "parse_metric_alarm", "metric_alarm"),
-}
-"""File kind → (module of ``lab.config``, its parse function, the parsed result's attribute)."""
-
-
-def _parser(kind: str) -> tuple[Callable[[Document, Path_], Any], str] | None:
-    # Imported on first use: each AWS shape is a set of pydantic models that costs
-    # milliseconds to build, and most scenarios use a few of the thirteen kinds.
-    import importlib
-
-    entry = _PARSERS.get(kind)
-    if entry is None:
-        return None
-    module, function, attribute = entry
-    return getattr(importlib.import_module(f"lab.config.{module}"), function), attribute
-
-
 def parse_config_file(doc: Document, path: Path_, name: str, kind: str, *, collect_refusals: bool = False) -> ConfigFile:
     """Parse one config file's content (at ``path`` of ``doc``) as its kind.
 
@@ -131,16 +92,13 @@ def parse_config_file(doc: Document, path: Path_, name: str, kind: str, *, colle
     Raises:
         SourceErrors: the content breaks the AWS shape (or, unless collected, a rule AWS enforces).
     """
-    parser = _parser(kind)
-    if parser is None:
+    record = kinds.get(kind)
+    if record is None:
         raise doc.error(path, f"unknown file kind '{kind}'")
-    parse, attribute = parser
-    if kind in ("task-definition", "service", "scalable-target", "scaling-policy", "capacity-provider", "cluster-capacity-providers"):
-        parsed = parse(doc, path, collect_refusals=collect_refusals)  # type: ignore[call-arg]
-    else:
-        parsed = parse(doc, path)
+    parse = record.parser()
+    parsed = parse(doc, path, collect_refusals=collect_refusals) if record.collects_refusals else parse(doc, path)
     refusals = tuple(getattr(parsed, "refusals", ()))
-    return ConfigFile(name, kind, getattr(parsed, attribute), tuple(parsed.notes), doc, path, refusals)
+    return ConfigFile(name, kind, getattr(parsed, record.result), tuple(parsed.notes), doc, path, refusals)
 
 
 def parse_files(
@@ -165,16 +123,16 @@ def parse_files(
 
 
 def parse_world_files(doc: Document, spec: Any) -> tuple[list[ConfigFile], list[Diagnostic]]:
-    """Parse the roles, target groups and security groups fixed in ``world``."""
+    """Parse the files fixed in ``world`` (roles, target groups, security groups, Auto Scaling groups)."""
     problems: list[Diagnostic] = []
     world_files: list[ConfigFile] = []
-    for key, kind in (
-        ("roles", "iam-role"), ("target_groups", "target-group"), ("security_groups", "security-group"),
-        ("auto_scaling_groups", "auto-scaling-group"),
-    ):
+    for record in kinds.KINDS:
+        key = record.world_key
+        if key is None:
+            continue
         for i in range(len(getattr(spec.world, key))):
             try:
-                world_files.append(parse_config_file(doc, ("world", key, i), f"world.{key}[{i}]", kind))
+                world_files.append(parse_config_file(doc, ("world", key, i), f"world.{key}[{i}]", record.name))
             except SourceErrors as exc:
                 problems.extend(exc.diagnostics)
     return world_files, problems
@@ -184,7 +142,8 @@ def _content_document(doc: Document, path: Path_, name: str, kind: str = "") -> 
     """The document and path holding a file's content: inline mapping, or embedded text."""
     content = doc.get(path)
     if isinstance(content, str):
-        if kind == "agent-config":
+        record = kinds.get(kind)
+        if record is not None and record.text:
             # ecs.config lines are not YAML; only their text and positions are needed.
             try:
                 return doc.embedded(path), ()
@@ -270,37 +229,21 @@ def check_files(loaded: LoadedDocument, files: Mapping[str, ConfigFile], *, coll
     """
     from dataclasses import replace
 
-    from lab.config.service import service_errors
-
     in_force = [*loaded.world_files, *files.values()]
-    families: dict[str, Any] = {f.model.family: f.model for f in in_force if f.kind == "task-definition"}
-    target_groups = {f.model.name: f.model for f in in_force if f.kind == "target-group"}
+    context = InForce(
+        task_definitions={f.model.family: f.model for f in in_force if f.kind == "task-definition"},
+        target_groups={f.model.name: f.model for f in in_force if f.kind == "target-group"},
+        scalable_targets=[f.model for f in in_force if f.kind == "scalable-target" and not f.all_refusals],
+        group_protection={f.model.name: f.model.new_instances_protected_from_scale_in for f in in_force if f.kind == "auto-scaling-group"},
+    )
     out = dict(files)
     problems = []
-    targets = [f.model for f in in_force if f.kind == "scalable-target" and not f.all_refusals]
-    groups = {f.model.name: f.model.new_instances_protected_from_scale_in for f in in_force if f.kind == "auto-scaling-group"}
     for name, f in files.items():
-        if f.kind in ("scaling-policy", "capacity-provider"):
-            from lab.config.autoscaling import policy_errors
-            from lab.config.capacity_provider import capacity_provider_errors
-
-            fdoc = f.document or loaded.document
-            errors = policy_errors(f.model, targets) if f.kind == "scaling-policy" else capacity_provider_errors(f.model, groups)
-            found = [_diag(fdoc, (*f.path, *exc.path), str(exc)) for exc in errors]
-            if collect_refusals:
-                out[name] = replace(f, cross_refusals=tuple(found))
-            else:
-                problems += found
-            continue
-        if f.kind != "service":
+        check = f.record.cross_refusals
+        if check is None:
             continue
         fdoc = f.document or loaded.document
-        family = f.model.task_definition.rsplit("/", 1)[-1].partition(":")[0]
-        definition = families.get(family)
-        if definition is None:
-            found = [_diag(fdoc, (*f.path, "taskDefinition"), f"ClientException: TaskDefinition not found: no task-definition file has family '{family}'")]
-        else:
-            found = [_diag(fdoc, (*f.path, *exc.path), str(exc)) for exc in service_errors(f.model, definition, target_groups)]
+        found = [_diag(fdoc, (*f.path, *exc.path), str(exc)) for exc in check(f.model, context)]
         if collect_refusals:
             out[name] = replace(f, cross_refusals=tuple(found))
         else:
@@ -345,18 +288,6 @@ def _diag(doc: Document, path: Path_, message: str) -> Diagnostic:
     return Diagnostic(doc.file, line, col, message)
 
 
-def iam_role(model: Any) -> IamRole:
-    """Convert a parsed IAM role (lab.config) into what the simulator evaluates."""
-    policies: list[tuple[str, dict[str, Any]]] = []
-    for arn in model.managed_policy_arns:
-        document = managed_policy(arn)
-        # An ARN the lab does not know grants nothing here; the config layer notes it.
-        policies.append((arn, dict(document) if document is not None else {"Version": "2012-10-17", "Statement": []}))
-    for inline in model.policies:
-        policies.append((f"inline:{inline.policy_name}", inline.policy_document.as_dict()))
-    return IamRole(model.role_name, frozenset(model.trusted_services()), tuple(policies))
-
-
 def build_world(loaded: LoadedDocument, *, seed: int, answer: Mapping[str, ConfigFile] | None = None) -> World:
     """Build the world of a document for one seed, with its files in place.
 
@@ -385,79 +316,43 @@ def build_world(loaded: LoadedDocument, *, seed: int, answer: Mapping[str, Confi
         files = check_files(loaded, starting, collect_refusals=True)
         changed = {name: final[name] for name in changed}
     in_force = [*loaded.world_files, *files.values()]
-    usable = [f for f in in_force if not f.all_refusals]
     try:
         world = World(
             loaded.spec.world,
             seed=seed,
-            roles=[iam_role(f.model) for f in usable if f.kind == "iam-role"],
-            target_groups=[f.model for f in usable if f.kind == "target-group"],
-            security_groups=[f.model for f in usable if f.kind == "security-group"],
+            setup=lambda world: _apply(world, [f for f in in_force if f.record.before_instances], build=True),
         )
     except ClientException as exc:
         raise LabError(f"{loaded.document.file}: world: {exc.message}") from None
-    for f in in_force:
-        if f.kind == "task-definition":
-            if f.all_refusals:
-                world.log.append(ApiCallFailed(0.0, "RegisterTaskDefinition", f.all_refusals[0].message))
-            else:
-                world.register_task_definition(f.model)
-    _apply_calls(world, in_force, _capacity_calls(world))
-    for f in in_force:
-        if f.kind == "service":
-            if f.all_refusals:
-                world.log.append(ApiCallFailed(0.0, "CreateService", f.all_refusals[0].message))
-                continue
-            try:
-                world.create_service(f.model)
-            except ClientException as exc:
-                world.log.append(ApiCallFailed(0.0, "CreateService", str(exc)))
-    _apply_calls(world, in_force, _scaling_calls(world))
+    _apply(world, [f for f in in_force if not f.record.before_instances], build=True)
     if changed:
         world.at(apply_at, lambda: apply_files(world, list(changed.values())))
     return world
 
 
-def _capacity_calls(world: World) -> tuple[tuple[str, Callable[[Any], object]], ...]:
-    """What exists before services are created: Auto Scaling groups and capacity providers."""
-    return (
-        ("agent-config", world.autoscaling_groups.put_agent_config),
-        ("auto-scaling-group", world.autoscaling_groups.put),
-        ("capacity-provider", world.capacity.put_provider),
-        ("cluster-capacity-providers", world.capacity.put_cluster_capacity_providers),
-    )
+def _apply(world: World, files: list[ConfigFile], *, build: bool = False) -> None:
+    """Apply files in the kinds' order (world files first within a kind); a refused file or a
+    call the API refuses is logged as ``ApiCallFailed`` and changes nothing.
 
-
-def _scaling_calls(world: World) -> tuple[tuple[str, Callable[[Any], object]], ...]:
-    """What needs the services and groups: scalable targets, scaling policies, then alarms."""
-    return (
-        ("scalable-target", world.app_autoscaling.register_scalable_target),
-        ("scaling-policy", world.app_autoscaling.put_scaling_policy),
-        ("asg-scaling-policy", world.autoscaling_groups.put_scaling_policy),
-        ("metric-alarm", world.put_metric_alarm),
-    )
-
-
-def _apply_calls(world: World, files: list[ConfigFile], calls: tuple[tuple[str, Callable[[Any], object]], ...], at: float = 0.0) -> None:
-    """Apply the files of each kind in order; a refused file or call is logged as ApiCallFailed."""
-    for kind, call in calls:
+    Args:
+        build: the world is being built: resources are created (``CreateService``...).
+    """
+    for record in kinds.KINDS:
         for f in files:
-            if f.kind != kind:
+            if f.kind != record.name:
                 continue
+            operation = record.build_operation if build else record.operation
             if f.all_refusals:
-                world.log.append(ApiCallFailed(at, f.operation, f.all_refusals[0].message))
+                world.log.append(ApiCallFailed(world.now, operation, f.all_refusals[0].message))
                 continue
             try:
-                call(f.model)
+                record.build(world, f.model) if build else record.apply(world, f.model)
             except ClientException as exc:
-                world.log.append(ApiCallFailed(at, f.operation, str(exc)))
+                world.log.append(ApiCallFailed(world.now, operation, str(exc)))
 
 
-APPLY_ORDER = (
-    "iam-role", "security-group", "target-group", "agent-config", "auto-scaling-group", "capacity-provider", "cluster-capacity-providers",
-    "task-definition", "service", "scalable-target", "scaling-policy", "asg-scaling-policy", "metric-alarm",
-)
-"""Changes go in dependency order: a service update must find its new revision."""
+APPLY_ORDER = kinds.names()
+"""Changes go in dependency order: a service update must find its new revision (the kinds' order)."""
 
 
 def apply_files(world: World, files: list[ConfigFile]) -> None:
@@ -472,28 +367,7 @@ def apply_files(world: World, files: list[ConfigFile]) -> None:
     """
     new_families = {f.model.family for f in files if f.kind == "task-definition" and not f.all_refusals}
     updated_services = {f.model.service_name for f in files if f.kind == "service"}
-    for kind in APPLY_ORDER:
-        for f in files:
-            if f.kind != kind:
-                continue
-            if f.all_refusals:
-                world.log.append(ApiCallFailed(world.now, f.operation, f.all_refusals[0].message))
-                continue
-            try:
-                if kind == "task-definition":
-                    world.register_task_definition(f.model)
-                elif kind == "iam-role":
-                    world.put_role(iam_role(f.model))
-                elif kind == "security-group":
-                    world.put_security_group(f.model)
-                elif kind == "target-group":
-                    world.put_target_group(f.model)
-                elif kind == "service":
-                    world.update_service(f.model)
-                else:
-                    dict(_capacity_calls(world) + _scaling_calls(world))[kind](f.model)
-            except ClientException as exc:
-                world.log.append(ApiCallFailed(world.now, f.operation, str(exc)))
+    _apply(world, files)
     for name, service in world.services.items():
         family, _, revision = service.model.task_definition.rsplit("/", 1)[-1].partition(":")
         if name not in updated_services and family in new_families and not revision:

@@ -81,6 +81,7 @@ class World:
         roles: Iterable[IamRole] = (),
         target_groups: Iterable[Any] = (),
         security_groups: Iterable[Any] = (),
+        setup: Callable[[World], object] | None = None,
     ) -> None:
         """Build a world at simulated time 0.
 
@@ -90,6 +91,8 @@ class World:
             roles: IAM roles that exist from the start (world roles and learner files).
             target_groups: ``TargetGroup`` models (lab.config) that exist from the start.
             security_groups: ``SecurityGroup`` models (lab.config) that exist from the start.
+            setup: called with the world before its images and instances exist (the files
+                instances and targets need: roles, security groups, target groups).
 
         Raises:
             ClientException: the spec names an unknown instance type or base image.
@@ -122,6 +125,8 @@ class World:
             self.put_target_group(tg)
         for role in roles:
             self.put_role(role)
+        if setup is not None:
+            setup(self)
         for image_spec in spec.registry:
             self.push_image(image_spec)
         for group in spec.instances:
