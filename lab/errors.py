@@ -116,7 +116,7 @@ STRATEGY_MIXED = (
     "The specified capacity provider strategy cannot contain a mix of capacity providers using Auto Scaling groups "
     "and Fargate providers. Specify one or the other and try again."
 )
-"""ECS's refusal of a strategy mixing Fargate and Auto Scaling group providers (reference §7.2; wording UNCONFIRMED)."""
+"""ECS's refusal of a strategy mixing Fargate and Auto Scaling group providers (§7.2; wording UNCONFIRMED)."""
 
 
 class InvalidParameterException(ClientException):

@@ -175,3 +175,15 @@ def test_heading_numbers_are_unique() -> None:
 def test_every_section_with_facts_names_an_https_source() -> None:
     sourceless = [f"docs/ecs-facts.md:{line}: §{number}" for line, number, body in facts_sections() if states_facts(body) and "https://" not in body]
     assert not sourceless, "sections stating facts without an https source:\n" + "\n".join(sourceless)
+
+
+def test_code_cites_the_projects_own_facts_page() -> None:
+    """Comments cite docs/ecs-facts.md, never the team reference outside the repository."""
+    root = Path(__file__).resolve().parent.parent
+    stale = [
+        f"{path.relative_to(root)}:{n}"
+        for path in sorted((root / "lab").rglob("*.py"))
+        for n, line in enumerate(path.read_text().splitlines(), start=1)
+        if "ecs-behaviour.md" in line or "behaviour reference" in line
+    ]
+    assert stale == []

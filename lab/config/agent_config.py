@@ -6,7 +6,7 @@ checked strictly: an unknown key is an error with a did-you-mean (``ECS_ENABLE_S
 ``ECS_ENABLE_SPOT_INSTANCE_DRAINING``), booleans must be ``true`` or ``false``, numbers numbers.
 Keys the lab does not act on come back as "not simulated" notes. The lab applies the file to
 every instance its Auto Scaling groups launch. Section numbers (§) refer to
-reference/ecs-behaviour.md.
+docs/ecs-facts.md.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ names with ``LaunchTemplate.LaunchTemplateName``. Validation is strict: unknown 
 with a did-you-mean, MinSize / MaxSize / DesiredCapacity may be written as numbers or as the
 strings CloudFormation uses, and what EC2 Auto Scaling refuses is worded as its
 ``ValidationError``. Properties the lab accepts without acting on them come back as notes.
-Section numbers (§) refer to reference/ecs-behaviour.md.
+Section numbers (§) refer to docs/ecs-facts.md.
 """
 
 from __future__ import annotations

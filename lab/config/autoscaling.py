@@ -8,7 +8,7 @@ did-you-mean, types, enums, required keys; known keys the lab ignores come back 
 simulated" notes), then what the lab needs, then the model, then the refusals Application Auto
 Scaling gives the request on its own, worded as its ``ValidationException``. A policy for a
 service without a scalable target is refused across files (``policy_errors``) with the
-``ObjectNotFoundException`` AWS gives. Section numbers (§) refer to reference/ecs-behaviour.md.
+``ObjectNotFoundException`` AWS gives. Section numbers (§) refer to docs/ecs-facts.md.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ DEFAULT_SCALE_OUT_COOLDOWN_S = 300  # §7.1: ECS services, confirmed (CFN-TT)
 """``ScaleOutCooldown`` of a target-tracking policy that sets none (§7.1)."""
 DEFAULT_SCALE_IN_COOLDOWN_S = 300  # §7.1: ECS services, confirmed (CFN-TT)
 """``ScaleInCooldown`` of a target-tracking policy that sets none (§7.1)."""
-DEFAULT_STEP_COOLDOWN_S = 300  # UNCONFIRMED: the reference gives no step-scaling default
+DEFAULT_STEP_COOLDOWN_S = 300  # UNCONFIRMED: AWS documents no step-scaling default (docs/ecs-facts.md §7.1)
 """``Cooldown`` of a step-scaling policy that sets none (UNCONFIRMED; the target-tracking value)."""
 
 ECS_PREDEFINED_METRICS = ("ECSServiceAverageCPUUtilization", "ECSServiceAverageMemoryUtilization", "ALBRequestCountPerTarget")

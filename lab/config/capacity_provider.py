@@ -6,7 +6,7 @@ create-capacity-provider --cli-input-yaml`` takes it); a ``cluster-capacity-prov
 strategy). Shapes are checked against the ECS API model; the managed-scaling ranges are refused
 with ECS's ``ClientException`` wording rather than the shape checker's, and what needs the
 Auto Scaling group (managed termination protection needs scale-in protection on it) is
-``capacity_provider_errors``, called across files. Defaults and ranges: reference §7.2, §5.4.
+``capacity_provider_errors``, called across files. Defaults and ranges: §7.2, §5.4.
 """
 
 from __future__ import annotations

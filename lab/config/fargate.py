@@ -30,7 +30,7 @@ def mixes_fargate_and_groups(providers: Iterable[str]) -> bool:
 _GIB = 1024
 """MiB per GB, as the Fargate table counts it (1 GB = 1024 MiB)."""
 
-# Valid Linux task sizes; see reference/ecs-behaviour.md §9.1 (DG/AWS_Fargate.md,
+# Valid Linux task sizes; see docs/ecs-facts.md §9.1 (DG/AWS_Fargate.md,
 # DG/task-cpu-memory-error.md). 8 and 16 vCPU need Linux platform version 1.4.0.
 _MEMORY_BY_CPU: dict[int, tuple[int, ...]] = {
     256: (512, 1 * _GIB, 2 * _GIB),

@@ -22,7 +22,7 @@ INSTANCE_TYPES_FILE = Path(__file__).parent / "data" / "instance_types.json"
 """The committed catalogue."""
 
 CPU_UNITS_PER_VCPU = 1024
-"""ECS CPU units per vCPU; see reference/ecs-behaviour.md §2.1."""
+"""ECS CPU units per vCPU; see docs/ecs-facts.md §2.1."""
 
 KERNEL_FIXED_MIB = 2
 """Fixed part of the memory the OS keeps from MemTotal (fitted, see ``registered_memory_mib``)."""
@@ -56,7 +56,7 @@ class InstanceType:
 
     @property
     def registered_cpu_units(self) -> int:
-        """CPU units the ECS agent registers: vCPUs × 1024 (reference §2.1)."""
+        """CPU units the ECS agent registers: vCPUs × 1024 (§2.1)."""
         return self.vcpus * CPU_UNITS_PER_VCPU
 
     @property
@@ -112,7 +112,7 @@ def registered_cpu_units(kind: InstanceType | str) -> int:
 def registered_memory_mib(kind: InstanceType | str, reserved_mib: int = 0) -> int:
     """Return the memory (MiB) the ECS agent registers for an instance type.
 
-    The agent registers the OS's MemTotal minus ``ECS_RESERVED_MEMORY`` (reference §2.1).
+    The agent registers the OS's MemTotal minus ``ECS_RESERVED_MEMORY`` (§2.1).
     MemTotal is the nominal size minus what the kernel keeps for itself (page tables, the
     ``struct page`` array, crash kernel and firmware areas), which grows with the memory size.
     The lab models it as::

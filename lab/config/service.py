@@ -13,7 +13,7 @@ Loading runs in four passes, each reporting every problem it finds at once:
 
 What needs the other files (the task definition, the target groups) is ``service_errors``,
 called once every file is loaded. Texts observed in real AWS output are cited; the others are
-marked ``# wording UNCONFIRMED``. Section numbers (§) refer to reference/ecs-behaviour.md.
+marked ``# wording UNCONFIRMED``. Section numbers (§) refer to docs/ecs-facts.md.
 """
 
 from __future__ import annotations
@@ -93,13 +93,13 @@ DEFAULT_REGION = "us-east-1"
 DEFAULT_ACCOUNT = "123456789012"
 """Account used in target-group ARNs quoted by messages when the caller gives none."""
 
-REPLICA_DEFAULT_MIN_HEALTHY_PERCENT = 100  # ECS default; see reference/ecs-behaviour.md §4.2
+REPLICA_DEFAULT_MIN_HEALTHY_PERCENT = 100  # ECS default; see docs/ecs-facts.md §4.2
 """``minimumHealthyPercent`` of a REPLICA service that sets none (§4.2)."""
-REPLICA_DEFAULT_MAX_PERCENT = 200  # ECS default; see reference/ecs-behaviour.md §4.2
+REPLICA_DEFAULT_MAX_PERCENT = 200  # ECS default; see docs/ecs-facts.md §4.2
 """``maximumPercent`` of a REPLICA service that sets none (§4.2)."""
-DAEMON_DEFAULT_MIN_HEALTHY_PERCENT = 0  # ECS API/CLI default (the console uses 50); reference §4.1
+DAEMON_DEFAULT_MIN_HEALTHY_PERCENT = 0  # ECS API/CLI default (the console uses 50); §4.1
 """``minimumHealthyPercent`` of a DAEMON service that sets none (§4.1)."""
-DAEMON_MAX_PERCENT = 100  # ECS default, and the only value allowed; reference §4.1
+DAEMON_MAX_PERCENT = 100  # ECS default, and the only value allowed; §4.1
 """``maximumPercent`` of a DAEMON service: the default and the only value ECS accepts (§4.1)."""
 
 MAX_LOAD_BALANCERS = 5
@@ -216,7 +216,7 @@ class AwsVpcConfiguration(_Model):
     """Subnets the task ENIs are placed in (1 to 16)."""
     security_groups: tuple[str, ...] = ()
     """Security groups of the task ENIs (up to 5); none means the VPC default group."""
-    assign_public_ip: Literal["ENABLED", "DISABLED"] = "DISABLED"  # API default; reference §2.4
+    assign_public_ip: Literal["ENABLED", "DISABLED"] = "DISABLED"  # API default; §2.4
     """Whether Fargate tasks get a public IP; the API default is ``DISABLED``."""
 
 

@@ -6,7 +6,7 @@ values are case-sensitive as ELB is, and everything wrong is reported in one pas
 enforces are worded as its ``ValidationError`` (texts seen in real AWS output are cited; the
 others are marked ``# wording UNCONFIRMED``). Every default, which differs between Application
 and Network Load Balancer target groups, comes from ``target_group_defaults``. Section numbers
-(§) refer to reference/ecs-behaviour.md.
+(§) refer to docs/ecs-facts.md.
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ def target_group_defaults(protocol: str, health_check_protocol: str | None = Non
     """Return every setting a target group takes when its file leaves it out.
 
     Application (HTTP/HTTPS) and Network (TCP/TLS/UDP/TCP_UDP) target groups differ; the table
-    is reference §6.1.
+    is §6.1.
 
     Args:
         protocol: the target group's protocol.

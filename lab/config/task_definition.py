@@ -9,7 +9,7 @@ Loading runs in three passes, each reporting every problem it finds at once:
    ``ClientException`` AWS returns. Texts observed in real AWS output are cited; the others
    are marked ``# wording UNCONFIRMED``.
 
-Section numbers (§) refer to reference/ecs-behaviour.md.
+Section numbers (§) refer to docs/ecs-facts.md.
 """
 
 from __future__ import annotations
@@ -202,14 +202,14 @@ class HealthCheck(_Model):
 
     command: tuple[str, ...]
     """``["CMD", ...]`` or ``["CMD-SHELL", "..."]``."""
-    interval: int = 30  # ECS default; see reference/ecs-behaviour.md §4.3
-    """Seconds between checks; ECS default 30 (5–300), see reference §4.3."""
-    timeout: int = 5  # ECS default; see reference/ecs-behaviour.md §4.3
-    """Seconds before a check counts as failed; ECS default 5 (2–60), see reference §4.3."""
-    retries: int = 3  # ECS default; see reference/ecs-behaviour.md §4.3
-    """Consecutive failures before UNHEALTHY; ECS default 3 (1–10), see reference §4.3."""
-    start_period: int | None = None  # ECS default (off); see reference/ecs-behaviour.md §4.3
-    """Grace seconds before failures count; off by default (0–300), see reference §4.3."""
+    interval: int = 30  # ECS default; see docs/ecs-facts.md §4.3
+    """Seconds between checks; ECS default 30 (5–300), see §4.3."""
+    timeout: int = 5  # ECS default; see docs/ecs-facts.md §4.3
+    """Seconds before a check counts as failed; ECS default 5 (2–60), see §4.3."""
+    retries: int = 3  # ECS default; see docs/ecs-facts.md §4.3
+    """Consecutive failures before UNHEALTHY; ECS default 3 (1–10), see §4.3."""
+    start_period: int | None = None  # ECS default (off); see docs/ecs-facts.md §4.3
+    """Grace seconds before failures count; off by default (0–300), see §4.3."""
 
 
 class ContainerDependency(_Model):
@@ -246,7 +246,7 @@ class ContainerDefinition(_Model):
     """Unique within the task definition."""
     image: str
     """Image reference, e.g. ``123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4.2``."""
-    cpu: int = 0  # API default; see reference/ecs-behaviour.md §2.1
+    cpu: int = 0  # API default; see docs/ecs-facts.md §2.1
     """CPU units reserved for the container (Docker cpu-shares); API default 0 (§2.1)."""
     memory: int | None = None
     """Hard memory limit in MiB (§2.1)."""
@@ -262,7 +262,7 @@ class ContainerDefinition(_Model):
     """Secrets injected as environment variables (need an execution role, §8.2)."""
     health_check: HealthCheck | None = None
     """Container health check, if any."""
-    stop_timeout: int | None = None  # None: agent default 30 s; see reference/ecs-behaviour.md §3.1
+    stop_timeout: int | None = None  # None: agent default 30 s; see docs/ecs-facts.md §3.1
     """Seconds between SIGTERM and SIGKILL; None means the agent default of 30 (§3.1)."""
     depends_on: tuple[ContainerDependency, ...] = ()
     """Start-order dependencies."""

@@ -244,7 +244,7 @@ ECR_PULL_ACTIONS = (
     "ecr:GetDownloadUrlForLayer",
     "ecr:BatchGetImage",
 )
-"""What pulling an image from a private ECR repository needs (reference §3.5)."""
+"""What pulling an image from a private ECR repository needs (§3.5)."""
 
 _MUTATION_POLICY_NAME = "mutation-admin"
 """The inline policy ``widen-to-star`` adds to a role that has no inline Allow to widen."""

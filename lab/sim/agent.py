@@ -1,6 +1,6 @@
 """Provides the task lifecycle as the ECS agent (or Fargate) drives it: pull, start, run, stop.
 
-One SimPy process per task walks the states of reference/ecs-behaviour.md §3.1:
+One SimPy process per task walks the states of docs/ecs-facts.md §3.1:
 PROVISIONING (awsvpc ENI, Fargate capacity) → PENDING (image pulls, container create) →
 RUNNING → STOPPING (SIGTERM, SIGKILL after the stop timeout) → DEPROVISIONING (ENI) →
 STOPPED. ACTIVATING and DEACTIVATING happen only when there is work for them (load-balancer
@@ -37,9 +37,9 @@ __all__ = ["Agent", "emit", "request_stop", "start_task", "task_ip"]
 ProcessGen = Generator[simpy.Event, Any, Any]
 
 OOM_REASON = "OutOfMemoryError: Container killed due to memory usage"
-"""Container-level reason for an OOM kill; reference §3.3."""
+"""Container-level reason for an OOM kill; §3.3."""
 ESSENTIAL_EXITED = "Essential container in task exited"
-"""Task stoppedReason when an essential container stops; reference §3.3."""
+"""Task stoppedReason when an essential container stops; §3.3."""
 
 
 class Agent:
@@ -342,7 +342,7 @@ def _resolve_secrets(agent: Agent, task: Task) -> Generator[simpy.Event, Any, st
             principal = f"arn:aws:sts::{agent.kernel.account}:assumed-role/{role}/{task.id}"
             denial = denial_message(principal, action, resource, explicit_deny=decision.reason == "explicit-deny")
             yield agent.kernel.env.timeout(agent.kernel.jitter(timing.FARGATE_AUTH_RETRY_S))
-            # Wording from observed Fargate errors (reference §3.5); the agent on EC2 is similar.
+            # Wording from observed Fargate errors (§3.5); the agent on EC2 is similar.
             return (
                 "ResourceInitializationError: unable to pull secrets or registry auth: execution resource retrieval "
                 f"failed: unable to retrieve secrets from {store}: service call has been retried 5 time(s): "

@@ -2,9 +2,9 @@
 
 An image's ``app`` spec says how it behaves: it boots, may need environment variables or
 AWS permissions at start, may leak memory until the kernel kills it (exit 137 with
-``OutOfMemoryError: Container killed due to memory usage``, reference §3.3), or may exit on
+``OutOfMemoryError: Container killed due to memory usage``, §3.3), or may exit on
 its own. Inside a task the AWS SDK uses the task role when one is set; without one, on EC2
-it falls back to the instance role through the instance metadata service (reference §8.1,
+it falls back to the instance role through the instance metadata service (§8.1,
 credential leakage), and on Fargate it finds no credentials at all.
 """
 

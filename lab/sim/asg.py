@@ -1,6 +1,6 @@
 """Provides EC2 Auto Scaling groups: desired capacity, launches, AZ balance, termination, lifecycle hooks.
 
-A group keeps ``desired`` instances that are not terminating (reference §7.2; the EC2 Auto
+A group keeps ``desired`` instances that are not terminating (§7.2; the EC2 Auto
 Scaling user guide for the details the ECS reference leaves out):
 
 - A launch goes to the enabled Availability Zone with the fewest instances (ties: the zone
@@ -57,7 +57,7 @@ __all__ = [
 ]
 
 HEARTBEAT_TIMEOUT_S = 3600
-"""A lifecycle hook's default heartbeat timeout; range 30–7200 s (reference §5.3)."""
+"""A lifecycle hook's default heartbeat timeout; range 30–7200 s (§5.3)."""
 DRAIN_CHECK_S = 15.0
 """How often the draining Lambda of the classic pattern re-checks for tasks (UNCONFIRMED)."""
 SPOT_PRICE_FACTOR = 0.3

@@ -1,6 +1,6 @@
 """Provides Service Auto Scaling: scalable targets, target-tracking and step-scaling policies.
 
-Application Auto Scaling only changes a service's ``desiredCount`` (reference §7.1); the
+Application Auto Scaling only changes a service's ``desiredCount`` (§7.1); the
 service scheduler then starts or stops tasks, and tasks that cannot be placed stay unplaced
 (placement-failure events) until capacity appears. Policies act through CloudWatch alarms
 evaluated by ``lab.sim.metrics`` once per minute; an alarm keeps invoking its policy every
@@ -11,10 +11,10 @@ Target tracking (§7.1) creates two alarms per policy, as AWS does:
 - ``TargetTracking-<resource>-AlarmHigh-<id>``: metric > target for 3 of 3 one-minute
   datapoints (UNCONFIRMED counts);
 - ``TargetTracking-<resource>-AlarmLow-<id>``: metric < 90 % of target for 15 of 15
-  (UNCONFIRMED; the reference says scale-in starts roughly 10 % below target). Not created
+  (UNCONFIRMED; docs/ecs-facts.md §7.1: scale-in starts roughly 10 % below target). Not created
   with ``DisableScaleIn``.
 
-Arithmetic (the reference's model, UNCONFIRMED as AWS's exact formula): from the *running*
+Arithmetic (the model of docs/ecs-facts.md §7.1, UNCONFIRMED as AWS's exact formula): from the *running*
 task count, ``desired = ceil(running × metric / target)``, clamped to [MinCapacity,
 MaxCapacity]. A scale-out happens when that is above the current desired count; inside the
 scale-out cooldown only when it is above what the last scale-out set. A scale-in needs every

@@ -1,6 +1,6 @@
 """Provides load-balancer target groups: registration, health checks, draining and traffic.
 
-Health checks follow the target group's settings (reference/ecs-behaviour.md §6.1): a new
+Health checks follow the target group's settings (docs/ecs-facts.md §6.1): a new
 target is ``initial`` until it passes one check; a healthy target turns ``unhealthy`` after
 UnhealthyThresholdCount consecutive failures and back after HealthyThresholdCount passes.
 A deregistered target is ``draining`` for the deregistration delay, then ``unused``.
@@ -37,7 +37,7 @@ REASONS = {
     "Elb.InitialHealthChecking": "Initial health checks in progress",
     "Target.DeregistrationInProgress": "Target deregistration is in progress",
 }
-"""ELB target-health reason codes and descriptions; reference §6.1."""
+"""ELB target-health reason codes and descriptions; §6.1."""
 
 
 def target_group_arn(name: str, region: str, account: str) -> str:

@@ -54,7 +54,7 @@ class ContainerInstanceStateChanged(NamedTuple):
     container_instance_id: str
     ec2_instance_id: str
     status: str
-    """REGISTERING, ACTIVE, DRAINING, DEREGISTERING or INACTIVE (reference §5.1)."""
+    """REGISTERING, ACTIVE, DRAINING, DEREGISTERING or INACTIVE (§5.1)."""
     agent_connected: bool
     availability_zone: str
     instance_type: str
@@ -140,7 +140,7 @@ class PlacementFailed(NamedTuple):
     """``service:<name>`` or ``family:<family>`` (or a custom RunTask group)."""
     reason: str
     """The API failure reason: RESOURCE:CPU, RESOURCE:MEMORY, RESOURCE:PORTS, RESOURCE:ENI,
-    AGENT, ATTRIBUTE, MemberOf, DistinctInstance or NoInstances (reference §3.6)."""
+    AGENT, ATTRIBUTE, MemberOf, DistinctInstance or NoInstances (§3.6)."""
     container_instance_arn: str | None
     """The closest matching container instance, when there is one."""
     detail: str
@@ -306,7 +306,7 @@ class AppLogged(NamedTuple):
 
 
 class ServiceEvent(NamedTuple):
-    """A message in a service's Events tab, with the exact ECS wording (reference §4.6)."""
+    """A message in a service's Events tab, with the exact ECS wording (§4.6)."""
 
     at: float
     service: str

@@ -27,14 +27,14 @@ __all__ = [
 
 ACTIVE, DRAINING, INACTIVE, REGISTERING, DEREGISTERING = 0, 1, 2, 3, 4
 STATUS_NAMES = ("ACTIVE", "DRAINING", "INACTIVE", "REGISTERING", "DEREGISTERING")
-"""Container-instance statuses by code (reference §5.1)."""
+"""Container-instance statuses by code (§5.1)."""
 
 DEFAULT_RESERVED_PORTS = (22, 2375, 2376, 51678, 51679)
-"""The agent's default reserved TCP ports; see reference/ecs-behaviour.md §2.3."""
+"""The agent's default reserved TCP ports; see docs/ecs-facts.md §2.3."""
 DYNAMIC_PORT_RANGE = (32768, 60999)
-"""The agent's default ephemeral host-port range, inclusive; reference §2.3."""
+"""The agent's default ephemeral host-port range, inclusive; §2.3."""
 MAX_RESERVED_PORTS = 100
-"""Most reserved host ports an instance can hold, defaults included; reference §2.3."""
+"""Most reserved host ports an instance can hold, defaults included; §2.3."""
 
 
 class Fleet:

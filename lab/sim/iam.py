@@ -246,7 +246,7 @@ def is_wildcard_grant(policies: Iterable[PolicyInput]) -> bool:
 def denial_message(
     principal_arn: str, action: str, resource: str, *, explicit_deny: bool = False
 ) -> str:
-    """Formats AWS's AccessDenied text (reference/ecs-behaviour.md §3.5).
+    """Formats AWS's AccessDenied text (docs/ecs-facts.md §3.5).
 
     Args:
         principal_arn: The caller, e.g.

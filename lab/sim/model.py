@@ -135,7 +135,7 @@ class Revision:
         """The task-level ``cpu`` in units (None when only containers set it)."""
         cds = definition.container_definitions
         # What placement reserves: task-level values when set, else the containers' sums
-        # (memoryReservation before memory); reference §2.1.
+        # (memoryReservation before memory); §2.1.
         self.cpu: int = definition.cpu_units if definition.cpu_units is not None else sum(c.cpu or 0 for c in cds)
         if definition.memory_mib is not None:
             self.memory_mib: int = definition.memory_mib

@@ -1,6 +1,6 @@
 """Provides task placement: a pure function from (fleet snapshot, task needs) to a decision.
 
-The order follows ECS (reference/ecs-behaviour.md §1.1): only ACTIVE instances with a
+The order follows ECS (docs/ecs-facts.md §1.1): only ACTIVE instances with a
 connected agent are candidates; each is filtered on resources (CPU, memory, ports, ENIs),
 then on placement constraints (memberOf, distinctInstance); the survivors are ranked by the
 placement strategies in order, each acting within the result of the previous one (a
@@ -38,7 +38,7 @@ __all__ = [
 
 # Reason codes, in the order the checks run: an instance's code is the first check it
 # failed, so a higher code means it came closer to matching.
-# ECS filters on "CPU, memory, ports, container instance attributes" (reference §1.1), then
+# ECS filters on "CPU, memory, ports, container instance attributes" (§1.1), then
 # on constraints; the ENI is a resource like the others.
 OK, NOT_ACTIVE, AGENT, CPU, MEMORY, PORTS, ENI, ATTRIBUTE, MEMBER_OF, DISTINCT = range(10)
 
@@ -53,7 +53,7 @@ CODE_REASON = {
     MEMBER_OF: "MemberOf",
     DISTINCT: "DistinctInstance",
 }
-"""API ``failures[].reason`` per code (reference §3.6; the two constraint names are UNCONFIRMED).
+"""API ``failures[].reason`` per code (§3.6; the two constraint names are UNCONFIRMED).
 NOT_ACTIVE is the lab's own label for an instance that is not a candidate at all (DRAINING,
 INACTIVE...); ECS does not report those."""
 
@@ -73,9 +73,9 @@ CODE_TEXT = {
 NO_INSTANCES_TEXT = "No Container Instances were found in your cluster."
 
 MAX_STRATEGIES = 5
-"""Most placement strategy rules per task or service; reference §1.2."""
+"""Most placement strategy rules per task or service; §1.2."""
 MAX_CONSTRAINTS = 10
-"""Most placement constraints per task (task definition plus run time); reference §1.3."""
+"""Most placement constraints per task (task definition plus run time); §1.3."""
 
 
 class PlacementError(ValueError):
@@ -101,7 +101,7 @@ class Constraint(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class TaskNeeds:
-    """What one task asks of an instance (reference §2.1: what placement reserves)."""
+    """What one task asks of an instance (§2.1: what placement reserves)."""
 
     cpu: int
     memory_mib: int

@@ -1,6 +1,6 @@
 """Provides image-pull planning: which identity pulls, what IAM allows, what is cached, how long.
 
-Which role pulls (reference/ecs-behaviour.md §8.4): on Fargate always the execution role;
+Which role pulls (docs/ecs-facts.md §8.4): on Fargate always the execution role;
 on EC2 the execution role when the task definition has one, else the instance profile role.
 A private ECR pull needs ``ecr:GetAuthorizationToken`` (on ``*``), ``ecr:BatchGetImage`` for
 the manifest and ``ecr:GetDownloadUrlForLayer`` for each layer not yet on the host (§8.1).

@@ -3,7 +3,7 @@
 ``parse`` turns an expression into an immutable ``Expression`` whose ``matches`` tests one
 container instance. Parsing validates everything it can (subjects, operators, argument
 types, regular expressions) and compiles the tree into closures, so evaluating thousands of
-instances per placement never re-parses. Grammar (reference/ecs-behaviour.md §1.4, AWS DG
+instances per placement never re-parses. Grammar (docs/ecs-facts.md §1.4, AWS DG
 ``cluster-query-language.md``)::
 
     expression := and_expr (("||" | "or") and_expr)*
@@ -63,10 +63,10 @@ from typing import Any, Protocol, Union
 __all__ = ["MAX_EXPRESSION_CHARS", "Expression", "InstanceFacts", "QueryError", "parse"]
 
 MAX_EXPRESSION_CHARS = 2000
-"""Longest expression ECS accepts (reference/ecs-behaviour.md §1.3, API:PlacementConstraint)."""
+"""Longest expression ECS accepts (docs/ecs-facts.md §1.3, API:PlacementConstraint)."""
 
 _ATTRIBUTE_PREFIX = "attribute:"
-_MAX_ATTRIBUTE_NAME_CHARS = 128  # reference/ecs-behaviour.md §1.5
+_MAX_ATTRIBUTE_NAME_CHARS = 128  # docs/ecs-facts.md §1.5
 _ATTRIBUTE_NAME_RE = re.compile(r"[A-Za-z0-9_./\\-]+")
 _SUBJECT_RE = re.compile(r"[A-Za-z0-9_./\\:-]+")
 _IDENTIFIER_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./\\:-")

@@ -3,7 +3,7 @@
 One ``ServiceRuntime`` per service reconciles whenever something relevant changes (a task
 starts, stops or changes health, an instance drains, the service is updated). A REPLICA
 service keeps ``desiredCount`` tasks of its PRIMARY deployment on ACTIVE instances, within
-the deployment configuration (reference/ecs-behaviour.md §4.2):
+the deployment configuration (docs/ecs-facts.md §4.2):
 
 - at most ``floor(desired × maximumPercent / 100)`` tasks RUNNING or PENDING;
 - at least ``ceil(desired × minimumHealthyPercent / 100)`` healthy tasks kept while capacity allows.
@@ -33,7 +33,7 @@ __all__ = ["DEFAULT_SERVICE_STRATEGIES", "Deployment", "LaunchTypePlacement", "P
 
 HEALTHY_AFTER_RUNNING_S = 40.0
 """Without load balancer or container health checks a task counts as healthy 40 s after it
-reaches RUNNING; reference §4.2."""
+reaches RUNNING; §4.2."""
 RETRY_PLACEMENT_S = 15.0
 """How soon the scheduler tries again after a task could not be placed (UNCONFIRMED)."""
 THROTTLE_AFTER_FAILURES = 3
@@ -504,7 +504,7 @@ class ServiceRuntime:
 
         Posted as ``failed to launch a task with (error ...)`` and handled as a failed start,
         so repeated attempts back off (§4.5). The event wording is ECS's as seen in the
-        console; the reference does not list it (UNCONFIRMED): no check grades on its text.
+        console; AWS does not document it (UNCONFIRMED, docs/ecs-facts.md §4.6): no check grades on its text.
         """
         refusal = self.agent.roles.refusal(deployment.rev)
         if refusal is None:

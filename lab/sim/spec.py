@@ -54,7 +54,7 @@ class InstanceGroupSpec(_Spec):
     """A batch of identical container instances (an Auto Scaling group's worth, without scaling)."""
 
     count: int = Field(default=1, ge=0, le=5000)
-    """How many instances; ECS allows 5,000 per cluster (reference §1.7)."""
+    """How many instances; ECS allows 5,000 per cluster (§1.7)."""
     type: str = "t3.medium"
     """EC2 instance type from the catalogue (``lab/config/data/instance_types.json``)."""
     azs: list[str] = Field(default_factory=lambda: ["us-east-1a", "us-east-1b", "us-east-1c"], min_length=1)
@@ -72,7 +72,7 @@ class InstanceGroupSpec(_Spec):
     reserved_memory_mib: int = Field(default=0, ge=0)
     """``ECS_RESERVED_MEMORY``: memory the agent keeps out of what it registers (§2.1)."""
     stop_timeout_s: float = Field(default=30.0, ge=0)
-    """``ECS_CONTAINER_STOP_TIMEOUT`` (default 30 s; reference §3.1)."""
+    """``ECS_CONTAINER_STOP_TIMEOUT`` (default 30 s; §3.1)."""
     at: float | None = Field(default=None, ge=0)
     """Launch time. None: already registered when the world starts."""
     security_groups: list[str] = Field(default_factory=list)
@@ -182,7 +182,7 @@ class RunTask(_Spec):
     taskDefinition: str
     """``family``, ``family:revision`` or a task-definition ARN."""
     count: int = Field(default=1, ge=1)
-    """Tasks to start; RunTask takes at most 10 per call (reference §1.7)."""
+    """Tasks to start; RunTask takes at most 10 per call (§1.7)."""
     launchType: Literal["EC2", "FARGATE"] = "EC2"
     placementStrategy: list[dict[str, str]] = Field(default_factory=list)
     placementConstraints: list[dict[str, str]] = Field(default_factory=list)

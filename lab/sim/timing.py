@@ -26,9 +26,9 @@ __all__ = [
 ]
 
 STOP_TIMEOUT_S = 30.0
-"""Default time between SIGTERM and SIGKILL (ECS_CONTAINER_STOP_TIMEOUT); reference §3.1."""
+"""Default time between SIGTERM and SIGKILL (ECS_CONTAINER_STOP_TIMEOUT); §3.1."""
 FARGATE_STOP_TIMEOUT_MAX_S = 120.0
-"""Largest stopTimeout Fargate allows; reference §3.1."""
+"""Largest stopTimeout Fargate allows; §3.1."""
 
 ENI_ATTACH_S = (3.0, 8.0)
 """awsvpc on EC2: creating and attaching the task ENI during PROVISIONING (UNCONFIRMED)."""
