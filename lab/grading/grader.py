@@ -63,9 +63,11 @@ def grade(
     """
     scenario = loaded.scenario
     chosen = list(seeds) if seeds else list(scenario.run.seeds)
-    in_force = check_files(loaded, {**loaded.files, **(answer or {})}, collect_refusals=True)
-    graded_names = set(answer or ()) | ({name for name, f in loaded.files.items()} if answer is None else set())
-    apply_errors = tuple(d for name, f in in_force.items() if name in graded_names for d in f.all_refusals)
+    changed = {name for name, f in (answer or {}).items() if name not in loaded.files or f.model != loaded.files[name].model}
+    in_force = check_files(loaded, {**loaded.files, **(answer or {})}, collect_refusals=True, changed=changed)
+    # Refusals positioned in the files graded (a refusal a changed file caused is positioned there).
+    sources = None if answer is None else {f.document.file for f in answer.values() if f.document is not None}
+    apply_errors = tuple(d for f in in_force.values() for d in f.all_refusals if sources is None or d.file in sources)
     results = tuple(run_seed(loaded, answer, seed) for seed in chosen)
     notes = tuple(n for f in (answer or {}).values() for n in f.notes)
     return Report(scenario.id, scenario.title, loaded.document.file, label, results, apply_errors, notes)

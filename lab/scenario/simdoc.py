@@ -9,7 +9,7 @@ scheduled, and an answer (a learner's files) is applied at ``run.apply_at``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -212,7 +212,13 @@ def check_world(loaded: LoadedDocument) -> None:
         raise SourceErrors(problems)
 
 
-def check_files(loaded: LoadedDocument, files: Mapping[str, ConfigFile], *, collect_refusals: bool = False) -> dict[str, ConfigFile]:
+def check_files(
+    loaded: LoadedDocument,
+    files: Mapping[str, ConfigFile],
+    *,
+    collect_refusals: bool = False,
+    changed: Collection[str] | None = None,
+) -> dict[str, ConfigFile]:
     """Apply the checks ECS makes across files when a service is created (task definition,
     containers, ports, target groups).
 
@@ -220,6 +226,9 @@ def check_files(loaded: LoadedDocument, files: Mapping[str, ConfigFile], *, coll
         loaded: the document (its world files).
         files: the files in force (the starting files, or a learner's answer over them).
         collect_refusals: add the refusals to each service file instead of raising.
+        changed: the files the learner changed, when known: a refusal of a file they did not
+            touch, caused by a task definition they changed, is positioned in that task
+            definition (its network mode, containers or compatibilities).
 
     Returns:
         ``files``, with cross-file refusals added to the service files when collected.
@@ -243,7 +252,11 @@ def check_files(loaded: LoadedDocument, files: Mapping[str, ConfigFile], *, coll
         if check is None:
             continue
         fdoc = f.document or loaded.document
-        found = [_diag(fdoc, (*f.path, *exc.path), str(exc)) for exc in check(f.model, context)]
+        cause = _changed_cause(f, in_force, changed)
+        found = [
+            _diag(cause.document or loaded.document, (*cause.path, *_cause_path(exc.path)), str(exc)) if cause else _diag(fdoc, (*f.path, *exc.path), str(exc))
+            for exc in check(f.model, context)
+        ]
         if collect_refusals:
             out[name] = replace(f, cross_refusals=tuple(found))
         else:
@@ -251,6 +264,32 @@ def check_files(loaded: LoadedDocument, files: Mapping[str, ConfigFile], *, coll
     if problems:
         raise SourceErrors(problems)
     return out
+
+
+_TASK_DEFINITION_CAUSES = {
+    "networkConfiguration": ("networkMode",),
+    "targetGroupArn": ("networkMode",),
+    "containerName": ("containerDefinitions",),
+    "containerPort": ("containerDefinitions",),
+    "launchType": ("requiresCompatibilities",),
+    "capacityProviderStrategy": ("requiresCompatibilities",),
+}
+"""Where in a task definition the cause of a service's refusal lies, by the service field refused."""
+
+
+def _changed_cause(f: ConfigFile, in_force: list[ConfigFile], changed: Collection[str] | None) -> ConfigFile | None:
+    """The changed task-definition file behind a refusal of an unchanged service file, if any."""
+    if changed is None or f.name in changed or f.kind != "service":
+        return None
+    family = f.model.task_definition.rsplit("/", 1)[-1].partition(":")[0]
+    return next((g for g in in_force if g.kind == "task-definition" and g.name in changed and g.model.family == family), None)
+
+
+def _cause_path(service_path: tuple[str | int, ...]) -> Path_:
+    for step in reversed(service_path):
+        if isinstance(step, str) and step in _TASK_DEFINITION_CAUSES:
+            return _TASK_DEFINITION_CAUSES[step]
+    return ()
 
 
 def _catalogue_problems(doc: Document, spec: SimDocument | Scenario) -> list[Diagnostic]:
@@ -368,10 +407,10 @@ def apply_files(world: World, files: list[ConfigFile]) -> None:
     new_families = {f.model.family for f in files if f.kind == "task-definition" and not f.all_refusals}
     updated_services = {f.model.service_name for f in files if f.kind == "service"}
     _apply(world, files)
-    for name, service in world.services.items():
+    for name, service in list(world.services.items()):
         family, _, revision = service.model.task_definition.rsplit("/", 1)[-1].partition(":")
         if name not in updated_services and family in new_families and not revision:
             try:
-                world.update_service(service.model)
+                world.deploy(name, family)
             except ClientException as exc:
                 world.log.append(ApiCallFailed(world.now, "UpdateService", str(exc)))

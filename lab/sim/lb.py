@@ -24,6 +24,9 @@ from lab.sim.registry import Ecr
 
 __all__ = ["LB_NODE_IP", "LoadBalancing"]
 
+CREATE_ONLY = (("target_type", "TargetType"), ("protocol", "Protocol"), ("port", "Port"))
+"""Target-group settings ModifyTargetGroup has no parameter for (API: ModifyTargetGroup)."""
+
 LB_NODE_IP = "10.0.0.10"
 """Private address a load balancer's health checks and requests come from (inside the VPC)."""
 
@@ -49,6 +52,16 @@ class LoadBalancing:
         """Create a target group, or apply new settings to an existing one."""
         existing = self.target_groups.get(model.name)
         if existing is not None:
+            for attribute, name in CREATE_ONLY:
+                old, new = getattr(existing.model, attribute), getattr(model, attribute)
+                if old != new:
+                    # ModifyTargetGroup has no such parameter; CloudFormation would replace the
+                    # group (a new one, with no targets). The lab's wording (UNCONFIRMED).
+                    raise ClientException(
+                        f"ValidationError: ModifyTargetGroup cannot change {name} of target group {model.name} from {old} "
+                        f"to {new}: it is set when the target group is created. Create a new target group instead.",
+                        (name,),
+                    )
             existing.set_model(model)
             return existing
         k = self.kernel

@@ -12,7 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from lab.errors import ClientException
+from lab.config.service import service_errors
+from lab.errors import ClientException, InvalidParameterException
 from lab.sim.agent import Agent
 from lab.sim.capacity import CapacityProviders, ProviderPlacement
 from lab.sim.cluster import Cluster
@@ -44,6 +45,7 @@ class Services:
         if model.service_name in self.cluster.services:
             raise ClientException("Creation of service was not idempotent.", ("serviceName",))
         rev = self.cluster.resolve_task_definition(model.task_definition)
+        self._check(model, rev)
         self.capacity.check_strategy(tuple(model.capacity_provider_strategy))
         placement = ProviderPlacement(self.capacity) if self.capacity.strategy_for(model) else None
         runtime = ServiceRuntime(self.kernel, self.cluster, self.agent, model, rev, self.lb.service_target_groups(model), placement)
@@ -63,7 +65,9 @@ class Services:
         runtime = self.cluster.services.get(model.service_name)
         if runtime is None:
             return self.create_service(model)
+        _check_immutable(runtime.model, model)
         rev = self.cluster.resolve_task_definition(model.task_definition)
+        self._check(model, rev)
         self.capacity.check_strategy(tuple(model.capacity_provider_strategy))
         self.lb.routing_epoch += 1  # its load balancers or network security groups may change
         target_groups = self.lb.service_target_groups(model)
@@ -78,6 +82,54 @@ class Services:
             return runtime
         runtime.update(model, rev, target_groups)
         return runtime
+
+    def deploy(self, name: str, task_definition: str | None = None, *, desired_count: int | None = None, force: bool = False) -> ServiceRuntime:
+        """UpdateService with only the parameters given: the rest of the service stays as it is.
+
+        ``update-service --task-definition web`` deploys the family's latest revision and keeps
+        the desired count, whatever Service Auto Scaling made of it (§7.1).
+
+        Raises:
+            ClientException: no such service, or a refusal of the resulting configuration.
+        """
+        runtime = self.cluster.services.get(name)
+        if runtime is None:
+            raise ClientException("ServiceNotFoundException: Service not found.")
+        changes: dict[str, Any] = {"force_new_deployment": force, "desired_count": runtime.desired}
+        if desired_count is not None:
+            changes["desired_count"] = desired_count
+        if task_definition is not None:
+            changes["task_definition"] = task_definition
+        return self.update_service(runtime.model.model_copy(update=changes))
+
+    def _check(self, model: Any, rev: Any) -> None:
+        """Refuse what ECS refuses about the whole resulting configuration: network mode and
+        networkConfiguration, target types, load-balanced containers and ports (§2.4, §6.1)."""
+        k = self.kernel
+        target_groups = {name: tg.model for name, tg in self.lb.target_groups.items()}
+        errors = service_errors(model, rev.definition, target_groups, region=k.region, account=k.account)
+        if errors:
+            raise errors[0]
+
+
+CREATE_ONLY = (("scheduling_strategy", "schedulingStrategy"), ("launch_type", "launchType"))
+"""Service fields UpdateService has no parameter for: set when the service is created (API: UpdateService)."""
+
+
+def _check_immutable(current: Any, new: Any) -> None:
+    """Refuse a change UpdateService cannot make. A service may move from a launch type to a
+    capacity provider strategy (the file then drops ``launchType``), not between launch types."""
+    for attribute, name in CREATE_ONLY:
+        old_value, new_value = getattr(current, attribute), getattr(new, attribute)
+        if old_value == new_value or (attribute == "launch_type" and (old_value is None or new_value is None)):
+            continue
+        # The lab's wording: UpdateService has no such parameter, so AWS tools refuse the call
+        # before it is sent (UNCONFIRMED as an ECS text; never graded on).
+        raise InvalidParameterException(
+            f"UpdateService cannot change {name} from {old_value} to {new_value}: it is set when the service is "
+            "created. Create a new service instead.",
+            (name,),
+        )
 
 
 def _strategy_key(strategy: Iterable[Any]) -> tuple[tuple[str, int, int], ...]:

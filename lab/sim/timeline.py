@@ -95,17 +95,8 @@ class Timeline:
 
     def _update_service(self, entry: UpdateService) -> None:
         k = self.kernel
-        service = self.cluster.services.get(entry.service)
-        if service is None:
-            k.log.append(ApiCallFailed(k.now, "UpdateService", "ServiceNotFoundException: Service not found."))
-            return
-        changes: dict[str, Any] = {"force_new_deployment": entry.forceNewDeployment}
-        if entry.desiredCount is not None:
-            changes["desired_count"] = entry.desiredCount
-        if entry.taskDefinition is not None:
-            changes["task_definition"] = entry.taskDefinition
         try:
-            self.services.update_service(service.model.model_copy(update=changes))
+            self.services.deploy(entry.service, entry.taskDefinition, desired_count=entry.desiredCount, force=entry.forceNewDeployment)
         except ClientException as exc:
             k.log.append(ApiCallFailed(k.now, "UpdateService", str(exc)))
 

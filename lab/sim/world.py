@@ -286,6 +286,10 @@ class World:
         """UpdateService with a whole service file (what applying a learner's edit does)."""
         return self.service_api.update_service(model)
 
+    def deploy(self, service: str, task_definition: str | None = None, *, desired_count: int | None = None, force: bool = False) -> ServiceRuntime:
+        """UpdateService with only these parameters (``update-service --task-definition ...``)."""
+        return self.service_api.deploy(service, task_definition, desired_count=desired_count, force=force)
+
     def set_instance_state(self, index: int, status: str) -> None:
         """UpdateContainerInstancesState: DRAINING or ACTIVE."""
         self.ecs.set_instance_state(index, status)
