@@ -469,7 +469,8 @@ def score_exam(
                 "passed_checks": list(outcome.passed_checks) if outcome else [],
                 "right": bool(outcome and outcome.passed), "flagged": i in flags,
             })
-    domains = [DomainScore(d.code, d.name, per[d.code][0], per[d.code][1]) for d in DOP_DOMAINS if per[d.code][1]]
+    # Every domain is listed, even one the exam has no question in, so the JSON shape never varies.
+    domains = [DomainScore(d.code, d.name, per[d.code][0], per[d.code][1]) for d in DOP_DOMAINS]
     if hands_on[1]:
         domains.append(DomainScore("hands-on", "Hands-on scenarios", hands_on[0], hands_on[1]))
     earned = sum(d.right for d in domains)
