@@ -223,9 +223,12 @@ def _rules(doc: Document, spec: QuestionSpec, path: Path, context: Context, *, a
         add(("stem",), f"the stem says \"{said[0]}\" but choose is 1")
     # References.
     for i, ref in enumerate(spec.references):
-        parts = urlsplit(ref.url.strip())
-        host = (parts.hostname or "").lower()
-        if parts.scheme != "https":
+        try:
+            parts = urlsplit(ref.url.strip())
+            scheme, host = parts.scheme, (parts.hostname or "").lower()
+        except ValueError:  # "https://[docs" and the like: not a URL at all
+            scheme, host = "", ""
+        if scheme != "https" and not ref.url.startswith("https://"):
             add(("references", i, "url"), f"reference URL '{ref.url}' must start with https://")
         elif not (host == "aws.amazon.com" or host.endswith(".aws.amazon.com")):
             add(("references", i, "url"), f"reference URL '{ref.url}' must be AWS documentation (docs.aws.amazon.com or aws.amazon.com)")
