@@ -84,7 +84,7 @@ class ExamScreen(Screen[None]):
         left = s.remaining(self.app.monotonic())  # type: ignore[attr-defined]
         answered = len(self.exam.items) - len(s.unanswered())
         text = Text()
-        text.append(f"⏱ {format_duration(left)} left", style="bold")
+        text.append(f"Time left {format_duration(left)}", style="bold")
         text.append(f"   item {self.index + 1} of {len(self.exam.items)}   {answered} answered   {len(s.flagged)} flagged")
         text.append(f"   exam '{self.exam.preset}', seed {self.exam.seed}", style="dim")
         self.query_one("#exam-bar", Static).update(text)
