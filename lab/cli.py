@@ -196,6 +196,9 @@ def _record_progress(scenario_id: str, report: object) -> None:
         store.record_grade(scenario_id, passed=report.passed, score=report.score, max_score=report.max_score)  # type: ignore[attr-defined]
     except OSError as exc:  # a read-only home must not fail a graded run
         print(f"lab: progress not saved: {exc.strerror or exc}", file=sys.stderr)
+    from lab.cli_practice import record_checks
+
+    record_checks(scenario_id, report)
 
 
 def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:

@@ -30,7 +30,7 @@ from lab.practice import (
 )
 from lab.practice.render import format_duration, letters, render_feedback, render_question, render_result
 
-__all__ = ["cmd_exam", "cmd_quiz", "cmd_review", "monotonic", "now", "question_counts", "validate_questions"]
+__all__ = ["cmd_exam", "cmd_quiz", "cmd_review", "monotonic", "now", "question_counts", "record_checks", "validate_questions"]
 
 
 def now() -> datetime:
@@ -243,6 +243,15 @@ def _finish(session: ExamSession, store: PracticeStore, out: TextIO, as_json: bo
     else:
         out.write("\n" + render_result(result))
     return 0 if result.passed else 1
+
+
+def record_checks(scenario_id: str, report) -> None:  # type: ignore[no-untyped-def]
+    """A graded answer's required checks go to the repetition deck: a failed one comes back when due."""
+    from lab.practice.hands_on import required_checks
+
+    store = _store()
+    store.record_checks(scenario_id, required_checks(report), now())
+    _save(store)
 
 
 def cmd_review(args, out: TextIO) -> int:  # type: ignore[no-untyped-def]

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from lab.scenario.loader import LoadedScenario
     from lab.scenario.simdoc import ConfigFile
 
-__all__ = ["grade_scenario", "outcome_of", "pick_scenarios", "scenario_item"]
+__all__ = ["grade_scenario", "outcome_of", "pick_scenarios", "required_checks", "scenario_item"]
 
 
 def scenario_item(path: Path) -> ScenarioItem:
@@ -36,12 +36,22 @@ def pick_scenarios(paths: Sequence[Path], count: int, *, seed: int) -> list[Path
     return pool[:count]
 
 
+def required_checks(report: Report) -> dict[str, bool]:
+    """Each required check of a graded run: True when it passed on every seed."""
+    out: dict[str, bool] = {}
+    for seed in report.seeds:
+        for check in seed.checks:
+            if check.required:
+                out[check.id] = out.get(check.id, True) and check.passed
+    return out
+
+
 def outcome_of(report: Report) -> ScenarioOutcome:
     """A grader report as an exam outcome: the worst seed's score and its failed required checks."""
-    failed = sorted({c.id for s in report.seeds for c in s.checks if c.required and not c.passed})
-    required = sorted({c.id for s in report.seeds for c in s.checks if c.required})
-    passed = [c for c in required if c not in failed]
-    return ScenarioOutcome(report.scenario_id, report.score, report.max_score, report.passed, tuple(failed), tuple(passed))
+    checks = required_checks(report)
+    failed = tuple(sorted(c for c, ok in checks.items() if not ok))
+    passed = tuple(sorted(c for c, ok in checks.items() if ok))
+    return ScenarioOutcome(report.scenario_id, report.score, report.max_score, report.passed, failed, passed)
 
 
 def grade_scenario(loaded: LoadedScenario, answer: Mapping[str, ConfigFile] | None, *, label: str = "exam answer") -> ScenarioOutcome:

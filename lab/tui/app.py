@@ -108,6 +108,10 @@ class LabApp(PracticeMixin, App[None]):
         else:
             self.open_scenario(message.scenario_id)
 
+    def on_workbench_screen_graded(self, message: WorkbenchScreen.Graded) -> None:
+        """After the workbench shows a graded run: failed checks join the review queue."""
+        self.record_graded(message.report)
+
     def action_help(self) -> None:
         from lab.tui.screens.help import HelpScreen
 

@@ -92,6 +92,13 @@ class PracticeMixin:
         self.practice_store.record_exam(result, self.now())
         self._save_practice()
 
+    def record_graded(self, report: Any) -> None:
+        """A graded run in the workbench: its failed required checks come back when due."""
+        from lab.practice.hands_on import required_checks
+
+        self.practice_store.record_checks(report.scenario_id, required_checks(report), self.now())
+        self._save_practice()
+
     def _save_practice(self) -> None:
         try:
             self.practice_store.save()

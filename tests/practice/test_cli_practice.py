@@ -193,3 +193,12 @@ def test_a_failed_hands_on_check_comes_back_in_the_due_queue(content: Path, monk
     clock["now"] = T0 + timedelta(days=1)
     code, out, _ = run(monkeypatch, capsys, ["review"])
     assert f"scenario fargate-no-execution-role, check {row['failed_checks'][0]}" in out and "lab start fargate-no-execution-role" in out
+
+
+def test_lab_grade_sends_failed_checks_to_the_due_queue(content: Path, monkeypatch, capsys, clock, tmp_path: Path) -> None:
+    code, _, _ = run(monkeypatch, capsys, ["start", "fargate-no-execution-role", "--dir", str(tmp_path / "answer")])
+    code, _, _ = run(monkeypatch, capsys, ["grade", "fargate-no-execution-role", "--answer", str(tmp_path / "answer")])
+    assert code == 1
+    clock["now"] = T0 + timedelta(days=1)
+    code, out, _ = run(monkeypatch, capsys, ["review"])
+    assert "scenario fargate-no-execution-role, check" in out

@@ -257,3 +257,30 @@ async def test_a_missed_question_is_in_the_due_queue_the_next_day(practice_conte
         assert "Review due (0)" in str(table.get_row_at(row)[4])
     card = PracticeStore.load(store.root).deck.cards["q:fx-alarm"]
     assert card.due > clock.now
+
+
+async def test_checks_failed_in_the_workbench_come_back_in_the_due_queue(practice_content, store) -> None:
+    """Grade the starting files in the workbench; the next day the failed checks are due and open the scenario."""
+    from .conftest import open_scenario
+
+    clock = FakeClock()
+    app = make_app(store, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        catalogue = app.screen
+        bench = await open_scenario(app, pilot, "fargate-no-execution-role")
+        bench._grade()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        assert app.screen is catalogue
+        clock.advance(24 * 3600)
+        catalogue.refill("")
+        await choose_row(app, pilot, "practice:review")
+        due = app.screen
+        assert isinstance(due, ChoiceScreen)
+        keys = [k.value for k in due.query_one(DataTable).rows]
+        assert keys and all(k.startswith("scenario:fargate-no-execution-role:") for k in keys)
+        await choose_row(app, pilot, keys[0])
+        assert isinstance(app.screen, WorkbenchScreen) and app.screen.session.scenario.id == "fargate-no-execution-role"
