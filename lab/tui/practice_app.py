@@ -78,9 +78,9 @@ class PracticeMixin:
         """The catalogue's practice rows: (key, status, title)."""
         due = len(self.due_keys())
         return [
-            ("practice:quiz", "", "Practice questions — by topic, domain or scenario, explained after each answer"),
-            ("practice:exam", "", "Exam — timed, by DOP-C02 domain weight, optionally with hands-on scenarios"),
-            ("practice:review", f"{due} due" if due else "nothing due", f"Review due ({due}) — missed questions and failed checks, when they are due"),
+            ("practice:quiz", "", "Practice questions — by topic, domain or scenario"),
+            ("practice:exam", "", "Exam — timed, by DOP-C02 domain weight, hands-on optional"),
+            ("practice:review", f"{due} due" if due else "nothing due", f"Review due ({due}) — missed questions and failed checks"),
         ]
 
     def record_answer(self, question_id: str, right: bool, letters: list[str]) -> None:

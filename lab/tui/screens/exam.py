@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from rich.console import Group
+from rich.markdown import Markdown
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -97,17 +99,20 @@ class ExamScreen(Screen[None]):
         if isinstance(item, QuestionItem):
             view.show(item, number=self.index + 1, total=len(self.exam.items), chosen=self.session.answers.get(self.index, ()), cursor=self.cursor, flagged=flagged)
         else:
-            view.update(self._scenario_text(item, flagged))
+            view.update(self._scenario_view(item, flagged))
 
-    def _scenario_text(self, item: ScenarioItem, flagged: bool) -> Text:
-        out = Text()
-        out.append(f"Hands-on {self.index + 1} of {len(self.exam.items)}: ", style="bold")
-        out.append(item.title, style="bold")
-        out.append(f"   {item.scenario_id} · about {item.minutes} min" + ("   ⚑ flagged" if flagged else ""), style="dim")
-        out.append("\n\n")
+    def _scenario_view(self, item: ScenarioItem, flagged: bool) -> Group:
+        """The hands-on item: title, the briefing (the scenario's own Markdown), how to work and grade it."""
+        head = Text()
+        head.append(f"Hands-on {self.index + 1} of {len(self.exam.items)}: ", style="bold")
+        head.append(item.title, style="bold")
+        head.append(f" · {item.scenario_id} · about {item.minutes} min" + (" · ⚑ flagged" if flagged else ""), style="dim")
+        head.append("\n")
         briefing = self.app.scenario_briefing(item.scenario_id)  # type: ignore[attr-defined]
-        out.append(briefing.strip())
-        out.append("\n\n")
+        return Group(head, Markdown(briefing.strip()), self.scenario_status(item))
+
+    def scenario_status(self, item: ScenarioItem) -> Text:
+        out = Text("\n")
         out.append("o opens the scenario (your edits are kept; Esc there comes back here, the clock runs on).\n")
         out.append("g grades your files for the exam, exactly as lab grade does; you may grade again.\n\n")
         outcome = self.session.outcomes.get(item.scenario_id)
