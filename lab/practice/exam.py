@@ -40,6 +40,9 @@ __all__ = [
 PASS_MARK = 750
 """The DOP-C02 passing score on the 100–1000 scale."""
 
+RESULT_VERSION = 1
+"""The version of the exam result's JSON shape."""
+
 SCENARIO_POINTS = 5
 """What one hands-on scenario is worth, in questions (its graded score is a fraction of this)."""
 
@@ -351,20 +354,21 @@ class ExamResult:
         return [i for i, item in enumerate(self.items) if not item["right"]]
 
     def to_dict(self) -> dict[str, Any]:
-        """The stable JSON shape (``lab exam --format json``)."""
+        """The stable JSON shape (``lab exam --format json``); ``version`` changes when it does."""
         return {
+            "version": RESULT_VERSION,
             "preset": self.preset,
             "seed": self.seed,
             "score": self.scaled,
             "pass_mark": PASS_MARK,
             "passed": self.passed,
             "earned": round(self.earned, 3),
-            "possible": self.possible,
+            "possible": int(self.possible),
             "time_used_seconds": round(self.time_used, 1),
             "time_limit_seconds": self.time_limit,
             "timed_out": self.timed_out,
             "domains": [
-                {"domain": d.code, "name": d.name, "right": round(d.right, 3), "total": d.total, "percent": d.percent} for d in self.domains
+                {"domain": d.code, "name": d.name, "right": round(d.right, 3), "total": int(d.total), "percent": d.percent} for d in self.domains
             ],
             "items": list(self.items),
         }
@@ -443,15 +447,16 @@ def score_exam(
     """
     outcomes = outcomes or {}
     flags = set(flagged)
-    per: dict[str, list[float]] = {d.code: [0.0, 0.0] for d in DOP_DOMAINS}
-    hands_on = [0.0, 0.0]
+    # [points earned, points possible]: possible is always whole (a question is 1, a scenario SCENARIO_POINTS).
+    per: dict[str, list[float]] = {d.code: [0.0, 0] for d in DOP_DOMAINS}
+    hands_on: list[float] = [0.0, 0]
     rows: list[dict[str, Any]] = []
     for i, item in enumerate(exam.items):
         if isinstance(item, QuestionItem):
             chosen = frozenset(answers.get(i, ()))
             right = item.is_right(chosen)
             per[item.question.domain][0] += 1.0 if right else 0.0
-            per[item.question.domain][1] += 1.0
+            per[item.question.domain][1] += 1
             rows.append({
                 "number": i + 1, "kind": "question", "id": item.question.id, "domain": item.question.domain,
                 "chosen": [LETTERS[c] for c in sorted(chosen)], "correct": [LETTERS[c] for c in sorted(item.correct)],

@@ -45,3 +45,19 @@ def test_the_example_in_the_doc_is_a_valid_question(tmp_path: Path) -> None:
     question = load_question(path, project_context(), area_folder=True)
     assert question.id == "placement-binpack-memory"
     assert example == (ROOT / "content" / "questions" / "placement" / "placement-binpack-memory.yaml").read_text(encoding="utf-8")
+
+
+def test_the_json_example_has_the_shape_lab_exam_prints() -> None:
+    import json
+
+    from lab.practice import Exam, ScenarioItem, ScenarioOutcome, score_exam, select_questions
+
+    from .support import make_question
+
+    (example,) = [json.loads(b) for b in re.findall(r"```json\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)]
+    items = (*select_questions([make_question("q", "D6")], seed=1), ScenarioItem("s", "S", 10))
+    real = score_exam(Exam("quick", 1, items, 50, {}), {}, {"s": ScenarioOutcome("s", 1, 2, False)}).to_dict()
+    assert sorted(example) == sorted(real)
+    assert [sorted(d) for d in example["domains"]] == [sorted(real["domains"][0])] * 2
+    assert [sorted(i) for i in example["items"]] == [sorted(i) for i in real["items"]]
+    assert example["version"] == real["version"]

@@ -84,7 +84,8 @@ def test_an_ungraded_scenario_earns_nothing() -> None:
 def test_the_json_shape_is_stable() -> None:
     exam = exam_of(make_question("a"), make_question("b", "D5", choose=2, options=5))
     data = score_exam(exam, {0: exam.items[0].correct}, time_used=61.25).to_dict()
-    assert sorted(data) == ["domains", "earned", "items", "pass_mark", "passed", "possible", "preset", "score", "seed", "time_limit_seconds", "time_used_seconds", "timed_out"]
+    assert sorted(data) == ["domains", "earned", "items", "pass_mark", "passed", "possible", "preset", "score", "seed", "time_limit_seconds", "time_used_seconds", "timed_out", "version"]
+    assert data["version"] == 1 and isinstance(data["possible"], int) and all(isinstance(d["total"], int) for d in data["domains"])
     assert sorted(data["domains"][0]) == ["domain", "name", "percent", "right", "total"]
     assert sorted(data["items"][0]) == ["chosen", "correct", "domain", "flagged", "id", "kind", "number", "right"]
     assert data["time_used_seconds"] == 61.2 and len(data["items"][1]["correct"]) == 2

@@ -153,6 +153,7 @@ async def test_a_whole_exam_times_out_then_shows_the_breakdown_and_reviews(pract
         exam_screen.tick()
         await pilot.pause()
         assert "Time left 15:00" in str(exam_screen.query_one("#exam-bar").render())
+        assert exam_screen.sub_title == "exam — 15:00 left"  # in the header too
         exam_screen.action_jump(first_multi)
         for letter in items[first_multi].correct_letters().split(","):
             await pilot.press(letter)

@@ -86,6 +86,7 @@ class ExamScreen(Screen[None]):
         left = s.remaining(self.app.monotonic())  # type: ignore[attr-defined]
         answered = len(self.exam.items) - len(s.unanswered())
         text = Text()
+        self.sub_title = f"exam — {format_duration(left)} left"
         text.append(f"Time left {format_duration(left)}", style="bold")
         text.append(f"   item {self.index + 1} of {len(self.exam.items)}   {answered} answered   {len(s.flagged)} flagged")
         text.append(f"   exam '{self.exam.preset}', seed {self.exam.seed}", style="dim")
