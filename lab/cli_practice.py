@@ -215,7 +215,6 @@ def _exam_scenario(session: ExamSession, index: int, item: ScenarioItem, loaded,
 def _exam_scenarios(args, seed: int) -> tuple[list[ScenarioItem], dict]:  # type: ignore[no-untyped-def]
     """The hands-on scenarios asked for (--scenario ids, or --hands-on N picked by the seed)."""
     from lab.practice.hands_on import pick_scenarios
-    from lab.practice.exam import ScenarioItem as Item
     from lab.scenario.loader import find_scenario, list_scenarios, load_scenario
 
     refs = list(args.scenario or [])
@@ -230,7 +229,7 @@ def _exam_scenarios(args, seed: int) -> tuple[list[ScenarioItem], dict]:  # type
         scenario = load_scenario(find_scenario(ref))
         s = scenario.scenario
         loaded[s.id] = scenario
-        items.append(Item(s.id, s.title, s.minutes))
+        items.append(ScenarioItem(s.id, s.title, s.minutes))
     return items, loaded
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from lab.config.shapes import did_you_mean
 from lab.errors import UsageError
-from lab.practice.model import DOP_DOMAINS, LETTERS, Question
+from lab.practice.model import DOP_DOMAINS, LETTERS, Option, Question
 
 __all__ = [
     "PASS_MARK",
@@ -76,7 +76,7 @@ class QuestionItem:
         return "question"
 
     @property
-    def options(self) -> tuple[tuple[str, Any], ...]:
+    def options(self) -> tuple[tuple[str, Option], ...]:
         """(letter, option) pairs in presented order."""
         return tuple((LETTERS[i], self.question.options[j]) for i, j in enumerate(self.order))
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from lab.practice.exam import PASS_MARK, ExamResult, QuestionItem
 from lab.practice.model import LETTERS
 
-__all__ = ["format_duration", "render_feedback", "render_question", "render_result"]
+__all__ = ["format_duration", "letters", "render_feedback", "render_question", "render_result"]
 
 WIDTH = 92
 

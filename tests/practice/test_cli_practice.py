@@ -202,3 +202,21 @@ def test_lab_grade_sends_failed_checks_to_the_due_queue(content: Path, monkeypat
     clock["now"] = T0 + timedelta(days=1)
     code, out, _ = run(monkeypatch, capsys, ["review"])
     assert "scenario fargate-no-execution-role, check" in out
+
+
+def test_validate_with_no_paths_checks_the_scenarios_and_the_bank(content: Path, monkeypatch, capsys, clock, tmp_path: Path) -> None:
+    import shutil
+
+    from .conftest import ROOT
+
+    folder = tmp_path / "scenarios"
+    folder.mkdir()
+    shutil.copy(ROOT / "scenarios" / "fargate-no-execution-role.yaml", folder)
+    shutil.copy(ROOT / "scenarios" / "memory-fragmentation.yaml", folder)
+    monkeypatch.setenv("LAB_SCENARIOS", str(folder))
+    write_question(content, BASE.replace("topics: [C11]", "topics: [C11]\nscenario: task-role-s3"))  # not shipped here
+    code, out, _ = run(monkeypatch, capsys, ["validate"])
+    assert code == 1
+    assert "fargate-no-execution-role.yaml: ok" in out and "memory-fragmentation.yaml: ok" in out
+    assert "content/questions/placement/base-question.yaml:5:11: no shipped scenario 'task-role-s3'" in out
+    assert "questions: 12 of 13 ok" in out
