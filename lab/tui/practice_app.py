@@ -139,6 +139,11 @@ class PracticeMixin:
             if q.scenario:
                 linked[q.scenario] = linked.get(q.scenario, 0) + 1
         rows += [(f"scenario:{sid}", f"scenario {sid}", str(n), "questions this scenario demonstrates") for sid, n in sorted(linked.items())]
+        per_topic: dict[str, int] = {}
+        for q in questions:
+            for t in q.topics:
+                per_topic[t] = per_topic.get(t, 0) + 1
+        rows += [(f"topic:{t.id}", f"topic {t.id}", str(per_topic[t.id]), t.title) for t in context.topics.by_id.values() if per_topic.get(t.id)]
 
         def chosen(key: str | None) -> None:
             if key:
@@ -154,7 +159,7 @@ class PracticeMixin:
         questions, context = self.bank()
         kind, _, value = key.partition(":")
         filters: dict[str, Any] = {}
-        if kind == "area":
+        if kind in ("area", "topic"):
             filters["topic"] = value
         elif kind in ("domain", "scenario"):
             filters[kind] = value

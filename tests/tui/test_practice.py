@@ -79,6 +79,8 @@ async def test_practice_a_question_see_every_explanation_open_the_lesson_and_sce
         await pilot.pause()
         await choose_row(app, pilot, "practice:quiz")
         assert isinstance(app.screen, ChoiceScreen)
+        keys = [k.value for k in app.screen.query_one(DataTable).rows]
+        assert keys[0] == "all" and {"area:placement", "domain:D3", "topic:C11", "scenario:memory-fragmentation"} <= set(keys)
         await choose_row(app, pilot, "scenario:memory-fragmentation")
         screen = app.screen
         assert isinstance(screen, QuestionScreen) and screen.item.question.id == "fx-binpack"
@@ -286,3 +288,29 @@ async def test_checks_failed_in_the_workbench_come_back_in_the_due_queue(practic
         assert keys and all(k.startswith("scenario:fargate-no-execution-role:") for k in keys)
         await choose_row(app, pilot, keys[0])
         assert isinstance(app.screen, WorkbenchScreen) and app.screen.session.scenario.id == "fargate-no-execution-role"
+
+
+async def test_time_runs_out_while_the_hands_on_scenario_is_open(practice_content, store) -> None:
+    """The clock runs on in the workbench; at time-out the exam is submitted and its results replace it."""
+    clock = FakeClock()
+    app = make_app(store, clock, seed=5)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        catalogue = app.screen
+        app.start_exam("quick", 1)
+        await pilot.pause()
+        exam_screen = app.screen
+        assert isinstance(exam_screen, ExamScreen)
+        await pilot.press(exam_screen.exam.items[0].correct_letters().split(",")[0], "end", "o")
+        await pilot.pause()
+        assert isinstance(app.screen, WorkbenchScreen)
+        clock.advance(exam_screen.exam.limit_seconds + 30)
+        exam_screen.tick()
+        await pilot.pause()
+        results = app.screen
+        assert isinstance(results, ExamResultsScreen)
+        assert results.session.finished.timed_out and results.session.finished.time_used == exam_screen.exam.limit_seconds
+        assert [type(s).__name__ for s in app.screen_stack][-2:] == ["CatalogueScreen", "ExamResultsScreen"]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is catalogue
