@@ -69,7 +69,10 @@ class PracticeStore:
             if not isinstance(data, dict) or data.get("version") != VERSION:
                 raise ValueError(f"not a version {VERSION} practice file")
             for qid, values in data["questions"].items():
-                store.questions[str(qid)] = QuestionStats(**{k: v for k, v in values.items() if k in QuestionStats.__dataclass_fields__})
+                stats = QuestionStats(**{k: v for k, v in values.items() if k in QuestionStats.__dataclass_fields__})
+                if not (type(stats.seen) is int and type(stats.right) is int and isinstance(stats.last_answer, list)):
+                    raise TypeError(f"question {qid!r} has counts that are not numbers")
+                store.questions[str(qid)] = stats
             exams = data["exams"]
             if not isinstance(exams, list) or not all(isinstance(e, dict) for e in exams):
                 raise TypeError("exams is not a list of results")

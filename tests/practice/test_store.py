@@ -59,10 +59,10 @@ def test_a_corrupt_file_is_set_aside_with_a_unique_name_and_reported(tmp_path: P
 
 
 def test_bad_cards_or_another_version_are_set_aside_too(tmp_path: Path) -> None:
-    for payload in ({"version": 99}, {"version": 1, "questions": {}, "exams": [], "cards": {"q:a": {"due": "not a date"}}}, [1, 2]):
+    for payload in ({"version": 99}, {"version": 1, "questions": {"a": {"seen": "many"}}, "exams": [], "cards": {}}, {"version": 1, "questions": {}, "exams": [], "cards": {"q:a": {"due": "not a date"}}}, [1, 2]):
         (tmp_path / "practice.json").write_text(json.dumps(payload), encoding="utf-8")
         assert PracticeStore.load(tmp_path).problem
-    assert len(list(tmp_path.glob("practice.json.corrupt-*"))) == 3
+    assert len(list(tmp_path.glob("practice.json.corrupt-*"))) == 4
 
 
 def test_a_missing_file_is_an_empty_store(tmp_path: Path) -> None:
