@@ -58,14 +58,14 @@ class PracticeStore:
         """Read the practice file; a missing one is empty, a corrupt one is set aside."""
         store = cls(root or data_dir())
         try:
-            raw = store.path.read_text(encoding="utf-8")
+            raw = store.path.read_bytes()
         except FileNotFoundError:
             return store
-        except (OSError, UnicodeDecodeError) as exc:
-            store.problem = f"cannot read {store.path}: {getattr(exc, 'strerror', None) or exc}"
+        except OSError as exc:
+            store.problem = f"cannot read {store.path}: {exc.strerror or exc}"
             return store
         try:
-            data = json.loads(raw)
+            data = json.loads(raw.decode("utf-8"))
             if not isinstance(data, dict) or data.get("version") != VERSION:
                 raise ValueError(f"not a version {VERSION} practice file")
             for qid, values in data["questions"].items():
@@ -78,7 +78,7 @@ class PracticeStore:
                 raise TypeError("exams is not a list of results")
             store.exams = exams
             store.deck = Deck.from_dict(data["cards"])
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:  # UnicodeDecodeError is a ValueError
             aside = _free_name(store.path)
             try:
                 os.replace(store.path, aside)

@@ -6,6 +6,9 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from lab.practice import ExamSession, PracticeStore, ScenarioItem, ScenarioOutcome, assemble_exam
 
 from .conftest import T0
@@ -68,3 +71,24 @@ def test_bad_cards_or_another_version_are_set_aside_too(tmp_path: Path) -> None:
 def test_a_missing_file_is_an_empty_store(tmp_path: Path) -> None:
     store = PracticeStore.load(tmp_path / "nowhere")
     assert (store.questions, store.exams, store.problem) == ({}, [], None)
+
+
+_json = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8), lambda kids: st.lists(kids, max_size=3) | st.dictionaries(st.text(max_size=6), kids, max_size=3), max_leaves=12)
+
+
+@settings(max_examples=80, deadline=None)
+@given(payload=st.one_of(st.binary(max_size=60), _json.map(lambda v: json.dumps(v).encode()), st.fixed_dictionaries({"version": st.just(1), "questions": _json, "exams": _json, "cards": _json}).map(lambda v: json.dumps(v).encode())))
+def test_any_file_content_loads_or_is_set_aside(payload: bytes) -> None:
+    """Whatever is in practice.json, loading never raises, and a store that loads can record and save."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder)
+        (root / "practice.json").write_bytes(payload)
+        store = PracticeStore.load(root)
+        if store.problem is None:
+            store.record_answer("a", False, ["a"], T0)
+            store.save()
+        else:
+            assert store.questions == {} and store.exams == []
+            assert (root / "practice.json.corrupt-1").read_bytes() == payload  # kept, byte for byte
