@@ -104,6 +104,17 @@ def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
         if entry and entry.best_score is not None:
             status += f" {entry.best_score}/{entry.max_score}"
         rows.append({"id": s.id, "title": s.title, "topics": s.topics, "difficulty": s.difficulty, "minutes": s.minutes, "status": status})
+    if args.questions:
+        from lab.cli_practice import question_counts
+
+        counts = question_counts(areas_only=False)
+        if args.json:
+            out.write(json.dumps([{"topic": t, "title": title, "questions": n} for t, title, n in counts], indent=2) + "\n")
+            return 0
+        from lab.cli_practice import write_counts
+
+        write_counts(out, counts, "TOPIC")
+        return 0
     if args.json:
         out.write(json.dumps(rows, indent=2) + "\n")
         return 0
@@ -116,6 +127,9 @@ def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     for r in rows:
         level = "*" * r["difficulty"]
         out.write(f"{r['id']:<{width}}  {r['status']:<{status_width}}  {level:<5}  {r['minutes']:>3}  {r['title']}  [{', '.join(r['topics'])}]\n")
+    from lab.cli_practice import question_counts, write_counts
+
+    write_counts(out, question_counts(), "AREA")
     return 0
 
 
@@ -182,6 +196,9 @@ def _record_progress(scenario_id: str, report: object) -> None:
         store.record_grade(scenario_id, passed=report.passed, score=report.score, max_score=report.max_score)  # type: ignore[attr-defined]
     except OSError as exc:  # a read-only home must not fail a graded run
         print(f"lab: progress not saved: {exc.strerror or exc}", file=sys.stderr)
+    from lab.cli_practice import record_checks
+
+    record_checks(scenario_id, report)
 
 
 def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
@@ -195,10 +212,15 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
         results = mutate(loaded)
         out.write(format_mutation_report(loaded, results))
         return 1 if any(r.status == "survived" for r in results) else 0
+    from lab.cli_practice import validate_questions
+
     paths: list[Path] = []
+    questions: list[Path] = []
     for ref in args.paths or []:
         p = Path(ref)
-        if p.is_dir():
+        if _is_question_path(p):
+            questions += sorted(p.glob("**/*.yaml")) if p.is_dir() else [p]
+        elif p.is_dir():
             paths += list_scenarios(p)
         elif p.is_file():
             paths.append(p)
@@ -206,7 +228,7 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
             raise UsageError(f"{ref}: no such file or folder")
     if not args.paths:
         paths = list_scenarios()
-    failures = 0
+    failures = validate_questions(None if not args.paths else questions, out) if (questions or not args.paths) else 0
     for path in paths:
         try:
             loaded = load_scenario(path)
@@ -230,9 +252,17 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
             out.write("".join(p + "\n" for p in problems))
         else:
             out.write(f"{path}: ok ({len(loaded.scenario.checks)} checks, seeds {', '.join(map(str, seeds))})\n")
-    if not paths:
+    if not paths and args.paths and not questions:
         out.write("no scenarios found\n")
     return 1 if failures else 0
+
+
+def _is_question_path(path: Path) -> bool:
+    """A question file or folder: anything under a folder named ``questions``."""
+    if not path.exists():
+        return False
+    parts = path.resolve().parts
+    return "questions" in (parts if path.is_dir() else parts[:-1])
 
 
 def _cmd_new(args: argparse.Namespace, out: TextIO) -> int:
@@ -252,6 +282,24 @@ def _cmd_new(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _cmd_quiz(args: argparse.Namespace, out: TextIO) -> int:
+    from lab.cli_practice import cmd_quiz
+
+    return cmd_quiz(args, out)
+
+
+def _cmd_exam(args: argparse.Namespace, out: TextIO) -> int:
+    from lab.cli_practice import cmd_exam
+
+    return cmd_exam(args, out)
+
+
+def _cmd_review(args: argparse.Namespace, out: TextIO) -> int:
+    from lab.cli_practice import cmd_review
+
+    return cmd_review(args, out)
+
+
 def _cmd_tui(args: argparse.Namespace, out: TextIO) -> int:
     from lab.tui.app import LabApp
 
@@ -267,8 +315,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"lab {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("list", help="list the scenarios")
+    p = sub.add_parser("list", help="list the scenarios, and the questions per topic area")
     p.add_argument("--json", action="store_true", help="print JSON")
+    p.add_argument("--questions", action="store_true", help="list question counts per content-map topic instead")
     p.set_defaults(func=_cmd_list)
 
     p = sub.add_parser("start", help="write a scenario's starting files for editing")
@@ -294,10 +343,32 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--output", help="write the report to this file")
     p.set_defaults(func=_cmd_grade)
 
-    p = sub.add_parser("validate", help="check scenarios: they load, the starting files fail, the solution passes")
-    p.add_argument("paths", nargs="*", help="scenario files or folders (default: all scenarios)")
+    p = sub.add_parser("validate", help="check scenarios (they load, the starting files fail, the solution passes) and questions")
+    p.add_argument("paths", nargs="*", help="scenario or question files or folders (default: all scenarios and content/questions)")
     p.add_argument("--mutate", metavar="ID", help="break the solution in standard ways and list what no check catches")
     p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("quiz", help="practise questions in the terminal, with an explanation after each (answers from stdin)")
+    p.add_argument("--topic", help="a content-map id (C11) or an area (placement)")
+    p.add_argument("--domain", help="a DOP-C02 domain, D1..D6")
+    p.add_argument("--scenario", help="questions linked to this scenario")
+    p.add_argument("--count", type=int, help="at most this many questions")
+    p.add_argument("--seed", type=int, help="the order's seed (default: a new one, printed)")
+    p.add_argument("--due", action="store_true", help="the questions due for review")
+    p.set_defaults(func=_cmd_quiz)
+
+    p = sub.add_parser("exam", help="a timed exam by DOP-C02 domain weight (exit 0 pass, 1 fail, 2 bad input)")
+    p.add_argument("--preset", choices=("quick", "full"), default="quick", help="quick: 20 questions in 40 min; full: 75 in 180")
+    p.add_argument("--seed", type=int, help="the exam's seed (default: a new one, printed)")
+    p.add_argument("--format", choices=("text", "json"), default="text", help="json: the results as stable JSON on stdout (questions go to stderr)")
+    p.add_argument("--scenario", action="append", metavar="ID", help="add a hands-on scenario (up to three)")
+    p.add_argument("--hands-on", type=int, metavar="N", help="add N hands-on scenarios chosen by the seed (1-3)")
+    p.add_argument("--workdir", help="where hands-on starting files are written (default: ./exam-<seed>)")
+    p.set_defaults(func=_cmd_exam)
+
+    p = sub.add_parser("review", help="list the missed questions and failed checks due for review")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=_cmd_review)
 
     p = sub.add_parser("run", help="open the terminal lab on one scenario")
     p.add_argument("id", help="scenario id")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -14,6 +15,7 @@ from textual.screen import Screen
 from lab.progress import ProgressStore
 from lab.tui.catalogue_index import CatalogueEntry, read_catalogue
 from lab.tui.collector import Collector
+from lab.tui.practice_app import PRACTICE_KEYS, PracticeMixin
 from lab.tui.screens.catalogue import CatalogueScreen
 
 if TYPE_CHECKING:
@@ -22,7 +24,7 @@ if TYPE_CHECKING:
 __all__ = ["LabApp"]
 
 
-class LabApp(App[None]):
+class LabApp(PracticeMixin, App[None]):
     """The ECS Lab terminal app.
 
     Start-up reads only the catalogue fields of each scenario; the scenario loader, the
@@ -38,8 +40,21 @@ class LabApp(App[None]):
         Binding("f2", "toggle_dark", "Theme", id="toggle-theme"),
     ]
 
-    def __init__(self, *, scenario_id: str | None = None, store: ProgressStore | None = None, seed: int | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        scenario_id: str | None = None,
+        store: ProgressStore | None = None,
+        seed: int | None = None,
+        now: Callable[[], datetime] | None = None,
+        monotonic: Callable[[], float] | None = None,
+    ) -> None:
+        """Args:
+            now: the wall clock for repetition dates (tests pass a fake one).
+            monotonic: the clock exam time is measured with (tests drive it).
+        """
         super().__init__()
+        self.init_practice(now, monotonic)
         self.store = store or ProgressStore.load()
         self.start_scenario = scenario_id
         self.seed = seed
@@ -88,7 +103,14 @@ class LabApp(App[None]):
         self.push_screen(WorkbenchScreen(Session(loaded, self.store, seed=self.seed)))
 
     def on_catalogue_screen_opened(self, message: CatalogueScreen.Opened) -> None:
-        self.open_scenario(message.scenario_id)
+        if message.scenario_id in PRACTICE_KEYS:
+            self.open_practice_entry(message.scenario_id)
+        else:
+            self.open_scenario(message.scenario_id)
+
+    def on_workbench_screen_graded(self, message: WorkbenchScreen.Graded) -> None:
+        """After the workbench shows a graded run: failed checks join the review queue."""
+        self.record_graded(message.report)
 
     def action_help(self) -> None:
         from lab.tui.screens.help import HelpScreen
@@ -101,6 +123,9 @@ class LabApp(App[None]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("theme: toggle dark / light", "Switch between the dark and the light theme", self.action_toggle_dark)
+        yield SystemCommand("practice: questions", "Practise questions by topic, domain or scenario", self.open_practice_menu)
+        yield SystemCommand("practice: exam", "A timed exam by DOP-C02 domain weight", self.open_exam_menu)
+        yield SystemCommand("practice: review due", "Missed questions and failed checks that are due", self.open_due)
         for sid, entry in sorted(self.catalogue.items()):
             yield SystemCommand(f"scenario: open {sid}", entry.title, lambda sid=sid: self.open_scenario(sid))
         if hasattr(screen, "driver"):

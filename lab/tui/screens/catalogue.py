@@ -59,7 +59,7 @@ class CatalogueScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="")
         with Vertical(id="catalogue"):
-            yield Static("Scenarios — type to filter, Enter to open", id="catalogue-title")
+            yield Static("Scenarios and exam practice — type to filter, Enter to open", id="catalogue-title")
             yield Input(placeholder="type to filter: id, title or topic", id="catalogue-filter", compact=True)
             yield DataTable(id="catalogue-table", cursor_type="row", zebra_stripes=True)
         yield Footer()
@@ -80,6 +80,13 @@ class CatalogueScreen(Screen[None]):
         table = self.query_one(DataTable)
         table.clear()
         wanted = text.lower().strip()
+        entries = getattr(self.app, "practice_entries", None)
+        first = True
+        for key, status, title in entries() if entries else ():
+            if wanted and wanted not in f"exam practice quiz review due {title}".lower():
+                continue
+            table.add_row("exam prep" if first else "", status, "", "", title, "", key=key)
+            first = False
         rows = sorted(self.scenarios, key=lambda s: (s.topics[0], s.difficulty, s.id))
         previous_topic = None
         for s in rows:

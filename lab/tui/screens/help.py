@@ -35,6 +35,12 @@ editor does not have the focus (Esc or Tab leaves the editor).
 | s (results) | show the solution (before a pass: asks, and marks the attempt as revealed) |
 | f2 | dark / light theme |
 | ctrl+p | command palette ("scenario: open …", "sim: pause", …) |
+| a–e, ↑↓ space (practice, exam) | choose an option; Enter answers (practice), then Enter for the next |
+| o / l (practice, review) | open the question's scenario / lesson (after answering) |
+| ← → u f (exam) | previous / next item, the next unanswered or flagged one, flag for review |
+| g (exam, hands-on) | grade the scenario for the exam (o opens it to edit) |
+| ctrl+s (exam) | submit (asks first); the exam submits itself when the time is up |
+| a / w / f (exam results) | review all / the wrong / the flagged items with their explanations |
 | escape | leave the editor / close / back to the catalogue |
 | ctrl+q | quit |
 

@@ -1,0 +1,316 @@
+"""Pilot tests of exam practice: practice with feedback, a whole timed exam (hands-on and time-out), review, the due queue."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable
+
+from lab.practice import PracticeStore, QuestionItem, ScenarioItem
+from lab.progress import ProgressStore
+from lab.tui.app import LabApp
+from lab.tui.screens.choice import ChoiceScreen
+from lab.tui.screens.exam import ExamScreen
+from lab.tui.screens.exam_results import ExamResultsScreen, ReviewScreen
+from lab.tui.screens.lesson import LessonScreen
+from lab.tui.screens.question import QuestionScreen
+from lab.tui.screens.workbench import WorkbenchScreen
+from lab.tui.widgets.question_view import QuestionView
+
+from .conftest import quiet
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "practice" / "content" / "questions"
+
+
+@dataclass
+class FakeClock:
+    """Both clocks of the app, moved by the test (no real waiting)."""
+
+    now: datetime = field(default_factory=lambda: datetime(2026, 12, 3, 9, 0, tzinfo=timezone.utc))
+    mono: float = 0.0
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+        self.mono += seconds
+
+
+@pytest.fixture
+def practice_content(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The fixture bank (12 questions) with the project's topics and lessons."""
+    folder = tmp_path / "content"
+    folder.mkdir()
+    shutil.copy(ROOT / "content" / "topics.yaml", folder / "topics.yaml")
+    (folder / "lessons").symlink_to(ROOT / "content" / "lessons")
+    shutil.copytree(FIXTURES, folder / "questions")
+    monkeypatch.setenv("LAB_CONTENT", str(folder))
+    return folder
+
+
+def make_app(store: ProgressStore, clock: FakeClock, seed: int = 1) -> LabApp:
+    return quiet(LabApp(store=store, seed=seed, now=lambda: clock.now, monotonic=lambda: clock.mono))
+
+
+async def choose_row(app: LabApp, pilot, key: str) -> None:
+    """Highlight the row with ``key`` in the screen's table and press Enter."""
+    table = app.screen.query_one(DataTable)
+    table.move_cursor(row=[k.value for k in table.rows].index(key))
+    table.focus()
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+def view_text(app: LabApp) -> str:
+    return str(app.screen.query_one(QuestionView).render())
+
+
+def wrong_letter(item: QuestionItem) -> str:
+    return next(letter for i, (letter, _) in enumerate(item.options) if i not in item.correct)
+
+
+async def test_practice_a_question_see_every_explanation_open_the_lesson_and_scenario(practice_content, store, tmp_path) -> None:
+    clock = FakeClock()
+    app = make_app(store, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await choose_row(app, pilot, "practice:quiz")
+        assert isinstance(app.screen, ChoiceScreen)
+        keys = [k.value for k in app.screen.query_one(DataTable).rows]
+        assert keys[0] == "all" and {"area:placement", "domain:D3", "topic:C11", "scenario:memory-fragmentation"} <= set(keys)
+        await choose_row(app, pilot, "scenario:memory-fragmentation")
+        screen = app.screen
+        assert isinstance(screen, QuestionScreen) and screen.item.question.id == "fx-binpack"
+        await pilot.press("l")  # not before answering
+        assert isinstance(app.screen, QuestionScreen)
+        await pilot.press("enter")  # nothing chosen: refused
+        assert not screen.revealed
+        letter = screen.item.correct_letters()
+        await pilot.press(letter, "enter")
+        assert screen.revealed and "✓ Correct." in view_text(app)
+        for n in range(1, 5):
+            assert f"Fixture explanation {n} for fx-binpack." in view_text(app)
+        assert "Takeaway: Fixture takeaway for fx-binpack." in view_text(app)
+        await pilot.press("l")
+        assert isinstance(app.screen, LessonScreen)
+        await pilot.press("escape")
+        await pilot.press("o")
+        await pilot.pause()
+        assert isinstance(app.screen, WorkbenchScreen) and app.screen.session.scenario.id == "memory-fragmentation"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.screen, QuestionScreen)
+        await pilot.press("enter")  # the last question: back to the catalogue
+        await pilot.pause()
+    stats = PracticeStore.load(store.root).questions["fx-binpack"]
+    assert (stats.seen, stats.right) == (1, 1)
+
+
+async def test_multiple_response_toggles_with_letters_and_space(practice_content, store) -> None:
+    clock = FakeClock()
+    app = make_app(store, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.start_practice("all", ids=["fx-two-exec"])
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, QuestionScreen) and screen.item.question.multiple
+        right = sorted(screen.item.correct)
+        await pilot.press("a", "b", "c", "d", "a", "b", "c", "d")  # all on, all off
+        assert screen.chosen == set()
+        for i in right:
+            while screen.cursor != i:
+                await pilot.press("down")  # wraps round
+            await pilot.press("space")
+        assert screen.chosen == set(right)
+        await pilot.press("enter")
+        assert "✓ Correct." in view_text(app)
+
+
+async def test_a_whole_exam_times_out_then_shows_the_breakdown_and_reviews(practice_content, store) -> None:
+    """Answer some, flag one, move freely; the time runs out on the driven clock; review wrong and flagged."""
+    clock = FakeClock()
+    app = make_app(store, clock, seed=3)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await choose_row(app, pilot, "practice:exam")
+        await choose_row(app, pilot, "quick:0")
+        exam_screen = app.screen
+        assert isinstance(exam_screen, ExamScreen)
+        items = exam_screen.exam.items
+        assert len(items) == 12  # the fixture bank is smaller than the preset
+        assert "Time left 40:00" in str(exam_screen.query_one("#exam-bar").render())
+        await pilot.press(items[0].correct_letters()[0], "right")  # a single-response item right
+        first_multi = next(i for i, it in enumerate(items) if it.question.multiple)
+        await pilot.press(wrong_letter(items[1]), "f", "right")  # item 2 wrong and flagged
+        assert exam_screen.index == 2
+        await pilot.press("left", "left")
+        assert exam_screen.index == 0 and exam_screen.session.answers[0] == items[0].correct
+        await pilot.press("u")  # the next unanswered or flagged item
+        assert exam_screen.index == 1
+        clock.advance(25 * 60)
+        exam_screen.tick()
+        await pilot.pause()
+        assert "Time left 15:00" in str(exam_screen.query_one("#exam-bar").render())
+        assert exam_screen.sub_title == "exam — 15:00 left"  # in the header too
+        exam_screen.action_jump(first_multi)
+        for letter in items[first_multi].correct_letters().split(","):
+            await pilot.press(letter)
+        clock.advance(15 * 60 + 1)
+        exam_screen.tick()  # time is up: submitted without asking
+        await pilot.pause()
+        results = app.screen
+        assert isinstance(results, ExamResultsScreen)
+        result = results.session.finished
+        assert result.timed_out and result.time_used == 40 * 60
+        right = 2 if first_multi not in (0, 1) else 1
+        assert sum(r["right"] for r in result.items) == right
+        verdict = str(results.query_one("#exam-verdict").render())
+        assert "✗ FAIL" in verdict and "time ran out" in verdict and "40:00 of 40:00" in verdict
+        table = results.query_one(DataTable)
+        assert table.row_count == 6 and str(table.get_row_at(0)[0]).startswith("D1 SDLC Automation")
+        await pilot.press("w")
+        review = app.screen
+        assert isinstance(review, ReviewScreen) and len(review.indexes) == 12 - right
+        assert "Not quite" in view_text(app) or "Not answered" in view_text(app)
+        await pilot.press("escape", "f")
+        assert isinstance(app.screen, ReviewScreen) and app.screen.indexes == [1]
+        assert "⚑ flagged" in view_text(app) and "✗ your choice" in view_text(app)
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, (ExamScreen, ExamResultsScreen))
+    history = PracticeStore.load(store.root).exams
+    assert len(history) == 1 and history[0]["timed_out"] is True
+
+
+async def test_an_exam_with_a_hands_on_scenario_graded_inside_it(practice_content, store) -> None:
+    clock = FakeClock()
+    app = make_app(store, clock, seed=2)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.start_exam("quick", 1)
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, ExamScreen)
+        assert isinstance(screen.exam.items[-1], ScenarioItem) and screen.exam.minutes == 40 + screen.exam.items[-1].minutes
+        scenario_id = screen.exam.items[-1].scenario_id
+        await pilot.press("end")
+        status = lambda: screen.scenario_status(screen.exam.items[-1]).plain  # noqa: E731
+        assert "Not graded yet" in status()
+        await pilot.press("o")  # open it, look, come back: the clock ran on
+        await pilot.pause()
+        assert isinstance(app.screen, WorkbenchScreen)
+        clock.advance(120)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is screen
+        await pilot.press("g")  # the starting files, graded exactly as lab grade grades them
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        outcome = screen.session.outcomes[scenario_id]
+        assert not outcome.passed and outcome.failed_checks
+        assert f"Graded: {outcome.score}/{outcome.max_score}, failed" in status()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        results = app.screen
+        assert isinstance(results, ExamResultsScreen)
+        table = results.query_one(DataTable)
+        assert str(table.get_row_at(table.row_count - 1)[0]) == "hands-on Hands-on scenarios"
+        assert results.session.finished.time_used == 120
+    # The next day the failed checks and the unanswered questions are due.
+    clock.advance(24 * 3600)
+    store2 = PracticeStore.load(store.root)
+    due = store2.deck.due(clock.now)
+    assert any(k.startswith(f"s:{scenario_id}:") for k in due) and sum(k.startswith("q:") for k in due) == 12
+
+
+async def test_a_missed_question_is_in_the_due_queue_the_next_day(practice_content, store) -> None:
+    clock = FakeClock()
+    app = make_app(store, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        catalogue = app.screen
+        table = catalogue.query_one(DataTable)
+        row = [k.value for k in table.rows].index("practice:review")
+        assert "Review due (0)" in str(table.get_row_at(row)[4])
+        app.start_practice("all", ids=["fx-alarm"])
+        await pilot.pause()
+        item = app.screen.item
+        await pilot.press(wrong_letter(item), "enter", "enter")
+        await pilot.pause()
+        assert app.screen is catalogue
+        await choose_row(app, pilot, "practice:review")  # due in a minute, not now
+        assert app.screen is catalogue
+        clock.advance(24 * 3600)  # the next day
+        catalogue.refill("")
+        assert "Review due (1)" in str(table.get_row_at(row)[4]) and str(table.get_row_at(row)[1]) == "1 due"
+        await choose_row(app, pilot, "practice:review")
+        due = app.screen
+        assert isinstance(due, ChoiceScreen)
+        assert [k.value for k in due.query_one(DataTable).rows] == ["due:questions", "question:fx-alarm"]
+        await choose_row(app, pilot, "due:questions")
+        assert isinstance(app.screen, QuestionScreen) and app.screen.heading == "Review"
+        await pilot.press(item.correct_letters(), "enter", "enter")
+        await pilot.pause()
+        assert app.screen is catalogue
+        assert "Review due (0)" in str(table.get_row_at(row)[4])
+    card = PracticeStore.load(store.root).deck.cards["q:fx-alarm"]
+    assert card.due > clock.now
+
+
+async def test_checks_failed_in_the_workbench_come_back_in_the_due_queue(practice_content, store) -> None:
+    """Grade the starting files in the workbench; the next day the failed checks are due and open the scenario."""
+    from .conftest import open_scenario
+
+    clock = FakeClock()
+    app = make_app(store, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        catalogue = app.screen
+        bench = await open_scenario(app, pilot, "fargate-no-execution-role")
+        bench._grade()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await pilot.press("escape", "escape")
+        await pilot.pause()
+        assert app.screen is catalogue
+        clock.advance(24 * 3600)
+        catalogue.refill("")
+        await choose_row(app, pilot, "practice:review")
+        due = app.screen
+        assert isinstance(due, ChoiceScreen)
+        keys = [k.value for k in due.query_one(DataTable).rows]
+        assert keys and all(k.startswith("scenario:fargate-no-execution-role:") for k in keys)
+        await choose_row(app, pilot, keys[0])
+        assert isinstance(app.screen, WorkbenchScreen) and app.screen.session.scenario.id == "fargate-no-execution-role"
+
+
+async def test_time_runs_out_while_the_hands_on_scenario_is_open(practice_content, store) -> None:
+    """The clock runs on in the workbench; at time-out the exam is submitted and its results replace it."""
+    clock = FakeClock()
+    app = make_app(store, clock, seed=5)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        catalogue = app.screen
+        app.start_exam("quick", 1)
+        await pilot.pause()
+        exam_screen = app.screen
+        assert isinstance(exam_screen, ExamScreen)
+        await pilot.press(exam_screen.exam.items[0].correct_letters().split(",")[0], "end", "o")
+        await pilot.pause()
+        assert isinstance(app.screen, WorkbenchScreen)
+        clock.advance(exam_screen.exam.limit_seconds + 30)
+        exam_screen.tick()
+        await pilot.pause()
+        results = app.screen
+        assert isinstance(results, ExamResultsScreen)
+        assert results.session.finished.timed_out and results.session.finished.time_used == exam_screen.exam.limit_seconds
+        assert [type(s).__name__ for s in app.screen_stack][-2:] == ["CatalogueScreen", "ExamResultsScreen"]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen is catalogue
