@@ -85,7 +85,7 @@ def _ask(inp: TextIO, out: TextIO, prompt: str) -> str | None:
     return line.strip()
 
 
-def cmd_quiz(args, out: TextIO, inp: TextIO | None = None) -> int:  # type: ignore[no-untyped-def]
+def cmd_quiz(args, out: TextIO, inp: TextIO | None = None) -> int:
     """``lab quiz``: questions one at a time, feedback after each, progress saved."""
     inp = inp or sys.stdin
     bank, areas, area_of = _bank()
@@ -130,7 +130,7 @@ def _quiz_summary(out: TextIO, right: int, answered: int) -> int:
     return 0
 
 
-def cmd_exam(args, out: TextIO, inp: TextIO | None = None) -> int:  # type: ignore[no-untyped-def]
+def cmd_exam(args, out: TextIO, inp: TextIO | None = None) -> int:
     """``lab exam``: a timed exam by domain weight; exit 0 on a pass, 1 on a fail."""
     inp = inp or sys.stdin
     as_json = args.format == "json"
@@ -164,7 +164,7 @@ def cmd_exam(args, out: TextIO, inp: TextIO | None = None) -> int:  # type: igno
     return _finish(session, store, out, as_json)
 
 
-def _exam_item(session: ExamSession, index: int, item, loaded: dict, workdir: Path, inp: TextIO, ui: TextIO) -> bool:  # type: ignore[no-untyped-def]
+def _exam_item(session: ExamSession, index: int, item, loaded: dict, workdir: Path, inp: TextIO, ui: TextIO) -> bool:
     """Ask one item; False when the learner submits (q) or the input ends."""
     count = len(session.exam.items)
     if isinstance(item, ScenarioItem):
@@ -188,7 +188,7 @@ def _exam_item(session: ExamSession, index: int, item, loaded: dict, workdir: Pa
             ui.write(f"{exc}\n")
 
 
-def _exam_scenario(session: ExamSession, index: int, item: ScenarioItem, loaded, workdir: Path, inp: TextIO, ui: TextIO) -> bool:  # type: ignore[no-untyped-def]
+def _exam_scenario(session: ExamSession, index: int, item: ScenarioItem, loaded, workdir: Path, inp: TextIO, ui: TextIO) -> bool:
     from lab.practice.hands_on import grade_scenario
     from lab.scenario.workspace import read_answer, write_start
 
@@ -212,7 +212,7 @@ def _exam_scenario(session: ExamSession, index: int, item: ScenarioItem, loaded,
     return True
 
 
-def _exam_scenarios(args, seed: int) -> tuple[list[ScenarioItem], dict]:  # type: ignore[no-untyped-def]
+def _exam_scenarios(args, seed: int) -> tuple[list[ScenarioItem], dict]:
     """The hands-on scenarios asked for (--scenario ids, or --hands-on N picked by the seed)."""
     from lab.practice.hands_on import pick_scenarios
     from lab.scenario.loader import find_scenario, list_scenarios, load_scenario
@@ -244,7 +244,7 @@ def _finish(session: ExamSession, store: PracticeStore, out: TextIO, as_json: bo
     return 0 if result.passed else 1
 
 
-def record_checks(scenario_id: str, report) -> None:  # type: ignore[no-untyped-def]
+def record_checks(scenario_id: str, report) -> None:
     """A graded answer's required checks go to the repetition deck: a failed one comes back when due."""
     from lab.practice.hands_on import required_checks
 
@@ -253,7 +253,7 @@ def record_checks(scenario_id: str, report) -> None:  # type: ignore[no-untyped-
     _save(store)
 
 
-def cmd_review(args, out: TextIO) -> int:  # type: ignore[no-untyped-def]
+def cmd_review(args, out: TextIO) -> int:
     """``lab review``: what is due now, and when the rest falls due."""
     store = _store()
     at = now()
@@ -275,7 +275,7 @@ def cmd_review(args, out: TextIO) -> int:  # type: ignore[no-untyped-def]
         out.write(f"  {what}\n")
     if any(r["kind"] == "question" for r in rows):
         out.write("Practise them: lab quiz --due\n")
-    scenarios = sorted({r["id"] for r in rows if r["kind"] == "scenario"})
+    scenarios = sorted({str(r["id"]) for r in rows if r["kind"] == "scenario"})
     for sid in scenarios:
         out.write(f"Try again: lab start {sid}\n")
     return 0

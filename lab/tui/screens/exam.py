@@ -57,7 +57,7 @@ class ExamScreen(Screen[None]):
         self.grading = False
 
     @property
-    def exam(self):  # type: ignore[no-untyped-def]
+    def exam(self):
         return self.session.exam
 
     def compose(self) -> ComposeResult:
@@ -201,7 +201,7 @@ class ExamScreen(Screen[None]):
         except LabError as exc:
             self.app.call_from_thread(self.notify, f"Grading stopped: {exc}", severity="error", timeout=10)
             outcome = None
-        self.post_message(self.Graded(outcome))  # type: ignore[arg-type]
+        self.post_message(self.Graded(outcome))
 
     def on_exam_screen_graded(self, message: Graded) -> None:
         self.grading = False
