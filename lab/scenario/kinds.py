@@ -105,6 +105,12 @@ def iam_role(model: Any) -> IamRole:
 # -- parsers (each imports its config module on first use) -------------------------------------
 
 
+def _account_setting() -> Parser:
+    from lab.config.account_setting import parse_account_setting
+
+    return parse_account_setting
+
+
 def _task_definition() -> Parser:
     from lab.config.task_definition import parse_task_definition
 
@@ -209,6 +215,10 @@ def _capacity_provider_refusals(model: Any, in_force: InForce) -> list[ClientExc
 
 
 KINDS: tuple[FileKind, ...] = (
+    FileKind(
+        "account-setting", "ECS PutAccountSetting input", "PutAccountSetting", _account_setting, "account_setting",
+        apply=lambda world, model: world.put_account_setting(model), before_instances=True,
+    ),
     FileKind(
         "iam-role", "the CloudFormation properties of AWS::IAM::Role", "UpdateRole", _iam_role, "role",
         apply=lambda world, model: world.put_role(iam_role(model)), create_operation="CreateRole",

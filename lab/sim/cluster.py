@@ -45,6 +45,12 @@ class Cluster:
         self.tasks: dict[str, Task] = {}
         self.services: dict[str, Any] = {}
         """Service schedulers by name (``lab.sim.service.ServiceRuntime``)."""
+        self.account_settings: dict[str, str] = {}
+        """PutAccountSetting values by setting name (the account's default caller)."""
+
+    def put_account_setting(self, name: str, value: str) -> None:
+        """PutAccountSetting: ``awsvpcTrunking`` applies to instances that register from now on (§2.4)."""
+        self.account_settings[name] = value
 
     def kick_services(self) -> None:
         """Ask every service's scheduler for a pass (capacity changed)."""
@@ -95,10 +101,11 @@ class Cluster:
             "ecs.subnet-id": f"subnet-0lab{az[-1]}",
             "ecs.capability.task-eni": "true",
         }
-        if group.trunking and itype.trunk_tasks:
+        trunking = group.trunking or self.account_settings.get("awsvpcTrunking") == "enabled"
+        if trunking and itype.trunk_tasks:
             attributes["ecs.awsvpc-trunk-id"] = f"eni-0{k.hex(64)}"
         attributes.update(group.attributes)
-        eni_slots = itype.trunk_tasks if (group.trunking and itype.trunk_tasks) else max(0, itype.max_enis - 1)
+        eni_slots = itype.trunk_tasks if (trunking and itype.trunk_tasks) else max(0, itype.max_enis - 1)
         memory = registered_memory_mib(itype, group.reserved_memory_mib)
         index = self.fleet.add(
             container_instance_id=ci_id,

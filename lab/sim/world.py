@@ -298,6 +298,10 @@ class World:
         """Set matching instances DRAINING (or ACTIVE); returns how many changed."""
         return self.ecs.drain_instances(az=az, instance_type=instance_type, count=count, status=status)
 
+    def put_account_setting(self, model: Any) -> None:
+        """PutAccountSetting (``lab.config.account_setting``)."""
+        self.ecs.put_account_setting(model.name, model.value)
+
     def put_metric_alarm(self, model: Any) -> Any:
         """PutMetricAlarm."""
         return self.alarms.put_metric_alarm(model)
