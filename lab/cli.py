@@ -177,11 +177,13 @@ def _record_progress(scenario_id: str, report: object) -> None:
     """Remember a graded answer in the learner's progress (what ``lab list`` and the TUI show)."""
     from lab.progress import ProgressStore
 
-    try:
-        store = ProgressStore.load()
-        store.record_grade(scenario_id, passed=report.passed, score=report.score, max_score=report.max_score)  # type: ignore[attr-defined]
-    except OSError as exc:  # a read-only home must not fail a graded run
-        print(f"lab: progress not saved: {exc.strerror or exc}", file=sys.stderr)
+    store = ProgressStore.load()
+    if store.problem:
+        print(f"lab: {store.problem}", file=sys.stderr)
+    # A read-only or full data folder must not fail a graded run: the store says why instead.
+    problem = store.record_grade(scenario_id, passed=report.passed, score=report.score, max_score=report.max_score)  # type: ignore[attr-defined]
+    if problem:
+        print(f"lab: {problem}", file=sys.stderr)
 
 
 def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:

@@ -46,6 +46,7 @@ class LabApp(App[None]):
         entries, self.catalogue_problems = read_catalogue()
         self.catalogue: dict[str, CatalogueEntry] = {e.id: e for e in entries}
         """Scenarios by id, as the catalogue lists them."""
+        self._last_save_problem: str | None = None
         self.collector = Collector()
         """When garbage is collected in full: between ticks, not in a step or a key (``lab.tui.collector``)."""
 
@@ -53,9 +54,9 @@ class LabApp(App[None]):
         self.collector.start()
         self.push_screen(CatalogueScreen(list(self.catalogue.values()), self.store))
         if self.store.problem:
-            self.notify(self.store.problem, severity="warning", timeout=10)
+            self.notify(self.store.problem, severity="warning", timeout=10, markup=False)
         for problem in self.catalogue_problems:
-            self.notify(problem, severity="warning", timeout=10)
+            self.notify(problem, severity="warning", timeout=10, markup=False)
         if self.start_scenario:
             self.open_scenario(self.start_scenario)
         else:
@@ -81,11 +82,16 @@ class LabApp(App[None]):
         except LabError as exc:
             self.notify(str(exc), title=f"{scenario_id} does not load", severity="error", timeout=10)
             return
-        progress = self.store.get(scenario_id)
-        if progress.status == "new":
-            progress.status = "attempted"
-            self.store.save()
+        self.report_save(self.store.mark_attempted(scenario_id))
         self.push_screen(WorkbenchScreen(Session(loaded, self.store, seed=self.seed)))
+
+    def report_save(self, problem: str | None) -> None:
+        """Tell the learner when progress or an edit could not be written (it is kept and retried)."""
+        if problem and problem != self._last_save_problem:
+            self.notify(problem, title="Not saved", severity="error", timeout=10, markup=False)
+        elif problem is None and self._last_save_problem:
+            self.notify("Saved again: your progress and edits are on disk.", timeout=5)
+        self._last_save_problem = problem
 
     def on_catalogue_screen_opened(self, message: CatalogueScreen.Opened) -> None:
         self.open_scenario(message.scenario_id)

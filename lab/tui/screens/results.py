@@ -75,8 +75,7 @@ class ResultsScreen(ModalScreen[None]):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                entry.solution_revealed = True
-                self.session.store.save()
+                self.session.store.reveal_solution(self.session.scenario.id)
                 self._reveal()
 
         self.app.push_screen(ConfirmModal("Show the solution? The attempt will be marked as revealed."), answered)
