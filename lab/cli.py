@@ -33,12 +33,15 @@ def _write_log(world: object, out: TextIO, *, as_json: bool, footer: str) -> Non
     log = world.log  # type: ignore[attr-defined]
     if as_json:
         for event in log:
-            out.write(json.dumps(event_to_dict(event), sort_keys=True, separators=(",", ":")) + "\n")
+            out.write(json.dumps(event_to_dict(event), sort_keys=True, separators=(",", ":")).replace("##[", "##\\u005b") + "\n")
         return
+    from lab.safe_text import printable
+
     type_width = max((len(type(e).__name__) for e in log), default=10)
     out.write(f"{'TIME':<10}  {'EVENT':<{type_width}}  MESSAGE\n")
     for event in log:
-        out.write(f"{_format_time(event.at):<10}  {type(event).__name__:<{type_width}}  {event.message}\n")
+        # Messages quote names from the learner's files: escaped, one line each.
+        out.write(f"{_format_time(event.at):<10}  {type(event).__name__:<{type_width}}  {printable(event.message).replace('##[', '##\\[')}\n")
     out.write(footer)
 
 
@@ -97,7 +100,7 @@ def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
         try:
             s = load_scenario(path).scenario
         except LabError as exc:
-            print(f"{path}: does not load: {str(exc).splitlines()[0]}", file=sys.stderr)
+            print(f"{path}: does not load: {_safe_error(exc).splitlines()[0]}", file=sys.stderr)
             continue
         entry = store.scenarios.get(s.id)
         status = entry.status if entry else "new"
@@ -214,7 +217,7 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
             loaded = load_scenario(path)
         except LabError as exc:
             failures += 1
-            out.write(f"{exc}\n")
+            out.write(f"{_safe_error(exc)}\n")
             continue
         problems = []
         seeds = loaded.scenario.run.seeds
@@ -312,6 +315,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _safe_error(exc: LabError) -> str:
+    """A ``LabError`` as lines no terminal or CI log acts on (one line per diagnostic)."""
+    from lab.errors import SourceErrors
+    from lab.safe_text import defuse_line, printable
+
+    lines = [str(d) for d in exc.diagnostics] if isinstance(exc, SourceErrors) else [printable(str(exc))]
+    return "\n".join(defuse_line(line) for line in lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``lab`` command; return its exit code."""
     parser = _parser()
@@ -325,7 +337,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args, out))
     except LabError as exc:
-        print(str(exc), file=sys.stderr)
+        print(_safe_error(exc), file=sys.stderr)
         return 2
     except BrokenPipeError:
         # Output piped into `head` and closed early: not an error of the user's.
@@ -336,5 +348,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug in the lab, not the user's input: one clear line
         if os.environ.get("LAB_DEBUG"):
             raise
-        print(f"lab: internal error: {type(exc).__name__}: {exc} (set LAB_DEBUG=1 for the traceback)", file=sys.stderr)
+        from lab.safe_text import printable
+
+        print(f"lab: internal error: {type(exc).__name__}: {printable(str(exc))} (set LAB_DEBUG=1 for the traceback)", file=sys.stderr)
         return 3

@@ -54,9 +54,9 @@ class LabApp(App[None]):
         self.collector.start()
         self.push_screen(CatalogueScreen(list(self.catalogue.values()), self.store))
         if self.store.problem:
-            self.notify(self.store.problem, severity="warning", timeout=10, markup=False)
+            self.notify(self.store.problem, severity="warning", timeout=10)
         for problem in self.catalogue_problems:
-            self.notify(problem, severity="warning", timeout=10, markup=False)
+            self.notify(problem, severity="warning", timeout=10)
         if self.start_scenario:
             self.open_scenario(self.start_scenario)
         else:
@@ -85,10 +85,18 @@ class LabApp(App[None]):
         self.report_save(self.store.mark_attempted(scenario_id))
         self.push_screen(WorkbenchScreen(Session(loaded, self.store, seed=self.seed)))
 
+    def notify(self, message: str, *, title: str = "", severity: str = "information", timeout: float | None = None, markup: bool = True) -> None:  # type: ignore[override]
+        """Show a notification, always as plain text.
+
+        Notifications quote learners' files (``unknown key 'a[b=$c]'``): parsed as markup they
+        would end the app with a MarkupError, so markup is off for every one of them.
+        """
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)  # type: ignore[arg-type]
+
     def report_save(self, problem: str | None) -> None:
         """Tell the learner when progress or an edit could not be written (it is kept and retried)."""
         if problem and problem != self._last_save_problem:
-            self.notify(problem, title="Not saved", severity="error", timeout=10, markup=False)
+            self.notify(problem, title="Not saved", severity="error", timeout=10)
         elif problem is None and self._last_save_problem:
             self.notify("Saved again: your progress and edits are on disk.", timeout=5)
         self._last_save_problem = problem

@@ -8,6 +8,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
+from rich.text import Text
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from lab.progress import ProgressStore
@@ -89,7 +90,7 @@ class CatalogueScreen(Screen[None]):
             topic = s.topics[0] if s.topics[0] != previous_topic else ""
             previous_topic = s.topics[0]
             cells = (topic, status_label(self.store, s.id), "★" * s.difficulty, str(s.minutes), f"{s.title} ({s.id})", spent_label(self.store, s.id))
-            table.add_row(*cells, key=s.id)
+            table.add_row(*(Text(c) for c in cells), key=s.id)  # titles from scenario files: never markup
 
     @on(Input.Changed, "#catalogue-filter")
     def _filter(self, event: Input.Changed) -> None:

@@ -13,6 +13,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Markdown, TabbedContent, TabPane, Tabs
@@ -100,7 +101,7 @@ class WorkbenchScreen(Screen[None]):
                 with TabPane("Brief", id="tab-brief"):
                     yield VerticalScroll(ObjectiveList(classes="objectives"), Markdown(briefing))
                 for name, state in self.session.files.items():
-                    with TabPane(name, id=f"tab-{_dom(name)}"):
+                    with TabPane(Content(name), id=f"tab-{_dom(name)}"):
                         yield FileEditor(name, state.text, id=f"edit-{_dom(name)}")
                 with TabPane("Cluster", id="tab-cluster"):
                     yield ClusterMap(classes="cluster-map")
