@@ -41,7 +41,8 @@ def _write_log(world: object, out: TextIO, *, as_json: bool, footer: str) -> Non
     out.write(f"{'TIME':<10}  {'EVENT':<{type_width}}  MESSAGE\n")
     for event in log:
         # Messages quote names from the learner's files: escaped, one line each.
-        out.write(f"{_format_time(event.at):<10}  {type(event).__name__:<{type_width}}  {printable(event.message).replace('##[', '##\\[')}\n")
+        message = printable(event.message).replace("##[", "##\\[")
+        out.write(f"{_format_time(event.at):<10}  {type(event).__name__:<{type_width}}  {message}\n")
     out.write(footer)
 
 
