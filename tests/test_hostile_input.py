@@ -82,3 +82,38 @@ def test_a_hostile_key_in_a_learners_file_reaches_stderr_escaped(tmp_path: Path,
     err = capsys.readouterr().err
     assert_no_command_lines(err)
     assert "bad\\x1b[31mkey\\n::warning::x" in err
+
+
+# -- a learner's regex never stalls (memberOf =~) ------------------------------------------------
+
+STALL = r"""
+import sys
+from lab.sim.query import parse
+
+class Facts:
+    attributes = {"name": "i-" + "a" * 5000}
+    agent_connected, agent_version, ec2_instance_id = True, "1.68.2", "i-" + "a" * 5000
+    registered_at, running_tasks_count = "2018-03-01T10:00:00Z", 0
+    task_groups = ("service:" + "a" * 5000,)
+
+for text in (r"ec2InstanceId =~ i-((\w|\w)+)+Z", r"attribute:name =~ i-(a|a)*(a|a)*(a*)*Z", r"task:group =~ service:((a|aa)+)+Z"):
+    try:
+        print(parse(text).matches(Facts()))
+    except Exception as exc:
+        print(type(exc).__name__, exc)
+"""
+
+
+def test_catastrophic_regexes_finish_at_once() -> None:
+    """`=~ i-((\\w|\\w)+)+Z` against a 5,000-character id: no match, and no stall (a linear-time engine)."""
+    done = subprocess.run([sys.executable, "-c", STALL], capture_output=True, text=True, timeout=120)
+    assert done.stdout.split() == ["False", "False", "False"], done.stderr
+
+
+def test_a_nested_repetition_the_linear_engine_cannot_run_is_refused() -> None:
+    """A backreference under nested repetition would need backtracking: refused with a clear message."""
+    from lab.sim.query import QueryError, parse
+
+    with pytest.raises(QueryError, match="nested repetition"):
+        parse(r"attribute:x =~ (a)((\w|\1)+)+Z")
+    assert parse(r"attribute:x =~ (a)b\1").matches(type("F", (), {"attributes": {"x": "aba"}})())  # no nesting: still runs
