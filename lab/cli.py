@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -65,8 +66,8 @@ def _is_scenario_ref(ref: str) -> bool:
 def _cmd_sim(args: argparse.Namespace, out: TextIO) -> int:
     from lab.scenario.simdoc import build_world, load_sim_document
 
-    if args.until is not None and args.until <= 0:
-        raise UsageError("--until must be a positive number of seconds")
+    if args.until is not None and not (math.isfinite(args.until) and args.until > 0):
+        raise UsageError(f"--until must be a positive, finite number of seconds (got {args.until:g})")
     if _is_scenario_ref(args.target):
         from lab.scenario.loader import find_scenario, load_scenario
         from lab.scenario.workspace import read_answer
@@ -171,9 +172,18 @@ def _cmd_grade(args: argparse.Namespace, out: TextIO) -> int:
             stream.write(render_github(report, answer_dir=args.answer))
         else:
             stream.write(render_text(report, color=handle is None and use_color(out)))
-    finally:
         if handle is not None:
-            handle.close()
+            handle.close()  # a full disk shows here, when the buffer is written
+    except OSError as exc:
+        if handle is None:
+            raise
+        raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    finally:
+        if handle is not None and not handle.closed:
+            try:
+                handle.close()
+            except OSError:
+                pass  # already reported: the write failed
     return 0 if report.passed else 1
 
 
@@ -247,12 +257,19 @@ def _cmd_new(args: argparse.Namespace, out: TextIO) -> int:
     text = scaffold(args.id)
     directory = Path(args.dir) if args.dir else Path("scenarios")
     path = directory / f"{args.id}.yaml"
-    if path.exists():
-        raise UsageError(f"{path} already exists; choose another id")
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        # O_EXCL | O_NOFOLLOW: never over an existing file, never through a (dangling) link.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    except FileExistsError:
+        raise UsageError(f"{path} already exists (a file or a link); choose another id") from None
     except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        path.unlink(missing_ok=True)
         raise UsageError(f"cannot write {path}: {exc.strerror}") from None
     out.write(f"Wrote {path}. Edit it, then: lab validate {path}\n")
     return 0
