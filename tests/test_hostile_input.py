@@ -317,3 +317,11 @@ def test_lab_new_never_writes_through_a_planted_symlink(tmp_path: Path, capsys: 
     assert main(["new", "my-new", "--dir", str(folder)]) == 2
     assert not (tmp_path / "elsewhere.yaml").exists()
     assert "my-new.yaml" in capsys.readouterr().err
+
+
+def test_the_pytest_plugin_never_hangs_on_a_fifo_named_yaml(tmp_path: Path) -> None:
+    fifo = tmp_path / "scenario.yaml"
+    os.mkfifo(fifo)
+    script = f"from pathlib import Path; from lab.grading.pytest_plugin import is_scenario_file; print(is_scenario_file(Path({str(fifo)!r})))"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "False", done.stderr
