@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from rich.text import Text
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from lab.progress import ProgressStore

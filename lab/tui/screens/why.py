@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -102,7 +103,7 @@ class WhyNotPlacedScreen(ModalScreen[None]):
         self.rows = ordered
         table.add_rows(
             tuple(
-                Content(cell)  # a str cell would be parsed as markup
+                Text(cell)  # a str cell would be parsed as markup
                 for cell in (
                     v.ec2_instance_id,
                     "✓ passed every check" if v.reason is None else f"✕ {v.reason}",
