@@ -336,6 +336,20 @@ class ProgressStore:
         store.scenarios = parse_progress(document) if store.problem is None else {}
         return store
 
+    def refresh(self) -> None:
+        """Read again what other processes recorded; this process's pending changes stay on top.
+
+        Writes are atomic renames, so reading needs no lock. A file that cannot be read now is
+        left for the next write, which keeps it aside.
+        """
+        try:
+            scenarios = parse_progress(read_json(self.path) or {})
+        except (OSError, ValueError):
+            return
+        for sid, fn in self.pending:
+            fn(scenarios.setdefault(sid, ScenarioProgress()))
+        self.scenarios = scenarios
+
     def get(self, scenario_id: str) -> ScenarioProgress:
         """The progress of one scenario (a new entry when there is none; not stored by itself)."""
         return self.scenarios.setdefault(scenario_id, ScenarioProgress())

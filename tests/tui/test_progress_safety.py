@@ -89,3 +89,53 @@ async def test_an_unwritable_data_folder_does_not_end_the_tui(tmp_path: Path) ->
         await pilot.pause()
         assert app.is_running
         assert any("not saved" in str(n.message) for n in app._notifications)
+
+
+async def test_the_catalogue_shows_a_pass_recorded_by_another_process(store: ProgressStore) -> None:
+    """Back on the catalogue (from any screen), what `lab grade` recorded meanwhile is shown."""
+    from textual.widgets import DataTable
+
+    app = quiet(LabApp(store=store))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        ProgressStore.load(store.root).record_grade("ecr-pull-denied", passed=True, score=100, max_score=100)
+        await pilot.press("question_mark")  # help, then back: the catalogue resumes
+        await pilot.pause()
+        await pilot.press("escape")
+        await pilot.pause()
+        table = app.screen.query_one(DataTable)
+        row = [k.value for k in table.rows].index("ecr-pull-denied")
+        assert "passed 100/100" in str(table.get_row_at(row)[1])
+
+
+def test_any_bytes_in_the_progress_file_load_without_an_exception() -> None:
+    """Property: whatever the file holds, loading returns a store (kept aside when unreadable)."""
+    import tempfile
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    documents = st.recursive(
+        st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=5),
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.sampled_from(["version", "scenarios", "web", "status", "attempts", "best_score", "seconds_spent", "hints_used", "solution_revealed"]), inner, max_size=4),
+        max_leaves=12,
+    )
+    import json as _json
+
+    raw_files = st.binary(max_size=40) | documents.map(lambda d: _json.dumps(d).encode())
+
+    @settings(max_examples=150, deadline=None)
+    @given(raw_files)
+    def check(raw: bytes) -> None:
+        with tempfile.TemporaryDirectory() as folder:
+            root = Path(folder)
+            (root / "progress.json").write_bytes(raw)
+            store = ProgressStore.load(root)
+            aside = [p for p in root.iterdir() if p.name.startswith("progress.json.corrupt")]
+            assert (store.problem is None) == (not aside)
+            if aside:
+                assert aside[0].read_bytes() == raw and store.scenarios == {}
+            store.record_grade("web", passed=False, score=1, max_score=2)
+            assert ProgressStore.load(root).get("web").attempts >= 1
+
+    check()

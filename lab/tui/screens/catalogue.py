@@ -72,8 +72,9 @@ class CatalogueScreen(Screen[None]):
         table.focus()
 
     def on_screen_resume(self) -> None:
-        """Back from a scenario: show its new status."""
+        """Back from a scenario (or any screen): show the status as stored now, by any process."""
         if self.is_mounted and self.query(DataTable):
+            self.store.refresh()
             self.refill(self.query_one(Input).value)
 
     def refill(self, text: str) -> None:
