@@ -222,3 +222,16 @@ def test_an_unwritable_data_folder_is_a_message_not_a_crash(tmp_path: Path) -> N
     store.record_grade("web", passed=True, score=1, max_score=1)
     store.save_edit("web", "a.yaml", "x: 1\n")
     assert store.save_problem and store.get("web").status == "passed"
+
+
+def test_temp_files_of_killed_editors_are_cleaned_and_links_never_read(tmp_path: Path) -> None:
+    """A killed autosave's temp file goes when the edits are read; a planted link or FIFO is never read."""
+    store = ProgressStore.load(tmp_path)
+    store.save_edit("web", "a.yaml", "x: 1\n")
+    folder = store.workspace("web")
+    (folder / ".a.yaml.999999999.tmp").write_text("x: half")  # pid 999999999 is not running
+    (tmp_path / "secret").write_text("secret\n")
+    (folder / "b.yaml").symlink_to(tmp_path / "secret")
+    os.mkfifo(folder / "c.yaml")
+    assert store.edits("web") == {"a.yaml": "x: 1\n"}
+    assert sorted(p.name for p in folder.iterdir()) == ["a.yaml", "b.yaml", "c.yaml"]
