@@ -28,6 +28,7 @@ import fcntl
 import json
 import math
 import os
+import stat
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -141,8 +142,6 @@ def read_json(path: Path) -> Any:
             raise CorruptFile("it is a symbolic link") from None
         raise
     with os.fdopen(fd, "rb") as handle:
-        import stat
-
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             raise CorruptFile("it is not a regular file")
         raw = handle.read(MAX_PROGRESS_BYTES + 1)
@@ -468,7 +467,7 @@ class ProgressStore:
                         os.unlink(entry.path)
                 continue
             try:
-                doc = read_json_text(Path(entry.path))
+                doc = _read_edit(Path(entry.path))
             except (OSError, ValueError):
                 continue  # not a regular UTF-8 file: not one of ours
             out[entry.name] = doc
@@ -489,10 +488,8 @@ class ProgressStore:
                         os.unlink(entry.path)
 
 
-def read_json_text(path: Path, max_bytes: int = 1024 * 1024) -> str:
+def _read_edit(path: Path, max_bytes: int = 1024 * 1024) -> str:
     """The UTF-8 text of a regular file (never through a symbolic link, never a FIFO or device)."""
-    import stat
-
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     with os.fdopen(fd, "rb") as handle:
         if not stat.S_ISREG(os.fstat(fd).st_mode):

@@ -4,6 +4,7 @@ hijacks a terminal or a CI log, never hangs, never leaks, and is never an intern
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -13,9 +14,10 @@ from xml.etree import ElementTree as ET
 import pytest
 
 from lab.cli import main
-from lab.errors import Diagnostic
+from lab.errors import Diagnostic, SourceError
 from lab.grading.render import render_github, render_json, render_junit, render_text
 from lab.grading.report import CheckResult, Report, SeedResult
+from lab.yaml_source import load_path, load_text
 
 HOSTILE = "x\x1b]0;PWN\x07\x1b[31mred\r\n::error file=a::injected\n  ::warning::two\u202eevil\x9b2J ##[error]legacy"
 """A terminal title change, a colour, a CR, two workflow commands on their own lines, a bidi
@@ -121,8 +123,6 @@ def test_a_nested_repetition_the_linear_engine_cannot_run_is_refused() -> None:
 
 # -- small internal errors become positioned messages and exit 2 ---------------------------------
 
-from lab.errors import SourceError
-from lab.yaml_source import load_text
 
 
 def test_an_integer_over_4300_digits_is_a_positioned_error() -> None:
@@ -191,10 +191,6 @@ def test_an_empty_availability_zone_is_refused_as_aws_refuses_it(tmp_path: Path,
 
 # -- files opened once, safely -------------------------------------------------------------------
 
-import os
-import threading
-
-from lab.yaml_source import load_path
 
 ALIAS_BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
     f"{chr(98 + i)}: &{chr(98 + i)} [*{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}, *{chr(97 + i)}]\n"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import errno
 import json
+import multiprocessing
+import os
 from pathlib import Path
 
 import pytest
@@ -67,9 +70,6 @@ def test_hostile_file_names_are_refused(tmp_path: Path) -> None:
 
 # -- a store that never loses a write (issue 18) ------------------------------------------------
 
-import errno
-import multiprocessing
-import os
 
 
 def _grade_in_a_process(root: str, start, index: int) -> None:  # type: ignore[no-untyped-def]
