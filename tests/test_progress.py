@@ -235,3 +235,33 @@ def test_temp_files_of_killed_editors_are_cleaned_and_links_never_read(tmp_path:
     os.mkfifo(folder / "c.yaml")
     assert store.edits("web") == {"a.yaml": "x: 1\n"}
     assert sorted(p.name for p in folder.iterdir()) == ["a.yaml", "b.yaml", "c.yaml"]
+
+
+def _grade_forever(root: str) -> None:
+    store = ProgressStore.load(Path(root))
+    while True:
+        store.record_grade("web", passed=False, score=1, max_score=2)
+        store.save_edit("web", "a.yaml", "x: 1\n" * 200)
+
+
+@pytest.mark.slow
+def test_sigkill_during_saves_never_corrupts_and_leaves_no_temp_file_behind(tmp_path: Path) -> None:
+    """30 writers killed at arbitrary moments: the file always loads; the next write removes their temp files."""
+    import random
+    import signal
+    import time
+
+    ctx = multiprocessing.get_context("fork")
+    rng = random.Random(18)
+    for _ in range(30):
+        writer = ctx.Process(target=_grade_forever, args=(str(tmp_path),))
+        writer.start()
+        time.sleep(rng.uniform(0.01, 0.08))  # where the kill lands: anywhere in a save
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.join()
+        store = ProgressStore.load(tmp_path)
+        assert store.problem is None
+    store.record_grade("web", passed=True, score=2, max_score=2)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["progress.json", "progress.json.lock", "workspaces"]
+    assert store.edits("web") == {"a.yaml": "x: 1\n" * 200}
+    assert [p.name for p in store.workspace("web").iterdir()] == ["a.yaml"]
