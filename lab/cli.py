@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from collections.abc import Sequence
@@ -33,12 +34,16 @@ def _write_log(world: object, out: TextIO, *, as_json: bool, footer: str) -> Non
     log = world.log  # type: ignore[attr-defined]
     if as_json:
         for event in log:
-            out.write(json.dumps(event_to_dict(event), sort_keys=True, separators=(",", ":")) + "\n")
+            out.write(json.dumps(event_to_dict(event), sort_keys=True, separators=(",", ":")).replace("##[", "##\\u005b") + "\n")
         return
+    from lab.safe_text import printable
+
     type_width = max((len(type(e).__name__) for e in log), default=10)
     out.write(f"{'TIME':<10}  {'EVENT':<{type_width}}  MESSAGE\n")
     for event in log:
-        out.write(f"{_format_time(event.at):<10}  {type(event).__name__:<{type_width}}  {event.message}\n")
+        # Messages quote names from the learner's files: escaped, one line each.
+        message = printable(event.message).replace("##[", "##\\[")
+        out.write(f"{_format_time(event.at):<10}  {type(event).__name__:<{type_width}}  {message}\n")
     out.write(footer)
 
 
@@ -61,8 +66,8 @@ def _is_scenario_ref(ref: str) -> bool:
 def _cmd_sim(args: argparse.Namespace, out: TextIO) -> int:
     from lab.scenario.simdoc import build_world, load_sim_document
 
-    if args.until is not None and args.until <= 0:
-        raise UsageError("--until must be a positive number of seconds")
+    if args.until is not None and not (math.isfinite(args.until) and args.until > 0):
+        raise UsageError(f"--until must be a positive, finite number of seconds (got {args.until:g})")
     if _is_scenario_ref(args.target):
         from lab.scenario.loader import find_scenario, load_scenario
         from lab.scenario.workspace import read_answer
@@ -97,7 +102,7 @@ def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
         try:
             s = load_scenario(path).scenario
         except LabError as exc:
-            print(f"{path}: does not load: {str(exc).splitlines()[0]}", file=sys.stderr)
+            print(f"{path}: does not load: {_safe_error(exc).splitlines()[0]}", file=sys.stderr)
             continue
         entry = store.scenarios.get(s.id)
         status = entry.status if entry else "new"
@@ -181,21 +186,32 @@ def _cmd_grade(args: argparse.Namespace, out: TextIO) -> int:
             stream.write(render_github(report, answer_dir=args.answer))
         else:
             stream.write(render_text(report, color=handle is None and use_color(out)))
-    finally:
         if handle is not None:
-            handle.close()
+            handle.close()  # a full disk shows here, when the buffer is written
+    except OSError as exc:
+        if handle is None:
+            raise
+        raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
+    finally:
+        if handle is not None and not handle.closed:
+            try:
+                handle.close()
+            except OSError:
+                pass  # already reported: the write failed
     return 0 if report.passed else 1
 
 
-def _record_progress(scenario_id: str, report: object) -> None:
+def _record_progress(scenario_id: str, report: Any) -> None:
     """Remember a graded answer in the learner's progress (what ``lab list`` and the TUI show)."""
     from lab.progress import ProgressStore
 
-    try:
-        store = ProgressStore.load()
-        store.record_grade(scenario_id, passed=report.passed, score=report.score, max_score=report.max_score)  # type: ignore[attr-defined]
-    except OSError as exc:  # a read-only home must not fail a graded run
-        print(f"lab: progress not saved: {exc.strerror or exc}", file=sys.stderr)
+    store = ProgressStore.load()
+    if store.problem:
+        print(f"lab: {store.problem}", file=sys.stderr)
+    # A read-only or full data folder must not fail a graded run: the store says why instead.
+    problem = store.record_grade(scenario_id, passed=report.passed, score=report.score, max_score=report.max_score)
+    if problem:
+        print(f"lab: {problem}", file=sys.stderr)
     from lab.cli_practice import record_checks
 
     record_checks(scenario_id, report)
@@ -234,7 +250,7 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
             loaded = load_scenario(path)
         except LabError as exc:
             failures += 1
-            out.write(f"{exc}\n")
+            out.write(f"{_safe_error(exc)}\n")
             continue
         problems = []
         seeds = loaded.scenario.run.seeds
@@ -271,12 +287,19 @@ def _cmd_new(args: argparse.Namespace, out: TextIO) -> int:
     text = scaffold(args.id)
     directory = Path(args.dir) if args.dir else Path("scenarios")
     path = directory / f"{args.id}.yaml"
-    if path.exists():
-        raise UsageError(f"{path} already exists; choose another id")
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        # O_EXCL | O_NOFOLLOW: never over an existing file, never through a (dangling) link.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+    except FileExistsError:
+        raise UsageError(f"{path} already exists (a file or a link); choose another id") from None
     except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        path.unlink(missing_ok=True)
         raise UsageError(f"cannot write {path}: {exc.strerror}") from None
     out.write(f"Wrote {path}. Edit it, then: lab validate {path}\n")
     return 0
@@ -381,6 +404,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _safe_error(exc: LabError) -> str:
+    """A ``LabError`` as lines no terminal or CI log acts on (one line per diagnostic)."""
+    from lab.errors import SourceErrors
+    from lab.safe_text import defuse_line, printable
+
+    lines = [str(d) for d in exc.diagnostics] if isinstance(exc, SourceErrors) else [printable(str(exc))]
+    return "\n".join(defuse_line(line) for line in lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``lab`` command; return its exit code."""
     parser = _parser()
@@ -394,7 +426,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args, out))
     except LabError as exc:
-        print(str(exc), file=sys.stderr)
+        print(_safe_error(exc), file=sys.stderr)
         return 2
     except BrokenPipeError:
         # Output piped into `head` and closed early: not an error of the user's.
@@ -405,5 +437,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug in the lab, not the user's input: one clear line
         if os.environ.get("LAB_DEBUG"):
             raise
-        print(f"lab: internal error: {type(exc).__name__}: {exc} (set LAB_DEBUG=1 for the traceback)", file=sys.stderr)
+        from lab.safe_text import printable
+
+        print(f"lab: internal error: {type(exc).__name__}: {printable(str(exc))} (set LAB_DEBUG=1 for the traceback)", file=sys.stderr)
         return 3

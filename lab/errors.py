@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from lab.safe_text import printable
+
 __all__ = [
     "STRATEGY_MIXED",
     "STRATEGY_NOT_ASSOCIATED",
@@ -52,9 +54,10 @@ class Diagnostic:
     """``error`` or ``note`` (a note, such as "not simulated", never fails a load)."""
 
     def __str__(self) -> str:
+        """``file:line:col: message`` on one line, the file's text shown escaped (``lab.safe_text``)."""
         where = f"{self.file}:{self.line}:{self.col}" if self.line else self.file
         prefix = "" if self.severity == "error" else f"{self.severity}: "
-        return f"{where}: {prefix}{self.message}"
+        return printable(f"{where}: {prefix}{self.message}")
 
 
 class SourceError(LabError):

@@ -3,12 +3,16 @@
 Only ``yaml.safe_load`` semantics are used (no Python tags, no object construction), with two
 deliberate differences: timestamps stay strings (``registeredAt < 2018-02-13`` is a date a
 learner typed, not a ``datetime``), and mapping keys keep the text the author wrote (``on:``
-stays ``"on"``, not ``True``). Duplicate keys are an error, as in JSON parsers AWS uses.
+stays ``"on"``, not ``True``). Duplicate keys are an error, as in JSON parsers AWS uses; a key
+given beside a merge (``<<: *base``) overrides the merged one, as YAML's merge key defines.
 Alias expansion is bounded, so a "billion laughs" document is refused instead of eating memory.
 """
 
 from __future__ import annotations
 
+import errno
+import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,7 +21,7 @@ import yaml
 
 from lab.errors import SourceError
 
-__all__ = ["Document", "Path_", "load_path", "load_text"]
+__all__ = ["MAX_READ_BYTES", "Document", "Path_", "UnsafeFile", "load_path", "load_text", "read_regular"]
 
 Path_ = tuple[str | int, ...]
 """A path into a document: mapping keys and sequence indexes, outermost first."""
@@ -181,29 +185,93 @@ def load_text(
     return doc
 
 
-def load_path(path: Path | str, *, display: str | None = None, max_bytes: int | None = None) -> Document:
-    """Read and parse a file.
+MAX_READ_BYTES = 4 * 1024 * 1024
+"""Largest file read when the caller gives no limit of its own."""
+
+_KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFCHR: "a character device", stat.S_IFBLK: "a block device", stat.S_IFSOCK: "a socket", stat.S_IFDIR: "a directory"}
+
+
+class UnsafeFile(OSError):
+    """A file refused before reading: not a regular file, too large, or a symbolic link."""
+
+
+def read_regular(path: Path | str, *, max_bytes: int = MAX_READ_BYTES, follow_symlinks: bool = True, dir_fd: int | None = None) -> bytes:
+    """The bytes of a regular file, opened once and checked on the opened file.
+
+    The file is opened non-blocking (a FIFO with no writer does not hang the open), then
+    ``fstat`` of that very descriptor must say "regular file" and at most ``max_bytes``;
+    at most ``max_bytes + 1`` bytes are read (a file growing meanwhile is refused too). With
+    ``follow_symlinks=False`` a symbolic link is refused (``O_NOFOLLOW``), so nothing is read
+    through a link swapped in after a check.
 
     Raises:
-        SourceError: the file cannot be read, is too large, is not UTF-8 or not valid YAML.
+        UnsafeFile: a special file, a symbolic link (when not followed) or too large.
+        OSError: the file cannot be opened (missing, no permission, a symlink loop).
+    """
+    flags = os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC | (0 if follow_symlinks else os.O_NOFOLLOW)
+    try:
+        fd = os.open(path, flags, dir_fd=dir_fd)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP and not follow_symlinks:
+            raise UnsafeFile(errno.ELOOP, "is a symbolic link") from None
+        raise
+    try:
+        info = os.fstat(fd)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "is a directory")
+        if not stat.S_ISREG(info.st_mode):
+            kind = _KINDS.get(stat.S_IFMT(info.st_mode), "a special file")
+            raise UnsafeFile(errno.EINVAL, f"is {kind}, not a regular file")
+        if info.st_size > max_bytes:
+            raise UnsafeFile(errno.EFBIG, f"is larger than the {_size(max_bytes)} limit")
+        os.set_blocking(fd, True)
+        chunks, total = [], 0
+        while total <= max_bytes:
+            chunk = os.read(fd, min(1 << 20, max_bytes + 1 - total))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+        if total > max_bytes:
+            raise UnsafeFile(errno.EFBIG, f"is larger than the {_size(max_bytes)} limit")
+        return b"".join(chunks)
+    finally:
+        os.close(fd)
+
+
+def _size(n: int) -> str:
+    return f"{n // (1024 * 1024)} MiB" if n >= 1024 * 1024 and n % (1024 * 1024) == 0 else f"{n // 1024} KiB"
+
+
+def load_path(path: Path | str, *, display: str | None = None, max_bytes: int | None = None) -> Document:
+    """Read and parse a file (opened once: special files, and files over the limit, refused first).
+
+    ``max_bytes`` defaults to ``MAX_READ_BYTES``: every read has a limit.
+
+    Raises:
+        SourceError: the file cannot be read, is not a regular file, is too large, is not
+            UTF-8 or not valid YAML.
     """
     name = display or str(path)
-    p = Path(path)
+    limit = MAX_READ_BYTES if max_bytes is None else max_bytes
     try:
-        if max_bytes is not None and p.stat().st_size > max_bytes:
-            raise SourceError(name, 0, 0, f"file is larger than the {max_bytes // 1024} KiB limit")
-        raw = p.read_bytes()
+        raw = read_regular(path, max_bytes=limit)
+    except UnsafeFile as exc:
+        if exc.errno == errno.EFBIG:
+            raise SourceError(name, 0, 0, f"file is larger than the {limit // 1024} KiB limit") from None
+        raise SourceError(name, 0, 0, str(exc.strerror)) from None
     except FileNotFoundError:
         raise SourceError(name, 0, 0, "no such file") from None
     except IsADirectoryError:
         raise SourceError(name, 0, 0, "is a directory, expected a file") from None
     except OSError as exc:
-        raise SourceError(name, 0, 0, f"cannot read file: {exc.strerror}") from None
+        why = "a symbolic link loop" if exc.errno == errno.ELOOP else exc.strerror
+        raise SourceError(name, 0, 0, f"cannot read file: {why}") from None
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise SourceError(name, 0, 0, f"not UTF-8 text (byte {exc.start})") from None
-    return load_text(text, name, max_bytes=max_bytes)
+    return load_text(text, name, max_bytes=limit)
 
 
 class _Builder:
@@ -240,14 +308,36 @@ class _Builder:
         if isinstance(node, yaml.MappingNode):
             if node.tag != "tag:yaml.org,2002:map":
                 raise self._fail(node, f"unsupported tag {node.tag!r}: only plain mappings are allowed")
-            self.constructor.flatten_mapping(node)
-            out: dict[str, Any] = {}
-            for key_node, value_node in node.value:
+            own = sum(1 for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge")
+            try:
+                self.constructor.flatten_mapping(node)
+            except yaml.constructor.ConstructorError as exc:
+                # ``<<: 1``: a merge key takes a mapping or a list of mappings.
+                raise self._fail(node, exc.problem or "a merge key (<<) takes a mapping or a list of mappings") from None
+            # flatten_mapping puts the merged pairs first; the mapping's own keys follow. As
+            # YAML 1.1's merge key says, an own key overrides a merged one (no duplicate), and
+            # of several merged mappings the first listed wins (flatten lists it last).
+            merged, own_pairs = node.value[: len(node.value) - own], node.value[len(node.value) - own :]
+            chosen: dict[str, tuple[yaml.Node, yaml.Node]] = {}
+            for key_node, value_node in merged:
+                if isinstance(key_node, yaml.ScalarNode):
+                    chosen.pop(key_node.value, None)
+                    chosen[key_node.value] = (key_node, value_node)
+            seen: set[str] = set()
+            for key_node, value_node in own_pairs:
                 if not isinstance(key_node, yaml.ScalarNode):
                     raise self._fail(key_node, "mapping keys must be plain strings")
                 key = key_node.value
-                if key in out:
+                if key in seen:
                     raise self._fail(key_node, f"duplicate key '{key}'")
+                seen.add(key)
+                chosen.pop(key, None)
+                chosen[key] = (key_node, value_node)
+            for key_node, _ in merged:
+                if not isinstance(key_node, yaml.ScalarNode):
+                    raise self._fail(key_node, "mapping keys must be plain strings")
+            out: dict[str, Any] = {}
+            for key, (key_node, value_node) in chosen.items():
                 child = (*path, key)
                 self.doc.key_marks[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
                 out[key] = self.build(value_node, child)
@@ -263,6 +353,13 @@ class _Builder:
                 return self.constructor.construct_object(node, deep=True)
             except yaml.constructor.ConstructorError as exc:
                 raise self._fail(node, exc.problem or "cannot read this value") from None
+            except (ValueError, KeyError, AttributeError, TypeError):
+                digits = sum(ch.isdigit() for ch in node.value)
+                if digits > 4300:
+                    # int() refuses more than 4,300 digits (CPython's guard against slow conversion).
+                    raise self._fail(node, f"a number of {digits} digits is too long (at most 4,300)") from None
+                # A standard tag on a value it cannot read (``!!int abc``, ``!!bool maybe``).
+                raise self._fail(node, f"cannot read {node.value!r} as {node.tag.rsplit(':', 1)[-1]}") from None
         raise self._fail(node, "unsupported YAML node")
 
 

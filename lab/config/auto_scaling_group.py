@@ -181,6 +181,17 @@ def auto_scaling_group_errors(data: _GroupInput) -> list[tuple[str, tuple[str | 
             out.append((f"ValidationError: {name} must be greater than or equal to 0", (name,)))  # wording UNCONFIRMED
     if not data.availability_zones:
         out.append(("ValidationError: At least one Availability Zone or VPC Subnet is required.", ("AvailabilityZones",)))  # wording UNCONFIRMED
+    for i, zone in enumerate(data.availability_zones):
+        if not zone:
+            # API:CreateAutoScalingGroup AvailabilityZones members: length 1-255; the generic
+            # validation form as ELB words it (target_group._elb_range_message). Wording UNCONFIRMED.
+            out.append(
+                (
+                    f"ValidationError: 1 validation error detected: Value '' at 'availabilityZones.{i + 1}.member' "
+                    "failed to satisfy constraint: Member must have length greater than or equal to 1",
+                    ("AvailabilityZones", i),
+                )
+            )
     for i, policy in enumerate(data.termination_policies):
         if policy not in TERMINATION_POLICIES:
             out.append((f"ValidationError: Termination policy '{policy}' is not valid; expected one of {', '.join(TERMINATION_POLICIES)}", ("TerminationPolicies", i)))  # wording UNCONFIRMED

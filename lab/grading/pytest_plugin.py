@@ -59,10 +59,12 @@ def is_scenario_file(path: Path) -> bool:
     """Whether a file looks like a scenario: YAML with top-level ``id:`` and ``checks:`` keys."""
     if path.suffix not in (".yaml", ".yml"):
         return False
+    from lab.yaml_source import read_regular
+
     try:
-        if path.stat().st_size > _MAX_SNIFF_BYTES:
-            return False
-        text = path.read_text(encoding="utf-8", errors="replace")
+        # Opened once, non-blocking, checked on the opened file: a FIFO or a device named
+        # *.yaml never hangs collection.
+        text = read_regular(path, max_bytes=_MAX_SNIFF_BYTES).decode("utf-8", errors="replace")
     except OSError:
         return False
     return bool(_TOP_LEVEL_ID.search(text) and _TOP_LEVEL_CHECKS.search(text))

@@ -16,6 +16,7 @@ from typing import TextIO
 from xml.etree import ElementTree as ET
 
 from lab.grading.report import CheckResult, Report
+from lab.safe_text import defuse_json, defuse_line, defuse_lines, printable
 
 __all__ = ["render_github", "render_json", "render_junit", "render_text", "use_color"]
 
@@ -56,13 +57,17 @@ def render_text(report: Report, *, color: bool = False) -> str:
     def paint(code: str, text: str) -> str:
         return f"{code}{text}{_RESET}" if color else text
 
+    # Every text from a file or the command line is escaped (``lab.safe_text``) before it is
+    # painted: only the lab's own colours reach the terminal.
+    p = printable
     seeds = ", ".join(str(s.seed) for s in report.seeds)
-    lines = [f"{paint(_BOLD, report.scenario_id)} · {report.title}", f"graded: {report.answer} · seeds {seeds}", ""]
+    lines = [f"{paint(_BOLD, p(report.scenario_id))} · {p(report.title)}", f"graded: {p(report.answer)} · seeds {seeds}", ""]
     if report.apply_errors:
         lines.append(paint(_YELLOW, "AWS refused part of your files (applied as failed calls):"))
-        lines += [f"  {d}" for d in report.apply_errors]
+        lines += [f"  {p(str(d))}" for d in report.apply_errors]
         lines.append("")
     for check in report.worst():
+        check = replace(check, title=p(check.title), message=p(check.message), file=check.file and p(check.file))
         passed = all(s.checks[i].passed for s in report.seeds for i, c in enumerate(s.checks) if c.id == check.id)
         mark = paint(_GREEN, "PASS") if passed else paint(_RED, "FAIL")
         weight = f"{check.points} pts" + ("" if check.required else ", optional")
@@ -76,19 +81,23 @@ def render_text(report: Report, *, color: bool = False) -> str:
         lines.append(f"      {paint(_DIM, where + check.message + note) if passed else where + check.message + note}")
     if report.notes:
         lines.append("")
-        lines += [f"note: {d}" for d in report.notes]
+        lines += [f"note: {p(str(d))}" for d in report.notes]
     verdict = paint(_GREEN, "PASSED") if report.passed else paint(_RED, "FAILED")
     failing = [c.id for c in report.worst() if c.required and report.failing_seeds(c.id)]
     tail = f" — required checks failing: {', '.join(failing)}" if failing else ""
     lines += ["", f"{verdict}  score {report.score}/{report.max_score} (worst seed){tail}"]
     cost = max((s.cost_usd for s in report.seeds), default=0.0)
     lines.append(f"simulated cost: ${cost:,.4f} (most expensive seed)")
-    return "\n".join(lines) + "\n"
+    return "\n".join(defuse_line(line) for line in lines) + "\n"
 
 
 def render_json(report: Report) -> str:
-    """``Report.to_dict`` as JSON: sorted keys, two-space indent, a final newline."""
-    return json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    """``Report.to_dict`` as JSON: sorted keys, two-space indent, a final newline.
+
+    The values are the learner's text as it is; what a terminal or a CI log would act on is
+    written as ``\\uXXXX`` escapes (``lab.safe_text.defuse_json``), which parse back the same.
+    """
+    return defuse_json(json.dumps(report.to_dict(), indent=2, sort_keys=True, ensure_ascii=False)) + "\n"
 
 
 def render_junit(report: Report, *, answer_dir: str | None = None) -> str:
@@ -103,7 +112,8 @@ def render_junit(report: Report, *, answer_dir: str | None = None) -> str:
         answer_dir: the answer folder, so a testcase's ``file`` attribute names the
             learner's file as the repository has it (publishers annotate that path).
     """
-    rows = report.worst()
+    p = printable  # XML 1.0 cannot even hold most control characters: they are shown escaped
+    rows = tuple(replace(c, title=p(c.title), message=p(c.message), file=c.file and p(c.file)) for c in report.worst())
     failures = [c for c in rows if report.failing_seeds(c.id)]
     suites = ET.Element("testsuites", name="ecs-lab", tests=str(len(rows)), failures=str(len(failures)), errors="0")
     suite = ET.SubElement(
@@ -118,8 +128,8 @@ def render_junit(report: Report, *, answer_dir: str | None = None) -> str:
     )
     props = ET.SubElement(suite, "properties")
     for name, value in (
-        ("title", report.title),
-        ("answer", report.answer),
+        ("title", p(report.title)),
+        ("answer", p(report.answer)),
         ("seeds", ",".join(str(s.seed) for s in report.seeds)),
         ("score", str(report.score)),
         ("max_score", str(report.max_score)),
@@ -135,22 +145,26 @@ def render_junit(report: Report, *, answer_dir: str | None = None) -> str:
             time="0",
         )
         if check.file:
-            case.set("file", str(Path(answer_dir) / check.file) if answer_dir else check.file)
+            case.set("file", p(str(Path(answer_dir) / check.file)) if answer_dir else check.file)
             if check.line:
                 case.set("line", str(check.line))
         failed = report.failing_seeds(check.id)
         if failed:
             kind = "required" if check.required else "optional"
             failure = ET.SubElement(case, "failure", message=check.message, type=f"{check.kind} ({kind}, {check.points} pts)")
-            failure.text = f"{check.message}\nfailed on seeds: {', '.join(map(str, failed))}\ndefined at {report.scenario_file}:{check.defined_at}"
+            failure.text = f"{check.message}\nfailed on seeds: {', '.join(map(str, failed))}\ndefined at {p(report.scenario_file)}:{check.defined_at}"
     if report.apply_errors:
-        ET.SubElement(suite, "system-out").text = "\n".join(str(d) for d in report.apply_errors)
+        ET.SubElement(suite, "system-out").text = "\n".join(p(str(d)) for d in report.apply_errors)
     ET.indent(suites)
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+    return defuse_lines('<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(suites, encoding="unicode")) + "\n"
 
 
 def _escape_data(text: str) -> str:
-    # GitHub's workflow-command encoding: %, CR and LF in the message.
+    # GitHub's workflow-command encoding (actions/toolkit escapeData): %, CR and LF in the
+    # message. Other controls are shown escaped; a legacy ``##[`` command, which the runner
+    # finds anywhere in a line, is broken up. A ``::`` inside the data is left alone: with CR
+    # and LF encoded it can never start a line (and ARNs hold ``::``).
+    text = printable(text, keep="\r\n").replace("##[", "##\\[")
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 

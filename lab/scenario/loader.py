@@ -127,9 +127,14 @@ def content_dir(scenario_path: Path) -> Path:
 
 
 def list_scenarios(directory: Path | None = None) -> list[Path]:
-    """Scenario files in a folder, sorted by name."""
+    """Scenario files in a folder, sorted by name.
+
+    Every ``*.yaml`` entry but a folder: a FIFO or a link to a device is listed, and loading
+    it is refused with one clear line (``lab.yaml_source.read_regular``), never skipped
+    silently and never read.
+    """
     folder = directory or scenarios_dir()
-    return sorted(p for p in folder.glob("*.yaml") if p.is_file())
+    return sorted(p for p in folder.glob("*.yaml") if not p.is_dir())
 
 
 def find_scenario(ref: str) -> Path:

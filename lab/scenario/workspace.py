@@ -2,19 +2,23 @@
 
 An answer is a folder holding the scenario's files by their declared names (YAML or JSON).
 Only declared names are read; a file over 256 KiB, a name with a path separator or ``..``,
-or a symlink that leads out of the folder is refused with a clear message. A declared file
+a special file (FIFO, device) or a symlink that leads out of the folder is refused with a
+clear message. Files are opened once, through the folder's descriptor, never checked and
+then opened again. A declared file
 missing from the folder means the learner left it as it started.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 from pathlib import Path
 
 from lab.errors import SourceError, SourceErrors, UsageError
 from lab.scenario.loader import LoadedScenario
 from lab.scenario.simdoc import ConfigFile, parse_config_file
-from lab.yaml_source import load_text
+from lab.yaml_source import UnsafeFile, load_text, read_regular
 
 __all__ = ["MAX_ANSWER_BYTES", "read_answer", "starting_text", "write_start"]
 
@@ -36,7 +40,9 @@ def write_start(loaded: LoadedScenario, directory: Path, *, force: bool = False)
     """Write the starting files into ``directory`` (created if needed).
 
     A file that exists with other content is never overwritten unless ``force`` is set:
-    it may hold the learner's work.
+    it may hold the learner's work. Nothing is written through a symbolic link: each file is
+    written to a new temporary file (``O_EXCL | O_NOFOLLOW``) renamed over the name, which
+    replaces a link planted there instead of following it.
 
     Returns:
         The paths written.
@@ -47,10 +53,7 @@ def write_start(loaded: LoadedScenario, directory: Path, *, force: bool = False)
     if directory.exists() and not directory.is_dir():
         raise UsageError(f"{directory} exists and is not a folder")
     texts = {name: starting_text(loaded, name) for name in loaded.scenario.files}
-    clashes = [
-        name for name, text in texts.items()
-        if (directory / name).exists() and (directory / name).read_text(encoding="utf-8", errors="replace") != text
-    ]
+    clashes = [name for name, text in texts.items() if _existing_text(directory / name) not in (None, text)]
     if clashes and not force:
         raise UsageError(
             f"{directory} already has {', '.join(clashes)} with other content (your work?); "
@@ -61,63 +64,134 @@ def write_start(loaded: LoadedScenario, directory: Path, *, force: bool = False)
         written = []
         for name, text in texts.items():
             path = directory / name
-            tmp = path.with_name(f".{name}.tmp")
-            tmp.write_text(text, encoding="utf-8")
-            os.replace(tmp, path)
+            _write_new(path, text)
             written.append(path)
     except OSError as exc:
         raise UsageError(f"cannot write to {directory}: {exc.strerror}") from None
     return written
 
 
-def _safe_path(directory: Path, name: str) -> Path:
-    if "/" in name or "\\" in name or name in (".", "..") or ".." in name.split("."):
+def _existing_text(path: Path) -> str | None:
+    """What a file there holds (None: nothing there); a link or special file never matches."""
+    if not os.path.lexists(path):
+        return None
+    try:
+        return read_regular(path, max_bytes=MAX_ANSWER_BYTES, follow_symlinks=False).decode("utf-8", errors="replace")
+    except OSError:
+        return "\0not a plain file"  # a symlink, FIFO or unreadable file: counted as a clash
+
+
+def _write_new(path: Path, text: str) -> None:
+    """Write ``path`` atomically without following any link (a fresh temp file, renamed)."""
+    for n in range(100):
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{n}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        except FileExistsError:
+            continue
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                handle.write(text)
+            os.replace(tmp, path)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+        return
+    raise OSError(errno.EEXIST, "no free temporary name", str(path))
+
+
+def _check_name(directory: Path, name: str) -> Path:
+    if "/" in name or "\\" in name or name in (".", "..") or ".." in name.split(".") or "\0" in name:
         raise UsageError(f"refusing file name '{name}': it must be a plain name with no path separators or '..'")
+    return directory / name
+
+
+def _read_answer_file(directory: Path, dir_fd: int, name: str) -> bytes | None:
+    """A declared file's bytes, read through the folder's descriptor (None: not there).
+
+    Opened once with ``O_NOFOLLOW``: a regular file is read; a symbolic link is followed only
+    when it names a plain file in the same folder (``role.yaml -> mine.yaml``), again with
+    ``O_NOFOLLOW``; anything else is refused. No path is checked and then opened again, so
+    a link swapped in meanwhile is never followed out of the folder.
+    """
     path = directory / name
-    root = directory.resolve()
-    real = path.resolve()
-    if real.parent != root:
+    try:
+        return read_regular(name, max_bytes=MAX_ANSWER_BYTES, follow_symlinks=False, dir_fd=dir_fd)
+    except FileNotFoundError:
+        return None
+    except UnsafeFile as exc:
+        if exc.errno == errno.EFBIG:
+            raise UsageError(f"{path}: over the {MAX_ANSWER_BYTES // 1024} KiB limit for an answer file") from None
+        if exc.errno != errno.ELOOP:
+            raise UsageError(f"{path}: {exc.strerror}; expected a file") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
+    # A symbolic link: one hop to a plain name in the same folder.
+    try:
+        target = os.readlink(name, dir_fd=dir_fd)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
+    if "/" in target or target in (".", ".."):
         raise UsageError(f"{path}: a symlink that leads out of {directory} is refused")
-    return path
+    try:
+        return read_regular(target, max_bytes=MAX_ANSWER_BYTES, follow_symlinks=False, dir_fd=dir_fd)
+    except FileNotFoundError:
+        raise UsageError(f"{path}: a symlink to '{target}', which does not exist") from None
+    except UnsafeFile as exc:
+        if exc.errno == errno.EFBIG:
+            raise UsageError(f"{path}: over the {MAX_ANSWER_BYTES // 1024} KiB limit for an answer file") from None
+        if exc.errno == errno.ELOOP:
+            raise UsageError(f"{path}: a symlink to another symlink ('{target}') is refused") from None
+        raise UsageError(f"{path}: '{target}' {exc.strerror}; expected a file") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
 
 
 def read_answer(loaded: LoadedScenario, directory: Path) -> dict[str, ConfigFile]:
     """Read a learner's answer folder: each declared file that is there, parsed as its kind.
+
+    The folder is opened once and every file is opened through it (see ``_read_answer_file``).
 
     Returns:
         The parsed files by name (refusals collected, so a file AWS refuses is graded, not
         rejected); declared files missing from the folder are left out.
 
     Raises:
-        UsageError: the folder is missing, or a name or file is refused (size, symlink).
+        UsageError: the folder is missing, or a name or file is refused (size, symlink, a
+            special file).
         SourceErrors: a file is not valid YAML/JSON or breaks its AWS shape.
     """
-    if not directory.is_dir():
-        raise UsageError(f"answer folder {directory} does not exist")
+    try:
+        dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        raise UsageError(f"answer folder {directory} does not exist") from None
+    except OSError as exc:
+        why = "a symbolic link loop" if exc.errno == errno.ELOOP else exc.strerror
+        raise UsageError(f"answer folder {directory}: {why}") from None
     answer: dict[str, ConfigFile] = {}
     problems = []
-    for name, spec in loaded.scenario.files.items():
-        path = _safe_path(directory, name)
-        if not path.exists():
-            continue
-        if not path.is_file():
-            raise UsageError(f"{path}: expected a file")
-        size = path.stat().st_size
-        if size > MAX_ANSWER_BYTES:
-            raise UsageError(f"{path}: {size // 1024} KiB is over the {MAX_ANSWER_BYTES // 1024} KiB limit for an answer file")
-        try:
-            text = path.read_bytes().decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise UsageError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-        try:
-            doc = load_text(text, str(path), max_bytes=MAX_ANSWER_BYTES)
-            if doc.data is None:
-                raise SourceError(str(path), 1, 1, "the file is empty; expected its configuration")
-            answer[name] = parse_config_file(doc, (), name, spec.kind, collect_refusals=True)
-        except SourceErrors as exc:
-            problems.extend(exc.diagnostics)
-        except SourceError as exc:
-            problems.append(exc.diagnostic)
+    try:
+        for name, spec in loaded.scenario.files.items():
+            path = _check_name(directory, name)
+            raw = _read_answer_file(directory, dir_fd, name)
+            if raw is None:
+                continue
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise UsageError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+            try:
+                doc = load_text(text, str(path), max_bytes=MAX_ANSWER_BYTES)
+                if doc.data is None:
+                    raise SourceError(str(path), 1, 1, "the file is empty; expected its configuration")
+                answer[name] = parse_config_file(doc, (), name, spec.kind, collect_refusals=True)
+            except SourceErrors as exc:
+                problems.extend(exc.diagnostics)
+            except SourceError as exc:
+                problems.append(exc.diagnostic)
+    finally:
+        os.close(dir_fd)
     if problems:
         raise SourceErrors(problems)
     return answer

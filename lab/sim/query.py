@@ -46,6 +46,11 @@ Semantics the AWS documentation leaves open, as chosen here:
   ``\\k<name>``, ``\\h``, ``\\v``, ``\\R``, ``\\z``, ``\\x{...}``); possessive quantifiers and
   atomic groups work natively. Class intersection ``[a-z&&[^x]]``, nested classes,
   Unicode ``\\p{L}``-style properties and mid-pattern ``(?i)`` are refused with an error.
+* A regex never stalls: it runs on RE2 (linear time) when RE2 can run it with the same
+  meaning; one that needs backtracking (backreferences, lookaround, possessive or atomic
+  groups, ``(?u)``) runs on Python's ``re`` unless a repeated group itself repeats or
+  alternates, which is refused ("nested repetition"). One known difference: RE2 folds case
+  with Unicode's rules, so ``(?i)k`` also matches the Kelvin sign U+212A.
 """
 
 from __future__ import annotations
@@ -946,18 +951,148 @@ _VERTICAL_SPACE = "\\n\\x0B\\f\\r\\x85\\u2028\\u2029"
 _INLINE_FLAGS_RE = re.compile(r"\(\?([a-zA-Z]*)(?:-([a-zA-Z]*))?([:)])")
 
 
+class _Matcher(Protocol):
+    """A compiled regex: what the predicates call."""
+
+    def fullmatch(self, text: str) -> object | None: ...
+
+
+try:  # google-re2: a linear-time engine (no backtracking), see pyproject.toml
+    import re2 as _re2
+except ImportError:  # pragma: no cover - the dependency is declared; this only keeps the lab usable
+    _re2 = None
+
+
 @functools.lru_cache(maxsize=512)
-def _compile_regex(pattern: str) -> re.Pattern[str]:
-    """Compiles a Java regex for full matching, or raises ``_ArgumentError``."""
+def _compile_regex(pattern: str) -> _Matcher:
+    """Compiles a Java regex for full matching, or raises ``_ArgumentError``.
+
+    A learner's regex must never stall grading (``i-((\\w|\\w)+)+Z`` takes a backtracking
+    engine hours on a long id). Patterns RE2 can run with the same meaning run on RE2, in
+    time linear in the text. The few it cannot (backreferences, lookaround, possessive or
+    atomic groups, ``(?u)``) run on Python's ``re`` only when no repeated group itself
+    repeats or alternates, the shape that makes backtracking exponential; otherwise they
+    are refused with a message.
+    """
     translated, flags = _java_to_python(pattern)
     try:
         with warnings.catch_warnings():
             # Python warns (FutureWarning) about set syntax that Java reads differently.
             warnings.simplefilter("error")
-            return re.compile(translated, flags)
+            compiled = re.compile(translated, flags)  # validates, with Python's messages
     except (re.error, FutureWarning) as problem:
         reason = problem.msg if isinstance(problem, re.error) else str(problem)
         raise _ArgumentError(f"invalid regular expression '{pattern}': {reason}") from None
+    linear = _linear_regex(translated, flags)
+    if linear is not None:
+        return linear
+    if _nested_repetition(translated):
+        raise _ArgumentError(
+            f"regular expression '{pattern}' repeats a group that itself repeats or alternates "
+            "(nested repetition) and uses a feature only a backtracking engine runs "
+            "(a backreference, lookaround, a possessive or atomic group, or (?u)): it could run "
+            "for hours; write it without the nested repetition"
+        )
+    return compiled
+
+
+def _linear_regex(translated: str, flags: int) -> _Matcher | None:
+    """The translated pattern on RE2, or None when RE2 cannot run it with the same meaning."""
+    if _re2 is None or not flags & re.ASCII:
+        return None  # RE2's \w, \d, \s and \b are ASCII-only: (?u) patterns stay on ``re``
+    text = _to_re2_syntax(translated)
+    if text is None:
+        return None
+    options = _re2.Options()
+    options.log_errors = False
+    try:
+        return _re2.compile(text, options)
+    except _re2.error:
+        return None
+
+
+_JAVA_SPACE = "\\t\\n\\x0b\\f\\r "
+"""Java's (and Python's ASCII) \\s; RE2's \\s lacks the vertical tab."""
+
+
+def _to_re2_syntax(translated: str) -> str | None:
+    """The translation's Python spellings in RE2's, or None when one has no equal there.
+
+    ``\\Z`` is RE2's ``\\z``; ``\\U0001f600`` is ``\\x{1f600}``; ``\\s`` is spelled out (RE2's
+    lacks ``\\x0b``); ``\\S`` inside a class cannot be spelled out.
+    """
+    out: list[str] = []
+    index, length, in_class = 0, len(translated), False
+    while index < length:
+        char = translated[index]
+        if char == "\\" and index + 1 < length:
+            code = translated[index + 1]
+            if code == "Z" and not in_class:
+                out.append("\\z")
+            elif code == "U":
+                out.append("\\x{%x}" % int(translated[index + 2 : index + 10], 16))
+                index += 8
+            elif code == "s":
+                out.append(_JAVA_SPACE if in_class else f"[{_JAVA_SPACE}]")
+            elif code == "S":
+                if in_class:
+                    return None
+                out.append(f"[^{_JAVA_SPACE}]")
+            else:
+                out.append(translated[index : index + 2])
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+            out.append(char)
+            index += 1
+            for prefix in ("^", "]"):
+                if translated.startswith(prefix, index):
+                    out.append(prefix)
+                    index += 1
+            continue
+        out.append(char)
+        index += 1
+    return "".join(out)
+
+
+def _nested_repetition(pattern: str) -> bool:
+    """Whether a group repeated by ``*``, ``+`` or ``{n,m}`` holds a repetition or an alternation."""
+    frames: list[bool] = [False]  # per open group: does it hold a repetition or an alternation?
+    index, length, in_class = 0, len(pattern), False
+    while index < length:
+        char = pattern[index]
+        if char == "\\":
+            index += 2
+            continue
+        if in_class:
+            in_class = char != "]"
+            index += 1
+            continue
+        if char == "[":
+            in_class = True
+            index += 1 + pattern.startswith("^", index + 1) + pattern.startswith("]", index + 1)
+            continue
+        if char == "(":
+            frames.append(False)
+            index += 2 if pattern.startswith("(?", index) else 1
+            continue
+        if char == "|":
+            frames[-1] = True
+        elif char in "*+" or (char == "{" and re.match(r"\{\d*,?\d*\}", pattern[index:])):
+            frames[-1] = True
+        elif char == ")" and len(frames) > 1:
+            inner = frames.pop()
+            after = pattern[index + 1 : index + 2]
+            bounded = re.match(r"\{(\d+)\}", pattern[index + 1 :])
+            repeated = after in ("*", "+") or (after == "{" and not (bounded and int(bounded.group(1)) <= 1))
+            if inner and repeated:
+                return True
+            frames[-1] = frames[-1] or inner or repeated
+        index += 1
+    return False
 
 
 def _java_to_python(pattern: str) -> tuple[str, int]:

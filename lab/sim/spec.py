@@ -12,6 +12,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+AvailabilityZone = Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$")]
+"""An Availability Zone name (``us-east-1a``): a Region name and a zone letter."""
+
 __all__ = [
     "FAULT_ENTRIES",
     "AddInstances",
@@ -57,7 +60,7 @@ class InstanceGroupSpec(_Spec):
     """How many instances; ECS allows 5,000 per cluster (§1.7)."""
     type: str = "t3.medium"
     """EC2 instance type from the catalogue (``lab/config/data/instance_types.json``)."""
-    azs: list[str] = Field(default_factory=lambda: ["us-east-1a", "us-east-1b", "us-east-1c"], min_length=1)
+    azs: list[AvailabilityZone] = Field(default_factory=lambda: ["us-east-1a", "us-east-1b", "us-east-1c"], min_length=1)
     """Availability Zones, filled round-robin."""
     role: str = "ecsInstanceRole"
     """The instance profile's IAM role name (a world role or a learner's iam-role file)."""
@@ -350,7 +353,7 @@ class LoadBalancerSpec(_Spec):
 
     name: str = Field(pattern=r"^[A-Za-z0-9-]{1,32}$")
     type: Literal["application", "network"] = "application"
-    azs: list[str] = Field(default_factory=lambda: ["us-east-1a", "us-east-1b", "us-east-1c"], min_length=1)
+    azs: list[AvailabilityZone] = Field(default_factory=lambda: ["us-east-1a", "us-east-1b", "us-east-1c"], min_length=1)
     """Availability Zones the load balancer is enabled in (its subnets)."""
     security_groups: list[str] = Field(default_factory=list)
     """Its security groups (an NLB may have none: then health checks come from the VPC CIDR)."""

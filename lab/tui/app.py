@@ -61,6 +61,7 @@ class LabApp(PracticeMixin, App[None]):
         entries, self.catalogue_problems = read_catalogue()
         self.catalogue: dict[str, CatalogueEntry] = {e.id: e for e in entries}
         """Scenarios by id, as the catalogue lists them."""
+        self._last_save_problem: str | None = None
         self.collector = Collector()
         """When garbage is collected in full: between ticks, not in a step or a key (``lab.tui.collector``)."""
 
@@ -96,11 +97,24 @@ class LabApp(PracticeMixin, App[None]):
         except LabError as exc:
             self.notify(str(exc), title=f"{scenario_id} does not load", severity="error", timeout=10)
             return
-        progress = self.store.get(scenario_id)
-        if progress.status == "new":
-            progress.status = "attempted"
-            self.store.save()
+        self.report_save(self.store.mark_attempted(scenario_id))
         self.push_screen(WorkbenchScreen(Session(loaded, self.store, seed=self.seed)))
+
+    def notify(self, message: str, *, title: str = "", severity: str = "information", timeout: float | None = None, markup: bool = True) -> None:
+        """Show a notification, always as plain text.
+
+        Notifications quote learners' files (``unknown key 'a[b=$c]'``): parsed as markup they
+        would end the app with a MarkupError, so markup is off for every one of them.
+        """
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=False)  # type: ignore[arg-type]
+
+    def report_save(self, problem: str | None) -> None:
+        """Tell the learner when progress or an edit could not be written (it is kept and retried)."""
+        if problem and problem != self._last_save_problem:
+            self.notify(problem, title="Not saved", severity="error", timeout=10)
+        elif problem is None and self._last_save_problem:
+            self.notify("Saved again: your progress and edits are on disk.", timeout=5)
+        self._last_save_problem = problem
 
     def on_catalogue_screen_opened(self, message: CatalogueScreen.Opened) -> None:
         if message.scenario_id in PRACTICE_KEYS:

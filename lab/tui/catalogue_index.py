@@ -16,8 +16,8 @@ from lab.scenario.paths import scenarios_dir
 
 __all__ = ["CatalogueEntry", "read_catalogue", "scenarios_dir"]
 
-HEADER_BYTES = 64 * 1024
-"""Scenario files larger than this are listed from their first part only."""
+MAX_DOCUMENT_BYTES = 1024 * 1024
+"""Scenario files larger than this are not listed (``lab.scenario.simdoc`` refuses them too)."""
 
 
 @dataclass(frozen=True)
@@ -33,16 +33,28 @@ class CatalogueEntry:
 
 
 def read_catalogue(directory: Path | None = None) -> tuple[list[CatalogueEntry], list[str]]:
-    """Every scenario file's catalogue fields, and a message per file that cannot be listed."""
+    """Every scenario file's catalogue fields, and one line per file that cannot be listed.
+
+    Each file is opened once and refused before reading when it is not a regular file (a FIFO
+    would block, a device never ends) or over ``MAX_DOCUMENT_BYTES``; the fields must be
+    plain scalars (a "billion laughs" of aliases in ``title`` would expand when printed).
+    """
+    from lab.yaml_source import UnsafeFile, read_regular
+
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     entries, problems = [], []
     for path in sorted((directory or scenarios_dir()).glob("*.yaml")):
         try:
-            data = yaml.load(path.read_text(encoding="utf-8"), Loader=loader)  # noqa: S506 - a safe loader
-            topics = tuple(str(t) for t in data.get("topics") or ("other",))
-            entries.append(
-                CatalogueEntry(str(data["id"]), str(data.get("title", data["id"])), topics, int(data.get("difficulty", 1)), int(data.get("minutes", 0)), path)
-            )
-        except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError) as exc:
+            data = yaml.load(read_regular(path, max_bytes=MAX_DOCUMENT_BYTES), Loader=loader)  # noqa: S506 - a safe loader
+            if not isinstance(data, dict):
+                raise TypeError("not a mapping")
+            topics = data.get("topics") or ["other"]
+            fields = [data["id"], data.get("title", data["id"]), data.get("difficulty", 1), data.get("minutes", 0)]
+            if not isinstance(topics, list) or not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in [*topics, *fields]):
+                raise TypeError("id, title, topics, difficulty and minutes must be plain values")
+            entries.append(CatalogueEntry(str(data["id"]), str(fields[1]), tuple(str(t) for t in topics), int(fields[2]), int(fields[3]), path))
+        except UnsafeFile as exc:
+            problems.append(f"{path.name}: cannot be listed: it {exc.strerror}")
+        except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:
             problems.append(f"{path.name}: cannot be listed ({exc.__class__.__name__})")
     return entries, problems

@@ -26,9 +26,12 @@ def edit_in_external_editor(app: App[object], path: Path) -> tuple[str | None, s
         return None, "This terminal cannot hand over to $EDITOR; use `lab start` and your own editor."
     except OSError as exc:
         return None, f"Cannot run {command[0]}: {exc.strerror}"
+    from lab.yaml_source import read_regular
+
     try:
-        text = path.read_text(encoding="utf-8")
+        # Never through a link the editor (or anyone) left there, never a FIFO; bounded.
+        text = read_regular(path, max_bytes=1024 * 1024, follow_symlinks=False).decode("utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return None, f"Cannot read {path.name} back: {exc}"
+        return None, f"Cannot read {path.name} back: {getattr(exc, 'strerror', None) or exc}"
     message = f"{command[0]} exited with {result.returncode}" if result.returncode else None
     return text, message

@@ -143,7 +143,11 @@ class Session:
         return state.errors
 
     def edit(self, name: str, text: str) -> list[Diagnostic]:
-        """The learner changed a file: autosave it and validate it."""
+        """The learner changed a file: autosave it and validate it.
+
+        A save that fails (a full disk) keeps the text here and in the store's pending edits;
+        ``store.save_problem`` says why and the next save retries it.
+        """
         state = self.files[name]
         if text != state.text:
             state.text = text
@@ -258,6 +262,4 @@ class Session:
 
     def add_time_spent(self, seconds: float) -> None:
         """Count real seconds the learner spent on the scenario (saved with the progress)."""
-        entry = self.store.get(self.scenario.id)
-        entry.seconds_spent = round(entry.seconds_spent + max(0.0, seconds), 1)
-        self.store.save()
+        self.store.add_time_spent(self.scenario.id, seconds)

@@ -615,3 +615,25 @@ def test_canonical_text_round_trips_to_the_same_truth_value(
         expected = oracle(attributes)
         assert parsed.matches(facts) is expected, (text, attributes)
         assert reparsed.matches(facts) is expected, (str(parsed), attributes)
+
+
+# --- the linear-time engine gives the same answers (issue 18) -----------------------------
+
+_TOKENS = st.sampled_from(
+    ["a", "b", "1", ".", "\\d", "\\w", "\\s", "\\S", "[ab]", "[^a]", "[\\s1]", "x?", "a*", "b+", "(a|b)", "(?:ab)*",
+     "{2}", "\\.", "-", "(?i:A)", "\\Qa.\\E", "\\p{Lower}", "\\h", "$", "^", "\\z", "\\b"]
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_TOKENS, min_size=1, max_size=6).map("".join), st.text(alphabet="ab1 .-\t\x0bAé\n", max_size=8))
+def test_re2_and_python_re_agree_on_ordinary_regexes(pattern: str, text: str) -> None:
+    """Every regex RE2 runs gives the answer Python's ``re`` (the Java translation) gives."""
+    from lab.sim.query import _ArgumentError, _compile_regex, _java_to_python
+
+    try:
+        compiled = _compile_regex(pattern)
+    except _ArgumentError:
+        return
+    translated, flags = _java_to_python(pattern)
+    assert (compiled.fullmatch(text) is not None) == (re.compile(translated, flags).fullmatch(text) is not None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -71,8 +72,9 @@ class CatalogueScreen(Screen[None]):
         table.focus()
 
     def on_screen_resume(self) -> None:
-        """Back from a scenario: show its new status."""
+        """Back from a scenario (or any screen): show the status as stored now, by any process."""
         if self.is_mounted and self.query(DataTable):
+            self.store.refresh()
             self.refill(self.query_one(Input).value)
 
     def refill(self, text: str) -> None:
@@ -96,7 +98,7 @@ class CatalogueScreen(Screen[None]):
             topic = s.topics[0] if s.topics[0] != previous_topic else ""
             previous_topic = s.topics[0]
             cells = (topic, status_label(self.store, s.id), "★" * s.difficulty, str(s.minutes), f"{s.title} ({s.id})", spent_label(self.store, s.id))
-            table.add_row(*cells, key=s.id)
+            table.add_row(*(Text(c) for c in cells), key=s.id)  # titles from scenario files: never markup
 
     @on(Input.Changed, "#catalogue-filter")
     def _filter(self, event: Input.Changed) -> None:

@@ -35,8 +35,12 @@ def results_markdown(session: Session, report: Report, *, show_solution: bool = 
         lines += ["", "## Debrief", scenario.debrief]
         if scenario.lesson:
             lesson = Path(session.loaded.document.file).resolve().parent.parent / "content" / scenario.lesson
-            if lesson.is_file():
-                lines += ["", lesson.read_text(encoding="utf-8")]
+            try:
+                from lab.yaml_source import read_regular
+
+                lines += ["", read_regular(lesson, max_bytes=1024 * 1024).decode("utf-8", errors="replace")]
+            except OSError:
+                pass  # a lesson that cannot be read (missing, a FIFO, too large) is left out
     if show_solution:
         lines += ["", "## Solution"]
         for name, content in scenario.solution.items():
@@ -75,8 +79,7 @@ class ResultsScreen(ModalScreen[None]):
 
         def answered(yes: bool | None) -> None:
             if yes:
-                entry.solution_revealed = True
-                self.session.store.save()
+                self.session.store.reveal_solution(self.session.scenario.id)
                 self._reveal()
 
         self.app.push_screen(ConfirmModal("Show the solution? The attempt will be marked as revealed."), answered)

@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, OptionList, Static
 from textual.widgets.option_list import Option
@@ -58,11 +60,11 @@ class WhyNotPlacedScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="why"):
-            yield Static(id="why-title")
-            yield OptionList(*[Option(label, id=group) for group, label in self.choices], id="why-subjects")
-            yield Static(id="why-summary")
+            yield Static(id="why-title", markup=False)  # names from the learner's files: plain text
+            yield OptionList(*[Option(Content(label), id=group) for group, label in self.choices], id="why-subjects")
+            yield Static(id="why-summary", markup=False)
             yield DataTable(id="why-table", cursor_type="row", zebra_stripes=True)
-            yield Static(id="why-detail")
+            yield Static(id="why-detail", markup=False)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -100,11 +102,14 @@ class WhyNotPlacedScreen(ModalScreen[None]):
         ordered = sorted(verdicts, key=lambda v: (v.rank is None, v.rank or 0, v.index))
         self.rows = ordered
         table.add_rows(
-            (
-                v.ec2_instance_id,
-                "✓ passed every check" if v.reason is None else f"✕ {v.reason}",
-                str(v.rank) if v.rank else "—", v.availability_zone, v.status,
-                " ".join(map(str, v.strategy_keys)) or "—",
+            tuple(
+                Text(cell)  # a str cell would be parsed as markup
+                for cell in (
+                    v.ec2_instance_id,
+                    "✓ passed every check" if v.reason is None else f"✕ {v.reason}",
+                    str(v.rank) if v.rank else "—", v.availability_zone, v.status,
+                    " ".join(map(str, v.strategy_keys)) or "—",
+                )
             )
             for v in ordered
         )

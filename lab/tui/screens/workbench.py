@@ -13,6 +13,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
+from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Markdown, TabbedContent, TabPane, Tabs
@@ -100,7 +101,7 @@ class WorkbenchScreen(Screen[None]):
                 with TabPane("Brief", id="tab-brief"):
                     yield VerticalScroll(ObjectiveList(classes="objectives"), Markdown(briefing))
                 for name, state in self.session.files.items():
-                    with TabPane(name, id=f"tab-{_dom(name)}"):
+                    with TabPane(Content(name), id=f"tab-{_dom(name)}"):
                         yield FileEditor(name, state.text, id=f"edit-{_dom(name)}")
                 with TabPane("Cluster", id="tab-cluster"):
                     yield ClusterMap(classes="cluster-map")
@@ -240,9 +241,7 @@ class WorkbenchScreen(Screen[None]):
             self.notify("No more hints.")
             return
         self.hints_shown += 1
-        entry = self.session.store.get(self.session.scenario.id)
-        entry.hints_used = max(entry.hints_used, self.hints_shown)
-        self.session.store.save()
+        self._report_save(self.session.store.use_hints(self.session.scenario.id, self.hints_shown))
         self._judged_at = None
         self.refresh_views()
 
@@ -305,7 +304,8 @@ class WorkbenchScreen(Screen[None]):
         from lab.tui.screens.results import ResultsScreen
 
         report = message.report
-        self.session.store.record_grade(self.session.scenario.id, passed=report.passed, score=report.score, max_score=report.max_score)
+        problem = self.session.store.record_grade(self.session.scenario.id, passed=report.passed, score=report.score, max_score=report.max_score)
+        self._report_save(problem)
         self.app.push_screen(ResultsScreen(self.session, report))
 
     # -- messages from the widgets ---------------------------------------------------------------
@@ -313,6 +313,7 @@ class WorkbenchScreen(Screen[None]):
     @on(FileEditor.Edited)
     def _edited(self, event: FileEditor.Edited) -> None:
         errors = self.session.edit(event.editor.file_name, event.text)
+        self._report_save(self.session.store.save_problem)
         event.editor.show_errors(errors)
         self._judged_at = None
 
@@ -380,9 +381,16 @@ class WorkbenchScreen(Screen[None]):
         return next((n for n in self.session.files if f"tab-{_dom(n)}" == active), None)
 
     def _save_time(self) -> None:
+        """Every 30 s, on Esc and on quit: count the time and retry whatever did not save."""
         now = time.monotonic()
         self.session.add_time_spent(now - self._since)
         self._since = now
+        self._report_save(self.session.store.save_problem)
+
+    def _report_save(self, problem: str | None) -> None:
+        report = getattr(self.app, "report_save", None)  # LabApp's (a bare test app has none)
+        if report is not None:
+            report(problem)
 
 
 def _dom(name: str) -> str:

@@ -7,6 +7,7 @@ from typing import Any
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.content import Content
 from textual.message import Message
 from textual.widgets import Input, Static
 
@@ -57,7 +58,8 @@ class EventPanel(Vertical):
         self.log_view.focus()
 
 
-def _detail(event: Any) -> str:
+def _detail(event: Any) -> Content:
+    # Plain Content: messages quote names from the learner's files, never markup.
     if event is None:
-        return "no events match" 
-    return f"{format_time(event.at)} {type(event).__name__}: {event.message}"
+        return Content("no events match")
+    return Content(f"{format_time(event.at)} {type(event).__name__}: {event.message}")
