@@ -442,8 +442,31 @@ def check_config_field(c: Any, run: RunView) -> Verdict:
     if c.one_of is not None:
         ok = value in c.one_of or str(value) in [str(v) for v in c.one_of]
         return Verdict(ok, f"{c.file}: {c.path} is {shown}" + ("" if ok else f", expected one of {c.one_of!r}"), c.file, line)
+    if c.at_least is not None or c.at_most is not None:
+        return _numeric_field(c, value, shown, line)
     ok = re.search(c.matches, str(value)) is not None
     return Verdict(ok, f"{c.file}: {c.path} is {shown}" + ("" if ok else f", expected to match {c.matches!r}"), c.file, line)
+
+
+def _numeric_field(c: Any, value: Any, shown: str, line: int | None) -> Verdict:
+    """``at_least`` / ``at_most``: the value must be a number (or a numeric string) in range."""
+    number: float | None = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):
+        # AWS shapes carry some numbers as strings (TargetGroupAttributes' Value: "30").
+        try:
+            number = float(value.strip())
+        except ValueError:
+            number = None
+    if number is None or number != number:  # NaN compares with nothing
+        return Verdict(False, f"{c.file}: {c.path} is {shown}, not a number", c.file, line)
+    low = c.at_least is None or number >= c.at_least
+    high = c.at_most is None or number <= c.at_most
+    if low and high:
+        return Verdict(True, f"{c.file}: {c.path} is {shown}", c.file, line)
+    bound = f"at least {c.at_least:g}" if not low else f"at most {c.at_most:g}"
+    return Verdict(False, f"{c.file}: {c.path} is {shown}, expected {bound}", c.file, line)
 
 
 def check_cost(c: Any, run: RunView) -> Verdict:

@@ -228,15 +228,25 @@ class ConfigField(_Check):
     """Regular expression the value (as text) must match."""
     present: bool | None = None
     """True: the field must be there; False: it must not."""
+    at_least: float | None = None
+    """The value, a number, must be at least this."""
+    at_most: float | None = None
+    """The value, a number, must be at most this (with ``at_least``: a range)."""
 
     @model_validator(mode="after")
     def _one_test(self) -> ConfigField:
-        tests = [self.equals is not None, self.one_of is not None, self.matches is not None, self.present is not None]
+        numeric = self.at_least is not None or self.at_most is not None
+        tests = [self.equals is not None, self.one_of is not None, self.matches is not None, self.present is not None, numeric]
         if sum(tests) != 1:
-            raise ValueError("give exactly one of 'equals', 'one_of', 'matches' or 'present'")
+            raise ValueError("give exactly one of 'equals', 'one_of', 'matches', 'present', or 'at_least'/'at_most'")
+        if self.at_least is not None and self.at_most is not None and self.at_least > self.at_most:
+            raise ValueError(f"'at_least' ({self.at_least:g}) is above 'at_most' ({self.at_most:g}): no value can pass")
         return self
 
     def default_title(self) -> str:
+        bounds = [f"at least {self.at_least:g}" if self.at_least is not None else "", f"at most {self.at_most:g}" if self.at_most is not None else ""]
+        if any(bounds):
+            return f"{self.file}: {self.path} is {' and '.join(b for b in bounds if b)}"
         return f"{self.file}: {self.path} is set right"
 
 
