@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 __all__ = ["CHECK_KINDS", "CheckSpec", "check_models", "event_types"]
 
@@ -268,6 +268,25 @@ class EventOccurred(_Check, _Window):
     message: str | None = None
     """Regular expression searched in the event's message."""
     min_count: int = Field(default=1, ge=1)
+
+    @field_validator("where")
+    @classmethod
+    def _known_service_event_kind(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        # A kind the scheduler never posts matches nothing: event-not-occurred on it would
+        # pass whatever the answer does (a guard on "unable-to-place" once scored a cheat 100/100).
+        import difflib
+
+        from lab.sim.events import SERVICE_EVENT_KINDS
+
+        if info.data.get("type") != "ServiceEvent" or "kind" not in value:
+            return value
+        kind = str(value["kind"])
+        if kind not in SERVICE_EVENT_KINDS:
+            close = difflib.get_close_matches(kind, SERVICE_EVENT_KINDS, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(SERVICE_EVENT_KINDS)})"
+            extra = "; a placement failure is a PlacementFailed event, not a ServiceEvent" if "place" in kind else ""
+            raise ValueError(f"unknown ServiceEvent kind '{kind}'{hint}{extra}")
+        return value
 
     @model_validator(mode="after")
     def _known_type_and_fields(self) -> EventOccurred:
