@@ -97,8 +97,38 @@ def parse_config_file(doc: Document, path: Path_, name: str, kind: str, *, colle
         raise doc.error(path, f"unknown file kind '{kind}'")
     parse = record.parser()
     parsed = parse(doc, path, collect_refusals=collect_refusals) if record.collects_refusals else parse(doc, path)
+    if kind in ("service", "task-definition"):
+        _check_member_of(doc, path)
     refusals = tuple(getattr(parsed, "refusals", ()))
     return ConfigFile(name, kind, getattr(parsed, record.result), tuple(parsed.notes), doc, path, refusals)
+
+
+def _check_member_of(doc: Document, path: Path_) -> None:
+    """Parse every ``memberOf`` expression of a service or task definition with the cluster query language.
+
+    Raises:
+        SourceErrors: an expression that does not parse, at its position (the shape checks
+            left the text alone: lab.config cannot import the simulator's query parser).
+    """
+    from lab.sim.query import QueryError, parse
+
+    constraints = doc.get((*path, "placementConstraints"))
+    if not isinstance(constraints, list):
+        return
+    problems = []
+    for i, constraint in enumerate(constraints):
+        if not isinstance(constraint, dict) or constraint.get("type") != "memberOf":
+            continue
+        expression = constraint.get("expression")
+        if not isinstance(expression, str) or not expression.strip():
+            continue  # the shape checks and the refusals speak about these
+        try:
+            parse(expression)
+        except QueryError as exc:
+            where = (*path, "placementConstraints", i, "expression")
+            problems.append(doc.error(where, f"placementConstraints[{i}].expression: {exc.message}").diagnostic)
+    if problems:
+        raise SourceErrors(problems)
 
 
 def parse_files(
