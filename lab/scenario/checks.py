@@ -193,6 +193,18 @@ class InstanceCount(_Check):
         return f"{' and '.join(x for x in (low, high) if x)} {self.status} container instances"
 
 
+class DaemonCoverage(_Check, _Window):
+    kind: Literal["daemon-coverage"]
+    service: str
+    """The service name (its tasks are the group ``service:<name>``)."""
+    grace: float = Field(default=0.0, ge=0)
+    """Seconds an ACTIVE instance may go without the service's task at a stretch (a new
+    instance pulling and starting it, a daemon deployment replacing it)."""
+
+    def default_title(self) -> str:
+        return f"{self.service} runs exactly one task on every ACTIVE container instance"
+
+
 class PolicyAllows(_Check):
     kind: Literal["policy-allows"]
     file: str
@@ -320,6 +332,7 @@ _MODELS = (
     FailedRequests,
     DeploymentCompleted,
     InstanceCount,
+    DaemonCoverage,
     PolicyAllows,
     PolicyNotAllows,
     ConfigField,
@@ -336,6 +349,7 @@ CheckSpec = Annotated[
     | FailedRequests
     | DeploymentCompleted
     | InstanceCount
+    | DaemonCoverage
     | PolicyAllows
     | PolicyNotAllows
     | ConfigField
