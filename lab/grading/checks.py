@@ -190,8 +190,12 @@ def check_service_steady_state(c: Any, run: RunView) -> Verdict:
     steady = [e for e in run.events if isinstance(e, ServiceEvent) and e.service == c.service and e.kind == "steady-state" and e.at <= deadline]
     if steady:
         return Verdict(True, f"{c.service} reached a steady state at {_t(steady[0].at)}")
-    last = [e for e in run.events if isinstance(e, ServiceEvent) and e.service == c.service and e.at <= deadline]
-    tail = f"; its last event: {_short(last[-1].text)}" if last else ""
+    # The service's Events tab: its messages, and "was unable to place a task" (a PlacementFailed).
+    last = [
+        e for e in run.events
+        if isinstance(e, (ServiceEvent, PlacementFailed)) and e.service == c.service and e.at <= deadline
+    ]
+    tail = f"; its last event: {_short(last[-1].message)}" if last else ""
     return Verdict(False, f"{c.service} did not reach a steady state by {_t(deadline)}{tail}")
 
 
