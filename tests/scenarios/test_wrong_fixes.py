@@ -175,7 +175,7 @@ def _reports_with_task_role() -> str:
 def test_task_role_s3_widening_the_instance_role_fails(statement: str) -> None:
     """The app works through the instance's credentials, but every task on the host gets S3 access."""
     failed = failing("task-role-s3", {"instance-role.yaml": role_with("ecsInstanceRole", "ec2.amazonaws.com", statement, EC2_ROLE_POLICY)})
-    assert set(failed) == {"instance-role-untouched", "uses-task-role"}
+    assert set(failed) == {"instance-role-untouched", "uses-task-role", "task-role-reads-config"}
     assert "instance-role.yaml allows s3:GetObject" in failed["instance-role-untouched"].message
     assert "taskRoleArn is not set" in failed["uses-task-role"].message
 
