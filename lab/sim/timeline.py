@@ -105,6 +105,10 @@ class Timeline:
         changes: dict[str, Any] = {"force_new_deployment": entry.forceNewDeployment}
         if entry.desiredCount is not None:
             changes["desired_count"] = entry.desiredCount
+        elif service.scheduling != "DAEMON":
+            # UpdateService without desiredCount keeps the current count, Service Auto
+            # Scaling's included: a pipeline deploy must not undo a scale-out.
+            changes["desired_count"] = service.desired
         if entry.taskDefinition is not None:
             changes["task_definition"] = entry.taskDefinition
         try:

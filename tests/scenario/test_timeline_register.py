@@ -135,3 +135,25 @@ def test_the_simulator_does_not_import_the_task_definition_models_when_imported(
     code = "import sys, lab.sim.world, lab.sim.timeline; print('lab.config.task_definition' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False"
+
+
+def test_a_pipeline_deploy_keeps_the_desired_count_service_auto_scaling_set(tmp_path: Path) -> None:
+    """UpdateService without desiredCount keeps the current count: the deploy rolls out 4 tasks, not the file's 2."""
+    import yaml
+
+    from lab.sim.scaling_events import ScalingActivity
+
+    data = yaml.safe_load((Path(__file__).resolve().parents[2] / "content/sims/service-target-tracking.yaml").read_text(encoding="utf-8"))
+    definition = yaml.safe_load(data["files"]["task-definition.yaml"]["content"])
+    data["world"]["timeline"] += [
+        {"at": 1800, "event": "register-task-definition", "content": definition},
+        {"at": 1800, "event": "update-service", "service": "web", "taskDefinition": "web"},
+    ]
+    path = tmp_path / "scaled.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+    world = build_world(load_sim_document(path), seed=1)
+    world.run(until=2400)
+    scaling = [(e.from_count, e.to_count) for e in world.log if isinstance(e, ScalingActivity)]
+    assert scaling == [(2, 4)]  # scaled out once under load, and never needed to again
+    new = {e.task_id for e in world.log if isinstance(e, TaskStateChanged) and e.task_definition == "web:2" and e.last_status == "RUNNING"}
+    assert len(new) == 4
