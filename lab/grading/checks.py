@@ -190,8 +190,12 @@ def check_service_steady_state(c: Any, run: RunView) -> Verdict:
     steady = [e for e in run.events if isinstance(e, ServiceEvent) and e.service == c.service and e.kind == "steady-state" and e.at <= deadline]
     if steady:
         return Verdict(True, f"{c.service} reached a steady state at {_t(steady[0].at)}")
-    last = [e for e in run.events if isinstance(e, ServiceEvent) and e.service == c.service and e.at <= deadline]
-    tail = f"; its last event: {_short(last[-1].text)}" if last else ""
+    # The service's Events tab: its messages, and "was unable to place a task" (a PlacementFailed).
+    last = [
+        e for e in run.events
+        if isinstance(e, (ServiceEvent, PlacementFailed)) and e.service == c.service and e.at <= deadline
+    ]
+    tail = f"; its last event: {_short(last[-1].message)}" if last else ""
     return Verdict(False, f"{c.service} did not reach a steady state by {_t(deadline)}{tail}")
 
 
@@ -361,6 +365,82 @@ def check_instance_count(c: Any, run: RunView) -> Verdict:
     return Verdict(fine(n), f"{n} {c.status} container instances at {_t(when)}")
 
 
+def check_daemon_coverage(c: Any, run: RunView) -> Verdict:
+    """Every ACTIVE instance runs exactly one RUNNING task of the service, from the event log alone."""
+    start, end = c.after or 0.0, c.before if c.before is not None else run.duration
+    group = run.group_of(c.service)
+    # Per instance, the stretches of (ACTIVE?, RUNNING tasks of the service), each opened when
+    # one of the two changes. Events of one instant are applied together: a task replaced in
+    # the same instant leaves no gap.
+    active: dict[str, bool] = {}
+    ec2: dict[str, str] = {}
+    running: dict[str, str] = {}  # task id → container instance id
+    opened: dict[str, tuple[float, bool, int]] = {}
+    stretches: list[tuple[str, float, float, bool, int]] = []
+
+    def count(ci: str) -> int:
+        return sum(1 for where in running.values() if where == ci)
+
+    def settle(t: float, touched: set[str]) -> None:
+        for ci in sorted(touched):
+            state = (active.get(ci, False), count(ci))
+            before = opened.get(ci)
+            if before is not None and (before[1], before[2]) == state:
+                continue
+            if before is not None:
+                stretches.append((ci, before[0], t, before[1], before[2]))
+            opened[ci] = (t, *state)
+
+    touched: set[str] = set()
+    now: float | None = None
+    for e in run.events:
+        if e.at > end:
+            break
+        if not isinstance(e, (ContainerInstanceStateChanged, TaskStateChanged)):
+            continue
+        if now is not None and e.at != now:
+            settle(now, touched)
+            touched = set()
+        now = e.at
+        if isinstance(e, ContainerInstanceStateChanged):
+            ec2[e.container_instance_id] = e.ec2_instance_id
+            active[e.container_instance_id] = e.status == "ACTIVE"
+            touched.add(e.container_instance_id)
+        elif e.group == group and e.container_instance_id:
+            old = running.pop(e.task_id, None)
+            if old is not None:
+                touched.add(old)
+            if e.last_status == "RUNNING":
+                running[e.task_id] = e.container_instance_id
+                touched.add(e.container_instance_id)
+    if now is not None:
+        settle(now, touched)
+    # The log ends at run.duration (the current time of a live run): what comes after is unknown.
+    stretches.extend((ci, since, max(run.duration, since), is_active, n) for ci, (since, is_active, n) in opened.items())
+
+    worst: tuple[float, str, str] | None = None
+    for ci, since, until, is_active, n in stretches:
+        if not is_active or n == 1:
+            continue
+        # A stretch with no task is allowed ``grace`` seconds; two or more never are.
+        moment = max(since + (c.grace if n == 0 else 0.0), start)
+        if moment > end or moment >= until:
+            continue
+        name = ec2.get(ci, ci)
+        if n == 0:
+            gap = f" (for more than {_t(c.grace)})" if c.grace else ""
+            text = f"{name} was ACTIVE with no {c.service} task running at {_t(moment)}{gap}"
+        else:
+            text = f"{name} ran {n} {c.service} tasks at {_t(moment)}"
+        if worst is None or (moment, name) < (worst[0], worst[1]):
+            worst = (moment, name, text)
+    window = f"from {_t(start)} to {_t(end)}"
+    if worst is not None:
+        return Verdict(False, f"{worst[2]} (needed exactly one on every ACTIVE instance {window})")
+    seen = len({ci for ci, since, until, is_active, _ in stretches if is_active and since <= end and until > start})
+    return Verdict(True, f"every ACTIVE instance ran exactly one {c.service} task {window} ({seen} instance{'s' if seen != 1 else ''})")
+
+
 def _role_file(c: Any, run: RunView) -> ConfigFile:
     return run.files[c.file]
 
@@ -442,8 +522,31 @@ def check_config_field(c: Any, run: RunView) -> Verdict:
     if c.one_of is not None:
         ok = value in c.one_of or str(value) in [str(v) for v in c.one_of]
         return Verdict(ok, f"{c.file}: {c.path} is {shown}" + ("" if ok else f", expected one of {c.one_of!r}"), c.file, line)
+    if c.at_least is not None or c.at_most is not None:
+        return _numeric_field(c, value, shown, line)
     ok = re.search(c.matches, str(value)) is not None
     return Verdict(ok, f"{c.file}: {c.path} is {shown}" + ("" if ok else f", expected to match {c.matches!r}"), c.file, line)
+
+
+def _numeric_field(c: Any, value: Any, shown: str, line: int | None) -> Verdict:
+    """``at_least`` / ``at_most``: the value must be a number (or a numeric string) in range."""
+    number: float | None = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str):
+        # AWS shapes carry some numbers as strings (TargetGroupAttributes' Value: "30").
+        try:
+            number = float(value.strip())
+        except ValueError:
+            number = None
+    if number is None or number != number:  # NaN compares with nothing
+        return Verdict(False, f"{c.file}: {c.path} is {shown}, not a number", c.file, line)
+    low = c.at_least is None or number >= c.at_least
+    high = c.at_most is None or number <= c.at_most
+    if low and high:
+        return Verdict(True, f"{c.file}: {c.path} is {shown}", c.file, line)
+    bound = f"at least {c.at_least:g}" if not low else f"at most {c.at_most:g}"
+    return Verdict(False, f"{c.file}: {c.path} is {shown}, expected {bound}", c.file, line)
 
 
 def check_cost(c: Any, run: RunView) -> Verdict:
@@ -484,6 +587,7 @@ CHECKS: dict[str, Callable[[Any, RunView], Verdict]] = {
     "failed-requests": check_failed_requests,
     "deployment-completed": check_deployment_completed,
     "instance-count": check_instance_count,
+    "daemon-coverage": check_daemon_coverage,
     "policy-allows": check_policy_allows,
     "policy-not-allows": check_policy_not_allows,
     "config-field": check_config_field,
@@ -503,7 +607,7 @@ def failure_is_final(check: Any) -> bool:
     failed requests (by count, not by share), the cost — once it happened. Used to tell a
     learner watching a run "failed" rather than "not yet".
     """
-    if check.kind in ("no-task-stopped", "event-not-occurred", "cost"):
+    if check.kind in ("no-task-stopped", "event-not-occurred", "cost", "daemon-coverage"):
         return True
     return check.kind == "failed-requests" and check.maximum is not None
 

@@ -20,7 +20,7 @@ Which files are mutated: every learner file (``files:``), in its version in forc
 files the solution does not touch. A learner may edit any file they are given, so a grader
 should catch a breakage wherever a learner can make it (the solution edits the task
 definition; a learner who also widens the role to ``*`` must still fail). Files fixed in
-``world:`` are never mutated: a learner cannot change them. One mutation changes one file, and
+``world:`` and read-only files (``readonly: true``) are never mutated: a learner cannot change them. One mutation changes one file, and
 the graded answer is the solution plus that file.
 
 A mutation also changes what AWS would refuse next to its target (dropping ``loadBalancers``
@@ -688,6 +688,8 @@ def mutate(loaded: LoadedScenario) -> list[MutationResult]:
     known_refusals = set(_refusals(loaded, loaded.solution))
     results: list[MutationResult] = []
     for name, spec in loaded.scenario.files.items():
+        if spec.readonly:
+            continue  # graded as the scenario gives it, whatever a learner writes
         current = in_force[name]
         data = _raw(current)
         fitting = [m for m in MUTATIONS if m.kind == spec.kind]

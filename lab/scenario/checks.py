@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 __all__ = ["CHECK_KINDS", "CheckSpec", "check_models", "event_types"]
 
@@ -193,6 +193,18 @@ class InstanceCount(_Check):
         return f"{' and '.join(x for x in (low, high) if x)} {self.status} container instances"
 
 
+class DaemonCoverage(_Check, _Window):
+    kind: Literal["daemon-coverage"]
+    service: str
+    """The service name (its tasks are the group ``service:<name>``)."""
+    grace: float = Field(default=0.0, ge=0)
+    """Seconds an ACTIVE instance may go without the service's task at a stretch (a new
+    instance pulling and starting it, a daemon deployment replacing it)."""
+
+    def default_title(self) -> str:
+        return f"{self.service} runs exactly one task on every ACTIVE container instance"
+
+
 class PolicyAllows(_Check):
     kind: Literal["policy-allows"]
     file: str
@@ -228,15 +240,25 @@ class ConfigField(_Check):
     """Regular expression the value (as text) must match."""
     present: bool | None = None
     """True: the field must be there; False: it must not."""
+    at_least: float | None = None
+    """The value, a number, must be at least this."""
+    at_most: float | None = None
+    """The value, a number, must be at most this (with ``at_least``: a range)."""
 
     @model_validator(mode="after")
     def _one_test(self) -> ConfigField:
-        tests = [self.equals is not None, self.one_of is not None, self.matches is not None, self.present is not None]
+        numeric = self.at_least is not None or self.at_most is not None
+        tests = [self.equals is not None, self.one_of is not None, self.matches is not None, self.present is not None, numeric]
         if sum(tests) != 1:
-            raise ValueError("give exactly one of 'equals', 'one_of', 'matches' or 'present'")
+            raise ValueError("give exactly one of 'equals', 'one_of', 'matches', 'present', or 'at_least'/'at_most'")
+        if self.at_least is not None and self.at_most is not None and self.at_least > self.at_most:
+            raise ValueError(f"'at_least' ({self.at_least:g}) is above 'at_most' ({self.at_most:g}): no value can pass")
         return self
 
     def default_title(self) -> str:
+        bounds = [f"at least {self.at_least:g}" if self.at_least is not None else "", f"at most {self.at_most:g}" if self.at_most is not None else ""]
+        if any(bounds):
+            return f"{self.file}: {self.path} is {' and '.join(b for b in bounds if b)}"
         return f"{self.file}: {self.path} is set right"
 
 
@@ -258,6 +280,25 @@ class EventOccurred(_Check, _Window):
     message: str | None = None
     """Regular expression searched in the event's message."""
     min_count: int = Field(default=1, ge=1)
+
+    @field_validator("where")
+    @classmethod
+    def _known_service_event_kind(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        # A kind the scheduler never posts matches nothing: event-not-occurred on it would
+        # pass whatever the answer does (a guard on "unable-to-place" once scored a cheat 100/100).
+        import difflib
+
+        from lab.sim.events import SERVICE_EVENT_KINDS
+
+        if info.data.get("type") != "ServiceEvent" or "kind" not in value:
+            return value
+        kind = str(value["kind"])
+        if kind not in SERVICE_EVENT_KINDS:
+            close = difflib.get_close_matches(kind, SERVICE_EVENT_KINDS, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(SERVICE_EVENT_KINDS)})"
+            extra = "; a placement failure is a PlacementFailed event, not a ServiceEvent" if "place" in kind else ""
+            raise ValueError(f"unknown ServiceEvent kind '{kind}'{hint}{extra}")
+        return value
 
     @model_validator(mode="after")
     def _known_type_and_fields(self) -> EventOccurred:
@@ -291,6 +332,7 @@ _MODELS = (
     FailedRequests,
     DeploymentCompleted,
     InstanceCount,
+    DaemonCoverage,
     PolicyAllows,
     PolicyNotAllows,
     ConfigField,
@@ -307,6 +349,7 @@ CheckSpec = Annotated[
     | FailedRequests
     | DeploymentCompleted
     | InstanceCount
+    | DaemonCoverage
     | PolicyAllows
     | PolicyNotAllows
     | ConfigField

@@ -102,6 +102,8 @@ def _cross_references(doc: Document, scenario: Scenario, path: Path) -> list[Dia
     for name in scenario.solution:
         if name not in scenario.files:
             add(("solution", name), f"the solution names '{name}', which is not one of the scenario's files", key=True)
+        elif scenario.files[name].readonly:
+            add(("solution", name), f"the solution changes '{name}', which is read-only: a learner could not make that change", key=True)
     seen: dict[str, int] = {}
     for i, check in enumerate(scenario.checks):
         if check.id in seen:

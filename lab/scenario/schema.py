@@ -33,6 +33,10 @@ class FileSpec(_Model):
     """The file's kind: one of ``lab.scenario.kinds.KINDS`` (``task-definition``: RegisterTaskDefinition
     input; ``service``: CreateService input; ``iam-role``: AWS::IAM::Role properties; ...)."""
     content: str | dict[str, Any]
+    readonly: bool = False
+    """The learner sees the file but does not edit it: ``lab start`` marks it read-only, the
+    workbench shows it read-only, and grading an answer folder uses this content whatever
+    the folder holds."""
 
     @field_validator("kind")
     @classmethod

@@ -97,8 +97,35 @@ def parse_config_file(doc: Document, path: Path_, name: str, kind: str, *, colle
         raise doc.error(path, f"unknown file kind '{kind}'")
     parse = record.parser()
     parsed = parse(doc, path, collect_refusals=collect_refusals) if record.collects_refusals else parse(doc, path)
+    if kind in ("service", "task-definition"):
+        _check_member_of(doc, path)
     refusals = tuple(getattr(parsed, "refusals", ()))
     return ConfigFile(name, kind, getattr(parsed, record.result), tuple(parsed.notes), doc, path, refusals)
+
+
+def _check_member_of(doc: Document, path: Path_) -> None:
+    """Parse every ``memberOf`` expression of a service or task definition with the cluster query language.
+
+    Raises:
+        SourceErrors: an expression that does not parse, at its position (the shape checks
+            left the text alone: lab.config cannot import the simulator's query parser).
+    """
+    constraints = doc.get((*path, "placementConstraints"))
+    if not isinstance(constraints, list):
+        return
+    problems = []
+    for i, constraint in enumerate(constraints):
+        if not isinstance(constraint, dict) or constraint.get("type") != "memberOf":
+            continue
+        expression = constraint.get("expression")
+        if not isinstance(expression, str) or not expression.strip():
+            continue  # the shape checks and the refusals speak about these
+        problem = World.query_problem(expression)
+        if problem is not None:
+            where = (*path, "placementConstraints", i, "expression")
+            problems.append(doc.error(where, f"placementConstraints[{i}].expression: {problem}").diagnostic)
+    if problems:
+        raise SourceErrors(problems)
 
 
 def parse_files(
@@ -197,6 +224,7 @@ def check_world(loaded: LoadedDocument) -> None:
     for i, group in enumerate(spec.world.instances):
         if World.role_name(group.role) not in role_names:
             problems.append(_diag(doc, ("world", "instances", i, "role"), f"instance role '{group.role}' is not defined in world.roles or an iam-role file"))
+    problems += _timeline_definitions(doc, spec.world.timeline, families)
     for i, entry in enumerate(spec.world.timeline):
         family = getattr(entry, "taskDefinition", None)
         if family is not None:
@@ -210,6 +238,29 @@ def check_world(loaded: LoadedDocument) -> None:
                 problems.append(_diag(doc, ("world", "load_balancers", i, "target_groups", j), f"no target group is named '{tg_name}'"))
     if problems:
         raise SourceErrors(problems)
+
+
+def _timeline_definitions(doc: Document, timeline: list[Any], families: set[str]) -> list[Diagnostic]:
+    """Parse the timeline's ``register-task-definition`` entries as task-definition files, positioned.
+
+    A definition AWS would refuse is an error here (an instructor's timeline is not the
+    incident); the families registered join ``families`` for the entries that name them.
+    """
+    problems: list[Diagnostic] = []
+    for i, entry in enumerate(timeline):
+        if getattr(entry, "event", None) != "register-task-definition":
+            continue
+        where = ("world", "timeline", i, "content")
+        try:
+            content_doc, content_path = _content_document(doc, where, f"world.timeline[{i}]", "task-definition")
+            parsed = parse_config_file(content_doc, content_path, f"world.timeline[{i}]", "task-definition")
+        except SourceErrors as exc:
+            problems.extend(exc.diagnostics)
+        except SourceError as exc:
+            problems.append(exc.diagnostic)
+        else:
+            families.add(parsed.model.family)
+    return problems
 
 
 def check_files(

@@ -12,15 +12,16 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import dataclasses
 import os
 from pathlib import Path
 
-from lab.errors import SourceError, SourceErrors, UsageError
+from lab.errors import Diagnostic, SourceError, SourceErrors, UsageError
 from lab.scenario.loader import LoadedScenario
 from lab.scenario.simdoc import ConfigFile, parse_config_file
 from lab.yaml_source import UnsafeFile, load_text, read_regular
 
-__all__ = ["MAX_ANSWER_BYTES", "read_answer", "starting_text", "write_start"]
+__all__ = ["MAX_ANSWER_BYTES", "READ_ONLY_COMMENT", "read_answer", "starting_text", "workspace_text", "write_start"]
 
 MAX_ANSWER_BYTES = 256 * 1024
 """Largest answer file read (256 KiB)."""
@@ -34,6 +35,27 @@ def starting_text(loaded: LoadedScenario, name: str) -> str:
     if isinstance(content, str):
         return content if content.endswith("\n") else content + "\n"
     return yaml.safe_dump(content, sort_keys=False)
+
+
+READ_ONLY_COMMENT = "# Read-only: this file is part of the scenario. Read it; edits to it are ignored when graded.\n"
+"""The first line ``lab start`` writes in a read-only file, where its format has comments."""
+
+
+def workspace_text(loaded: LoadedScenario, name: str) -> str:
+    """A file as ``lab start`` writes it: the starting text, marked when the file is read-only.
+
+    YAML files and ``ecs.config`` lines take a ``#`` comment; JSON has no comments, so a
+    read-only JSON file is written as it is.
+    """
+    text = starting_text(loaded, name)
+    if loaded.scenario.files[name].readonly and not name.endswith(".json"):
+        return READ_ONLY_COMMENT + text
+    return text
+
+
+def _edited(loaded: LoadedScenario, name: str, text: str) -> bool:
+    """Whether a read-only file's text differs from what the scenario gave (the marker aside)."""
+    return text.removeprefix(READ_ONLY_COMMENT).strip() != starting_text(loaded, name).strip()
 
 
 def write_start(loaded: LoadedScenario, directory: Path, *, force: bool = False) -> list[Path]:
@@ -52,7 +74,7 @@ def write_start(loaded: LoadedScenario, directory: Path, *, force: bool = False)
     """
     if directory.exists() and not directory.is_dir():
         raise UsageError(f"{directory} exists and is not a folder")
-    texts = {name: starting_text(loaded, name) for name in loaded.scenario.files}
+    texts = {name: workspace_text(loaded, name) for name in loaded.scenario.files}
     clashes = [name for name, text in texts.items() if _existing_text(directory / name) not in (None, text)]
     if clashes and not force:
         raise UsageError(
@@ -181,6 +203,13 @@ def read_answer(loaded: LoadedScenario, directory: Path) -> dict[str, ConfigFile
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
                 raise UsageError(f"{path}: not UTF-8 text (byte {exc.start})") from None
+            if spec.readonly:
+                if _edited(loaded, name, text):
+                    # Graded with the scenario's own content: the same model, so nothing is
+                    # re-applied; only the note travels with it into the report.
+                    note = Diagnostic(str(path), 1, 1, f"{name} is read-only: your edits to it are ignored; it was graded as the scenario gives it")
+                    answer[name] = dataclasses.replace(loaded.files[name], notes=(note,), refusals=(), cross_refusals=())
+                continue
             try:
                 doc = load_text(text, str(path), max_bytes=MAX_ANSWER_BYTES)
                 if doc.data is None:

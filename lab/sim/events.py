@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from typing import Any, NamedTuple, Protocol
 
 __all__ = [
+    "SERVICE_EVENT_KINDS",
     "ApiCallFailed",
     "AppLogged",
     "ContainerHealthChanged",
@@ -305,16 +306,33 @@ class AppLogged(NamedTuple):
         return f"[{self.container} {self.task_id[:8]}] {self.line}"
 
 
+SERVICE_EVENT_KINDS: tuple[str, ...] = (
+    "steady-state",
+    "started-tasks",
+    "stopped-tasks",
+    "registered-targets",
+    "deregistered-targets",
+    "draining-connections",
+    "unhealthy-target",
+    "failed-health-checks",
+    "throttled",
+    "launch-failed",
+    "deployment-blocked",
+    "deployment-completed",
+    "deployment-failed",
+    "rolling-back",
+)
+"""Every ``ServiceEvent.kind`` the service scheduler posts (``lab.sim.service``). "Unable to
+place a task" is not among them: a placement failure is a ``PlacementFailed`` event."""
+
+
 class ServiceEvent(NamedTuple):
     """A message in a service's Events tab, with the exact ECS wording (§4.6)."""
 
     at: float
     service: str
     kind: str
-    """steady-state, unable-to-place, started-tasks, stopped-tasks, registered-targets,
-    deregistered-targets, draining-connections, unhealthy-target, throttled,
-    deployment-blocked, deployment-completed, deployment-failed, rolling-back,
-    failed-health-checks."""
+    """One of ``SERVICE_EVENT_KINDS``."""
     text: str
 
     @property

@@ -137,7 +137,7 @@ class QueryError(ValueError):
     """A cluster query expression that cannot be parsed; ``str`` is the full message."""
 
     def __init__(self, message: str, offset: int, expression: str = "") -> None:
-        super().__init__(message)
+        super().__init__(message, offset, expression)  # all three: simpy re-raises a copy built from args
         self.message = message
         """What is wrong and what was expected; names the offset where that helps."""
         self.offset = offset
@@ -980,7 +980,7 @@ def _compile_regex(pattern: str) -> _Matcher:
             # Python warns (FutureWarning) about set syntax that Java reads differently.
             warnings.simplefilter("error")
             compiled = re.compile(translated, flags)  # validates, with Python's messages
-    except (re.error, FutureWarning) as problem:
+    except (re.error, FutureWarning, OverflowError, RecursionError) as problem:  # huge repeats, deep nesting
         reason = problem.msg if isinstance(problem, re.error) else str(problem)
         raise _ArgumentError(f"invalid regular expression '{pattern}': {reason}") from None
     linear = _linear_regex(translated, flags)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from lab.config.service import service_errors
 from lab.errors import ClientException, InvalidParameterException
 from lab.sim.agent import Agent
 from lab.sim.capacity import CapacityProviders, ProviderPlacement
@@ -95,9 +94,11 @@ class Services:
         runtime = self.cluster.services.get(name)
         if runtime is None:
             raise ClientException("ServiceNotFoundException: Service not found.")
-        changes: dict[str, Any] = {"force_new_deployment": force, "desired_count": runtime.desired}
+        changes: dict[str, Any] = {"force_new_deployment": force}
         if desired_count is not None:
             changes["desired_count"] = desired_count
+        elif runtime.scheduling != "DAEMON":
+            changes["desired_count"] = runtime.desired
         if task_definition is not None:
             changes["task_definition"] = task_definition
         return self.update_service(runtime.model.model_copy(update=changes))
@@ -105,6 +106,10 @@ class Services:
     def _check(self, model: Any, rev: Any) -> None:
         """Refuse what ECS refuses about the whole resulting configuration: network mode and
         networkConfiguration, target types, load-balanced containers and ports (§2.4, §6.1)."""
+        # Imported on first use: the shapes' pydantic models cost milliseconds to build, and a
+        # world whose services come from parsed files has them already.
+        from lab.config.service import service_errors
+
         k = self.kernel
         target_groups = {name: tg.model for name, tg in self.lb.target_groups.items()}
         errors = service_errors(model, rev.definition, target_groups, region=k.region, account=k.account)

@@ -35,6 +35,7 @@ __all__ = [
     "LaunchTemplateSpec",
     "PushImage",
     "PutAttributes",
+    "RegisterTaskDefinition",
     "RunTask",
     "StopTask",
     "TimelineEntry",
@@ -238,6 +239,21 @@ class UpdateService(_Spec):
     forceNewDeployment: bool = False
 
 
+class RegisterTaskDefinition(_Spec):
+    """A ``RegisterTaskDefinition`` call made by someone else (a pipeline) on the timeline.
+
+    ``content`` is a task definition exactly as a ``task-definition`` file holds it; the
+    document loader parses it with ``lab.config`` (positions, refusals), and the timeline
+    registers it as the family's next revision at ``at``. Follow it with ``update-service``
+    naming the family to deploy it: a pipeline deploy.
+    """
+
+    at: float = Field(default=0.0, ge=0)
+    event: Literal["register-task-definition"]
+    content: str | dict[str, Any]
+    """RegisterTaskDefinition input: YAML/JSON text or an inline mapping."""
+
+
 class DrainInstances(_Spec):
     """``UpdateContainerInstancesState`` to DRAINING (or back to ACTIVE) for matching instances."""
 
@@ -342,7 +358,7 @@ FAULT_ENTRIES = (AzOutage, InstanceFailure, SpotInterruption, FargateSpotInterru
 """Timeline entries that inject faults (applied by ``lab.sim.faults``)."""
 
 TimelineEntry = Annotated[
-    RunTask | StopTask | AddInstances | PutAttributes | PushImage | UpdateService | DrainInstances | SetTraffic
+    RunTask | StopTask | AddInstances | PutAttributes | PushImage | RegisterTaskDefinition | UpdateService | DrainInstances | SetTraffic
     | SetDesiredCapacity | AzOutage | InstanceFailure | SpotInterruption | FargateSpotInterruption | AmiRollingUpdate,
     Field(discriminator="event"),
 ]

@@ -26,6 +26,7 @@ from lab.sim.spec import (
     DrainInstances,
     PushImage,
     PutAttributes,
+    RegisterTaskDefinition,
     RunTask,
     SetDesiredCapacity,
     SetTraffic,
@@ -74,6 +75,8 @@ class Timeline:
             at(entry.at, lambda: cluster.put_attributes(entry.attributes, instance_type=entry.type, az=entry.az))
         elif isinstance(entry, PushImage):
             at(entry.at, _bind(self._guarded, "PutImage", lambda: self.ecr.push(entry.image)))
+        elif isinstance(entry, RegisterTaskDefinition):
+            at(entry.at, _bind(self._guarded, "RegisterTaskDefinition", lambda: cluster.register_task_definition(_task_definition(entry))))
         elif isinstance(entry, UpdateService):
             at(entry.at, _bind(self._update_service, entry))
         elif isinstance(entry, DrainInstances):
@@ -126,6 +129,22 @@ class Timeline:
             )
         except ClientException as exc:
             self.kernel.log.append(ApiCallFailed(self.kernel.now, "RunTask", str(exc)))
+
+
+def _task_definition(entry: RegisterTaskDefinition) -> Any:
+    """The entry's task definition as ``lab.config`` parses it.
+
+    The document loader already parsed it with positions and refused it if AWS would; this
+    parses it again from the entry's data when the call is made. Imported here so that the
+    simulator does not build lab.config's task-definition models when it is imported.
+    """
+    import yaml
+
+    from lab.config.task_definition import parse_task_definition
+    from lab.yaml_source import load_text
+
+    text = entry.content if isinstance(entry.content, str) else yaml.safe_dump(entry.content, sort_keys=False)
+    return parse_task_definition(load_text(text, "timeline")).task_definition
 
 
 def _bind(fn: Callable[..., object], *args: Any) -> Callable[[], object]:

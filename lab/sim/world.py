@@ -234,6 +234,17 @@ class World:
         """The role name from a role ARN (or the name itself)."""
         return Roles.name(arn_or_name)
 
+    @staticmethod
+    def query_problem(expression: str) -> str | None:
+        """Why a cluster query language expression (``memberOf``) does not parse, or None when it does."""
+        from lab.sim.query import QueryError, parse
+
+        try:
+            parse(expression)
+        except QueryError as exc:
+            return exc.message
+        return None
+
     def push_image(self, spec: ImageSpec) -> Image:
         """Push an image (or move a tag). Raises ClientException for an unknown base or impossible size."""
         return self.ecr.push(spec)

@@ -116,7 +116,9 @@ class Session:
         saved = store.edits(self.scenario.id)
         self.files: dict[str, FileState] = {}
         for name, spec in self.scenario.files.items():
-            text = saved.get(name, starting_text(loaded, name))
+            # A read-only file is always the scenario's: an autosaved copy (from before it was
+            # marked read-only) is not shown.
+            text = starting_text(loaded, name) if spec.readonly else saved.get(name, starting_text(loaded, name))
             self.files[name] = FileState(name, spec.kind, text, [], None)
             self.validate(name)
         self.world: World = build_world(loaded, seed=self.seed)
@@ -142,13 +144,19 @@ class Session:
             state.parsed, state.errors = None, [exc.diagnostic]
         return state.errors
 
+    def is_readonly(self, name: str) -> bool:
+        """Whether the scenario shows this file read-only."""
+        return self.scenario.files[name].readonly
+
     def edit(self, name: str, text: str) -> list[Diagnostic]:
-        """The learner changed a file: autosave it and validate it.
+        """The learner changed a file: autosave it and validate it (a read-only file keeps its text).
 
         A save that fails (a full disk) keeps the text here and in the store's pending edits;
         ``store.save_problem`` says why and the next save retries it.
         """
         state = self.files[name]
+        if self.is_readonly(name):
+            return state.errors
         if text != state.text:
             state.text = text
             self.store.save_edit(self.scenario.id, name, text)

@@ -298,3 +298,12 @@ def test_an_unknown_harmless_mutation_is_positioned(tmp_path: Path, capsys: pyte
     assert main(["validate", "--mutate", str(path)]) == 2
     err = capsys.readouterr().err
     assert f"{path}:" in err and "unknown mutation 'widen-to-stars'" in err
+
+
+def test_read_only_files_are_never_mutated() -> None:
+    """A learner cannot change a read-only file, so its breakages say nothing about the grader."""
+    loaded = load_scenario(Path(__file__).resolve().parents[2] / "scenarios/log-agent-everywhere.yaml")
+    assert loaded.scenario.files["task-definition.yaml"].readonly
+    results = mutate(loaded)
+    assert {r.file for r in results} == {"service.yaml"}
+    assert not [r for r in results if r.status == "survived"]

@@ -46,3 +46,54 @@ def test_policy_allows_defaults_to_any_resource_and_titles_itself() -> None:
 def test_policy_allows_refuses_a_parameter_it_does_not_take() -> None:
     with pytest.raises(ValidationError, match="any_wildcard"):
         ADAPTER.validate_python({"id": "p", "kind": "policy-allows", "file": "r.yaml", "action": "s3:GetObject", "any_wildcard": True})
+
+
+# -- event checks name only what the simulator logs ------------------------------------------------
+
+
+def event_check(kind: str = "event-not-occurred", **fields: object) -> object:
+    return ADAPTER.validate_python({"id": "e", "kind": kind, **fields})
+
+
+@pytest.mark.parametrize("kind", ["event-occurred", "event-not-occurred"])
+def test_an_unknown_service_event_kind_is_refused_with_a_did_you_mean(kind: str) -> None:
+    with pytest.raises(ValidationError, match=r"unknown ServiceEvent kind 'steady'; did you mean 'steady-state'\?"):
+        event_check(kind, type="ServiceEvent", where={"service": "web", "kind": "steady"})
+    # The kind the docs once named: placement failures are PlacementFailed events.
+    with pytest.raises(ValidationError, match="a placement failure is a PlacementFailed event"):
+        event_check(kind, type="ServiceEvent", where={"kind": "unable-to-place"})
+
+
+def test_every_service_event_kind_and_other_types_kind_field_are_accepted() -> None:
+    from lab.sim.events import SERVICE_EVENT_KINDS
+
+    for name in SERVICE_EVENT_KINDS:
+        event_check(type="ServiceEvent", where={"kind": name})
+    event_check(type="ServiceEvent", where={"service": "web"})
+
+
+def test_an_unknown_event_type_is_refused_with_a_did_you_mean() -> None:
+    with pytest.raises(ValidationError, match="did you mean 'PlacementFailed'"):
+        event_check(type="PlacementFailure")
+
+
+def test_a_guard_on_a_never_posted_kind_is_refused_at_its_line_when_the_scenario_loads(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from lab.errors import SourceErrors
+    from lab.scenario.loader import load_scenario
+
+    path = tmp_path / "ev.yaml"
+    path.write_text(
+        "id: ev\ntitle: event kinds\ntopics: [services]\ndifficulty: 1\nminutes: 5\nbriefing: b\n"
+        "files:\n  service.yaml:\n    kind: service\n    content: {serviceName: web, taskDefinition: web, desiredCount: 1}\n"
+        "  task-definition.yaml:\n    kind: task-definition\n    content:\n      family: web\n"
+        "      containerDefinitions: [{name: web, image: nginx, memory: 128}]\n"
+        "checks:\n  - id: guard\n    kind: event-not-occurred\n    type: ServiceEvent\n"
+        "    where: {service: web, kind: unable-to-place}\n"
+        "solution:\n  service.yaml: {serviceName: web, taskDefinition: web, desiredCount: 2}\ndebrief: d\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(SourceErrors) as caught:
+        load_scenario(path)
+    (problem,) = caught.value.diagnostics
+    assert (problem.file, problem.line, problem.col) == (str(path), 20, 12)
+    assert "unknown ServiceEvent kind 'unable-to-place'" in problem.message

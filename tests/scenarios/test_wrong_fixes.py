@@ -175,7 +175,7 @@ def _reports_with_task_role() -> str:
 def test_task_role_s3_widening_the_instance_role_fails(statement: str) -> None:
     """The app works through the instance's credentials, but every task on the host gets S3 access."""
     failed = failing("task-role-s3", {"instance-role.yaml": role_with("ecsInstanceRole", "ec2.amazonaws.com", statement, EC2_ROLE_POLICY)})
-    assert set(failed) == {"instance-role-untouched", "uses-task-role"}
+    assert set(failed) == {"instance-role-untouched", "uses-task-role", "task-role-reads-config"}
     assert "instance-role.yaml allows s3:GetObject" in failed["instance-role-untouched"].message
     assert "taskRoleArn is not set" in failed["uses-task-role"].message
 
@@ -270,3 +270,26 @@ def test_short_deregistration_delay_longer_stop_timeout_alone_does_not_help() ->
     definition = edited(loaded, "task-definition.yaml", ("essential: true\n", "essential: true\n    stopTimeout: 120\n"))
     failed = failing("short-deregistration-delay", {"task-definition.yaml": definition})
     assert "no-broken-downloads" in failed
+
+
+# -- log-agent-everywhere: a replica count does not follow the instances ------------------------
+
+_SHIPPER = "serviceName: log-shipper\ntaskDefinition: log-shipper\nlaunchType: EC2\n"
+
+
+@pytest.mark.parametrize(
+    ("service", "check", "expected"),
+    [
+        # One per instance today, none on the instances that join later.
+        ("desiredCount: 3\nplacementConstraints: [{type: distinctInstance}]\n", "one-per-instance", "was ACTIVE with no log-shipper task running at"),
+        ("desiredCount: 3\nplacementStrategy: [{type: spread, field: instanceId}]\n", "one-per-instance", "was ACTIVE with no log-shipper task running at"),
+        # The day's final count, placed as instances come: tasks wait unplaced until then.
+        ("desiredCount: 6\nplacementConstraints: [{type: distinctInstance}]\n", "nothing-waits", "PlacementFailed event(s) matching 'service=log-shipper'"),
+        # The final count spread today: two on each of the first hosts.
+        ("desiredCount: 6\nplacementStrategy: [{type: spread, field: instanceId}]\n", "one-per-instance", "ran 2 log-shipper tasks at 120 s"),
+    ],
+)
+def test_log_agent_a_replica_count_is_not_one_per_instance(service: str, check: str, expected: str) -> None:
+    failed = failing("log-agent-everywhere", {"service.yaml": _SHIPPER + service})
+    assert check in failed
+    assert expected in failed[check].message

@@ -144,3 +144,53 @@ def test_drained_instance_loses_its_tasks_and_never_gets_new_ones(seed: int) -> 
     assert len(tasks) == 6
     assert all(t.ec2_instance_id != drained.ec2_instance_id for t in tasks)
     assert service_events(world, "steady-state")[-1].at > drained.at
+
+
+def test_a_container_that_fails_its_health_check_is_replaced() -> None:
+    """healthCheck retries exhausted: UNHEALTHY, "failed container health checks", a replacement."""
+    from lab.sim.events import ContainerHealthChanged
+
+    world = run("container-health-check.yaml")
+    health = [(e.at, e.status) for e in world.log if isinstance(e, ContainerHealthChanged)]
+    assert health[0][1] == "HEALTHY"
+    first_bad = next(at for at, status in health if status == "UNHEALTHY")
+    assert first_bad > 240  # the app answers for four minutes
+    failed = service_events(world, "failed-health-checks")
+    assert failed and failed[0].at == first_bad
+    assert failed[0].text.endswith("failed container health checks.")
+    stopped = [e for e in world.log if isinstance(e, TaskStateChanged) and e.last_status == "STOPPED"]
+    assert stopped and all(e.stop_code == "ServiceSchedulerInitiated" for e in stopped)
+
+
+def test_a_pipeline_deploy_of_a_missing_image_trips_the_circuit_breaker_and_rolls_back() -> None:
+    from lab.sim.events import ImagePullFailed, ServiceDeploymentStateChanged
+
+    world = run("deployment-circuit-breaker.yaml")
+    assert [e for e in world.log if isinstance(e, ImagePullFailed)]
+    (failed,) = service_events(world, "deployment-failed")
+    (rolling,) = service_events(world, "rolling-back")
+    assert failed.at >= 300 and rolling.at == failed.at
+    states = [(e.state, e.task_definition) for e in world.log if isinstance(e, ServiceDeploymentStateChanged) and e.at >= 300]
+    assert ("SERVICE_DEPLOYMENT_FAILED", "web:2") in states
+    assert states[-1] == ("SERVICE_DEPLOYMENT_COMPLETED", "web:1")
+    assert {t.task_definition for t in running(world)} == {"web:1"}
+
+
+def test_a_deployment_with_no_headroom_is_blocked_and_the_old_tasks_keep_running() -> None:
+    world = run("deployment-without-headroom.yaml")
+    (blocked,) = service_events(world, "deployment-blocked")
+    assert blocked.at == 300
+    assert "because of the service deployment configuration" in blocked.text
+    assert {t.task_definition for t in running(world, "service:api")} == {"api:1"}
+
+
+def test_roles_ecs_cannot_use_stop_registration_and_launch() -> None:
+    from lab.sim.events import InstanceRegistrationFailed
+
+    world = run("roles-ecs-cannot-use.yaml")
+    (refused,) = [e for e in world.log if isinstance(e, InstanceRegistrationFailed)]
+    assert "not authorized to perform: ecs:RegisterContainerInstance" in refused.reason
+    assert len([e for e in world.log if isinstance(e, ContainerInstanceStateChanged) and e.status == "ACTIVE"]) == 1
+    launch = service_events(world, "launch-failed")
+    assert launch and "ECS was unable to assume the role" in launch[0].text
+    assert not [e for e in world.log if isinstance(e, TaskStateChanged)]

@@ -102,7 +102,7 @@ class WorkbenchScreen(Screen[None]):
                     yield VerticalScroll(ObjectiveList(classes="objectives"), Markdown(briefing))
                 for name, state in self.session.files.items():
                     with TabPane(Content(name), id=f"tab-{_dom(name)}"):
-                        yield FileEditor(name, state.text, id=f"edit-{_dom(name)}")
+                        yield FileEditor(name, state.text, readonly=self.session.is_readonly(name), id=f"edit-{_dom(name)}")
                 with TabPane("Cluster", id="tab-cluster"):
                     yield ClusterMap(classes="cluster-map")
                 with TabPane("Tasks", id="tab-task-list"):
@@ -272,6 +272,9 @@ class WorkbenchScreen(Screen[None]):
         name = self._current_file()
         if name is None:
             self.notify("Open a file tab first.", severity="warning")
+            return
+        if self.session.is_readonly(name):
+            self.notify(f"{name} is read-only: it is part of the scenario.", severity="warning")
             return
         path = self.session.store.workspace(self.session.scenario.id) / name
         self.session.store.save_edit(self.session.scenario.id, name, self.session.files[name].text)

@@ -66,15 +66,17 @@ class FileEditor(Vertical):
         def control(self) -> FileEditor:
             return self.editor
 
-    def __init__(self, file_name: str, text: str, *, id: str | None = None) -> None:  # noqa: A002
+    def __init__(self, file_name: str, text: str, *, readonly: bool = False, id: str | None = None) -> None:  # noqa: A002
         super().__init__(id=id, classes="file-editor")
         self.file_name = file_name
         """The learner file this editor holds."""
+        self.readonly = readonly
+        """The scenario shows the file but the learner does not edit it."""
         self._initial = text
 
     def compose(self) -> ComposeResult:
         language = "json" if self.file_name.endswith(".json") else "yaml"
-        yield CodeArea.code_editor(self._initial, language=language, soft_wrap=False, classes="file-text")
+        yield CodeArea.code_editor(self._initial, language=language, soft_wrap=False, read_only=self.readonly, classes="file-text")
         yield Static(classes="file-errors")
 
     def on_mount(self) -> None:
@@ -105,6 +107,9 @@ class FileEditor(Vertical):
         widget = self.query_one(".file-errors", Static)
         widget.set_class(bool(errors), "-invalid")
         self.text_area.mark_lines(frozenset(d.line - 1 for d in errors if d.line >= 1))
+        if self.readonly:
+            widget.update(Text("read-only: this file is part of the scenario — read it; it is not yours to edit", style="bold"))
+            return
         if not errors:
             widget.update(Text("✓ valid — Apply (ctrl+s) sends it to the cluster", style="green"))
             return
