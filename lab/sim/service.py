@@ -52,15 +52,17 @@ DEFAULT_SERVICE_STRATEGIES = (Strategy("spread", "attribute:ecs.availability-zon
 class Deployment:
     """One deployment of a service: a revision rolled out to a desired count."""
 
-    __slots__ = ("created_at", "failures", "id", "rev", "rollout", "status")
+    __slots__ = ("created_at", "failures", "id", "rev", "rollback", "rollout", "status")
 
-    def __init__(self, deployment_id: str, rev: Revision, created_at: float) -> None:
+    def __init__(self, deployment_id: str, rev: Revision, created_at: float, *, rollback: bool = False) -> None:
         self.id = deployment_id
         self.rev = rev
         self.status = "PRIMARY"
         self.rollout = "IN_PROGRESS"
         self.created_at = created_at
         self.failures = 0
+        self.rollback = rollback
+        """Started by the circuit breaker to go back to the last completed deployment."""
 
 
 class Placement(Protocol):
@@ -183,8 +185,8 @@ class ServiceRuntime:
         self._steady = False
         self.kick()
 
-    def _new_deployment(self, rev: Revision) -> None:
-        deployment = Deployment(f"ecs-svc/{self.kernel.rng.randrange(10**18, 10**19)}", rev, self.kernel.now)
+    def _new_deployment(self, rev: Revision, *, rollback: bool = False) -> None:
+        deployment = Deployment(f"ecs-svc/{self.kernel.rng.randrange(10**18, 10**19)}", rev, self.kernel.now, rollback=rollback)
         for old in self.deployments:
             old.status = "ACTIVE"
         self.deployments.insert(0, deployment)
@@ -289,6 +291,10 @@ class ServiceRuntime:
             # PENDING straight to STOPPED: a failed start (§4.5), and a circuit-breaker failure.
             self._start_failed()
             self._count_failure(task)
+        elif task.stop_code == "EssentialContainerExited":
+            # An essential container that exits after RUNNING: the task failed, and the circuit
+            # breaker counts it (§4.4; the lab's reading, UNCONFIRMED). Not a failed start: no back-off.
+            self._count_failure(task)
         self.kick()
 
     def _placement_failed(self) -> None:
@@ -315,7 +321,8 @@ class ServiceRuntime:
         deployment.failures += 1
         threshold = min(CIRCUIT_BREAKER_MAX, max(CIRCUIT_BREAKER_MIN, math.ceil(self.desired * 0.5)))
         if deployment.failures >= threshold:
-            self._fail_deployment(deployment, "tasks failed to start" if task.started_at is None else "tasks failed health checks")
+            failed_start = task.started_at is None or task.stop_code == "EssentialContainerExited"
+            self._fail_deployment(deployment, "tasks failed to start" if failed_start else "tasks failed health checks")
 
     def _fail_deployment(self, deployment: Deployment, why: str) -> None:
         deployment.rollout = "FAILED"
@@ -323,12 +330,14 @@ class ServiceRuntime:
         self.kernel.log.append(
             ServiceDeploymentStateChanged(self.kernel.now, self.name, deployment.id, "SERVICE_DEPLOYMENT_FAILED", deployment.rev.name, why)
         )
-        if self.rollback and self.last_completed is not None:
+        # A rollback that fails too is not rolled back again: the service stops deploying (a FAILED
+        # deployment launches no more tasks) instead of failing over and over (§4.4).
+        if self.rollback and self.last_completed is not None and not deployment.rollback:
             target = self.last_completed
             self._post("rolling-back", f"(service {self.name}) rolling back to deployment {target.id}.")
             self._start_failures = 0
             self._retry_at = 0.0
-            self._new_deployment(target.rev)
+            self._new_deployment(target.rev, rollback=True)
 
     # -- reconcile ---------------------------------------------------------------------------
 
