@@ -167,7 +167,9 @@ def _cmd_grade(args: argparse.Namespace, out: TextIO) -> int:
     else:
         answer, label = None, "starting files"
     report = grade(loaded, answer, seeds=[args.seed] if args.seed is not None else None, label=label)
-    if args.answer:
+    # Only a learner's own answer is progress: the starting files and the solution never are,
+    # and an author or a CI job opts out with --no-record or LAB_NO_RECORD.
+    if args.answer and not args.no_record and not no_record_from_env():
         _record_progress(loaded.scenario.id, report)
     stream: TextIO = out
     handle = None
@@ -185,7 +187,7 @@ def _cmd_grade(args: argparse.Namespace, out: TextIO) -> int:
         elif args.format == "github":
             stream.write(render_github(report, answer_dir=args.answer))
         else:
-            stream.write(render_text(report, color=handle is None and use_color(out)))
+            stream.write(render_text(report, color=handle is None and use_color(out), debrief=loaded.scenario.debrief, lesson=_lesson_label(loaded)))
         if handle is not None:
             handle.close()  # a full disk shows here, when the buffer is written
     except OSError as exc:
@@ -199,6 +201,34 @@ def _cmd_grade(args: argparse.Namespace, out: TextIO) -> int:
             except OSError:
                 pass  # already reported: the write failed
     return 0 if report.passed else 1
+
+
+def no_record_from_env() -> bool:
+    """Whether ``LAB_NO_RECORD`` asks that grading record no progress (set, and not ``0``)."""
+    return os.environ.get("LAB_NO_RECORD", "").strip() not in ("", "0")
+
+
+def _lesson_label(loaded: Any) -> str | None:
+    """The scenario's lesson as a learner finds it: its title (the first ``# `` heading) and path."""
+    lesson = loaded.scenario.lesson
+    if not lesson:
+        return None
+    from lab.scenario.loader import content_dir
+
+    path = content_dir(Path(loaded.document.file)) / lesson
+    try:
+        shown = str(path.relative_to(Path.cwd()))
+    except ValueError:
+        shown = str(path)
+    title = None
+    try:
+        from lab.yaml_source import read_regular
+
+        text = read_regular(path, max_bytes=1024 * 1024).decode("utf-8", errors="replace")
+        title = next((line[2:].strip() for line in text.splitlines() if line.startswith("# ")), None)
+    except (OSError, LabError):
+        pass  # a lesson that cannot be read is still named by its path
+    return f"{title} ({shown})" if title else shown
 
 
 def _record_progress(scenario_id: str, report: Any) -> None:
@@ -215,6 +245,45 @@ def _record_progress(scenario_id: str, report: Any) -> None:
     from lab.cli_practice import record_checks
 
     record_checks(scenario_id, report)
+
+
+def _cmd_hint(args: argparse.Namespace, out: TextIO) -> int:
+    """Reveal the next hint (recorded as the TUI's ctrl+t records it), or list the revealed ones."""
+    from lab.progress import ProgressStore
+    from lab.safe_text import printable
+    from lab.scenario.loader import find_scenario, load_scenario
+
+    scenario = load_scenario(find_scenario(args.id)).scenario
+    hints = scenario.hints
+    store = ProgressStore.load()
+    if store.problem:
+        print(f"lab: {store.problem}", file=sys.stderr)
+    used = min(store.get(scenario.id).hints_used, len(hints))
+    sid = printable(scenario.id)
+    if not hints:
+        out.write(f"{sid} has no hints.\n")
+        return 0
+    if args.all:
+        if not used:
+            out.write(f"No hints revealed yet for {sid} ({len(hints)} in all). `lab hint {sid}` reveals the first.\n")
+        for number, hint in enumerate(hints[:used], start=1):
+            out.write(f"Hint {number} of {len(hints)}: {_hint_text(hint)}\n")
+        return 0
+    if used >= len(hints):
+        out.write(f"No more hints: all {len(hints)} for {sid} are revealed (`lab hint {sid} --all` lists them).\n")
+        return 0
+    # The same change as the workbench's ctrl+t: hints used = the number shown, never lower.
+    problem = store.use_hints(scenario.id, used + 1)
+    if problem:
+        print(f"lab: {problem}", file=sys.stderr)
+    out.write(f"Hint {used + 1} of {len(hints)}: {_hint_text(hints[used])}\n")
+    return 0
+
+
+def _hint_text(hint: str) -> str:
+    from lab.safe_text import defuse_line, printable
+
+    return "\n".join(defuse_line(printable(line)) for line in hint.strip().splitlines())
 
 
 def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
@@ -364,7 +433,17 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="grade one seed instead of run.seeds")
     p.add_argument("--format", choices=("text", "json", "junit", "github"), default="text")
     p.add_argument("--output", help="write the report to this file")
+    p.add_argument(
+        "--no-record",
+        action="store_true",
+        help="record nothing in your progress (for authors and CI; LAB_NO_RECORD=1 does the same)",
+    )
     p.set_defaults(func=_cmd_grade)
+
+    p = sub.add_parser("hint", help="reveal a scenario's next hint (counted in your progress, as in the lab)")
+    p.add_argument("id", help="scenario id or file")
+    p.add_argument("--all", action="store_true", help="list the hints revealed so far instead")
+    p.set_defaults(func=_cmd_hint)
 
     p = sub.add_parser("validate", help="check scenarios (they load, the starting files fail, the solution passes) and questions")
     p.add_argument("paths", nargs="*", help="scenario or question files or folders (default: all scenarios and content/questions)")

@@ -297,3 +297,124 @@ def test_a_service_short_of_capacity_names_the_tasks_waiting_in_provisioning():
     check = next(c for c in report.worst() if c.kind == "service-running")
     assert not check.passed
     assert "waiting in PROVISIONING" in check.message
+
+
+# -- learner and instructor paths (issue 11, item 6) -----------------------------------------------
+
+
+def test_json_report_carries_the_not_simulated_notes_the_text_report_prints(capsys, answer):
+    """A key the lab accepts but does not simulate is a note in both reports, at its line."""
+    loaded = load_scenario(find_scenario(SCENARIO))
+    fixed = loaded.scenario.solution["instance-role.yaml"] + "MaxSessionDuration: 7200\n"
+    (answer / "instance-role.yaml").write_text(fixed, encoding="utf-8")
+    line = fixed.splitlines().index("MaxSessionDuration: 7200") + 1
+    code, text, _ = run_main(capsys, "grade", SCENARIO, "--answer", str(answer), "--no-record")
+    assert code == 0
+    assert f"note: {answer}/instance-role.yaml:{line}:1: note: 'MaxSessionDuration' is accepted but not simulated" in text
+    code, out, _ = run_main(capsys, "grade", SCENARIO, "--answer", str(answer), "--no-record", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["schema_version"] == 1  # an added field: no bump
+    assert data["notes"] == [
+        {"file": f"{answer}/instance-role.yaml", "line": line, "col": 1, "message": "'MaxSessionDuration' is accepted but not simulated"}
+    ]
+
+
+def test_json_report_notes_are_empty_without_notes(capsys):
+    code, out, _ = run_main(capsys, "grade", SCENARIO, "--solution", "--format", "json")
+    assert code == 0 and json.loads(out)["notes"] == []
+
+
+def test_text_report_shows_the_debrief_and_the_lesson_after_a_pass(capsys):
+    loaded = load_scenario(find_scenario(SCENARIO))
+    code, out, _ = run_main(capsys, "grade", SCENARIO, "--solution")
+    assert code == 0
+    results, _, after = out.partition("\nDebrief\n")
+    assert "PASSED  score 100/100" in results, "the debrief comes after the results"
+    assert loaded.scenario.debrief.strip().splitlines()[0] in after
+    lesson = next(line for line in after.splitlines() if line.startswith("Lesson: "))
+    assert lesson.endswith(f"{loaded.scenario.lesson})")
+    title = (ROOT / "content" / loaded.scenario.lesson).read_text(encoding="utf-8").splitlines()[0].removeprefix("# ")
+    assert title in lesson
+
+
+def test_text_report_hides_the_debrief_on_a_fail(capsys):
+    loaded = load_scenario(find_scenario(SCENARIO))
+    code, out, _ = run_main(capsys, "grade", SCENARIO)
+    assert code == 1
+    assert "Debrief" not in out and "Lesson:" not in out
+    assert loaded.scenario.debrief.strip().splitlines()[0] not in out
+
+
+def _snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    """Every file under ``folder`` (lock files included) with its bytes and modification time."""
+    return {str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def recorded(capsys, answer, _isolated_learner_data) -> Path:
+    """A data folder holding the learner's progress and practice deck from one graded answer."""
+    code, _, _ = run_main(capsys, "grade", SCENARIO, "--answer", str(answer))
+    assert code == 1
+    assert (_isolated_learner_data / "progress.json").is_file()
+    assert (_isolated_learner_data / "practice.json").is_file()
+    return _isolated_learner_data
+
+
+def test_grading_a_learner_answer_records_progress(capsys, answer, recorded):
+    """The control for the tests below: without an opt-out, a graded answer is recorded."""
+    before = _snapshot(recorded)
+    run_main(capsys, "grade", SCENARIO, "--answer", str(answer))
+    assert _snapshot(recorded) != before
+    assert json.loads((recorded / "progress.json").read_text())["scenarios"][SCENARIO]["attempts"] == 2
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("grade", SCENARIO, "--solution"),
+        ("grade", SCENARIO),
+        ("grade", SCENARIO, "--answer", "{answer}", "--no-record"),
+        ("grade", SCENARIO, "--answer", "{answer}", "--no-record", "--format", "json"),
+        ("validate", f"scenarios/{SCENARIO}.yaml"),
+        ("validate", "--mutate", SCENARIO),
+        ("validate", "content/questions/load-balancing"),
+    ],
+    ids=["solution", "starting-files", "no-record", "no-record-json", "validate", "validate-mutate", "validate-questions"],
+)
+def test_grading_as_an_author_never_records_progress(capsys, answer, recorded, monkeypatch, args):
+    monkeypatch.chdir(ROOT)
+    before = _snapshot(recorded)
+    run_main(capsys, *(a.replace("{answer}", str(answer)) for a in args))
+    assert _snapshot(recorded) == before
+
+
+@pytest.mark.parametrize("value", ["1", "yes"])
+def test_lab_no_record_in_the_environment_records_nothing(capsys, answer, recorded, monkeypatch, value):
+    monkeypatch.setenv("LAB_NO_RECORD", value)
+    before = _snapshot(recorded)
+    code, _, _ = run_main(capsys, "grade", SCENARIO, "--answer", str(answer))
+    assert code == 1
+    assert _snapshot(recorded) == before
+
+
+def test_lab_no_record_0_still_records(capsys, answer, recorded, monkeypatch):
+    monkeypatch.setenv("LAB_NO_RECORD", "0")
+    before = _snapshot(recorded)
+    run_main(capsys, "grade", SCENARIO, "--answer", str(answer))
+    assert _snapshot(recorded) != before
+
+
+@pytest.mark.slow
+def test_the_pytest_plugin_never_records_progress(recorded):
+    """The scenario tests (`pytest --lab-scenarios`) grade starting files and solutions only."""
+    before = _snapshot(recorded)
+    env = {**os.environ, "LAB_DATA_DIR": str(recorded)}
+    env.pop("LAB_NO_RECORD", None)
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--lab-scenarios", f"scenarios/{SCENARIO}.yaml"],
+        capture_output=True, cwd=ROOT, env=env, timeout=300, check=False, text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "passed" in result.stdout
+    assert _snapshot(recorded) == before

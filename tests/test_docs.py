@@ -450,7 +450,8 @@ def _sample_report() -> Any:
 
     check = CheckResult("c", "config-field", "t", True, 10, False, "m", 3, "f.yaml", 4)
     seed = SeedResult(1, (check,), 12, 0.01)
-    return Report("s", "title", "scenarios/s.yaml", "dir", (seed,), (Diagnostic("dir/f.yaml", 1, 2, "refused"),))
+    note = Diagnostic("dir/f.yaml", 5, 3, "'X' is accepted but not simulated", severity="note")
+    return Report("s", "title", "scenarios/s.yaml", "dir", (seed,), (Diagnostic("dir/f.yaml", 1, 2, "refused"),), (note,))
 
 
 def test_every_json_report_field_is_documented() -> None:

@@ -46,12 +46,18 @@ def _seeds_note(report: Report, check: CheckResult) -> str:
     return f" (seed{'s' if len(failed) > 1 else ''} {', '.join(map(str, failed))})"
 
 
-def render_text(report: Report, *, color: bool = False) -> str:
+def render_text(report: Report, *, color: bool = False, debrief: str | None = None, lesson: str | None = None) -> str:
     """The report for a person: a verdict line, one line per check with its message.
+
+    On a pass, the scenario's debrief and the lesson it links follow the results; on a
+    fail they are left out (the debrief gives the answer away).
 
     Args:
         report: the graded run.
         color: add ANSI colours (see ``use_color``); the words carry the meaning either way.
+        debrief: the scenario's debrief (Markdown), shown after a pass.
+        lesson: the lesson the scenario links, as the learner can find it (its title and
+            path), shown after a pass.
     """
 
     def paint(code: str, text: str) -> str:
@@ -88,6 +94,11 @@ def render_text(report: Report, *, color: bool = False) -> str:
     lines += ["", f"{verdict}  score {report.score}/{report.max_score} (worst seed){tail}"]
     cost = max((s.cost_usd for s in report.seeds), default=0.0)
     lines.append(f"simulated cost: ${cost:,.4f} (most expensive seed)")
+    if report.passed and (debrief or lesson):
+        lines += ["", paint(_BOLD, "Debrief")]
+        lines += [p(line) for line in (debrief or "").strip().splitlines()]
+        if lesson:
+            lines += ["", f"{paint(_BOLD, 'Lesson:')} {p(lesson)}"]
     return "\n".join(defuse_line(line) for line in lines) + "\n"
 
 

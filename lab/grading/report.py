@@ -78,6 +78,7 @@ class Report:
     apply_errors: tuple[Diagnostic, ...] = ()
     """What AWS refused in the answer (applied as failed calls), positioned in its files."""
     notes: tuple[Diagnostic, ...] = field(default_factory=tuple)
+    """What the lab accepted in the answer but does not simulate ("not simulated"), positioned."""
 
     @property
     def passed(self) -> bool:
@@ -118,6 +119,8 @@ class Report:
             "score": self.score,
             "max_score": self.max_score,
             "apply_errors": [_diag(d) for d in self.apply_errors],
+            # Added in schema 1 without a bump (a new field): the text report's "note:" lines.
+            "notes": [_diag(d) for d in self.notes],
             "checks": [
                 {
                     "id": c.id,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from lab.config.security_group import security_group_id
 from lab.grading.grader import grade
 from lab.grading.report import CheckResult
 from lab.scenario.loader import LoadedScenario, load_scenario
@@ -223,8 +224,49 @@ def _instance_sg(rule: str) -> str:
 def test_sg_blocks_alb_opening_the_instances_to_the_internet_fails(rule: str) -> None:
     """Health checks pass (the ALB's address is in 0.0.0.0/0), but the containers are exposed."""
     failed = failing("sg-blocks-alb", {"instance-sg.yaml": _instance_sg(rule)})
-    assert set(failed) == {"not-open-to-internet"}
+    # The range rule does not come from the ALB's group either: that check fails too.
+    assert set(failed) == {"not-open-to-internet", "alb-reaches-dynamic-ports"}
     assert "0.0.0.0/0" in failed["not-open-to-internet"].message
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "{IpProtocol: tcp, FromPort: 32768, ToPort: 32769, SourceSecurityGroupName: web-alb}",
+        "{IpProtocol: tcp, FromPort: 32768, ToPort: 60998, SourceSecurityGroupName: web-alb}",
+        "{IpProtocol: tcp, FromPort: 49153, ToPort: 65535, SourceSecurityGroupName: web-alb}",
+    ],
+    ids=["only-the-ports-in-use", "one-short", "docker-default-range-only"],
+)
+def test_sg_blocks_alb_opening_part_of_the_dynamic_range_fails(rule: str) -> None:
+    """The simulated agent gives these 4 tasks ports 32768-32769, so the run alone is healthy;
+    but a task may get any port of the agent's range, 32768-60999 (§2.3): the rule must cover it."""
+    failed = failing("sg-blocks-alb", {"instance-sg.yaml": _instance_sg(rule)})
+    assert "alb-reaches-dynamic-ports" in failed
+    assert "SecurityGroupIngress" in failed["alb-reaches-dynamic-ports"].message
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "{IpProtocol: tcp, FromPort: 32768, ToPort: 60999, SourceSecurityGroupName: web-alb}",
+        "{SourceSecurityGroupName: web-alb, ToPort: 65535, FromPort: 1024, IpProtocol: '6'}",
+        "{IpProtocol: '-1', SourceSecurityGroupName: web-alb}",
+        "{IpProtocol: '-1', SourceSecurityGroupId: sg-347a704d30ce5dc1c}",
+    ],
+    ids=["agent-range", "keys-in-another-order", "all-traffic-as-aws-walkthrough", "by-group-id"],
+)
+def test_sg_blocks_alb_right_answers_other_than_the_solution_pass(rule: str) -> None:
+    """The range check accepts every rule that covers the range from the ALB's group (§6.2)."""
+    loaded = scenario("sg-blocks-alb")
+    report = grade(loaded, answer(loaded, {"instance-sg.yaml": _instance_sg(rule)}), seeds=loaded.scenario.run.seeds[:1], label="right answer")
+    assert report.passed, [c.message for c in report.seeds[0].checks if not c.passed]
+
+
+def test_sg_blocks_alb_group_id_in_the_check_is_web_alb() -> None:
+    """The check names web-alb's id as the lab derives it, so a rule by id passes too."""
+    text = (SCENARIOS / "sg-blocks-alb.yaml").read_text(encoding="utf-8")
+    assert security_group_id("web-alb") in text
 
 
 def test_sg_blocks_alb_opening_the_container_port_does_not_reach_dynamic_ports() -> None:

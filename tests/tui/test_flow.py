@@ -162,3 +162,23 @@ async def test_external_editor_round_trip(store: ProgressStore, monkeypatch, tmp
         await pilot.pause()
         assert bench.session.files["instance-role.yaml"].text == FIXED_ROLE
         assert bench.query_one("#edit-instance-role-yaml TextArea", TextArea).text == FIXED_ROLE
+
+
+async def test_a_hint_revealed_by_lab_hint_is_shown_and_counted_in_the_workbench(store: ProgressStore, capsys, monkeypatch) -> None:
+    """`lab hint` records like ctrl+t: the workbench opens with it shown, and ctrl+t then reveals the second."""
+    from lab.cli import main
+
+    monkeypatch.setenv("LAB_DATA_DIR", str(store.root))
+    assert main(["hint", "ecr-pull-denied"]) == 0
+    app = quiet(LabApp(store=ProgressStore.load(store.root)))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        bench = await open_scenario(app, pilot)
+        assert bench.hints_shown == 1
+        assert "1. " in str(bench.query_one("#left .objectives").render())
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+    assert ProgressStore.load(store.root).get("ecr-pull-denied").hints_used == 2
+    capsys.readouterr()
+    assert main(["hint", "ecr-pull-denied", "--all"]) == 0
+    assert capsys.readouterr().out.startswith("Hint 1 of ")
