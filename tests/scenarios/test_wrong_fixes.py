@@ -293,3 +293,59 @@ def test_log_agent_a_replica_count_is_not_one_per_instance(service: str, check: 
     failed = failing("log-agent-everywhere", {"service.yaml": _SHIPPER + service})
     assert check in failed
     assert expected in failed[check].message
+
+
+# -- eni-exhaustion: an m5.large has ENIs for 2 awsvpc tasks ----------------------------------
+
+
+def test_eni_exhaustion_raising_desired_count_places_no_more_tasks() -> None:
+    """Asking for 8 leaves 4 unplaced instead of 2: the ENIs are still the limit."""
+    loaded = scenario("eni-exhaustion")
+    failed = failing("eni-exhaustion", {"service.yaml": edited(loaded, "service.yaml", ("desiredCount: 6", "desiredCount: 8"))})
+    assert "desiredCount is 8, expected 6" in failed["desired-six"].message
+    assert "RESOURCE:ENI" in failed["six-running"].message
+    assert "RESOURCE:ENI" in failed["nothing-waits"].message
+
+
+def test_eni_exhaustion_adding_memory_does_not_add_enis() -> None:
+    """A hard memory limit (or more reservation) changes nothing: memory was never short."""
+    loaded = scenario("eni-exhaustion")
+    definition = edited(loaded, "task-definition.yaml", ("memoryReservation: 512", "memoryReservation: 1024\n    memory: 2048"))
+    failed = failing("eni-exhaustion", {"task-definition.yaml": definition})
+    assert "4 of 6 tasks running" in failed["six-running"].message
+    assert "RESOURCE:ENI" in failed["nothing-waits"].message
+
+
+def test_eni_exhaustion_bridge_mode_with_the_awsvpc_configuration_is_refused() -> None:
+    """ECS refuses a bridge task definition for a service that keeps its awsvpcConfiguration."""
+    loaded = scenario("eni-exhaustion")
+    definition = edited(loaded, "task-definition.yaml", ("networkMode: awsvpc", "networkMode: bridge"), ("containerPort: 8080,", "containerPort: 8080, hostPort: 0,"))
+    loaded_answer = answer(loaded, {"task-definition.yaml": definition})
+    report = grade(loaded, loaded_answer, seeds=loaded.scenario.run.seeds[:1], label="wrong answer")
+    messages = [d.message for d in report.apply_errors]
+    assert any("Network Configuration is not valid for the given networkMode" in m for m in messages), messages
+    failed = failing("eni-exhaustion", {"task-definition.yaml": definition})
+    assert "0 of 6 tasks running" in failed["six-running"].message
+    assert "0 healthy targets" in failed["six-healthy"].message
+
+
+def test_eni_exhaustion_opening_the_task_security_group_to_the_internet_fails() -> None:
+    """The security group was never the problem: still 4 tasks, and now the ENIs are exposed."""
+    loaded = scenario("eni-exhaustion")
+    sg = edited(loaded, "task-sg.yaml", ("SourceSecurityGroupName: orders-alb", "CidrIp: 0.0.0.0/0"))
+    failed = failing("eni-exhaustion", {"task-sg.yaml": sg})
+    assert "0.0.0.0/0" in failed["tasks-not-open-to-internet"].message
+    assert "RESOURCE:ENI" in failed["six-running"].message
+
+
+def test_eni_exhaustion_trunking_with_an_open_security_group_still_fails() -> None:
+    """Trunking places all 6, but the guard on the security group still holds."""
+    loaded = scenario("eni-exhaustion")
+    failed = failing(
+        "eni-exhaustion",
+        {
+            "account-setting.yaml": "name: awsvpcTrunking\nvalue: enabled\n",
+            "task-sg.yaml": edited(loaded, "task-sg.yaml", ("SourceSecurityGroupName: orders-alb", "CidrIp: 0.0.0.0/0")),
+        },
+    )
+    assert set(failed) == {"tasks-not-open-to-internet"}
