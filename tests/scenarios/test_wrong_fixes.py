@@ -349,3 +349,51 @@ def test_eni_exhaustion_trunking_with_an_open_security_group_still_fails() -> No
         },
     )
     assert set(failed) == {"tasks-not-open-to-internet"}
+
+
+# -- deployment-without-headroom: 100 / 100 cannot take a step --------------------------------
+
+
+def _checkout(minimum: int, maximum: int, desired: int = 4) -> str:
+    loaded = scenario("deployment-without-headroom")
+    return edited(
+        loaded,
+        "service.yaml",
+        ("minimumHealthyPercent: 100", f"minimumHealthyPercent: {minimum}"),
+        ("maximumPercent: 100", f"maximumPercent: {maximum}"),
+        ("desiredCount: 4", f"desiredCount: {desired}"),
+    )
+
+
+@pytest.mark.parametrize(("minimum", "maximum", "lowest"), [(0, 100, 0), (0, 200, 0), (50, 100, 2), (50, 200, 2)])
+def test_deployment_without_headroom_a_low_minimum_is_an_outage(minimum: int, maximum: int, lowest: int) -> None:
+    """The rollout completes, but ECS stops half or all of the tasks at once: below the SLO."""
+    failed = failing("deployment-without-headroom", {"service.yaml": _checkout(minimum, maximum)})
+    assert "rollout-done" not in failed
+    assert f"checkout had {lowest} healthy targets at" in failed["never-below-three"].message
+
+
+def test_deployment_without_headroom_both_at_zero_is_refused() -> None:
+    """A maximumPercent of 0 is refused: the update is a failed call and the deployment stays stuck."""
+    loaded = scenario("deployment-without-headroom")
+    files = {"service.yaml": _checkout(0, 0)}
+    report = grade(loaded, answer(loaded, files), seeds=loaded.scenario.run.seeds[:1], label="wrong answer")
+    assert any("maximumPercent" in d.message for d in report.apply_errors)
+    failed = failing("deployment-without-headroom", files)
+    assert "no deployment of checkout completed" in failed["rollout-done"].message
+
+
+@pytest.mark.parametrize("desired", [5, 8])
+def test_deployment_without_headroom_a_higher_desired_count_stays_stuck(desired: int) -> None:
+    """Both bounds scale with desiredCount, so 100 / 100 still cannot take a step."""
+    failed = failing("deployment-without-headroom", {"service.yaml": _checkout(100, 100, desired)})
+    assert f"desiredCount is {desired}, expected 4" in failed["desired-four"].message
+    assert "was unable to stop or start tasks during a deployment" in failed["rollout-done"].message
+
+
+@pytest.mark.parametrize(("minimum", "maximum"), [(100, 125), (100, 200), (75, 100)])
+def test_deployment_without_headroom_either_direction_within_the_slo_passes(minimum: int, maximum: int) -> None:
+    """Starting one extra task first (there is room) or stopping one first are both right."""
+    loaded = scenario("deployment-without-headroom")
+    report = grade(loaded, answer(loaded, {"service.yaml": _checkout(minimum, maximum)}), seeds=loaded.scenario.run.seeds, label="right answer")
+    assert all(seed.passed for seed in report.seeds)
