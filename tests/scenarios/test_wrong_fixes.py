@@ -304,7 +304,6 @@ def test_eni_exhaustion_raising_desired_count_places_no_more_tasks() -> None:
     failed = failing("eni-exhaustion", {"service.yaml": edited(loaded, "service.yaml", ("desiredCount: 6", "desiredCount: 8"))})
     assert "desiredCount is 8, expected 6" in failed["desired-six"].message
     assert "RESOURCE:ENI" in failed["six-running"].message
-    assert "RESOURCE:ENI" in failed["nothing-waits"].message
 
 
 def test_eni_exhaustion_adding_memory_does_not_add_enis() -> None:
@@ -312,12 +311,12 @@ def test_eni_exhaustion_adding_memory_does_not_add_enis() -> None:
     loaded = scenario("eni-exhaustion")
     definition = edited(loaded, "task-definition.yaml", ("memoryReservation: 512", "memoryReservation: 1024\n    memory: 2048"))
     failed = failing("eni-exhaustion", {"task-definition.yaml": definition})
-    assert "4 of 6 tasks running" in failed["six-running"].message
-    assert "RESOURCE:ENI" in failed["nothing-waits"].message
+    assert "dropped to 4 running tasks" in failed["six-running"].message
+    assert "RESOURCE:ENI" in failed["six-running"].message
 
 
 def test_eni_exhaustion_bridge_mode_with_the_awsvpc_configuration_is_refused() -> None:
-    """ECS refuses a bridge task definition for a service that keeps its awsvpcConfiguration."""
+    """ECS refuses to update a service that keeps its awsvpcConfiguration to a bridge revision."""
     loaded = scenario("eni-exhaustion")
     definition = edited(loaded, "task-definition.yaml", ("networkMode: awsvpc", "networkMode: bridge"), ("containerPort: 8080,", "containerPort: 8080, hostPort: 0,"))
     loaded_answer = answer(loaded, {"task-definition.yaml": definition})
@@ -325,8 +324,8 @@ def test_eni_exhaustion_bridge_mode_with_the_awsvpc_configuration_is_refused() -
     messages = [d.message for d in report.apply_errors]
     assert any("Network Configuration is not valid for the given networkMode" in m for m in messages), messages
     failed = failing("eni-exhaustion", {"task-definition.yaml": definition})
-    assert "0 of 6 tasks running" in failed["six-running"].message
-    assert "0 healthy targets" in failed["six-healthy"].message
+    assert "dropped to 4 running tasks" in failed["six-running"].message
+    assert "4 healthy targets" in failed["six-healthy"].message
 
 
 def test_eni_exhaustion_opening_the_task_security_group_to_the_internet_fails() -> None:
