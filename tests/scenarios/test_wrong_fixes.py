@@ -396,3 +396,13 @@ def test_deployment_without_headroom_either_direction_within_the_slo_passes(mini
     loaded = scenario("deployment-without-headroom")
     report = grade(loaded, answer(loaded, {"service.yaml": _checkout(minimum, maximum)}), seeds=loaded.scenario.run.seeds, label="right answer")
     assert all(seed.passed for seed in report.seeds)
+
+
+def test_deployment_without_headroom_a_circuit_breaker_stays_stuck() -> None:
+    """The breaker counts tasks that fail; a deployment that may start none never trips it."""
+    loaded = scenario("deployment-without-headroom")
+    anchor = "  maximumPercent: 100\n"
+    service = edited(loaded, "service.yaml", (anchor, anchor + "  deploymentCircuitBreaker: {enable: true, rollback: true}\n"))
+    failed = failing("deployment-without-headroom", {"service.yaml": service})
+    assert set(failed) == {"rollout-done"}
+    assert "was unable to stop or start tasks during a deployment" in failed["rollout-done"].message
