@@ -335,3 +335,116 @@ def test_log_agent_a_replica_count_is_not_one_per_instance(service: str, check: 
     failed = failing("log-agent-everywhere", {"service.yaml": _SHIPPER + service})
     assert check in failed
     assert expected in failed[check].message
+
+
+# -- eni-exhaustion: an m5.large has ENIs for 2 awsvpc tasks ----------------------------------
+
+
+def test_eni_exhaustion_raising_desired_count_places_no_more_tasks() -> None:
+    """Asking for 8 leaves 4 unplaced instead of 2: the ENIs are still the limit."""
+    loaded = scenario("eni-exhaustion")
+    failed = failing("eni-exhaustion", {"service.yaml": edited(loaded, "service.yaml", ("desiredCount: 6", "desiredCount: 8"))})
+    assert "desiredCount is 8, expected 6" in failed["desired-six"].message
+    assert "RESOURCE:ENI" in failed["six-running"].message
+
+
+def test_eni_exhaustion_adding_memory_does_not_add_enis() -> None:
+    """A hard memory limit (or more reservation) changes nothing: memory was never short."""
+    loaded = scenario("eni-exhaustion")
+    definition = edited(loaded, "task-definition.yaml", ("memoryReservation: 512", "memoryReservation: 1024\n    memory: 2048"))
+    failed = failing("eni-exhaustion", {"task-definition.yaml": definition})
+    assert "dropped to 4 running tasks" in failed["six-running"].message
+    assert "RESOURCE:ENI" in failed["six-running"].message
+
+
+def test_eni_exhaustion_bridge_mode_with_the_awsvpc_configuration_is_refused() -> None:
+    """ECS refuses to update a service that keeps its awsvpcConfiguration to a bridge revision."""
+    loaded = scenario("eni-exhaustion")
+    definition = edited(loaded, "task-definition.yaml", ("networkMode: awsvpc", "networkMode: bridge"), ("containerPort: 8080,", "containerPort: 8080, hostPort: 0,"))
+    loaded_answer = answer(loaded, {"task-definition.yaml": definition})
+    report = grade(loaded, loaded_answer, seeds=loaded.scenario.run.seeds[:1], label="wrong answer")
+    messages = [d.message for d in report.apply_errors]
+    assert any("Network Configuration is not valid for the given networkMode" in m for m in messages), messages
+    failed = failing("eni-exhaustion", {"task-definition.yaml": definition})
+    assert "dropped to 4 running tasks" in failed["six-running"].message
+    assert "4 healthy targets" in failed["six-healthy"].message
+
+
+def test_eni_exhaustion_opening_the_task_security_group_to_the_internet_fails() -> None:
+    """The security group was never the problem: still 4 tasks, and now the ENIs are exposed."""
+    loaded = scenario("eni-exhaustion")
+    sg = edited(loaded, "task-sg.yaml", ("SourceSecurityGroupName: orders-alb", "CidrIp: 0.0.0.0/0"))
+    failed = failing("eni-exhaustion", {"task-sg.yaml": sg})
+    assert "0.0.0.0/0" in failed["tasks-not-open-to-internet"].message
+    assert "RESOURCE:ENI" in failed["six-running"].message
+
+
+def test_eni_exhaustion_trunking_with_an_open_security_group_still_fails() -> None:
+    """Trunking places all 6, but the guard on the security group still holds."""
+    loaded = scenario("eni-exhaustion")
+    failed = failing(
+        "eni-exhaustion",
+        {
+            "account-setting.yaml": "name: awsvpcTrunking\nvalue: enabled\n",
+            "task-sg.yaml": edited(loaded, "task-sg.yaml", ("SourceSecurityGroupName: orders-alb", "CidrIp: 0.0.0.0/0")),
+        },
+    )
+    assert set(failed) == {"tasks-not-open-to-internet"}
+
+
+# -- deployment-without-headroom: 100 / 100 cannot take a step --------------------------------
+
+
+def _checkout(minimum: int, maximum: int, desired: int = 4) -> str:
+    loaded = scenario("deployment-without-headroom")
+    return edited(
+        loaded,
+        "service.yaml",
+        ("minimumHealthyPercent: 100", f"minimumHealthyPercent: {minimum}"),
+        ("maximumPercent: 100", f"maximumPercent: {maximum}"),
+        ("desiredCount: 4", f"desiredCount: {desired}"),
+    )
+
+
+@pytest.mark.parametrize(("minimum", "maximum", "lowest"), [(0, 100, 0), (0, 200, 0), (50, 100, 2), (50, 200, 2)])
+def test_deployment_without_headroom_a_low_minimum_is_an_outage(minimum: int, maximum: int, lowest: int) -> None:
+    """The rollout completes, but ECS stops half or all of the tasks at once: below the SLO."""
+    failed = failing("deployment-without-headroom", {"service.yaml": _checkout(minimum, maximum)})
+    assert "rollout-done" not in failed
+    assert f"checkout had {lowest} healthy targets at" in failed["never-below-three"].message
+
+
+def test_deployment_without_headroom_both_at_zero_is_refused() -> None:
+    """A maximumPercent of 0 is refused: the update is a failed call and the deployment stays stuck."""
+    loaded = scenario("deployment-without-headroom")
+    files = {"service.yaml": _checkout(0, 0)}
+    report = grade(loaded, answer(loaded, files), seeds=loaded.scenario.run.seeds[:1], label="wrong answer")
+    assert any("maximumPercent" in d.message for d in report.apply_errors)
+    failed = failing("deployment-without-headroom", files)
+    assert "no deployment of checkout completed" in failed["rollout-done"].message
+
+
+@pytest.mark.parametrize("desired", [5, 8])
+def test_deployment_without_headroom_a_higher_desired_count_stays_stuck(desired: int) -> None:
+    """Both bounds scale with desiredCount, so 100 / 100 still cannot take a step."""
+    failed = failing("deployment-without-headroom", {"service.yaml": _checkout(100, 100, desired)})
+    assert f"desiredCount is {desired}, expected 4" in failed["desired-four"].message
+    assert "was unable to stop or start tasks during a deployment" in failed["rollout-done"].message
+
+
+@pytest.mark.parametrize(("minimum", "maximum"), [(100, 125), (100, 200), (75, 100)])
+def test_deployment_without_headroom_either_direction_within_the_slo_passes(minimum: int, maximum: int) -> None:
+    """Starting one extra task first (there is room) or stopping one first are both right."""
+    loaded = scenario("deployment-without-headroom")
+    report = grade(loaded, answer(loaded, {"service.yaml": _checkout(minimum, maximum)}), seeds=loaded.scenario.run.seeds, label="right answer")
+    assert all(seed.passed for seed in report.seeds)
+
+
+def test_deployment_without_headroom_a_circuit_breaker_stays_stuck() -> None:
+    """The breaker counts tasks that fail; a deployment that may start none never trips it."""
+    loaded = scenario("deployment-without-headroom")
+    anchor = "  maximumPercent: 100\n"
+    service = edited(loaded, "service.yaml", (anchor, anchor + "  deploymentCircuitBreaker: {enable: true, rollback: true}\n"))
+    failed = failing("deployment-without-headroom", {"service.yaml": service})
+    assert set(failed) == {"rollout-done"}
+    assert "was unable to stop or start tasks during a deployment" in failed["rollout-done"].message
