@@ -52,7 +52,23 @@ def enough_to_trigger_a_full_pass() -> int:
 
 
 def test_python_would_run_full_passes_without_the_policy(full_passes: list[int]) -> None:
-    """The reference: with Python's own thresholds, enough survivors start a full pass."""
+    """The reference: with Python's own thresholds, enough survivors start a full pass.
+
+    Python's defaults are set here: an earlier test in the same worker may have left the app's
+    policy (or a frozen heap) behind, and the reference is about Python, not about that."""
+    saved, enabled = gc.get_threshold(), gc.isenabled()
+    gc.unfreeze()
+    gc.set_threshold(700, 10, 10)
+    gc.enable()
+    try:
+        _reference_full_pass(full_passes)
+    finally:
+        gc.set_threshold(*saved)
+        if not enabled:
+            gc.disable()
+
+
+def _reference_full_pass(full_passes: list[int]) -> None:
     kept = make_survivors(enough_to_trigger_a_full_pass())
     assert full_passes, "expected Python to start at least one full collection"
     del kept
