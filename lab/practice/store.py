@@ -1,7 +1,8 @@
 """Provides the practice state on disk: ``practice.json`` in the lab's data dir.
 
 Per question: times seen and right, the last answer; every finished exam; the repetition
-cards. Written atomically with ``lab.progress.atomic_write``. A file that cannot be read is
+cards. Saved with ``lab.progress.update``: under the file's lock, this session's changes are
+replayed onto the file as it is, so two sessions never overwrite each other. A file that cannot be read is
 renamed aside with a unique suffix (``practice.json.corrupt-1``, ``-2``, ...) and reported;
 the learner's history is never silently wiped.
 """
@@ -13,11 +14,12 @@ import os
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from lab.practice.exam import ExamResult
 from lab.practice.srs import Deck, question_key, scenario_key
-from lab.progress import atomic_write, data_dir
+from lab.progress import data_dir, update
 
 __all__ = ["PracticeStore", "QuestionStats"]
 
@@ -48,6 +50,8 @@ class PracticeStore:
     deck: Deck = field(default_factory=Deck)
     problem: str | None = None
     """Set when the stored file could not be read (it was kept aside)."""
+    _pending: list[Callable[[PracticeStore], None]] = field(default_factory=list, repr=False)
+    """This session's changes not saved yet, replayed onto the file as it is when saving."""
 
     @property
     def path(self) -> Path:
@@ -65,19 +69,7 @@ class PracticeStore:
             store.problem = f"cannot read {store.path}: {exc.strerror or exc}"
             return store
         try:
-            data = json.loads(raw.decode("utf-8"))
-            if not isinstance(data, dict) or data.get("version") != VERSION:
-                raise ValueError(f"not a version {VERSION} practice file")
-            for qid, values in data["questions"].items():
-                stats = QuestionStats(**{k: v for k, v in values.items() if k in QuestionStats.__dataclass_fields__})
-                if not (type(stats.seen) is int and type(stats.right) is int and isinstance(stats.last_answer, list)):
-                    raise TypeError(f"question {qid!r} has counts that are not numbers")
-                store.questions[str(qid)] = stats
-            exams = data["exams"]
-            if not isinstance(exams, list) or not all(isinstance(e, dict) for e in exams):
-                raise TypeError("exams is not a list of results")
-            store.exams = exams
-            store.deck = Deck.from_dict(data["cards"])
+            store._read(json.loads(raw.decode("utf-8")))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:  # UnicodeDecodeError is a ValueError
             aside = _free_name(store.path)
             try:
@@ -89,18 +81,52 @@ class PracticeStore:
             store.problem = f"{store.path} could not be read ({exc}); started afresh and {where}"
         return store
 
-    def save(self) -> None:
-        """Write the practice file atomically."""
-        payload = {
+    def _read(self, data: Any) -> None:
+        """Take a stored document's contents (raises ValueError/TypeError/KeyError when it is not one)."""
+        if not isinstance(data, dict) or data.get("version") != VERSION:
+            raise ValueError(f"not a version {VERSION} practice file")
+        questions: dict[str, QuestionStats] = {}
+        for qid, values in data["questions"].items():
+            stats = QuestionStats(**{k: v for k, v in values.items() if k in QuestionStats.__dataclass_fields__})
+            if not (type(stats.seen) is int and type(stats.right) is int and isinstance(stats.last_answer, list)):
+                raise TypeError(f"question {qid!r} has counts that are not numbers")
+            questions[str(qid)] = stats
+        exams = data["exams"]
+        if not isinstance(exams, list) or not all(isinstance(e, dict) for e in exams):
+            raise TypeError("exams is not a list of results")
+        self.questions, self.exams, self.deck = questions, exams, Deck.from_dict(data["cards"])
+
+    def _payload(self) -> dict[str, Any]:
+        return {
             "version": VERSION,
             "questions": {k: vars(v) for k, v in sorted(self.questions.items())},
             "exams": self.exams,
             "cards": self.deck.to_dict(),
         }
-        atomic_write(self.path, json.dumps(payload, indent=1, sort_keys=True) + "\n")
+
+    def save(self) -> None:
+        """Write this session's changes: under the file's lock, replayed onto the file as it is
+        now, so answers another session (the TUI, ``lab quiz``) saved meanwhile are kept."""
+        pending = list(self._pending)
+
+        def merge(document: Any) -> dict[str, Any]:
+            fresh = PracticeStore(self.root)
+            if document:
+                fresh._read(document)
+            for change in pending:
+                change(fresh)
+            self.questions, self.exams, self.deck = fresh.questions, fresh.exams, fresh.deck
+            return fresh._payload()
+
+        update(self.path, merge, validate=lambda document: PracticeStore(self.root)._read(document) if document else None)
+        del self._pending[: len(pending)]
 
     def record_answer(self, question_id: str, right: bool, letters: list[str], now: datetime) -> None:
         """Remember one answer and review its card (a first miss makes one). Does not save."""
+        self._pending.append(lambda store: store._answer(question_id, right, letters, now))
+        self._answer(question_id, right, letters, now)
+
+    def _answer(self, question_id: str, right: bool, letters: list[str], now: datetime) -> None:
         stats = self.questions.setdefault(question_id, QuestionStats())
         stats.seen += 1
         stats.right += int(right)
@@ -111,6 +137,10 @@ class PracticeStore:
 
     def record_checks(self, scenario_id: str, checks: dict[str, bool], now: datetime) -> None:
         """Review the cards of a graded scenario's required checks (a failed one makes its card)."""
+        self._pending.append(lambda store: store._checks(scenario_id, checks, now))
+        self._checks(scenario_id, checks, now)
+
+    def _checks(self, scenario_id: str, checks: dict[str, bool], now: datetime) -> None:
         for check_id, passed in sorted(checks.items()):
             self.deck.record(scenario_key(scenario_id, check_id), passed, now)
 
@@ -119,13 +149,18 @@ class PracticeStore:
 
         An unanswered question counts as missed: it comes back in the due queue.
         """
+        finished = {"finished_at": now.isoformat(), **result.to_dict()}
+        self._pending.append(lambda store: store._exam(result, finished, now))
+        self._exam(result, finished, now)
+
+    def _exam(self, result: ExamResult, finished: dict[str, Any], now: datetime) -> None:
         for row in result.items:
             if row["kind"] == "question":
-                self.record_answer(row["id"], row["right"], row["chosen"], now)
+                self._answer(row["id"], row["right"], row["chosen"], now)
             elif row["score"] is not None:
                 checks = {c: False for c in row["failed_checks"]} | {c: True for c in row["passed_checks"]}
-                self.record_checks(row["id"], checks, now)
-        self.exams.append({"finished_at": now.isoformat(), **result.to_dict()})
+                self._checks(row["id"], checks, now)
+        self.exams.append(finished)
 
 
 def _free_name(path: Path) -> Path:
