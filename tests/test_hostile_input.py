@@ -333,3 +333,34 @@ def test_an_empty_availability_zone_in_a_world_is_positioned(tmp_path: Path, cap
     assert main(["sim", str(doc)]) == 2
     err = capsys.readouterr().err
     assert f"{doc}:2:" in err and "Traceback" not in err and "internal error" not in err
+
+
+def test_a_week_of_failed_starts_does_not_overflow(capsys: pytest.CaptureFixture[str]) -> None:
+    """ecr-pull-denied's starting files fail to start every task: a week of back-off doublings
+    once overflowed a float (exit 3); the delay is capped at 15 minutes long before that (§4.5)."""
+    assert main(["sim", "ecr-pull-denied", "--until", "604800"]) == 0
+    assert "internal error" not in capsys.readouterr().err
+
+
+def test_a_runaway_world_is_ended_by_the_event_budget(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import lab.sim.kernel as kernel
+
+    monkeypatch.setattr(kernel, "MAX_LOG_EVENTS", 200)
+    assert main(["sim", "ecr-pull-denied", "--until", "86400"]) == 2
+    err = capsys.readouterr().err
+    assert "logged more than 200 events" in err and "Traceback" not in err
+
+
+def test_running_in_slices_gives_the_same_log(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The budget check between slices does not change what happens (events at a slice's end
+    run in the next one, in the same order)."""
+    import lab.sim.kernel as kernel
+    from lab.scenario.simdoc import build_world, load_sim_document
+
+    doc = load_sim_document(Path(__file__).resolve().parent.parent / "content" / "sims" / "rolling-deployment.yaml")
+    whole = build_world(doc, seed=1)
+    whole.run(until=1200)
+    monkeypatch.setattr(kernel, "RUN_SLICE_S", 7.0)
+    sliced = build_world(doc, seed=1)
+    sliced.run(until=1200)
+    assert list(sliced.log) == list(whole.log) and len(whole.log) > 50

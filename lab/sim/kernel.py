@@ -15,9 +15,23 @@ from datetime import datetime, timedelta
 
 import simpy
 
+from lab.errors import LabError
 from lab.sim.events import EventLog
 
-__all__ = ["Kernel"]
+__all__ = ["MAX_LOG_EVENTS", "RUN_SLICE_S", "Kernel", "SimulationBudgetExceeded"]
+
+MAX_LOG_EVENTS = 2_000_000
+"""Most events one run may log: a world past it is ended with a clear message (a learner's
+desiredCount of thousands of failing tasks must not take minutes and gigabytes per seed). The
+ECS quota world of ``benchmarks/bench_scale.py`` logs 128,713 events in its hour at 0.3 scale."""
+
+RUN_SLICE_S = 3600.0
+"""``run`` advances in slices this long, checking the budget between them. Events at a slice's
+end run in the next slice, in the same order: the log is the same as one uninterrupted run."""
+
+
+class SimulationBudgetExceeded(LabError):
+    """A run logged more events than ``MAX_LOG_EVENTS``."""
 
 
 class Kernel:
@@ -50,9 +64,19 @@ class Kernel:
         return float(self.env.now)
 
     def run(self, until: float) -> None:
-        """Advance the simulation to ``until`` seconds (no-op if already there)."""
-        if until > self.env.now:
-            self.env.run(until=until)
+        """Advance the simulation to ``until`` seconds (no-op if already there).
+
+        Raises:
+            SimulationBudgetExceeded: the run logged more than ``MAX_LOG_EVENTS`` events.
+        """
+        env = self.env
+        while until > env.now:
+            env.run(until=min(until, env.now + RUN_SLICE_S))
+            if len(self.log) > MAX_LOG_EVENTS:
+                raise SimulationBudgetExceeded(
+                    f"the simulation stopped at {env.now:.0f} s: it logged more than {MAX_LOG_EVENTS:,} events "
+                    "(a runaway world: thousands of tasks failing and restarting?)"
+                )
 
     def step(self) -> None:
         """Process the next scheduled SimPy event (one tick of the simulation)."""

@@ -307,7 +307,10 @@ class ServiceRuntime:
         self._start_failures += 1
         delay = RETRY_PLACEMENT_S
         if self._start_failures >= THROTTLE_AFTER_FAILURES:
-            delay = min(THROTTLE_MAX_DELAY_S, THROTTLE_FIRST_DELAY_S * 2 ** (self._start_failures - THROTTLE_AFTER_FAILURES))
+            # The exponent is capped: past 2**6 the delay is at its maximum anyway, and a week of
+            # failures (2**1000) would not fit in a float.
+            doublings = min(self._start_failures - THROTTLE_AFTER_FAILURES, 16)
+            delay = min(THROTTLE_MAX_DELAY_S, THROTTLE_FIRST_DELAY_S * 2**doublings)
             if not self._throttled:
                 self._throttled = True
                 self._post("throttled", f"(service {self.name}) is unable to consistently start tasks successfully.", dedupe=True)
