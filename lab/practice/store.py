@@ -69,7 +69,7 @@ class PracticeStore:
             store.problem = f"cannot read {store.path}: {exc.strerror or exc}"
             return store
         try:
-            store._read(json.loads(raw.decode("utf-8")))
+            store.read_document(json.loads(raw.decode("utf-8")))
         except (ValueError, KeyError, TypeError, AttributeError) as exc:  # UnicodeDecodeError is a ValueError
             aside = _free_name(store.path)
             try:
@@ -81,7 +81,7 @@ class PracticeStore:
             store.problem = f"{store.path} could not be read ({exc}); started afresh and {where}"
         return store
 
-    def _read(self, data: Any) -> None:
+    def read_document(self, data: Any) -> None:
         """Take a stored document's contents (raises ValueError/TypeError/KeyError when it is not one)."""
         if not isinstance(data, dict) or data.get("version") != VERSION:
             raise ValueError(f"not a version {VERSION} practice file")
@@ -96,7 +96,8 @@ class PracticeStore:
             raise TypeError("exams is not a list of results")
         self.questions, self.exams, self.deck = questions, exams, Deck.from_dict(data["cards"])
 
-    def _payload(self) -> dict[str, Any]:
+    def payload(self) -> dict[str, Any]:
+        """The document ``practice.json`` holds."""
         return {
             "version": VERSION,
             "questions": {k: vars(v) for k, v in sorted(self.questions.items())},
@@ -112,21 +113,22 @@ class PracticeStore:
         def merge(document: Any) -> dict[str, Any]:
             fresh = PracticeStore(self.root)
             if document:
-                fresh._read(document)
+                fresh.read_document(document)
             for change in pending:
                 change(fresh)
             self.questions, self.exams, self.deck = fresh.questions, fresh.exams, fresh.deck
-            return fresh._payload()
+            return fresh.payload()
 
-        update(self.path, merge, validate=lambda document: PracticeStore(self.root)._read(document) if document else None)
+        update(self.path, merge, validate=lambda document: PracticeStore(self.root).read_document(document) if document else None)
         del self._pending[: len(pending)]
 
     def record_answer(self, question_id: str, right: bool, letters: list[str], now: datetime) -> None:
         """Remember one answer and review its card (a first miss makes one). Does not save."""
-        self._pending.append(lambda store: store._answer(question_id, right, letters, now))
-        self._answer(question_id, right, letters, now)
+        self._pending.append(lambda store: store.apply_answer(question_id, right, letters, now))
+        self.apply_answer(question_id, right, letters, now)
 
-    def _answer(self, question_id: str, right: bool, letters: list[str], now: datetime) -> None:
+    def apply_answer(self, question_id: str, right: bool, letters: list[str], now: datetime) -> None:
+        """Change the state for one answer (``record_answer`` also keeps it to replay on save)."""
         stats = self.questions.setdefault(question_id, QuestionStats())
         stats.seen += 1
         stats.right += int(right)
@@ -137,10 +139,11 @@ class PracticeStore:
 
     def record_checks(self, scenario_id: str, checks: dict[str, bool], now: datetime) -> None:
         """Review the cards of a graded scenario's required checks (a failed one makes its card)."""
-        self._pending.append(lambda store: store._checks(scenario_id, checks, now))
-        self._checks(scenario_id, checks, now)
+        self._pending.append(lambda store: store.apply_checks(scenario_id, checks, now))
+        self.apply_checks(scenario_id, checks, now)
 
-    def _checks(self, scenario_id: str, checks: dict[str, bool], now: datetime) -> None:
+    def apply_checks(self, scenario_id: str, checks: dict[str, bool], now: datetime) -> None:
+        """Change the state for a graded scenario's checks."""
         for check_id, passed in sorted(checks.items()):
             self.deck.record(scenario_key(scenario_id, check_id), passed, now)
 
@@ -150,16 +153,17 @@ class PracticeStore:
         An unanswered question counts as missed: it comes back in the due queue.
         """
         finished = {"finished_at": now.isoformat(), **result.to_dict()}
-        self._pending.append(lambda store: store._exam(result, finished, now))
-        self._exam(result, finished, now)
+        self._pending.append(lambda store: store.apply_exam(result, finished, now))
+        self.apply_exam(result, finished, now)
 
-    def _exam(self, result: ExamResult, finished: dict[str, Any], now: datetime) -> None:
+    def apply_exam(self, result: ExamResult, finished: dict[str, Any], now: datetime) -> None:
+        """Change the state for a finished exam."""
         for row in result.items:
             if row["kind"] == "question":
-                self._answer(row["id"], row["right"], row["chosen"], now)
+                self.apply_answer(row["id"], row["right"], row["chosen"], now)
             elif row["score"] is not None:
                 checks = {c: False for c in row["failed_checks"]} | {c: True for c in row["passed_checks"]}
-                self._checks(row["id"], checks, now)
+                self.apply_checks(row["id"], checks, now)
         self.exams.append(finished)
 
 
