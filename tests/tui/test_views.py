@@ -310,3 +310,21 @@ async def test_help_screen_lists_the_keys(store: ProgressStore) -> None:
         assert isinstance(app.screen, HelpScreen)
         await pilot.press("escape")
         assert not isinstance(app.screen, HelpScreen)
+
+
+async def test_tasks_waiting_for_capacity_are_not_shown_as_fargate() -> None:
+    """An EC2 task a capacity provider keeps in PROVISIONING has no host, and it is not on Fargate."""
+    host = InstanceView("ci-0", "i-0", "m5.large", "us-east-1a", "ACTIVE", True, 2048, 0, 8000, 0, (), 1)
+    views = (
+        TaskView("a" * 32, "web:1", "service:web", "EC2", "RUNNING", "RUNNING", "i-0", "us-east-1a", None, None),
+        TaskView("b" * 32, "web:1", "service:web", "EC2", "PROVISIONING", "RUNNING", None, None, None, None),
+        TaskView("c" * 32, "api:1", "service:api", "FARGATE", "RUNNING", "RUNNING", None, "us-east-1b", None, None),
+    )
+    app = MapApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        cluster = app.query_one(CountingMap)
+        cluster.show(WorldSnapshot(60.0, "prod", (host,), views))
+        await pilot.pause()
+        text = "\n".join(cluster.line_text(i).plain for i in range(cluster.line_count))
+    assert "Fargate (1 tasks)" in text
+    assert "Waiting for an instance (1 EC2 tasks in PROVISIONING)" in text

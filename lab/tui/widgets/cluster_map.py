@@ -125,10 +125,17 @@ class ClusterMap(LineView):
             lines += [(row,) for rows in per_az for row in rows]
         else:
             lines += zip_longest(*per_az, fillvalue=("blank",))
-        fargate = by_host.get(None, [])
+        unplaced = by_host.get(None, [])
+        # Tasks with no host are Fargate tasks, or EC2 tasks a capacity provider keeps in
+        # PROVISIONING until an instance of its group can take them (§7.2): not the same thing.
+        fargate = [t for t in unplaced if t.launch_type == "FARGATE"]
+        waiting = [t for t in unplaced if t.launch_type != "FARGATE"]
         if fargate:
             lines.append((("fargate", len(fargate)),))
             lines += [(row,) for row in _pack(fargate, width - 3)]
+        if waiting:
+            lines.append((("waiting", len(waiting)),))
+            lines += [(row,) for row in _pack(waiting, width - 3)]
         self.rows = lines
         self.reset_lines(len(lines), width)
 
@@ -189,4 +196,6 @@ class ClusterMap(LineView):
             text.append("   (no tasks)", style="dim")
         elif kind == "fargate":
             text.append(f"Fargate ({row[1]} tasks)", style="bold underline")
+        elif kind == "waiting":
+            text.append(f"Waiting for an instance ({row[1]} EC2 tasks in PROVISIONING)", style="bold underline")
         return text
