@@ -436,7 +436,10 @@ def _apply(world: World, files: list[ConfigFile], *, build: bool = False) -> Non
                 world.log.append(ApiCallFailed(world.now, operation, f.all_refusals[0].message))
                 continue
             try:
-                record.build(world, f.model) if build else record.apply(world, f.model)
+                if build:
+                    record.build(world, f.model)
+                else:
+                    record.apply(world, f.model)
             except ClientException as exc:
                 world.log.append(ApiCallFailed(world.now, operation, str(exc)))
 

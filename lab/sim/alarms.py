@@ -28,29 +28,24 @@ class Alarms:
 
     def put_metric_alarm(self, model: Any) -> Alarm:
         """PutMetricAlarm: create or replace the alarm and start sampling."""
-        return put_metric_alarm(self, model)
+        key = metric_key(model.namespace, model.metric_name, model.dimension_map)
+        alarm = Alarm(
+            model.alarm_name, key, threshold=model.threshold, comparison=model.comparison_operator,
+            evaluation_periods=model.evaluation_periods, datapoints_to_alarm=model.datapoints_to_alarm,
+            period_s=float(model.period), statistic=model.statistic,
+        )
+        for ref in model.alarm_actions:
+            alarm.actions.append(partial(self._invoke, ref))
+        for ref in model.ok_actions:
+            alarm.ok_actions.append(partial(self._invoke, ref))
+        return self.metrics.put_alarm(alarm)
 
-
-def put_metric_alarm(alarms: Alarms, model: Any) -> Alarm:
-    """PutMetricAlarm: create or replace the alarm and start sampling."""
-    key = metric_key(model.namespace, model.metric_name, model.dimension_map)
-    alarm = Alarm(
-        model.alarm_name, key, threshold=model.threshold, comparison=model.comparison_operator,
-        evaluation_periods=model.evaluation_periods, datapoints_to_alarm=model.datapoints_to_alarm,
-        period_s=float(model.period), statistic=model.statistic,
-    )
-    for ref in model.alarm_actions:
-        alarm.actions.append(partial(_invoke, alarms, ref))
-    for ref in model.ok_actions:
-        alarm.ok_actions.append(partial(_invoke, alarms, ref))
-    return alarms.metrics.put_alarm(alarm)
-
-
-def _invoke(alarms: Alarms, ref: str, alarm: Alarm) -> None:
-    step = alarms.app_autoscaling.step_policy(ref)
-    if step is not None:
-        alarms.app_autoscaling.invoke_step(step, alarm)
-        return
-    policy = alarms.groups.policy(ref)
-    if policy is not None:
-        policy.invoke(alarm)
+    def _invoke(self, ref: str, alarm: Alarm) -> None:
+        """Run the scaling policy an action names (looked up now: it may be put after the alarm)."""
+        step = self.app_autoscaling.step_policy(ref)
+        if step is not None:
+            self.app_autoscaling.invoke_step(step, alarm)
+            return
+        policy = self.groups.policy(ref)
+        if policy is not None:
+            policy.invoke(alarm)

@@ -9,6 +9,7 @@ schedulers themselves live in ``lab.sim.service``, above.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any, Protocol
 
 from lab.config.instance_types import instance_type as lookup_instance_type
@@ -78,7 +79,7 @@ class Cluster:
             else:
                 boot = k.jitter(timing.EC2_BOOT_S) + k.jitter(timing.AGENT_REGISTER_S)
                 launch = max(at, k.now)
-                k.at(max(0.0, at - k.now) + boot, _bind(self.register_instance, group, itype, az, ec2_id, launch))
+                k.at(max(0.0, at - k.now) + boot, partial(self.register_instance, group, itype, az, ec2_id, launch))
 
     def register_instance(self, group: InstanceGroupSpec, itype: Any, az: str, ec2_id: str, launched_at: float | None = None) -> None:
         """RegisterContainerInstance from a booted EC2 instance (refused without a usable instance role)."""
@@ -230,7 +231,3 @@ class Cluster:
         live = [t for t in self.tasks.values() if t.group == group and t.desired != "STOPPED"]
         live.sort(key=lambda t: t.created_at)
         return live if count is None else live[:count]
-
-
-def _bind(fn: Any, *args: Any) -> Any:
-    return lambda: fn(*args)

@@ -8,6 +8,7 @@ carries on without it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from lab.errors import AutoScalingValidationError, ClientException
@@ -66,28 +67,28 @@ class Timeline:
         at, cluster = self.kernel.at, self.cluster
         if isinstance(entry, RunTask):
             for k in range(entry.repeat):
-                at(entry.at + k * entry.every, _bind(self._run_task, entry))
+                at(entry.at + k * entry.every, partial(self._run_task, entry))
         elif isinstance(entry, StopTask):
             at(entry.at, lambda: self.standalone.stop_group(entry.group, count=entry.count, reason=entry.reason))
         elif isinstance(entry, AddInstances):
-            at(entry.at or 0.0, _bind(self._guarded, "RunInstances", lambda: cluster.add_instances(entry, at=self.kernel.now)))
+            at(entry.at or 0.0, partial(self._guarded, "RunInstances", lambda: cluster.add_instances(entry, at=self.kernel.now)))
         elif isinstance(entry, PutAttributes):
             at(entry.at, lambda: cluster.put_attributes(entry.attributes, instance_type=entry.type, az=entry.az))
         elif isinstance(entry, PushImage):
-            at(entry.at, _bind(self._guarded, "PutImage", lambda: self.ecr.push(entry.image)))
+            at(entry.at, partial(self._guarded, "PutImage", lambda: self.ecr.push(entry.image)))
         elif isinstance(entry, RegisterTaskDefinition):
-            at(entry.at, _bind(self._guarded, "RegisterTaskDefinition", lambda: cluster.register_task_definition(_task_definition(entry))))
+            at(entry.at, partial(self._guarded, "RegisterTaskDefinition", lambda: cluster.register_task_definition(_task_definition(entry))))
         elif isinstance(entry, UpdateService):
-            at(entry.at, _bind(self._update_service, entry))
+            at(entry.at, partial(self._update_service, entry))
         elif isinstance(entry, DrainInstances):
             status = "DRAINING" if entry.event == "drain-instances" else "ACTIVE"
             at(entry.at, lambda: cluster.drain_instances(az=entry.az, instance_type=entry.type, count=entry.count, status=status))
         elif isinstance(entry, SetTraffic):
-            at(entry.at, _bind(self._traffic, entry))
+            at(entry.at, partial(self._traffic, entry))
         elif isinstance(entry, FAULT_ENTRIES):
-            at(entry.at, _bind(self._guarded, entry.event, lambda: self.faults.apply(entry)))
+            at(entry.at, partial(self._guarded, entry.event, lambda: self.faults.apply(entry)))
         elif isinstance(entry, SetDesiredCapacity):
-            at(entry.at, _bind(self._guarded, "SetDesiredCapacity", lambda: self._desired_capacity(entry)))
+            at(entry.at, partial(self._guarded, "SetDesiredCapacity", lambda: self._desired_capacity(entry)))
 
     def _guarded(self, operation: str, call: Callable[[], object]) -> None:
         """Run a timeline operation; a refusal is logged as ApiCallFailed, as the API would answer."""
@@ -146,6 +147,3 @@ def _task_definition(entry: RegisterTaskDefinition) -> Any:
     text = entry.content if isinstance(entry.content, str) else yaml.safe_dump(entry.content, sort_keys=False)
     return parse_task_definition(load_text(text, "timeline")).task_definition
 
-
-def _bind(fn: Callable[..., object], *args: Any) -> Callable[[], object]:
-    return lambda: fn(*args)
