@@ -9,7 +9,7 @@ scheduled, and an answer (a learner's files) is applied at ``run.apply_at``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any

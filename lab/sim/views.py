@@ -8,7 +8,6 @@ which changes no outcome).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
 from lab.config.fargate import FARGATE_GB_HOUR_USD, FARGATE_SPOT_DISCOUNT, FARGATE_VCPU_HOUR_USD
 from lab.config.instance_types import instance_type as lookup_instance_type
