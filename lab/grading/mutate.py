@@ -595,6 +595,22 @@ def _disable_provider_setting(key: str, default: str) -> Callable[[dict[str, Any
     return change
 
 
+def _daemon_to_replica(service: dict[str, Any]) -> str | None:
+    if service.get("schedulingStrategy") != "DAEMON":
+        return None
+    service["schedulingStrategy"] = "REPLICA"
+    service["desiredCount"] = 1
+    service["placementConstraints"] = [*_as_list(service.get("placementConstraints")), {"type": "distinctInstance"}]
+    return "schedulingStrategy DAEMON → REPLICA, desiredCount 1, distinctInstance"
+
+
+def _disable_trunking(setting: dict[str, Any]) -> str | None:
+    if setting.get("name") != "awsvpcTrunking" or setting.get("value") != "enabled":
+        return None
+    setting["value"] = "disabled"
+    return "awsvpcTrunking enabled → disabled"
+
+
 # --------------------------------------------------------------------------------------------
 # The catalogue
 
@@ -617,6 +633,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("drop-load-balancers", "service", "removes loadBalancers (and the health-check grace period): tasks never join the target group", "loadBalancers", _single(_drop_load_balancers)),
     Mutation("no-deployment-headroom", "service", "sets deploymentConfiguration minimumHealthyPercent 100 and maximumPercent 100: a deployment cannot start or stop a task", "a deploymentConfiguration other than 100/100", _single(_no_deployment_headroom)),
     Mutation("drop-placement", "service", "removes placementStrategy and placementConstraints: no spread, no binpack, no memberOf", "a placementStrategy or placementConstraints", _single(_drop_placement)),
+    Mutation("daemon-to-replica", "service", "turns a DAEMON service into a REPLICA service of one task with distinctInstance: the count no longer follows the instances", "schedulingStrategy DAEMON", _single(_daemon_to_replica)),
     Mutation("open-ingress-to-world", "security-group", 'adds an ingress rule for every port from 0.0.0.0/0 (IpProtocol "-1")', "nothing (always applies)", _single(_open_ingress)),
     Mutation("drop-ingress", "security-group", "removes every SecurityGroupIngress rule: nothing reaches the tasks", "an ingress rule", _single(_drop_ingress)),
     Mutation("short-deregistration-delay", "target-group", f"sets deregistration_delay.timeout_seconds to {_SHORT_DELAY_S}: requests in flight are cut when a task drains", f"a deregistration delay above {_SHORT_DELAY_S} s", _single(_short_deregistration_delay)),
@@ -629,6 +646,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("disable-managed-scaling", "capacity-provider", "sets managedScaling status DISABLED: ECS no longer grows the group for pending tasks", "managedScaling that is not DISABLED", _single(_disable_managed_scaling)),
     Mutation("disable-managed-termination-protection", "capacity-provider", "sets managedTerminationProtection DISABLED: scale-in may terminate instances running tasks", "managedTerminationProtection ENABLED", _single(_disable_provider_setting("managedTerminationProtection", "DISABLED"))),
     Mutation("disable-managed-draining", "capacity-provider", "sets managedDraining DISABLED: instances are terminated without draining their tasks", "managedDraining not DISABLED (ENABLED by default)", _single(_disable_provider_setting("managedDraining", "ENABLED"))),
+    Mutation("disable-trunking", "account-setting", "turns awsvpcTrunking off: instances keep their ENI limit, so few awsvpc tasks fit each", "awsvpcTrunking enabled", _single(_disable_trunking)),
 )
 """Every standard mutation, grouped by file kind; the order is the report's order."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import re
 from pathlib import Path
 from typing import Any
@@ -133,8 +134,14 @@ SAMPLES: dict[str, dict[str, Any]] = {
             "managedTerminationProtection": "ENABLED",
         },
     },
+    "account-setting": {"name": "awsvpcTrunking", "value": "enabled"},
 }
 """One realistic file per kind with something for every mutation of that kind to change."""
+
+MUTATION_SAMPLES = {
+    "daemon-to-replica": {"serviceName": "log-shipper", "taskDefinition": "log-shipper", "launchType": "EC2", "schedulingStrategy": "DAEMON"},
+}
+"""Samples for mutations whose kind's sample cannot have what they need (a DAEMON service has no count)."""
 
 EXPECTED_REFUSALS = {"drop-execution-role": "When you are specifying container secrets"}
 """Mutations AWS refuses on their sample, and why: a refusal the report counts as caught."""
@@ -169,7 +176,7 @@ def test_files_of_a_kind_without_mutations_are_named_in_the_report(tmp_path: Pat
 @pytest.mark.parametrize("mutation", MUTATIONS, ids=lambda m: m.name)
 def test_every_mutation_changes_its_sample_into_a_file_aws_accepts(mutation) -> None:
     """On a file that has what it needs, a mutation yields a valid file of the same kind that differs."""
-    sample = SAMPLES[mutation.kind]
+    sample = copy.deepcopy(MUTATION_SAMPLES.get(mutation.name, SAMPLES[mutation.kind]))
     original = reparse("sample.yaml", mutation.kind, sample, "none")
     variants = list(mutation.variants(sample))
     assert variants, f"{mutation.name} changed nothing"
@@ -180,7 +187,7 @@ def test_every_mutation_changes_its_sample_into_a_file_aws_accepts(mutation) -> 
         else:
             assert not parsed.refusals, parsed.refusals
         assert parsed.model != original.model, change
-    assert SAMPLES[mutation.kind] == sample, "the input must be left untouched"
+    assert sample == MUTATION_SAMPLES.get(mutation.name, SAMPLES[mutation.kind]), "the input must be left untouched"
 
 
 def test_remove_ecr_actions_leaves_the_rest_of_the_role() -> None:
@@ -307,3 +314,17 @@ def test_read_only_files_are_never_mutated() -> None:
     results = mutate(loaded)
     assert {r.file for r in results} == {"service.yaml"}
     assert not [r for r in results if r.status == "survived"]
+
+
+SHIPPED = sorted(p.stem for p in (Path(__file__).resolve().parents[2] / "scenarios").glob("*.yaml"))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scenario_id", SHIPPED)
+def test_every_shipped_scenario_catches_every_standard_mutation(scenario_id: str) -> None:
+    """No standard mutation of a shipped solution survives: each is caught, refused, or listed harmless."""
+    path = Path(__file__).resolve().parents[2] / "scenarios" / f"{scenario_id}.yaml"
+    results = mutate(load_scenario(path))
+    survivors = [f"{r.file} {r.mutation}: {r.change}" for r in results if r.status == "survived"]
+    assert survivors == []
+    assert any(r.status in ("caught", "refused") for r in results)
