@@ -194,6 +194,7 @@ def check_service_steady_state(c: Any, run: RunView) -> Verdict:
     last = [
         e for e in run.events
         if isinstance(e, (ServiceEvent, PlacementFailed)) and e.service == c.service and e.at <= deadline
+        and not getattr(e, "repeated", False)
     ]
     tail = f"; its last event: {_short(last[-1].message)}" if last else ""
     return Verdict(False, f"{c.service} did not reach a steady state by {_t(deadline)}{tail}")

@@ -147,6 +147,9 @@ class PlacementFailed(NamedTuple):
     detail: str
     """The service-event sentence that follows "The closest matching ...", or the reason."""
     service: str | None = None
+    repeated: bool = False
+    """The scheduler failed again for the same cause within 6 hours: ECS does not post the
+    message to the service's events again (§4.6), but the task is still not placed."""
 
     @property
     def message(self) -> str:

@@ -34,6 +34,8 @@ __all__ = ["DEFAULT_SERVICE_STRATEGIES", "Deployment", "LaunchTypePlacement", "P
 HEALTHY_AFTER_RUNNING_S = 40.0
 """Without load balancer or container health checks a task counts as healthy 40 s after it
 reaches RUNNING; §4.2."""
+SUPPRESS_REPEATS_S = 6 * 3600.0
+"""A repeated service event message is posted again after 6 hours at the latest (§4.6)."""
 RETRY_PLACEMENT_S = 15.0
 """How soon the scheduler tries again after a task could not be placed (UNCONFIRMED)."""
 THROTTLE_AFTER_FAILURES = 3
@@ -127,7 +129,8 @@ class ServiceRuntime:
         self.last_completed: Deployment | None = None
         self.target_groups = target_groups
         self._scheduled = False
-        self._last_messages: dict[str, str] = {}
+        self._last_messages: dict[str, tuple[str, float]] = {}
+        """Message kind → the text last posted and when (repeats are suppressed, §4.6)."""
         self._start_failures = 0
         self._retry_at = 0.0
         self._throttled = False
@@ -196,11 +199,22 @@ class ServiceRuntime:
     # -- messages ----------------------------------------------------------------------------
 
     def _post(self, kind: str, text: str, *, dedupe: bool = False) -> None:
-        # Duplicate messages are suppressed until the cause changes (§4.6).
-        if dedupe and self._last_messages.get(kind) == text:
+        if dedupe and self._repeats(kind, text):
             return
-        self._last_messages[kind] = text
         self.kernel.log.append(ServiceEvent(self.kernel.now, self.name, kind, text))
+
+    def _repeats(self, kind: str, text: str) -> bool:
+        """Whether posting ``text`` now repeats the last message of ``kind`` (and is suppressed).
+
+        Duplicate messages are suppressed until the cause is resolved or 6 hours pass (§4.6);
+        a message that is not a repeat is recorded as the last one posted.
+        """
+        last = self._last_messages.get(kind)
+        now = self.kernel.now
+        if last is not None and last[0] == text and now - last[1] < SUPPRESS_REPEATS_S:
+            return True
+        self._last_messages[kind] = (text, now)
+        return False
 
     def _forget(self, kind: str) -> None:
         self._last_messages.pop(kind, None)
@@ -574,9 +588,9 @@ class ServiceRuntime:
         if decision.index is None:
             closest = fleet.arns[decision.closest] if decision.closest is not None else None
             event = PlacementFailed(k.now, self.group, decision.failure_reason or "", closest, decision.failure_detail or "", self.name)
-            if self._last_messages.get("unable-to-place") != event.message:
-                self._last_messages["unable-to-place"] = event.message
-                k.log.append(event)
+            # Every failed attempt is recorded, so the failure stays visible for as long as tasks
+            # wait; ECS posts the message itself once per cause and 6 hours (§4.6).
+            k.log.append(event._replace(repeated=self._repeats("unable-to-place", event.message)))
             return None
         task = self.launch(deployment, needs, decision.index)
         self.tasks[task.id] = task

@@ -328,3 +328,12 @@ async def test_tasks_waiting_for_capacity_are_not_shown_as_fargate() -> None:
         text = "\n".join(cluster.line_text(i).plain for i in range(cluster.line_count))
     assert "Fargate (1 tasks)" in text
     assert "Waiting for an instance (1 EC2 tasks in PROVISIONING)" in text
+
+
+def test_a_repeated_placement_failure_reads_as_still_waiting() -> None:
+    """The first failure shows ECS's message; repeats say the task still waits and why ECS stays silent."""
+    log = EventLogView()
+    first = PlacementFailed(10.0, "service:web", "RESOURCE:CPU", None, "No Container Instances were found in your cluster.", "web")
+    log.extend([first, first._replace(at=25.0, repeated=True)])
+    assert log.line_text(1).plain.endswith(first.message)
+    assert "(service web) still unable to place a task, same cause (ECS does not post the message again for 6 hours)" in log.line_text(0).plain

@@ -38,10 +38,17 @@ def short_ids(message: str) -> str:
 
 def _style(event: Any) -> str:
     if isinstance(event, PlacementFailed):
-        return "yellow"
+        return "dim yellow" if event.repeated else "yellow"
     if isinstance(event, TaskStateChanged) and getattr(event, "last_status", "") == "STOPPED":
         return "red"
     return ""
+
+
+def _message(event: Any) -> str:
+    if isinstance(event, PlacementFailed) and event.repeated:
+        # ECS does not post the same message again (§4.6); the log still shows the task waits.
+        return f"(service {event.service}) still unable to place a task, same cause (ECS does not post the message again for 6 hours)"
+    return event.message
 
 
 class EventLogView(LineView):
@@ -146,7 +153,7 @@ class EventLogView(LineView):
         event = self.event_at(index)
         marker = "▶ " if index == self.cursor and self.has_focus else "  "
         text = Text(f"{marker}{format_time(event.at)} ", style="bold" if index == self.cursor else "")
-        text.append(short_ids(event.message), style=_style(event))
+        text.append(short_ids(_message(event)), style=_style(event))
         return text
 
     def cursor_moved(self) -> None:
