@@ -141,7 +141,8 @@ class PlacementFailed(NamedTuple):
     """``service:<name>`` or ``family:<family>`` (or a custom RunTask group)."""
     reason: str
     """The API failure reason: RESOURCE:CPU, RESOURCE:MEMORY, RESOURCE:PORTS, RESOURCE:ENI,
-    AGENT, ATTRIBUTE, MemberOf, DistinctInstance or NoInstances (§3.6)."""
+    AGENT, ATTRIBUTE, ``MemberOf placement constraint unsatisfied``, ``DistinctInstance placement
+    constraint unsatisfied`` or NoInstances (§3.6)."""
     container_instance_arn: str | None
     """The closest matching container instance, when there is one."""
     detail: str

@@ -50,10 +50,11 @@ CODE_REASON = {
     MEMORY: "RESOURCE:MEMORY",
     PORTS: "RESOURCE:PORTS",
     ENI: "RESOURCE:ENI",
-    MEMBER_OF: "MemberOf",
-    DISTINCT: "DistinctInstance",
+    MEMBER_OF: "MemberOf placement constraint unsatisfied",
+    DISTINCT: "DistinctInstance placement constraint unsatisfied",
 }
-"""API ``failures[].reason`` per code (§3.6; the two constraint names are UNCONFIRMED).
+"""API ``failures[].reason`` per code (§3.6: the memberOf text is AWS's; the distinctInstance
+one is worded like it, UNCONFIRMED).
 NOT_ACTIVE is the lab's own label for an instance that is not a candidate at all (DRAINING,
 INACTIVE...); ECS does not report those."""
 

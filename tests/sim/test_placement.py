@@ -203,7 +203,7 @@ def test_member_of_is_reported_before_distinct_instance() -> None:
         fleet, task(),
         constraints=(Constraint("distinctInstance"), Constraint("memberOf", "attribute:stack == prod")),
     )
-    assert decision.rejection(0) == "MemberOf"
+    assert decision.rejection(0) == "MemberOf placement constraint unsatisfied"
 
 
 def test_closest_match_does_not_depend_on_constraint_order() -> None:
@@ -285,8 +285,8 @@ def test_member_of_rejection_and_wording() -> None:
     """An instance with room that does not match memberOf is rejected as MemberOf with ECS's text."""
     fleet = build(I(attrs={"stack": "dev"}))
     decision = decide(fleet, task(), constraints=(Constraint("memberOf", "attribute:stack == prod"),))
-    assert decision.rejection(0) == "MemberOf"
-    assert decision.failure_reason == "MemberOf"
+    assert decision.rejection(0) == "MemberOf placement constraint unsatisfied"
+    assert decision.failure_reason == "MemberOf placement constraint unsatisfied"
     assert decision.failure_detail == 'encountered error "MemberOf placement constraint unsatisfied."'
 
 
@@ -579,7 +579,7 @@ def test_documented_member_of_examples_select_the_right_instances(expression: st
     fleet = doc_fleet()
     decision = decide(fleet, task(group="family:probe"), constraints=(Constraint("memberOf", expression),))
     assert eligible(decision) == expected
-    assert {i for i in range(fleet.n) if decision.rejection(i) == "MemberOf"} == set(range(fleet.n)) - expected
+    assert {i for i in range(fleet.n) if decision.rejection(i) == "MemberOf placement constraint unsatisfied"} == set(range(fleet.n)) - expected
     assert decision.index in expected
 
 
@@ -645,8 +645,8 @@ def test_distinct_instance_never_stacks_the_same_group() -> None:
     run(fleet, second.index, web)
     third = decide(fleet, web, constraints=distinct)
     assert not third.placed
-    assert [third.rejection(i) for i in range(2)] == ["DistinctInstance"] * 2
-    assert third.failure_reason == "DistinctInstance"
+    assert [third.rejection(i) for i in range(2)] == ["DistinctInstance placement constraint unsatisfied"] * 2
+    assert third.failure_reason == "DistinctInstance placement constraint unsatisfied"
 
 
 def test_distinct_instance_allows_a_different_group() -> None:
@@ -831,7 +831,7 @@ def test_explain_names_member_of_and_distinct_instance_rejections() -> None:
     run(fleet, 1, task())
     constraints = (Constraint("memberOf", "attribute:stack == prod"), Constraint("distinctInstance"))
     verdicts = explain(fleet, task(), constraints=constraints)
-    assert [v.reason for v in verdicts] == ["MemberOf", "DistinctInstance", None]
+    assert [v.reason for v in verdicts] == ["MemberOf placement constraint unsatisfied", "DistinctInstance placement constraint unsatisfied", None]
     assert verdicts[0].detail == 'encountered error "MemberOf placement constraint unsatisfied."'
     assert verdicts[2].rank == 1
 

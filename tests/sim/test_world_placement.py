@@ -250,6 +250,7 @@ def test_unmatched_member_of_constraint_is_refused():
     result = world.run_task("web")
     assert result.task_ids == ()
     assert len(result.failures) == 1
+    assert result.failures[0][1] == "MemberOf placement constraint unsatisfied"
     (failed,) = of(world, PlacementFailed)
     assert 'encountered error "MemberOf placement constraint unsatisfied."' in failed.message
 
