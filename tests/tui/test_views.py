@@ -330,10 +330,27 @@ async def test_tasks_waiting_for_capacity_are_not_shown_as_fargate() -> None:
     assert "Waiting for an instance (1 EC2 tasks in PROVISIONING)" in text
 
 
-def test_a_repeated_placement_failure_reads_as_still_waiting() -> None:
-    """The first failure shows ECS's message; repeats say the task still waits and why ECS stays silent."""
-    log = EventLogView()
+async def test_repeated_placement_failures_fold_into_one_line_with_a_count() -> None:
+    """The first failure shows ECS's message; the repeats since are one line, the newest, counting them."""
+
+    class LogApp(App[None]):
+        def compose(self) -> ComposeResult:
+            yield EventLogView()
+
+    async with LogApp().run_test() as pilot:
+        await pilot.pause()
+        check_folding(pilot.app.query_one(EventLogView))
+
+
+def check_folding(log: EventLogView) -> None:
     first = PlacementFailed(10.0, "service:web", "RESOURCE:CPU", None, "No Container Instances were found in your cluster.", "web")
     log.extend([first, first._replace(at=25.0, repeated=True)])
+    log.extend([first._replace(at=40.0, repeated=True), first._replace(at=55.0, repeated=True)])
+    assert log.line_count == 2
     assert log.line_text(1).plain.endswith(first.message)
-    assert "(service web) still unable to place a task, same cause (ECS does not post the message again for 6 hours)" in log.line_text(0).plain
+    assert log.event_at(0).at == 55.0
+    assert "(service web) still unable to place a task, same cause: 3 more attempts since 00:00:10" in log.line_text(0).plain
+    log.set_filter("unable")
+    assert [log.event_at(i).at for i in range(log.line_count)] == [55.0, 10.0]
+    log.set_filter("")
+    assert log.line_count == 2

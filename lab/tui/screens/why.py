@@ -26,15 +26,22 @@ from lab.tui.widgets.event_log import format_time
 __all__ = ["WhyNotPlacedScreen", "subjects"]
 
 
+def _failed(failure: PlacementFailed) -> str:
+    return f"✕ failed {format_time(failure.at)} {failure.group} [{failure.reason}]"
+
+
 def subjects(world: World, highlighted: Any = None) -> list[tuple[str, str]]:
     """What can be explained, as (task group, label); the best first guess comes first."""
     found: dict[str, str] = {}
     if isinstance(highlighted, TaskView):
         found[highlighted.group] = f"selected task {highlighted.task_id[:8]} ({highlighted.last_status}) of {highlighted.group}"
-    elif isinstance(highlighted, (PlacementFailed, TaskStateChanged)):
+    elif isinstance(highlighted, PlacementFailed):
+        found[highlighted.group] = f"selected event: {_failed(highlighted)}"
+    elif isinstance(highlighted, TaskStateChanged):
         found[highlighted.group] = f"selected event: {highlighted.group}"
+    # The newest failure of each group: while tasks wait, the scheduler fails again every pass.
     for failure in reversed(world.log.of_type(PlacementFailed)):
-        found.setdefault(failure.group, f"✕ failed {format_time(failure.at)} {failure.group} [{failure.reason}]")
+        found.setdefault(failure.group, _failed(failure))
     pending: Counter[str] = Counter(t.group for t in world.snapshot().tasks if t.last_status in ("PROVISIONING", "PENDING"))
     for group, count in sorted(pending.items()):
         found.setdefault(group, f"○ {count} PENDING task(s) of {group}")

@@ -6,6 +6,7 @@ of the events that pass the filter; lines are drawn only when they are on screen
 
 from __future__ import annotations
 
+import bisect
 import re
 from typing import Any
 
@@ -44,13 +45,6 @@ def _style(event: Any) -> str:
     return ""
 
 
-def _message(event: Any) -> str:
-    if isinstance(event, PlacementFailed) and event.repeated:
-        # ECS does not post the same message again (§4.6); the log still shows the task waits.
-        return f"(service {event.service}) still unable to place a task, same cause (ECS does not post the message again for 6 hours)"
-    return event.message
-
-
 class EventLogView(LineView):
     """Events, newest first; the highlighted one is shown in full by the parent."""
 
@@ -77,6 +71,10 @@ class EventLogView(LineView):
         self.cursor = 0
         self._texts: list[str] = []
         """What the filter searches, per event (its type and message in lower case), made on first use."""
+        self._hidden: set[int] = set()
+        """Repeated placement failures a newer repeat of the same group stands for."""
+        self._repeats: dict[str, tuple[int, float, int]] = {}
+        """Group → (position of its newest repeated failure, when the message was posted, attempts since)."""
 
     def _passes(self, event: Any) -> bool:
         name = type(event).__name__
@@ -100,14 +98,45 @@ class EventLogView(LineView):
         start = len(self.events)
         self.events.extend(new_events)
         before = len(self.matches)
-        self.matches.extend(start + i for i, e in enumerate(new_events) if self._passes(e))
+        self._fold_repeats(start)
+        self.matches.extend(i for i in range(start, len(self.events)) if i not in self._hidden and self._passes(self.events[i]))
         if self.cursor:
             self.cursor = min(len(self.matches) - 1, self.cursor + len(self.matches) - before)
         self.reset_lines(len(self.matches), self._widest())
         self._announce()
 
+    def _fold_repeats(self, start: int) -> None:
+        """Show one line per run of repeated placement failures: the newest, with a count.
+
+        While tasks wait, the scheduler fails every pass; ECS posts the message once (§4.6).
+        """
+        for i in range(start, len(self.events)):
+            event = self.events[i]
+            if not isinstance(event, PlacementFailed):
+                continue
+            if not event.repeated:
+                self._repeats[event.group] = (i, event.at, 0)
+                continue
+            previous, since, attempts = self._repeats.get(event.group, (i, event.at, 0))
+            if previous != i and self.events[previous].repeated:
+                self._hidden.add(previous)
+                at = bisect.bisect_left(self.matches, previous)
+                if at < len(self.matches) and self.matches[at] == previous:
+                    del self.matches[at]
+            self._repeats[event.group] = (i, since, attempts + 1)
+
+    def repeat_text(self, index: int) -> str:
+        """The line for a repeated placement failure at ``index`` in ``events``."""
+        event = self.events[index]
+        _, since, attempts = self._repeats.get(event.group, (index, event.at, 1))
+        return (
+            f"(service {event.service}) still unable to place a task, same cause: {attempts} more attempt"
+            f"{'s' if attempts != 1 else ''} since {format_time(since)} (ECS does not post the message again for 6 hours)"
+        )
+
     def clear(self) -> None:
         """Forget every event (the world restarted)."""
+        self._hidden, self._repeats = set(), {}
         self.events, self.matches, self.cursor = [], [], 0
         self.reset_lines(0)
         self._announce()
@@ -121,12 +150,13 @@ class EventLogView(LineView):
         """
         old, wanted = self.filter_text, text.lower().strip()
         self.filter_text = wanted
+        hidden = self._hidden
         if not wanted:
-            self.matches = [i for i, e in enumerate(self.events) if self._passes(e)]
+            self.matches = [i for i, e in enumerate(self.events) if i not in hidden and self._passes(e)]
         else:
             texts = self._searchable()
             within = self.matches if old and wanted.startswith(old) else range(len(texts))
-            self.matches = [i for i in within if wanted in texts[i]]
+            self.matches = [i for i in within if wanted in texts[i] and i not in hidden]
         self.cursor = 0
         self.reset_lines(len(self.matches), self._widest())
         self.scroll_home(animate=False)
@@ -153,7 +183,8 @@ class EventLogView(LineView):
         event = self.event_at(index)
         marker = "▶ " if index == self.cursor and self.has_focus else "  "
         text = Text(f"{marker}{format_time(event.at)} ", style="bold" if index == self.cursor else "")
-        text.append(short_ids(_message(event)), style=_style(event))
+        message = self.repeat_text(self.matches[-1 - index]) if isinstance(event, PlacementFailed) and event.repeated else event.message
+        text.append(short_ids(message), style=_style(event))
         return text
 
     def cursor_moved(self) -> None:
