@@ -19,7 +19,7 @@ from lab.grading.grader import grade
 from lab.grading.report import CheckResult
 from lab.scenario.loader import LoadedScenario, load_scenario
 from lab.scenario.simdoc import ConfigFile, build_world, parse_config_file
-from lab.scenario.workspace import starting_text
+from lab.scenario.workspace import read_answer, starting_text, write_start
 from lab.sim.events import ServiceDeploymentStateChanged, ServiceEvent, TaskStateChanged
 from lab.yaml_source import load_text
 
@@ -528,8 +528,12 @@ def test_bad_image_rollback_fewer_tasks_fail_the_slo(desired: int) -> None:
 
 @pytest.mark.parametrize(
     "replacements",
-    [[], [("minimumHealthyPercent: 100", "minimumHealthyPercent: 75"), ("maximumPercent: 200", "maximumPercent: 100")]],
-    ids=["start-first", "stop-one-first"],
+    [
+        [],
+        [("maximumPercent: 200", "maximumPercent: 125")],
+        [("minimumHealthyPercent: 100", "minimumHealthyPercent: 75"), ("maximumPercent: 200", "maximumPercent: 100")],
+    ],
+    ids=["start-first", "start-one-at-a-time", "stop-one-first"],
 )
 def test_bad_image_rollback_the_breaker_with_rollback_passes_within_the_slo(replacements: list[tuple[str, str]]) -> None:
     loaded = scenario("bad-image-rollback")
@@ -558,3 +562,17 @@ def test_bad_image_rollback_the_log_shows_one_failure_one_rollback_and_an_end() 
     failed_starts = [e for e in release if e.last_status == "STOPPED" and e.stop_code == "TaskFailedToStart"]
     assert len(failed_starts) >= 3 and all("CannotPullContainerError" in e.stopped_reason for e in failed_starts)
     assert not [e for e in release if e.last_status == "PENDING" and e.desired_status == "RUNNING" and e.at > failed_at], "a FAILED deployment launches no more tasks"
+
+
+def test_bad_image_rollback_editing_the_pipelines_task_definition_changes_nothing(tmp_path: Path) -> None:
+    """The broken revision comes from the pipeline (the timeline); the task definition file is read-only."""
+    loaded = scenario("bad-image-rollback")
+    work = tmp_path / "work"
+    write_start(loaded, work)
+    text = (work / "task-definition.yaml").read_text(encoding="utf-8").replace("orders:2.3.0", "orders:2.4.0")
+    (work / "task-definition.yaml").write_text(text, encoding="utf-8")
+    files = read_answer(loaded, work)
+    assert files["task-definition.yaml"].model == loaded.files["task-definition.yaml"].model
+    report = grade(loaded, files, seeds=loaded.scenario.run.seeds[:1], label="wrong answer")
+    assert not report.passed
+    assert {"release-stopped", "back-on-working-revision"} <= {c.id for c in report.worst() if not c.passed}
