@@ -14,11 +14,13 @@ from pathlib import Path
 import pytest
 
 from lab.config.security_group import security_group_id
+from lab.errors import SourceErrors
 from lab.grading.grader import grade
 from lab.grading.report import CheckResult
 from lab.scenario.loader import LoadedScenario, load_scenario
-from lab.scenario.simdoc import ConfigFile, parse_config_file
-from lab.scenario.workspace import starting_text
+from lab.scenario.simdoc import ConfigFile, build_world, parse_config_file
+from lab.scenario.workspace import read_answer, starting_text, write_start
+from lab.sim.events import ServiceDeploymentStateChanged, ServiceEvent, TaskStateChanged
 from lab.yaml_source import load_text
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
@@ -448,3 +450,129 @@ def test_deployment_without_headroom_a_circuit_breaker_stays_stuck() -> None:
     failed = failing("deployment-without-headroom", {"service.yaml": service})
     assert set(failed) == {"rollout-done"}
     assert "was unable to stop or start tasks during a deployment" in failed["rollout-done"].message
+
+
+# -- bad-image-rollback: only the circuit breaker with rollback brings the service back ------
+
+_BREAKER_ANCHOR = "deploymentConfiguration:\n"
+
+
+def _orders(*replacements: tuple[str, str], breaker: str | None = None) -> str:
+    """The starting service file, edited, with a ``deploymentCircuitBreaker`` line if given."""
+    extra = ((_BREAKER_ANCHOR, _BREAKER_ANCHOR + f"  deploymentCircuitBreaker: {breaker}\n"),) if breaker else ()
+    return edited(scenario("bad-image-rollback"), "service.yaml", *extra, *replacements)
+
+
+def test_bad_image_rollback_the_breaker_without_rollback_fails_the_release_and_stays_there() -> None:
+    """enable alone marks the deployment FAILED and stops launching; nothing puts orders:1 back."""
+    failed = failing("bad-image-rollback", {"service.yaml": _orders(breaker="{enable: true, rollback: false}")})
+    assert set(failed) == {"back-on-working-revision"}
+    assert "0 ServiceDeploymentStateChanged event(s) matching" in failed["back-on-working-revision"].message
+
+
+def test_bad_image_rollback_rollback_without_enable_does_nothing() -> None:
+    """With the breaker off, no deployment ever fails, so there is nothing to roll back from."""
+    failed = failing("bad-image-rollback", {"service.yaml": _orders(breaker="{enable: false, rollback: true}")})
+    assert {"release-stopped", "back-on-working-revision", "no-more-broken-tasks"} <= set(failed)
+    assert "(orders:2)" in failed["no-more-broken-tasks"].message
+
+
+def test_bad_image_rollback_a_breaker_without_its_rollback_field_is_bad_input() -> None:
+    """The API requires both enable and rollback: the file is refused at its line, not run."""
+    loaded = scenario("bad-image-rollback")
+    with pytest.raises(SourceErrors, match=r"service.yaml:\d+:\d+: missing required key 'rollback'"):
+        answer(loaded, {"service.yaml": _orders(breaker="{enable: true}")})
+
+
+@pytest.mark.parametrize(
+    "replacements",
+    [
+        # A human's rollback, in advance: the pipeline's UpdateService names the family, so its latest revision wins.
+        [("taskDefinition: orders\n", "taskDefinition: orders:1\n")],
+        # Deployment alarms roll back on an alarm, and no alarm watches a release whose tasks never start.
+        [(_BREAKER_ANCHOR, _BREAKER_ANCHOR + "  alarms: {alarmNames: [orders-5xx], enable: true, rollback: true}\n")],
+    ],
+    ids=["pin-the-working-revision", "deployment-alarms"],
+)
+def test_bad_image_rollback_other_safety_nets_leave_the_release_in_progress(replacements: list[tuple[str, str]]) -> None:
+    failed = failing("bad-image-rollback", {"service.yaml": _orders(*replacements)})
+    assert {"release-stopped", "back-on-working-revision", "no-more-broken-tasks"} <= set(failed)
+
+
+def test_bad_image_rollback_no_headroom_never_trips_the_breaker() -> None:
+    """100 / 100 starts no task of the release, so nothing fails and nothing is counted."""
+    service = _orders(("maximumPercent: 200", "maximumPercent: 100"), breaker="{enable: true, rollback: true}")
+    failed = failing("bad-image-rollback", {"service.yaml": service})
+    assert {"release-stopped", "back-on-working-revision"} <= set(failed)
+
+
+@pytest.mark.parametrize(("minimum", "lowest"), [(0, 0), (50, 2)])
+def test_bad_image_rollback_a_low_minimum_stops_working_tasks_for_a_release_that_cannot_start(minimum: int, lowest: int) -> None:
+    """With room to stop old tasks first, ECS stops them for replacements that never come: below the SLO."""
+    service = _orders(
+        ("minimumHealthyPercent: 100", f"minimumHealthyPercent: {minimum}"),
+        ("maximumPercent: 200", "maximumPercent: 100"),
+        breaker="{enable: true, rollback: true}",
+    )
+    failed = failing("bad-image-rollback", {"service.yaml": service})
+    assert "back-on-working-revision" not in failed, "the rollback itself works"
+    assert f"orders had {lowest} healthy targets at" in failed["never-below-three"].message
+
+
+@pytest.mark.parametrize("desired", [2, 3])
+def test_bad_image_rollback_fewer_tasks_fail_the_slo(desired: int) -> None:
+    failed = failing("bad-image-rollback", {"service.yaml": _orders(("desiredCount: 4", f"desiredCount: {desired}"), breaker="{enable: true, rollback: true}")})
+    assert f"desiredCount is {desired}, expected 4" in failed["desired-four"].message
+    assert "four-at-the-end" in failed
+
+
+@pytest.mark.parametrize(
+    "replacements",
+    [
+        [],
+        [("maximumPercent: 200", "maximumPercent: 125")],
+        [("minimumHealthyPercent: 100", "minimumHealthyPercent: 75"), ("maximumPercent: 200", "maximumPercent: 100")],
+    ],
+    ids=["start-first", "start-one-at-a-time", "stop-one-first"],
+)
+def test_bad_image_rollback_the_breaker_with_rollback_passes_within_the_slo(replacements: list[tuple[str, str]]) -> None:
+    loaded = scenario("bad-image-rollback")
+    files = {"service.yaml": _orders(*replacements, breaker="{enable: true, rollback: true}")}
+    report = grade(loaded, answer(loaded, files), seeds=loaded.scenario.run.seeds, label="right answer")
+    assert all(seed.passed for seed in report.seeds)
+
+
+def test_bad_image_rollback_the_log_shows_one_failure_one_rollback_and_an_end() -> None:
+    """On the solution: the release fails once, ECS rolls back once, the rollback completes, and nothing follows."""
+    loaded = scenario("bad-image-rollback")
+    files = answer(loaded, {"service.yaml": loaded.scenario.solution["service.yaml"]})
+    world = build_world(loaded, seed=loaded.scenario.run.seeds[0], answer=files)
+    world.run(until=loaded.scenario.run.duration)
+    states = [(e.state, e.task_definition) for e in world.log.of_type(ServiceDeploymentStateChanged) if e.at >= 300]
+    assert states == [
+        ("SERVICE_DEPLOYMENT_IN_PROGRESS", "orders:2"),
+        ("SERVICE_DEPLOYMENT_FAILED", "orders:2"),
+        ("SERVICE_DEPLOYMENT_IN_PROGRESS", "orders:1"),
+        ("SERVICE_DEPLOYMENT_COMPLETED", "orders:1"),
+    ]
+    kinds = [e.kind for e in world.log.of_type(ServiceEvent) if e.at >= 300]
+    assert kinds.count("deployment-failed") == 1 and kinds.count("rolling-back") == 1
+    failed_at = next(e.at for e in world.log.of_type(ServiceDeploymentStateChanged) if e.state == "SERVICE_DEPLOYMENT_FAILED")
+    release = [e for e in world.log.of_type(TaskStateChanged) if e.task_definition == "orders:2"]
+    failed_starts = [e for e in release if e.last_status == "STOPPED" and e.stop_code == "TaskFailedToStart"]
+    assert len(failed_starts) >= 3 and all("CannotPullContainerError" in e.stopped_reason for e in failed_starts)
+    assert not [e for e in release if e.last_status == "PENDING" and e.desired_status == "RUNNING" and e.at > failed_at], "a FAILED deployment launches no more tasks"
+
+
+def test_bad_image_rollback_editing_the_pipelines_task_definition_changes_nothing(tmp_path: Path) -> None:
+    """The broken revision comes from the pipeline (the timeline); the task definition file is read-only."""
+    loaded = scenario("bad-image-rollback")
+    work = tmp_path / "work"
+    write_start(loaded, work)
+    text = (work / "task-definition.yaml").read_text(encoding="utf-8").replace("orders:2.3.0", "orders:2.4.0")
+    (work / "task-definition.yaml").write_text(text, encoding="utf-8")
+    files = read_answer(loaded, work)
+    assert files["task-definition.yaml"].model == loaded.files["task-definition.yaml"].model
+    report = grade(loaded, files, seeds=loaded.scenario.run.seeds[:1], label="wrong answer")
+    assert not report.passed
+    assert {"release-stopped", "back-on-working-revision"} <= {c.id for c in report.worst() if not c.passed}
