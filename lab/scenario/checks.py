@@ -36,7 +36,8 @@ def author_pattern(text: str) -> Pattern:
     options = re2.Options()
     options.log_errors = False  # the error becomes a positioned diagnostic instead
     try:
-        return re2.compile(text, options)  # type: ignore[no-any-return]
+        compiled: Pattern = re2.compile(text, options)
+        return compiled
     except re2.error as exc:
         reason = exc.args[0].decode(errors="replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
         raise ValueError(
