@@ -160,3 +160,20 @@ def test_ingress_allows_checks_its_range_and_titles_itself() -> None:
     assert check.describe() == "sg.yaml lets web-alb in on tcp 32768-60999"
     with pytest.raises(ValidationError, match="'from_port' \\(2\\) is above 'to_port' \\(1\\)"):
         ADAPTER.validate_python({"id": "i", "kind": "ingress-allows", "file": "s", "source_group": "g", "from_port": 2, "to_port": 1})
+
+
+def test_ingress_allows_on_a_file_that_is_not_a_security_group_is_positioned(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from lab.errors import SourceErrors
+    from lab.scenario.loader import load_scenario
+
+    text = SCENARIO_WITH_PATTERN.replace(
+        "    kind: config-field\n    file: service.yaml\n    path: serviceName\n    matches: '{pattern}'\n",
+        "    kind: ingress-allows\n    file: service.yaml\n    source_group: web-alb\n    from_port: 1\n    to_port: 2\n",
+    ).replace("{{", "{").replace("}}", "}")
+    path = tmp_path / "rx.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SourceErrors) as caught:
+        load_scenario(path)
+    (problem,) = caught.value.diagnostics
+    assert (problem.line, problem.col) == (19, 11)
+    assert problem.message == "check 'pattern' is an ingress-allows check but 'service.yaml' is a service file"
