@@ -364,3 +364,87 @@ def test_running_in_slices_gives_the_same_log(monkeypatch: pytest.MonkeyPatch) -
     sliced = build_world(doc, seed=1)
     sliced.run(until=1200)
     assert list(sliced.log) == list(whole.log) and len(whole.log) > 50
+
+
+# -- ECS quotas, applied as ECS applies them (§11) -----------------------------------------------
+
+SIMS = Path(__file__).resolve().parent.parent / "content" / "sims"
+
+
+def _unscaled_instances_file(name: str, old: str, new: str) -> str:
+    import yaml
+
+    scenario = yaml.safe_load((Path(__file__).resolve().parent.parent / "scenarios" / "unscaled-instances.yaml").read_text(encoding="utf-8"))
+    content: str = scenario["files"][name]["content"]
+    assert old in content
+    return content.replace(old, new)
+
+
+def test_a_desired_count_past_the_quota_is_refused_with_ecs_text_and_no_task_starts(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``desiredCount: 100000`` once took minutes and a GiB per seed: CreateService refuses it, positioned."""
+    answer = tmp_path / "answer"
+    answer.mkdir()
+    (answer / "service.yaml").write_text(_unscaled_instances_file("service.yaml", "desiredCount: 2", "desiredCount: 100000"))
+    assert main(["grade", "unscaled-instances", "--answer", str(answer), "--seed", "1"]) == 1  # graded, failing
+    out = capsys.readouterr().out
+    assert f"{answer / 'service.yaml'}:3:15: InvalidParameterException: Desired count exceeds limit." in out
+    assert "web had 0 of at least 10 tasks running" in out  # the service was never created
+
+
+def test_a_min_capacity_past_the_quota_never_runs_more_than_ecs_allows(tmp_path: Path) -> None:
+    """Application Auto Scaling takes ``MinCapacity: 100000``; ECS refuses that desired count
+    (an ApiCallFailed in the run) and the service keeps the count it had."""
+    from lab.scenario.simdoc import build_world, load_sim_document
+    from lab.sim.events import ApiCallFailed
+
+    text = (SIMS / "service-target-tracking.yaml").read_text(encoding="utf-8")
+    assert "MinCapacity: 2" in text
+    path = tmp_path / "sim.yaml"
+    path.write_text(text.replace("MinCapacity: 2", "MinCapacity: 100000").replace("MaxCapacity: 10", "MaxCapacity: 200000"))
+    world = build_world(load_sim_document(path), seed=1)
+    world.run(until=120)
+    refused = [e for e in world.log if isinstance(e, ApiCallFailed)]
+    assert refused and refused[0].message == "UpdateService failed: InvalidParameterException: Desired count exceeds limit."
+    assert world.services["web"].desired <= 10 and len(world.tasks) < 100
+
+
+def test_a_timeline_update_service_past_the_quota_is_an_api_call_failed(tmp_path: Path) -> None:
+    from lab.scenario.simdoc import build_world, load_sim_document
+    from lab.sim.events import ApiCallFailed
+
+    text = (SIMS / "rolling-deployment.yaml").read_text(encoding="utf-8")
+    old = "{at: 610, event: update-service, service: web, forceNewDeployment: true}"
+    assert old in text
+    path = tmp_path / "sim.yaml"
+    path.write_text(text.replace(old, "{at: 610, event: update-service, service: web, desiredCount: 100000}"))
+    world = build_world(load_sim_document(path), seed=1)
+    before = world.services["web"].desired
+    world.run(until=700)
+    refused = [e for e in world.log if isinstance(e, ApiCallFailed)]
+    assert [e.message for e in refused] == ["UpdateService failed: InvalidParameterException: Desired count exceeds limit."]
+    assert world.services["web"].desired == before
+
+
+def test_a_timeline_run_task_of_more_than_ten_is_refused_at_its_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """RunTask starts at most 10 tasks per call (§1.7, §11.1)."""
+    text = (SIMS / "rolling-deployment.yaml").read_text(encoding="utf-8")
+    old = "    - {at: 0, event: traffic, target_group: web, rps: 200}\n"
+    path = tmp_path / "sim.yaml"
+    path.write_text(text.replace(old, old + "    - {at: 5, event: run-task, taskDefinition: web, count: 11}\n"))
+    assert main(["sim", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{path}:24:" in err and "10" in err and "Traceback" not in err
+
+
+def test_a_service_past_the_services_per_cluster_quota_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """5,000 services per cluster (§11.1); the quota is lowered here so the test stays small."""
+    import lab.sim.services as services
+    from lab.errors import InvalidParameterException
+    from lab.scenario.simdoc import build_world, load_sim_document
+
+    world = build_world(load_sim_document(SIMS / "rolling-deployment.yaml"), seed=1)
+    monkeypatch.setattr(services, "MAX_SERVICES_PER_CLUSTER", len(world.services))
+    model = next(iter(world.services.values())).model
+    with pytest.raises(InvalidParameterException, match="Services per cluster exceeds limit"):
+        world.create_service(model.model_copy(update={"service_name": "another"}))
+    assert "another" not in world.services

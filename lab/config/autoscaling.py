@@ -20,6 +20,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_pascal
 
+from lab.config.quotas import DESIRED_COUNT_EXCEEDS_LIMIT, MAX_TASKS_PER_SERVICE
 from lab.config.shapes import (
     check_shape,
     positioned,
@@ -406,6 +407,16 @@ def parse_scalable_target(doc: Document, path: Path_ = (), *, collect_refusals: 
     """
     shape = "application-autoscaling.RegisterScalableTargetRequest"
     target, notes, refusals = _load(doc, path, shape, SCALABLE_TARGET_MODELLED, ScalableTarget, scalable_target_errors, collect_refusals)
+    for key, value in (("MinCapacity", target.min_capacity), ("MaxCapacity", target.max_capacity)):
+        if value is not None and value > MAX_TASKS_PER_SERVICE:
+            # Application Auto Scaling takes it; ECS then refuses any desired count past its quota (§11.1).
+            line, col = doc.where((*path, key))
+            notes.append(Diagnostic(
+                doc.file, line, col,
+                f"{key} {value:,} is above the {MAX_TASKS_PER_SERVICE:,} tasks ECS allows a service: "
+                f"ECS refuses a desired count past it (\"{DESIRED_COUNT_EXCEEDS_LIMIT}\")",
+                "note",
+            ))
     return ParsedScalableTarget(target, notes, refusals)
 
 

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
 
 from lab.config.fargate import FARGATE_PROVIDERS, mixes_fargate_and_groups
+from lab.config.quotas import DESIRED_COUNT_EXCEEDS_LIMIT, MAX_TASKS_PER_SERVICE
 from lab.config.shapes import (
     check_shape,
     positioned,
@@ -348,6 +349,8 @@ def create_service_errors(service: Service) -> list[ClientException]:
         refuse("DesiredCount is missing", *where)  # wording UNCONFIRMED
     if service.desired_count is not None and service.desired_count < 0:
         refuse("DesiredCount can not be lesser than 0", "desiredCount")  # wording UNCONFIRMED
+    elif service.desired_count is not None and service.desired_count > MAX_TASKS_PER_SERVICE:
+        refuse(DESIRED_COUNT_EXCEEDS_LIMIT, "desiredCount")  # §11.1
 
     low = dc.minimum_healthy_percent
     if low is not None and not 0 <= low <= 100:

@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 from pydantic.alias_generators import to_camel
 
 from lab.config.fargate import FARGATE_CPU_UNITS, is_valid_fargate_size
+from lab.config.quotas import MAX_CONTAINERS_PER_TASK_DEFINITION, MAX_PORT
 from lab.config.shapes import check_shape, positioned, strip_unmodelled, validation_diagnostics
 from lab.errors import ClientException, Diagnostic, SourceErrors
 from lab.yaml_source import Document, Path_
@@ -380,6 +381,13 @@ def registration_errors(td: TaskDefinition) -> list[ClientException]:
         if not container.image.strip():
             # observed: convox/praxis#121
             refuse("Container.image should not be null or empty.", _CD, i, "image")
+    if len(containers) > MAX_CONTAINERS_PER_TASK_DEFINITION:
+        # The quota is documented (§11.1); the wording is the lab's.
+        refuse(
+            f"Too many containers: a task definition has at most {MAX_CONTAINERS_PER_TASK_DEFINITION} container definitions.",
+            _CD,
+            MAX_CONTAINERS_PER_TASK_DEFINITION,
+        )  # wording UNCONFIRMED
     if containers and not any(c.essential for c in containers):
         # observed: eagletmt/hako#68, aws-cloudformation/cfn-lint#4536
         refuse("Task definition doesn't have any essential container.", _CD)
@@ -561,6 +569,16 @@ def _container_errors(
             )  # wording UNCONFIRMED
 
     for j, mapping in enumerate(container.port_mappings):
+        for key, port in (("containerPort", mapping.container_port), ("hostPort", mapping.host_port)):
+            if port is not None and not 0 <= port <= MAX_PORT:
+                refuse(
+                    f"Invalid '{key}' setting for container '{name}'. Valid values are 0 to {MAX_PORT}.",
+                    _CD,
+                    i,
+                    "portMappings",
+                    j,
+                    key,
+                )  # §11.2; wording UNCONFIRMED
         if (
             mode in ("awsvpc", "host")
             and mapping.host_port is not None

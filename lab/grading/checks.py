@@ -14,7 +14,8 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
-from lab.scenario.checks import CHECK_KINDS
+from lab.config.security_group import allows_ingress
+from lab.scenario.checks import CHECK_KINDS, author_pattern
 from lab.scenario.simdoc import ConfigFile, iam_role
 from lab.sim.events import (
     ContainerInstanceStateChanged,
@@ -202,7 +203,7 @@ def check_service_steady_state(c: Any, run: RunView) -> Verdict:
 
 def check_no_task_stopped(c: Any, run: RunView) -> Verdict:
     start, end = c.after or 0.0, c.before if c.before is not None else run.duration
-    pattern = re.compile(c.reason)
+    pattern = author_pattern(c.reason)  # RE2: linear in the text, checked when the scenario loads
     group = run.group_of(c.service) if c.service else None
     stops = [
         e for e in run.events
@@ -488,6 +489,25 @@ def check_policy_not_allows(c: Any, run: RunView) -> Verdict:
     return Verdict(True, f"{c.file} does not allow {c.action}", c.file, None)
 
 
+def check_ingress_allows(c: Any, run: RunView) -> Verdict:
+    group = run.files[c.file].model
+    # Whether a port is let in changes only where a rule's range starts or ends, so one port
+    # per stretch between those edges decides the whole stretch (not 28,000 lookups).
+    edges = {c.from_port, c.to_port + 1}
+    for rule in group.ingress:
+        edges.update(p for p in (rule.from_port, rule.to_port + 1) if c.from_port < p <= c.to_port)
+    cuts = sorted(edges)
+    blocked = [
+        (start, end - 1) for start, end in zip(cuts, cuts[1:])
+        if not allows_ingress(group, protocol=c.protocol, port=start, source_group=c.source_group)
+    ]
+    what = f"{c.protocol} {c.from_port}-{c.to_port} from {c.source_group}"
+    if not blocked:
+        return Verdict(True, f"{c.file}: SecurityGroupIngress lets in {what}", c.file, None)
+    count = sum(end - start + 1 for start, end in blocked)
+    return Verdict(False, f"{c.file}: SecurityGroupIngress does not let in {what}: {count} port(s) blocked, the first {blocked[0][0]}", c.file, None)
+
+
 _PATH_STEP = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
@@ -525,7 +545,10 @@ def check_config_field(c: Any, run: RunView) -> Verdict:
         return Verdict(ok, f"{c.file}: {c.path} is {shown}" + ("" if ok else f", expected one of {c.one_of!r}"), c.file, line)
     if c.at_least is not None or c.at_most is not None:
         return _numeric_field(c, value, shown, line)
-    ok = re.search(c.matches, str(value)) is not None
+    if c.not_matches is not None:
+        ok = author_pattern(c.not_matches).search(str(value)) is None
+        return Verdict(ok, f"{c.file}: {c.path} is {shown}" + ("" if ok else f", expected not to match {c.not_matches!r}"), c.file, line)
+    ok = author_pattern(c.matches).search(str(value)) is not None
     return Verdict(ok, f"{c.file}: {c.path} is {shown}" + ("" if ok else f", expected to match {c.matches!r}"), c.file, line)
 
 
@@ -558,7 +581,7 @@ def check_cost(c: Any, run: RunView) -> Verdict:
 
 def check_event(c: Any, run: RunView) -> Verdict:
     start, end = c.after or 0.0, c.before if c.before is not None else run.duration
-    pattern = re.compile(c.message) if c.message else None
+    pattern = author_pattern(c.message) if c.message else None
     matches = []
     for e in run.events:
         if type(e).__name__ != c.type or not start <= e.at <= end:
@@ -591,6 +614,7 @@ CHECKS: dict[str, Callable[[Any, RunView], Verdict]] = {
     "daemon-coverage": check_daemon_coverage,
     "policy-allows": check_policy_allows,
     "policy-not-allows": check_policy_not_allows,
+    "ingress-allows": check_ingress_allows,
     "config-field": check_config_field,
     "cost": check_cost,
     "event-occurred": check_event,

@@ -8,11 +8,49 @@ seconds from the start of the run.
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import functools
+from typing import Annotated, Any, Literal, Protocol
 
+import re2
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-__all__ = ["CHECK_KINDS", "CheckSpec", "check_models", "event_types"]
+__all__ = ["CHECK_KINDS", "CheckSpec", "Pattern", "author_pattern", "check_models", "event_types"]
+
+
+class Pattern(Protocol):
+    """A compiled author's pattern: what the judging functions call."""
+
+    def search(self, text: str) -> object | None: ...
+
+
+@functools.lru_cache(maxsize=256)
+def author_pattern(text: str) -> Pattern:
+    """Compile a scenario author's regular expression on RE2 (Google's linear-time engine).
+
+    A backtracking engine can take hours on a pattern such as ``(\\w|\\w)+Z`` against a long
+    message; RE2's time is linear in the text. RE2 has no backreferences and no lookaround.
+
+    Raises:
+        ValueError: RE2 cannot compile the pattern (the message says why, in RE2's words).
+    """
+    options = re2.Options()
+    options.log_errors = False  # the error becomes a positioned diagnostic instead
+    try:
+        compiled: Pattern = re2.compile(text, options)
+        return compiled
+    except re2.error as exc:
+        reason = exc.args[0].decode(errors="replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+        raise ValueError(
+            f"regular expression {text!r} is not RE2 syntax ({reason}): checks use RE2, which has no "
+            "backreferences and no lookaround (see docs/checks.md)"
+        ) from None
+
+
+def _re2_or_none(value: str | None) -> str | None:
+    """A field validator's body: refuse a pattern RE2 cannot compile when the scenario loads."""
+    if value is not None:
+        author_pattern(value)
+    return value
 
 
 def event_types() -> dict[str, tuple[str, ...]]:
@@ -96,6 +134,12 @@ class NoTaskStopped(_Check, _Window):
     """Only this service's tasks (default: every task)."""
     stop_codes: list[str] = Field(default_factory=lambda: ["TaskFailedToStart", "EssentialContainerExited"])
     """Stop codes that count (scheduler scale-ins and user stops are not failures)."""
+
+    @field_validator("reason")
+    @classmethod
+    def _reason_is_re2(cls, value: str) -> str:
+        author_pattern(value)
+        return value
 
     def default_title(self) -> str:
         what = "" if self.reason == ".*" else f" with {self.reason}"
@@ -229,6 +273,27 @@ class PolicyNotAllows(_Check):
         return f"{self.file} does not allow {self.action}"
 
 
+class IngressAllows(_Check):
+    kind: Literal["ingress-allows"]
+    file: str
+    """A learner file of kind ``security-group``."""
+    source_group: str
+    """The sending security group, by name or id."""
+    protocol: Literal["tcp", "udp"] = "tcp"
+    from_port: int = Field(ge=0, le=65535)
+    to_port: int = Field(ge=0, le=65535)
+    """Every port from ``from_port`` to ``to_port`` must be let in (by one rule or several)."""
+
+    @model_validator(mode="after")
+    def _ordered(self) -> IngressAllows:
+        if self.from_port > self.to_port:
+            raise ValueError(f"'from_port' ({self.from_port}) is above 'to_port' ({self.to_port})")
+        return self
+
+    def default_title(self) -> str:
+        return f"{self.file} lets {self.source_group} in on {self.protocol} {self.from_port}-{self.to_port}"
+
+
 class ConfigField(_Check):
     kind: Literal["config-field"]
     file: str
@@ -237,7 +302,9 @@ class ConfigField(_Check):
     equals: Any = None
     one_of: list[Any] | None = None
     matches: str | None = None
-    """Regular expression the value (as text) must match."""
+    """Regular expression (RE2) the value (as text) must match."""
+    not_matches: str | None = None
+    """Regular expression (RE2) the value (as text) must not match (RE2 has no lookahead for ``^(?!...)``)."""
     present: bool | None = None
     """True: the field must be there; False: it must not."""
     at_least: float | None = None
@@ -245,12 +312,24 @@ class ConfigField(_Check):
     at_most: float | None = None
     """The value, a number, must be at most this (with ``at_least``: a range)."""
 
+    @field_validator("matches", "not_matches")
+    @classmethod
+    def _patterns_are_re2(cls, value: str | None) -> str | None:
+        return _re2_or_none(value)
+
     @model_validator(mode="after")
     def _one_test(self) -> ConfigField:
         numeric = self.at_least is not None or self.at_most is not None
-        tests = [self.equals is not None, self.one_of is not None, self.matches is not None, self.present is not None, numeric]
+        tests = [
+            self.equals is not None,
+            self.one_of is not None,
+            self.matches is not None,
+            self.not_matches is not None,
+            self.present is not None,
+            numeric,
+        ]
         if sum(tests) != 1:
-            raise ValueError("give exactly one of 'equals', 'one_of', 'matches', 'present', or 'at_least'/'at_most'")
+            raise ValueError("give exactly one of 'equals', 'one_of', 'matches', 'not_matches', 'present', or 'at_least'/'at_most'")
         if self.at_least is not None and self.at_most is not None and self.at_least > self.at_most:
             raise ValueError(f"'at_least' ({self.at_least:g}) is above 'at_most' ({self.at_most:g}): no value can pass")
         return self
@@ -278,8 +357,13 @@ class EventOccurred(_Check, _Window):
     where: dict[str, Any] = Field(default_factory=dict)
     """Field values the event must have (e.g. ``{service: web, kind: steady-state}``)."""
     message: str | None = None
-    """Regular expression searched in the event's message."""
+    """Regular expression (RE2) searched in the event's message."""
     min_count: int = Field(default=1, ge=1)
+
+    @field_validator("message")
+    @classmethod
+    def _message_is_re2(cls, value: str | None) -> str | None:
+        return _re2_or_none(value)
 
     @field_validator("where")
     @classmethod
@@ -335,6 +419,7 @@ _MODELS = (
     DaemonCoverage,
     PolicyAllows,
     PolicyNotAllows,
+    IngressAllows,
     ConfigField,
     Cost,
     EventOccurred,
@@ -352,6 +437,7 @@ CheckSpec = Annotated[
     | DaemonCoverage
     | PolicyAllows
     | PolicyNotAllows
+    | IngressAllows
     | ConfigField
     | Cost
     | EventOccurred,

@@ -114,6 +114,8 @@ def _cross_references(doc: Document, scenario: Scenario, path: Path) -> list[Dia
             add(("checks", i, "file"), f"check '{check.id}' names file '{file}', which is not one of the scenario's files")
         elif file is not None and check.kind in ("policy-allows", "policy-not-allows") and scenario.files[file].kind != "iam-role":
             add(("checks", i, "file"), f"check '{check.id}' is a {check.kind} check but '{file}' is a {scenario.files[file].kind} file")
+        elif file is not None and check.kind == "ingress-allows" and scenario.files[file].kind != "security-group":
+            add(("checks", i, "file"), f"check '{check.id}' is an ingress-allows check but '{file}' is a {scenario.files[file].kind} file")
     if scenario.run.apply_at >= scenario.run.duration:
         add(("run", "apply_at"), "run.apply_at must come before the end of the run (run.duration)")
     if scenario.lesson is not None:

@@ -31,8 +31,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from lab.errors import ObjectNotFoundException, ValidationException
+from lab.config.quotas import DESIRED_COUNT_EXCEEDS_LIMIT, MAX_TASKS_PER_SERVICE
+from lab.errors import InvalidParameterException, ObjectNotFoundException, ValidationException
 from lab.sim.cluster import Cluster
+from lab.sim.events import ApiCallFailed
 from lab.sim.kernel import Kernel
 from lab.sim.lb import LoadBalancing
 from lab.sim.metrics import Alarm, MetricKey, Metrics, metric_key
@@ -297,6 +299,13 @@ class ServiceAutoScaling:
         self._set(target, service, new, cause)
 
     def _set(self, target: ScalableTargetRuntime, service: ServiceRuntime, new: int, cause: str) -> None:
+        if new > MAX_TASKS_PER_SERVICE:
+            # Application Auto Scaling takes any MinCapacity; ECS refuses a desired count past
+            # its quota, and the count stays where it was (§11.1, UNCONFIRMED how the
+            # activity shows): no world ever tries to run 100,000 tasks.
+            error = InvalidParameterException(DESIRED_COUNT_EXCEEDS_LIMIT, ("desiredCount",))
+            self.kernel.log.append(ApiCallFailed(self.kernel.now, "UpdateService", str(error)))
+            return
         old = service.desired
         self.kernel.log.append(ScalingActivity(self.kernel.now, target.resource_id, old, new, cause, f"Setting desired count to {new}."))
         service.set_desired_count(new)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from lab.config.quotas import DESIRED_COUNT_EXCEEDS_LIMIT, MAX_SERVICES_PER_CLUSTER, MAX_TASKS_PER_SERVICE, SERVICES_PER_CLUSTER_EXCEEDED
 from lab.errors import ClientException, InvalidParameterException
 from lab.sim.agent import Agent
 from lab.sim.capacity import CapacityProviders, ProviderPlacement
@@ -43,6 +44,8 @@ class Services:
         """
         if model.service_name in self.cluster.services:
             raise ClientException("Creation of service was not idempotent.", ("serviceName",))
+        if len(self.cluster.services) >= MAX_SERVICES_PER_CLUSTER:
+            raise InvalidParameterException(SERVICES_PER_CLUSTER_EXCEEDED)  # §11.1; wording UNCONFIRMED
         rev = self.cluster.resolve_task_definition(model.task_definition)
         self._check(model, rev)
         self.capacity.check_strategy(tuple(model.capacity_provider_strategy))
@@ -110,6 +113,9 @@ class Services:
         # world whose services come from parsed files has them already.
         from lab.config.service import service_errors
 
+        if (model.desired_count or 0) > MAX_TASKS_PER_SERVICE:
+            # A timeline's update-service or a live edit: ECS refuses it before anything starts (§11.1).
+            raise InvalidParameterException(DESIRED_COUNT_EXCEEDS_LIMIT, ("desiredCount",))
         k = self.kernel
         target_groups = {name: tg.model for name, tg in self.lb.target_groups.items()}
         errors = service_errors(model, rev.definition, target_groups, region=k.region, account=k.account)

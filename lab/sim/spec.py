@@ -185,8 +185,8 @@ class RunTask(_Spec):
     event: Literal["run-task"]
     taskDefinition: str
     """``family``, ``family:revision`` or a task-definition ARN."""
-    count: int = Field(default=1, ge=1)
-    """Tasks to start; RunTask takes at most 10 per call (§1.7)."""
+    count: int = Field(default=1, ge=1, le=10)
+    """Tasks to start; RunTask takes at most 10 per call (§1.7, §11.1)."""
     launchType: Literal["EC2", "FARGATE"] = "EC2"
     placementStrategy: list[dict[str, str]] = Field(default_factory=list)
     placementConstraints: list[dict[str, str]] = Field(default_factory=list)

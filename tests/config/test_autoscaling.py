@@ -115,3 +115,14 @@ def test_policy_without_a_scalable_target_is_object_not_found() -> None:
         "service/prod/web, scalable dimension: ecs:service:DesiredCount"
     )
     assert error.path == ("ResourceId",)
+
+
+def test_capacities_past_the_ecs_task_quota_load_with_a_note_at_each() -> None:
+    """Application Auto Scaling takes MinCapacity 100000; ECS will refuse that desired count (§11.1)."""
+    text = TARGET.replace("MinCapacity: 2", "MinCapacity: 100000").replace("MaxCapacity: 10", "MaxCapacity: 200000")
+    parsed = parse_scalable_target(doc(text))
+    assert parsed.scalable_target.min_capacity == 100000
+    quota_notes = [n for n in parsed.notes if "5,000 tasks" in n.message]
+    assert [(position(n), n.severity) for n in quota_notes] == [(at(text, "100000"), "note"), (at(text, "200000"), "note")]
+    assert "Desired count exceeds limit." in quota_notes[0].message
+    assert not [n for n in parse_scalable_target(doc(TARGET.replace("MaxCapacity: 10", "MaxCapacity: 5000"))).notes if "5,000" in n.message]

@@ -538,3 +538,15 @@ def test_ec2_may_run_a_fargate_task_definition() -> None:
     """ECS registers FARGATE-only definitions as EC2-compatible too, so an EC2 service may run one."""
     service = FARGATE.replace("launchType: FARGATE", "launchType: EC2")
     assert cross(service, AWSVPC_TD) == []
+
+
+# --- ECS quotas (§11.1) ------------------------------------------------------------------------
+
+
+def test_a_desired_count_past_the_tasks_per_service_quota_is_refused_with_ecs_text() -> None:
+    """5,000 tasks per service: CreateService answers "Desired count exceeds limit." (§11.1)."""
+    text = EC2.replace("desiredCount: 3", "desiredCount: 100000")
+    found = only(parse_service, text)
+    assert found.message == "InvalidParameterException: Desired count exceeds limit."
+    assert position(found) == at(text, "100000")
+    assert load(EC2.replace("desiredCount: 3", "desiredCount: 5000")).desired_count == 5000

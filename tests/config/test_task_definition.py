@@ -489,3 +489,35 @@ def test_source_errors_message_is_file_line_col() -> None:
     assert (
         str(caught.value) == "task-definition.yaml:3:14: ClientException: Fargate only supports network mode ‘awsvpc’."
     )
+
+
+# --- ECS quotas and ranges (§11) ----------------------------------------------------------------
+
+
+def test_more_than_ten_containers_is_refused_at_the_eleventh() -> None:
+    """A task definition holds at most 10 container definitions (§11.1); ten register."""
+    containers = "".join(f"  - {{name: c{i}, image: nginx, memory: 64}}\n" for i in range(11))
+    text = "family: web\ncontainerDefinitions:\n" + containers
+    assert refusal(text) == (
+        "ClientException: Too many containers: a task definition has at most 10 container definitions.",
+        at(text, "{name: c10"),
+    )
+    ten = "family: web\ncontainerDefinitions:\n" + "".join(f"  - {{name: c{i}, image: nginx, memory: 64}}\n" for i in range(10))
+    assert len(load(ten).container_definitions) == 10
+
+
+@pytest.mark.parametrize(("key", "value"), [("containerPort", "70000"), ("containerPort", "-1"), ("hostPort", "65536")])
+def test_a_port_outside_0_to_65535_is_refused_at_its_value(key: str, value: str) -> None:
+    """Port numbers run from 0 to 65535 (§11.2)."""
+    old = {"containerPort": "containerPort: 80", "hostPort": "hostPort: 8080"}[key]
+    text = EC2.replace(old, f"{key}: {value}")
+    line, col = at(text, f"{key}: {value}")
+    assert refusal(text) == (
+        f"ClientException: Invalid '{key}' setting for container 'web'. Valid values are 0 to 65535.",
+        (line, col + len(key) + 2),
+    )
+
+
+def test_ports_at_the_ends_of_the_range_register() -> None:
+    text = EC2.replace("containerPort: 80", "containerPort: 65535").replace("hostPort: 8080", "hostPort: 0")
+    assert load(text).container_definitions[0].port_mappings[0].container_port == 65535

@@ -97,3 +97,83 @@ def test_a_guard_on_a_never_posted_kind_is_refused_at_its_line_when_the_scenario
     (problem,) = caught.value.diagnostics
     assert (problem.file, problem.line, problem.col) == (str(path), 20, 12)
     assert "unknown ServiceEvent kind 'unable-to-place'" in problem.message
+
+
+# -- authors' patterns run on RE2 ------------------------------------------------------------------
+
+SCENARIO_WITH_PATTERN = (
+    "id: rx\ntitle: patterns\ntopics: [services]\ndifficulty: 1\nminutes: 5\nbriefing: b\n"
+    "files:\n  service.yaml:\n    kind: service\n    content: {serviceName: web, taskDefinition: web, desiredCount: 1}\n"
+    "  task-definition.yaml:\n    kind: task-definition\n    content:\n      family: web\n"
+    "      containerDefinitions: [{name: web, image: nginx, memory: 128}]\n"
+    "checks:\n  - id: pattern\n    kind: config-field\n    file: service.yaml\n    path: serviceName\n"
+    "    matches: '{pattern}'\n"
+    "solution:\n  service.yaml: {{serviceName: web, taskDefinition: web, desiredCount: 2}}\ndebrief: d\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("pattern", "why"),
+    [(r"(a)\1", r"invalid escape sequence: \1"), ("^(?!web)", "invalid perl operator: (?!"), ("(?<=a)b", "invalid perl operator: (?<=")],
+    ids=["backreference", "lookahead", "lookbehind"],
+)
+def test_a_pattern_re2_cannot_compile_is_a_positioned_error_at_load(tmp_path, pattern: str, why: str, capsys) -> None:  # type: ignore[no-untyped-def]
+    from lab.cli import main
+
+    path = tmp_path / "rx.yaml"
+    path.write_text(SCENARIO_WITH_PATTERN.replace("{pattern}", pattern).replace("{{", "{").replace("}}", "}"), encoding="utf-8")
+    # `lab validate` reports a broken scenario as it reports every load problem: on stdout, exit 1.
+    assert main(["validate", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f"{path}:21:14: 'matches': " in out and why in out and "RE2" in out and "Traceback" not in out
+
+
+@pytest.mark.parametrize(
+    ("kind", "fields"),
+    [
+        ("no-task-stopped", {"reason": r"(\w|\w)+Z"}),
+        ("event-occurred", {"type": "ServiceEvent", "message": "(a|a)+$"}),
+        ("config-field", {"file": "f", "path": "p", "not_matches": r"(\w|\w)+Z"}),
+    ],
+)
+def test_every_author_pattern_field_is_checked_as_re2(kind: str, fields: dict[str, object]) -> None:
+    event_check(kind, **fields)  # catastrophic for a backtracking engine, fine for RE2
+    bad = {k: r"(x)\1" if isinstance(v, str) and ("|" in v) else v for k, v in fields.items()}
+    with pytest.raises(ValidationError, match="not RE2 syntax"):
+        event_check(kind, **bad)
+
+
+def test_catastrophic_patterns_return_at_once_on_a_long_text() -> None:
+    """``(a|a)+$`` and ``(\\w|\\w)+Z`` take a backtracking engine exponential time; RE2 is linear."""
+    from lab.scenario.checks import author_pattern
+
+    assert author_pattern("(a|a)+$").search("a" * 100_000 + "!") is None
+    assert author_pattern(r"(\w|\w)+Z").search("a" * 100_000) is None
+    assert author_pattern(r"(\w|\w)+Z").search("a" * 1000 + "Z") is not None
+
+
+def test_ingress_allows_checks_its_range_and_titles_itself() -> None:
+    from lab.scenario.checks import IngressAllows
+
+    check = ADAPTER.validate_python({"id": "i", "kind": "ingress-allows", "file": "sg.yaml", "source_group": "web-alb", "from_port": 32768, "to_port": 60999})
+    assert isinstance(check, IngressAllows) and check.protocol == "tcp"
+    assert check.describe() == "sg.yaml lets web-alb in on tcp 32768-60999"
+    with pytest.raises(ValidationError, match="'from_port' \\(2\\) is above 'to_port' \\(1\\)"):
+        ADAPTER.validate_python({"id": "i", "kind": "ingress-allows", "file": "s", "source_group": "g", "from_port": 2, "to_port": 1})
+
+
+def test_ingress_allows_on_a_file_that_is_not_a_security_group_is_positioned(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from lab.errors import SourceErrors
+    from lab.scenario.loader import load_scenario
+
+    text = SCENARIO_WITH_PATTERN.replace(
+        "    kind: config-field\n    file: service.yaml\n    path: serviceName\n    matches: '{pattern}'\n",
+        "    kind: ingress-allows\n    file: service.yaml\n    source_group: web-alb\n    from_port: 1\n    to_port: 2\n",
+    ).replace("{{", "{").replace("}}", "}")
+    path = tmp_path / "rx.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SourceErrors) as caught:
+        load_scenario(path)
+    (problem,) = caught.value.diagnostics
+    assert (problem.line, problem.col) == (19, 11)
+    assert problem.message == "check 'pattern' is an ingress-allows check but 'service.yaml' is a service file"

@@ -265,10 +265,15 @@ def test_sg_blocks_alb_right_answers_other_than_the_solution_pass(rule: str) -> 
     assert report.passed, [c.message for c in report.seeds[0].checks if not c.passed]
 
 
-def test_sg_blocks_alb_group_id_in_the_check_is_web_alb() -> None:
-    """The check names web-alb's id as the lab derives it, so a rule by id passes too."""
-    text = (SCENARIOS / "sg-blocks-alb.yaml").read_text(encoding="utf-8")
-    assert security_group_id("web-alb") in text
+def test_sg_blocks_alb_two_rules_that_together_cover_the_range_pass() -> None:
+    """Security group rules add up (ingress-allows judges the rules together), so the range may be split."""
+    loaded = scenario("sg-blocks-alb")
+    rules = (
+        "{IpProtocol: tcp, FromPort: 32768, ToPort: 40000, SourceSecurityGroupName: web-alb}\n"
+        f"  - {{IpProtocol: tcp, FromPort: 40001, ToPort: 60999, SourceSecurityGroupId: {security_group_id('web-alb')}}}"
+    )
+    report = grade(loaded, answer(loaded, {"instance-sg.yaml": _instance_sg(rules)}), seeds=loaded.scenario.run.seeds[:1], label="split range")
+    assert report.passed, [c.message for c in report.seeds[0].checks if not c.passed]
 
 
 def test_sg_blocks_alb_opening_the_container_port_does_not_reach_dynamic_ports() -> None:
