@@ -604,6 +604,15 @@ def _daemon_to_replica(service: dict[str, Any]) -> str | None:
     return "schedulingStrategy DAEMON → REPLICA, desiredCount 1, distinctInstance"
 
 
+def _no_rollback(service: dict[str, Any]) -> str | None:
+    config = service.get("deploymentConfiguration")
+    breaker = config.get("deploymentCircuitBreaker") if isinstance(config, dict) else None
+    if not isinstance(breaker, dict) or breaker.get("rollback") is not True:
+        return None
+    breaker["rollback"] = False
+    return "deploymentCircuitBreaker rollback true → false"
+
+
 def _disable_trunking(setting: dict[str, Any]) -> str | None:
     if setting.get("name") != "awsvpcTrunking" or setting.get("value") != "enabled":
         return None
@@ -634,6 +643,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("no-deployment-headroom", "service", "sets deploymentConfiguration minimumHealthyPercent 100 and maximumPercent 100: a deployment cannot start or stop a task", "a deploymentConfiguration other than 100/100", _single(_no_deployment_headroom)),
     Mutation("drop-placement", "service", "removes placementStrategy and placementConstraints: no spread, no binpack, no memberOf", "a placementStrategy or placementConstraints", _single(_drop_placement)),
     Mutation("daemon-to-replica", "service", "turns a DAEMON service into a REPLICA service of one task with distinctInstance: the count no longer follows the instances", "schedulingStrategy DAEMON", _single(_daemon_to_replica)),
+    Mutation("no-rollback", "service", "turns off the circuit breaker's rollback: a failed deployment stays failed instead of returning to the last completed one", "a deploymentCircuitBreaker with rollback", _single(_no_rollback)),
     Mutation("open-ingress-to-world", "security-group", 'adds an ingress rule for every port from 0.0.0.0/0 (IpProtocol "-1")', "nothing (always applies)", _single(_open_ingress)),
     Mutation("drop-ingress", "security-group", "removes every SecurityGroupIngress rule: nothing reaches the tasks", "an ingress rule", _single(_drop_ingress)),
     Mutation("short-deregistration-delay", "target-group", f"sets deregistration_delay.timeout_seconds to {_SHORT_DELAY_S}: requests in flight are cut when a task drains", f"a deregistration delay above {_SHORT_DELAY_S} s", _single(_short_deregistration_delay)),

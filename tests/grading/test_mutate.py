@@ -81,7 +81,11 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "taskDefinition": "web",
         "desiredCount": 3,
         "launchType": "EC2",
-        "deploymentConfiguration": {"minimumHealthyPercent": 50, "maximumPercent": 200},
+        "deploymentConfiguration": {
+            "minimumHealthyPercent": 50,
+            "maximumPercent": 200,
+            "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+        },
         "loadBalancers": [{"targetGroupArn": "web", "containerName": "web", "containerPort": 8080}],
         "healthCheckGracePeriodSeconds": 30,
         "placementStrategy": [{"type": "spread", "field": "attribute:ecs.availability-zone"}],

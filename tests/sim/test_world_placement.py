@@ -149,7 +149,6 @@ APP_ROLE_EC2_TRUST = role("appRole", trust=("ec2.amazonaws.com",), actions=["s3:
 @pytest.mark.parametrize(
     ("definition", "entry", "error"),
     [
-        pytest.param(task_definition(), run_task(count=11), "count must be between 1 and 10", id="count-11"),
         pytest.param(
             task_definition(),
             run_task(launchType="FARGATE", networkConfiguration=AWSVPC),
