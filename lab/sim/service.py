@@ -136,6 +136,10 @@ class ServiceRuntime:
         self._throttled = False
         self._steady = False
         self._blocked_posted = False
+        self._replacing: dict[str, str] = {}
+        """Task id → stop reason of unhealthy tasks kept until a replacement is healthy (§4.2)."""
+        self._unplaced = 0
+        """Tasks the last ``_start`` could not place."""
         self._batched: dict[tuple[str, str], int] = {}
         self._unhealthy_hint: Task | None = None
         """The task ``_all_healthy`` found unhealthy last (tried first next time)."""
@@ -269,7 +273,7 @@ class ServiceRuntime:
                 f"due to (reason {tg.describe(target.reason)})",
             )
             self._count_failure(task)
-            self._stop(task, f"Task failed ELB health checks in (target-group {tg.arn})", "ServiceSchedulerInitiated")
+            self._unhealthy(task, f"Task failed ELB health checks in (target-group {tg.arn})")
         elif state == "unhealthy" and self.in_grace_period(task):
             # Re-check when the grace period ends: the target may still be unhealthy then.
             assert task.started_at is not None
@@ -286,8 +290,20 @@ class ServiceRuntime:
         if status == "UNHEALTHY" and task.desired != "STOPPED" and not self.in_grace_period(task):
             self._post("failed-health-checks", f"(service {self.name}) (task {task.id}) failed container health checks.")
             self._count_failure(task)
-            self._stop(task, "Task failed container health checks", "ServiceSchedulerInitiated")
+            self._unhealthy(task, "Task failed container health checks")
         self.kick()
+
+    def _unhealthy(self, task: Task, reason: str) -> None:
+        """Replace an unhealthy task: start first where maximumPercent allows (§4.2).
+
+        A task of the primary deployment of a REPLICA service is kept until its replacement
+        is healthy (``reconcile`` stops it then, or at once when there is no room for the
+        replacement); a DAEMON task, or one of an older deployment, is stopped now.
+        """
+        if self.scheduling == "DAEMON" or not self.deployments or task.deployment is not self.deployments[0]:
+            self._stop(task, reason, "ServiceSchedulerInitiated")
+        elif task.id not in self._replacing:
+            self._replacing[task.id] = reason
 
     def on_task_running(self, task: Task) -> None:
         """A service task reached RUNNING: the start succeeded."""
@@ -404,12 +420,19 @@ class ServiceRuntime:
         desired = self.desired
         max_total = math.floor(desired * self.max_percent / 100)
         min_healthy = math.ceil(desired * self.min_percent / 100)
+        marked: list[Task] = []
+        if self._replacing:
+            marked, keep = self._split_replacing(keep)
         stopped: list[Task] = []
         if len(keep) > desired:
             for task in self._scale_in_order(keep)[: len(keep) - desired]:
                 stopped.append(task)
             gone = {id(t) for t in stopped}
             keep = [t for t in keep if id(t) not in gone]
+        if marked:
+            replaced = self._replaced(marked, keep, len(live) - len(stopped), desired, max_total)
+            stopped.extend(replaced)
+            marked = [t for t in marked if t not in replaced]
         started: list[Task] = []
         need = desired - len(keep)
         room = max_total - (len(live) - len(stopped))
@@ -418,6 +441,11 @@ class ServiceRuntime:
                 self.kernel.at(self._retry_at - self.kernel.now, self.kick)
             else:
                 started = self._start(primary, min(need, room))
+                if marked and self._unplaced:
+                    # No capacity for the replacements: the unhealthy tasks stop to free it (§4.2).
+                    freed = marked[: self._unplaced]
+                    stopped.extend(freed)
+                    marked = marked[len(freed):]
         can_stop = 0
         if retiring or len(live) - len(stopped) > max_total:
             # Only retiring or excess tasks spend the healthy margin; most passes have neither.
@@ -447,12 +475,16 @@ class ServiceRuntime:
                     can_stop -= 1
                     excess -= 1
         for task in stopped:
-            self._stop(task, f"Scaling activity initiated by (deployment {primary.id})", "ServiceSchedulerInitiated")
+            reason = self._replacing.pop(task.id, None) or f"Scaling activity initiated by (deployment {primary.id})"
+            self._stop(task, reason, "ServiceSchedulerInitiated")
         if stopped:
             ids = " ".join(f"(task {t.id})" for t in stopped)
             self._post("stopped-tasks", f"(service {self.name}) has stopped {len(stopped)} running tasks: {ids}.")
         gone = {id(t) for t in stopped}
         retiring_left = [t for t in retiring if id(t) not in gone]
+        if marked:
+            # An unhealthy task waiting for its replacement keeps the service from a steady state.
+            lingering = lingering + marked
         # Old tasks still on their way out (draining, stopping) keep the deployment open.
         # Blocked only when nothing is on its way to healthy either: the bounds themselves leave
         # no room. Checked last: it scans the kept tasks, and most passes stop before it.
@@ -468,6 +500,38 @@ class ServiceRuntime:
                     "deployment configuration. Update the minimumHealthyPercent or maximumPercent value and try again.",
                 )
         self._check_completion(primary, keep, lingering)
+
+    def _split_replacing(self, keep: list[Task]) -> tuple[list[Task], list[Task]]:
+        """(unhealthy tasks waiting for a replacement, the rest of ``keep``); forgets stopped ones."""
+        for task_id in [i for i in self._replacing if i not in self.tasks or self.tasks[i].desired == "STOPPED"]:
+            del self._replacing[task_id]
+        marked = [t for t in keep if t.id in self._replacing]
+        return marked, [t for t in keep if t.id not in self._replacing]
+
+    def _replaced(self, marked: list[Task], keep: list[Task], live: int, desired: int, max_total: int) -> list[Task]:
+        """The unhealthy tasks to stop now (§4.2), oldest mark first.
+
+        One stops once a healthy task stands in for it (healthy tasks plus the unhealthy ones
+        left exceed the desired count, so a replacement that turns unhealthy too gets one of
+        them stopped as well); more stop when ``maximumPercent`` leaves no room to start their
+        replacements first. Unhealthy tasks do not count as healthy, so stopping them never
+        breaks ``minimumHealthyPercent``.
+        """
+        healthy = sum(1 for t in keep if self.is_healthy(t))
+        stop: list[Task] = []
+        left = len(marked)
+        for task in marked:
+            if healthy + left > desired:
+                stop.append(task)
+                left -= 1
+        waiting = [t for t in marked if t not in stop]
+        short = (desired - len(keep)) - (max_total - (live - len(stop)))
+        for task in waiting:
+            if short <= 0:
+                break
+            stop.append(task)
+            short -= 1
+        return stop
 
     def _all_healthy(self, tasks: list[Task]) -> bool:
         """Whether every task is healthy; tries the one found unhealthy last time, then the newest first.
@@ -542,12 +606,14 @@ class ServiceRuntime:
 
     def _start(self, deployment: Deployment, count: int) -> list[Task]:
         started: list[Task] = []
+        self._unplaced = 0
         if count > 0 and self._launch_refused(deployment):
             return started
         for _ in range(max(0, count)):
             task = self._place_one(deployment)
             if task is None:
                 self._placement_failed()
+                self._unplaced = count - len(started)
                 break
             self._forget("unable-to-place")
             started.append(task)

@@ -145,8 +145,12 @@ def test_scale_in_through_update_service_reports_a_steady_state_again() -> None:
     assert rows == [(200, "stopped-tasks"), (200, "steady-state")]
 
 
-def web_world_failing_health_checks(seed: int, grace_s: int) -> World:
-    """A ``web`` service of 3 behind an ALB whose health-check path answers 404, with a grace period."""
+def web_world_failing_health_checks(seed: int, grace_s: int, max_percent: int = 100) -> World:
+    """A ``web`` service of 3 behind an ALB whose health-check path answers 404, with a grace period.
+
+    At maximumPercent 100 there is no room to start replacements first, so an unhealthy task
+    stops as soon as the scheduler acts on its health (§4.2).
+    """
     from lab.config.target_group import TargetGroup
 
     data = document(
@@ -165,6 +169,7 @@ def web_world_failing_health_checks(seed: int, grace_s: int) -> World:
         "desiredCount": 3,
         "launchType": "EC2",
         "healthCheckGracePeriodSeconds": grace_s,
+        "deploymentConfiguration": {"minimumHealthyPercent": 100, "maximumPercent": max_percent},
         "loadBalancers": [{"targetGroupArn": "web", "containerName": "web", "containerPort": 8080}],
     }
     world.create_service(parse_service(Document(file="service.yaml", data=service)).service)
