@@ -286,6 +286,23 @@ def _hint_text(hint: str) -> str:
     return "\n".join(defuse_line(printable(line)) for line in hint.strip().splitlines())
 
 
+def _curriculum_checker() -> Any:
+    """A function giving a loaded scenario's unknown track and topic ids (``file:line:col: ...``)."""
+    from lab.practice.curriculum import curriculum_problems, load_tracks
+    from lab.practice.topics import load_topics
+
+    topics, tracks = load_topics(), load_tracks()
+
+    def check(loaded: Any) -> list[str]:
+        def where(path: tuple[Any, ...]) -> str:
+            line, col = loaded.document.where(path)
+            return f"{loaded.document.file}:{line}:{col}"
+
+        return curriculum_problems(loaded.scenario, where, topics, tracks)
+
+    return check
+
+
 def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     from lab.grading.grader import grade
     from lab.scenario.loader import find_scenario, list_scenarios, load_scenario
@@ -314,6 +331,7 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     if not args.paths:
         paths = list_scenarios()
     failures = validate_questions(None if not args.paths else questions, out) if (questions or not args.paths) else 0
+    curriculum = _curriculum_checker() if paths else None
     for path in paths:
         try:
             loaded = load_scenario(path)
@@ -321,7 +339,7 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
             failures += 1
             out.write(f"{_safe_error(exc)}\n")
             continue
-        problems = []
+        problems = curriculum(loaded) if curriculum else []
         seeds = loaded.scenario.run.seeds
         start = grade(loaded, None)
         for seed_result in start.seeds:

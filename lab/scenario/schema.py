@@ -96,6 +96,10 @@ class Scenario(_Model):
     title: str = Field(min_length=3, max_length=100)
     topics: list[str] = Field(min_length=1)
     """Topics for the catalogue (``iam``, ``ecr``, ``networking``...)."""
+    track: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
+    """The curriculum track it belongs to (an id of ``content/tracks.yaml``); shipped scenarios have one."""
+    covers: list[str] = Field(default_factory=list)
+    """Content-map topic ids (``C11``, ``E7``...) its required checks grade; see docs/curriculum.md."""
     difficulty: int = Field(ge=1, le=3)
     minutes: int = Field(ge=1, le=240)
     """How long a learner typically needs."""
@@ -116,6 +120,18 @@ class Scenario(_Model):
     """Markdown shown after a pass: the takeaway for the exam."""
     mutations: MutationsSpec = Field(default_factory=MutationsSpec)
     """Grader-quality notes for ``lab validate --mutate``."""
+
+    @field_validator("covers")
+    @classmethod
+    def _topic_ids(cls, value: list[str]) -> list[str]:
+        import re
+
+        for topic in value:
+            if not re.fullmatch(r"[A-L][0-9]{1,2}", topic):
+                raise ValueError(f"'{topic}' is not a content-map topic id (a letter A-L and a number, like C11)")
+        if len(set(value)) != len(value):
+            raise ValueError("a topic is listed twice")
+        return value
 
     @field_validator("files")
     @classmethod

@@ -1,7 +1,7 @@
 """Provides ``CatalogueEntry`` and ``read_catalogue``: what the catalogue lists, read cheaply.
 
-The catalogue's first frame needs only each scenario's id, title, topics, difficulty and
-minutes. Reading those with the YAML parser alone keeps pydantic models, the simulator and
+The catalogue's first frame needs only each scenario's id, title, topics, track, difficulty
+and minutes. Reading those with the YAML parser alone keeps pydantic models, the simulator and
 numpy out of start-up; the full load (and its validation) happens when a scenario is opened.
 """
 
@@ -30,6 +30,8 @@ class CatalogueEntry:
     difficulty: int
     minutes: int
     path: Path
+    track: str | None = None
+    """The curriculum track (``content/tracks.yaml``), if the scenario names one."""
 
 
 def read_catalogue(directory: Path | None = None) -> tuple[list[CatalogueEntry], list[str]]:
@@ -52,7 +54,10 @@ def read_catalogue(directory: Path | None = None) -> tuple[list[CatalogueEntry],
             fields = [data["id"], data.get("title", data["id"]), data.get("difficulty", 1), data.get("minutes", 0)]
             if not isinstance(topics, list) or not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in [*topics, *fields]):
                 raise TypeError("id, title, topics, difficulty and minutes must be plain values")
-            entries.append(CatalogueEntry(str(data["id"]), str(fields[1]), tuple(str(t) for t in topics), int(fields[2]), int(fields[3]), path))
+            track = data.get("track")
+            if track is not None and not isinstance(track, str):
+                raise TypeError("track must be a plain value")
+            entries.append(CatalogueEntry(str(data["id"]), str(fields[1]), tuple(str(t) for t in topics), int(fields[2]), int(fields[3]), path, track))
         except UnsafeFile as exc:
             problems.append(f"{path.name}: cannot be listed: it {exc.strerror}")
         except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError, AttributeError, RecursionError) as exc:

@@ -354,3 +354,19 @@ def check_folding(log: EventLogView) -> None:
     assert [log.event_at(i).at for i in range(log.line_count)] == [55.0, 10.0]
     log.set_filter("")
     assert log.line_count == 2
+
+
+async def test_the_catalogue_lists_scenarios_by_track_in_curriculum_order_with_progress(store: ProgressStore) -> None:
+    """Tracks in content/tracks.yaml order; each group's first row counts its passed scenarios."""
+    store.record_grade("task-role-s3", passed=True, score=100, max_score=100)
+    app = quiet(LabApp(store=store))
+    async with app.run_test(size=(160, 60)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(DataTable)
+        labels = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        groups = [label.rsplit(" ", 1) for label in labels if label and label != "exam prep"]
+        assert [title for title, _ in groups] == ["Foundations", "Networking", "Deployments", "Scaling", "Operations"]
+        assert dict(groups)["Foundations"].startswith("1/") and dict(groups)["Scaling"].startswith("0/")
+        # Every scenario row between one label and the next belongs to that label's track.
+        keys = [k.value for k in table.rows]
+        assert keys.index("task-role-s3") < labels.index(next(label for label in labels if label.startswith("Networking")))

@@ -1,4 +1,4 @@
-"""Provides ``CatalogueScreen``: scenarios by topic with difficulty, time and progress."""
+"""Provides ``CatalogueScreen``: scenarios by curriculum track with difficulty, time and progress."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Input, Static
 
+from lab.errors import LabError
+from lab.practice.curriculum import Tracks, load_tracks
 from lab.progress import ProgressStore
 from lab.tui.catalogue_index import CatalogueEntry
 
@@ -37,8 +39,22 @@ def spent_label(store: ProgressStore, scenario_id: str) -> str:
     return f"{entry.hints_used} hints · {round(entry.seconds_spent / 60)} min"
 
 
+def _tracks() -> Tracks:
+    try:
+        return load_tracks()
+    except LabError:
+        # A broken tracks file must not close the catalogue: scenarios are then listed by topic.
+        return Tracks({})
+
+
+def group_label(title: str, members: list[CatalogueEntry], store: ProgressStore) -> str:
+    """``Foundations 2/5`` — a group's title and how many of its scenarios are passed."""
+    passed = sum(1 for e in members if (s := store.scenarios.get(e.id)) is not None and s.status == "passed")
+    return f"{title} {passed}/{len(members)}"
+
+
 class CatalogueScreen(Screen[None]):
-    """Every scenario, grouped by topic; type to filter, Enter to open."""
+    """Every scenario, grouped by curriculum track in order; type to filter, Enter to open."""
 
     BINDINGS = [
         Binding("enter", "open_scenario", "Open", id="open-scenario"),
@@ -56,6 +72,7 @@ class CatalogueScreen(Screen[None]):
         super().__init__()
         self.scenarios = scenarios
         self.store = store
+        self.tracks = _tracks()
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="")
@@ -67,7 +84,7 @@ class CatalogueScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("topic", "status", "level", "min", "scenario", "effort")
+        table.add_columns("track", "status", "level", "min", "scenario", "effort")
         self.refill("")
         table.focus()
 
@@ -89,15 +106,28 @@ class CatalogueScreen(Screen[None]):
                 continue
             table.add_row("exam prep" if first else "", status, "", "", title, "", key=key)
             first = False
-        rows = sorted(self.scenarios, key=lambda s: (s.topics[0], s.difficulty, s.id))
-        previous_topic = None
+        tracks = self.tracks
+
+        def group(s: CatalogueEntry) -> str:
+            if not tracks.by_id:
+                return s.topics[0]
+            return s.track if s.track in tracks.by_id else ""
+
+        rows = sorted(self.scenarios, key=lambda s: (tracks.order(group(s)), group(s), s.difficulty, s.id))
+        members: dict[str, list[CatalogueEntry]] = {}
         for s in rows:
-            haystack = " ".join([s.id, s.title, *s.topics]).lower()
+            members.setdefault(group(s), []).append(s)
+        previous: str | None = None
+        for s in rows:
+            track_title = tracks.by_id[s.track].title if s.track in tracks.by_id else ""
+            haystack = " ".join([s.id, s.title, track_title, *s.topics]).lower()
             if wanted and wanted not in haystack:
                 continue
-            topic = s.topics[0] if s.topics[0] != previous_topic else ""
-            previous_topic = s.topics[0]
-            cells = (topic, status_label(self.store, s.id), "★" * s.difficulty, str(s.minutes), f"{s.title} ({s.id})", spent_label(self.store, s.id))
+            key = group(s)
+            title = tracks.by_id[key].title if key in tracks.by_id else (key or "Other")
+            label = group_label(title, members[key], self.store) if key != previous else ""
+            previous = group(s)
+            cells = (label, status_label(self.store, s.id), "★" * s.difficulty, str(s.minutes), f"{s.title} ({s.id})", spent_label(self.store, s.id))
             table.add_row(*(Text(c) for c in cells), key=s.id)  # titles from scenario files: never markup
 
     @on(Input.Changed, "#catalogue-filter")
