@@ -293,7 +293,7 @@ th,td{border:1px solid #d0d7de;padding:.25rem .5rem;text-align:left;vertical-ali
 th{background:#f6f8fa;font-weight:600}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
 td.pass{background:#dafbe1}td.fail{background:#ffebe9}td.none{color:#8c959f;text-align:center}
-td.msg{max-width:28rem;word-break:break-word;font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.8rem}
+td.msg{min-width:22rem;max-width:34rem;word-break:break-word;font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.8rem}
 .charts{display:flex;flex-wrap:wrap;gap:2rem}
 figure{margin:0}figcaption{font-weight:600;margin-bottom:.3rem}
 svg text{font:12px system-ui,sans-serif;fill:#1f2328}

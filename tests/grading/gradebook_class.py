@@ -18,17 +18,26 @@ from lab.scenario.loader import find_scenario, load_scenario
 
 SCENARIOS = ("ecr-pull-denied", "host-port-conflict", "memory-fragmentation", "sg-blocks-alb", "task-role-s3")
 
-HOSTILE = ("<script>alert(1)</script>", "pipe|name", "new\nline", "=HYPERLINK(\"x\")")
+HOSTILE = ("<img src=x onerror=alert(1)>", "pipe|name", "new\nline", "=HYPERLINK(\"x\")")
+"""Learner names a folder can have that HTML, Markdown and CSV must escape (no ``/`` in a folder name)."""
 LEARNERS = tuple(f"learner-{i:02d}" for i in range(26)) + HOSTILE
 
 
-def outcome(i: int, j: int) -> int:
-    """The pattern: learner ``i`` on scenario ``j`` → 0..9.
+def outcome(i: int, j: int) -> str:
+    """The pattern: what learner ``i`` handed in for scenario ``j`` (later scenarios are harder).
 
-    0-4 solution (one attempt); 5-6 starting files, then the solution (two attempts);
-    7 a half-done answer (the starting files where there is none); 8 starting files; 9 no report.
+    ``solution`` (one attempt), ``retry`` (the starting files, then the solution: two
+    attempts), ``partial`` (a half-done answer; the starting files where there is none),
+    ``start`` (the starting files) or ``none`` (no report).
     """
-    return (i * 7 + j * 3) % 10
+    o = (i * 7 + j * 3) % 10
+    if o == 9:
+        return "none"
+    if o < 5 - j:
+        return "solution"
+    if o < 7 - j:
+        return "retry"
+    return "partial" if o % 2 == 0 else "start"
 
 
 @dataclass(frozen=True)
@@ -58,19 +67,17 @@ def write_class(root: Path, graded: dict[str, Graded]) -> dict[tuple[str, str], 
     written: dict[tuple[str, str], list[Report]] = {}
     for i, learner in enumerate(LEARNERS):
         for j, sid in enumerate(SCENARIOS):
-            o = outcome(i, j)
+            kind = outcome(i, j)
             g = graded[sid]
             attempts: list[tuple[str, Report]]
-            if o <= 4:
-                attempts = [("", g.solution)]
-            elif o <= 6:
-                attempts = [("", g.start), ("retry", g.solution)]
-            elif o == 7:
-                attempts = [("", g.partial)]
-            elif o == 8:
-                attempts = [("", g.start)]
-            else:
+            if kind == "none":
                 continue
+            if kind == "solution":
+                attempts = [("", g.solution)]
+            elif kind == "retry":
+                attempts = [("", g.start), ("retry", g.solution)]
+            else:
+                attempts = [("", g.partial if kind == "partial" else g.start)]
             for sub, report in attempts:
                 folder = root / "learners" / learner / sub
                 folder.mkdir(parents=True, exist_ok=True)
