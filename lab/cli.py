@@ -497,12 +497,13 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("gradebook", help="a class's results from its JSON reports: learner x scenario, hardest checks, topic mastery")
     p.add_argument("reports", nargs="+", metavar="REPORT", help="JSON reports (lab grade --format json), or folders searched for *.json")
-    p.add_argument("--out", default="gradebook", help="folder to write to (default: ./gradebook)")
-    p.add_argument("--format", default="md,csv,json,html", help="comma-separated: md, csv, json, html (default: all four)")
+    p.add_argument("--out", metavar="DIR", default="gradebook", help="folder to write to (default: ./gradebook)")
+    p.add_argument("--format", metavar="LIST", default="md,csv,json,html", help="comma-separated: md, csv, json, html (default: all four)")
     p.add_argument(
         "--learner",
+        metavar="RULE",
         default="folder",
-        help="whose report: folder (the first folder below a REPORT folder; default), parent (the report's folder) or field:NAME (a report field)",
+        help="whose report: folder (the first folder below a REPORT folder, else the report's folder; default), parent (the report's folder) or field:NAME (a report field)",
     )
     p.set_defaults(func=_cmd_gradebook)
 

@@ -99,7 +99,8 @@ class LearnerRule:
 
     - ``folder``: the first folder below the folder given on the command line
       (``lab gradebook learners/`` with ``learners/ada/x.json`` and ``learners/ada/retry/x.json``
-      gives ``ada`` for both); for a file given by itself, its parent folder's name.
+      gives ``ada`` for both); for a report directly inside that folder (``lab gradebook
+      learners/*``) or a file given by itself, the name of the folder it is in.
     - ``parent``: the name of the folder the report is in.
     - ``field:NAME``: the report's string field ``NAME`` (a dotted path reaches into objects:
       ``field:meta.learner``).
@@ -332,12 +333,14 @@ def _learner(item: Found, rule: LearnerRule, data: dict[str, Any], text: str) ->
         return value
     if rule.kind == "folder" and item.root is not None:
         parts = item.path.relative_to(item.root).parts
-        if len(parts) < 2:
-            raise SourceError(
-                name, 0, 0, f"no learner folder between {_text(str(item.root))} and the report; name the folder above the learners' folders, or use --learner parent or field:NAME"
-            )
-        return _text(parts[0])
-    parent = item.path.resolve().parent.name if item.root is None else item.path.parent.name
+        if len(parts) >= 2:
+            return _text(parts[0])
+        # Directly inside the folder named (``lab gradebook learners/*``): that folder's learner.
+        parent = item.root.resolve().name
+    elif item.root is None:
+        parent = item.path.resolve().parent.name
+    else:
+        parent = item.path.parent.name
     if not parent:
         raise SourceError(name, 0, 0, "the report is in no named folder; use --learner field:NAME")
     return _text(parent)

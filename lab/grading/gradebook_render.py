@@ -292,7 +292,7 @@ table{border-collapse:collapse;font-size:.9rem;margin:.4rem 0}
 th,td{border:1px solid #d0d7de;padding:.25rem .5rem;text-align:left;vertical-align:top}
 th{background:#f6f8fa;font-weight:600}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
-td.pass{background:#dafbe1}td.fail{background:#ffebe9}td.none{color:#8c959f;text-align:center}
+td.id{white-space:nowrap}td.pass{background:#dafbe1}td.fail{background:#ffebe9}td.none{color:#8c959f;text-align:center}
 td.msg{min-width:22rem;max-width:34rem;word-break:break-word;font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.8rem}
 .charts{display:flex;flex-wrap:wrap;gap:2rem}
 figure{margin:0}figcaption{font-weight:600;margin-bottom:.3rem}
@@ -364,7 +364,7 @@ def render_html(gb: Gradebook) -> str:
         _table(
             ["scenario", "title", "learners", "passed", "pass rate", "mean score", "attempts", "topics"],
             (
-                [("", h(s.id)), ("", h(s.title)), ("n", str(s.learners)), ("n", str(s.passed)), ("n", _pct(s.pass_rate)), ("n", _pct(s.mean_score)), ("n", str(s.attempts)), ("", h(", ".join(s.topics)) or "–")]
+                [("id", h(s.id)), ("", h(s.title)), ("n", str(s.learners)), ("n", str(s.passed)), ("n", _pct(s.pass_rate)), ("n", _pct(s.mean_score)), ("n", str(s.attempts)), ("", h(", ".join(s.topics)) or "–")]
                 for s in gb.scenarios
             ),
         ),
@@ -374,8 +374,8 @@ def render_html(gb: Gradebook) -> str:
             ["scenario", "check", "title", "required", "failing", "failure rate", "ever failed", "most common failure message"],
             (
                 [
-                    ("", h(c.scenario_id)),
-                    ("", h(c.check_id)),
+                    ("id", h(c.scenario_id)),
+                    ("id", h(c.check_id)),
                     ("", h(c.title)),
                     ("", "yes" if c.required else "no"),
                     ("n", f"{c.failing}/{c.learners}"),
@@ -394,7 +394,7 @@ def render_html(gb: Gradebook) -> str:
             _table(
                 ["topic", "area", "text", "scenarios", "learners", "passed", "pass rate", "mean score"],
                 (
-                    [("", h(t.topic.id)), ("", h(t.topic.area)), ("", h(t.topic.title)), ("", h(", ".join(t.scenarios))), ("n", str(t.learners)), ("n", f"{t.passed}/{t.pairs}"), ("n", _pct(t.pass_rate)), ("n", _pct(t.mean_score))]
+                    [("id", h(t.topic.id)), ("", h(t.topic.area)), ("", h(t.topic.title)), ("", h(", ".join(t.scenarios))), ("n", str(t.learners)), ("n", f"{t.passed}/{t.pairs}"), ("n", _pct(t.pass_rate)), ("n", _pct(t.mean_score))]
                     for t in gb.topics
                 ),
             )

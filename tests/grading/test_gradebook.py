@@ -13,6 +13,9 @@ import io
 import json
 import os
 import re
+import shutil
+import struct
+import subprocess
 import tempfile
 from collections import Counter
 from html.parser import HTMLParser
@@ -214,6 +217,23 @@ def test_html_is_self_contained_with_charts_and_escaped_names(book: Path) -> Non
     assert parser.tags["tr"] == 1 + len(LEARNERS) + 1 + len(SCENARIOS) + 1 + _json_len(book, "checks") + 1 + _json_len(book, "topics")
 
 
+@pytest.mark.slow
+def test_the_page_renders_in_a_headless_browser(book: Path, tmp_path: Path) -> None:
+    """Chromium, where installed (apt-get install chromium), loads the page, builds both charts and screenshots it."""
+    browser = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+    if browser is None:
+        pytest.skip("no headless browser on this machine (apt-get install chromium)")
+    common = [browser, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={tmp_path / 'profile'}"]
+    page = (book / "gradebook.html").as_uri()
+    dom = subprocess.run([*common, "--dump-dom", page], capture_output=True, text=True, timeout=120, check=False).stdout
+    assert dom.count("<svg") == 2 and "learner-25" in dom
+    png = tmp_path / "page.png"
+    subprocess.run([*common, "--hide-scrollbars", "--window-size=1400,2600", f"--screenshot={png}", page], capture_output=True, timeout=120, check=False)
+    head = png.read_bytes()[:24]
+    assert head[:8] == b"\x89PNG\r\n\x1a\n"
+    assert struct.unpack(">II", head[16:24]) == (1400, 2600)
+
+
 def _json_len(book: Path, key: str) -> int:
     return len(json.loads((book / "gradebook.json").read_text(encoding="utf-8"))[key])
 
@@ -258,6 +278,10 @@ def test_learner_from_a_field_or_the_parent_folder(graded: dict[str, Graded], tm
     assert [c["learner"] for c in json.loads((out / "gradebook.json").read_text(encoding="utf-8"))["matrix"]] == ["report-ecr"]
     assert main(["gradebook", str(tmp_path / "artifacts"), "--out", str(out), "--format", "json"]) == 0
     assert [c["learner"] for c in json.loads((out / "gradebook.json").read_text(encoding="utf-8"))["matrix"]] == ["grace"]
+    # learners/* on the command line: each folder named holds one learner's reports.
+    assert main(["gradebook", str(nested), str(flat), "--out", str(out), "--format", "json"]) == 0
+    cells = json.loads((out / "gradebook.json").read_text(encoding="utf-8"))["matrix"]
+    assert [(c["learner"], c["attempts"]) for c in cells] == [("flat", 3), ("report-ecr", 1)]
 
 
 def test_its_own_output_folder_is_not_read_again(book: Path, klass: Any, capsys: pytest.CaptureFixture[str]) -> None:
@@ -321,7 +345,6 @@ def test_a_bad_report_is_one_line_and_exit_2(case: str, graded: dict[str, Graded
     [
         (["gradebook", "{tmp}/nothing-here"], r"nothing-here: no such file or folder"),
         (["gradebook", "{tmp}/empty"], r"empty: no \.json reports in this folder"),
-        (["gradebook", "{tmp}/flat"], r"flat/r\.json: no learner folder between .*flat and the report"),
         (["gradebook", "{tmp}/flat", "--learner", "field:learner"], r"flat/r\.json:1:1: field 'learner' \(the learner, --learner field:learner\) is missing"),
         (["gradebook", "{tmp}/flat", "--learner", "field:passed"], r"flat/r\.json:\d+:\d+: field 'passed' .* is not a non-empty string"),
         (["gradebook", "{tmp}/flat", "--learner", "name"], r"--learner must be folder, parent or field:NAME"),
