@@ -498,9 +498,14 @@ def build_gradebook(
     for e in entries:
         title_of.setdefault(e.scenario_id, e.scenario_title)
 
+    of_scenario: dict[str, list[Cell]] = {}
+    of_learner: dict[str, list[Cell]] = {}
+    for c in cells.values():
+        of_scenario.setdefault(c.scenario_id, []).append(c)
+        of_learner.setdefault(c.learner, []).append(c)
     scenarios = []
     for sid in scenario_ids:
-        mine = [c for c in cells.values() if c.scenario_id == sid]
+        mine = of_scenario[sid]
         scenarios.append(
             ScenarioStat(
                 sid,
@@ -514,7 +519,7 @@ def build_gradebook(
         )
     learners = []
     for name in learner_names:
-        mine = [c for c in cells.values() if c.learner == name]
+        mine = of_learner[name]
         learners.append(LearnerStat(name, len(mine), sum(c.best.passed for c in mine), _mean([c.best.fraction for c in mine])))
 
     checks = _check_stats(entries, cells, scenario_ids)
@@ -523,7 +528,7 @@ def build_gradebook(
         sids = tuple(s for s in scenario_ids if info.id in topics_of.get(s, ()))
         if not sids:
             continue
-        mine = [c for c in cells.values() if c.scenario_id in sids]
+        mine = [c for sid in sids for c in of_scenario[sid]]
         topics.append(
             (
                 order,

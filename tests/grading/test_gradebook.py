@@ -457,3 +457,19 @@ def test_find_reports_reads_a_file_named_twice_once(tmp_path: Path) -> None:
     (tmp_path / "ada" / "r.json").write_text(render_json(_SAMPLE), encoding="utf-8")
     found = find_reports([str(tmp_path), str(tmp_path / "ada" / "r.json")])
     assert len(found) == 1
+
+
+def test_terminal_and_workflow_commands_in_names_and_messages_are_inert() -> None:
+    """A name or a message holding escapes and workflow commands reaches no output raw."""
+    from lab.grading.gradebook import CheckOutcome, Entry
+    from lab.grading.gradebook_render import render
+    from tests.test_hostile_input import ANSI_OR_CONTROL, HOSTILE as EVIL
+
+    entries = [Entry("a.json", EVIL, "s", EVIL, False, 0, 10, (CheckOutcome("c", EVIL, True, 10, False, EVIL),))]
+    files = render(build_gradebook(entries, topics_of={"s": ["T1"]}, topic_info=[TopicInfo("T1", "Area", "text")]), ["md", "csv", "json", "html"])
+    for name, text in files.items():
+        assert not ANSI_OR_CONTROL.search(text), name
+        assert "##[" not in text, name
+        if not name.endswith(".json"):
+            assert not any(line.lstrip().startswith("::") for line in text.splitlines()), name
+    assert json.loads(files["gradebook.json"])["learners"][0]["name"] == EVIL
