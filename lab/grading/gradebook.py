@@ -395,6 +395,8 @@ class LearnerStat:
     scenarios: int
     passed: int
     mean_score: float
+    stuck_on: tuple[str, ...] = ()
+    """Content-map topics of the scenarios whose best attempt fails, in content-map order."""
 
 
 @dataclass(frozen=True)
@@ -520,7 +522,9 @@ def build_gradebook(
     learners = []
     for name in learner_names:
         mine = of_learner[name]
-        learners.append(LearnerStat(name, len(mine), sum(c.best.passed for c in mine), _mean([c.best.fraction for c in mine])))
+        failed = {t for c in mine if not c.best.passed for t in topics_of.get(c.scenario_id, ())}
+        stuck = tuple(info.id for info in topic_info if info.id in failed)
+        learners.append(LearnerStat(name, len(mine), sum(c.best.passed for c in mine), _mean([c.best.fraction for c in mine]), stuck))
 
     checks = _check_stats(entries, cells, scenario_ids)
     topics = []

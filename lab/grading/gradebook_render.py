@@ -55,7 +55,8 @@ def to_dict(gb: Gradebook) -> dict[str, Any]:
         "reports": gb.reports,
         "best_attempt": "passed first, then the higher score",
         "learners": [
-            {"name": s.name, "scenarios": s.scenarios, "passed": s.passed, "mean_score": _r(s.mean_score)} for s in gb.learners
+            {"name": s.name, "scenarios": s.scenarios, "passed": s.passed, "mean_score": _r(s.mean_score), "stuck_on": list(s.stuck_on)}
+            for s in gb.learners
         ],
         "scenarios": [
             {
@@ -157,7 +158,8 @@ def render_markdown(gb: Gradebook) -> str:
         "",
         f"{len(gb.learners)} learners, {len(gb.scenarios)} scenarios, {gb.reports} reports (learners told by "
         f"--learner {md(gb.learner_rule)}). Each cell is a learner's best attempt: passed first, then the higher score; "
-        "the number in brackets is the attempts when more than one.",
+        "the number in brackets is the attempts when more than one. Stuck on: the content-map topics of the scenarios "
+        "a learner has not passed.",
         "",
         "## Learners × scenarios",
         "",
@@ -168,8 +170,9 @@ def render_markdown(gb: Gradebook) -> str:
         rows.append(
             [md(learner.name), f"{learner.passed}/{learner.scenarios}", _pct(learner.mean_score)]
             + [_md_cell(gb.cells.get((learner.name, sid))) for sid in sids]
+            + [md(", ".join(learner.stuck_on)) or "–"]
         )
-    out += _md_table(["learner", "passed", "mean score", *(md(s) for s in sids)], "lrr" + "l" * len(sids), rows)
+    out += _md_table(["learner", "passed", "mean score", *(md(s) for s in sids), "stuck on (topics)"], "lrr" + "l" * len(sids) + "l", rows)
     out += ["", "## Scenarios", ""]
     out += _md_table(
         ["scenario", "title", "learners", "passed", "pass rate", "mean score", "attempts", "topics"],
@@ -249,8 +252,12 @@ def _csv(head: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
 
 
 def render_csv(gb: Gradebook) -> dict[str, str]:
-    """The gradebook's tables as CSV files, by file-name suffix (``matrix``, ``scenarios``, ``checks``, ``topics``)."""
+    """The gradebook's tables as CSV files, by file-name suffix (``learners``, ``matrix``, ``scenarios``, ``checks``, ``topics``)."""
     return {
+        "learners": _csv(
+            ["learner", "scenarios", "passed", "mean_score", "stuck_on"],
+            ([s.name, s.scenarios, s.passed, s.mean_score, " ".join(s.stuck_on)] for s in gb.learners),
+        ),
         "matrix": _csv(
             ["learner", "scenario", "passed", "score", "max_score", "attempts", "failed_checks", "best_report"],
             (
@@ -348,7 +355,8 @@ def render_html(gb: Gradebook) -> str:
         "<h1>Gradebook</h1>",
         f'<p class="lead">{len(gb.learners)} learners, {len(gb.scenarios)} scenarios, {gb.reports} reports '
         f"(learners told by <code>--learner {h(gb.learner_rule)}</code>). Each cell is a learner's best attempt: passed "
-        "first, then the higher score; the number in brackets is the attempts when more than one.</p>",
+        "first, then the higher score; the number in brackets is the attempts when more than one. Stuck on: the "
+        "content-map topics of the scenarios a learner has not passed.</p>",
         '<div class="charts">',
         f"<figure><figcaption>Pass rate per scenario</figcaption>{_bar_chart('Pass rate per scenario', [(s.id, s.pass_rate) for s in gb.scenarios], colour='#2da44e')}</figure>",
         f"<figure><figcaption>Failure rate of the hardest checks</figcaption>"
@@ -356,9 +364,11 @@ def render_html(gb: Gradebook) -> str:
         "</div>",
         "<h2>Learners × scenarios</h2>",
         _table(
-            ["learner", "passed", "mean score", *(h(s) for s in sids)],
+            ["learner", "passed", "mean score", *(h(s) for s in sids), "stuck on (topics)"],
             (
-                [("", h(lr.name)), ("n", f"{lr.passed}/{lr.scenarios}"), ("n", _pct(lr.mean_score))] + [_html_cell(gb.cells.get((lr.name, sid))) for sid in sids]
+                [("", h(lr.name)), ("n", f"{lr.passed}/{lr.scenarios}"), ("n", _pct(lr.mean_score))]
+                + [_html_cell(gb.cells.get((lr.name, sid))) for sid in sids]
+                + [("", h(", ".join(lr.stuck_on)) or "–")]
                 for lr in gb.learners
             ),
         ),

@@ -70,6 +70,7 @@ def test_writes_the_four_formats(book: Path) -> None:
     names = sorted(p.name for p in book.iterdir())
     assert names == [
         "gradebook-checks.csv",
+        "gradebook-learners.csv",
         "gradebook-matrix.csv",
         "gradebook-scenarios.csv",
         "gradebook-topics.csv",
@@ -100,6 +101,16 @@ def test_matrix_holds_each_learners_best_attempt_and_attempt_count(book: Path, k
             assert cell["failed_checks"] == [c["id"] for c in best.to_dict()["checks"] if not c["passed"]]
             if kind == "retry":
                 assert cell["best_report"].endswith(f"retry/{sid}.json")
+    # Stuck on: the topics of the scenarios a learner has not passed, in content-map order.
+    topics = {s["id"]: set(s["topics"]) for s in data["scenarios"]}
+    order = [t["id"] for t in sorted(data["topics"], key=lambda t: _topic_order(t["id"]))]
+    for learner in data["learners"]:
+        failed = {t for c in data["matrix"] if c["learner"] == learner["name"] and not c["passed"] for t in topics[c["scenario"]]}
+        assert learner["stuck_on"] == [t for t in order if t in failed]
+
+
+def _topic_order(topic_id: str) -> tuple[str, int]:
+    return topic_id[0], int(topic_id[1:])
 
 
 def test_scenario_pass_rates_follow_the_pattern(book: Path) -> None:
@@ -178,7 +189,7 @@ def test_csv_files_parse_and_defuse_formulas(book: Path, klass: Any) -> None:
     names = {row["learner"] for row in matrix}
     assert "'=HYPERLINK(\"x\")" in names and '=HYPERLINK("x")' not in names
     assert "new\\nline" in names
-    for name in ("checks", "scenarios", "topics", "matrix"):
+    for name in ("checks", "learners", "scenarios", "topics", "matrix"):
         rows = list(csv.reader(io.StringIO((book / f"gradebook-{name}.csv").read_text(encoding="utf-8"))))
         assert len({len(r) for r in rows}) == 1, f"{name}: ragged rows"
         assert not any(cell[:1] in ("=", "+", "@") for r in rows[1:] for cell in r)
