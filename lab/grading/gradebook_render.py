@@ -301,7 +301,7 @@ table{border-collapse:collapse;font-size:.9rem;margin:.4rem 0}
 th,td{border:1px solid #d0d7de;padding:.25rem .5rem;text-align:left;vertical-align:top}
 th{background:#f6f8fa;font-weight:600}
 td.n{text-align:right;font-variant-numeric:tabular-nums}
-td.id{white-space:nowrap}td.pass{background:#dafbe1}td.fail{background:#ffebe9}td.none{color:#8c959f;text-align:center}
+td.id,td.pass,td.fail{white-space:nowrap}td.pass{background:#dafbe1}td.fail{background:#ffebe9}td.none{color:#8c959f;text-align:center}
 td.msg{min-width:22rem;max-width:34rem;word-break:break-word;font-family:ui-monospace,SFMono-Regular,Menlo,monospace;font-size:.8rem}
 .charts{display:flex;flex-wrap:wrap;gap:2rem}
 figure{margin:0}figcaption{font-weight:600;margin-bottom:.3rem}
