@@ -395,7 +395,7 @@ def _cmd_review(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_gradebook(args: argparse.Namespace, out: TextIO) -> int:
     """Read a class's JSON reports and write the gradebook in the formats asked."""
     from lab.grading.gradebook import LearnerRule, build_gradebook, find_reports, read_reports
-    from lab.grading.gradebook_render import FORMATS, render
+    from lab.grading.gradebook_render import FORMATS, render, summary
     from lab.safe_text import printable
 
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
@@ -414,7 +414,7 @@ def _cmd_gradebook(args: argparse.Namespace, out: TextIO) -> int:
         raise UsageError(f"cannot write {printable(str(directory))}: {exc.strerror or exc}") from None
     for name, text in files.items():
         _write_new(directory / name, text)
-    out.write(f"{len(book.learners)} learners, {len(book.scenarios)} scenarios, {book.reports} reports\n")
+    out.write(f"{summary(book)}\n")
     out.write("".join(f"wrote {printable(str(directory / name))}\n" for name in files))
     return 0
 

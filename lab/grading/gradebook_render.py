@@ -24,7 +24,7 @@ from typing import Any
 from lab.grading.gradebook import Cell, Gradebook
 from lab.safe_text import defuse_json, defuse_line, printable
 
-__all__ = ["FORMATS", "GRADEBOOK_VERSION", "render", "render_csv", "render_html", "render_json", "render_markdown", "to_dict"]
+__all__ = ["FORMATS", "GRADEBOOK_VERSION", "counted", "render", "render_csv", "render_html", "render_json", "render_markdown", "summary", "to_dict"]
 
 GRADEBOOK_VERSION = 1
 """Version of the gradebook's JSON; bumped on any incompatible change."""
@@ -34,6 +34,16 @@ FORMATS = ("md", "csv", "json", "html")
 
 TOP_CHECKS_CHARTED = 12
 """Checks in the HTML page's failure-rate chart (the hardest)."""
+
+
+def counted(n: int, noun: str) -> str:
+    """``1 learner``, ``30 learners``."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def summary(gb: Gradebook) -> str:
+    """``30 learners, 5 scenarios, 165 reports``."""
+    return f"{counted(len(gb.learners), 'learner')}, {counted(len(gb.scenarios), 'scenario')}, {counted(gb.reports, 'report')}"
 
 
 def _pct(x: float) -> str:
@@ -156,7 +166,7 @@ def render_markdown(gb: Gradebook) -> str:
     out = [
         "# Gradebook",
         "",
-        f"{len(gb.learners)} learners, {len(gb.scenarios)} scenarios, {gb.reports} reports (learners told by "
+        f"{summary(gb)} (learners told by "
         f"--learner {md(gb.learner_rule)}). Each cell is a learner's best attempt: passed first, then the higher score; "
         "the number in brackets is the attempts when more than one. Stuck on: the content-map topics of the scenarios "
         "a learner has not passed.",
@@ -353,7 +363,7 @@ def render_html(gb: Gradebook) -> str:
     sids = [s.id for s in gb.scenarios]
     body = [
         "<h1>Gradebook</h1>",
-        f'<p class="lead">{len(gb.learners)} learners, {len(gb.scenarios)} scenarios, {gb.reports} reports '
+        f'<p class="lead">{summary(gb)} '
         f"(learners told by <code>--learner {h(gb.learner_rule)}</code>). Each cell is a learner's best attempt: passed "
         "first, then the higher score; the number in brackets is the attempts when more than one. Stuck on: the "
         "content-map topics of the scenarios a learner has not passed.</p>",
