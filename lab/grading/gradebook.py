@@ -25,7 +25,7 @@ import json
 import os
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
@@ -38,8 +38,10 @@ from lab.yaml_source import UnsafeFile, load_text, read_regular, validation_diag
 __all__ = [
     "MAX_REPORT_BYTES",
     "Cell",
+    "CheckOutcome",
     "CheckStat",
     "Entry",
+    "Found",
     "Gradebook",
     "LearnerRule",
     "LearnerStat",
@@ -462,7 +464,6 @@ class Gradebook:
     """Scenarios no content-map topic is known for."""
     reports: int
     learner_rule: str = "folder"
-    notes: tuple[str, ...] = field(default_factory=tuple)
 
 
 def _best(entries: Sequence[Entry]) -> Entry:
