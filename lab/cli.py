@@ -410,6 +410,61 @@ def _cmd_review(args: argparse.Namespace, out: TextIO) -> int:
     return cmd_review(args, out)
 
 
+def _cmd_gradebook(args: argparse.Namespace, out: TextIO) -> int:
+    """Read a class's JSON reports and write the gradebook in the formats asked."""
+    from lab.grading.gradebook import LearnerRule, build_gradebook, find_reports, read_reports
+    from lab.grading.gradebook_render import FORMATS, render, summary
+    from lab.safe_text import printable
+
+    formats = [f.strip() for f in args.format.split(",") if f.strip()]
+    unknown = [f for f in formats if f not in FORMATS]
+    if unknown or not formats:
+        raise UsageError(f"--format takes a comma-separated list of {', '.join(FORMATS)} (got {args.format!r})")
+    rule = LearnerRule.parse(args.learner)
+    directory = Path(args.out)
+    entries = read_reports(find_reports(args.reports, skip=directory), rule)
+    topics_of, topic_info = _gradebook_topics()
+    book = build_gradebook(entries, topics_of=topics_of, topic_info=topic_info, learner_rule=rule.describe())
+    files = render(book, formats)
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot write {printable(str(directory))}: {exc.strerror or exc}") from None
+    for name, text in files.items():
+        _write_new(directory / name, text)
+    out.write(f"{summary(book)}\n")
+    out.write("".join(f"wrote {printable(str(directory / name))}\n" for name in files))
+    return 0
+
+
+def _gradebook_topics() -> tuple[dict[str, tuple[str, ...]], list[Any]]:
+    """Each scenario's content-map topics (from the questions linked to it) and every topic."""
+    from lab.grading.gradebook import TopicInfo
+    from lab.practice.bank import Context, load_bank
+
+    try:
+        context = Context.default()
+        bank = load_bank(context=context)
+    except LabError as exc:
+        # Topic mastery is one table of four: without the content folder the rest still stands.
+        print(f"lab: no topic mastery: {_safe_error(exc).splitlines()[0]}", file=sys.stderr)
+        return {}, []
+    info = [TopicInfo(t.id, context.topics.areas.get(t.area, t.area), t.title) for t in context.topics.by_id.values()]
+    return bank.scenario_topics(), info
+
+
+def _write_new(path: Path, text: str) -> None:
+    """Write ``path`` (replacing a regular file; never through a link)."""
+    from lab.safe_text import printable
+
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_CLOEXEC, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+    except OSError as exc:
+        raise UsageError(f"cannot write {printable(str(path))}: {exc.strerror or exc}") from None
+
+
 def _cmd_tui(args: argparse.Namespace, out: TextIO) -> int:
     from lab.tui.app import LabApp
 
@@ -457,6 +512,18 @@ def _parser() -> argparse.ArgumentParser:
         help="record nothing in your progress (for authors and CI; LAB_NO_RECORD=1 does the same)",
     )
     p.set_defaults(func=_cmd_grade)
+
+    p = sub.add_parser("gradebook", help="a class's results from its JSON reports: learner x scenario, hardest checks, topic mastery")
+    p.add_argument("reports", nargs="+", metavar="REPORT", help="JSON reports (lab grade --format json), or folders searched for *.json")
+    p.add_argument("--out", metavar="DIR", default="gradebook", help="folder to write to (default: ./gradebook)")
+    p.add_argument("--format", metavar="LIST", default="md,csv,json,html", help="comma-separated: md, csv, json, html (default: all four)")
+    p.add_argument(
+        "--learner",
+        metavar="RULE",
+        default="folder",
+        help="whose report: folder (the first folder below a REPORT folder, else the report's folder; default), parent (the report's folder) or field:NAME (a report field)",
+    )
+    p.set_defaults(func=_cmd_gradebook)
 
     p = sub.add_parser("hint", help="reveal a scenario's next hint (counted in your progress, as in the lab)")
     p.add_argument("id", help="scenario id or file")

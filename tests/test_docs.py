@@ -25,7 +25,7 @@ from lab.scenario.schema import FILE_KINDS, FileSpec, RunSpec, Scenario, SimDocu
 from lab.sim.spec import WorldSpec
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
-DOC_NAMES = ("authoring.md", "checks.md", "grading-in-ci.md")
+DOC_NAMES = ("authoring.md", "checks.md", "grading-in-ci.md", "teaching.md")
 
 _FENCE_LINE = re.compile(r"^(?P<indent>[ ]*)```(?P<info>.*)$")
 _HEADING = re.compile(r"^(?P<hashes>#{1,6}) (?P<title>.+?)\s*$")
@@ -463,6 +463,21 @@ def test_every_json_report_field_is_documented() -> None:
     missing = sorted(p for p in paths if f"`{p}`" not in text)
     assert not missing, f"docs/grading-in-ci.md does not document: {', '.join(missing)}"
     assert f"`schema_version` is `{SCHEMA_VERSION}`" in text
+
+
+def test_every_gradebook_json_field_is_documented() -> None:
+    """Every key of the gradebook's JSON is in docs/teaching.md, and its version is the code's."""
+    from lab.grading.gradebook import CheckOutcome, Entry, TopicInfo, build_gradebook
+    from lab.grading.gradebook_render import GRADEBOOK_VERSION, to_dict
+
+    entry = Entry("ada/s.json", "ada", "s", "S", False, 5, 10, (CheckOutcome("c", "C", True, 10, False, "m"),))
+    data = to_dict(build_gradebook([entry], topics_of={"s": ["T1"]}, topic_info=[TopicInfo("T1", "Area", "text")]))
+    text = _read("teaching.md")
+    section = text.split("### `gradebook.json`")[1]
+    leaves = {p.rsplit(".", 1)[-1] for p in _key_paths(data)}
+    missing = sorted(leaf for leaf in leaves if f"`{leaf}`" not in section and f"`{leaf}[]`" not in section)
+    assert not missing, f"docs/teaching.md does not document: {', '.join(missing)}"
+    assert f"`gradebook_version` is `{GRADEBOOK_VERSION}`" in section
 
 
 def test_json_report_example_has_the_schema() -> None:

@@ -122,6 +122,19 @@ class Bank:
         """The questions by id."""
         return {q.id: q for q in self.questions}
 
+    def scenario_topics(self) -> dict[str, tuple[str, ...]]:
+        """Each scenario's content-map topics: those of the questions linked to it (``scenario:``).
+
+        Topics are in the order the questions (sorted by file) first name them. A scenario no
+        question links to is absent. The gradebook's topic mastery is built on this.
+        """
+        out: dict[str, list[str]] = {}
+        for q in self.questions:
+            if q.scenario:
+                mine = out.setdefault(q.scenario, [])
+                mine += [t for t in q.topics if t not in mine]
+        return {sid: tuple(topics) for sid, topics in out.items()}
+
 
 def display_name(path: Path) -> str:
     """A path as messages name it: relative to the working folder where it can be."""
