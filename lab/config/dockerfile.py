@@ -182,6 +182,8 @@ class _Parser:
         self.notes: list[Diagnostic] = []
         self.escape = "\\"
         self.directives: list[tuple[str, str]] = []
+        self.flag_at: dict[str, int] = {}
+        """Where each flag of the instruction being parsed starts (an index into its text)."""
         self.heredoc_end: str | None = None
         """The terminator of a refused here-document whose body lines are skipped."""
 
@@ -230,8 +232,10 @@ class _Parser:
                 continue
             if current is not None and not stripped:
                 continue  # an empty continuation line is skipped (deprecated, still accepted)
-            indent = len(raw) - len(stripped)
-            body = stripped
+            # A continuation line keeps its indentation: the builder joins the raw lines, so
+            # "update \" + "  && install" compares (and prints) as "update   && install".
+            indent = len(raw) - len(stripped) if current is None else 0
+            body = stripped if current is None else raw
             cont = continuation.search(body)
             if cont:
                 body = body[: cont.start()]
@@ -307,6 +311,7 @@ class _Parser:
             return None
         pos = match.end(1)
         flags: list[tuple[str, str]] = []
+        self.flag_at = {}
         allowed = _FLAGS.get(keyword, ())
         # Flags come first: --name=value words (Dockerfile reference, each instruction's syntax).
         while True:
@@ -323,6 +328,7 @@ class _Parser:
             elif value == "":
                 self.error_at(logical, m.start(1), f"missing a value on flag: {name}")
             flags.append((name, value if value is not None else "true"))
+            self.flag_at[name] = m.start(1)
             pos = m.end()
         rest_start = pos + (len(text[pos:]) - len(text[pos:].lstrip()))
         rest = text[rest_start:].rstrip()
@@ -501,9 +507,9 @@ class _Parser:
         for name, value in ins.flags:
             if name == "retries":
                 if not value.isdigit():
-                    self.error_at(logical, at, f"HEALTHCHECK --retries: expected a whole number, got '{value}'")
+                    self.error_at(logical, self.flag_at[name], f"HEALTHCHECK --retries: expected a whole number, got '{value}'")
             elif not re.match(r"^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$", value):
-                self.error_at(logical, at, f"HEALTHCHECK --{name}: expected a duration such as 30s, got '{value}'")
+                self.error_at(logical, self.flag_at[name], f"HEALTHCHECK --{name}: expected a duration such as 30s, got '{value}'")
         command = first[1]
         return _replace(ins, words=("CMD",), exec_form=_json_array(command), text=f"CMD {command}")
 
