@@ -8,6 +8,8 @@ MULTI = https://docs.docker.com/build/building/multi-stage/, LAYERS = https://do
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from lab.config.dockerfile import parse_dockerfile_text
 from lab.errors import SourceError
@@ -332,3 +334,47 @@ def test_expand() -> None:
     """REF "Environment replacement": $x, ${x}, ${x:-word}, ${x:+word}, and \\$ stays literal."""
     values = {"A": "1", "E": ""}
     assert expand("$A ${A} ${B:-dflt} ${A:+set} ${E:+set} \\$A", values) == "1 1 dflt set  $A"
+
+
+# -- invariants ----------------------------------------------------------------------------------------
+
+_LINES = [
+    "RUN apt-get update",
+    "RUN apt-get install -y curl",
+    "RUN apt-get install -y --no-install-recommends git && rm -rf /var/lib/apt/lists/*",
+    "RUN rm -rf /var/lib/apt/lists/*",
+    "RUN curl -fsSLO https://example.com/x.tar.gz && tar xzf x.tar.gz -C /opt",
+    "RUN rm -f x.tar.gz",
+    "RUN pip install flask",
+    "RUN pip install --no-cache-dir -r requirements.txt",
+    "COPY requirements.txt .",
+    "COPY . .",
+    "ENV A=1",
+    "ARG V=2",
+    "WORKDIR /app",
+    "RUN echo $V > /v.txt",
+    "RUN chown -R 1000 /app",
+    'RUN echo "unterminated',
+]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(_LINES), max_size=8), st.sampled_from(["python:3.12", "python:3.12-slim", "debian:bookworm", "alpine:3.20"]))
+def test_any_build_adds_up_and_rebuilds_from_cache(lines: list[str], base: str) -> None:
+    """Invariants: a build succeeds or fails at a position; the size is the sum of its layers; a
+    layer never weighs less than zero; an unchanged rebuild reuses every step and every digest."""
+    text = f"FROM {base}\n" + "".join(f"{line}\n" for line in lines)
+    cache = BuildCache()
+    try:
+        first = run(text, CONTEXT, cache)
+    except SourceError as exc:
+        assert exc.line >= 2 and exc.col == 1
+        return
+    assert first.size_bytes == sum(layer.size_bytes for layer in first.layers)
+    assert all(layer.size_bytes >= 0 for layer in first.layers)
+    assert first.layer_count == len(catalogue()["base_images"][base]["layers"]) + sum(1 for line in lines if line.split()[0] in ("RUN", "COPY"))
+    second = run(text, CONTEXT, cache)
+    assert all(s.cached for s in second.steps)
+    assert second.layers == tuple(
+        type(layer)(layer.digest, layer.size_bytes, layer.instruction, layer.line, True, layer.base) for layer in first.layers
+    )
