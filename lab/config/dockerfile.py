@@ -88,6 +88,8 @@ class Instruction:
     """``key=value`` pairs of ENV, LABEL and ARG (an ARG without a default has None)."""
     end_line: int = 0
     """The last line the instruction spans (continuations)."""
+    arguments: str = ""
+    """Everything after the keyword as written, flags included (continuations joined)."""
 
     def flag(self, name: str) -> str | None:
         """The value of a flag, or None when absent."""
@@ -98,9 +100,8 @@ class Instruction:
 
     @property
     def original(self) -> str:
-        """The instruction as the builder prints it (``RUN apt-get update``)."""
-        flags = "".join(f"--{k}={v} " for k, v in self.flags)
-        return f"{self.keyword} {flags}{self.text}".rstrip()
+        """The instruction as the builder prints it (``RUN --mount=... apt-get update``)."""
+        return f"{self.keyword} {self.arguments or self.text}".rstrip()
 
 
 @dataclass(frozen=True)
@@ -177,7 +178,8 @@ class _Parser:
         self.file = file
         self.line_offset = line_offset
         self.col_offset = col_offset
-        self.lines = text.splitlines()
+        # Lines end at \n only (a \r before it is dropped), as the builder reads them.
+        self.lines = [line.removesuffix("\r") for line in text.split("\n")]
         self.errors: list[Diagnostic] = []
         self.notes: list[Diagnostic] = []
         self.escape = "\\"
@@ -333,7 +335,8 @@ class _Parser:
         rest_start = pos + (len(text[pos:]) - len(text[pos:].lstrip()))
         rest = text[rest_start:].rstrip()
         end = logical.end_line + self.line_offset
-        base = Instruction(keyword, line + self.line_offset, col + self.col_offset, rest, tuple(flags), end_line=end)
+        arguments = text[match.end(1) :].strip()
+        base = Instruction(keyword, line + self.line_offset, col + self.col_offset, rest, tuple(flags), end_line=end, arguments=arguments)
         if keyword in ("RUN", "COPY", "ADD") and (heredoc := _HEREDOC.search(rest)):
             self.error_at(logical, rest_start + heredoc.start(), f"here-documents (<<) in {keyword} are not supported by the lab; write the lines as a RUN with && or COPY a file")
             self.heredoc_end = heredoc[1]

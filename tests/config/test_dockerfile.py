@@ -158,6 +158,20 @@ def test_any_text_parses_or_gives_positioned_errors(text: str) -> None:
             assert d.line >= 1 and d.col >= 1
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=200))
+def test_any_unicode_text_parses_or_gives_positioned_errors(text: str) -> None:
+    try:
+        parse_dockerfile_text("FROM alpine:3.20\n" + text)
+    except SourceErrors as exc:
+        assert all(d.line >= 1 and d.col >= 1 for d in exc.diagnostics)
+
+
+def test_crlf_line_endings_are_read_as_lf() -> None:
+    df = parse("FROM alpine:3.20\r\nRUN echo \\\r\n  hi\r\n")
+    assert df.stages[0].instructions[0].text == "echo   hi"
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from([*INSTRUCTIONS, "FROM alpine:3.20", "--from=x", "a=b", "[\"x\"]", "\\", "<<EOF", "AS", "x"]), max_size=12))
 def test_instruction_soup_parses_or_gives_positioned_errors(words: list[str]) -> None:
@@ -209,3 +223,8 @@ def test_any_dockerignore_parses_or_gives_positioned_errors(text: str, path: str
         assert all(d.line >= 1 and d.col >= 1 for d in exc.diagnostics)
     else:
         ignore.excludes(path or "a")
+
+
+def test_original_is_the_instruction_as_written() -> None:
+    df = parse("FROM alpine:3.20\ncopy --link --chown=1:1 a  b\n")
+    assert df.stages[0].instructions[0].original == "COPY --link --chown=1:1 a  b"
