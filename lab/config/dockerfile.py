@@ -669,11 +669,12 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
             if end == -1:
                 raise ValueError("syntax error in pattern")
             body = pattern[i + 1 : end]
-            if body.startswith("^"):
-                body = "^" + body[1:].replace("\\", "\\\\")
-            else:
-                body = body.replace("\\", "\\\\").replace("^", "\\^")
-            out.append(f"[{body}]")
+            negate = body.startswith("^")
+            if negate:
+                body = body[1:]
+            # Every member is escaped but a range's "-", so no member reads as regex syntax.
+            members = [ch if ch == "-" and 0 < k < len(body) - 1 else re.escape(ch) for k, ch in enumerate(body)]
+            out.append(f"[{'^' if negate else ''}{''.join(members)}]")
             i = end
         elif ch == "\\" and i + 1 < len(pattern):
             out.append(re.escape(pattern[i + 1]))
