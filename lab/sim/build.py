@@ -51,9 +51,11 @@ __all__ = [
     "ContextFile",
     "ImageConfig",
     "base_image",
+    "base_layers",
     "build",
     "catalogue",
     "expand",
+    "lineage",
 ]
 
 LAYER_INSTRUCTIONS = frozenset(("RUN", "COPY", "ADD"))
@@ -85,6 +87,31 @@ def base_image(reference: str) -> tuple[str, dict[str, Any]] | None:
         ref = data["aliases"].get(ref.removesuffix(":latest"), ref)
     entry = data["base_images"].get(ref)
     return (ref, entry) if entry is not None else None
+
+
+def lineage(name: str) -> list[tuple[str, dict[str, Any]]]:
+    """A catalogue image and its parents, the image itself first (``python:3.12-slim``,
+    ``debian:bookworm-slim``)."""
+    images = catalogue()["base_images"]
+    chain: list[tuple[str, dict[str, Any]]] = []
+    current: str | None = name
+    while current is not None and current not in {n for n, _ in chain}:
+        entry = images[current]
+        chain.append((current, entry))
+        current = entry.get("parent")
+    return chain
+
+
+def base_layers(name: str) -> list[tuple[str, int]]:
+    """The (digest, compressed bytes) of a catalogue image's layers, bottom first.
+
+    A layer's digest names the image that added it, so images built on one parent share its
+    layers (``python:3.12-slim`` and ``node:20-slim`` share ``debian:bookworm-slim``'s).
+    """
+    layers: list[tuple[str, int]] = []
+    for origin, entry in reversed(lineage(name)):
+        layers += [("sha256:" + _h("base", origin, i), int(mb * MB)) for i, mb in enumerate(entry["layers"])]
+    return layers
 
 
 # -- inputs -----------------------------------------------------------------------------------------
@@ -364,16 +391,13 @@ class _Builder:
             if found is None:
                 known = ", ".join(sorted(self.cat["base_images"]))
                 raise self.fail(source, f"{ref}: not found: the lab's base images are {known}")
-            name, entry = found
+            name, _ = found
             key = _h("FROM", name, stage.platform or "")
             cached = key in self.cache.entries and not self.no_cache
             self.cache.entries[key] = None
-            layers = [
-                BuiltLayer("sha256:" + _h("base", name, i), int(mb * MB), f"FROM {name}", source.line, cached, base=True)
-                for i, mb in enumerate(entry["layers"])
-            ]
-            tools = _family_tools(entry)
-            state = _StageState({}, layers, key, tools, entry["family"], name)
+            layers = [BuiltLayer(digest, size, f"FROM {name}", source.line, cached, base=True) for digest, size in base_layers(name)]
+            family, tools = _family_tools(name)
+            state = _StageState({}, layers, key, tools, family, name)
             self.steps.append(BuildStep(stage.index, source.line, source.original, cached, None))
         hit = True
         for ins in stage.instructions:
@@ -573,8 +597,15 @@ def _select(pool: Mapping[str, _File], src: str) -> list[tuple[str, _File]]:
     return found
 
 
-def _family_tools(entry: Mapping[str, Any]) -> set[str]:
-    family = entry["family"]
+def _family_tools(name: str) -> tuple[str, set[str]]:
+    """The family of a catalogue image (its nearest ancestor's) and the commands it has."""
+    chain = lineage(name)
+    family = next(entry["family"] for _, entry in chain if "family" in entry)
+    merged: dict[str, Any] = {}
+    for _, entry in reversed(chain):
+        merged.update({k: v for k, v in entry.items() if k in ("python", "node", "go")})
+        merged.setdefault("tools", []).extend(entry.get("tools", ()))
+    entry = merged
     tools: set[str] = set()
     if family in ("debian", "alpine", "amazonlinux"):
         tools |= {"sh", "tar", "gzip"}
@@ -591,7 +622,7 @@ def _family_tools(entry: Mapping[str, Any]) -> set[str]:
     if entry.get("go"):
         tools |= {"go"}
     tools |= set(entry.get("tools", ()))
-    return tools
+    return family, tools
 
 
 _NEEDS_TOOL = frozenset(("curl", "wget", "git", "pip", "pip3", "python", "python3", "npm", "npx", "node", "go", "apt-get", "apt", "apk", "dnf", "yum", "unzip", "tar"))

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from lab.config.dockerfile import parse_dockerfile_text
 from lab.errors import SourceError
-from lab.sim.build import MB, BuildCache, BuildContext, BuiltImage, ContextFile, base_image, build, catalogue, expand
+from lab.sim.build import MB, BuildCache, BuildContext, BuiltImage, ContextFile, base_image, base_layers, build, catalogue, expand, lineage
 
 PY_APP = """\
 FROM python:3.12-slim
@@ -49,7 +49,7 @@ def test_only_run_copy_and_add_make_layers() -> None:
         "COPY app.py .\nADD data.txt /data/\nCMD [\"x\"]\nENTRYPOINT [\"y\"]\nHEALTHCHECK CMD true\nSTOPSIGNAL SIGTERM\n",
         {"app.py": "x", "data.txt": "y"},
     )
-    base = len(catalogue()["base_images"]["alpine:3.20"]["layers"])
+    base = len(base_layers("alpine:3.20"))
     assert image.layer_count == base + 3
     assert [s.instruction.split()[0] for s in image.steps if s.layer is not None] == ["RUN", "COPY", "ADD"]
     assert image.config.workdir == "/app" and image.config.user == "1000" and image.config.exposed_ports == ("80/tcp",)
@@ -59,7 +59,7 @@ def test_only_run_copy_and_add_make_layers() -> None:
 def test_sizes_add_up_from_base_and_layers() -> None:
     """LAYERS: an image is its stack of layers; the size is the sum of what each layer adds."""
     image = run(PY_APP, CONTEXT)
-    base = sum(int(mb * MB) for mb in catalogue()["base_images"]["python:3.12-slim"]["layers"])
+    base = sum(size for _, size in base_layers("python:3.12-slim"))
     assert image.size_bytes == base + sum(own_layers(image))
     pip = catalogue()["pip"]
     assert own_layers(image)[1] == int(pip["flask"][0] * MB) + int(pip["boto3"][0] * MB)
@@ -285,10 +285,10 @@ ENTRYPOINT ["/app"]
 def test_multi_stage_only_what_copy_from_names_reaches_the_final_image() -> None:
     """MULTI: the final image holds its own base plus what COPY --from copies; the builder's toolchain stays behind."""
     image = run(GO_APP, {"go.mod": "module x\n", "main.go": "package main\n"})
-    distroless = sum(int(mb * MB) for mb in catalogue()["base_images"]["gcr.io/distroless/static-debian12"]["layers"])
+    distroless = sum(size for _, size in base_layers("gcr.io/distroless/static-debian12"))
     assert image.base == "gcr.io/distroless/static-debian12"
     assert image.size_bytes == distroless + int(catalogue()["outputs"]["go_binary"] * MB)
-    assert image.layer_count == len(catalogue()["base_images"]["gcr.io/distroless/static-debian12"]["layers"]) + 1
+    assert image.layer_count == len(base_layers("gcr.io/distroless/static-debian12")) + 1
     assert image.config.entrypoint == ("/app",)
 
 
@@ -322,6 +322,31 @@ def test_builds_are_deterministic() -> None:
     a = run(GO_APP, {"go.mod": "m", "main.go": "p"})
     b = run(GO_APP, {"go.mod": "m", "main.go": "p"})
     assert a == b
+
+
+def test_images_on_one_base_share_its_layers() -> None:
+    """LAYERS: layers are shared between images; python:3.12-slim and node:20-slim are both FROM
+    debian:bookworm-slim, so a host holding one fetches only the other's own layers."""
+    python = run("FROM python:3.12-slim\n")
+    node = run("FROM node:20-slim\n")
+    debian = run("FROM debian:bookworm-slim\n")
+    shared = {x.digest for x in python.layers} & {x.digest for x in node.layers}
+    assert shared == {x.digest for x in debian.layers}
+    assert [name for name, _ in lineage("python:3.12")] == ["python:3.12", "buildpack-deps:bookworm", "buildpack-deps:bookworm-scm", "buildpack-deps:bookworm-curl", "debian:bookworm"]
+
+
+def test_the_catalogue_is_consistent() -> None:
+    """Every parent and alias names a catalogue image; sizes are positive; every image has a family."""
+    data = catalogue()
+    images = data["base_images"]
+    for name, entry in images.items():
+        assert entry.get("parent") is None or entry["parent"] in images, name
+        assert all(mb > 0 for mb in entry["layers"]), name
+        assert any("family" in e for _, e in lineage(name)), name
+    assert all(target in images for target in data["aliases"].values())
+    for table in ("apt", "pip", "npm", "apk", "dnf", "downloads"):
+        assert "default" in data[table]
+    assert 370 * MB < sum(size for _, size in base_layers("python:3.12")) < 390 * MB  # Docker Hub: about 380 MB
 
 
 def test_base_image_aliases() -> None:
@@ -372,7 +397,7 @@ def test_any_build_adds_up_and_rebuilds_from_cache(lines: list[str], base: str) 
         return
     assert first.size_bytes == sum(layer.size_bytes for layer in first.layers)
     assert all(layer.size_bytes >= 0 for layer in first.layers)
-    assert first.layer_count == len(catalogue()["base_images"][base]["layers"]) + sum(1 for line in lines if line.split()[0] in ("RUN", "COPY"))
+    assert first.layer_count == len(base_layers(base)) + sum(1 for line in lines if line.split()[0] in ("RUN", "COPY"))
     second = run(text, CONTEXT, cache)
     assert all(s.cached for s in second.steps)
     assert second.layers == tuple(
