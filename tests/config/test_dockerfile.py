@@ -87,6 +87,7 @@ def test_env_label_and_arg_pairs() -> None:
 
 
 def test_expose_workdir_user_healthcheck() -> None:
+    """REF "EXPOSE", "WORKDIR", "USER", "HEALTHCHECK": their arguments and options."""
     df = parse("FROM nginx:1.27\nEXPOSE 80 443/tcp 53/udp\nWORKDIR /app\nUSER 1000:1000\nHEALTHCHECK --interval=30s --retries=3 CMD curl -f http://localhost/ || exit 1\nHEALTHCHECK NONE\n")
     expose, workdir, user, health, none = df.stages[0].instructions
     assert expose.words == ("80", "443/tcp", "53/udp")
@@ -96,6 +97,7 @@ def test_expose_workdir_user_healthcheck() -> None:
 
 
 def test_instructions_are_case_insensitive() -> None:
+    """REF "Format": instructions are not case-sensitive."""
     df = parse("from alpine:3.20\nrun echo hi\n")
     assert df.stages[0].instructions[0].keyword == "RUN"
 
@@ -130,6 +132,7 @@ def test_heredoc_is_refused_at_its_position_and_its_body_skipped() -> None:
 
 
 def test_here_string_is_not_a_heredoc() -> None:
+    """A shell here-string (<<<) is not a here-document."""
     parse("FROM debian:bookworm\nRUN cat <<< hello\n")
 
 
@@ -142,6 +145,7 @@ def test_embedded_dockerfile_positions_are_those_of_the_scenario_file() -> None:
 
 
 def test_not_simulated_flags_are_notes() -> None:
+    """RUN --mount is real syntax the lab does not simulate: a note, never an error."""
     parsed = parse_dockerfile_text("FROM alpine:3.20\nRUN --mount=type=cache,target=/root/.cache pip install x\n")
     assert [d.message for d in parsed.notes] == ["RUN --mount is accepted but not simulated"]
 
@@ -161,6 +165,7 @@ def test_any_text_parses_or_gives_positioned_errors(text: str) -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.text(max_size=200))
 def test_any_unicode_text_parses_or_gives_positioned_errors(text: str) -> None:
+    """Never a traceback, whatever follows a FROM line."""
     try:
         parse_dockerfile_text("FROM alpine:3.20\n" + text)
     except SourceErrors as exc:
@@ -168,6 +173,7 @@ def test_any_unicode_text_parses_or_gives_positioned_errors(text: str) -> None:
 
 
 def test_crlf_line_endings_are_read_as_lf() -> None:
+    """A Dockerfile saved with Windows line endings reads as with \\n."""
     df = parse("FROM alpine:3.20\r\nRUN echo \\\r\n  hi\r\n")
     assert df.stages[0].instructions[0].text == "echo   hi"
 
@@ -175,6 +181,7 @@ def test_crlf_line_endings_are_read_as_lf() -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from([*INSTRUCTIONS, "FROM alpine:3.20", "--from=x", "a=b", "[\"x\"]", "\\", "<<EOF", "AS", "x"]), max_size=12))
 def test_instruction_soup_parses_or_gives_positioned_errors(words: list[str]) -> None:
+    """Keywords, flags and brackets in any order: a Dockerfile or positioned errors."""
     text = "\n".join(" ".join(words[i : i + 3]) for i in range(0, len(words), 3))
     try:
         parse_dockerfile_text(text)
@@ -206,6 +213,7 @@ def test_dockerignore_exception_order_matters() -> None:
 
 
 def test_dockerignore_bad_lines_are_positioned() -> None:
+    """Docker refuses a bare "!" and a malformed character class; each error names its line."""
     with pytest.raises(SourceErrors) as info:
         parse_dockerignore("ok\n  !\n[abc\n")
     assert [str(d) for d in info.value.diagnostics] == [
@@ -217,6 +225,7 @@ def test_dockerignore_bad_lines_are_positioned() -> None:
 @settings(max_examples=200, deadline=None)
 @given(st.text(alphabet=st.sampled_from(list("ab*?[]!^\\/.#\n -")), max_size=40), st.text(alphabet="ab/.", max_size=12))
 def test_any_dockerignore_parses_or_gives_positioned_errors(text: str, path: str) -> None:
+    """Any .dockerignore text parses or gives positioned errors; matching never raises."""
     try:
         ignore = parse_dockerignore(text)
     except SourceErrors as exc:
@@ -226,5 +235,6 @@ def test_any_dockerignore_parses_or_gives_positioned_errors(text: str, path: str
 
 
 def test_original_is_the_instruction_as_written() -> None:
+    """The step text shown to a learner keeps the flags and spacing written (the keyword in capitals)."""
     df = parse("FROM alpine:3.20\ncopy --link --chown=1:1 a  b\n")
     assert df.stages[0].instructions[0].original == "COPY --link --chown=1:1 a  b"

@@ -113,6 +113,7 @@ def test_pip_cache_dir_weighs_unless_no_cache_dir() -> None:
 
 
 def test_npm_ci_needs_a_lockfile_and_omits_dev_dependencies_on_request() -> None:
+    """npm docs (npm ci): it needs package-lock.json; --omit=dev leaves devDependencies out (§12.2)."""
     manifest = '{"dependencies": {"express": "^4.19.2"}, "devDependencies": {"jest": "^29.7.0"}}'
     text = "FROM node:20-slim\nWORKDIR /app\nCOPY package*.json ./\nRUN npm ci {flags}&& npm cache clean --force\n"
     context = {"package.json": manifest, "package-lock.json": "{}"}
@@ -124,11 +125,13 @@ def test_npm_ci_needs_a_lockfile_and_omits_dev_dependencies_on_request() -> None
 
 
 def test_a_missing_command_fails_with_the_shells_message() -> None:
+    """A command the image lacks fails as /bin/sh does (exit code 127), in BuildKit's "did not complete successfully" shape (§12.2)."""
     with pytest.raises(SourceError, match=r"/bin/sh: 1: pip: not found; .*exit code: 127"):
         run("FROM debian:bookworm-slim\nRUN pip install flask\n")
 
 
 def test_scratch_and_distroless_have_no_shell() -> None:
+    """REF "Shell and exec form": the shell form runs /bin/sh -c, which distroless and scratch images lack."""
     with pytest.raises(SourceError, match=r'exec: "/bin/sh": stat /bin/sh: no such file or directory'):
         run("FROM gcr.io/distroless/static-debian12\nRUN echo hi\n")
 
@@ -175,6 +178,7 @@ def test_copying_the_whole_source_first_reinstalls_dependencies_on_every_edit() 
 
 
 def test_a_dependency_bump_misses_from_the_requirements_copy() -> None:
+    """CACHE: a changed requirements.txt changes the COPY checksum; it and every later step run again."""
     cache = BuildCache()
     run(PY_APP, CONTEXT, cache)
     bumped = run(PY_APP, {**CONTEXT, "requirements.txt": "flask==3.1.0\nboto3==1.35.0\n"}, cache)
@@ -229,6 +233,7 @@ def test_an_arg_value_misses_at_its_first_use_not_its_declaration() -> None:
 
 
 def test_unused_build_args_are_warned_about() -> None:
+    """REF "ARG": a --build-arg no ARG declares is reported as not consumed."""
     image = run("FROM alpine:3.20\nRUN echo\n", build_args={"NOPE": "1"})
     assert image.notes == ("[Warning] One or more build-args [NOPE] were not consumed",)
 
@@ -255,6 +260,7 @@ def test_dockerignore_keeps_files_out_of_copy_and_out_of_the_cache_key() -> None
 
 
 def test_copy_of_an_ignored_file_is_not_found() -> None:
+    """Docker docs "Build context": a file .dockerignore excludes is not in the context, so COPY cannot find it."""
     with pytest.raises(SourceError) as info:
         run(PY_APP, {**CONTEXT, ".dockerignore": "requirements.txt\n"})
     assert str(info.value) == 'Dockerfile:3:1: failed to compute cache key: failed to calculate checksum of ref: "/requirements.txt": not found'
@@ -299,6 +305,7 @@ def test_stages_the_target_does_not_need_are_skipped() -> None:
 
 
 def test_target_builds_a_named_stage() -> None:
+    """MULTI "Stop at a specific build stage": --target builds a named stage."""
     image = run(GO_APP, {"go.mod": "m", "main.go": "p"}, target="unused")
     assert image.base == "alpine:3.20"
     with pytest.raises(SourceError, match='target stage "nope" could not be found'):
@@ -306,11 +313,13 @@ def test_target_builds_a_named_stage() -> None:
 
 
 def test_copy_from_an_unknown_stage_is_refused() -> None:
+    """MULTI: COPY --from names an earlier stage (copying from another image is not simulated, docs/dockerfiles.md)."""
     with pytest.raises(SourceError, match=r"Dockerfile:2:1: COPY --from=builder: no earlier stage"):
         run("FROM alpine:3.20\nCOPY --from=builder /x /x\n")
 
 
 def test_an_unknown_base_image_is_positioned_at_from() -> None:
+    """A FROM outside the catalogue fails at the FROM line, listing the known images."""
     with pytest.raises(SourceError, match=r"^Dockerfile:1:1: pyhton:3.12: not found"):
         run("FROM pyhton:3.12\n")
 
@@ -319,6 +328,7 @@ def test_an_unknown_base_image_is_positioned_at_from() -> None:
 
 
 def test_builds_are_deterministic() -> None:
+    """House rule: the same Dockerfile, context and cache give the same image (no wall clock, no network)."""
     a = run(GO_APP, {"go.mod": "m", "main.go": "p"})
     b = run(GO_APP, {"go.mod": "m", "main.go": "p"})
     assert a == b
@@ -350,6 +360,7 @@ def test_the_catalogue_is_consistent() -> None:
 
 
 def test_base_image_aliases() -> None:
+    """Docker Hub moving tags: alpine means alpine:3.20 in the catalogue; library/ and docker.io/ prefixes are ignored."""
     assert base_image("docker.io/library/alpine")[0] == "alpine:3.20"  # type: ignore[index]
     assert base_image("python:3.12-slim-bookworm")[0] == "python:3.12-slim"  # type: ignore[index]
     assert base_image("nosuch:1") is None
