@@ -672,9 +672,7 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
             negate = body.startswith("^")
             if negate:
                 body = body[1:]
-            # Every member is escaped but a range's "-", so no member reads as regex syntax.
-            members = [ch if ch == "-" and 0 < k < len(body) - 1 else re.escape(ch) for k, ch in enumerate(body)]
-            out.append(f"[{'^' if negate else ''}{''.join(members)}]")
+            out.append(f"[{'^' if negate else ''}{_class_members(body)}]")
             i = end
         elif ch == "\\" and i + 1 < len(pattern):
             out.append(re.escape(pattern[i + 1]))
@@ -687,6 +685,37 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
         return re.compile("".join(out))
     except re.error:
         raise ValueError("syntax error in pattern") from None
+
+
+def _class_members(body: str) -> str:
+    """A character class body in Go's syntax (``c`` or ``lo-hi``, ``\\`` escapes) as regex
+    members, each escaped so that nothing reads as regex syntax.
+
+    Raises:
+        ValueError: an empty class or a range that runs backwards.
+    """
+    chars: list[str] = []
+    i = 0
+    while i < len(body):
+        if body[i] == "\\" and i + 1 < len(body):
+            i += 1
+        chars.append(body[i])
+        i += 1
+    if not chars:
+        raise ValueError("syntax error in pattern")
+    members: list[str] = []
+    k = 0
+    while k < len(chars):
+        if k + 2 < len(chars) and chars[k + 1] == "-":
+            lo, hi = chars[k], chars[k + 2]
+            if lo > hi:
+                raise ValueError("syntax error in pattern")
+            members.append(f"{re.escape(lo)}-{re.escape(hi)}")
+            k += 3
+        else:
+            members.append(re.escape(chars[k]))
+            k += 1
+    return "".join(members)
 
 
 def parse_dockerignore(text: str, file: str = ".dockerignore") -> DockerIgnore:
