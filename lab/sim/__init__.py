@@ -8,7 +8,8 @@ The public surface, what shells, grading and scenario code may use:
 - the typed events of ``lab.sim.events`` and ``lab.sim.scaling_events``, the only record of
   what happened;
 - ``lab.sim.spec`` (the world a document describes), ``lab.sim.iam`` (policy evaluation, for
-  checks on policies) and ``lab.sim.registry.BASE_IMAGES`` (the base-image catalogue).
+  checks on policies), ``lab.sim.registry.BASE_IMAGES`` (the base-image catalogue) and
+  ``lab.sim.build`` (the simulated image build: a Dockerfile and a context become layers).
 
 Everything else is the simulator's inside; ``tests/test_architecture.py`` keeps code outside
 ``lab/sim`` to these modules. Names are imported on first use, so ``import lab.sim.events``
@@ -20,7 +21,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-PUBLIC_MODULES = ("lab.sim.world", "lab.sim.events", "lab.sim.scaling_events", "lab.sim.spec", "lab.sim.iam", "lab.sim.registry")
+PUBLIC_MODULES = ("lab.sim.world", "lab.sim.events", "lab.sim.scaling_events", "lab.sim.spec", "lab.sim.iam", "lab.sim.registry", "lab.sim.build")
 """The modules code outside the simulator may import."""
 
 _NAMES = {
