@@ -634,7 +634,8 @@ def kind_schema(name: str) -> Schema | None:
     if record.text:
         return None
     body = copy.deepcopy(_kind_body(name))
-    return titled(body, f"ECS Lab {name} file", f"A {name} file: {record.summary}.")
+    article = "An" if name[0] in "aeiou" else "A"
+    return titled(body, f"ECS Lab {name} file", f"{article} {name} file: {record.summary}.")
 
 
 # -- scenario and simulation document --------------------------------------------------------------
