@@ -23,12 +23,18 @@ one file, no references to other files, so it works wherever it is copied.
 
 from __future__ import annotations
 
+import ast
 import copy
+import functools
+import inspect
 import json
+import sys
 from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue
+from pydantic_core import core_schema
 
 from lab.scenario import kinds
 
@@ -36,6 +42,7 @@ __all__ = [
     "DIALECT",
     "MODELINE_PREFIX",
     "SCHEMA_FOLDER",
+    "attribute_docstrings",
     "kind_schema",
     "model_schema",
     "modeline",
@@ -98,9 +105,75 @@ def _draft7(node: Any) -> Any:
     return out
 
 
+def attribute_docstrings(cls: type) -> dict[str, str]:
+    """The docstrings written under a class's annotated attributes (its own and its bases'), by name.
+
+    The house documents each field with a string on the line under it; pydantic reads those
+    only with ``use_attribute_docstrings``, which costs every model a source parse when it is
+    built. The schema reads them here instead, when it is asked for (one parse per module).
+    """
+    docs: dict[str, str] = {}
+    for klass in reversed(cls.__mro__):
+        if klass.__module__.startswith("lab."):
+            docs.update(_module_docstrings(klass.__module__).get(klass.__qualname__, {}))
+    return docs
+
+
+@functools.cache
+def _module_docstrings(module: str) -> dict[str, dict[str, str]]:
+    """Every class's attribute docstrings in a module: class qualname → field → text."""
+    try:
+        source = inspect.getsource(sys.modules[module])
+    except (KeyError, OSError, TypeError):
+        return {}
+    out: dict[str, dict[str, str]] = {}
+
+    def visit(body: list[ast.stmt], prefix: str) -> None:
+        for node in body:
+            if isinstance(node, ast.ClassDef):
+                name = f"{prefix}{node.name}"
+                fields = out.setdefault(name, {})
+                for item, following in zip(node.body, node.body[1:]):
+                    if (
+                        isinstance(item, ast.AnnAssign)
+                        and isinstance(item.target, ast.Name)
+                        and isinstance(following, ast.Expr)
+                        and isinstance(following.value, ast.Constant)
+                        and isinstance(following.value.value, str)
+                    ):
+                        fields[item.target.id] = inspect.cleandoc(following.value.value)
+                visit(node.body, f"{name}.")
+
+    visit(ast.parse(source).body, "")
+    return out
+
+
+class _WithAttributeDocstrings(GenerateJsonSchema):
+    """pydantic's schema generator, plus each field's attribute docstring as its description."""
+
+    def model_schema(self, schema: core_schema.ModelSchema) -> JsonSchemaValue:
+        json_schema = super().model_schema(schema)
+        cls = schema["cls"]
+        properties = json_schema.get("properties")
+        if isinstance(properties, dict) and issubclass(cls, BaseModel):
+            docs = attribute_docstrings(cls)
+            for name, info in cls.model_fields.items():
+                key = info.validation_alias if isinstance(info.validation_alias, str) else info.alias or name
+                if key in properties and name in docs and "description" not in properties[key]:
+                    properties[key]["description"] = _plain(docs[name])
+        return json_schema
+
+
+def _plain(doc: str) -> str:
+    """A docstring as an editor shows it: reST literals as Markdown code, lines joined into paragraphs."""
+    text = doc.replace("``", "`")
+    return "\n\n".join(" ".join(part.split()) for part in text.split("\n\n"))
+
+
 def model_schema(model: type[BaseModel]) -> Schema:
-    """The model's JSON Schema as the loader reads it: by alias, for validation, draft-07."""
-    schema: Schema = _draft7(model.model_json_schema(by_alias=True, mode="validation"))
+    """The model's JSON Schema as the loader reads it: by alias, for validation, draft-07, field docstrings as descriptions."""
+    raw = model.model_json_schema(by_alias=True, mode="validation", schema_generator=_WithAttributeDocstrings)
+    schema: Schema = _draft7(raw)
     return schema
 
 
@@ -146,7 +219,7 @@ class _ShapeSchemas:
         self.extra_required = shapes._EXTRA_REQUIRED
         self.modelled = modelled
         self.ancestors = shapes._modelled_ancestors(modelled)
-        self.pydantic = model.model_json_schema(by_alias=True, mode="validation")
+        self.pydantic = model.model_json_schema(by_alias=True, mode="validation", schema_generator=_WithAttributeDocstrings)
         self.unranged = unranged
         self.defs: dict[str, Schema] = {}
 
@@ -371,7 +444,7 @@ def _tags(keys: tuple[str, ...], description: str = NOT_SIMULATED) -> Schema:
 def _iam_role() -> Schema:
     from lab.config import iam
 
-    role_docs = iam.Role.model_json_schema(by_alias=True)["properties"]
+    role_docs = model_schema(iam.Role)["properties"]
 
     def doc(name: str) -> str:
         return str(role_docs.get(name, {}).get("description", ""))
