@@ -62,6 +62,7 @@ SCHEMA_FOLDER = ".schemas"
 """Where ``lab start`` and ``lab new`` put the schemas their files point at, beside the files."""
 
 Schema = dict[str, Any]
+"""A JSON Schema document or fragment."""
 
 
 def modeline(schema_path: str) -> str:
