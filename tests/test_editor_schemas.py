@@ -394,7 +394,7 @@ def test_lab_start_writes_the_schema_line_and_the_answer_still_loads(path: Path,
     }
 
 
-def test_lab_start_command_says_nothing_about_schemas_but_writes_them(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_lab_start_command_writes_the_schemas_and_starts_again_cleanly(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["start", "task-role-s3", "--dir", str(tmp_path / "w")]) == 0
     assert sorted(p.name for p in (tmp_path / "w/.schemas").iterdir()) == [
         "iam-role.schema.json", "service.schema.json", "task-definition.schema.json",
