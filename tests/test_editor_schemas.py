@@ -90,6 +90,18 @@ def test_schemas_carry_descriptions_and_enums_from_the_models() -> None:
     assert scenario["$defs"]["FileSpec"]["properties"]["kind"]["enum"] == list(kinds.names())
 
 
+def test_a_check_is_reported_against_its_own_kind() -> None:
+    # Discriminated unions (checks by kind, timeline entries by event) are "kind is one of;
+    # if X then X's shape", so a mistake is reported against the one model meant.
+    scenario = load_path(ROOT / "scenarios/ecr-pull-denied.yaml").data
+    checks = editor_schema.scenario_schema()["properties"]["checks"]["items"]
+    assert "service-running" in checks["properties"]["kind"]["enum"]
+    scenario["checks"][0]["servce"] = "web"
+    assert schema_errors("scenario", scenario) == ["checks/0: Additional properties are not allowed ('servce' was unexpected)"]
+    timeline = editor_schema.sim_document_schema()["$defs"]["WorldSpec"]["properties"]["timeline"]["items"]
+    assert "run-task" in timeline["properties"]["event"]["enum"]
+
+
 def test_no_ref_has_siblings_draft_07_would_ignore() -> None:
     def walk(node: Any, where: str) -> None:
         if isinstance(node, dict):

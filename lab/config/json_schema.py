@@ -46,10 +46,14 @@ Schema = dict[str, Any]
 
 
 def draft7(node: Any) -> Any:
-    """Rewrite pydantic's output for draft-07: a ``$ref`` with siblings goes under ``allOf``.
+    """Rewrite pydantic's output for draft-07 and for editors.
 
-    Draft-07 ignores every keyword beside ``$ref``; wrapping keeps the description (and any
-    default) visible to an editor and the reference in force.
+    - A ``$ref`` with siblings goes under ``allOf``: draft-07 ignores every keyword beside
+      ``$ref``, and wrapping keeps the description visible and the reference in force.
+    - A discriminated union (pydantic's ``oneOf`` plus an OpenAPI ``discriminator``, which
+      draft-07 does not know) becomes "``kind`` is one of these; if it is X, the rest is X's
+      shape": the same files pass, and an editor completes the kinds and reports a mistake
+      against the one model meant instead of "not valid under any of the given schemas".
     """
     if isinstance(node, list):
         return [draft7(item) for item in node]
@@ -59,8 +63,15 @@ def draft7(node: Any) -> Any:
     if "$ref" in out and len(out) > 1:
         ref = out.pop("$ref")
         out["allOf"] = [{"$ref": ref}, *out.get("allOf", [])]
-    # pydantic's OpenAPI-style hint; draft-07 has no such keyword and editors ignore it.
-    out.pop("discriminator", None)
+    discriminator = out.pop("discriminator", None)
+    if isinstance(discriminator, dict) and discriminator.get("mapping") and "oneOf" in out:
+        field, mapping = discriminator["propertyName"], discriminator["mapping"]
+        del out["oneOf"]
+        out.update({"type": "object", "required": [field], "properties": {field: {"enum": list(mapping)}}})
+        out["allOf"] = [
+            *out.get("allOf", []),
+            *({"if": {"properties": {field: {"const": value}}, "required": [field]}, "then": {"$ref": ref}} for value, ref in mapping.items()),
+        ]
     return out
 
 
