@@ -369,11 +369,16 @@ def _is_question_path(path: Path) -> bool:
 
 
 def _cmd_new(args: argparse.Namespace, out: TextIO) -> int:
-    from lab.scenario.scaffold import scaffold
+    from lab.scenario.scaffold import scaffold, schema_files
+    from lab.scenario.workspace import write_schemas
 
     text = scaffold(args.id)
     directory = Path(args.dir) if args.dir else Path("scenarios")
     path = directory / f"{args.id}.yaml"
+    if directory.exists() and not directory.is_dir():
+        raise UsageError(f"--dir {directory}: is a file, not a folder")
+    # The schema the scaffold's first line names, beside it (rewritten: it is generated).
+    write_schemas(directory, schema_files())
     try:
         directory.mkdir(parents=True, exist_ok=True)
         # O_EXCL | O_NOFOLLOW: never over an existing file, never through a (dangling) link.
@@ -388,7 +393,40 @@ def _cmd_new(args: argparse.Namespace, out: TextIO) -> int:
     except OSError as exc:
         path.unlink(missing_ok=True)
         raise UsageError(f"cannot write {path}: {exc.strerror}") from None
-    out.write(f"Wrote {path}. Edit it, then: lab validate {path}\n")
+    out.write(f"Wrote {path} (and the editor schema it names, {directory / '.schemas'}/). Edit it, then: lab validate {path}\n")
+    return 0
+
+
+def _cmd_schema(args: argparse.Namespace, out: TextIO) -> int:
+    from lab.practice.schemas import editor_schemas
+    from lab.scenario.editor_schema import render
+
+    schemas = editor_schemas()
+    if args.print is not None:
+        chosen = next((s for s in schemas if s.name == args.print), None)
+        if chosen is None:
+            raise UsageError(f"no schema '{args.print}' (known: {', '.join(s.name for s in schemas)})")
+        out.write(render(chosen.schema))
+        return 0
+    if args.out is None:
+        width = max(len(s.file_name) for s in schemas)
+        out.write("JSON Schemas (draft-07) for editors with yaml-language-server (VS Code, Neovim); docs/authoring.md, \"Editor support\".\n\n")
+        for s in schemas:
+            out.write(f"{s.file_name:<{width}}  {s.applies_to}\n")
+        out.write("\nWrite them with: lab schema --out DIR   (print one with: lab schema --print NAME)\n")
+        return 0
+    directory = Path(args.out)
+    if directory.is_symlink() and not directory.is_dir() or directory.exists() and not directory.is_dir():
+        raise UsageError(f"--out {args.out}: is a file, not a folder")
+    from lab.scenario.workspace import write_new_file
+
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for s in schemas:
+            write_new_file(directory / s.file_name, render(s.schema))
+    except OSError as exc:
+        raise UsageError(f"--out {args.out}: cannot write: {exc.strerror}") from None
+    out.write(f"Wrote {len(schemas)} schemas to {directory}/\n")
     return 0
 
 
@@ -560,6 +598,21 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="open the terminal lab on one scenario")
     p.add_argument("id", help="scenario id")
     p.set_defaults(func=_cmd_tui)
+
+    p = sub.add_parser(
+        "schema",
+        help="JSON Schemas of scenario, question, simulation and learner files, for editors",
+        description=(
+            "JSON Schemas (draft-07) of every file an instructor or learner writes, for editors with "
+            "yaml-language-server (VS Code's YAML extension, Neovim): completion, descriptions and errors as you type. "
+            "Without --out, lists them; --out DIR writes NAME.schema.json files there (replacing older ones). "
+            "lab start and lab new write the schemas their files need into .schemas/ beside them."
+        ),
+    )
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--out", metavar="DIR", help="write every schema into this folder (created if needed)")
+    group.add_argument("--print", metavar="NAME", help="print one schema to stdout (scenario, question, simulation or a file kind)")
+    p.set_defaults(func=_cmd_schema)
 
     p = sub.add_parser("new", help="scaffold a scenario that validates")
     p.add_argument("id", help="the new scenario's id (kebab-case)")

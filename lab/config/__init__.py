@@ -31,6 +31,8 @@ if TYPE_CHECKING:
         ParsedAutoScalingGroup,
         auto_scaling_group_errors,
         parse_auto_scaling_group,
+        auto_scaling_group_json_schema,
+        asg_scaling_policy_json_schema,
     )
     from lab.config.autoscaling import (
         DEFAULT_SCALE_IN_COOLDOWN_S,
@@ -52,6 +54,8 @@ if TYPE_CHECKING:
         policy_errors,
         scalable_target_errors,
         scaling_policy_errors,
+        scalable_target_json_schema,
+        scaling_policy_json_schema,
     )
     from lab.config.capacity_provider import (
         AutoScalingGroupProvider,
@@ -64,6 +68,8 @@ if TYPE_CHECKING:
         capacity_provider_errors,
         parse_capacity_provider,
         parse_cluster_capacity_providers,
+        capacity_provider_json_schema,
+        cluster_capacity_providers_json_schema,
     )
     from lab.config.fargate import (
         FARGATE_CPU_UNITS,
@@ -85,6 +91,7 @@ if TYPE_CHECKING:
         Statement,
         Tag,
         parse_role,
+        role_json_schema,
     )
     from lab.config.instance_types import (
         InstanceType,
@@ -99,6 +106,7 @@ if TYPE_CHECKING:
         MetricDimension,
         ParsedMetricAlarm,
         parse_metric_alarm,
+        metric_alarm_json_schema,
     )
     from lab.config.security_group import (
         ParsedSecurityGroup,
@@ -108,6 +116,7 @@ if TYPE_CHECKING:
         allows_ingress,
         parse_security_group,
         security_group_id,
+        security_group_json_schema,
     )
     from lab.config.service import (
         SERVICE_MODELLED,
@@ -125,6 +134,7 @@ if TYPE_CHECKING:
         create_service_errors,
         parse_service,
         service_errors,
+        service_json_schema,
     )
     from lab.config.shapes import (
         check_shape,
@@ -141,6 +151,7 @@ if TYPE_CHECKING:
         parse_target_group,
         target_group_arn,
         target_group_defaults,
+        target_group_json_schema,
     )
     from lab.config.task_definition import (
         TASK_DEFINITION_MODELLED,
@@ -159,6 +170,7 @@ if TYPE_CHECKING:
         parse_memory_mib,
         parse_task_definition,
         registration_errors,
+        task_definition_json_schema,
     )
 
 _SOURCES: dict[str, str] = {
@@ -246,10 +258,14 @@ _SOURCES: dict[str, str] = {
     "allows_egress": "lab.config.security_group",
     "allows_ingress": "lab.config.security_group",
     "asg_name_of": "lab.config.capacity_provider",
+    "asg_scaling_policy_json_schema": "lab.config.auto_scaling_group",
     "auto_scaling_group_errors": "lab.config.auto_scaling_group",
+    "auto_scaling_group_json_schema": "lab.config.auto_scaling_group",
     "capacity_provider_errors": "lab.config.capacity_provider",
+    "capacity_provider_json_schema": "lab.config.capacity_provider",
     "check_shape": "lab.config.shapes",
     "client_exception_diagnostics": "lab.config.task_definition",
+    "cluster_capacity_providers_json_schema": "lab.config.capacity_provider",
     "create_service_errors": "lab.config.service",
     "extract_shapes": "lab.config.shapes",
     "fargate_hourly_price_usd": "lab.config.fargate",
@@ -258,6 +274,7 @@ _SOURCES: dict[str, str] = {
     "instance_type": "lab.config.instance_types",
     "is_valid_fargate_size": "lab.config.fargate",
     "load_shapes": "lab.config.shapes",
+    "metric_alarm_json_schema": "lab.config.metric_alarm",
     "mixes_fargate_and_groups": "lab.config.fargate",
     "parse_agent_config": "lab.config.agent_config",
     "parse_asg_scaling_policy": "lab.config.auto_scaling_group",
@@ -278,13 +295,20 @@ _SOURCES: dict[str, str] = {
     "registered_cpu_units": "lab.config.instance_types",
     "registered_memory_mib": "lab.config.instance_types",
     "registration_errors": "lab.config.task_definition",
+    "role_json_schema": "lab.config.iam",
     "scalable_target_errors": "lab.config.autoscaling",
+    "scalable_target_json_schema": "lab.config.autoscaling",
     "scaling_policy_errors": "lab.config.autoscaling",
+    "scaling_policy_json_schema": "lab.config.autoscaling",
     "security_group_id": "lab.config.security_group",
+    "security_group_json_schema": "lab.config.security_group",
     "service_errors": "lab.config.service",
+    "service_json_schema": "lab.config.service",
     "strip_unmodelled": "lab.config.shapes",
     "target_group_arn": "lab.config.target_group",
     "target_group_defaults": "lab.config.target_group",
+    "target_group_json_schema": "lab.config.target_group",
+    "task_definition_json_schema": "lab.config.task_definition",
     "valid_fargate_sizes": "lab.config.fargate",
 }
 """The module each public name lives in."""
@@ -374,10 +398,14 @@ __all__ = [
     "allows_egress",
     "allows_ingress",
     "asg_name_of",
+    "asg_scaling_policy_json_schema",
     "auto_scaling_group_errors",
+    "auto_scaling_group_json_schema",
     "capacity_provider_errors",
+    "capacity_provider_json_schema",
     "check_shape",
     "client_exception_diagnostics",
+    "cluster_capacity_providers_json_schema",
     "create_service_errors",
     "extract_shapes",
     "fargate_hourly_price_usd",
@@ -386,6 +414,7 @@ __all__ = [
     "instance_type",
     "is_valid_fargate_size",
     "load_shapes",
+    "metric_alarm_json_schema",
     "mixes_fargate_and_groups",
     "parse_agent_config",
     "parse_asg_scaling_policy",
@@ -406,13 +435,20 @@ __all__ = [
     "registered_cpu_units",
     "registered_memory_mib",
     "registration_errors",
+    "role_json_schema",
     "scalable_target_errors",
+    "scalable_target_json_schema",
     "scaling_policy_errors",
+    "scaling_policy_json_schema",
     "security_group_id",
+    "security_group_json_schema",
     "service_errors",
+    "service_json_schema",
     "strip_unmodelled",
     "target_group_arn",
     "target_group_defaults",
+    "target_group_json_schema",
+    "task_definition_json_schema",
     "valid_fargate_sizes",
 ]
 

@@ -11,7 +11,7 @@ accepted with a ``not simulated`` note.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
@@ -19,7 +19,7 @@ from lab.config.shapes import positioned, validate_mapping
 from lab.errors import Diagnostic, SourceErrors
 from lab.yaml_source import Document, Path_
 
-__all__ = ["SETTING_NAMES", "AccountSetting", "ParsedAccountSetting", "parse_account_setting"]
+__all__ = ["SETTING_NAMES", "AccountSetting", "ParsedAccountSetting", "account_setting_json_schema", "parse_account_setting"]
 
 SETTING_NAMES = (
     "serviceLongArnFormat", "taskLongArnFormat", "containerInstanceLongArnFormat", "awsvpcTrunking", "containerInsights",
@@ -87,3 +87,28 @@ def parse_account_setting(doc: Document, path: Path_ = ()) -> ParsedAccountSetti
     if "principalArn" in data:
         notes.append(positioned(doc, (*path, "principalArn"), "'principalArn' is accepted but not simulated: the setting applies to the whole account", key=True, severity="note"))
     return ParsedAccountSetting(setting, notes)
+
+
+# -- editor schema (lab schema) ------------------------------------------------------------
+
+
+def account_setting_json_schema() -> dict[str, Any]:
+    """The JSON Schema of an account-setting file: PutAccountSetting input, with the values each setting takes."""
+    from lab.config.json_schema import model_schema
+
+    schema = model_schema(AccountSetting)
+    # The values each setting takes (the loader refuses others in the API's words).
+    on_off = sorted(_ON_OFF)
+    values = {name: sorted(_VALUES.get(name, on_off)) for name in SETTING_NAMES}
+    schema["properties"]["value"]["enum"] = sorted({v for vs in values.values() for v in vs})
+    schema["allOf"] = [
+        {"if": {"properties": {"name": {"const": name}}, "required": ["name"]}, "then": {"properties": {"value": {"enum": allowed}}}}
+        for name, allowed in values.items()
+        if allowed != on_off
+    ] + [
+        {
+            "if": {"properties": {"name": {"enum": [n for n, a in values.items() if a == on_off]}}, "required": ["name"]},
+            "then": {"properties": {"value": {"enum": on_off}}},
+        }
+    ]
+    return schema

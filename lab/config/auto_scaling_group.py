@@ -30,6 +30,8 @@ __all__ = [
     "CustomizedMetricSpecification",
     "ParsedAsgScalingPolicy",
     "TargetTrackingConfiguration",
+    "asg_scaling_policy_json_schema",
+    "auto_scaling_group_json_schema",
     "parse_asg_scaling_policy",
     "LifecycleHookSpecification",
     "ParsedAutoScalingGroup",
@@ -352,3 +354,48 @@ def parse_asg_scaling_policy(doc: Document, path: Path_ = ()) -> ParsedAsgScalin
     if errors:
         raise SourceErrors(errors)
     return ParsedAsgScalingPolicy(policy)
+
+
+# -- editor schema (lab schema) ------------------------------------------------------------
+
+
+def auto_scaling_group_json_schema() -> dict[str, Any]:
+    """The JSON Schema of an auto-scaling-group file: CloudFormation properties, sizes also as digit strings."""
+    from lab.config.json_schema import digits_too, model_schema
+
+    schema = model_schema(_GroupInput)
+    properties = schema["properties"]
+    for name in ("MinSize", "MaxSize", "DesiredCapacity", "DefaultCooldown"):
+        node = properties[name]
+        if "anyOf" in node:  # DesiredCapacity: integer or null
+            node["anyOf"] = [digits_too(o) if o.get("type") == "integer" else o for o in node["anyOf"]]
+        else:
+            properties[name] = digits_too(node)
+    schema["description"] = "The CloudFormation properties of AWS::AutoScaling::AutoScalingGroup."
+    return schema
+
+
+def asg_scaling_policy_json_schema() -> dict[str, Any]:
+    """The JSON Schema of an asg-scaling-policy file: EC2 Auto Scaling PutScalingPolicy input."""
+    from lab.config.json_schema import model_schema
+    from lab.config.autoscaling import StepAdjustment
+
+    schema = model_schema(AsgScalingPolicy)
+    step = model_schema(StepAdjustment)
+    schema.setdefault("$defs", {}).update(step.pop("$defs", {}))
+    schema["$defs"]["StepAdjustment"] = step
+    schema["properties"]["StepAdjustments"]["items"] = {"$ref": "#/$defs/StepAdjustment"}
+    # What each policy type needs (the loader refuses the policy without them).
+    simple = {"properties": {"PolicyType": {"const": "SimpleScaling"}}}
+    schema["allOf"] = [
+        {"if": {"anyOf": [{"not": {"required": ["PolicyType"]}}, simple]}, "then": {"required": ["AdjustmentType", "ScalingAdjustment"]}},
+        {
+            "if": {"properties": {"PolicyType": {"const": "StepScaling"}}, "required": ["PolicyType"]},
+            "then": {"required": ["AdjustmentType", "StepAdjustments"], "properties": {"StepAdjustments": {"minItems": 1}}},
+        },
+        {
+            "if": {"properties": {"PolicyType": {"const": "TargetTrackingScaling"}}, "required": ["PolicyType"]},
+            "then": {"required": ["TargetTrackingConfiguration"]},
+        },
+    ]
+    return schema

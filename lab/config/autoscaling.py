@@ -56,7 +56,9 @@ __all__ = [
     "parse_scaling_policy",
     "policy_errors",
     "scalable_target_errors",
+    "scalable_target_json_schema",
     "scaling_policy_errors",
+    "scaling_policy_json_schema",
 ]
 
 DEFAULT_SCALE_OUT_COOLDOWN_S = 300  # §7.1: ECS services, confirmed (CFN-TT)
@@ -434,3 +436,29 @@ def parse_scaling_policy(doc: Document, path: Path_ = (), *, collect_refusals: b
     shape = "application-autoscaling.PutScalingPolicyRequest"
     policy, notes, refusals = _load(doc, path, shape, SCALING_POLICY_MODELLED, ScalingPolicy, scaling_policy_errors, collect_refusals)
     return ParsedScalingPolicy(policy, notes, refusals)
+
+
+# -- editor schema (lab schema) ------------------------------------------------------------
+
+
+def scalable_target_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a scalable-target file: RegisterScalableTarget input as ``parse_scalable_target`` reads it."""
+    from lab.config.json_schema import shape_schema
+
+    return shape_schema("application-autoscaling.RegisterScalableTargetRequest", SCALABLE_TARGET_MODELLED, ScalableTarget)
+
+
+def scaling_policy_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a scaling-policy file: PutScalingPolicy input as ``parse_scaling_policy`` reads it."""
+    from lab.config.json_schema import shape_schema
+
+    schema = shape_schema("application-autoscaling.PutScalingPolicyRequest", SCALING_POLICY_MODELLED, ScalingPolicy)
+    # The loader refuses what the lab does not simulate (lab.config.autoscaling._lab_needs).
+    policy_type = schema["properties"].get("PolicyType", {})
+    if "enum" in policy_type:
+        policy_type["enum"] = [e for e in policy_type["enum"] if e != "PredictiveScaling"]
+    tracking = schema["properties"].get("TargetTrackingScalingPolicyConfiguration", {})
+    if "properties" in tracking:
+        # Target tracking on a predefined metric only (custom metrics are refused).
+        tracking["required"] = sorted({*tracking.get("required", ()), "PredefinedMetricSpecification"})
+    return schema

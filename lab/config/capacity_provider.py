@@ -12,7 +12,7 @@ Auto Scaling group (managed termination protection needs scale-in protection on 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -38,6 +38,8 @@ __all__ = [
     "ParsedClusterCapacityProviders",
     "asg_name_of",
     "capacity_provider_errors",
+    "capacity_provider_json_schema",
+    "cluster_capacity_providers_json_schema",
     "parse_capacity_provider",
     "parse_cluster_capacity_providers",
 ]
@@ -279,3 +281,29 @@ def parse_cluster_capacity_providers(doc: Document, path: Path_ = (), *, collect
     if problems and not collect_refusals:
         raise SourceErrors(problems)
     return ParsedClusterCapacityProviders(model, notes, problems)
+
+
+# -- editor schema (lab schema) ------------------------------------------------------------
+
+
+def capacity_provider_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a capacity-provider file: CreateCapacityProvider input as ``parse_capacity_provider`` reads it."""
+    from lab.config.json_schema import shape_schema
+
+    # The loader refuses these ranges in ECS's own words as refusals a starting file may
+    # carry (lab.config.capacity_provider._shape), not as shape errors.
+    unranged = frozenset(
+        f"autoScalingGroupProvider.managedScaling.{name}"
+        for name in ("targetCapacity", "minimumScalingStepSize", "maximumScalingStepSize", "instanceWarmupPeriod")
+    )
+    schema = shape_schema("ecs.CreateCapacityProviderRequest", _PROVIDER_MODELLED, CapacityProvider, unranged=unranged)
+    # The lab simulates capacity providers of Auto Scaling groups only.
+    schema["required"] = sorted({*schema.get("required", ()), "autoScalingGroupProvider"})
+    return schema
+
+
+def cluster_capacity_providers_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a cluster-capacity-providers file: PutClusterCapacityProviders input."""
+    from lab.config.json_schema import shape_schema
+
+    return shape_schema("ecs.PutClusterCapacityProvidersRequest", _CLUSTER_MODELLED, ClusterCapacityProviders)

@@ -33,6 +33,7 @@ __all__ = [
     "Statement",
     "Tag",
     "parse_role",
+    "role_json_schema",
 ]
 
 _ROLE_KEYS = (
@@ -466,3 +467,125 @@ def parse_role(doc: Document, path: Path_ = ()) -> ParsedRole:
     except ValidationError as exc:
         raise SourceErrors(validation_diagnostics(doc, path, exc)) from None
     return ParsedRole(role, sorted(checker.notes, key=lambda d: (d.line, d.col)))
+
+
+# -- editor schema (lab schema) ------------------------------------------------------------
+
+
+def role_json_schema() -> dict[str, Any]:
+    """The JSON Schema of an iam-role file: the ``AWS::IAM::Role`` properties ``parse_role`` accepts."""
+    from lab.config.json_schema import NOT_SIMULATED, model_schema, string_or_list, tag_list
+
+    role_docs = model_schema(Role)["properties"]
+
+    def doc(name: str) -> str:
+        return str(role_docs.get(name, {}).get("description", ""))
+
+    principal: dict[str, Any] = {
+        "anyOf": [
+            {"const": "*"},
+            {
+                "type": "object",
+                "properties": {key: string_or_list(f"{key} principals.") for key in _PRINCIPAL_KEYS},
+                "additionalProperties": False,
+                "minProperties": 1,
+            },
+        ]
+    }
+    common: dict[str, Any] = {
+        "Sid": {"type": "string", "description": "Optional statement id."},
+        "Effect": {"enum": list(_EFFECTS), "description": "Whether the statement grants or denies."},
+        "Action": string_or_list("Actions matched (ecr:BatchGetImage, s3:*); exactly one of Action and NotAction."),
+        "NotAction": string_or_list("Actions excluded; exactly one of Action and NotAction."),
+        "Condition": {
+            "type": "object",
+            "additionalProperties": {"type": "object"},
+            "description": "Condition operators → keys → values. " + NOT_SIMULATED,
+        },
+    }
+
+    def statement(extra: dict[str, Any], one_of: tuple[str, str], description: str) -> dict[str, Any]:
+        # The loader wants exactly one of Action/NotAction and one of the pair this policy
+        # kind takes, and refuses the other pair (a principal in an identity policy, say).
+        return {
+            "type": "object",
+            "description": description,
+            "properties": {**common, **extra},
+            "required": ["Effect"],
+            "additionalProperties": False,
+            "allOf": [
+                {"oneOf": [{"required": ["Action"]}, {"required": ["NotAction"]}]},
+                {"oneOf": [{"required": [one_of[0]]}, {"required": [one_of[1]]}]},
+            ],
+        }
+
+    trust_statement = statement(
+        {
+            "Principal": {**principal, "description": "Who may assume the role: * or principal type → values ({Service: ecs-tasks.amazonaws.com})."},
+            "NotPrincipal": {**principal, "description": "Principals excluded."},
+        },
+        ("Principal", "NotPrincipal"),
+        "A trust policy statement: Principal (or NotPrincipal), no Resource.",
+    )
+    identity_statement = statement(
+        {
+            "Resource": string_or_list("Resources matched (ARNs or *)."),
+            "NotResource": string_or_list("Resources excluded."),
+        },
+        ("Resource", "NotResource"),
+        "An identity policy statement: Resource (or NotResource), no Principal.",
+    )
+
+    def policy(statement_ref: str, description: str) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "description": description,
+            "properties": {
+                "Version": {"enum": list(_VERSIONS), "description": "The policy language version (2012-10-17)."},
+                "Id": {"type": "string", "description": "Optional policy id."},
+                "Statement": {
+                    "description": "One statement or a list of them.",
+                    "anyOf": [{"$ref": statement_ref}, {"type": "array", "items": {"$ref": statement_ref}, "minItems": 1}],
+                },
+            },
+            "required": ["Statement"],
+            "additionalProperties": False,
+        }
+
+    arn = {"type": "string", "pattern": _MANAGED_ARN_RE.pattern}
+    properties: dict[str, Any] = {
+        "RoleName": {"type": "string", "pattern": _ROLE_NAME_RE.pattern, "description": doc("RoleName")},
+        "AssumeRolePolicyDocument": {"description": doc("AssumeRolePolicyDocument"), "allOf": [{"$ref": "#/$defs/TrustPolicy"}]},
+        "ManagedPolicyArns": {"type": "array", "items": arn, "description": doc("ManagedPolicyArns")},
+        "Policies": {
+            "description": doc("Policies"),
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "PolicyName": {"type": "string", "description": "Name unique within the role."},
+                    "PolicyDocument": {"description": "The identity policy.", "allOf": [{"$ref": "#/$defs/IdentityPolicy"}]},
+                },
+                "required": ["PolicyDocument", "PolicyName"],
+                "additionalProperties": False,
+            },
+        },
+        "Path": {"type": "string", "pattern": "^/(.*/)?$", "description": doc("Path")},
+        "Description": {"type": "string", "description": doc("Description")},
+        "MaxSessionDuration": {"type": "integer", "minimum": _MAX_SESSION_RANGE_S[0], "maximum": _MAX_SESSION_RANGE_S[1], "description": NOT_SIMULATED},
+        "PermissionsBoundary": {**arn, "description": NOT_SIMULATED},
+        "Tags": tag_list(_TAG_KEYS),
+    }
+    return {
+        "type": "object",
+        "description": "The CloudFormation properties of AWS::IAM::Role.",
+        "properties": properties,
+        "required": ["AssumeRolePolicyDocument"],
+        "additionalProperties": False,
+        "$defs": {
+            "TrustPolicy": policy("#/$defs/TrustStatement", "The trust policy: who may assume the role."),
+            "TrustStatement": trust_statement,
+            "IdentityPolicy": policy("#/$defs/IdentityStatement", "An identity policy: what the role may do."),
+            "IdentityStatement": identity_statement,
+        },
+    }

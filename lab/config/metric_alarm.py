@@ -9,7 +9,7 @@ scaling policies (their ARN, or the policy name) that the alarm invokes while in
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_pascal
@@ -18,7 +18,7 @@ from lab.config.shapes import not_simulated_notes, positioned, validate_mapping
 from lab.errors import Diagnostic, SourceErrors
 from lab.yaml_source import Document, Path_
 
-__all__ = ["MetricAlarm", "MetricDimension", "ParsedMetricAlarm", "parse_metric_alarm"]
+__all__ = ["MetricAlarm", "MetricDimension", "ParsedMetricAlarm", "metric_alarm_json_schema", "parse_metric_alarm"]
 
 _NOT_SIMULATED = ("AlarmDescription", "TreatMissingData", "ActionsEnabled", "Unit", "InsufficientDataActions", "Tags")
 """Members the lab accepts but does not act on (missing data is always treated as missing)."""
@@ -122,3 +122,13 @@ def parse_metric_alarm(doc: Document, path: Path_ = ()) -> ParsedMetricAlarm:
         raise SourceErrors(errors)
     notes = not_simulated_notes(doc, path, data, _NOT_SIMULATED)
     return ParsedMetricAlarm(alarm, notes)
+
+
+# -- editor schema (lab schema) ------------------------------------------------------------
+
+
+def metric_alarm_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a metric-alarm file: PutMetricAlarm input as ``parse_metric_alarm`` reads it."""
+    from lab.config.json_schema import model_schema
+
+    return model_schema(MetricAlarm)

@@ -34,6 +34,7 @@ __all__ = [
     "allows_ingress",
     "parse_security_group",
     "security_group_id",
+    "security_group_json_schema",
 ]
 
 _KEYS = ("GroupDescription", "GroupName", "SecurityGroupEgress", "SecurityGroupIngress", "Tags", "VpcId")
@@ -528,3 +529,74 @@ def parse_security_group(doc: Document, path: Path_ = ()) -> ParsedSecurityGroup
     if checker.errors or group is None:
         raise SourceErrors(sorted(checker.errors, key=lambda d: (d.line, d.col)))
     return ParsedSecurityGroup(group, sorted(checker.notes, key=lambda d: (d.line, d.col)))
+
+
+# -- editor schema (lab schema) ------------------------------------------------------------
+
+
+def security_group_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a security-group file: the ``AWS::EC2::SecurityGroup`` properties ``parse_security_group`` accepts."""
+    from lab.config.json_schema import NOT_SIMULATED, tag_list
+
+    text = {"type": "string", "maxLength": _MAX_TEXT_CHARS}
+    port = {"type": "integer", "minimum": _ICMP_RANGE[0], "maximum": _PORT_RANGE[1]}
+    protocol = {
+        "description": "tcp, udp, icmp, icmpv6, -1 (all traffic) or a protocol number 0-255 (any case).",
+        "anyOf": [{"type": "string"}, {"type": "integer", "minimum": -1, "maximum": 255}],
+    }
+    rule_docs = {
+        "CidrIp": "An IPv4 range (10.0.0.0/16).",
+        "CidrIpv6": "An IPv6 range.",
+        "Description": "Free text (up to 255 characters).",
+        "FromPort": "First port (or ICMP type; -1 for all).",
+        "ToPort": "Last port (or ICMP code; -1 for all).",
+        "IpProtocol": "",
+        "SourceSecurityGroupId": "Traffic from members of this group (sg-...).",
+        "SourceSecurityGroupName": "Traffic from members of this group, by name.",
+        "SourceSecurityGroupOwnerId": "The source group's account. " + NOT_SIMULATED,
+        "SourcePrefixListId": "A managed prefix list; matches no traffic in the lab.",
+        "DestinationSecurityGroupId": "Traffic to members of this group (sg-...).",
+        "DestinationPrefixListId": "A managed prefix list; matches no traffic in the lab.",
+    }
+
+    def rule(keys: tuple[str, ...]) -> dict[str, Any]:
+        properties: dict[str, Any] = {}
+        for key in keys:
+            if key == "IpProtocol":
+                properties[key] = protocol
+            elif key in ("FromPort", "ToPort"):
+                properties[key] = {**port, "description": rule_docs[key]}
+            elif key == "Description":
+                properties[key] = {**text, "description": rule_docs[key]}
+            else:
+                properties[key] = {"type": "string", "description": rule_docs[key]}
+        peers = _SOURCES if "SourceSecurityGroupId" in keys else _DESTINATIONS
+        with_ports: list[str | int] = ["tcp", "udp", "icmp", "icmpv6"]
+        with_ports += [str(p).upper() for p in with_ports] + ["6", "17", "1", "58", 6, 17, 1, 58]
+        return {
+            "type": "object",
+            "properties": properties,
+            "required": ["IpProtocol"],
+            "additionalProperties": False,
+            "allOf": [
+                # Exactly one peer: a CIDR range, a group or a prefix list.
+                {"oneOf": [{"required": [peer]} for peer in peers]},
+                # TCP, UDP and ICMP rules need their port (or type/code) range.
+                {"if": {"properties": {"IpProtocol": {"enum": with_ports}}}, "then": {"required": ["FromPort", "ToPort"]}},
+            ],
+        }
+
+    return {
+        "type": "object",
+        "description": "The CloudFormation properties of AWS::EC2::SecurityGroup.",
+        "properties": {
+            "GroupName": {**text, "description": "The group's name (instances, load balancers and other rules refer to it)."},
+            "GroupDescription": {**text, "description": "Free text, required by EC2."},
+            "SecurityGroupIngress": {"type": ["array", "null"], "items": rule(_INGRESS_KEYS), "description": "Inbound rules: what may reach members."},
+            "SecurityGroupEgress": {"type": ["array", "null"], "items": rule(_EGRESS_KEYS), "description": "Outbound rules (default: all traffic anywhere)."},
+            "Tags": {**tag_list(_TAG_KEYS), "type": ["array", "null"]},
+            "VpcId": {"type": "string", "description": NOT_SIMULATED + " The lab has one VPC."},
+        },
+        "required": ["GroupDescription", "GroupName"],
+        "additionalProperties": False,
+    }

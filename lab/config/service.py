@@ -61,6 +61,7 @@ __all__ = [
     "create_service_errors",
     "parse_service",
     "service_errors",
+    "service_json_schema",
 ]
 
 SERVICE_MODELLED: frozenset[str] = frozenset(
@@ -655,3 +656,16 @@ def parse_service(doc: Document, path: Path_ = (), *, collect_refusals: bool = F
     all_notes = notes + _service_notes(doc, path, service)
     positioned_refusals = client_exception_diagnostics(doc, path, refusals) if refusals else []
     return ParsedService(service, sorted(all_notes, key=lambda d: (d.line, d.col)), positioned_refusals)
+
+
+# -- editor schema (lab schema) ------------------------------------------------------------
+
+
+def service_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a service file: CreateService input as ``parse_service`` reads it."""
+    from lab.config.json_schema import shape_schema
+
+    schema = shape_schema(_ROOT_SHAPE, SERVICE_MODELLED, Service)
+    # The lab needs a task definition to run (lab.config.service: a missing one is an error).
+    schema["required"] = sorted({*schema.get("required", ()), "taskDefinition"})
+    return schema

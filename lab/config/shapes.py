@@ -24,6 +24,8 @@ from lab.errors import Diagnostic
 from lab.yaml_source import Document, Path_
 
 __all__ = [
+    "EXTRA_REQUIRED",
+    "INT_AS_STRING",
     "ROOT_SHAPES",
     "Checker",
     "SHAPES_FILE",
@@ -34,6 +36,7 @@ __all__ = [
     "load_model_shapes",
     "load_shapes",
     "main",
+    "modelled_ancestors",
     "positioned",
     "render_shapes_json",
     "strip_unmodelled",
@@ -66,7 +69,7 @@ _SHAPE_FORMAT = 1
 _KEPT_LIMITS = ("min", "max")
 """Numeric limits copied from botocore (value range for numbers, length for strings and lists)."""
 
-_INT_AS_STRING = frozenset(
+INT_AS_STRING = frozenset(
     {
         ("ecs.RegisterTaskDefinitionRequest", "cpu"),
         ("ecs.RegisterTaskDefinitionRequest", "memory"),
@@ -74,7 +77,7 @@ _INT_AS_STRING = frozenset(
 )
 """String members that may be written as integers, as CloudFormation allows (``cpu: 256``)."""
 
-_EXTRA_REQUIRED: dict[str, tuple[str, ...]] = {
+EXTRA_REQUIRED: dict[str, tuple[str, ...]] = {
     # RegisterTaskDefinition refuses a container without them ("Container.name should not be
     # null or empty.", "Container.image should not be null or empty."), although the API model
     # does not mark them required.
@@ -381,7 +384,7 @@ def validation_diagnostics(doc: Document, root_path: Path_, exc: ValidationError
 # The validator
 
 
-def _modelled_ancestors(modelled: frozenset[str]) -> frozenset[str]:
+def modelled_ancestors(modelled: frozenset[str]) -> frozenset[str]:
     """Every proper prefix of the modelled paths, cut at ``.`` and ``[]`` boundaries."""
     out: set[str] = set()
     for entry in modelled:
@@ -406,7 +409,7 @@ def strip_unmodelled(data: Any, modelled: frozenset[str]) -> Any:
         data: plain loaded data that passed ``check_shape``.
         modelled: the same dotted paths given to ``check_shape``.
     """
-    return _strip(data, "", modelled, _modelled_ancestors(modelled))
+    return _strip(data, "", modelled, modelled_ancestors(modelled))
 
 
 def _strip(value: Any, generic: str, modelled: frozenset[str], ancestors: frozenset[str]) -> Any:
@@ -486,7 +489,7 @@ class _Walker(Checker):
     def __init__(self, doc: Document, root_path: Path_, modelled: frozenset[str]) -> None:
         super().__init__(doc, root_path)
         self.modelled = modelled
-        self.ancestors = _modelled_ancestors(modelled)
+        self.ancestors = modelled_ancestors(modelled)
         self.shapes: dict[str, Any] = load_shapes()["shapes"]
         self.noted: set[str] = set()
 
@@ -540,7 +543,7 @@ class _Walker(Checker):
                 self._diag((*rel, key), unknown_key_message(key, members, rel, shape_hint=short_name), key=True)
                 misspelt.add(did_you_mean(key, members) or "")
         required = list(shape.get("required", ())) + [
-            name for name in _EXTRA_REQUIRED.get(shape_name, ()) if name not in shape.get("required", ())
+            name for name in EXTRA_REQUIRED.get(shape_name, ()) if name not in shape.get("required", ())
         ]
         for name in required:
             # A misspelt key already reported with this suggestion needs no second error.
@@ -573,7 +576,7 @@ class _Walker(Checker):
         kind = shape["type"]
         is_int = isinstance(value, int) and not isinstance(value, bool)
         if kind in ("string", "blob"):
-            if is_int and owner in _INT_AS_STRING:
+            if is_int and owner in INT_AS_STRING:
                 return
             if not isinstance(value, str):
                 self._type_error(rel, "a string", value)

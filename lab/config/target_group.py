@@ -35,6 +35,7 @@ __all__ = [
     "parse_target_group",
     "target_group_arn",
     "target_group_defaults",
+    "target_group_json_schema",
 ]
 
 APPLICATION_PROTOCOLS = frozenset({"HTTP", "HTTPS"})
@@ -676,3 +677,94 @@ def parse_target_group(doc: Document, path: Path_ = ()) -> ParsedTargetGroup:
     names = {f.name for f in dataclasses.fields(TargetGroup)}
     target_group = TargetGroup(**{k: v for k, v in values.items() if k in names})
     return ParsedTargetGroup(target_group, sorted(checker.notes, key=lambda d: (d.line, d.col)))
+
+
+# -- editor schema (lab schema) ------------------------------------------------------------
+
+
+def target_group_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a target-group file: the ``AWS::ElasticLoadBalancingV2::TargetGroup`` properties ``parse_target_group`` accepts."""
+    from lab.config.json_schema import NOT_SIMULATED, tag_list
+
+    integer_ranges = {key: (low, high) for key, (_, low, high) in _RANGES.items()}
+    docs = {
+        "Name": "The target group's name (services and load balancers refer to it).",
+        "Protocol": "How the load balancer talks to targets.",
+        "Port": "The port targets receive traffic on (ECS registers each task's own port).",
+        "TargetType": "instance (bridge/host tasks) or ip (awsvpc tasks).",
+        "HealthCheckEnabled": "Whether targets are health checked.",
+        "HealthCheckIntervalSeconds": "Seconds between health checks.",
+        "HealthCheckPath": "The HTTP(S) path checked.",
+        "HealthCheckPort": "traffic-port or a port number.",
+        "HealthCheckProtocol": "The health check's protocol.",
+        "HealthCheckTimeoutSeconds": "Seconds without a response that count as a failed check.",
+        "HealthyThresholdCount": "Consecutive successes before a target is healthy.",
+        "UnhealthyThresholdCount": "Consecutive failures before a target is unhealthy.",
+        "Matcher": "The codes a healthy target answers with.",
+        "TargetGroupAttributes": "Key/Value attributes (deregistration_delay.timeout_seconds, slow_start.duration_seconds, ...); values are strings.",
+    }
+    properties: dict[str, Any] = {}
+    for key in _KEYS:
+        node: dict[str, Any]
+        if key in integer_ranges:
+            low, high = integer_ranges[key]
+            node = {"type": "integer", "minimum": low, "maximum": high}
+        elif key == "Protocol":
+            # GENEVE (Gateway Load Balancer) and lambda targets are refused: not simulated.
+            node = {"enum": [p for p in _PROTOCOLS if p != "GENEVE"]}
+        elif key == "TargetType":
+            node = {"enum": [t for t in _TARGET_TYPES if t != "lambda"]}
+        elif key == "HealthCheckProtocol":
+            node = {"enum": list(_HEALTH_CHECK_PROTOCOLS)}
+        elif key == "ProtocolVersion":
+            node = {"enum": list(_PROTOCOL_VERSIONS)}
+        elif key == "IpAddressType":
+            node = {"enum": list(_IP_ADDRESS_TYPES)}
+        elif key == "HealthCheckEnabled":
+            node = {"type": "boolean"}
+        elif key == "HealthCheckPort":
+            node = {"type": ["string", "integer"]}
+        elif key == "Name":
+            node = {"type": "string", "pattern": _NAME_RE.pattern, "maxLength": _MAX_NAME_CHARS}
+        elif key == "Matcher":
+            node = {
+                "type": "object",
+                "properties": {"HttpCode": {"type": ["string", "integer"]}, "GrpcCode": {"type": ["string", "integer"]}},
+                "additionalProperties": False,
+            }
+        elif key == "TargetGroupAttributes":
+            node = {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"Key": {"type": "string"}, "Value": {"type": ["string", "integer", "boolean"]}},
+                    "required": ["Key", "Value"],
+                    "additionalProperties": False,
+                },
+            }
+        elif key == "Tags":
+            node = tag_list(_TAG_KEYS)
+        elif key == "Targets":
+            node = {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {"Id": {"type": "string"}, "Port": {"type": "integer"}, "AvailabilityZone": {"type": "string"}},
+                    "required": ["Id"],
+                    "additionalProperties": False,
+                },
+            }
+        else:
+            node = {"type": "string"}
+        if key in _NOT_SIMULATED_KEYS:
+            node["description"] = NOT_SIMULATED
+        elif key in docs:
+            node["description"] = docs[key]
+        properties[key] = node
+    return {
+        "type": "object",
+        "description": "The CloudFormation properties of AWS::ElasticLoadBalancingV2::TargetGroup.",
+        "properties": properties,
+        "required": ["Name", "Port", "Protocol"],
+        "additionalProperties": False,
+    }

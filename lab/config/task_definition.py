@@ -46,6 +46,7 @@ __all__ = [
     "parse_memory_mib",
     "parse_task_definition",
     "registration_errors",
+    "task_definition_json_schema",
 ]
 
 TASK_DEFINITION_MODELLED: frozenset[str] = frozenset(
@@ -673,3 +674,13 @@ def parse_task_definition(doc: Document, path: Path_ = (), *, collect_refusals: 
     if refusals and not collect_refusals:
         raise SourceErrors(client_exception_diagnostics(doc, path, refusals))
     return ParsedTaskDefinition(td, notes, client_exception_diagnostics(doc, path, refusals) if refusals else [])
+
+
+# -- editor schema (lab schema) ------------------------------------------------------------
+
+
+def task_definition_json_schema() -> dict[str, Any]:
+    """The JSON Schema of a task-definition file: RegisterTaskDefinition input as ``parse_task_definition`` reads it."""
+    from lab.config.json_schema import shape_schema
+
+    return shape_schema(_ROOT_SHAPE, TASK_DEFINITION_MODELLED, TaskDefinition)

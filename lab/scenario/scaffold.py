@@ -4,7 +4,8 @@ The template is a real teaching example, not a placeholder: a container's
 ``memoryReservation`` is larger than any instance in the cluster, so every task stays
 PENDING (``RESOURCE:MEMORY``); the solution reserves what the app needs. Its starting files
 fail a required check and its solution passes on every seed, so ``lab validate`` accepts it
-unchanged and an instructor edits it from a working state.
+unchanged and an instructor edits it from a working state. Its first line points
+yaml-language-server at the scenario schema ``lab new`` writes to ``.schemas/`` beside it.
 """
 
 from __future__ import annotations
@@ -15,12 +16,16 @@ import yaml
 
 from lab.errors import UsageError
 
-__all__ = ["SCENARIO_ID", "scaffold"]
+__all__ = ["SCENARIO_ID", "SCHEMA_PATH", "scaffold", "schema_files"]
 
 SCENARIO_ID = re.compile(r"^(?=.{2,64}$)[a-z0-9]+(?:-[a-z0-9]+)*$")
 """A scenario id: kebab-case, 2 to 64 characters (the schema's id rule, without stray hyphens)."""
 
+SCHEMA_PATH = ".schemas/scenario.schema.json"
+"""Where the scaffold's first line points yaml-language-server: the scenario schema ``lab new`` writes beside it."""
+
 _TEMPLATE = """\
+# yaml-language-server: $schema={schema}
 # A new ECS Lab scenario, scaffolded by `lab new {id}`. It validates as written:
 #   lab validate scenarios/{id}.yaml     (starting files fail, the solution passes, every seed)
 #   lab grade {id} --solution            (the graded run of the solution)
@@ -149,4 +154,11 @@ def scaffold(scenario_id: str) -> str:
         )
     # Ids such as "yes" or "2024" would read back as a boolean or a number unquoted.
     id_value = scenario_id if yaml.safe_load(scenario_id) == scenario_id else f'"{scenario_id}"'
-    return _TEMPLATE.format(id=scenario_id, id_value=id_value)
+    return _TEMPLATE.format(id=scenario_id, id_value=id_value, schema=SCHEMA_PATH)
+
+
+def schema_files() -> dict[str, str]:
+    """The schema files ``lab new`` writes into ``.schemas/`` beside the scenario: file name → text."""
+    from lab.scenario import editor_schema
+
+    return {editor_schema.schema_file("scenario"): editor_schema.render(editor_schema.scenario_schema())}

@@ -17,11 +17,23 @@ import os
 from pathlib import Path
 
 from lab.errors import Diagnostic, SourceError, SourceErrors, UsageError
+from lab.scenario import editor_schema
 from lab.scenario.loader import LoadedScenario
 from lab.scenario.simdoc import ConfigFile, parse_config_file
 from lab.yaml_source import UnsafeFile, load_text, read_regular
 
-__all__ = ["MAX_ANSWER_BYTES", "READ_ONLY_COMMENT", "read_answer", "starting_text", "workspace_text", "write_start"]
+__all__ = [
+    "MAX_ANSWER_BYTES",
+    "READ_ONLY_COMMENT",
+    "read_answer",
+    "schema_kind",
+    "schema_texts",
+    "starting_text",
+    "workspace_text",
+    "write_new_file",
+    "write_schemas",
+    "write_start",
+]
 
 MAX_ANSWER_BYTES = 256 * 1024
 """Largest answer file read (256 KiB)."""
@@ -38,36 +50,69 @@ def starting_text(loaded: LoadedScenario, name: str) -> str:
 
 
 READ_ONLY_COMMENT = "# Read-only: this file is part of the scenario. Read it; edits to it are ignored when graded.\n"
-"""The first line ``lab start`` writes in a read-only file, where its format has comments."""
+"""The line ``lab start`` writes at the top of a read-only file (after a YAML file's schema line), where its format has comments."""
+
+
+def schema_kind(loaded: LoadedScenario, name: str) -> str | None:
+    """The kind whose editor schema a written file points at (None: JSON or plain text, no comment line)."""
+    kind = loaded.scenario.files[name].kind
+    if not name.endswith((".yaml", ".yml")) or kind not in editor_schema.schema_kinds():
+        return None
+    return kind
+
+
+def _modeline(loaded: LoadedScenario, name: str) -> str:
+    """The yaml-language-server line of a YAML file: its kind's schema, in the folder beside it."""
+    kind = schema_kind(loaded, name)
+    if kind is None:
+        return ""
+    return editor_schema.modeline(f"{editor_schema.SCHEMA_FOLDER}/{editor_schema.schema_file(kind)}")
 
 
 def workspace_text(loaded: LoadedScenario, name: str) -> str:
     """A file as ``lab start`` writes it: the starting text, marked when the file is read-only.
 
-    YAML files and ``ecs.config`` lines take a ``#`` comment; JSON has no comments, so a
-    read-only JSON file is written as it is.
+    A YAML file's first line names its schema for editors (``# yaml-language-server:
+    $schema=.schemas/<kind>.schema.json``); YAML files and ``ecs.config`` lines take a ``#``
+    comment, so a read-only one is marked on the next line. JSON has no comments, so a JSON
+    file is written as it is.
     """
     text = starting_text(loaded, name)
     if loaded.scenario.files[name].readonly and not name.endswith(".json"):
-        return READ_ONLY_COMMENT + text
-    return text
+        text = READ_ONLY_COMMENT + text
+    return _modeline(loaded, name) + text
 
 
 def _edited(loaded: LoadedScenario, name: str, text: str) -> bool:
-    """Whether a read-only file's text differs from what the scenario gave (the marker aside)."""
-    return text.removeprefix(READ_ONLY_COMMENT).strip() != starting_text(loaded, name).strip()
+    """Whether a read-only file's text differs from what the scenario gave (the comment lines aside)."""
+    body = text.removeprefix(_modeline(loaded, name)).removeprefix(READ_ONLY_COMMENT)
+    return body.strip() != starting_text(loaded, name).strip()
+
+
+def schema_texts(loaded: LoadedScenario) -> dict[str, str]:
+    """The schema files ``lab start`` writes under ``.schemas/``: file name → JSON text."""
+    out: dict[str, str] = {}
+    for name in loaded.scenario.files:
+        kind = schema_kind(loaded, name)
+        schema = editor_schema.kind_schema(kind) if kind is not None else None
+        if kind is not None and schema is not None:
+            out[editor_schema.schema_file(kind)] = editor_schema.render(schema)
+    return out
 
 
 def write_start(loaded: LoadedScenario, directory: Path, *, force: bool = False) -> list[Path]:
-    """Write the starting files into ``directory`` (created if needed).
+    """Write the starting files into ``directory`` (created if needed), and their editor schemas.
 
     A file that exists with other content is never overwritten unless ``force`` is set:
     it may hold the learner's work. Nothing is written through a symbolic link: each file is
     written to a new temporary file (``O_EXCL | O_NOFOLLOW``) renamed over the name, which
-    replaces a link planted there instead of following it.
+    replaces a link planted there instead of following it. The schemas the YAML files name
+    in their first line go to ``.schemas/`` in the folder (always rewritten: they are
+    generated, never the learner's work), so an editor opening the folder finds them by the
+    relative path and the folder works anywhere it is copied.
 
     Returns:
-        The paths written.
+        The starting files written (not the schemas).
 
     Raises:
         UsageError: the folder cannot be used, or a file there would be overwritten.
@@ -76,6 +121,9 @@ def write_start(loaded: LoadedScenario, directory: Path, *, force: bool = False)
         raise UsageError(f"{directory} exists and is not a folder")
     texts = {name: workspace_text(loaded, name) for name in loaded.scenario.files}
     clashes = [name for name, text in texts.items() if _existing_text(directory / name) not in (None, text)]
+    schemas = schema_texts(loaded)
+    if schemas:
+        _check_schema_folder(directory)
     if clashes and not force:
         raise UsageError(
             f"{directory} already has {', '.join(clashes)} with other content (your work?); "
@@ -86,10 +134,42 @@ def write_start(loaded: LoadedScenario, directory: Path, *, force: bool = False)
         written = []
         for name, text in texts.items():
             path = directory / name
-            _write_new(path, text)
+            write_new_file(path, text)
             written.append(path)
+        write_schemas(directory, schemas)
     except OSError as exc:
         raise UsageError(f"cannot write to {directory}: {exc.strerror}") from None
+    return written
+
+
+def _check_schema_folder(directory: Path) -> Path:
+    folder = directory / editor_schema.SCHEMA_FOLDER
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        # A link there could lead the schemas anywhere; a file there is not ours to replace.
+        raise UsageError(f"{folder} exists and is not a folder; remove it, or choose another folder")
+    return folder
+
+
+def write_schemas(directory: Path, schemas: dict[str, str]) -> list[Path]:
+    """Write schema files (file name → text) into ``directory/.schemas/``, replacing older ones.
+
+    Used by ``lab start`` and ``lab new``: the files they write name these schemas by a
+    relative path. Written like the starting files (a fresh file renamed, no link followed).
+
+    Raises:
+        UsageError: ``.schemas`` there is a file or a symbolic link, or cannot be written.
+    """
+    if not schemas:
+        return []
+    folder = _check_schema_folder(directory)
+    written = []
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for file_name, text in schemas.items():
+            write_new_file(folder / file_name, text)
+            written.append(folder / file_name)
+    except OSError as exc:
+        raise UsageError(f"cannot write to {folder}: {exc.strerror}") from None
     return written
 
 
@@ -103,7 +183,7 @@ def _existing_text(path: Path) -> str | None:
         return "\0not a plain file"  # a symlink, FIFO or unreadable file: counted as a clash
 
 
-def _write_new(path: Path, text: str) -> None:
+def write_new_file(path: Path, text: str) -> None:
     """Write ``path`` atomically without following any link (a fresh temp file, renamed)."""
     for n in range(100):
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{n}.tmp")

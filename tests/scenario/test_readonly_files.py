@@ -36,9 +36,11 @@ def test_lab_start_writes_a_read_only_yaml_file_with_a_marker_line(tmp_path: Pat
     loaded = load_scenario(readonly_copy(tmp_path / "scenarios"))
     write_start(loaded, tmp_path / "work")
     service = (tmp_path / "work/service.yaml").read_text(encoding="utf-8")
-    assert service.startswith(READ_ONLY_COMMENT)
-    assert service.removeprefix(READ_ONLY_COMMENT) == "serviceName: web\ntaskDefinition: web\ndesiredCount: 3\nlaunchType: EC2\n"
-    assert not (tmp_path / "work/task-definition.yaml").read_text(encoding="utf-8").startswith("#")
+    # The editor's schema line first, then the marker.
+    schema_line = "# yaml-language-server: $schema=.schemas/service.schema.json\n"
+    assert service.startswith(schema_line + READ_ONLY_COMMENT)
+    assert service.removeprefix(schema_line + READ_ONLY_COMMENT) == "serviceName: web\ntaskDefinition: web\ndesiredCount: 3\nlaunchType: EC2\n"
+    assert READ_ONLY_COMMENT not in (tmp_path / "work/task-definition.yaml").read_text(encoding="utf-8")
     # Writing again over an untouched folder is fine: the marker is part of what start writes.
     write_start(loaded, tmp_path / "work")
 
