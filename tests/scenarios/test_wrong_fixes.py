@@ -581,3 +581,77 @@ def test_bad_image_rollback_editing_the_pipelines_task_definition_changes_nothin
     report = grade(loaded, files, seeds=loaded.scenario.run.seeds[:1], label="wrong answer")
     assert not report.passed
     assert {"release-stopped", "back-on-working-revision"} <= {c.id for c in report.worst() if not c.passed}
+
+
+# -- sidecar-takes-task-down: an essential sidecar's exit stops the task ---------------------
+
+_SIDECAR_ANCHOR = "    memoryReservation: 64\n"
+
+
+def _web_definition(*replacements: tuple[str, str], sidecar: str = "") -> str:
+    """The starting task definition, edited, with extra lines appended to the sidecar's definition."""
+    extra = ((_SIDECAR_ANCHOR, _SIDECAR_ANCHOR + sidecar),) if sidecar else ()
+    return edited(scenario("sidecar-takes-task-down"), "task-definition.yaml", *extra, *replacements)
+
+
+@pytest.mark.parametrize(
+    "sidecar",
+    [
+        # The sidecar was not killed for memory: it exited with code 1.
+        "    memory: 512\n",
+        # A restart policy restarts only a container that ran restartAttemptPeriod (>= 60 s) first;
+        # this one exits after 40 s, so real ECS would stop the task too (the lab does not simulate it).
+        "    restartPolicy: {enabled: true, restartAttemptPeriod: 60}\n",
+    ],
+    ids=["more-memory", "restart-policy"],
+)
+def test_sidecar_still_essential_still_stops_the_task(sidecar: str) -> None:
+    failed = failing("sidecar-takes-task-down", {"task-definition.yaml": _web_definition(sidecar=sidecar)})
+    assert {"no-task-dies", "healthy-targets"} <= set(failed)
+    assert "Essential container in task exited" in failed["no-task-dies"].message
+
+
+def test_sidecar_marking_the_app_non_essential_leaves_the_sidecar_essential() -> None:
+    """The wrong container: web is non-essential now, the exiting sidecar still is (by default)."""
+    definition = _web_definition(("    memoryReservation: 512\n", "    memoryReservation: 512\n    essential: false\n"))
+    failed = failing("sidecar-takes-task-down", {"task-definition.yaml": definition})
+    assert "Essential container in task exited" in failed["no-task-dies"].message
+
+
+def test_sidecar_no_essential_container_at_all_is_refused_and_nothing_changes() -> None:
+    """AWS refuses a task definition without an essential container; the broken revision keeps running."""
+    definition = _web_definition(
+        ("    memoryReservation: 512\n", "    memoryReservation: 512\n    essential: false\n"),
+        sidecar="    essential: false\n",
+    )
+    loaded = scenario("sidecar-takes-task-down")
+    report = grade(loaded, answer(loaded, {"task-definition.yaml": definition}), seeds=loaded.scenario.run.seeds[:1], label="wrong answer")
+    assert not report.passed
+    assert any("doesn't have any essential container" in d.message for d in report.apply_errors)
+
+
+def test_sidecar_more_tasks_die_the_same_way() -> None:
+    service = edited(scenario("sidecar-takes-task-down"), "service.yaml", ("desiredCount: 3", "desiredCount: 6"))
+    failed = failing("sidecar-takes-task-down", {"service.yaml": service})
+    assert {"no-task-dies", "healthy-targets"} <= set(failed)
+
+
+def test_sidecar_removing_it_is_not_the_fix() -> None:
+    """The briefing keeps the sidecar: the outcome is fine without it, the guard fails."""
+    loaded = scenario("sidecar-takes-task-down")
+    text = starting_text(loaded, "task-definition.yaml")
+    definition = text[: text.index("  # Added by the observability team")]
+    failed = failing("sidecar-takes-task-down", {"task-definition.yaml": definition})
+    assert set(failed) == {"sidecar-kept"}
+
+
+@pytest.mark.parametrize(
+    "sidecar",
+    ["    essential: false\n", "    essential: false\n    restartPolicy: {enabled: true, ignoredExitCodes: [0]}\n"],
+    ids=["non-essential", "non-essential-with-restart-policy"],
+)
+def test_sidecar_non_essential_passes(sidecar: str) -> None:
+    loaded = scenario("sidecar-takes-task-down")
+    files = answer(loaded, {"task-definition.yaml": _web_definition(sidecar=sidecar)})
+    report = grade(loaded, files, seeds=loaded.scenario.run.seeds, label="right answer")
+    assert report.passed
