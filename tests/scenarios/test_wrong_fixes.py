@@ -655,3 +655,44 @@ def test_sidecar_non_essential_passes(sidecar: str) -> None:
     files = answer(loaded, {"task-definition.yaml": _web_definition(sidecar=sidecar)})
     report = grade(loaded, files, seeds=loaded.scenario.run.seeds, label="right answer")
     assert report.passed
+
+
+# -- instances-join-default: the agent registers with the cluster ECS_CLUSTER names ----------
+
+_LEDGER_CONFIG = "ECS_RESERVED_MEMORY=256\nECS_CONTAINER_STOP_TIMEOUT=60s\n"
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        "ECS_CLUSTER=default\n",  # the cluster the instances already joined
+        "ECS_CLUSTER=payments-staging\n",  # user data copied from another environment
+    ],
+    ids=["default", "another-cluster"],
+)
+def test_instances_join_default_a_cluster_other_than_payments_gets_the_instances(config: str) -> None:
+    failed = failing("instances-join-default", {"ecs.config": config + _LEDGER_CONFIG})
+    assert {"ledger-running", "capacity-in-payments", "no-stray-instances"} <= set(failed)
+    assert "No Container Instances were found in your cluster" in failed["ledger-steady"].message
+
+
+def test_instances_join_default_more_instances_join_default_too() -> None:
+    """Doubling the group launches six instances from the same user data: all six register with default."""
+    loaded = scenario("instances-join-default")
+    group = edited(loaded, "auto-scaling-group.yaml", ('DesiredCapacity: "3"', 'DesiredCapacity: "6"'))
+    failed = failing("instances-join-default", {"auto-scaling-group.yaml": group})
+    assert {"ledger-running", "capacity-in-payments"} <= set(failed)
+    assert failed["no-stray-instances"].message.startswith("6 InstanceRegistrationFailed event(s)")
+
+
+def test_instances_join_default_a_misspelt_key_is_refused_at_its_line() -> None:
+    """ECS_CLUSTER_NAME is not an agent setting: bad input, positioned, with a did-you-mean."""
+    loaded = scenario("instances-join-default")
+    with pytest.raises(SourceErrors, match=r"ecs\.config:1:1: .*ECS_CLUSTER_NAME.*ECS_CLUSTER"):
+        answer(loaded, {"ecs.config": "ECS_CLUSTER_NAME=payments\n" + _LEDGER_CONFIG})
+
+
+def test_instances_join_default_the_cluster_line_anywhere_in_the_file_passes() -> None:
+    loaded = scenario("instances-join-default")
+    files = answer(loaded, {"ecs.config": _LEDGER_CONFIG + "ECS_CLUSTER=payments\n"})
+    assert grade(loaded, files, seeds=loaded.scenario.run.seeds, label="right answer").passed
