@@ -696,3 +696,60 @@ def test_instances_join_default_the_cluster_line_anywhere_in_the_file_passes() -
     loaded = scenario("instances-join-default")
     files = answer(loaded, {"ecs.config": _LEDGER_CONFIG + "ECS_CLUSTER=payments\n"})
     assert grade(loaded, files, seeds=loaded.scenario.run.seeds, label="right answer").passed
+
+
+# -- scratch-pool-placement: strategies order the instances, constraints rule them out --------
+
+_WEB_SPREAD = (
+    "placementStrategy:\n"
+    '  - {type: spread, field: "attribute:ecs.availability-zone"}\n'
+    "  - {type: spread, field: instanceId}\n"
+)
+
+
+def _shared_web(*replacements: tuple[str, str]) -> str:
+    return edited(scenario("scratch-pool-placement"), "service.yaml", *replacements)
+
+
+@pytest.mark.parametrize(
+    "replacements",
+    [
+        # Spreading over the pools is spreading onto the scratch pool.
+        [(_WEB_SPREAD, 'placementStrategy:\n  - {type: spread, field: "attribute:pool"}\n')],
+        # One task per instance still uses the scratch instances.
+        [(_WEB_SPREAD, "placementConstraints:\n  - {type: distinctInstance}\n")],
+        # Binpack fills the smaller c5.large instances first: everything lands on scratch.
+        [(_WEB_SPREAD, "placementStrategy:\n  - {type: binpack, field: memory}\n")],
+        # The wrong pool.
+        [(_WEB_SPREAD, _WEB_SPREAD + 'placementConstraints:\n  - {type: memberOf, expression: "attribute:pool == scratch"}\n')],
+    ],
+    ids=["spread-on-pool", "distinct-instance", "binpack", "memberof-scratch"],
+)
+def test_scratch_pool_tasks_still_die_with_the_scratch_instances(replacements: list[tuple[str, str]]) -> None:
+    failed = failing("scratch-pool-placement", {"service.yaml": _shared_web(*replacements)})
+    assert "no-host-deaths" in failed
+    assert "stopped/terminated" in failed["no-host-deaths"].message
+
+
+def test_scratch_pool_more_tasks_still_lose_some_to_the_recycle() -> None:
+    """Nine tasks leave six after the recycle, but three still die with their hosts and their requests fail."""
+    failed = failing("scratch-pool-placement", {"service.yaml": _shared_web(("desiredCount: 6", "desiredCount: 9"))})
+    assert {"no-host-deaths", "no-failed-requests"} <= set(failed)
+
+
+def test_scratch_pool_a_misremembered_attribute_matches_no_instance() -> None:
+    """No instance carries attribute:pool-name, so the constraint rules out every instance and nothing is placed."""
+    service = _shared_web((_WEB_SPREAD, _WEB_SPREAD + 'placementConstraints:\n  - {type: memberOf, expression: "attribute:pool-name == general"}\n'))
+    failed = failing("scratch-pool-placement", {"service.yaml": service})
+    assert "web had 0 of 6 tasks running at 300 s" in failed["six-running"].message
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["attribute:pool != scratch", "attribute:ecs.instance-type == m5.large", "attribute:pool in [general]"],
+)
+def test_scratch_pool_any_constraint_that_rules_out_the_scratch_pool_passes(expression: str) -> None:
+    loaded = scenario("scratch-pool-placement")
+    service = _shared_web((_WEB_SPREAD, _WEB_SPREAD + f'placementConstraints:\n  - {{type: memberOf, expression: "{expression}"}}\n'))
+    report = grade(loaded, answer(loaded, {"service.yaml": service}), seeds=loaded.scenario.run.seeds, label="right answer")
+    assert report.passed
