@@ -620,6 +620,13 @@ def _disable_trunking(setting: dict[str, Any]) -> str | None:
     return "awsvpcTrunking enabled → disabled"
 
 
+def _drop_ecs_cluster(config: dict[str, Any]) -> str | None:
+    if "ECS_CLUSTER" not in config:
+        return None
+    cluster = config.pop("ECS_CLUSTER")
+    return f"removed ECS_CLUSTER={cluster}"
+
+
 # --------------------------------------------------------------------------------------------
 # The catalogue
 
@@ -657,6 +664,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("disable-managed-termination-protection", "capacity-provider", "sets managedTerminationProtection DISABLED: scale-in may terminate instances running tasks", "managedTerminationProtection ENABLED", _single(_disable_provider_setting("managedTerminationProtection", "DISABLED"))),
     Mutation("disable-managed-draining", "capacity-provider", "sets managedDraining DISABLED: instances are terminated without draining their tasks", "managedDraining not DISABLED (ENABLED by default)", _single(_disable_provider_setting("managedDraining", "ENABLED"))),
     Mutation("disable-trunking", "account-setting", "turns awsvpcTrunking off: instances keep their ENI limit, so few awsvpc tasks fit each", "awsvpcTrunking enabled", _single(_disable_trunking)),
+    Mutation("drop-ecs-cluster", "agent-config", "removes ECS_CLUSTER from ecs.config: the agent registers the group's instances with the cluster named default", "an ECS_CLUSTER line", _single(_drop_ecs_cluster)),
 )
 """Every standard mutation, grouped by file kind; the order is the report's order."""
 
@@ -666,9 +674,17 @@ MUTATIONS: tuple[Mutation, ...] = (
 
 
 def _raw(f: ConfigFile) -> Any:
-    """The plain data a parsed file was read from."""
+    """The plain data a parsed file was read from.
+
+    An ``agent-config`` file written as ``KEY=value`` text comes back as the mapping of its
+    settings (the last line of a repeated key wins, as for the agent), which the agent-config
+    parser also accepts: mutations work on mappings.
+    """
     assert f.document is not None
-    return f.document.get(f.path) if f.path else f.document.data
+    data = f.document.get(f.path) if f.path else f.document.data
+    if f.kind == "agent-config" and not isinstance(data, dict):
+        return dict(f.model.values)
+    return data
 
 
 def _reparse(name: str, kind: str, data: dict[str, Any], mutation: str) -> ConfigFile:

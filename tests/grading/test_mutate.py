@@ -139,6 +139,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         },
     },
     "account-setting": {"name": "awsvpcTrunking", "value": "enabled"},
+    "agent-config": {"ECS_CLUSTER": "prod", "ECS_ENABLE_SPOT_INSTANCE_DRAINING": "true"},
 }
 """One realistic file per kind with something for every mutation of that kind to change."""
 
@@ -332,3 +333,11 @@ def test_every_shipped_scenario_catches_every_standard_mutation(scenario_id: str
     survivors = [f"{r.file} {r.mutation}: {r.change}" for r in results if r.status == "survived"]
     assert survivors == []
     assert any(r.status in ("caught", "refused") for r in results)
+
+
+def test_an_agent_config_written_as_text_loses_its_cluster_line() -> None:
+    """ecs.config is KEY=value text: drop-ecs-cluster mutates its settings, and the instances then join default."""
+    loaded = load_scenario(Path(__file__).resolve().parents[2] / "scenarios/instances-join-default.yaml")
+    [result] = [r for r in mutate(loaded) if r.mutation == "drop-ecs-cluster"]
+    assert (result.file, result.status, result.change) == ("ecs.config", "caught", "removed ECS_CLUSTER=payments")
+    assert "no-stray-instances" in result.failed_checks

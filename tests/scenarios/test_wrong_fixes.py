@@ -581,3 +581,175 @@ def test_bad_image_rollback_editing_the_pipelines_task_definition_changes_nothin
     report = grade(loaded, files, seeds=loaded.scenario.run.seeds[:1], label="wrong answer")
     assert not report.passed
     assert {"release-stopped", "back-on-working-revision"} <= {c.id for c in report.worst() if not c.passed}
+
+
+# -- sidecar-takes-task-down: an essential sidecar's exit stops the task ---------------------
+
+_SIDECAR_ANCHOR = "    memoryReservation: 64\n"
+
+
+def _web_definition(*replacements: tuple[str, str], sidecar: str = "") -> str:
+    """The starting task definition, edited, with extra lines appended to the sidecar's definition."""
+    extra = ((_SIDECAR_ANCHOR, _SIDECAR_ANCHOR + sidecar),) if sidecar else ()
+    return edited(scenario("sidecar-takes-task-down"), "task-definition.yaml", *extra, *replacements)
+
+
+@pytest.mark.parametrize(
+    "sidecar",
+    [
+        # The sidecar was not killed for memory: it exited with code 1.
+        "    memory: 512\n",
+        # A restart policy restarts only a container that ran restartAttemptPeriod (>= 60 s) first;
+        # this one exits after 40 s, so real ECS would stop the task too (the lab does not simulate it).
+        "    restartPolicy: {enabled: true, restartAttemptPeriod: 60}\n",
+    ],
+    ids=["more-memory", "restart-policy"],
+)
+def test_sidecar_still_essential_still_stops_the_task(sidecar: str) -> None:
+    failed = failing("sidecar-takes-task-down", {"task-definition.yaml": _web_definition(sidecar=sidecar)})
+    assert {"no-task-dies", "healthy-targets"} <= set(failed)
+    assert "Essential container in task exited" in failed["no-task-dies"].message
+
+
+def test_sidecar_marking_the_app_non_essential_leaves_the_sidecar_essential() -> None:
+    """The wrong container: web is non-essential now, the exiting sidecar still is (by default)."""
+    definition = _web_definition(("    memoryReservation: 512\n", "    memoryReservation: 512\n    essential: false\n"))
+    failed = failing("sidecar-takes-task-down", {"task-definition.yaml": definition})
+    assert "Essential container in task exited" in failed["no-task-dies"].message
+
+
+def test_sidecar_no_essential_container_at_all_is_refused_and_nothing_changes() -> None:
+    """AWS refuses a task definition without an essential container; the broken revision keeps running."""
+    definition = _web_definition(
+        ("    memoryReservation: 512\n", "    memoryReservation: 512\n    essential: false\n"),
+        sidecar="    essential: false\n",
+    )
+    loaded = scenario("sidecar-takes-task-down")
+    report = grade(loaded, answer(loaded, {"task-definition.yaml": definition}), seeds=loaded.scenario.run.seeds[:1], label="wrong answer")
+    assert not report.passed
+    assert any("doesn't have any essential container" in d.message for d in report.apply_errors)
+
+
+def test_sidecar_more_tasks_die_the_same_way() -> None:
+    service = edited(scenario("sidecar-takes-task-down"), "service.yaml", ("desiredCount: 3", "desiredCount: 6"))
+    failed = failing("sidecar-takes-task-down", {"service.yaml": service})
+    assert {"no-task-dies", "healthy-targets"} <= set(failed)
+
+
+def test_sidecar_removing_it_is_not_the_fix() -> None:
+    """The briefing keeps the sidecar: the outcome is fine without it, the guard fails."""
+    loaded = scenario("sidecar-takes-task-down")
+    text = starting_text(loaded, "task-definition.yaml")
+    definition = text[: text.index("  # Added by the observability team")]
+    failed = failing("sidecar-takes-task-down", {"task-definition.yaml": definition})
+    assert set(failed) == {"sidecar-kept"}
+
+
+@pytest.mark.parametrize(
+    "sidecar",
+    ["    essential: false\n", "    essential: false\n    restartPolicy: {enabled: true, ignoredExitCodes: [0]}\n"],
+    ids=["non-essential", "non-essential-with-restart-policy"],
+)
+def test_sidecar_non_essential_passes(sidecar: str) -> None:
+    loaded = scenario("sidecar-takes-task-down")
+    files = answer(loaded, {"task-definition.yaml": _web_definition(sidecar=sidecar)})
+    report = grade(loaded, files, seeds=loaded.scenario.run.seeds, label="right answer")
+    assert report.passed
+
+
+# -- instances-join-default: the agent registers with the cluster ECS_CLUSTER names ----------
+
+_LEDGER_CONFIG = "ECS_RESERVED_MEMORY=256\nECS_CONTAINER_STOP_TIMEOUT=60s\n"
+
+
+@pytest.mark.parametrize(
+    "config",
+    [
+        "ECS_CLUSTER=default\n",  # the cluster the instances already joined
+        "ECS_CLUSTER=payments-staging\n",  # user data copied from another environment
+    ],
+    ids=["default", "another-cluster"],
+)
+def test_instances_join_default_a_cluster_other_than_payments_gets_the_instances(config: str) -> None:
+    failed = failing("instances-join-default", {"ecs.config": config + _LEDGER_CONFIG})
+    assert {"ledger-running", "capacity-in-payments", "no-stray-instances"} <= set(failed)
+    assert "No Container Instances were found in your cluster" in failed["ledger-steady"].message
+
+
+def test_instances_join_default_more_instances_join_default_too() -> None:
+    """Doubling the group launches six instances from the same user data: all six register with default."""
+    loaded = scenario("instances-join-default")
+    group = edited(loaded, "auto-scaling-group.yaml", ('DesiredCapacity: "3"', 'DesiredCapacity: "6"'))
+    failed = failing("instances-join-default", {"auto-scaling-group.yaml": group})
+    assert {"ledger-running", "capacity-in-payments"} <= set(failed)
+    assert failed["no-stray-instances"].message.startswith("6 InstanceRegistrationFailed event(s)")
+
+
+def test_instances_join_default_a_misspelt_key_is_refused_at_its_line() -> None:
+    """ECS_CLUSTER_NAME is not an agent setting: bad input, positioned, with a did-you-mean."""
+    loaded = scenario("instances-join-default")
+    with pytest.raises(SourceErrors, match=r"ecs\.config:1:1: .*ECS_CLUSTER_NAME.*ECS_CLUSTER"):
+        answer(loaded, {"ecs.config": "ECS_CLUSTER_NAME=payments\n" + _LEDGER_CONFIG})
+
+
+def test_instances_join_default_the_cluster_line_anywhere_in_the_file_passes() -> None:
+    loaded = scenario("instances-join-default")
+    files = answer(loaded, {"ecs.config": _LEDGER_CONFIG + "ECS_CLUSTER=payments\n"})
+    assert grade(loaded, files, seeds=loaded.scenario.run.seeds, label="right answer").passed
+
+
+# -- scratch-pool-placement: strategies order the instances, constraints rule them out --------
+
+_WEB_SPREAD = (
+    "placementStrategy:\n"
+    '  - {type: spread, field: "attribute:ecs.availability-zone"}\n'
+    "  - {type: spread, field: instanceId}\n"
+)
+
+
+def _shared_web(*replacements: tuple[str, str]) -> str:
+    return edited(scenario("scratch-pool-placement"), "service.yaml", *replacements)
+
+
+@pytest.mark.parametrize(
+    "replacements",
+    [
+        # Spreading over the pools is spreading onto the scratch pool.
+        [(_WEB_SPREAD, 'placementStrategy:\n  - {type: spread, field: "attribute:pool"}\n')],
+        # One task per instance still uses the scratch instances.
+        [(_WEB_SPREAD, "placementConstraints:\n  - {type: distinctInstance}\n")],
+        # Binpack fills the smaller c5.large instances first: everything lands on scratch.
+        [(_WEB_SPREAD, "placementStrategy:\n  - {type: binpack, field: memory}\n")],
+        # The wrong pool.
+        [(_WEB_SPREAD, _WEB_SPREAD + 'placementConstraints:\n  - {type: memberOf, expression: "attribute:pool == scratch"}\n')],
+    ],
+    ids=["spread-on-pool", "distinct-instance", "binpack", "memberof-scratch"],
+)
+def test_scratch_pool_tasks_still_die_with_the_scratch_instances(replacements: list[tuple[str, str]]) -> None:
+    failed = failing("scratch-pool-placement", {"service.yaml": _shared_web(*replacements)})
+    assert "no-host-deaths" in failed
+    assert "stopped/terminated" in failed["no-host-deaths"].message
+
+
+def test_scratch_pool_more_tasks_still_lose_some_to_the_recycle() -> None:
+    """Nine tasks leave six after the recycle, but three still die with their hosts and their requests fail."""
+    failed = failing("scratch-pool-placement", {"service.yaml": _shared_web(("desiredCount: 6", "desiredCount: 9"))})
+    assert {"no-host-deaths", "no-failed-requests"} <= set(failed)
+
+
+def test_scratch_pool_a_misremembered_attribute_matches_no_instance() -> None:
+    """No instance carries attribute:pool-name, so the constraint rules out every instance and nothing is placed."""
+    service = _shared_web((_WEB_SPREAD, _WEB_SPREAD + 'placementConstraints:\n  - {type: memberOf, expression: "attribute:pool-name == general"}\n'))
+    failed = failing("scratch-pool-placement", {"service.yaml": service})
+    assert "web had 0 of 6 tasks running at 300 s" in failed["six-running"].message
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["attribute:pool != scratch", "attribute:ecs.instance-type == m5.large", "attribute:pool in [general]"],
+)
+def test_scratch_pool_any_constraint_that_rules_out_the_scratch_pool_passes(expression: str) -> None:
+    loaded = scenario("scratch-pool-placement")
+    service = _shared_web((_WEB_SPREAD, _WEB_SPREAD + f'placementConstraints:\n  - {{type: memberOf, expression: "{expression}"}}\n'))
+    report = grade(loaded, answer(loaded, {"service.yaml": service}), seeds=loaded.scenario.run.seeds, label="right answer")
+    assert report.passed
