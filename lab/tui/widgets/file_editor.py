@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
+from rich.cells import cell_len
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.message import Message
+from textual.strip import Strip
 from textual.widgets import Static, TextArea
 
 from lab.errors import Diagnostic
@@ -17,6 +22,9 @@ __all__ = ["CodeArea", "FileEditor"]
 ERROR_HIGHLIGHT = "lab.error"
 """Highlight name of a line with a problem (underlined, tinted; readable without colour)."""
 
+LONG_LINE = 10_000
+"""Lines longer than this (characters) are drawn without syntax colours or marks (issue 18)."""
+
 
 class CodeArea(TextArea):
     """A code editor that also marks the lines that have problems.
@@ -24,6 +32,11 @@ class CodeArea(TextArea):
     It adds its own highlight to the syntax highlights TextArea computes (the private
     ``_build_highlight_map`` / ``_highlights`` of Textual's TextArea; Textual is pinned, and
     ``tests/tui`` covers the mark).
+
+    A line over ``LONG_LINE`` characters is drawn plain and cut to the visible width before
+    it reaches the compositor: TextArea would otherwise map every byte of it to a code point
+    (a Python loop) and hand a strip as wide as the line to every layer, on each key and each
+    cursor blink — seconds per key for a 1 MB line (``benchmarks/bench_editor.py``).
     """
 
     error_lines: frozenset[int] = frozenset()
@@ -42,6 +55,27 @@ class CodeArea(TextArea):
         for line in self.error_lines:
             self._highlights[line].append((0, None, ERROR_HIGHLIGHT))
 
+    def render_line(self, y: int) -> Strip:
+        if self.soft_wrap or self.virtual_size.width <= LONG_LINE:
+            return super().render_line(y)
+        # Without soft wrap TextArea pads every line to the longest one: here each strip is
+        # cut to the visible width before anything measures it. ``_render_line`` rather than
+        # ``render_line`` keeps strips as wide as the document out of TextArea's 1,024-entry
+        # line cache (a megabyte each: a gigabyte after some scrolling).
+        row = self.scroll_offset.y + y  # without soft wrap, one screen row per document line
+        document = self.document
+        if 0 <= row < document.line_count and len(document[row]) > LONG_LINE:
+            # An empty map skips the syntax colours of this line: TextArea maps every byte of
+            # a highlighted line to its code point in a Python loop.
+            highlights, self._highlights = self._highlights, defaultdict(list)
+            try:
+                strip = self._render_line(y)
+            finally:
+                self._highlights = highlights
+        else:
+            strip = self._render_line(y)
+        return _head(strip, self.content_region.width)
+
     def _watch_theme(self, theme: str) -> None:
         super()._watch_theme(theme)
         current = self._theme
@@ -49,6 +83,31 @@ class CodeArea(TextArea):
             dark = current.name != "github_light"
             mark = Style(bgcolor="#6b1d1d" if dark else "#f5c6c6", underline=True)
             current.syntax_styles = {**current.syntax_styles, ERROR_HIGHLIGHT: mark}  # our copy of the theme
+
+
+def _head(strip: Strip, width: int) -> Strip:
+    """The first ``width`` cells of ``strip``, measuring only the text it keeps.
+
+    ``Strip.crop`` measures each segment whole: a million cells for a long line or its padding.
+    """
+    out: list[Segment] = []
+    remaining = width
+    for segment in strip:
+        if remaining <= 0:
+            break
+        text, limit = segment.text, remaining
+        while True:  # a prefix long enough to fill the width (zero-width characters need more)
+            piece = text[:limit]
+            cells = cell_len(piece)
+            if cells >= remaining or len(piece) == len(text):
+                break
+            limit *= 2
+        kept = Segment(piece, segment.style, segment.control)
+        if cells > remaining:
+            kept, cells = kept.split_cells(remaining)[0], remaining
+        out.append(kept)
+        remaining -= cells
+    return Strip(out, width - remaining)
 
 
 class FileEditor(Vertical):
