@@ -16,6 +16,7 @@ from textual.strip import Strip
 from textual.widgets import Static, TextArea
 
 from lab.errors import Diagnostic
+from lab.scenario.workspace import MAX_ANSWER_BYTES
 
 __all__ = ["CodeArea", "FileEditor"]
 
@@ -110,6 +111,11 @@ def _head(strip: Strip, width: int) -> Strip:
     return Strip(out, width - remaining)
 
 
+def _oversized(text: str) -> bool:
+    """Larger than an answer file may be (the lab refuses it; the editor shows it plain)."""
+    return len(text) > MAX_ANSWER_BYTES or len(text.encode("utf-8")) > MAX_ANSWER_BYTES
+
+
 class FileEditor(Vertical):
     """One file: the editor, then its problems, each at its line (``⚠ 7:5 message``)."""
 
@@ -132,14 +138,20 @@ class FileEditor(Vertical):
         self.readonly = readonly
         """The scenario shows the file but the learner does not edit it."""
         self._initial = text
+        self.language = "json" if file_name.endswith(".json") else "yaml"
+        """The file's syntax, coloured while the file is no larger than an answer file can be."""
+        self.notice: str | None = None
+        """Why the editor shows some of the text without colours (a line under the problems)."""
+        self._shown: Text | None = None
 
     def compose(self) -> ComposeResult:
-        language = "json" if self.file_name.endswith(".json") else "yaml"
-        yield CodeArea.code_editor(self._initial, language=language, soft_wrap=False, read_only=self.readonly, classes="file-text")
+        plain = _oversized(self._initial)
+        yield CodeArea.code_editor(self._initial, language=None if plain else self.language, soft_wrap=False, read_only=self.readonly, classes="file-text")
         yield Static(classes="file-errors")
 
     def on_mount(self) -> None:
         self.watch(self.app, "theme", self._follow_theme, init=True)
+        self._colour(self._initial)
 
     def _follow_theme(self) -> None:
         """A light editor in a light theme: syntax colours stay readable."""
@@ -159,23 +171,53 @@ class FileEditor(Vertical):
     @on(TextArea.Changed)
     def _changed(self, event: TextArea.Changed) -> None:
         event.stop()
-        self.post_message(self.Edited(self, event.text_area.text))
+        text = event.text_area.text
+        self._colour(text)
+        self.post_message(self.Edited(self, text))
+
+    def _colour(self, text: str) -> None:
+        """Syntax colours off past the size of an answer file, back on below it; say so.
+
+        Tree-sitter re-parses the whole document on every key (a tenth of a second for a
+        megabyte); the lab refuses a file that size anyway, so its colours would tell nothing.
+        """
+        area = self.text_area
+        plain = _oversized(text)
+        if plain != (area.language is None):
+            selection, scroll = area.selection, area.scroll_offset
+            area.language = None if plain else self.language  # a new document: the cursor goes home
+            area.selection = selection
+            area.scroll_to(scroll.x, scroll.y, animate=False, immediate=True)
+        if plain:
+            self.notice = f"syntax colours are off: the file is over {MAX_ANSWER_BYTES // 1024} KiB (all of it is kept)"
+        elif area.virtual_size.width > LONG_LINE:
+            self.notice = f"lines over {LONG_LINE:,} characters are shown without colours (all of them is kept)"
+        else:
+            self.notice = None
 
     def show_errors(self, errors: list[Diagnostic]) -> None:
-        """Show problems at their lines, and highlight the first one's line in the editor."""
+        """Show problems at their lines, and highlight the first one's line in the editor.
+
+        The ``notice`` (colours off), if any, is the last line.
+        """
         widget = self.query_one(".file-errors", Static)
         widget.set_class(bool(errors), "-invalid")
         self.text_area.mark_lines(frozenset(d.line - 1 for d in errors if d.line >= 1))
         if self.readonly:
-            widget.update(Text("read-only: this file is part of the scenario — read it; it is not yours to edit", style="bold"))
-            return
-        if not errors:
-            widget.update(Text("✓ valid — Apply (ctrl+s) sends it to the cluster", style="green"))
-            return
-        text = Text()
-        for d in errors[:3]:
-            text.append(f"⚠ line {d.line}, col {d.col}: {d.message}\n")
-        if len(errors) > 3:
-            text.append(f"… {len(errors) - 3} more\n")
-        text.rstrip()
-        widget.update(text)
+            text = Text("read-only: this file is part of the scenario — read it; it is not yours to edit", style="bold")
+        elif not errors:
+            text = Text("✓ valid — Apply (ctrl+s) sends it to the cluster", style="green")
+        else:
+            text = Text()
+            room = 3 if self.notice is None else 2  # the panel shows four lines
+            for d in errors[:room]:
+                text.append(f"⚠ line {d.line}, col {d.col}: {d.message}\n")
+            if len(errors) > room:
+                text.append(f"… {len(errors) - room} more\n")
+            text.rstrip()
+        if self.notice is not None:
+            text.append("\n")
+            text.append(f"ⓘ {self.notice}", style="not bold italic")
+        if text != self._shown:  # the same problems after a key: no new layout of the screen
+            self._shown = text
+            widget.update(text)
