@@ -44,7 +44,8 @@ async def test_a_1_mb_line_is_shown_typed_in_and_saved_whole(store: ProgressStor
         # Too large for an answer file: plain text, and the learner is told why.
         assert area.language is None
         shown = str(editor.query_one(".file-errors").render())
-        assert "syntax colours are off" in shown and "256 KiB" in shown
+        assert "⚠ file is larger than the 256 KiB limit" in shown  # about the file, at no line
+        assert "ⓘ no syntax colours: the file is over 256 KiB" in shown
         # Every line reaches the screen cut to the editor's width, the long one too.
         width = area.content_region.width
         assert {area.render_line(y).cell_length for y in range(5)} == {width}
@@ -89,7 +90,7 @@ async def test_a_long_line_in_a_small_file_keeps_the_colours_elsewhere(store: Pr
         await pilot.pause()
         assert area.language == "yaml"
         assert area.cursor_location == (2, 0)
-        assert "shown without colours" in str(editor.query_one(".file-errors").render())
+        assert "ⓘ no syntax colours on lines over 10,000 characters" in str(editor.query_one(".file-errors").render())
         assert {area.render_line(y).cell_length for y in range(5)} == {area.content_region.width}
         await pilot.press("x")
         await pilot.pause()

@@ -189,9 +189,9 @@ class FileEditor(Vertical):
             area.selection = selection
             area.scroll_to(scroll.x, scroll.y, animate=False, immediate=True)
         if plain:
-            self.notice = f"syntax colours are off: the file is over {MAX_ANSWER_BYTES // 1024} KiB (all of it is kept)"
+            self.notice = f"no syntax colours: the file is over {MAX_ANSWER_BYTES // 1024} KiB"
         elif area.virtual_size.width > LONG_LINE:
-            self.notice = f"lines over {LONG_LINE:,} characters are shown without colours (all of them is kept)"
+            self.notice = f"no syntax colours on lines over {LONG_LINE:,} characters"
         else:
             self.notice = None
 
@@ -211,7 +211,8 @@ class FileEditor(Vertical):
             text = Text()
             room = 3 if self.notice is None else 2  # the panel shows four lines
             for d in errors[:room]:
-                text.append(f"⚠ line {d.line}, col {d.col}: {d.message}\n")
+                where = f"line {d.line}, col {d.col}: " if d.line >= 1 else ""  # about the whole file
+                text.append(f"⚠ {where}{d.message}\n")
             if len(errors) > room:
                 text.append(f"… {len(errors) - room} more\n")
             text.rstrip()
