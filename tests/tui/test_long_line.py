@@ -18,7 +18,7 @@ from lab.scenario.loader import find_scenario, load_scenario
 from lab.scenario.workspace import starting_text
 from lab.tui.app import LabApp
 from lab.tui.screens.workbench import WorkbenchScreen
-from lab.tui.widgets.file_editor import CodeArea, FileEditor, _head
+from lab.tui.widgets.file_editor import CodeArea, FileEditor, _head, _prefix_covering
 
 from .conftest import quiet
 
@@ -50,6 +50,7 @@ async def test_a_1_mb_line_is_shown_typed_in_and_saved_whole(store: ProgressStor
         width = area.content_region.width
         assert {area.render_line(y).cell_length for y in range(5)} == {width}
         assert "Description: QUJDREVG" in area.render_line(1).text
+        assert area.get_line(1).plain == area.document[1]  # drawing it leaves the line whole
 
         area.focus()
         area.move_cursor((1, len("Description: ")))
@@ -125,3 +126,19 @@ def test_head_keeps_the_first_cells_of_a_strip(texts: list[str], width: int) -> 
     cropped = "".join(s.text for s in strip.crop(0, width))  # what it stands in for
     assert kept.rstrip("\u0301") == cropped.rstrip("\u0301")  # a trailing zero-width mark may go
     assert cell_len(kept) == head.cell_length == min(width, strip.cell_length)
+
+
+@given(st.text(alphabet=st.sampled_from("ab \t\r字\u0301é\x1b"), max_size=40), st.integers(min_value=1, max_value=8))
+def test_the_tab_fast_path_gives_textual_s_answer(line: str, tab_size: int) -> None:
+    import textual.document._wrapped_document as wrapped
+    import textual.expand_tabs as tabs
+
+    fast = tabs.get_tab_widths
+    assert getattr(fast, "lab_fast_path", False) and wrapped.get_tab_widths is fast  # installed
+    assert fast(line, tab_size) == fast.original(line, tab_size)  # type: ignore[attr-defined]
+
+
+@given(st.text(alphabet=st.sampled_from("ab\t字\u0301"), max_size=80), st.integers(min_value=0, max_value=60))
+def test_a_prefix_covering_fills_the_cells(line: str, cells: int) -> None:
+    count = _prefix_covering(line, cells)
+    assert count == len(line) or cell_len(line[:count]) >= cells

@@ -20,6 +20,40 @@ from lab.scenario.workspace import MAX_ANSWER_BYTES
 
 __all__ = ["CodeArea", "FileEditor"]
 
+
+def _install_tab_fast_path() -> None:
+    """Make Textual's ``get_tab_widths`` skip its regex on a line without tabs (same result).
+
+    TextArea runs it over the whole line on every edit and every cursor move: 10-25 ms for a
+    1 MB line, most of the time left per key once the line is drawn cut to the width. The
+    regex (``(.*?\\t|.+?$)``) splits at tabs, so a tab-free line is one part with no tab. It is
+    installed only over the regex this was checked against (Textual 8.2.8); any other Textual
+    keeps its own. ``tests/tui/test_long_line.py`` compares the two on random lines.
+    """
+    import importlib
+
+    import textual.expand_tabs as tabs
+
+    original = tabs.get_tab_widths
+    if getattr(original, "lab_fast_path", False) or getattr(tabs, "_TABS_SPLITTER_RE", None) is None or tabs._TABS_SPLITTER_RE.pattern != r"(.*?\t|.+?$)":
+        return
+
+    def get_tab_widths(line: str, tab_size: int = 4) -> list[tuple[str, int]]:
+        if "\t" in line:
+            return original(line, tab_size)
+        return [(line, 0)] if line else []
+
+    get_tab_widths.lab_fast_path = True  # type: ignore[attr-defined]
+    get_tab_widths.original = original  # type: ignore[attr-defined]
+    # Each of Textual's modules that imported the function by name holds its own reference.
+    for name in ("textual.expand_tabs", "textual._cells", "textual._wrap", "textual.document._wrapped_document"):
+        module = importlib.import_module(name)
+        if getattr(module, "get_tab_widths", None) is original:
+            module.get_tab_widths = get_tab_widths  # type: ignore[attr-defined]
+
+
+_install_tab_fast_path()
+
 ERROR_HIGHLIGHT = "lab.error"
 """Highlight name of a line with a problem (underlined, tinted; readable without colour)."""
 
@@ -43,6 +77,16 @@ class CodeArea(TextArea):
     error_lines: frozenset[int] = frozenset()
     """0-based lines to mark."""
 
+    _window: tuple[int, int] | None = None
+    """While a long line is drawn: its index and how many of its characters can show."""
+
+    def get_line(self, line_index: int) -> Text:
+        """The line to draw; while a long line is drawn, only the characters up to the window's right edge."""
+        window = self._window
+        if window is None or window[0] != line_index:
+            return super().get_line(line_index)
+        return Text(self.document[line_index][: window[1]], end="", no_wrap=True)
+
     def mark_lines(self, lines: frozenset[int]) -> None:
         """Mark ``lines`` (0-based) as having problems."""
         if lines == self.error_lines:
@@ -63,16 +107,18 @@ class CodeArea(TextArea):
         # cut to the visible width before anything measures it. ``_render_line`` rather than
         # ``render_line`` keeps strips as wide as the document out of TextArea's 1,024-entry
         # line cache (a megabyte each: a gigabyte after some scrolling).
-        row = self.scroll_offset.y + y  # without soft wrap, one screen row per document line
+        scroll_x, scroll_y = self.scroll_offset
+        row = scroll_y + y  # without soft wrap, one screen row per document line
         document = self.document
         if 0 <= row < document.line_count and len(document[row]) > LONG_LINE:
             # An empty map skips the syntax colours of this line: TextArea maps every byte of
             # a highlighted line to its code point in a Python loop.
             highlights, self._highlights = self._highlights, defaultdict(list)
+            self._window = (row, _prefix_covering(document[row], scroll_x + self.content_region.width))
             try:
                 strip = self._render_line(y)
             finally:
-                self._highlights = highlights
+                self._highlights, self._window = highlights, None
         else:
             strip = self._render_line(y)
         return _head(strip, self.content_region.width)
@@ -84,6 +130,17 @@ class CodeArea(TextArea):
             dark = current.name != "github_light"
             mark = Style(bgcolor="#6b1d1d" if dark else "#f5c6c6", underline=True)
             current.syntax_styles = {**current.syntax_styles, ERROR_HIGHLIGHT: mark}  # our copy of the theme
+
+
+def _prefix_covering(line: str, cells: int) -> int:
+    """How many characters of ``line`` fill at least ``cells`` cells (all of them if fewer).
+
+    Rich counts a tab as no cell (TextArea widens it), so this may keep more than needed, never less.
+    """
+    count = cells + 1
+    while count < len(line) and cell_len(line[:count]) < cells:
+        count *= 2
+    return min(count, len(line))
 
 
 def _head(strip: Strip, width: int) -> Strip:
