@@ -9,7 +9,10 @@ take seconds"), next to references measured in the same run:
   YAML value), autosaved as a learner's edit and opened from the progress store, the way a
   learner gets it back. Keys are typed in the long line.
 - ``lab, 1 MiB of lines``: the file padded with ordinary lines to the largest autosaved edit
-  the store reads back (``lab.progress._read_edit``: 1 MiB); keys typed at its start.
+  the store reads back (``lab.progress._read_edit``: 1 MiB); keys typed at its start. A 5 MB
+  file is over every limit on learner files: the store does not read such an edit back.
+- ``lab, 256 KiB of lines``: the largest answer file the lab reads (``MAX_ANSWER_BYTES``),
+  still syntax-coloured.
 
 Each key alternates ``x`` and ``backspace`` (the text stays the same size), one key per
 30 ms (a fast typist); the latency is from the press to the end of the editor's next repaint
@@ -161,13 +164,15 @@ CASES: dict[str, Callable[[int], object]] = {
     "long-line": lambda keys: lab_editor(keys, long_line_text, (1, 20)),
     "long-line-end": lambda keys: lab_editor(keys, long_line_text, (1, LONG - 10)),
     "many-lines": lambda keys: lab_editor(keys, many_lines_text, (1, 20)),
+    "answer-size": lambda keys: lab_editor(keys, lambda base: many_lines_text(base, 256 * 1024 - 200), (1, 20)),
 }
 LABELS = {
     "reference": "reference: plain TextArea, small file",
     "normal": "lab, normal file",
     "long-line": "lab, 1 MB line, typing at its start",
     "long-line-end": "lab, 1 MB line, typing at its end",
-    "many-lines": "lab, 1 MiB of normal lines",
+    "many-lines": "lab, 1 MiB of normal lines (no colours)",
+    "answer-size": "lab, 256 KiB of normal lines (coloured)",
 }
 
 
