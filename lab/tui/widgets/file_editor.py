@@ -1,4 +1,7 @@
-"""Provides ``FileEditor``: a learner file in a TextArea (highlighting, line numbers, undo) and its errors."""
+"""Provides ``FileEditor``: a learner file in a TextArea (highlighting, line numbers, undo) and its errors.
+
+Importing it speeds up Textual's tab-width helper for tab-free lines (``_install_tab_fast_path``).
+"""
 
 from __future__ import annotations
 
@@ -68,13 +71,16 @@ class CodeArea(TextArea):
     """A code editor that also marks the lines that have problems.
 
     It adds its own highlight to the syntax highlights TextArea computes (the private
-    ``_build_highlight_map`` / ``_highlights`` of Textual's TextArea; Textual is pinned, and
-    ``tests/tui`` covers the mark).
+    ``_build_highlight_map`` / ``_highlights`` of Textual's TextArea, checked against Textual
+    8.2.8; ``tests/tui`` covers the mark).
 
-    A line over ``LONG_LINE`` characters is drawn plain and cut to the visible width before
-    it reaches the compositor: TextArea would otherwise map every byte of it to a code point
-    (a Python loop) and hand a strip as wide as the line to every layer, on each key and each
-    cursor blink — seconds per key for a 1 MB line (``benchmarks/bench_editor.py``).
+    A line over ``LONG_LINE`` characters is drawn plain, from the characters up to the right
+    edge of the view, and every line of such a document is cut to the visible width before it
+    reaches the compositor: TextArea would otherwise map every byte of the line to a code point
+    (a Python loop) and hand strips as wide as the line to every layer, on each key and each
+    cursor blink — seconds per key for a 1 MB line (``benchmarks/bench_editor.py``, issue 18).
+    That drawing goes through TextArea's private ``_render_line`` with ``_highlights`` emptied
+    for the line (``tests/tui/test_long_line.py`` covers it).
     """
 
     error_lines: frozenset[int] = frozenset()
