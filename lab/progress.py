@@ -363,8 +363,13 @@ class ProgressStore:
 
     def retry(self) -> str | None:
         """Write every pending change and edit; returns the problem that stopped it, or None."""
+        too_big = None
         try:
             for (sid, name), text in list(self.pending_edits.items()):
+                if len(text) > MAX_EDIT_BYTES // 4 and len(text.encode("utf-8")) > MAX_EDIT_BYTES:
+                    # Saved, it could not be read back (``_read_edit``): keep it in memory and say so.
+                    too_big = f"{name} not saved: over {MAX_EDIT_BYTES // (1024 * 1024)} MiB; kept in memory, make it smaller to save it"
+                    continue
                 atomic_write(self.workspace(sid) / name, text)
                 del self.pending_edits[(sid, name)]
             if self.pending:
@@ -386,8 +391,8 @@ class ProgressStore:
         except OSError as exc:
             self.save_problem = f"progress not saved ({exc.strerror or exc}); kept in memory, will retry"
             return self.save_problem
-        self.save_problem = None
-        return None
+        self.save_problem = too_big
+        return too_big
 
     def record_grade(self, scenario_id: str, *, passed: bool, score: int, max_score: int) -> str | None:
         """Remember a graded attempt (the best score is kept)."""
@@ -488,7 +493,12 @@ class ProgressStore:
                         os.unlink(entry.path)
 
 
-def _read_edit(path: Path, max_bytes: int = 1024 * 1024) -> str:
+MAX_EDIT_BYTES = 16 * 1024 * 1024
+"""The largest autosaved edit, written and read back alike (a bigger one stays in memory, with a
+message); far above what an answer file may be (256 KiB), so no edit a learner makes is dropped."""
+
+
+def _read_edit(path: Path, max_bytes: int = MAX_EDIT_BYTES) -> str:
     """The UTF-8 text of a regular file (never through a symbolic link, never a FIFO or device)."""
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     with os.fdopen(fd, "rb") as handle:

@@ -265,3 +265,27 @@ def test_sigkill_during_saves_never_corrupts_and_leaves_no_temp_file_behind(tmp_
     assert sorted(p.name for p in tmp_path.iterdir()) == ["progress.json", "progress.json.lock", "workspaces"]
     assert store.edits("web") == {"a.yaml": "x: 1\n" * 200}
     assert [p.name for p in store.workspace("web").iterdir()] == ["a.yaml"]
+
+
+def test_a_large_edit_is_saved_and_restored_whole(tmp_path: Path) -> None:
+    """A 2 MiB edit (a learner pasted a log into a file) comes back in a new session (issue 18)."""
+    store = ProgressStore.load(tmp_path)
+    text = "# " + "x" * (2 * 1024 * 1024) + "\nserviceName: web\n"
+    assert store.save_edit("demo", "service.yaml", text) is None
+    assert ProgressStore.load(tmp_path).edits("demo") == {"service.yaml": text}
+
+
+def test_an_edit_too_large_to_read_back_is_kept_in_memory_and_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over the limit nothing is written (it could not be read back); the other files still save."""
+    import lab.progress
+
+    monkeypatch.setattr(lab.progress, "MAX_EDIT_BYTES", 1024)
+    store = ProgressStore.load(tmp_path)
+    big = "y" * 5000
+    problem = store.save_edit("demo", "big.yaml", big)
+    assert problem is not None and problem.startswith("big.yaml not saved: over") and "kept in memory" in problem
+    assert store.save_edit("demo", "small.yaml", "a: 1\n") is not None  # the big one is still pending
+    assert store.edits("demo") == {"big.yaml": big, "small.yaml": "a: 1\n"}
+    assert ProgressStore.load(tmp_path).edits("demo") == {"small.yaml": "a: 1\n"}
+    assert store.save_edit("demo", "big.yaml", "b: 2\n") is None  # made smaller: saved, the problem clears
+    assert ProgressStore.load(tmp_path).edits("demo") == {"big.yaml": "b: 2\n", "small.yaml": "a: 1\n"}
