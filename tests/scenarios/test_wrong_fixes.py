@@ -581,3 +581,109 @@ def test_bad_image_rollback_editing_the_pipelines_task_definition_changes_nothin
     report = grade(loaded, files, seeds=loaded.scenario.run.seeds[:1], label="wrong answer")
     assert not report.passed
     assert {"release-stopped", "back-on-working-revision"} <= {c.id for c in report.worst() if not c.passed}
+
+
+# -- step-scaling-bounds: steps are offsets from the alarm threshold ---------------------------
+
+_STEPS = (
+    "    - {MetricIntervalLowerBound: 60, MetricIntervalUpperBound: 75, ScalingAdjustment: 1}\n"
+    "    - {MetricIntervalLowerBound: 75, MetricIntervalUpperBound: 90, ScalingAdjustment: 2}\n"
+    "    - {MetricIntervalLowerBound: 90, ScalingAdjustment: 4}\n"
+)
+
+
+def _step_policy(steps: str, *replacements: tuple[str, str]) -> str:
+    return edited(scenario("step-scaling-bounds"), "step-policy.yaml", (_STEPS, steps), *replacements)
+
+
+_RELATIVE = (
+    "    - {MetricIntervalLowerBound: 0, MetricIntervalUpperBound: 15, ScalingAdjustment: 1}\n"
+    "    - {MetricIntervalLowerBound: 15, MetricIntervalUpperBound: 30, ScalingAdjustment: 2}\n"
+    "    - {MetricIntervalLowerBound: 30, ScalingAdjustment: 4}\n"
+)
+
+
+def test_step_scaling_bounds_steps_with_a_gap_are_refused_and_nothing_scales() -> None:
+    """Bounds made relative but with a gap (0–10, then 20 and up): PutScalingPolicy refuses the policy."""
+    gap = (
+        "    - {MetricIntervalLowerBound: 0, MetricIntervalUpperBound: 10, ScalingAdjustment: 1}\n"
+        "    - {MetricIntervalLowerBound: 20, ScalingAdjustment: 4}\n"
+    )
+    loaded = scenario("step-scaling-bounds")
+    files = answer(loaded, {"step-policy.yaml": _step_policy(gap)})
+    assert "leave a gap between 10 and 20" in str(files["step-policy.yaml"].refusals[0])
+    failed = failing("step-scaling-bounds", {"step-policy.yaml": _step_policy(gap)})
+    assert {"few-errors", "kept-up", "scaled-out"} <= set(failed)
+
+
+@pytest.mark.parametrize(
+    ("adjustment", "expected"),
+    [
+        ("PercentChangeInCapacity", {"few-errors", "kept-up", "scaled-out"}),  # 1 % of 2 tasks rounds to 0
+        ("ExactCapacity", {"few-errors", "kept-up"}),  # sets the count to 4 at most
+    ],
+)
+def test_step_scaling_bounds_the_wrong_adjustment_type_does_not_keep_up(adjustment: str, expected: set[str]) -> None:
+    failed = failing(
+        "step-scaling-bounds", {"step-policy.yaml": _step_policy(_RELATIVE, ("AdjustmentType: ChangeInCapacity", f"AdjustmentType: {adjustment}"))}
+    )
+    assert expected <= set(failed)
+    assert "requests failed in checkout" in failed["few-errors"].message
+
+
+def test_step_scaling_bounds_a_minimum_at_the_peak_costs_too_much() -> None:
+    """MinCapacity 10 and the policy left broken: no errors, but ten tasks all hour and no scaling."""
+    text = edited(scenario("step-scaling-bounds"), "scalable-target.yaml", ("MinCapacity: 2", "MinCapacity: 10"))
+    failed = failing("step-scaling-bounds", {"scalable-target.yaml": text})
+    assert set(failed) == {"cost-cap", "scaled-out"}
+    assert "over the $0.20 cap" in failed["cost-cap"].message
+
+
+def test_step_scaling_bounds_a_minimum_just_under_the_cap_still_does_not_scale() -> None:
+    """MinCapacity 8 fits the budget and the load, but Service Auto Scaling never acts."""
+    text = edited(scenario("step-scaling-bounds"), "scalable-target.yaml", ("MinCapacity: 2", "MinCapacity: 8"))
+    failed = failing("step-scaling-bounds", {"scalable-target.yaml": text})
+    assert set(failed) == {"scaled-out"}
+
+
+def test_step_scaling_bounds_a_max_capacity_too_low_does_not_keep_up() -> None:
+    loaded = scenario("step-scaling-bounds")
+    target = edited(loaded, "scalable-target.yaml", ("MaxCapacity: 20", "MaxCapacity: 4"))
+    failed = failing("step-scaling-bounds", {"step-policy.yaml": _step_policy(_RELATIVE), "scalable-target.yaml": target})
+    assert {"few-errors", "kept-up"} <= set(failed)
+
+
+_TARGET_TRACKING = """\
+PolicyName: checkout-step-out
+ServiceNamespace: ecs
+ResourceId: service/shop/checkout
+ScalableDimension: ecs:service:DesiredCount
+PolicyType: TargetTrackingScaling
+TargetTrackingScalingPolicyConfiguration:
+  TargetValue: 60
+  PredefinedMetricSpecification:
+    PredefinedMetricType: ECSServiceAverageCPUUtilization
+"""
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        _TARGET_TRACKING,  # the brief does not require step scaling: AWS recommends target tracking
+        "one-step",  # +1 per breach: slower, and enough
+        "percent",  # PercentChangeInCapacity with a MinAdjustmentMagnitude
+    ],
+)
+def test_step_scaling_bounds_right_answers_pass(policy: str) -> None:
+    loaded = scenario("step-scaling-bounds")
+    if policy == "one-step":
+        policy = _step_policy("    - {MetricIntervalLowerBound: 0, ScalingAdjustment: 1}\n")
+    elif policy == "percent":
+        policy = _step_policy(
+            "    - {MetricIntervalLowerBound: 0, MetricIntervalUpperBound: 15, ScalingAdjustment: 25}\n"
+            "    - {MetricIntervalLowerBound: 15, MetricIntervalUpperBound: 30, ScalingAdjustment: 50}\n"
+            "    - {MetricIntervalLowerBound: 30, ScalingAdjustment: 100}\n",
+            ("AdjustmentType: ChangeInCapacity", "AdjustmentType: PercentChangeInCapacity\n  MinAdjustmentMagnitude: 1"),
+        )
+    report = grade(loaded, answer(loaded, {"step-policy.yaml": policy}), seeds=loaded.scenario.run.seeds, label="right answer")
+    assert all(seed.passed for seed in report.seeds), [c.message for s in report.seeds for c in s.checks if not c.passed]
