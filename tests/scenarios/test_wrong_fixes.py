@@ -687,3 +687,54 @@ def test_step_scaling_bounds_right_answers_pass(policy: str) -> None:
         )
     report = grade(loaded, answer(loaded, {"step-policy.yaml": policy}), seeds=loaded.scenario.run.seeds, label="right answer")
     assert all(seed.passed for seed in report.seeds), [c.message for s in report.seeds for c in s.checks if not c.passed]
+
+
+# -- fargate-right-size: the smallest valid Fargate size for what the app uses -----------------
+
+
+def _thumbnails(cpu: str, memory: str) -> str:
+    return edited(scenario("fargate-right-size"), "task-definition.yaml", ('cpu: "384"', f'cpu: "{cpu}"'), ('memory: "1400"', f'memory: "{memory}"'))
+
+
+def test_fargate_right_size_rounding_cpu_up_to_one_vcpu_costs_too_much() -> None:
+    failed = failing("fargate-right-size", {"task-definition.yaml": _thumbnails("1024", "2048")})
+    assert set(failed) == {"cost-cap"}
+    assert "over the $0.08 cap" in failed["cost-cap"].message
+
+
+def test_fargate_right_size_a_quarter_vcpu_cannot_serve_the_peak() -> None:
+    failed = failing("fargate-right-size", {"task-definition.yaml": _thumbnails("256", "2048")})
+    assert set(failed) == {"few-errors"}
+
+
+def test_fargate_right_size_rounding_memory_down_gets_the_app_killed() -> None:
+    failed = failing("fargate-right-size", {"task-definition.yaml": _thumbnails("512", "1024")})
+    assert {"no-oom", "two-running"} <= set(failed)
+    assert "OutOfMemoryError" in failed["no-oom"].message
+
+
+def test_fargate_right_size_rounding_only_the_cpu_is_still_refused() -> None:
+    loaded = scenario("fargate-right-size")
+    files = answer(loaded, {"task-definition.yaml": _thumbnails("512", "1400")})
+    assert "No Fargate configuration exists for given values: 512 CPU, 1400 memory." in str(files["task-definition.yaml"].refusals[0])
+    failed = failing("fargate-right-size", {"task-definition.yaml": _thumbnails("512", "1400")})
+    assert {"two-running", "few-errors"} <= set(failed)
+
+
+def test_fargate_right_size_going_back_to_ec2_finds_no_instances() -> None:
+    loaded = scenario("fargate-right-size")
+    task = edited(loaded, "task-definition.yaml", ("requiresCompatibilities: [FARGATE]", "requiresCompatibilities: [EC2]"))
+    service = edited(loaded, "service.yaml", ("launchType: FARGATE", "launchType: EC2"))
+    failed = failing("fargate-right-size", {"task-definition.yaml": task, "service.yaml": service})
+    assert {"two-running", "few-errors"} <= set(failed)
+
+
+@pytest.mark.parametrize(("cpu", "memory", "count"), [("512", "2048", 2), ("512", "3072", 2), ("256", "2048", 4)])
+def test_fargate_right_size_right_sized_answers_pass(cpu: str, memory: str, count: int) -> None:
+    """0.5 vCPU with 2 or 3 GB, or four 0.25-vCPU tasks: the load, not the task count, is what is sized."""
+    loaded = scenario("fargate-right-size")
+    files = {"task-definition.yaml": _thumbnails(cpu, memory)}
+    if count != 2:
+        files["service.yaml"] = edited(loaded, "service.yaml", ("desiredCount: 2", f"desiredCount: {count}"))
+    report = grade(loaded, answer(loaded, files), seeds=loaded.scenario.run.seeds, label="right answer")
+    assert all(seed.passed for seed in report.seeds), [c.message for s in report.seeds for c in s.checks if not c.passed]
