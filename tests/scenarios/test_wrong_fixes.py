@@ -738,3 +738,59 @@ def test_fargate_right_size_right_sized_answers_pass(cpu: str, memory: str, coun
         files["service.yaml"] = edited(loaded, "service.yaml", ("desiredCount: 2", f"desiredCount: {count}"))
     report = grade(loaded, answer(loaded, files), seeds=loaded.scenario.run.seeds, label="right answer")
     assert all(seed.passed for seed in report.seeds), [c.message for s in report.seeds for c in s.checks if not c.passed]
+
+
+# -- scale-in-cuts-exports: scale in again, with a delay that lets running exports finish ------
+
+
+def _exports_files(*, scale_in: bool, delay: str | None = None, **edits: tuple[str, str]) -> dict[str, str]:
+    loaded = scenario("scale-in-cuts-exports")
+    files: dict[str, str] = {}
+    if scale_in:
+        files["cpu-policy.yaml"] = loaded.scenario.solution["cpu-policy.yaml"]
+    if delay is not None:
+        files["target-group.yaml"] = edited(loaded, "target-group.yaml", ('Value: "5"', f'Value: "{delay}"'))
+    for name, replacement in edits.items():
+        files[f"{name.replace('_', '-')}.yaml"] = edited(loaded, f"{name.replace('_', '-')}.yaml", replacement)
+    return files
+
+
+def test_scale_in_cuts_exports_turning_scale_in_back_on_alone_breaks_exports() -> None:
+    failed = failing("scale-in-cuts-exports", _exports_files(scale_in=True))
+    assert set(failed) == {"no-broken-exports"}
+
+
+def test_scale_in_cuts_exports_a_delay_shorter_than_an_export_still_breaks_some() -> None:
+    """15 s of draining for 20-second exports: fewer cut, still some."""
+    failed = failing("scale-in-cuts-exports", _exports_files(scale_in=True, delay="15"))
+    assert set(failed) == {"no-broken-exports"}
+
+
+def test_scale_in_cuts_exports_fixing_the_delay_but_keeping_scale_in_off_keeps_the_bill() -> None:
+    failed = failing("scale-in-cuts-exports", _exports_files(scale_in=False, delay="60"))
+    assert {"back-to-baseline", "cost-cap"} <= set(failed)
+    assert "over the $0.22 cap" in failed["cost-cap"].message
+
+
+def test_scale_in_cuts_exports_capping_the_service_at_four_tasks_fails_the_rush() -> None:
+    failed = failing("scale-in-cuts-exports", _exports_files(scale_in=False, delay="60", scalable_target=("MaxCapacity: 16", "MaxCapacity: 4")))
+    assert "rush-served" in failed
+
+
+def test_scale_in_cuts_exports_a_minimum_at_the_peak_costs_too_much() -> None:
+    failed = failing("scale-in-cuts-exports", _exports_files(scale_in=True, delay="60", scalable_target=("MinCapacity: 2", "MinCapacity: 10")))
+    assert {"back-to-baseline", "cost-cap"} <= set(failed)
+
+
+@pytest.mark.parametrize("delay", ["30", "60", None])
+def test_scale_in_cuts_exports_scale_in_with_enough_draining_passes(delay: str | None) -> None:
+    """Any delay longer than an export passes, the 300 s default included (the attribute removed)."""
+    loaded = scenario("scale-in-cuts-exports")
+    files = _exports_files(scale_in=True, delay=delay)
+    if delay is None:
+        files["target-group.yaml"] = edited(
+            loaded, "target-group.yaml",
+            ('TargetGroupAttributes:\n  # lowered from the 300 s default so that deploys finish quickly\n  - {Key: deregistration_delay.timeout_seconds, Value: "5"}\n', ""),
+        )
+    report = grade(loaded, answer(loaded, files), seeds=loaded.scenario.run.seeds, label="right answer")
+    assert all(seed.passed for seed in report.seeds), [c.message for s in report.seeds for c in s.checks if not c.passed]
