@@ -365,7 +365,11 @@ def _step_range_errors(steps: tuple[StepAdjustment, ...]) -> list[tuple[str, int
     if out:
         return out
     # Sorted by lower bound (null first), each range must end where the next begins.
-    order = sorted(range(len(steps)), key=lambda i: -math.inf if steps[i].metric_interval_lower_bound is None else steps[i].metric_interval_lower_bound)
+    def lower(i: int) -> float:
+        bound = steps[i].metric_interval_lower_bound
+        return -math.inf if bound is None else bound
+
+    order = sorted(range(len(steps)), key=lower)
     for a, b in zip(order, order[1:]):
         end, start = steps[a].metric_interval_upper_bound, steps[b].metric_interval_lower_bound
         if end is None or start is None or end > start:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lab.config.autoscaling import (
     ScalableTarget,
@@ -185,3 +187,28 @@ def test_step_ranges_with_a_gap_or_an_overlap_are_refused(steps: list[str], expe
     """API:StepAdjustment: "The ranges of your step adjustments can't overlap or have a gap", and the open-bound rules."""
     text = STEP_POLICY + "".join(f"    - {s}\n" for s in steps)
     assert only(parse_scaling_policy, text).message == expected
+
+
+@given(
+    cuts=st.lists(st.integers(min_value=1, max_value=200), min_size=0, max_size=6, unique=True),
+    gap_at=st.integers(min_value=0, max_value=10),
+)
+def test_contiguous_steps_load_and_a_gap_between_two_is_refused(cuts: list[int], gap_at: int) -> None:
+    """Steps from 0 through sorted breakpoints to an open end load, in any order; moving one step's
+    lower bound up (a gap) is refused, as API:StepAdjustment requires."""
+    bounds = [0, *sorted(cuts), None]
+    steps = [(low, high) for low, high in zip(bounds, bounds[1:])]
+
+    def text(ranges: list[tuple[float, float | None]]) -> str:
+        lines = []
+        for i, (low, high) in enumerate(reversed(ranges)):
+            upper = "" if high is None else f", MetricIntervalUpperBound: {high}"
+            lines.append(f"    - {{MetricIntervalLowerBound: {low}{upper}, ScalingAdjustment: {i + 1}}}\n")
+        return STEP_POLICY + "".join(lines)
+
+    assert parse_scaling_policy(doc(text(steps))).scaling_policy.step_scaling_policy_configuration is not None
+    if len(steps) > 1:
+        i = 1 + gap_at % (len(steps) - 1)
+        low, high = steps[i]
+        steps[i] = (low + 0.5, high)
+        assert "leave a gap" in only(parse_scaling_policy, text(steps)).message
