@@ -13,6 +13,7 @@ service without a scalable target is refused across files (``policy_errors``) wi
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
@@ -65,8 +66,8 @@ DEFAULT_SCALE_OUT_COOLDOWN_S = 300  # §7.1: ECS services, confirmed (CFN-TT)
 """``ScaleOutCooldown`` of a target-tracking policy that sets none (§7.1)."""
 DEFAULT_SCALE_IN_COOLDOWN_S = 300  # §7.1: ECS services, confirmed (CFN-TT)
 """``ScaleInCooldown`` of a target-tracking policy that sets none (§7.1)."""
-DEFAULT_STEP_COOLDOWN_S = 300  # UNCONFIRMED: AWS documents no step-scaling default (docs/ecs-facts.md §7.1)
-"""``Cooldown`` of a step-scaling policy that sets none (UNCONFIRMED; the target-tracking value)."""
+DEFAULT_STEP_COOLDOWN_S = 300  # §7.1: API:StepScalingPolicyConfiguration, "If not specified, the default value is 300."
+"""``Cooldown`` of a step-scaling policy that sets none (§7.1)."""
 
 ECS_PREDEFINED_METRICS = ("ECSServiceAverageCPUUtilization", "ECSServiceAverageMemoryUtilization", "ALBRequestCountPerTarget")
 """Predefined target-tracking metrics for ECS services (§7.1)."""
@@ -181,7 +182,7 @@ class StepScalingPolicyConfiguration(_Model):
     step_adjustments: tuple[StepAdjustment, ...] = ()
     """The steps, by breach size."""
     cooldown: int = DEFAULT_STEP_COOLDOWN_S
-    """Seconds after a scaling activity during which only a larger scale-out happens (UNCONFIRMED default)."""
+    """Seconds after a scaling activity during which a scale-out counts what the last one added (default 300 s, §7.1)."""
     metric_aggregation_type: Literal["Average", "Minimum", "Maximum"] = "Average"  # API default
     """How the alarm's datapoints are aggregated (the lab's datapoints are one per minute already)."""
     min_adjustment_magnitude: int | None = None
@@ -323,6 +324,8 @@ def scaling_policy_errors(policy: ScalingPolicy) -> list[ClientException]:
                         "MetricIntervalLowerBound must be less than MetricIntervalUpperBound.",
                         *where, "StepAdjustments", i, "MetricIntervalLowerBound",
                     )  # wording UNCONFIRMED
+            for message, index in _step_range_errors(step.step_adjustments):
+                refuse(message, *where, "StepAdjustments", *((index,) if index is not None else ()))
             if step.cooldown < 0:
                 refuse("Cooldown must be greater than or equal to 0.", *where, "Cooldown")  # wording UNCONFIRMED
         if tt is not None:
@@ -331,6 +334,51 @@ def scaling_policy_errors(policy: ScalingPolicy) -> list[ClientException]:
                 "TargetTrackingScalingPolicyConfiguration",
             )  # wording UNCONFIRMED
     return errors
+
+
+def _step_range_errors(steps: tuple[StepAdjustment, ...]) -> list[tuple[str, int | None]]:
+    """The StepAdjustment rules of PutScalingPolicy (API:StepAdjustment, docs/ecs-facts.md §7.1):
+    no overlap or gap between the ranges, at most one open bound of each side, and an open bound
+    wherever a step starts below or ends above the threshold. Returns (message, step index).
+    The wordings are UNCONFIRMED except the positive-upper-bound one, observed from EC2 Auto
+    Scaling (hashicorp/terraform-provider-aws#9077)."""
+    out: list[tuple[str, int | None]] = []
+    for i, adj in enumerate(steps):
+        if adj.metric_interval_lower_bound is None and adj.metric_interval_upper_bound is None:
+            out.append(("The upper and lower bound can't be null in the same StepAdjustment.", i))  # wording UNCONFIRMED
+    if out:
+        return out
+    null_lower = [i for i, adj in enumerate(steps) if adj.metric_interval_lower_bound is None]
+    null_upper = [i for i, adj in enumerate(steps) if adj.metric_interval_upper_bound is None]
+    if len(null_lower) > 1:
+        out.append(("At most one StepAdjustment may have an unspecified lower bound.", null_lower[1]))  # wording UNCONFIRMED
+    if len(null_upper) > 1:
+        out.append(("At most one StepAdjustment may have an unspecified upper bound.", null_upper[1]))  # wording UNCONFIRMED
+    if not null_lower and any((adj.metric_interval_lower_bound or 0) < 0 for adj in steps):
+        out.append((
+            "There must be a StepAdjustment with an unspecified lower bound (i.e., lower bound is null) when one "
+            "StepAdjustment has a negative lower bound", None,
+        ))  # wording UNCONFIRMED, the mirror of the observed upper-bound text
+    if not null_upper and any((adj.metric_interval_upper_bound or 0) > 0 for adj in steps):
+        out.append((
+            "There must be a StepAdjustment with an unspecified upper bound (i.e., upper bound is null) when one "
+            "StepAdjustment has a positive upper bound", None,
+        ))  # observed: hashicorp/terraform-provider-aws#9077 (EC2 Auto Scaling, same rule)
+    if out:
+        return out
+    # Sorted by lower bound (null first), each range must end where the next begins.
+    def lower(i: int) -> float:
+        bound = steps[i].metric_interval_lower_bound
+        return -math.inf if bound is None else bound
+
+    order = sorted(range(len(steps)), key=lower)
+    for a, b in zip(order, order[1:]):
+        end, start = steps[a].metric_interval_upper_bound, steps[b].metric_interval_lower_bound
+        if end is None or start is None or end > start:
+            out.append(("The ranges of the StepAdjustments overlap.", b))  # wording UNCONFIRMED
+        elif end < start:
+            out.append((f"The ranges of the StepAdjustments leave a gap between {end:g} and {start:g}.", b))  # wording UNCONFIRMED
+    return out
 
 
 def policy_errors(policy: ScalingPolicy, targets: list[ScalableTarget]) -> list[ClientException]:

@@ -22,8 +22,9 @@ policy of the target (those without DisableScaleIn) to agree, happens outside th
 cooldown and never while a deployment is in progress; a scale-out ends the scale-in cooldown.
 
 Step scaling adjusts from the current desired count by the step the breach (metric −
-threshold) falls in; inside its cooldown a scale-out happens only when larger than the last
-one and a scale-in not at all.
+threshold) falls in; inside its cooldown the step applies to the count before the scale-out
+that started it (what that scale-out added counts toward the step), and a scale-in does not
+happen at all.
 """
 
 from __future__ import annotations
@@ -65,7 +66,7 @@ _EPSILON = 1e-9
 class ScalableTargetRuntime:
     """A registered scalable target: a service's desired count, its bounds and its policies."""
 
-    __slots__ = ("last_in_at", "last_out_at", "last_out_to", "max", "min", "policies", "resource_id", "service")
+    __slots__ = ("last_in_at", "last_out_at", "last_out_from", "last_out_to", "max", "min", "policies", "resource_id", "service")
 
     def __init__(self, resource_id: str, service: str, minimum: int, maximum: int) -> None:
         self.resource_id = resource_id
@@ -78,6 +79,8 @@ class ScalableTargetRuntime:
         """When the last scale-out happened (starts the scale-out cooldown)."""
         self.last_out_to = 0
         """The desired count the last scale-out set."""
+        self.last_out_from = 0
+        """The desired count before the scale-out that started the cooldown."""
         self.last_in_at = -math.inf
         """When the last scale-in happened (starts the scale-in cooldown)."""
 
@@ -235,16 +238,24 @@ class ServiceAutoScaling:
         if service is None or not values:
             return
         desired = service.desired
-        new = policy.new_count(desired, values[-1] - alarm.threshold)
-        if new is None:
-            return
-        new = min(target.max, max(target.min, new))
         now = self.kernel.now
         cooldown = float(policy.config.cooldown)
+        breach = values[-1] - alarm.threshold
+        in_cooldown = now - target.last_out_at < cooldown
+        # Inside the cooldown, the tasks the last scale-out added count as part of the step
+        # (API:StepScalingPolicyConfiguration, §7.1): the step applies to the count before it,
+        # so the same step adds nothing and a larger one only the difference.
+        stepped = policy.new_count(target.last_out_from if in_cooldown else desired, breach)
+        if stepped is None:
+            return
+        new = min(target.max, max(target.min, stepped))
         cause = f"monitor alarm {alarm.name} in state ALARM triggered policy {policy.name}"
-        if new > desired:
-            if now - target.last_out_at < cooldown and new <= target.last_out_to:
+        if stepped > desired and in_cooldown:
+            if new <= desired:
                 return
+            target.last_out_to = new  # the cooldown the first scale-out started runs on
+            self._set(target, service, new, cause)
+        elif new > desired:
             self._scale_out(target, service, new, cause)
         elif new < desired:
             if now - max(target.last_in_at, target.last_out_at) < cooldown:
@@ -294,6 +305,7 @@ class ServiceAutoScaling:
 
     def _scale_out(self, target: ScalableTargetRuntime, service: ServiceRuntime, new: int, cause: str) -> None:
         target.last_out_at = self.kernel.now
+        target.last_out_from = service.desired
         target.last_out_to = new
         target.last_in_at = -math.inf  # a scale-out ends the scale-in cooldown (§7.1)
         self._set(target, service, new, cause)

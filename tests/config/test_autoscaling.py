@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lab.config.autoscaling import (
     ScalableTarget,
@@ -126,3 +128,87 @@ def test_capacities_past_the_ecs_task_quota_load_with_a_note_at_each() -> None:
     assert [(position(n), n.severity) for n in quota_notes] == [(at(text, "100000"), "note"), (at(text, "200000"), "note")]
     assert "Desired count exceeds limit." in quota_notes[0].message
     assert not [n for n in parse_scalable_target(doc(TARGET.replace("MaxCapacity: 10", "MaxCapacity: 5000"))).notes if "5,000" in n.message]
+
+
+STEP_POLICY = """\
+PolicyName: step-out
+ServiceNamespace: ecs
+ResourceId: service/prod/web
+ScalableDimension: ecs:service:DesiredCount
+PolicyType: StepScaling
+StepScalingPolicyConfiguration:
+  AdjustmentType: ChangeInCapacity
+  StepAdjustments:
+"""
+
+
+@pytest.mark.parametrize(
+    "steps",
+    [
+        ["{MetricIntervalLowerBound: 0, MetricIntervalUpperBound: 15, ScalingAdjustment: 1}", "{MetricIntervalLowerBound: 15, ScalingAdjustment: 3}"],
+        ["{MetricIntervalLowerBound: 60, ScalingAdjustment: 4}"],  # accepted: a breach under 60 matches no step
+        ["{MetricIntervalUpperBound: 0, ScalingAdjustment: -1}"],
+        ["{MetricIntervalLowerBound: 15, ScalingAdjustment: 3}", "{MetricIntervalLowerBound: 0, MetricIntervalUpperBound: 15, ScalingAdjustment: 1}"],
+    ],
+)
+def test_step_ranges_that_follow_the_rules_load(steps: list[str]) -> None:
+    """API:StepAdjustment: contiguous ranges, in any order, with an open end where one is needed."""
+    text = STEP_POLICY + "".join(f"    - {s}\n" for s in steps)
+    assert parse_scaling_policy(doc(text)).scaling_policy.step_scaling_policy_configuration is not None
+
+
+@pytest.mark.parametrize(
+    ("steps", "expected"),
+    [
+        (
+            ["{MetricIntervalLowerBound: 0, MetricIntervalUpperBound: 10, ScalingAdjustment: 1}", "{MetricIntervalLowerBound: 20, ScalingAdjustment: 3}"],
+            "ValidationException: The ranges of the StepAdjustments leave a gap between 10 and 20.",
+        ),
+        (
+            ["{MetricIntervalLowerBound: 0, MetricIntervalUpperBound: 20, ScalingAdjustment: 1}", "{MetricIntervalLowerBound: 10, ScalingAdjustment: 3}"],
+            "ValidationException: The ranges of the StepAdjustments overlap.",
+        ),
+        (
+            ["{MetricIntervalLowerBound: 0, MetricIntervalUpperBound: 20, ScalingAdjustment: 1}"],
+            "ValidationException: There must be a StepAdjustment with an unspecified upper bound (i.e., upper bound is null) "
+            "when one StepAdjustment has a positive upper bound",
+        ),
+        (
+            ["{MetricIntervalLowerBound: 0, ScalingAdjustment: 1}", "{MetricIntervalLowerBound: 10, ScalingAdjustment: 3}"],
+            "ValidationException: At most one StepAdjustment may have an unspecified upper bound.",
+        ),
+        (
+            ["{ScalingAdjustment: 1}"],
+            "ValidationException: The upper and lower bound can't be null in the same StepAdjustment.",
+        ),
+    ],
+)
+def test_step_ranges_with_a_gap_or_an_overlap_are_refused(steps: list[str], expected: str) -> None:
+    """API:StepAdjustment: "The ranges of your step adjustments can't overlap or have a gap", and the open-bound rules."""
+    text = STEP_POLICY + "".join(f"    - {s}\n" for s in steps)
+    assert only(parse_scaling_policy, text).message == expected
+
+
+@given(
+    cuts=st.lists(st.integers(min_value=1, max_value=200), min_size=0, max_size=6, unique=True),
+    gap_at=st.integers(min_value=0, max_value=10),
+)
+def test_contiguous_steps_load_and_a_gap_between_two_is_refused(cuts: list[int], gap_at: int) -> None:
+    """Steps from 0 through sorted breakpoints to an open end load, in any order; moving one step's
+    lower bound up (a gap) is refused, as API:StepAdjustment requires."""
+    bounds = [0, *sorted(cuts), None]
+    steps = [(low, high) for low, high in zip(bounds, bounds[1:])]
+
+    def text(ranges: list[tuple[float, float | None]]) -> str:
+        lines = []
+        for i, (low, high) in enumerate(reversed(ranges)):
+            upper = "" if high is None else f", MetricIntervalUpperBound: {high}"
+            lines.append(f"    - {{MetricIntervalLowerBound: {low}{upper}, ScalingAdjustment: {i + 1}}}\n")
+        return STEP_POLICY + "".join(lines)
+
+    assert parse_scaling_policy(doc(text(steps))).scaling_policy.step_scaling_policy_configuration is not None
+    if len(steps) > 1:
+        i = 1 + gap_at % (len(steps) - 1)
+        low, high = steps[i]
+        steps[i] = (low + 0.5, high)
+        assert "leave a gap" in only(parse_scaling_policy, text(steps)).message

@@ -753,3 +753,216 @@ def test_scratch_pool_any_constraint_that_rules_out_the_scratch_pool_passes(expr
     service = _shared_web((_WEB_SPREAD, _WEB_SPREAD + f'placementConstraints:\n  - {{type: memberOf, expression: "{expression}"}}\n'))
     report = grade(loaded, answer(loaded, {"service.yaml": service}), seeds=loaded.scenario.run.seeds, label="right answer")
     assert report.passed
+
+
+# -- step-scaling-bounds: steps are offsets from the alarm threshold ---------------------------
+
+_STEPS = (
+    "    - {MetricIntervalLowerBound: 60, MetricIntervalUpperBound: 75, ScalingAdjustment: 1}\n"
+    "    - {MetricIntervalLowerBound: 75, MetricIntervalUpperBound: 90, ScalingAdjustment: 2}\n"
+    "    - {MetricIntervalLowerBound: 90, ScalingAdjustment: 4}\n"
+)
+
+
+def _step_policy(steps: str, *replacements: tuple[str, str]) -> str:
+    return edited(scenario("step-scaling-bounds"), "step-policy.yaml", (_STEPS, steps), *replacements)
+
+
+_RELATIVE = (
+    "    - {MetricIntervalLowerBound: 0, MetricIntervalUpperBound: 15, ScalingAdjustment: 1}\n"
+    "    - {MetricIntervalLowerBound: 15, MetricIntervalUpperBound: 30, ScalingAdjustment: 2}\n"
+    "    - {MetricIntervalLowerBound: 30, ScalingAdjustment: 4}\n"
+)
+
+
+def test_step_scaling_bounds_steps_with_a_gap_are_refused_and_nothing_scales() -> None:
+    """Bounds made relative but with a gap (0–10, then 20 and up): PutScalingPolicy refuses the policy."""
+    gap = (
+        "    - {MetricIntervalLowerBound: 0, MetricIntervalUpperBound: 10, ScalingAdjustment: 1}\n"
+        "    - {MetricIntervalLowerBound: 20, ScalingAdjustment: 4}\n"
+    )
+    loaded = scenario("step-scaling-bounds")
+    files = answer(loaded, {"step-policy.yaml": _step_policy(gap)})
+    assert "leave a gap between 10 and 20" in str(files["step-policy.yaml"].refusals[0])
+    failed = failing("step-scaling-bounds", {"step-policy.yaml": _step_policy(gap)})
+    assert {"few-errors", "kept-up", "scaled-out"} <= set(failed)
+
+
+@pytest.mark.parametrize(
+    ("adjustment", "expected"),
+    [
+        ("PercentChangeInCapacity", {"few-errors", "kept-up", "scaled-out"}),  # 1 % of 2 tasks rounds to 0
+        ("ExactCapacity", {"few-errors", "kept-up"}),  # sets the count to 4 at most
+    ],
+)
+def test_step_scaling_bounds_the_wrong_adjustment_type_does_not_keep_up(adjustment: str, expected: set[str]) -> None:
+    failed = failing(
+        "step-scaling-bounds", {"step-policy.yaml": _step_policy(_RELATIVE, ("AdjustmentType: ChangeInCapacity", f"AdjustmentType: {adjustment}"))}
+    )
+    assert expected <= set(failed)
+    assert "requests failed in checkout" in failed["few-errors"].message
+
+
+def test_step_scaling_bounds_a_minimum_at_the_peak_costs_too_much() -> None:
+    """MinCapacity 10 and the policy left broken: no errors, but ten tasks all hour and no scaling."""
+    text = edited(scenario("step-scaling-bounds"), "scalable-target.yaml", ("MinCapacity: 2", "MinCapacity: 10"))
+    failed = failing("step-scaling-bounds", {"scalable-target.yaml": text})
+    assert set(failed) == {"cost-cap", "scaled-out"}
+    assert "over the $0.20 cap" in failed["cost-cap"].message
+
+
+def test_step_scaling_bounds_a_minimum_just_under_the_cap_still_does_not_scale() -> None:
+    """MinCapacity 8 fits the budget and the load, but Service Auto Scaling never acts."""
+    text = edited(scenario("step-scaling-bounds"), "scalable-target.yaml", ("MinCapacity: 2", "MinCapacity: 8"))
+    failed = failing("step-scaling-bounds", {"scalable-target.yaml": text})
+    assert set(failed) == {"scaled-out"}
+
+
+def test_step_scaling_bounds_a_max_capacity_too_low_does_not_keep_up() -> None:
+    loaded = scenario("step-scaling-bounds")
+    target = edited(loaded, "scalable-target.yaml", ("MaxCapacity: 20", "MaxCapacity: 4"))
+    failed = failing("step-scaling-bounds", {"step-policy.yaml": _step_policy(_RELATIVE), "scalable-target.yaml": target})
+    assert {"few-errors", "kept-up"} <= set(failed)
+
+
+_TARGET_TRACKING = """\
+PolicyName: checkout-step-out
+ServiceNamespace: ecs
+ResourceId: service/shop/checkout
+ScalableDimension: ecs:service:DesiredCount
+PolicyType: TargetTrackingScaling
+TargetTrackingScalingPolicyConfiguration:
+  TargetValue: 60
+  PredefinedMetricSpecification:
+    PredefinedMetricType: ECSServiceAverageCPUUtilization
+"""
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        _TARGET_TRACKING,  # the brief does not require step scaling: AWS recommends target tracking
+        "one-step",  # +1 per breach: slower, and enough
+        "percent",  # PercentChangeInCapacity with a MinAdjustmentMagnitude
+    ],
+)
+def test_step_scaling_bounds_right_answers_pass(policy: str) -> None:
+    loaded = scenario("step-scaling-bounds")
+    if policy == "one-step":
+        policy = _step_policy("    - {MetricIntervalLowerBound: 0, ScalingAdjustment: 1}\n")
+    elif policy == "percent":
+        policy = _step_policy(
+            "    - {MetricIntervalLowerBound: 0, MetricIntervalUpperBound: 15, ScalingAdjustment: 25}\n"
+            "    - {MetricIntervalLowerBound: 15, MetricIntervalUpperBound: 30, ScalingAdjustment: 50}\n"
+            "    - {MetricIntervalLowerBound: 30, ScalingAdjustment: 100}\n",
+            ("AdjustmentType: ChangeInCapacity", "AdjustmentType: PercentChangeInCapacity\n  MinAdjustmentMagnitude: 1"),
+        )
+    report = grade(loaded, answer(loaded, {"step-policy.yaml": policy}), seeds=loaded.scenario.run.seeds, label="right answer")
+    assert all(seed.passed for seed in report.seeds), [c.message for s in report.seeds for c in s.checks if not c.passed]
+
+
+# -- fargate-right-size: the smallest valid Fargate size for what the app uses -----------------
+
+
+def _thumbnails(cpu: str, memory: str) -> str:
+    return edited(scenario("fargate-right-size"), "task-definition.yaml", ('cpu: "384"', f'cpu: "{cpu}"'), ('memory: "1400"', f'memory: "{memory}"'))
+
+
+def test_fargate_right_size_rounding_cpu_up_to_one_vcpu_costs_too_much() -> None:
+    failed = failing("fargate-right-size", {"task-definition.yaml": _thumbnails("1024", "2048")})
+    assert set(failed) == {"cost-cap"}
+    assert "over the $0.08 cap" in failed["cost-cap"].message
+
+
+def test_fargate_right_size_a_quarter_vcpu_cannot_serve_the_peak() -> None:
+    failed = failing("fargate-right-size", {"task-definition.yaml": _thumbnails("256", "2048")})
+    assert set(failed) == {"few-errors"}
+
+
+def test_fargate_right_size_rounding_memory_down_gets_the_app_killed() -> None:
+    failed = failing("fargate-right-size", {"task-definition.yaml": _thumbnails("512", "1024")})
+    assert {"no-oom", "two-running"} <= set(failed)
+    assert "OutOfMemoryError" in failed["no-oom"].message
+
+
+def test_fargate_right_size_rounding_only_the_cpu_is_still_refused() -> None:
+    loaded = scenario("fargate-right-size")
+    files = answer(loaded, {"task-definition.yaml": _thumbnails("512", "1400")})
+    assert "No Fargate configuration exists for given values: 512 CPU, 1400 memory." in str(files["task-definition.yaml"].refusals[0])
+    failed = failing("fargate-right-size", {"task-definition.yaml": _thumbnails("512", "1400")})
+    assert {"two-running", "few-errors"} <= set(failed)
+
+
+def test_fargate_right_size_going_back_to_ec2_finds_no_instances() -> None:
+    loaded = scenario("fargate-right-size")
+    task = edited(loaded, "task-definition.yaml", ("requiresCompatibilities: [FARGATE]", "requiresCompatibilities: [EC2]"))
+    service = edited(loaded, "service.yaml", ("launchType: FARGATE", "launchType: EC2"))
+    failed = failing("fargate-right-size", {"task-definition.yaml": task, "service.yaml": service})
+    assert {"two-running", "few-errors"} <= set(failed)
+
+
+@pytest.mark.parametrize(("cpu", "memory", "count"), [("512", "2048", 2), ("512", "3072", 2), ("256", "2048", 4)])
+def test_fargate_right_size_right_sized_answers_pass(cpu: str, memory: str, count: int) -> None:
+    """0.5 vCPU with 2 or 3 GB, or four 0.25-vCPU tasks: the load, not the task count, is what is sized."""
+    loaded = scenario("fargate-right-size")
+    files = {"task-definition.yaml": _thumbnails(cpu, memory)}
+    if count != 2:
+        files["service.yaml"] = edited(loaded, "service.yaml", ("desiredCount: 2", f"desiredCount: {count}"))
+    report = grade(loaded, answer(loaded, files), seeds=loaded.scenario.run.seeds, label="right answer")
+    assert all(seed.passed for seed in report.seeds), [c.message for s in report.seeds for c in s.checks if not c.passed]
+
+
+# -- scale-in-cuts-exports: scale in again, with a delay that lets running exports finish ------
+
+
+def _exports_files(*, scale_in: bool, delay: str | None = None, **edits: tuple[str, str]) -> dict[str, str]:
+    loaded = scenario("scale-in-cuts-exports")
+    files: dict[str, str] = {}
+    if scale_in:
+        files["cpu-policy.yaml"] = loaded.scenario.solution["cpu-policy.yaml"]
+    if delay is not None:
+        files["target-group.yaml"] = edited(loaded, "target-group.yaml", ('Value: "5"', f'Value: "{delay}"'))
+    for name, replacement in edits.items():
+        files[f"{name.replace('_', '-')}.yaml"] = edited(loaded, f"{name.replace('_', '-')}.yaml", replacement)
+    return files
+
+
+def test_scale_in_cuts_exports_turning_scale_in_back_on_alone_breaks_exports() -> None:
+    failed = failing("scale-in-cuts-exports", _exports_files(scale_in=True))
+    assert set(failed) == {"no-broken-exports"}
+
+
+def test_scale_in_cuts_exports_a_delay_shorter_than_an_export_still_breaks_some() -> None:
+    """15 s of draining for 20-second exports: fewer cut, still some."""
+    failed = failing("scale-in-cuts-exports", _exports_files(scale_in=True, delay="15"))
+    assert set(failed) == {"no-broken-exports"}
+
+
+def test_scale_in_cuts_exports_fixing_the_delay_but_keeping_scale_in_off_keeps_the_bill() -> None:
+    failed = failing("scale-in-cuts-exports", _exports_files(scale_in=False, delay="60"))
+    assert {"back-to-baseline", "cost-cap"} <= set(failed)
+    assert "over the $0.22 cap" in failed["cost-cap"].message
+
+
+def test_scale_in_cuts_exports_capping_the_service_at_four_tasks_fails_the_rush() -> None:
+    failed = failing("scale-in-cuts-exports", _exports_files(scale_in=False, delay="60", scalable_target=("MaxCapacity: 16", "MaxCapacity: 4")))
+    assert "rush-served" in failed
+
+
+def test_scale_in_cuts_exports_a_minimum_at_the_peak_costs_too_much() -> None:
+    failed = failing("scale-in-cuts-exports", _exports_files(scale_in=True, delay="60", scalable_target=("MinCapacity: 2", "MinCapacity: 10")))
+    assert {"back-to-baseline", "cost-cap"} <= set(failed)
+
+
+@pytest.mark.parametrize("delay", ["30", "60", None])
+def test_scale_in_cuts_exports_scale_in_with_enough_draining_passes(delay: str | None) -> None:
+    """Any delay longer than an export passes, the 300 s default included (the attribute removed)."""
+    loaded = scenario("scale-in-cuts-exports")
+    files = _exports_files(scale_in=True, delay=delay)
+    if delay is None:
+        files["target-group.yaml"] = edited(
+            loaded, "target-group.yaml",
+            ('TargetGroupAttributes:\n  # lowered from the 300 s default so that deploys finish quickly\n  - {Key: deregistration_delay.timeout_seconds, Value: "5"}\n', ""),
+        )
+    report = grade(loaded, answer(loaded, files), seeds=loaded.scenario.run.seeds, label="right answer")
+    assert all(seed.passed for seed in report.seeds), [c.message for s in report.seeds for c in s.checks if not c.passed]

@@ -342,3 +342,46 @@ def test_step_policy_and_alarm_files(tmp_path: Path) -> None:
     assert [(e.at, e.state) for e in alarm_changes(world, "web-cpu-high")][:2] == [(60.0, "OK"), (720.0, "ALARM")]
     first = activities(world)[0]
     assert (first.at, first.from_count, first.to_count) == (720.0, 2, 5)
+
+
+def test_step_scaling_inside_its_cooldown_counts_what_the_last_scale_out_added() -> None:
+    """API:StepScalingPolicyConfiguration: during the cooldown, the tasks the previous scale-out
+    added are part of the next step, so the same step adds nothing and a larger step (+3 after +1)
+    only the difference; after the cooldown the step applies to the current count again."""
+    from lab.config.autoscaling import ScalingPolicy, StepAdjustment, StepScalingPolicyConfiguration
+
+    loaded = load_sim_document(EXAMPLE)
+    world = build_world(loaded, seed=1)
+    scaling = world.app_autoscaling
+    scaling.targets["service/prod/web"].policies.clear()
+    for name in list(world.cloudwatch.alarms):
+        world.cloudwatch.delete_alarm(name)
+    config = StepScalingPolicyConfiguration(
+        adjustment_type="ChangeInCapacity",
+        cooldown=600,
+        step_adjustments=(
+            StepAdjustment(scaling_adjustment=1, metric_interval_lower_bound=0, metric_interval_upper_bound=30),
+            StepAdjustment(scaling_adjustment=3, metric_interval_lower_bound=30),
+        ),
+    )
+    policy = scaling.put_scaling_policy(
+        ScalingPolicy(
+            policy_name="step-out", service_namespace="ecs", resource_id="service/prod/web",
+            scalable_dimension="ecs:service:DesiredCount", policy_type="StepScaling", step_scaling_policy_configuration=config,
+        )
+    )
+    world.run(until=301)  # the minute that starts at 240 s is sampled at 300 s
+    cpu = world.cloudwatch.latest("CPUUtilization", CPU).value
+
+    def alarm(breach: float) -> Alarm:  # an alarm on the service's CPU whose threshold gives this breach
+        return Alarm(f"breach-{breach}", metric_key("AWS/ECS", "CPUUtilization", CPU), threshold=cpu - breach, comparison="GreaterThanThreshold", evaluation_periods=1)
+
+    scaling.invoke_step(policy, alarm(10))  # +1: 2 → 3, the cooldown starts
+    scaling.invoke_step(policy, alarm(10))  # the same step again: nothing
+    scaling.invoke_step(policy, alarm(40))  # +3 counts the +1 already added: 3 → 5
+    scaling.invoke_step(policy, alarm(40))  # nothing
+    assert [(a.from_count, a.to_count) for a in activities(world)] == [(2, 3), (3, 5)]
+    world.run(until=961)  # past the 600 s cooldown
+    cpu = world.cloudwatch.latest("CPUUtilization", CPU).value
+    scaling.invoke_step(policy, alarm(10))  # from the current count again: 5 → 6
+    assert [(a.from_count, a.to_count) for a in activities(world)][2:] == [(5, 6)]
