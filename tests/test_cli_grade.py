@@ -412,7 +412,7 @@ def test_the_pytest_plugin_never_records_progress(recorded):
     env = {**os.environ, "LAB_DATA_DIR": str(recorded)}
     env.pop("LAB_NO_RECORD", None)
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--lab-scenarios", f"scenarios/{SCENARIO}.yaml"],
+        [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider", "--lab-scenarios", f"scenarios/{SCENARIO}.yaml"],
         capture_output=True, cwd=ROOT, env=env, timeout=300, check=False, text=True,
     )
     assert result.returncode == 0, result.stdout + result.stderr
