@@ -966,3 +966,70 @@ def test_scale_in_cuts_exports_scale_in_with_enough_draining_passes(delay: str |
         )
     report = grade(loaded, answer(loaded, files), seeds=loaded.scenario.run.seeds, label="right answer")
     assert all(seed.passed for seed in report.seeds), [c.message for s in report.seeds for c in s.checks if not c.passed]
+
+
+# -- fargate-alb-target-type ------------------------------------------------------------------------
+
+_IP_TARGETS = ("TargetType: instance", "TargetType: ip")
+
+
+def _catalog_sg(rule: str) -> str:
+    """task-sg.yaml with its one ingress rule replaced by ``rule`` (flow-style YAML)."""
+    loaded = scenario("fargate-alb-target-type")
+    old = "- {IpProtocol: tcp, FromPort: 80, ToPort: 80, SourceSecurityGroupName: catalog-alb, Description: web from the ALB}"
+    return edited(loaded, "task-sg.yaml", (old, f"- {rule}"))
+
+
+def _catalog_target_group() -> str:
+    return edited(scenario("fargate-alb-target-type"), "target-group.yaml", _IP_TARGETS)
+
+
+def test_fargate_alb_target_type_ip_alone_leaves_the_targets_unreachable() -> None:
+    """The service is created, but the task group still lets the ALB in on 80, not 8080."""
+    failed = failing("fargate-alb-target-type", {"target-group.yaml": _catalog_target_group()})
+    assert "service-created" not in failed
+    assert {"three-healthy", "no-unhealthy-target", "serves-traffic"} <= set(failed)
+    assert "Request timed out" in failed["no-unhealthy-target"].message
+
+
+def test_fargate_alb_target_type_fixing_only_the_port_is_still_refused() -> None:
+    failed = failing(
+        "fargate-alb-target-type",
+        {"task-sg.yaml": _catalog_sg("{IpProtocol: tcp, FromPort: 8080, ToPort: 8080, SourceSecurityGroupName: catalog-alb}")},
+    )
+    assert {"service-created", "three-running"} <= set(failed)
+    assert "has target type instance, which is incompatible with the awsvpc network mode" in failed["service-created"].message
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "{IpProtocol: tcp, FromPort: 8080, ToPort: 8080, CidrIp: 0.0.0.0/0}",
+        "{IpProtocol: tcp, FromPort: 8080, ToPort: 8080, CidrIp: 10.0.0.0/16, Description: the VPC}",
+        "{IpProtocol: '-1', CidrIp: 0.0.0.0/0}",
+    ],
+)
+def test_fargate_alb_target_type_opening_the_tasks_to_a_cidr_fails_review(rule: str) -> None:
+    """The targets turn healthy, but the tasks are open to more than the load balancer."""
+    failed = failing("fargate-alb-target-type", {"target-group.yaml": _catalog_target_group(), "task-sg.yaml": _catalog_sg(rule)})
+    assert set(failed) == {"only-from-the-alb"}
+
+
+def test_fargate_alb_target_type_moving_back_to_bridge_mode_is_refused() -> None:
+    """Fargate supports awsvpc only: bridge mode with dynamic ports is not an escape."""
+    loaded = scenario("fargate-alb-target-type")
+    definition = edited(
+        loaded, "task-definition.yaml",
+        ("networkMode: awsvpc", "networkMode: bridge"),
+        ("{containerPort: 8080, protocol: tcp}", "{containerPort: 8080, hostPort: 0, protocol: tcp}"),
+    )
+    failed = failing("fargate-alb-target-type", {"task-definition.yaml": definition})
+    assert {"service-created", "three-running"} <= set(failed)
+
+
+def test_fargate_alb_target_type_any_rule_from_the_alb_group_on_8080_passes() -> None:
+    """All traffic from the ALB's group (AWS's own walkthrough) is as right as TCP 8080."""
+    loaded = scenario("fargate-alb-target-type")
+    files = {"target-group.yaml": _catalog_target_group(), "task-sg.yaml": _catalog_sg("{IpProtocol: '-1', SourceSecurityGroupName: catalog-alb}")}
+    report = grade(loaded, answer(loaded, files), seeds=loaded.scenario.run.seeds, label="right answer")
+    assert all(seed.passed for seed in report.seeds), [c.message for s in report.seeds for c in s.checks if not c.passed]
