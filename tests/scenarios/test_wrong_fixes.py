@@ -1084,3 +1084,58 @@ def test_hotfix_naming_the_new_revision_passes(reference: str) -> None:
     }
     report = grade(loaded, answer(loaded, files), seeds=loaded.scenario.run.seeds, label="right answer")
     assert all(seed.passed for seed in report.seeds), [c.message for s in report.seeds for c in s.checks if not c.passed]
+
+
+# -- awslogs-execution-role ---------------------------------------------------------------------
+
+_LOGS_GROUP = "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/payments-api:*"
+
+
+def _with_logs_policy(name: str, actions: str, resource: str = _LOGS_GROUP) -> str:
+    """A role file of awslogs-execution-role with one more inline policy granting ``actions``."""
+    text = starting_text(scenario("awslogs-execution-role"), name)
+    return text + (
+        "  - PolicyName: added-logs\n"
+        "    PolicyDocument:\n"
+        '      Version: "2012-10-17"\n'
+        f"      Statement: [{{Effect: Allow, Action: {actions}, Resource: '{resource}'}}]\n"
+    )
+
+
+def test_awslogs_logs_permissions_on_the_task_role_do_not_help() -> None:
+    """The task role is the app's; Fargate ships the logs with the execution role."""
+    failed = failing("awslogs-execution-role", {"task-role.yaml": _with_logs_policy("task-role.yaml", "[logs:CreateLogStream, logs:PutLogEvents]")})
+    assert {"two-running", "tasks-start", "can-put-log-events", "task-role-unchanged"} <= set(failed)
+    assert "assumed-role/paymentsApiExecutionRole/" in failed["two-running"].message
+    assert "logs:CreateLogStream" in failed["two-running"].message
+
+
+def test_awslogs_create_stream_alone_starts_the_tasks_but_sends_nothing() -> None:
+    failed = failing("awslogs-execution-role", {"execution-role.yaml": _with_logs_policy("execution-role.yaml", "logs:CreateLogStream")})
+    assert set(failed) == {"can-put-log-events"}
+
+
+@pytest.mark.parametrize(("actions", "resource", "check"), [("'logs:*'", _LOGS_GROUP, "no-logs-wildcard"), ("'logs:*'", "*", "execution-least-privilege"), ("'*'", "*", "execution-least-privilege")])
+def test_awslogs_wildcard_logs_grants_fail_review(actions: str, resource: str, check: str) -> None:
+    failed = failing("awslogs-execution-role", {"execution-role.yaml": _with_logs_policy("execution-role.yaml", actions, resource)})
+    assert check in failed
+    assert "two-running" not in failed
+
+
+def test_awslogs_dropping_the_log_configuration_fails_the_audit() -> None:
+    """The tasks start without awslogs, but the logs go nowhere again."""
+    loaded = scenario("awslogs-execution-role")
+    text = starting_text(loaded, "task-definition.yaml")
+    definition = text[: text.index("    logConfiguration:")]
+    failed = failing("awslogs-execution-role", {"task-definition.yaml": definition})
+    assert {"still-logging", "awslogs-driver", "can-put-log-events"} == set(failed)
+
+
+def test_awslogs_the_managed_execution_policy_passes() -> None:
+    """AWS's AmazonECSTaskExecutionRolePolicy lists its actions (no wildcard action): a right answer."""
+    loaded = scenario("awslogs-execution-role")
+    text = starting_text(loaded, "execution-role.yaml").replace(
+        "Policies:", "ManagedPolicyArns: [arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy]\nPolicies:", 1
+    )
+    report = grade(loaded, answer(loaded, {"execution-role.yaml": text}), seeds=loaded.scenario.run.seeds, label="right answer")
+    assert all(seed.passed for seed in report.seeds), [c.message for s in report.seeds for c in s.checks if not c.passed]
