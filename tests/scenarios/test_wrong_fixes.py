@@ -1041,25 +1041,25 @@ _FIXED_IMAGE = ("checkout:2.3.0", "checkout:2.3.1")
 _FAMILY_ONLY = ("taskDefinition: arn:aws:ecs:us-east-1:123456789012:task-definition/checkout:1", "taskDefinition: checkout")
 
 
-def _checkout(name: str, *replacements: tuple[str, str]) -> str:
+def _hotfix_file(name: str, *replacements: tuple[str, str]) -> str:
     return edited(scenario("hotfix-never-deployed"), name, *replacements)
 
 
 def test_hotfix_new_revision_alone_is_never_deployed() -> None:
     """The revision is registered, but the service is pinned to revision 1."""
-    failed = failing("hotfix-never-deployed", {"task-definition.yaml": _checkout("task-definition.yaml", _FIXED_IMAGE)})
+    failed = failing("hotfix-never-deployed", {"task-definition.yaml": _hotfix_file("task-definition.yaml", _FIXED_IMAGE)})
     assert {"new-image-deployed", "few-errors"} <= set(failed)
     assert "(8.00%)" in failed["few-errors"].message
 
 
 def test_hotfix_pointing_the_service_at_the_family_without_a_new_image_changes_nothing() -> None:
     """The latest revision is still the 2.3.0 one: UpdateService to it starts no deployment."""
-    failed = failing("hotfix-never-deployed", {"service.yaml": _checkout("service.yaml", _FAMILY_ONLY)})
+    failed = failing("hotfix-never-deployed", {"service.yaml": _hotfix_file("service.yaml", _FAMILY_ONLY)})
     assert {"new-image-deployed", "few-errors"} <= set(failed)
 
 
 def test_hotfix_more_tasks_of_the_old_image_still_fail_requests() -> None:
-    failed = failing("hotfix-never-deployed", {"service.yaml": _checkout("service.yaml", ("desiredCount: 4", "desiredCount: 8"))})
+    failed = failing("hotfix-never-deployed", {"service.yaml": _hotfix_file("service.yaml", ("desiredCount: 4", "desiredCount: 8"))})
     assert "few-errors" in failed
 
 
@@ -1068,8 +1068,8 @@ def test_hotfix_stopping_the_old_tasks_first_drops_capacity() -> None:
     failed = failing(
         "hotfix-never-deployed",
         {
-            "task-definition.yaml": _checkout("task-definition.yaml", _FIXED_IMAGE),
-            "service.yaml": _checkout("service.yaml", _FAMILY_ONLY, ("minimumHealthyPercent: 100", "minimumHealthyPercent: 0"), ("maximumPercent: 200", "maximumPercent: 100")),
+            "task-definition.yaml": _hotfix_file("task-definition.yaml", _FIXED_IMAGE),
+            "service.yaml": _hotfix_file("service.yaml", _FAMILY_ONLY, ("minimumHealthyPercent: 100", "minimumHealthyPercent: 0"), ("maximumPercent: 200", "maximumPercent: 100")),
         },
     )
     assert set(failed) == {"capacity-kept"}
@@ -1079,8 +1079,8 @@ def test_hotfix_stopping_the_old_tasks_first_drops_capacity() -> None:
 def test_hotfix_naming_the_new_revision_passes(reference: str) -> None:
     loaded = scenario("hotfix-never-deployed")
     files = {
-        "task-definition.yaml": _checkout("task-definition.yaml", _FIXED_IMAGE),
-        "service.yaml": _checkout("service.yaml", (_FAMILY_ONLY[0], f"taskDefinition: {reference}")),
+        "task-definition.yaml": _hotfix_file("task-definition.yaml", _FIXED_IMAGE),
+        "service.yaml": _hotfix_file("service.yaml", (_FAMILY_ONLY[0], f"taskDefinition: {reference}")),
     }
     report = grade(loaded, answer(loaded, files), seeds=loaded.scenario.run.seeds, label="right answer")
     assert all(seed.passed for seed in report.seeds), [c.message for s in report.seeds for c in s.checks if not c.passed]
