@@ -120,6 +120,8 @@ def _lifecycle(agent: Agent, task: Task) -> ProcessGen:
         failure = yield from _resolve_secrets(agent, task)
         if failure is None:
             failure = yield from _pull_all(agent, task)
+        if failure is None and fargate:
+            failure = _awslogs_stream(agent, task)
         if failure is not None:
             _mark_stopping(agent, task, "TaskFailedToStart", failure)
         else:
@@ -348,6 +350,37 @@ def _resolve_secrets(agent: Agent, task: Task) -> Generator[simpy.Event, Any, st
                 f"failed: unable to retrieve secrets from {store}: service call has been retried 5 time(s): "
                 f"AccessDeniedException: {denial}"
             )
+    return None
+
+
+def _awslogs_stream(agent: Agent, task: Task) -> str | None:
+    """Create each ``awslogs`` container's log stream with the execution role (Fargate, §8.2).
+
+    The stream is ``<awslogs-stream-prefix>/<container>/<task id>``. The log group is taken to
+    exist: log groups are not modelled. Returns the task's stopped reason when the role may not
+    call ``logs:CreateLogStream``, else None.
+    """
+    role = agent.roles.name(task.rev.execution_role) if task.rev.execution_role else None
+    for container in task.rev.containers:
+        options = container.awslogs
+        if options is None:
+            continue
+        region = options.get("awslogs-region") or agent.kernel.region
+        group = options.get("awslogs-group", "")
+        prefix = options.get("awslogs-stream-prefix")
+        stream = f"{prefix}/{container.name}/{task.id}" if prefix else task.id
+        # The resource form in the denial is the log stream's ARN (UNCONFIRMED; §8.2).
+        resource = f"arn:aws:logs:{region}:{agent.kernel.account}:log-group:{group}:log-stream:{stream}"
+        decision = agent.roles.allows(role, "logs:CreateLogStream", resource)
+        if decision.allowed:
+            continue
+        principal = f"arn:aws:sts::{agent.kernel.account}:assumed-role/{role}/{task.id}"
+        denial = denial_message(principal, "logs:CreateLogStream", resource, explicit_deny=decision.reason == "explicit-deny")
+        # Wording from observed Fargate errors (§8.2).
+        return (
+            "ResourceInitializationError: failed to validate logger args: create stream has been retried 1 times: "
+            f"failed to create Cloudwatch log stream: AccessDeniedException: {denial}"
+        )
     return None
 
 

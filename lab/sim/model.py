@@ -68,7 +68,8 @@ class Container:
     """A container definition reduced to what the agent runs."""
 
     __slots__ = (
-        "environment", "essential", "hard_limit_mib", "health_check", "image", "name", "port_mappings", "secrets", "stop_timeout_s",
+        "awslogs", "environment", "essential", "hard_limit_mib", "health_check", "image", "name", "port_mappings", "secrets",
+        "stop_timeout_s",
     )
 
     def __init__(
@@ -82,6 +83,7 @@ class Container:
         port_mappings: tuple[tuple[int, int | None, str], ...] = (),
         health_check: Any = None,
         secrets: tuple[tuple[str, str], ...] = (),
+        awslogs: dict[str, str] | None = None,
     ) -> None:
         self.name = name
         self.image = image
@@ -95,6 +97,8 @@ class Container:
         """The container's ``healthCheck`` (interval, timeout, retries, start_period), or None."""
         self.secrets = secrets
         """(name, valueFrom) pairs; once fetched they are environment variables of the app."""
+        self.awslogs = awslogs
+        """The ``awslogs`` driver's options when the container logs to CloudWatch Logs, else None."""
 
 
 class Revision:
@@ -165,9 +169,17 @@ class Revision:
                 tuple((pm.container_port, pm.host_port, pm.protocol or "tcp") for pm in c.port_mappings or ()),
                 c.health_check,
                 tuple((sec.name, sec.value_from) for sec in c.secrets or ()),
+                _awslogs_options(c.log_configuration),
             )
             for c in cds
         )
+
+
+def _awslogs_options(log_configuration: Any) -> dict[str, str] | None:
+    """The options of an ``awslogs`` log configuration; None for any other driver or none."""
+    if log_configuration is None or log_configuration.log_driver != "awslogs":
+        return None
+    return dict(log_configuration.options or {})
 
 
 class Task:

@@ -966,3 +966,176 @@ def test_scale_in_cuts_exports_scale_in_with_enough_draining_passes(delay: str |
         )
     report = grade(loaded, answer(loaded, files), seeds=loaded.scenario.run.seeds, label="right answer")
     assert all(seed.passed for seed in report.seeds), [c.message for s in report.seeds for c in s.checks if not c.passed]
+
+
+# -- fargate-alb-target-type ------------------------------------------------------------------------
+
+_IP_TARGETS = ("TargetType: instance", "TargetType: ip")
+
+
+def _catalog_sg(rule: str) -> str:
+    """task-sg.yaml with its one ingress rule replaced by ``rule`` (flow-style YAML)."""
+    loaded = scenario("fargate-alb-target-type")
+    old = "- {IpProtocol: tcp, FromPort: 80, ToPort: 80, SourceSecurityGroupName: catalog-alb, Description: web from the ALB}"
+    return edited(loaded, "task-sg.yaml", (old, f"- {rule}"))
+
+
+def _catalog_target_group() -> str:
+    return edited(scenario("fargate-alb-target-type"), "target-group.yaml", _IP_TARGETS)
+
+
+def test_fargate_alb_target_type_ip_alone_leaves_the_targets_unreachable() -> None:
+    """The service is created, but the task group still lets the ALB in on 80, not 8080."""
+    failed = failing("fargate-alb-target-type", {"target-group.yaml": _catalog_target_group()})
+    assert "service-created" not in failed
+    assert {"three-healthy", "no-unhealthy-target", "serves-traffic"} <= set(failed)
+    assert "Request timed out" in failed["no-unhealthy-target"].message
+
+
+def test_fargate_alb_target_type_fixing_only_the_port_is_still_refused() -> None:
+    failed = failing(
+        "fargate-alb-target-type",
+        {"task-sg.yaml": _catalog_sg("{IpProtocol: tcp, FromPort: 8080, ToPort: 8080, SourceSecurityGroupName: catalog-alb}")},
+    )
+    assert {"service-created", "three-running"} <= set(failed)
+    assert "has target type instance, which is incompatible with the awsvpc network mode" in failed["service-created"].message
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "{IpProtocol: tcp, FromPort: 8080, ToPort: 8080, CidrIp: 0.0.0.0/0}",
+        "{IpProtocol: tcp, FromPort: 8080, ToPort: 8080, CidrIp: 10.0.0.0/16, Description: the VPC}",
+        "{IpProtocol: '-1', CidrIp: 0.0.0.0/0}",
+    ],
+)
+def test_fargate_alb_target_type_opening_the_tasks_to_a_cidr_fails_review(rule: str) -> None:
+    """The targets turn healthy, but the tasks are open to more than the load balancer."""
+    failed = failing("fargate-alb-target-type", {"target-group.yaml": _catalog_target_group(), "task-sg.yaml": _catalog_sg(rule)})
+    assert set(failed) == {"only-from-the-alb"}
+
+
+def test_fargate_alb_target_type_moving_back_to_bridge_mode_is_refused() -> None:
+    """Fargate supports awsvpc only: bridge mode with dynamic ports is not an escape."""
+    loaded = scenario("fargate-alb-target-type")
+    definition = edited(
+        loaded, "task-definition.yaml",
+        ("networkMode: awsvpc", "networkMode: bridge"),
+        ("{containerPort: 8080, protocol: tcp}", "{containerPort: 8080, hostPort: 0, protocol: tcp}"),
+    )
+    failed = failing("fargate-alb-target-type", {"task-definition.yaml": definition})
+    assert {"service-created", "three-running"} <= set(failed)
+
+
+def test_fargate_alb_target_type_any_rule_from_the_alb_group_on_8080_passes() -> None:
+    """All traffic from the ALB's group (AWS's own walkthrough) is as right as TCP 8080."""
+    loaded = scenario("fargate-alb-target-type")
+    files = {"target-group.yaml": _catalog_target_group(), "task-sg.yaml": _catalog_sg("{IpProtocol: '-1', SourceSecurityGroupName: catalog-alb}")}
+    report = grade(loaded, answer(loaded, files), seeds=loaded.scenario.run.seeds, label="right answer")
+    assert all(seed.passed for seed in report.seeds), [c.message for s in report.seeds for c in s.checks if not c.passed]
+
+
+# -- hotfix-never-deployed ----------------------------------------------------------------------
+
+_FIXED_IMAGE = ("checkout:2.3.0", "checkout:2.3.1")
+_FAMILY_ONLY = ("taskDefinition: arn:aws:ecs:us-east-1:123456789012:task-definition/checkout:1", "taskDefinition: checkout")
+
+
+def _hotfix_file(name: str, *replacements: tuple[str, str]) -> str:
+    return edited(scenario("hotfix-never-deployed"), name, *replacements)
+
+
+def test_hotfix_new_revision_alone_is_never_deployed() -> None:
+    """The revision is registered, but the service is pinned to revision 1."""
+    failed = failing("hotfix-never-deployed", {"task-definition.yaml": _hotfix_file("task-definition.yaml", _FIXED_IMAGE)})
+    assert {"new-image-deployed", "few-errors"} <= set(failed)
+    assert "(8.00%)" in failed["few-errors"].message
+
+
+def test_hotfix_pointing_the_service_at_the_family_without_a_new_image_changes_nothing() -> None:
+    """The latest revision is still the 2.3.0 one: UpdateService to it starts no deployment."""
+    failed = failing("hotfix-never-deployed", {"service.yaml": _hotfix_file("service.yaml", _FAMILY_ONLY)})
+    assert {"new-image-deployed", "few-errors"} <= set(failed)
+
+
+def test_hotfix_more_tasks_of_the_old_image_still_fail_requests() -> None:
+    failed = failing("hotfix-never-deployed", {"service.yaml": _hotfix_file("service.yaml", ("desiredCount: 4", "desiredCount: 8"))})
+    assert "few-errors" in failed
+
+
+def test_hotfix_stopping_the_old_tasks_first_drops_capacity() -> None:
+    """minimumHealthyPercent 0 (and no room to start first) takes every old task down at once."""
+    failed = failing(
+        "hotfix-never-deployed",
+        {
+            "task-definition.yaml": _hotfix_file("task-definition.yaml", _FIXED_IMAGE),
+            "service.yaml": _hotfix_file("service.yaml", _FAMILY_ONLY, ("minimumHealthyPercent: 100", "minimumHealthyPercent: 0"), ("maximumPercent: 200", "maximumPercent: 100")),
+        },
+    )
+    assert set(failed) == {"capacity-kept"}
+
+
+@pytest.mark.parametrize("reference", ["checkout:2", "arn:aws:ecs:us-east-1:123456789012:task-definition/checkout:2"])
+def test_hotfix_naming_the_new_revision_passes(reference: str) -> None:
+    loaded = scenario("hotfix-never-deployed")
+    files = {
+        "task-definition.yaml": _hotfix_file("task-definition.yaml", _FIXED_IMAGE),
+        "service.yaml": _hotfix_file("service.yaml", (_FAMILY_ONLY[0], f"taskDefinition: {reference}")),
+    }
+    report = grade(loaded, answer(loaded, files), seeds=loaded.scenario.run.seeds, label="right answer")
+    assert all(seed.passed for seed in report.seeds), [c.message for s in report.seeds for c in s.checks if not c.passed]
+
+
+# -- awslogs-execution-role ---------------------------------------------------------------------
+
+_LOGS_GROUP = "arn:aws:logs:us-east-1:123456789012:log-group:/ecs/payments-api:*"
+
+
+def _with_logs_policy(name: str, actions: str, resource: str = _LOGS_GROUP) -> str:
+    """A role file of awslogs-execution-role with one more inline policy granting ``actions``."""
+    text = starting_text(scenario("awslogs-execution-role"), name)
+    return text + (
+        "  - PolicyName: added-logs\n"
+        "    PolicyDocument:\n"
+        '      Version: "2012-10-17"\n'
+        f"      Statement: [{{Effect: Allow, Action: {actions}, Resource: '{resource}'}}]\n"
+    )
+
+
+def test_awslogs_logs_permissions_on_the_task_role_do_not_help() -> None:
+    """The task role is the app's; Fargate ships the logs with the execution role."""
+    failed = failing("awslogs-execution-role", {"task-role.yaml": _with_logs_policy("task-role.yaml", "[logs:CreateLogStream, logs:PutLogEvents]")})
+    assert {"two-running", "tasks-start", "can-put-log-events", "task-role-unchanged"} <= set(failed)
+    assert "assumed-role/paymentsApiExecutionRole/" in failed["two-running"].message
+    assert "logs:CreateLogStream" in failed["two-running"].message
+
+
+def test_awslogs_create_stream_alone_starts_the_tasks_but_sends_nothing() -> None:
+    failed = failing("awslogs-execution-role", {"execution-role.yaml": _with_logs_policy("execution-role.yaml", "logs:CreateLogStream")})
+    assert set(failed) == {"can-put-log-events"}
+
+
+@pytest.mark.parametrize(("actions", "resource", "check"), [("'logs:*'", _LOGS_GROUP, "no-logs-wildcard"), ("'logs:*'", "*", "execution-least-privilege"), ("'*'", "*", "execution-least-privilege")])
+def test_awslogs_wildcard_logs_grants_fail_review(actions: str, resource: str, check: str) -> None:
+    failed = failing("awslogs-execution-role", {"execution-role.yaml": _with_logs_policy("execution-role.yaml", actions, resource)})
+    assert check in failed
+    assert "two-running" not in failed
+
+
+def test_awslogs_dropping_the_log_configuration_fails_the_audit() -> None:
+    """The tasks start without awslogs, but the logs go nowhere again."""
+    loaded = scenario("awslogs-execution-role")
+    text = starting_text(loaded, "task-definition.yaml")
+    definition = text[: text.index("    logConfiguration:")]
+    failed = failing("awslogs-execution-role", {"task-definition.yaml": definition})
+    assert {"still-logging", "awslogs-driver", "can-put-log-events"} == set(failed)
+
+
+def test_awslogs_the_managed_execution_policy_passes() -> None:
+    """AWS's AmazonECSTaskExecutionRolePolicy lists its actions (no wildcard action): a right answer."""
+    loaded = scenario("awslogs-execution-role")
+    text = starting_text(loaded, "execution-role.yaml").replace(
+        "Policies:", "ManagedPolicyArns: [arn:aws:iam::aws:policy/service-role/AmazonECSTaskExecutionRolePolicy]\nPolicies:", 1
+    )
+    report = grade(loaded, answer(loaded, {"execution-role.yaml": text}), seeds=loaded.scenario.run.seeds, label="right answer")
+    assert all(seed.passed for seed in report.seeds), [c.message for s in report.seeds for c in s.checks if not c.passed]
