@@ -966,3 +966,31 @@ def test_scale_in_cuts_exports_scale_in_with_enough_draining_passes(delay: str |
         )
     report = grade(loaded, answer(loaded, files), seeds=loaded.scenario.run.seeds, label="right answer")
     assert all(seed.passed for seed in report.seeds), [c.message for s in report.seeds for c in s.checks if not c.passed]
+
+
+# -- standalone-worker-lost: draining moves service tasks only --------------------------------
+
+_WORKER = "serviceName: invoice-worker\ntaskDefinition: invoice-worker\nlaunchType: EC2\n"
+
+
+@pytest.mark.parametrize(
+    "deployment",
+    [
+        # "Never two workers": the old task stops first, and the worker is gone until the new one runs.
+        "deploymentConfiguration: {minimumHealthyPercent: 0, maximumPercent: 100}\n",
+        # Both at 100 %: draining cannot replace the task; it dies with the host at the hook timeout.
+        "deploymentConfiguration: {minimumHealthyPercent: 100, maximumPercent: 100}\n",
+    ],
+)
+def test_standalone_worker_lost_a_service_that_cannot_start_first_leaves_a_gap(deployment: str) -> None:
+    failed = failing("standalone-worker-lost", {"service.yaml": _WORKER + "desiredCount: 1\n" + deployment})
+    assert "worker-always-running" in failed
+    assert "dropped to 0 running tasks" in failed["worker-always-running"].message
+
+
+def test_standalone_worker_lost_leaving_the_service_at_zero_keeps_only_the_hand_started_task() -> None:
+    """A longer stop timeout on the worker changes nothing: draining never stops a standalone task."""
+    loaded = scenario("standalone-worker-lost")
+    definition = edited(loaded, "task-definition.yaml", ("essential: true", "essential: true\n    stopTimeout: 120"))
+    failed = failing("standalone-worker-lost", {"task-definition.yaml": definition})
+    assert "0 of at least 1 tasks running" in failed["worker-always-running"].message
