@@ -994,3 +994,51 @@ def test_standalone_worker_lost_leaving_the_service_at_zero_keeps_only_the_hand_
     definition = edited(loaded, "task-definition.yaml", ("essential: true", "essential: true\n    stopTimeout: 120"))
     failed = failing("standalone-worker-lost", {"task-definition.yaml": definition})
     assert "0 of at least 1 tasks running" in failed["worker-always-running"].message
+
+
+# -- memory-limit-oom: the hard limit kills, the reservation places ----------------------------
+
+
+def _catalog_memory(memory: str) -> str:
+    """The catalog task definition with its container's ``memory: 512`` line replaced."""
+    return edited(scenario("memory-limit-oom"), "task-definition.yaml", ("memory: 512", memory))
+
+
+@pytest.mark.parametrize(
+    "memory",
+    [
+        # Still below the 900 MiB the app uses.
+        "memory: 768",
+        # A bigger reservation with the same hard limit: ECS refuses it (reservation above memory).
+        "memory: 512\n    memoryReservation: 1024",
+        # A reservation for placement, the hard limit untouched.
+        "memory: 512\n    memoryReservation: 256",
+    ],
+)
+def test_memory_limit_oom_a_hard_limit_below_the_working_set_still_kills(memory: str) -> None:
+    failed = failing("memory-limit-oom", {"task-definition.yaml": _catalog_memory(memory)})
+    assert "OutOfMemoryError: Container killed due to memory usage" in failed["no-oom-kills"].message
+    assert "six-healthy" in failed
+
+
+def test_memory_limit_oom_more_tasks_are_killed_the_same_way() -> None:
+    loaded = scenario("memory-limit-oom")
+    service = edited(loaded, "service.yaml", ("desiredCount: 6", "desiredCount: 10"))
+    failed = failing("memory-limit-oom", {"service.yaml": service})
+    assert "exit code 137" in failed["no-oom-kills"].message
+
+
+def test_memory_limit_oom_a_generous_hard_limit_alone_reserves_too_much() -> None:
+    """memory 2048 with no reservation: placement reserves 2 GiB, one task per t3.medium."""
+    failed = failing("memory-limit-oom", {"task-definition.yaml": _catalog_memory("memory: 2048")})
+    assert "RESOURCE:MEMORY" in failed["six-running"].message
+    assert "no-oom-kills" not in failed
+
+
+@pytest.mark.parametrize("memory", ["memory: 1024", "memoryReservation: 1024", "memory: 2048\n    memoryReservation: 1024"])
+def test_memory_limit_oom_any_limit_above_the_working_set_that_fits_passes(memory: str) -> None:
+    """A hard limit above 900 MiB that still places six tasks passes, and so does a soft limit only."""
+    loaded = scenario("memory-limit-oom")
+    files = {"task-definition.yaml": _catalog_memory(memory)}
+    report = grade(loaded, answer(loaded, files), seeds=loaded.scenario.run.seeds, label="right answer")
+    assert all(seed.passed for seed in report.seeds), [c.message for s in report.seeds for c in s.checks if not c.passed]
