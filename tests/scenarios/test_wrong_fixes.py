@@ -1042,3 +1042,31 @@ def test_memory_limit_oom_any_limit_above_the_working_set_that_fits_passes(memor
     files = {"task-definition.yaml": _catalog_memory(memory)}
     report = grade(loaded, answer(loaded, files), seeds=loaded.scenario.run.seeds, label="right answer")
     assert all(seed.passed for seed in report.seeds), [c.message for s in report.seeds for c in s.checks if not c.passed]
+
+
+# -- capacity-for-the-sale: per-instance, registered capacity ------------------------------------
+
+
+def _sale_group(*replacements: tuple[str, str]) -> dict[str, str]:
+    return {"auto-scaling-group.yaml": edited(scenario("capacity-for-the-sale"), "auto-scaling-group.yaml", *replacements)}
+
+
+def test_capacity_for_the_sale_dividing_nominal_memory_leaves_three_tasks_waiting() -> None:
+    """8 GiB / 2 GiB = 4 per instance is wrong: an m5.large registers less, and the daemon takes its share."""
+    failed = failing("capacity-for-the-sale", _sale_group(("MinSize: \"1\"", "MinSize: \"3\"")))
+    assert "9 of at least 12 tasks running" in failed["twelve-for-the-sale"].message
+    assert "RESOURCE:MEMORY" in failed["twelve-for-the-sale"].message
+
+
+def test_capacity_for_the_sale_a_higher_maximum_alone_adds_no_instance() -> None:
+    """Nothing scales the group here: MaxSize is a ceiling, not capacity."""
+    failed = failing("capacity-for-the-sale", _sale_group(("MaxSize: \"10\"", "MaxSize: \"20\"")))
+    assert "twelve-for-the-sale" in failed
+
+
+@pytest.mark.parametrize("desired", ["5", "6"])
+def test_capacity_for_the_sale_spare_instances_fail_the_sizing(desired: str) -> None:
+    failed = failing("capacity-for-the-sale", _sale_group(("DesiredCapacity: \"3\"", f"DesiredCapacity: \"{desired}\"")))
+    assert set(failed) == {"fewest-instances"}
+    # The message gives the first moment over the bound: the fifth instance joining.
+    assert failed["fewest-instances"].message.startswith("5 any container instances at ")
