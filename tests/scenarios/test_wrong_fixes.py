@@ -1031,6 +1031,80 @@ def test_fargate_alb_target_type_any_rule_from_the_alb_group_on_8080_passes() ->
     """All traffic from the ALB's group (AWS's own walkthrough) is as right as TCP 8080."""
     loaded = scenario("fargate-alb-target-type")
     files = {"target-group.yaml": _catalog_target_group(), "task-sg.yaml": _catalog_sg("{IpProtocol: '-1', SourceSecurityGroupName: catalog-alb}")}
+
+
+# -- standalone-worker-lost: draining moves service tasks only --------------------------------
+
+_WORKER = "serviceName: invoice-worker\ntaskDefinition: invoice-worker\nlaunchType: EC2\n"
+
+
+@pytest.mark.parametrize(
+    "deployment",
+    [
+        # "Never two workers": the old task stops first, and the worker is gone until the new one runs.
+        "deploymentConfiguration: {minimumHealthyPercent: 0, maximumPercent: 100}\n",
+        # Both at 100 %: draining cannot replace the task; it dies with the host at the hook timeout.
+        "deploymentConfiguration: {minimumHealthyPercent: 100, maximumPercent: 100}\n",
+    ],
+)
+def test_standalone_worker_lost_a_service_that_cannot_start_first_leaves_a_gap(deployment: str) -> None:
+    failed = failing("standalone-worker-lost", {"service.yaml": _WORKER + "desiredCount: 1\n" + deployment})
+    assert "worker-always-running" in failed
+    assert "dropped to 0 running tasks" in failed["worker-always-running"].message
+
+
+def test_standalone_worker_lost_leaving_the_service_at_zero_keeps_only_the_hand_started_task() -> None:
+    """A longer stop timeout on the worker changes nothing: draining never stops a standalone task."""
+    loaded = scenario("standalone-worker-lost")
+    definition = edited(loaded, "task-definition.yaml", ("essential: true", "essential: true\n    stopTimeout: 120"))
+    failed = failing("standalone-worker-lost", {"task-definition.yaml": definition})
+    assert "0 of at least 1 tasks running" in failed["worker-always-running"].message
+
+
+# -- memory-limit-oom: the hard limit kills, the reservation places ----------------------------
+
+
+def _catalog_memory(memory: str) -> str:
+    """The catalog task definition with its container's ``memory: 512`` line replaced."""
+    return edited(scenario("memory-limit-oom"), "task-definition.yaml", ("memory: 512", memory))
+
+
+@pytest.mark.parametrize(
+    "memory",
+    [
+        # Still below the 900 MiB the app uses.
+        "memory: 768",
+        # A bigger reservation with the same hard limit: ECS refuses it (reservation above memory).
+        "memory: 512\n    memoryReservation: 1024",
+        # A reservation for placement, the hard limit untouched.
+        "memory: 512\n    memoryReservation: 256",
+    ],
+)
+def test_memory_limit_oom_a_hard_limit_below_the_working_set_still_kills(memory: str) -> None:
+    failed = failing("memory-limit-oom", {"task-definition.yaml": _catalog_memory(memory)})
+    assert "OutOfMemoryError: Container killed due to memory usage" in failed["no-oom-kills"].message
+    assert "six-healthy" in failed
+
+
+def test_memory_limit_oom_more_tasks_are_killed_the_same_way() -> None:
+    loaded = scenario("memory-limit-oom")
+    service = edited(loaded, "service.yaml", ("desiredCount: 6", "desiredCount: 10"))
+    failed = failing("memory-limit-oom", {"service.yaml": service})
+    assert "exit code 137" in failed["no-oom-kills"].message
+
+
+def test_memory_limit_oom_a_generous_hard_limit_alone_reserves_too_much() -> None:
+    """memory 2048 with no reservation: placement reserves 2 GiB, one task per t3.medium."""
+    failed = failing("memory-limit-oom", {"task-definition.yaml": _catalog_memory("memory: 2048")})
+    assert "RESOURCE:MEMORY" in failed["six-running"].message
+    assert "no-oom-kills" not in failed
+
+
+@pytest.mark.parametrize("memory", ["memory: 1024", "memoryReservation: 1024", "memory: 2048\n    memoryReservation: 1024"])
+def test_memory_limit_oom_any_limit_above_the_working_set_that_fits_passes(memory: str) -> None:
+    """A hard limit above 900 MiB that still places six tasks passes, and so does a soft limit only."""
+    loaded = scenario("memory-limit-oom")
+    files = {"task-definition.yaml": _catalog_memory(memory)}
     report = grade(loaded, answer(loaded, files), seeds=loaded.scenario.run.seeds, label="right answer")
     assert all(seed.passed for seed in report.seeds), [c.message for s in report.seeds for c in s.checks if not c.passed]
 
@@ -1139,3 +1213,31 @@ def test_awslogs_the_managed_execution_policy_passes() -> None:
     )
     report = grade(loaded, answer(loaded, {"execution-role.yaml": text}), seeds=loaded.scenario.run.seeds, label="right answer")
     assert all(seed.passed for seed in report.seeds), [c.message for s in report.seeds for c in s.checks if not c.passed]
+
+
+# -- capacity-for-the-sale: per-instance, registered capacity ------------------------------------
+
+
+def _sale_group(*replacements: tuple[str, str]) -> dict[str, str]:
+    return {"auto-scaling-group.yaml": edited(scenario("capacity-for-the-sale"), "auto-scaling-group.yaml", *replacements)}
+
+
+def test_capacity_for_the_sale_dividing_nominal_memory_leaves_three_tasks_waiting() -> None:
+    """8 GiB / 2 GiB = 4 per instance is wrong: an m5.large registers less, and the daemon takes its share."""
+    failed = failing("capacity-for-the-sale", _sale_group(("MinSize: \"1\"", "MinSize: \"3\"")))
+    assert "9 of at least 12 tasks running" in failed["twelve-for-the-sale"].message
+    assert "RESOURCE:MEMORY" in failed["twelve-for-the-sale"].message
+
+
+def test_capacity_for_the_sale_a_higher_maximum_alone_adds_no_instance() -> None:
+    """Nothing scales the group here: MaxSize is a ceiling, not capacity."""
+    failed = failing("capacity-for-the-sale", _sale_group(("MaxSize: \"10\"", "MaxSize: \"20\"")))
+    assert "twelve-for-the-sale" in failed
+
+
+@pytest.mark.parametrize("desired", ["5", "6"])
+def test_capacity_for_the_sale_spare_instances_fail_the_sizing(desired: str) -> None:
+    failed = failing("capacity-for-the-sale", _sale_group(("DesiredCapacity: \"3\"", f"DesiredCapacity: \"{desired}\"")))
+    assert set(failed) == {"fewest-instances"}
+    # The message gives the first moment over the bound: the fifth instance joining.
+    assert failed["fewest-instances"].message.startswith("5 any container instances at ")
