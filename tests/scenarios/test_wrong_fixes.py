@@ -966,3 +966,46 @@ def test_scale_in_cuts_exports_scale_in_with_enough_draining_passes(delay: str |
         )
     report = grade(loaded, answer(loaded, files), seeds=loaded.scenario.run.seeds, label="right answer")
     assert all(seed.passed for seed in report.seeds), [c.message for s in report.seeds for c in s.checks if not c.passed]
+
+
+# -- placement-failure-alert -------------------------------------------------------------------
+
+
+def _alert_rule(pattern: str, state: str = "ENABLED") -> dict[str, str]:
+    return {
+        "rule.yaml": (
+            "Name: web-capacity\nEventPattern: |\n  " + pattern + f"\nState: {state}\n"
+            "Targets:\n  - {Id: oncall-page, Arn: 'arn:aws:sns:us-east-1:123456789012:oncall-page'}\n"
+        )
+    }
+
+
+def test_placement_failure_alert_every_stopped_task_pages_on_the_release() -> None:
+    failed = failing("placement-failure-alert", _alert_rule('{"source": ["aws.ecs"], "detail-type": ["ECS Task State Change"], "detail": {"lastStatus": ["STOPPED"]}}'))
+    assert "not-paged-by-release" in failed
+    assert "ServiceSchedulerInitiated" in failed["not-paged-by-release"].message
+
+
+def test_placement_failure_alert_the_detail_type_alone_pages_on_steady_states() -> None:
+    failed = failing("placement-failure-alert", _alert_rule('{"source": ["aws.ecs"], "detail-type": ["ECS Service Action"]}'))
+    assert "SERVICE_STEADY_STATE" in failed["not-paged-by-release"].message
+
+
+def test_placement_failure_alert_a_disabled_rule_pages_nobody() -> None:
+    failed = failing(
+        "placement-failure-alert",
+        _alert_rule('{"source": ["aws.ecs"], "detail-type": ["ECS Service Action"], "detail": {"eventName": ["SERVICE_TASK_PLACEMENT_FAILURE"]}}', state="DISABLED"),
+    )
+    assert set(failed) == {"paged-on-placement-failure"}
+
+
+def test_placement_failure_alert_task_start_impaired_is_not_a_placement_failure() -> None:
+    failed = failing("placement-failure-alert", _alert_rule('{"source": ["aws.ecs"], "detail": {"eventName": ["SERVICE_TASK_START_IMPAIRED"]}}'))
+    assert set(failed) == {"paged-on-placement-failure"}
+
+
+def test_placement_failure_alert_the_error_event_type_passes() -> None:
+    loaded = scenario("placement-failure-alert")
+    files = _alert_rule('{"source": ["aws.ecs"], "detail-type": ["ECS Service Action"], "detail": {"eventType": ["ERROR"]}}')
+    report = grade(loaded, answer(loaded, files), seeds=loaded.scenario.run.seeds[:1], label="eventType ERROR")
+    assert report.seeds[0].passed

@@ -1,0 +1,66 @@
+"""ECS events as EventBridge delivers them, and rules matched while the world runs (docs/ecs-facts.md §13)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from lab.scenario.loader import load_scenario
+from lab.scenario.simdoc import build_world
+from lab.sim.eventbridge import EcsEvents
+from lab.sim.events import EventRuleMatched
+
+SCENARIO = Path(__file__).resolve().parents[2] / "scenarios" / "placement-failure-alert.yaml"
+
+
+def _events(seed: int) -> tuple[list[Any], list[dict[str, Any]]]:
+    loaded = load_scenario(SCENARIO)
+    world = build_world(loaded, seed=seed)  # the starting files: one rule, on STOPPED tasks
+    world.run(1200)
+    projection = EcsEvents(world.kernel)
+    out = [e for i, record in enumerate(world.log) for e in projection.project(record, i)]
+    return list(world.log), out
+
+
+def test_a_placement_failure_is_an_error_service_action_with_its_reason() -> None:
+    _, events = _events(1)
+    (first, *_) = [e for e in events if e["detail"].get("eventName") == "SERVICE_TASK_PLACEMENT_FAILURE"]
+    assert first["detail-type"] == "ECS Service Action"
+    assert first["source"] == "aws.ecs"
+    assert first["resources"] == ["arn:aws:ecs:us-east-1:123456789012:service/prod/web"]
+    assert first["detail"]["eventType"] == "ERROR"
+    assert first["detail"]["reason"] == "RESOURCE:MEMORY"
+    assert set(first) == {"version", "id", "detail-type", "source", "account", "time", "region", "resources", "detail"}
+
+
+def test_stopped_tasks_carry_stop_code_reason_and_containers() -> None:
+    _, events = _events(1)
+    stopped = [e for e in events if e["detail-type"] == "ECS Task State Change" and e["detail"]["lastStatus"] == "STOPPED"]
+    assert stopped
+    detail = stopped[0]["detail"]
+    assert detail["stopCode"] == "ServiceSchedulerInitiated"
+    assert detail["stoppedReason"].startswith("Scaling activity initiated by (deployment ecs-svc/")
+    assert detail["containers"][0]["name"] == "web" and detail["containers"][0]["exitCode"] == 0
+    versions = [e["detail"]["version"] for e in events if e["resources"] == stopped[0]["resources"]]
+    assert versions == sorted(versions) and len(set(versions)) == len(versions)
+
+
+def test_deployments_and_steady_states_are_sent() -> None:
+    _, events = _events(1)
+    names = {(e["detail-type"], e["detail"].get("eventName")) for e in events}
+    assert ("ECS Deployment State Change", "SERVICE_DEPLOYMENT_IN_PROGRESS") in names
+    assert ("ECS Deployment State Change", "SERVICE_DEPLOYMENT_COMPLETED") in names
+    assert ("ECS Service Action", "SERVICE_STEADY_STATE") in names
+    assert any(e["detail-type"] == "ECS Container Instance State Change" for e in events)
+
+
+def test_the_projection_is_deterministic_and_ids_are_unique() -> None:
+    log_a, a = _events(2)
+    log_b, b = _events(2)
+    assert a == b
+    assert len({e["id"] for e in a}) == len(a)
+
+
+def test_the_starting_rule_never_matches_and_a_world_without_a_match_logs_no_rule_event() -> None:
+    log, _ = _events(1)
+    assert not [e for e in log if isinstance(e, EventRuleMatched)]
