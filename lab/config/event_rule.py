@@ -149,4 +149,6 @@ def event_rule_json_schema() -> dict[str, Any]:
 
     schema = model_schema(EventRule)
     schema["properties"]["Targets"]["maxItems"] = MAX_TARGETS
+    # PutRule needs a pattern or a schedule (the loader refuses a rule with neither).
+    schema["anyOf"] = [{"required": ["EventPattern"]}, {"required": ["ScheduleExpression"]}]
     return schema
