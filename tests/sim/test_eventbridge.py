@@ -64,3 +64,28 @@ def test_the_projection_is_deterministic_and_ids_are_unique() -> None:
 def test_the_starting_rule_never_matches_and_a_world_without_a_match_logs_no_rule_event() -> None:
     log, _ = _events(1)
     assert not [e for e in log if isinstance(e, EventRuleMatched)]
+
+
+def _rule(pattern: str, state: str = "ENABLED") -> Any:
+    from lab.config.event_rule import parse_event_rule
+    from lab.yaml_source import load_text
+
+    text = f"Name: r\nEventPattern: '{pattern}'\nState: {state}\nTargets: [{{Id: t, Arn: 'arn:aws:sqs:us-east-1:123456789012:q'}}]\n"
+    return parse_event_rule(load_text(text, "rule.yaml")).event_rule
+
+
+def test_a_rule_put_while_the_world_runs_matches_later_events_only_while_enabled() -> None:
+    world = build_world(load_scenario(SCENARIO), seed=1)
+    world.run(600)
+    world.put_event_rule(_rule('{"detail-type": ["ECS Task State Change"], "detail": {"lastStatus": ["STOPPED"], "containers": {"exitCode": [0]}}}'))
+    world.run(850)
+    assert not [e for e in world.log if isinstance(e, EventRuleMatched)]  # the release's stops came before the rule
+    world.put_event_rule(_rule('{"detail-type": ["ECS Service Action"], "detail": {"reason": [{"prefix": "RESOURCE:"}]}}'))
+    world.run(1000)
+    matched = [e for e in world.log if isinstance(e, EventRuleMatched)]
+    assert matched and all(e.at >= 900 and e.targets == ("t",) for e in matched)
+    assert matched[0].message == "rule r matched ECS Service Action: SERVICE_TASK_PLACEMENT_FAILURE for service web (RESOURCE:MEMORY); sent to t"
+    world.put_event_rule(_rule('{"source": ["aws.ecs"]}', state="DISABLED"))
+    count = len(matched)
+    world.run(1400)
+    assert len([e for e in world.log if isinstance(e, EventRuleMatched)]) == count
