@@ -89,3 +89,22 @@ def test_a_rule_put_while_the_world_runs_matches_later_events_only_while_enabled
     count = len(matched)
     world.run(1400)
     assert len([e for e in world.log if isinstance(e, EventRuleMatched)]) == count
+
+
+def test_an_oom_kill_is_in_the_stopped_task_event_a_rule_can_match() -> None:
+    from lab.config.event_pattern import compile_pattern
+    from lab.sim.events import ContainerStateChanged, TaskStateChanged
+    from lab.sim.kernel import Kernel
+
+    kernel = Kernel(seed=1, cluster="prod", region="us-east-1", account="123456789012", start="2026-12-03T09:00:00Z")
+    projection = EcsEvents(kernel)
+    oom = "OutOfMemoryError: Container killed due to memory usage"
+    assert projection.project(ContainerStateChanged(61.5, "abc", "app", "STOPPED", 137, oom), 0) == []
+    (event,) = projection.project(
+        TaskStateChanged(62.25, "abc", "app:3", "service:app", "STOPPED", "STOPPED", "EC2", "ci1", "i-1", "us-east-1a", "EssentialContainerExited", "Essential container in task exited"),
+        1,
+    )
+    assert event["time"] == "2026-12-03T09:01:02Z" and event["detail"]["updatedAt"] == "2026-12-03T09:01:02.250Z"
+    assert event["detail"]["containers"][0]["reason"] == oom and event["detail"]["containers"][0]["exitCode"] == 137
+    pattern = compile_pattern({"detail-type": ["ECS Task State Change"], "detail": {"lastStatus": ["STOPPED"], "containers": {"reason": [{"prefix": "OutOfMemoryError"}]}}})
+    assert pattern.matches(event)
