@@ -994,7 +994,7 @@ def test_placement_failure_alert_the_detail_type_alone_pages_on_steady_states() 
 def test_placement_failure_alert_a_disabled_rule_pages_nobody() -> None:
     failed = failing(
         "placement-failure-alert",
-        _alert_rule('{"source": ["aws.ecs"], "detail-type": ["ECS Service Action"], "detail": {"eventName": ["SERVICE_TASK_PLACEMENT_FAILURE"]}}', state="DISABLED"),
+        _alert_rule('{"source": ["aws.ecs"], "resources": [{"suffix": "/web"}], "detail": {"eventName": ["SERVICE_TASK_PLACEMENT_FAILURE"]}}', state="DISABLED"),
     )
     assert set(failed) == {"paged-on-placement-failure"}
 
@@ -1004,8 +1004,14 @@ def test_placement_failure_alert_task_start_impaired_is_not_a_placement_failure(
     assert set(failed) == {"paged-on-placement-failure"}
 
 
-def test_placement_failure_alert_the_error_event_type_passes() -> None:
+def test_placement_failure_alert_every_services_placement_failures_page_for_batch() -> None:
+    failed = failing("placement-failure-alert", _alert_rule('{"source": ["aws.ecs"], "detail-type": ["ECS Service Action"], "detail": {"eventName": ["SERVICE_TASK_PLACEMENT_FAILURE"]}}'))
+    assert set(failed) == {"not-paged-by-release"}
+    assert "for service batch (RESOURCE:MEMORY)" in failed["not-paged-by-release"].message
+
+
+def test_placement_failure_alert_the_error_event_type_of_web_passes() -> None:
     loaded = scenario("placement-failure-alert")
-    files = _alert_rule('{"source": ["aws.ecs"], "detail-type": ["ECS Service Action"], "detail": {"eventType": ["ERROR"]}}')
+    files = _alert_rule('{"source": ["aws.ecs"], "resources": [{"wildcard": "*:service/prod/web"}], "detail": {"eventType": ["ERROR"]}}')
     report = grade(loaded, answer(loaded, files), seeds=loaded.scenario.run.seeds[:1], label="eventType ERROR")
     assert report.seeds[0].passed

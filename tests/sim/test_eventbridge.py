@@ -24,7 +24,7 @@ def _events(seed: int) -> tuple[list[Any], list[dict[str, Any]]]:
 
 def test_a_placement_failure_is_an_error_service_action_with_its_reason() -> None:
     _, events = _events(1)
-    (first, *_) = [e for e in events if e["detail"].get("eventName") == "SERVICE_TASK_PLACEMENT_FAILURE"]
+    (first, *_) = [e for e in events if e["detail"].get("eventName") == "SERVICE_TASK_PLACEMENT_FAILURE" and e["resources"][0].endswith("/web")]
     assert first["detail-type"] == "ECS Service Action"
     assert first["source"] == "aws.ecs"
     assert first["resources"] == ["arn:aws:ecs:us-east-1:123456789012:service/prod/web"]
