@@ -42,8 +42,9 @@ __all__ = [
     "pattern_error_message",
 ]
 
-MAX_PATTERN_CHARS = 4096
-"""Longest EventPattern PutRule accepts, in characters (API: PutRule, ``EventPattern``)."""
+MAX_PATTERN_CHARS = 2048
+"""Longest EventPattern PutRule accepts, in characters: the "Event pattern size" quota's default
+(adjustable up to 4096 on request; EventBridge quotas). The refusal's wording is UNCONFIRMED."""
 
 _NUMERIC_LIMIT = 5.0e9
 """Numeric matching works on values from -5.0e9 to +5.0e9 inclusive (content filtering page)."""
@@ -381,7 +382,7 @@ def parse_event_pattern(doc: Document, path: Path_) -> EventPattern:
         source, data, root = doc, value, tuple(path)
     elif isinstance(value, str):
         if len(value) > MAX_PATTERN_CHARS:
-            raise SourceErrors([doc.error(path, f"ValidationException: 1 validation error detected: Value at 'eventPattern' failed to satisfy constraint: Member must have length less than or equal to {MAX_PATTERN_CHARS}").diagnostic])
+            raise SourceErrors([doc.error(path, pattern_error_message(f"the pattern is {len(value)} characters long; the event pattern size quota is {MAX_PATTERN_CHARS} by default")).diagnostic])
         try:
             data = json.loads(value)
         except ValueError as exc:
