@@ -151,6 +151,12 @@ def test_shipped_questions_validate() -> None:
 
 VALID: dict[str, dict[str, Any]] = {
     "account-setting": {"name": "awsvpcTrunking", "value": "enabled"},
+    "event-rule": {
+        "Name": "web-capacity",
+        "EventPattern": '{"source": ["aws.ecs"], "detail-type": ["ECS Service Action"]}',
+        "State": "ENABLED",
+        "Targets": [{"Id": "oncall", "Arn": "arn:aws:sns:us-east-1:123456789012:oncall"}],
+    },
     "iam-role": {
         "RoleName": "ecsTaskRole",
         "AssumeRolePolicyDocument": {
@@ -237,6 +243,7 @@ VALID: dict[str, dict[str, Any]] = {
 
 WRONG_TYPE: dict[str, tuple[tuple[str | int, ...], Any]] = {
     "account-setting": (("value",), ["enabled"]),
+    "event-rule": (("Targets",), {"Id": "oncall"}),
     "iam-role": (("ManagedPolicyArns",), "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"),
     "security-group": (("SecurityGroupIngress", 0, "FromPort"), True),
     "target-group": (("HealthCheckEnabled",), "yes"),
@@ -254,6 +261,7 @@ WRONG_TYPE: dict[str, tuple[tuple[str | int, ...], Any]] = {
 
 BAD_ENUM: dict[str, tuple[tuple[str | int, ...], Any]] = {
     "account-setting": (("name",), "awsvpcTrunkng"),
+    "event-rule": (("State",), "ENABLED_NOW"),
     "iam-role": (("AssumeRolePolicyDocument", "Statement", "Effect"), "Permit"),
     "security-group": None,  # type: ignore[dict-item]  # IpProtocol is free text plus numbers: no enum to break
     "target-group": (("Protocol",), "HTTP2"),
@@ -463,7 +471,8 @@ def test_lab_schema_lists_without_writing(tmp_path: Path, capsys: pytest.Capture
 def test_lab_schema_out_writes_every_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out_dir = tmp_path / "editor" / "schemas"
     assert main(["schema", "--out", str(out_dir)]) == 0
-    assert "Wrote 16 schemas" in capsys.readouterr().out
+    # Counted, not written down: every new file kind adds one.
+    assert f"Wrote {len(editor_schemas())} schemas" in capsys.readouterr().out
     for entry in editor_schemas():
         assert (out_dir / entry.file_name).read_text(encoding="utf-8") == editor_schema.render(entry.schema)
     # Running again replaces them (they are generated).

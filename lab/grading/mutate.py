@@ -627,6 +627,37 @@ def _drop_ecs_cluster(config: dict[str, Any]) -> str | None:
     return f"removed ECS_CLUSTER={cluster}"
 
 
+def _disable_rule(rule: dict[str, Any]) -> str | None:
+    if rule.get("State", "ENABLED") != "ENABLED":
+        return None
+    rule["State"] = "DISABLED"
+    return "State ENABLED → DISABLED"
+
+
+def _widen_to_detail_type(rule: dict[str, Any]) -> str | None:
+    import json
+
+    pattern = rule.get("EventPattern")
+    try:
+        data = json.loads(pattern) if isinstance(pattern, str) else pattern
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or "detail-type" not in data:
+        return None
+    widened = {key: data[key] for key in ("source", "detail-type") if key in data}
+    if widened == data:
+        return None
+    rule["EventPattern"] = json.dumps(widened)
+    return f"EventPattern → {json.dumps(widened)}"
+
+
+def _drop_targets(rule: dict[str, Any]) -> str | None:
+    if not rule.get("Targets"):
+        return None
+    rule["Targets"] = []
+    return "removed every target"
+
+
 # --------------------------------------------------------------------------------------------
 # The catalogue
 
@@ -664,6 +695,9 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("disable-managed-termination-protection", "capacity-provider", "sets managedTerminationProtection DISABLED: scale-in may terminate instances running tasks", "managedTerminationProtection ENABLED", _single(_disable_provider_setting("managedTerminationProtection", "DISABLED"))),
     Mutation("disable-managed-draining", "capacity-provider", "sets managedDraining DISABLED: instances are terminated without draining their tasks", "managedDraining not DISABLED (ENABLED by default)", _single(_disable_provider_setting("managedDraining", "ENABLED"))),
     Mutation("disable-trunking", "account-setting", "turns awsvpcTrunking off: instances keep their ENI limit, so few awsvpc tasks fit each", "awsvpcTrunking enabled", _single(_disable_trunking)),
+    Mutation("disable-rule", "event-rule", "sets State DISABLED: the rule matches nothing, nobody is told", "State ENABLED", _single(_disable_rule)),
+    Mutation("widen-to-detail-type", "event-rule", "cuts EventPattern down to its source and detail-type: every event of the type matches (steady states, every stopped task)", "a pattern narrower than its detail-type", _single(_widen_to_detail_type)),
+    Mutation("drop-targets", "event-rule", "removes every target: the rule matches but sends events nowhere", "a target", _single(_drop_targets)),
     Mutation("drop-ecs-cluster", "agent-config", "removes ECS_CLUSTER from ecs.config: the agent registers the group's instances with the cluster named default", "an ECS_CLUSTER line", _single(_drop_ecs_cluster)),
 )
 """Every standard mutation, grouped by file kind; the order is the report's order."""

@@ -108,6 +108,7 @@ def _builder(module: str, name: str) -> Callable[[], Schema]:
 
 _BUILDERS: dict[str, Callable[[], Schema]] = {
     "account-setting": _builder("account_setting", "account_setting_json_schema"),
+    "event-rule": _builder("event_rule", "event_rule_json_schema"),
     "iam-role": _builder("iam", "role_json_schema"),
     "security-group": _builder("security_group", "security_group_json_schema"),
     "target-group": _builder("target_group", "target_group_json_schema"),

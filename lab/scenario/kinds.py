@@ -111,6 +111,12 @@ def _account_setting() -> Parser:
     return parse_account_setting
 
 
+def _event_rule() -> Parser:
+    from lab.config.event_rule import parse_event_rule
+
+    return parse_event_rule
+
+
 def _task_definition() -> Parser:
     from lab.config.task_definition import parse_task_definition
 
@@ -218,6 +224,10 @@ KINDS: tuple[FileKind, ...] = (
     FileKind(
         "account-setting", "ECS PutAccountSetting input", "PutAccountSetting", _account_setting, "account_setting",
         apply=lambda world, model: world.put_account_setting(model), before_instances=True,
+    ),
+    FileKind(
+        "event-rule", "EventBridge PutRule input with its PutTargets Targets", "PutRule", _event_rule, "event_rule",
+        apply=lambda world, model: world.put_event_rule(model), before_instances=True,
     ),
     FileKind(
         "iam-role", "the CloudFormation properties of AWS::IAM::Role", "UpdateRole", _iam_role, "role",

@@ -9,7 +9,7 @@ is the text a user of the ECS console or CLI would read.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple, Protocol
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "ContainerStateChanged",
     "Event",
     "EventLog",
+    "EventRuleMatched",
     "ImagePullFailed",
     "ImagePullFinished",
     "ImagePullStarted",
@@ -266,14 +267,21 @@ def event_to_dict(event: Event) -> dict[str, Any]:
 class EventLog:
     """An append-only list of events in the order they happened."""
 
-    __slots__ = ("_events",)
+    __slots__ = ("_events", "_listeners")
 
     def __init__(self) -> None:
         self._events: list[Any] = []
+        self._listeners: list[Callable[[Any], None]] = []
 
     def append(self, event: Any) -> None:
-        """Record one event (the world calls this; shells never do)."""
+        """Record one event (the world calls this; shells never do), then tell the listeners."""
         self._events.append(event)
+        for listener in self._listeners:
+            listener(event)
+
+    def subscribe(self, listener: Callable[[Any], None]) -> None:
+        """Call ``listener`` with every event appended from now on (EventBridge rules listen)."""
+        self._listeners.append(listener)
 
     def __len__(self) -> int:
         return len(self._events)
@@ -392,3 +400,23 @@ class ContainerHealthChanged(NamedTuple):
     @property
     def message(self) -> str:
         return f"container {self.container} of task {self.task_id} is {self.status}"
+
+
+class EventRuleMatched(NamedTuple):
+    """An ECS event matched an ENABLED EventBridge rule, which sends it to its targets."""
+
+    at: float
+    rule: str
+    detail_type: str
+    """The EventBridge ``detail-type`` (``ECS Service Action``, ``ECS Task State Change``...)."""
+    summary: str
+    """A short line about the event (``SERVICE_TASK_PLACEMENT_FAILURE for service web (RESOURCE:MEMORY)``)."""
+    targets: tuple[str, ...]
+    """The Ids of the rule's targets (empty: the rule matched but sends the event nowhere)."""
+    event_id: str
+    """The EventBridge event's ``id``."""
+
+    @property
+    def message(self) -> str:
+        sent = f"sent to {', '.join(self.targets)}" if self.targets else "no targets: sent nowhere"
+        return f"rule {self.rule} matched {self.detail_type}: {self.summary}; {sent}"

@@ -25,6 +25,7 @@ from lab.sim.autoscaling import ServiceAutoScaling
 from lab.sim.capacity import CapacityProviders
 from lab.sim.cluster import Cluster
 from lab.sim.elb import MetricsMinute, TargetGroupRuntime
+from lab.sim.eventbridge import EventRule, EventRules
 from lab.sim.events import EventLog
 from lab.sim.faults import Faults
 from lab.sim.fleet import Fleet
@@ -118,6 +119,8 @@ class World:
         self.standalone = StandaloneTasks(k, self.ecs, self.agent)
         self.service_api = Services(k, self.ecs, self.agent, self.lb, self.capacity)
         self.faults = Faults(k, self.ecs, self.agent, self.autoscaling_groups, self.capacity)
+        self.event_rules = EventRules(k)
+        """EventBridge rules on the default bus, matched against every ECS event."""
         self.timeline = Timeline(k, self.ecs, self.ecr, self.lb, self.standalone, self.service_api, self.autoscaling_groups, self.faults)
         if spec.metrics:
             self.cloudwatch.start()
@@ -312,6 +315,20 @@ class World:
     def put_account_setting(self, model: Any) -> None:
         """PutAccountSetting (``lab.config.account_setting``)."""
         self.ecs.put_account_setting(model.name, model.value)
+
+    def put_event_rule(self, model: Any) -> None:
+        """PutRule + PutTargets (``lab.config.event_rule``): the rule matches events from now on."""
+        import json
+
+        from lab.config.event_pattern import compile_pattern
+
+        pattern = model.EventPattern
+        if pattern is None:
+            # A schedule-only rule matches no event.
+            test: Callable[[dict[str, Any]], bool] = lambda event: False  # noqa: E731
+        else:
+            test = compile_pattern(json.loads(pattern) if isinstance(pattern, str) else pattern).matches
+        self.event_rules.put(EventRule(model.Name, test, model.enabled, tuple(t.Id for t in model.Targets)))
 
     def put_metric_alarm(self, model: Any) -> Any:
         """PutMetricAlarm."""

@@ -139,6 +139,11 @@ SAMPLES: dict[str, dict[str, Any]] = {
         },
     },
     "account-setting": {"name": "awsvpcTrunking", "value": "enabled"},
+    "event-rule": {
+        "Name": "web-capacity",
+        "EventPattern": '{"source": ["aws.ecs"], "detail-type": ["ECS Service Action"], "detail": {"eventName": ["SERVICE_TASK_PLACEMENT_FAILURE"]}}',
+        "Targets": [{"Id": "oncall", "Arn": "arn:aws:sns:us-east-1:123456789012:oncall"}],
+    },
     "agent-config": {"ECS_CLUSTER": "prod", "ECS_ENABLE_SPOT_INSTANCE_DRAINING": "true"},
 }
 """One realistic file per kind with something for every mutation of that kind to change."""

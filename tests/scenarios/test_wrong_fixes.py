@@ -1241,3 +1241,52 @@ def test_capacity_for_the_sale_spare_instances_fail_the_sizing(desired: str) -> 
     assert set(failed) == {"fewest-instances"}
     # The message gives the first moment over the bound: the fifth instance joining.
     assert failed["fewest-instances"].message.startswith("5 any container instances at ")
+
+
+# -- placement-failure-alert -------------------------------------------------------------------
+
+
+def _alert_rule(pattern: str, state: str = "ENABLED") -> dict[str, str]:
+    return {
+        "rule.yaml": (
+            "Name: web-capacity\nEventPattern: |\n  " + pattern + f"\nState: {state}\n"
+            "Targets:\n  - {Id: oncall-page, Arn: 'arn:aws:sns:us-east-1:123456789012:oncall-page'}\n"
+        )
+    }
+
+
+def test_placement_failure_alert_every_stopped_task_pages_on_the_release() -> None:
+    failed = failing("placement-failure-alert", _alert_rule('{"source": ["aws.ecs"], "detail-type": ["ECS Task State Change"], "detail": {"lastStatus": ["STOPPED"]}}'))
+    assert "not-paged-by-release" in failed
+    assert "ServiceSchedulerInitiated" in failed["not-paged-by-release"].message
+
+
+def test_placement_failure_alert_the_detail_type_alone_pages_on_steady_states() -> None:
+    failed = failing("placement-failure-alert", _alert_rule('{"source": ["aws.ecs"], "detail-type": ["ECS Service Action"]}'))
+    assert "SERVICE_STEADY_STATE" in failed["not-paged-by-release"].message
+
+
+def test_placement_failure_alert_a_disabled_rule_pages_nobody() -> None:
+    failed = failing(
+        "placement-failure-alert",
+        _alert_rule('{"source": ["aws.ecs"], "resources": [{"suffix": "/web"}], "detail": {"eventName": ["SERVICE_TASK_PLACEMENT_FAILURE"]}}', state="DISABLED"),
+    )
+    assert set(failed) == {"paged-on-placement-failure"}
+
+
+def test_placement_failure_alert_task_start_impaired_is_not_a_placement_failure() -> None:
+    failed = failing("placement-failure-alert", _alert_rule('{"source": ["aws.ecs"], "detail": {"eventName": ["SERVICE_TASK_START_IMPAIRED"]}}'))
+    assert set(failed) == {"paged-on-placement-failure"}
+
+
+def test_placement_failure_alert_every_services_placement_failures_page_for_batch() -> None:
+    failed = failing("placement-failure-alert", _alert_rule('{"source": ["aws.ecs"], "detail-type": ["ECS Service Action"], "detail": {"eventName": ["SERVICE_TASK_PLACEMENT_FAILURE"]}}'))
+    assert set(failed) == {"not-paged-by-release"}
+    assert "for service batch (RESOURCE:MEMORY)" in failed["not-paged-by-release"].message
+
+
+def test_placement_failure_alert_the_error_event_type_of_web_passes() -> None:
+    loaded = scenario("placement-failure-alert")
+    files = _alert_rule('{"source": ["aws.ecs"], "resources": [{"wildcard": "*:service/prod/web"}], "detail": {"eventType": ["ERROR"]}}')
+    report = grade(loaded, answer(loaded, files), seeds=loaded.scenario.run.seeds[:1], label="eventType ERROR")
+    assert report.seeds[0].passed

@@ -1,0 +1,154 @@
+"""Provides the EventBridge rules learners edit: ``PutRule`` input with its ``PutTargets`` targets.
+
+An ``event-rule`` file is one rule on the default event bus: ``Name``, ``EventPattern`` (the
+JSON string PutRule takes, or the same pattern as a YAML mapping), ``State`` (``ENABLED`` by
+default, or ``DISABLED``), an optional ``Description``, and ``Targets: [{Id, Arn}]`` as
+PutTargets takes them. The lab delivers to Amazon SNS topics, AWS Lambda functions, Amazon SQS
+queues and CloudWatch Logs log groups by logging the match (``EventRuleMatched``); other target
+types are accepted with a ``not simulated`` note. Limits are PutRule's and PutTargets' (API
+reference; docs/ecs-facts.md §13.4).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from lab.config.event_pattern import EventPattern, parse_event_pattern
+from lab.config.shapes import positioned, validate_mapping
+from lab.errors import Diagnostic, SourceErrors
+from lab.yaml_source import Document, Path_
+
+__all__ = ["DELIVERED_SERVICES", "MAX_TARGETS", "EventRule", "ParsedEventRule", "RuleTarget", "event_rule_json_schema", "parse_event_rule"]
+
+MAX_TARGETS = 5
+"""Targets one rule may have (EventBridge quotas: "Targets per rule", 5)."""
+
+DELIVERED_SERVICES = {"sns": "Amazon SNS topic", "lambda": "Lambda function", "sqs": "Amazon SQS queue", "logs": "CloudWatch Logs log group"}
+"""ARN service → the target type the lab shows receiving events."""
+
+_NAME = r"^[\.\-_A-Za-z0-9]+$"
+_ARN = re.compile(r"^arn:aws[a-z-]*:([a-z0-9-]+):([a-z0-9-]*):(\d{12}|):(.+)$")
+
+
+class RuleTarget(BaseModel):
+    """One PutTargets target."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    Id: str = Field(min_length=1, max_length=64, pattern=_NAME)
+    """The target's id, unique within the rule."""
+    Arn: str = Field(min_length=1, max_length=1600)
+    """The target's ARN (SNS topic, Lambda function, SQS queue, log group...)."""
+    RoleArn: str | None = None
+    """The role EventBridge uses for targets that need one (accepted, not simulated)."""
+    Input: str | None = None
+    """Constant JSON sent instead of the event (accepted, not simulated)."""
+    InputPath: str | None = None
+    """A JSONPath of the event to send (accepted, not simulated)."""
+
+
+class EventRule(BaseModel):
+    """A PutRule input plus its targets."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    Name: str = Field(min_length=1, max_length=64, pattern=_NAME)
+    """The rule's name."""
+    EventPattern: str | dict[str, Any] | None = None
+    """The event pattern (a JSON string, or a mapping)."""
+    ScheduleExpression: str | None = None
+    """A schedule instead of a pattern (accepted, not simulated)."""
+    State: Literal["ENABLED", "DISABLED"] = "ENABLED"
+    """Whether the rule matches events."""
+    Description: str | None = Field(default=None, max_length=512)
+    """Free text."""
+    EventBusName: str = "default"
+    """The event bus: ECS sends its events to the default bus."""
+    Targets: list[RuleTarget] = Field(default_factory=list)
+    """PutTargets input: where matched events go."""
+
+    @property
+    def enabled(self) -> bool:
+        """Whether the rule matches events."""
+        return self.State == "ENABLED"
+
+
+@dataclass(frozen=True)
+class ParsedEventRule:
+    """A rule that passed validation, its compiled pattern, and notes."""
+
+    event_rule: EventRule
+    """The validated model."""
+    pattern: EventPattern | None
+    """The compiled pattern (None for a schedule-only rule)."""
+    notes: list[Diagnostic] = field(default_factory=list)
+    """``not simulated`` notes and warnings about targets."""
+
+    @property
+    def name(self) -> str:
+        """The rule's name."""
+        return self.event_rule.Name
+
+
+def parse_event_rule(doc: Document, path: Path_ = ()) -> ParsedEventRule:
+    """Load a PutRule + PutTargets input from ``doc``.
+
+    Raises:
+        SourceErrors: every problem, positioned.
+    """
+    data, rule = validate_mapping(doc, path, EventRule, "PutRule parameters (Name, EventPattern, State, Targets)")
+    errors: list[Diagnostic] = []
+    notes: list[Diagnostic] = []
+    pattern = None
+    if rule.EventPattern is None and rule.ScheduleExpression is None:
+        errors.append(positioned(doc, path, "ValidationException: Parameter(s) EventPattern or ScheduleExpression must be specified."))
+    if rule.EventPattern is not None:
+        try:
+            pattern = parse_event_pattern(doc, (*path, "EventPattern"))
+        except SourceErrors as exc:
+            errors.extend(exc.diagnostics)
+    if rule.ScheduleExpression is not None:
+        notes.append(positioned(doc, (*path, "ScheduleExpression"), "'ScheduleExpression' is accepted but not simulated: the rule runs on no schedule here", key=True, severity="note"))
+    if rule.EventBusName not in ("default",):
+        notes.append(positioned(doc, (*path, "EventBusName"), "ECS sends its events to the default event bus: a rule on another bus matches none of them", severity="note"))
+    if len(rule.Targets) > MAX_TARGETS:
+        errors.append(positioned(doc, (*path, "Targets"), f"LimitExceededException: The requested resource exceeds the maximum number allowed. A rule has at most {MAX_TARGETS} targets."))
+    seen: set[str] = set()
+    for i, target in enumerate(rule.Targets):
+        where = (*path, "Targets", i)
+        if target.Id in seen:
+            errors.append(positioned(doc, (*where, "Id"), f"ValidationException: target Id '{target.Id}' is used twice in this rule"))
+        seen.add(target.Id)
+        match = _ARN.match(target.Arn)
+        if match is None:
+            errors.append(positioned(doc, (*where, "Arn"), f"ValidationException: Parameter {target.Arn[:80]} is not valid. Reason: Provided Arn is not in correct format."))
+            continue
+        service = match.group(1)
+        if service not in DELIVERED_SERVICES:
+            notes.append(positioned(doc, (*where, "Arn"), f"a {service} target is accepted but not simulated: the lab shows the match, not what the target does", severity="note"))
+        for key in ("RoleArn", "Input", "InputPath"):
+            if getattr(target, key) is not None:
+                notes.append(positioned(doc, (*where, key), f"'{key}' is accepted but not simulated", key=True, severity="note"))
+    if errors:
+        raise SourceErrors(errors)
+    if not rule.Targets and rule.enabled:
+        notes.append(positioned(doc, path, "the rule has no Targets: matched events go nowhere (PutTargets adds them)", severity="note"))
+    return ParsedEventRule(rule, pattern, notes)
+
+
+# -- editor schema (lab schema) ------------------------------------------------------------
+
+
+def event_rule_json_schema() -> dict[str, Any]:
+    """The JSON Schema of an event-rule file: PutRule input plus Targets."""
+    from lab.config.json_schema import model_schema
+
+    schema = model_schema(EventRule)
+    schema["properties"]["Targets"]["maxItems"] = MAX_TARGETS
+    # PutRule needs a pattern or a schedule (the loader refuses a rule with neither).
+    schema["anyOf"] = [{"required": ["EventPattern"]}, {"required": ["ScheduleExpression"]}]
+    return schema
