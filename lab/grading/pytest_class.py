@@ -114,15 +114,23 @@ class ClassFolder(pytest.Directory):
                     learners.append((entry.name, Path(entry.path)))
         # Which folders of each learner name a scenario, found once per worker (every worker
         # collects the same items in the same order, as pytest-xdist requires).
-        known: dict[str, bool] = {}
+        known: dict[str, str | None] = {}
+        """Scenario id → why it is no scenario, or None when it is one."""
+
+        def refusal(name: str) -> str | None:
+            if name not in known:
+                known[name] = None
+                if not _SCENARIO_ID.match(name):
+                    known[name] = f"'{printable(name)}' is not a scenario id"
+                else:
+                    try:
+                        find_scenario(name)
+                    except LabError as exc:
+                        known[name] = str(exc)
+            return known[name]
 
         def is_scenario(name: str) -> bool:
-            if name not in known:
-                try:
-                    known[name] = bool(_SCENARIO_ID.match(name)) and find_scenario(name) is not None
-                except LabError:
-                    known[name] = False
-            return known[name]
+            return refusal(name) is None
 
         folders: dict[str, list[str]] = {}
         strays: dict[str, list[str]] = {}
@@ -136,8 +144,12 @@ class ClassFolder(pytest.Directory):
         assigned = list(self.assigned) or sorted({s for subs in folders.values() for s in subs})
         for learner, _path in learners:
             for scenario in assigned:
-                item = ClassItem.from_parent(self, name=f"{learner}/{scenario}", learner=learner, scenario=scenario, problem=None)
-                if scenario not in folders[learner] and not _is_link(path / scenario):
+                problem = refusal(scenario)
+                item = ClassItem.from_parent(
+                    self, name=f"{learner}/{_shown(scenario)}", learner=learner, scenario=scenario,
+                    problem=None if problem is None else f"--lab-assign {printable(scenario)}: {problem}",
+                )
+                if problem is None and scenario not in folders[learner] and not _is_link(path / scenario):
                     # Marked here rather than skipped in runtest, so the summary names the item.
                     item.add_marker(pytest.mark.skip(reason=f"not attempted: {Path(self.label, learner, scenario)} does not exist"))
                 yield item
@@ -235,8 +247,11 @@ class ClassItem(pytest.Item):
         return super().repr_failure(excinfo, style=style)
 
     def reportinfo(self) -> tuple[Path, int | None, str]:
-        """(the class folder, no line, ``<learner>/<scenario>``)."""
-        return self.path, None, f"class {self.name}"
+        """(the class folder, line 0, ``class <learner>/<scenario>``).
+
+        A line is needed: pytest positions a skip mark's report at the item's line.
+        """
+        return self.path, 0, f"class {self.name}"
 
 
 _LOADED = pytest.StashKey[dict[str, Any]]()
