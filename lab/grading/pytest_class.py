@@ -11,9 +11,9 @@ when the learner has no folder for the scenario, and fails with the positioned
 bytes ``lab grade ID --answer learners/<learner>/<scenario id> --format json`` writes, so
 ``lab gradebook DIR`` reads them directly.
 
-The scenarios graded are those named with ``--lab-assign`` (comma-separated or repeated), or
-else every scenario a folder of some learner is named after. A folder named after no scenario,
-a learner folder whose name is not a plain name, and a symbolic link are items that fail with
+The scenarios graded are those named with ``--lab-assign`` (comma-separated or repeated; other
+folders are passed over), or else every scenario a folder of some learner is named after (and a
+folder named after no scenario fails an item). A learner folder whose name is not a plain name, and a symbolic link are items that fail with
 one line saying why: nothing in the class folder can break collection, and nothing in it is
 imported or run (items belong to the class folder itself, so pytest never looks for a
 ``conftest.py`` inside a learner's folder).
@@ -153,7 +153,10 @@ class ClassFolder(pytest.Directory):
                     # Marked here rather than skipped in runtest, so the summary names the item.
                     item.add_marker(pytest.mark.skip(reason=f"not attempted: {Path(self.label, learner, scenario)} does not exist"))
                 yield item
-            for stray in strays[learner]:
+            # With --lab-assign, the other folders are passed over: a learner's practice, or the
+            # scenarios of another run (another $LAB_SCENARIOS); without it, a folder named after
+            # no scenario is most likely a misnamed answer, and says so.
+            for stray in [] if self.assigned else strays[learner]:
                 where = printable(str(Path(self.label, learner, stray)))
                 yield ClassItem.from_parent(
                     self, name=f"{learner}/{_shown(stray)}", learner=learner, scenario="",
