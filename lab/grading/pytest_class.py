@@ -103,13 +103,13 @@ class ClassFolder(pytest.Directory):
         for entry in entries:
             if entry.name.startswith("."):
                 continue  # .git, .github and other hidden folders are no learner's
-            path = Path(self.label, entry.name)
+            shown = printable(str(Path(self.label, entry.name)))
             if entry.is_symlink():
-                yield ClassItem.from_parent(self, name=_shown(entry.name), learner="", scenario="", problem=f"{path}: is a symbolic link; not a learner folder")
+                yield ClassItem.from_parent(self, name=_shown(entry.name), learner="", scenario="", problem=f"{shown}: is a symbolic link; not a learner folder")
             elif entry.is_dir(follow_symlinks=False):
-                refusal = learner_name_refusal(entry.name)
-                if refusal:
-                    yield ClassItem.from_parent(self, name=_shown(entry.name), learner="", scenario="", problem=f"{printable(str(path))}: {refusal}")
+                refused = learner_name_refusal(entry.name)
+                if refused:
+                    yield ClassItem.from_parent(self, name=_shown(entry.name), learner="", scenario="", problem=f"{shown}: {refused}")
                 else:
                     learners.append((entry.name, Path(entry.path)))
         # Which folders of each learner name a scenario, found once per worker (every worker
@@ -117,7 +117,7 @@ class ClassFolder(pytest.Directory):
         known: dict[str, str | None] = {}
         """Scenario id → why it is no scenario, or None when it is one."""
 
-        def refusal(name: str) -> str | None:
+        def why_not_scenario(name: str) -> str | None:
             if name not in known:
                 known[name] = None
                 if not _SCENARIO_ID.match(name):
@@ -130,26 +130,26 @@ class ClassFolder(pytest.Directory):
             return known[name]
 
         def is_scenario(name: str) -> bool:
-            return refusal(name) is None
+            return why_not_scenario(name) is None
 
         folders: dict[str, list[str]] = {}
         strays: dict[str, list[str]] = {}
-        for learner, path in learners:
+        for learner, learner_path in learners:
             try:
-                subs = sorted(e.name for e in os.scandir(path) if not e.name.startswith(".") and (e.is_dir(follow_symlinks=False) or e.is_symlink()))
+                subs = sorted(e.name for e in os.scandir(learner_path) if not e.name.startswith(".") and (e.is_dir(follow_symlinks=False) or e.is_symlink()))
             except OSError:
                 subs = []
             folders[learner] = [s for s in subs if is_scenario(s)]
             strays[learner] = [s for s in subs if not is_scenario(s)]
         assigned = list(self.assigned) or sorted({s for subs in folders.values() for s in subs})
-        for learner, _path in learners:
+        for learner, learner_path in learners:
             for scenario in assigned:
-                problem = refusal(scenario)
+                problem = why_not_scenario(scenario)
                 item = ClassItem.from_parent(
                     self, name=f"{learner}/{_shown(scenario)}", learner=learner, scenario=scenario,
                     problem=None if problem is None else f"--lab-assign {printable(scenario)}: {problem}",
                 )
-                if problem is None and scenario not in folders[learner] and not _is_link(path / scenario):
+                if problem is None and scenario not in folders[learner] and not _is_link(learner_path / scenario):
                     # Marked here rather than skipped in runtest, so the summary names the item.
                     item.add_marker(pytest.mark.skip(reason=f"not attempted: {Path(self.label, learner, scenario)} does not exist"))
                 yield item

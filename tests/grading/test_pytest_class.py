@@ -1,6 +1,7 @@
 """Tests of class grading (``pytest --lab-class``): a made-up class graded under pytest-xdist.
 
-The class: two scaffolded scenarios (``alpha``, ``beta``) and three learners. ``ada`` solved
+The class: two scaffolded scenarios (``alpha``, ``beta``) and three learners (and ``dan``, whose
+only answer folder is a link to ada's). ``ada`` solved
 both; ``bob`` left ``alpha`` as started and never started ``beta``; ``carl`` broke the YAML of
 ``alpha`` and solved ``beta``. Around them, the folders a real class folder gets: a hidden
 ``.git``, a README, a folder named after no scenario, a symbolic link, and learner names that
@@ -69,6 +70,8 @@ def make_class(root: Path) -> None:
     (learners / ".git").mkdir()
     (learners / "README.md").write_text("the class\n", encoding="utf-8")
     (learners / "linked").symlink_to(root / "scenarios")
+    (learners / "dan").mkdir()
+    (learners / "dan" / "alpha").symlink_to(learners / "ada" / "alpha")  # an answer folder that is a link
     for name in HOSTILE:
         (learners / name).mkdir()
     # Learner code that must never run: it would leave a file behind.
@@ -152,6 +155,9 @@ def test_bad_folders_and_hostile_names_are_failing_items_not_a_crash(graded: tup
     assert "\x1b" not in proc.stdout
     assert cases["linked"][0] == "failure"
     assert "learners/linked: is a symbolic link; not a learner folder" in cases["linked"][1]
+    outcome, message = cases["dan/alpha"]
+    assert outcome == "failure" and "learners/dan/alpha: is a symbolic link; not an answer folder" in message
+    assert cases["dan/beta"][0] == "skipped"
     outcome, message = cases["carl/Beta-Copy"]
     assert outcome == "failure" and "no scenario is named 'Beta-Copy'" in message
     assert not any(name.startswith((".git", "README")) for name in cases)
@@ -169,7 +175,7 @@ def test_reports_are_lab_grades_json_and_the_gradebook_reads_them(
 
     root, _proc = graded
     reports = sorted(p.relative_to(root / "reports").as_posix() for p in (root / "reports").rglob("*.json"))
-    assert reports == ["ada/alpha.json", "ada/beta.json", "bob/alpha.json", "carl/beta.json"]
+    assert reports == ["ada/alpha.json", "ada/beta.json", "bob/alpha.json", "carl/beta.json"], "a report for each pair graded, none for the others"
     monkeypatch.chdir(root)
     monkeypatch.delenv("LAB_SCENARIOS", raising=False)
     monkeypatch.setenv("LAB_DATA_DIR", str(root / "data"))
