@@ -33,7 +33,7 @@ import pytest
 from lab.errors import LabError
 from lab.safe_text import printable
 
-__all__ = ["ClassFailure", "ClassFolder", "ClassItem", "assigned_from_option", "learner_name_refusal"]
+__all__ = ["ClassFailure", "ClassFolder", "ClassItem", "assigned_from_option", "learner_name_refusal", "shown_name"]
 
 _SCENARIO_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 """The scenario id pattern (``Scenario.id``): a folder named otherwise is no scenario's."""
@@ -68,7 +68,7 @@ def learner_name_refusal(name: str) -> str | None:
     return "not a learner name (letters, digits and . _ @ + -, starting with a letter or a digit, at most 100)"
 
 
-def _shown(name: str) -> str:
+def shown_name(name: str) -> str:
     """A folder name as an item name: escaped, and ``::`` (pytest's node separator) broken."""
     return printable(name).replace("::", ":\\:")
 
@@ -105,11 +105,11 @@ class ClassFolder(pytest.Directory):
                 continue  # .git, .github and other hidden folders are no learner's
             shown = printable(str(Path(self.label, entry.name)))
             if entry.is_symlink():
-                yield ClassItem.from_parent(self, name=_shown(entry.name), learner="", scenario="", problem=f"{shown}: is a symbolic link; not a learner folder")
+                yield ClassItem.from_parent(self, name=shown_name(entry.name), learner="", scenario="", problem=f"{shown}: is a symbolic link; not a learner folder")
             elif entry.is_dir(follow_symlinks=False):
                 refused = learner_name_refusal(entry.name)
                 if refused:
-                    yield ClassItem.from_parent(self, name=_shown(entry.name), learner="", scenario="", problem=f"{shown}: {refused}")
+                    yield ClassItem.from_parent(self, name=shown_name(entry.name), learner="", scenario="", problem=f"{shown}: {refused}")
                 else:
                     learners.append((entry.name, Path(entry.path)))
         # Which folders of each learner name a scenario, found once per worker (every worker
@@ -146,7 +146,7 @@ class ClassFolder(pytest.Directory):
             for scenario in assigned:
                 problem = why_not_scenario(scenario)
                 item = ClassItem.from_parent(
-                    self, name=f"{learner}/{_shown(scenario)}", learner=learner, scenario=scenario,
+                    self, name=f"{learner}/{shown_name(scenario)}", learner=learner, scenario=scenario,
                     problem=None if problem is None else f"--lab-assign {printable(scenario)}: {problem}",
                 )
                 if problem is None and scenario not in folders[learner] and not _is_link(learner_path / scenario):
@@ -159,7 +159,7 @@ class ClassFolder(pytest.Directory):
             for stray in [] if self.assigned else strays[learner]:
                 where = printable(str(Path(self.label, learner, stray)))
                 yield ClassItem.from_parent(
-                    self, name=f"{learner}/{_shown(stray)}", learner=learner, scenario="",
+                    self, name=f"{learner}/{shown_name(stray)}", learner=learner, scenario="",
                     problem=f"{where}: no scenario is named '{printable(stray)}' (a folder per scenario, named by its id)",
                 )
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -22,8 +23,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 import lab.grading.grader  # noqa: F401  (numpy cannot be imported twice in one process: see test_pytest_plugin)
+from lab.grading.pytest_class import shown_name, assigned_from_option, learner_name_refusal
 from lab.scenario.scaffold import scaffold
 
 pytest_plugins = ["pytester"]
@@ -218,3 +222,34 @@ def test_class_options_need_lab_class(pytester: pytest.Pytester) -> None:
     result = pytester.runpytest("--lab-reports", "r", *STRICT)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert "--lab-assign and --lab-reports go with --lab-class DIR" in result.stderr.str()
+
+
+# -- names, for any text --------------------------------------------------------------------
+
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+@given(st.text(max_size=120))
+def test_an_accepted_learner_name_is_plain(name: str) -> None:
+    """An accepted name has no separator, space, control or bidi character and no leading . - = @ +."""
+    if learner_name_refusal(name) is None:
+        assert 1 <= len(name) <= 100
+        assert not _UNSAFE.search(name)
+        assert not any(ch in name for ch in "/\\: \t\"'`|<>*?[]{}()$;&!#,%=~")
+        assert name[0].isalnum()
+
+
+@given(st.text(max_size=120))
+def test_a_shown_name_is_inert(name: str) -> None:
+    """Any folder name, shown as an item name, has no control or bidi character and no ``::``."""
+    shown = shown_name(name)
+    assert not _UNSAFE.search(shown)
+    assert "::" not in shown
+
+
+@given(st.lists(st.text(alphabet="abc-, ", max_size=12), max_size=5))
+def test_assigned_ids_are_each_named_once_in_order(values: list[str]) -> None:
+    """``--lab-assign`` values split on commas, stripped, without blanks or repeats, first seen first."""
+    ids = assigned_from_option(values)
+    parts = [p.strip() for v in values for p in v.split(",") if p.strip()]
+    assert ids == list(dict.fromkeys(parts))
