@@ -15,6 +15,9 @@ A failure is a short report, not a traceback: each check concerned with its id, 
 ``scenarios/<id>.yaml:LINE``, the line that defines it. Items only use the documented
 ``pytest.File``/``pytest.Item`` API.
 
+With ``--lab-class DIR`` it grades a class instead: every learner's answer to every scenario,
+one item each (``lab.grading.pytest_class``; ``--lab-assign`` and ``--lab-reports`` go with it).
+
 To load the plugin by hand (``PYTEST_DISABLE_PLUGIN_AUTOLOAD=1``), name its entry point,
 ``-p ecs-lab``: ``-p lab.grading.pytest_plugin`` registers the module a second time under
 another name when autoloading is on, which pytest refuses.
@@ -31,7 +34,16 @@ import pytest
 
 from lab.errors import LabError
 
-__all__ = ["ScenarioFailure", "ScenarioFile", "ScenarioItem", "is_scenario_file", "pytest_addoption", "pytest_collect_file"]
+__all__ = [
+    "ScenarioFailure",
+    "ScenarioFile",
+    "ScenarioItem",
+    "is_scenario_file",
+    "pytest_addoption",
+    "pytest_collect_directory",
+    "pytest_collect_file",
+    "pytest_configure",
+]
 
 _TOP_LEVEL_ID = re.compile(r"^id\s*:", re.MULTILINE)
 _TOP_LEVEL_CHECKS = re.compile(r"^checks\s*:", re.MULTILINE)
@@ -49,6 +61,70 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="collect scenario YAML files: each loads, its starting files fail and its solution passes, per seed",
     )
     parser.addini("lab_scenarios", type="bool", default=False, help="collect ECS Lab scenario YAML files (as --lab-scenarios)")
+    group.addoption(
+        "--lab-class",
+        metavar="DIR",
+        default=None,
+        help="grade a class: DIR/<learner>/<scenario id>/ holds each answer; one item per learner and scenario",
+    )
+    group.addoption(
+        "--lab-assign",
+        metavar="IDS",
+        action="append",
+        default=None,
+        help="with --lab-class: the scenario ids graded, comma-separated or repeated (default: every scenario a learner's folder is named after)",
+    )
+    group.addoption(
+        "--lab-reports",
+        metavar="DIR",
+        default=None,
+        help="with --lab-class: write DIR/<learner>/<scenario id>.json, the JSON of lab grade --format json (for lab gradebook DIR)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Check the class options; with ``--lab-class`` and no test paths, collect only the class.
+
+    Raises:
+        pytest.UsageError: ``--lab-class`` names no folder, or ``--lab-assign``/``--lab-reports``
+            is given without it (one line, pytest's exit code 4).
+    """
+    folder = config.getoption("lab_class")
+    if folder is None:
+        if config.getoption("lab_assign") or config.getoption("lab_reports"):
+            raise pytest.UsageError("--lab-assign and --lab-reports go with --lab-class DIR")
+        return
+    if not hasattr(pytest, "Directory"):
+        raise pytest.UsageError(f"--lab-class needs pytest 8 or later (this is pytest {pytest.__version__})")
+    path = Path(folder)
+    if not path.is_dir():
+        raise pytest.UsageError(f"--lab-class {folder}: no such folder")
+    # Without paths on the command line pytest would collect its testpaths or the working
+    # folder; the class folder is what was asked for. Every pytest-xdist worker runs this too
+    # (it re-parses the same command line), so all collect the same items.
+    if config.args_source != pytest.Config.ArgsSource.ARGS:
+        config.args = [folder]
+
+
+def pytest_collect_directory(path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    """The ``--lab-class`` folder is collected as a class, and never walked for test files."""
+    folder = parent.config.getoption("lab_class")
+    if folder is None or path.resolve() != Path(folder).resolve():
+        return None
+    from lab.grading.pytest_class import ClassFolder, assigned_from_option
+
+    node = ClassFolder.from_parent(parent, path=path)
+    node.label = folder
+    node.assigned = assigned_from_option(parent.config.getoption("lab_assign"))
+    reports = parent.config.getoption("lab_reports")
+    node.reports = Path(reports) if reports else None
+    return node
+
+
+if not hasattr(pytest, "Directory"):
+    # pytest before 8 has no directory collectors and would refuse the unknown hook, which
+    # would take the scenario self-tests down with it: class grading is left out there.
+    del pytest_collect_directory
 
 
 def _enabled(config: pytest.Config) -> bool:
