@@ -346,7 +346,7 @@ def _cause_path(service_path: tuple[str | int, ...]) -> Path_:
 def _catalogue_problems(doc: Document, spec: SimDocument | Scenario) -> list[Diagnostic]:
     """Instance types and base images the catalogues do not know, wherever the world names them."""
     from lab.config.instance_types import UnknownInstanceType, instance_type
-    from lab.sim.registry import BASE_IMAGES
+    from lab.sim.registry import BASE_IMAGES, base_image_mb
 
     problems = []
     groups: list[tuple[Path_, Any]] = [(("world", "instances", i), g) for i, g in enumerate(spec.world.instances)]
@@ -364,12 +364,12 @@ def _catalogue_problems(doc: Document, spec: SimDocument | Scenario) -> list[Dia
     for path, image in images:
         if image.base is None:
             continue
-        sizes = BASE_IMAGES.get(image.base)
+        sizes = base_image_mb(image.base)
         if sizes is None:
             known = ", ".join(sorted(BASE_IMAGES))
             problems.append(_diag(doc, (*path, "base"), f"unknown base image '{image.base}'; known: {known}"))
-        elif image.size_mb <= sum(sizes):
-            problems.append(_diag(doc, (*path, "size_mb"), f"size_mb {image.size_mb:g} is not larger than its base {image.base} ({sum(sizes):.1f} MB)"))
+        elif image.size_mb <= (base_mb := sum(sizes)):
+            problems.append(_diag(doc, (*path, "size_mb"), f"size_mb {image.size_mb:g} is not larger than its base {image.base} ({base_mb:.1f} MB)"))
     return problems
 
 
