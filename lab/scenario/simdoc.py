@@ -232,12 +232,31 @@ def check_world(loaded: LoadedDocument) -> None:
             if name not in families:
                 problems.append(_diag(doc, ("world", "timeline", i, "taskDefinition"), f"no task-definition file has family '{name}'"))
     problems += _catalogue_problems(doc, spec)
+    problems += _build_problems(loaded)
     for i, lb in enumerate(spec.world.load_balancers):
         for j, tg_name in enumerate(lb.target_groups):
             if tg_name not in target_groups:
                 problems.append(_diag(doc, ("world", "load_balancers", i, "target_groups", j), f"no target group is named '{tg_name}'"))
     if problems:
         raise SourceErrors(problems)
+
+
+def _build_problems(loaded: LoadedDocument) -> list[Diagnostic]:
+    """Every ``world.builds`` entry names a ``dockerfile`` file, and every such file has one build."""
+    doc, spec = loaded.document, loaded.spec
+    problems = []
+    dockerfiles = {name for name, f in loaded.files.items() if f.kind == "dockerfile"}
+    seen: set[str] = set()
+    for i, entry in enumerate(spec.world.builds):
+        where = ("world", "builds", i, "dockerfile")
+        if entry.dockerfile not in dockerfiles:
+            problems.append(_diag(doc, where, f"no file of kind dockerfile is named '{entry.dockerfile}'"))
+        elif entry.dockerfile in seen:
+            problems.append(_diag(doc, where, f"'{entry.dockerfile}' is built by an earlier entry: one build per Dockerfile"))
+        seen.add(entry.dockerfile)
+    for name in sorted(dockerfiles - seen):
+        problems.append(_diag(doc, ("files", name), f"{name}: no world.builds entry says which image it builds (dockerfile: {name}, image: <repository>:<tag>)"))
+    return problems
 
 
 def _timeline_definitions(doc: Document, timeline: list[Any], families: set[str]) -> list[Diagnostic]:
@@ -298,7 +317,16 @@ def check_files(
     )
     out = dict(files)
     problems = []
+    builds = {entry.dockerfile: entry for entry in loaded.spec.world.builds}
     for name, f in files.items():
+        if f.kind == "dockerfile" and name in builds:
+            failure = World.build_problem(builds[name], f.model)
+            found_build = [failure.diagnostic] if failure is not None else []
+            if collect_refusals:
+                out[name] = replace(f, cross_refusals=tuple(found_build))
+            else:
+                problems += found_build
+            continue
         check = f.record.cross_refusals
         if check is None:
             continue
@@ -435,11 +463,12 @@ def _apply(world: World, files: list[ConfigFile], *, build: bool = False) -> Non
             if f.all_refusals:
                 world.log.append(ApiCallFailed(world.now, operation, f.all_refusals[0].message))
                 continue
+            model = (f.name, f.model) if record.named else f.model
             try:
                 if build:
-                    record.build(world, f.model)
+                    record.build(world, model)
                 else:
-                    record.apply(world, f.model)
+                    record.apply(world, model)
             except ClientException as exc:
                 world.log.append(ApiCallFailed(world.now, operation, str(exc)))
 

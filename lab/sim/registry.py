@@ -172,6 +172,24 @@ class Registry:
         self.generation += 1
         return image
 
+    def push_layers(self, repository: str, tag: str, layers: tuple[Layer, ...], app: AppSpec, architecture: str = "multi") -> tuple[Image, frozenset[str]]:
+        """Push a built image's layers under ``repository:tag`` (moving the tag).
+
+        Returns:
+            The image, and the digests of its layers the registry already had (a push uploads
+            only the others: ``docker push`` prints "Layer already exists" for them).
+        """
+        known = {layer.digest for image in self._images.values() for layer in image.layers}
+        existing = frozenset(layer.digest for layer in layers if layer.digest in known)
+        key = (repository, tag)
+        self._pushes[key] = self._pushes.get(key, 0) + 1
+        image = Image(repository, tag, layers, app, False, architecture)
+        self._images[key] = image
+        self._repositories.add(repository)
+        self._resolved.clear()
+        self.generation += 1
+        return image, existing
+
     def repository_exists(self, repository: str) -> bool:
         """True when any tag of the repository was pushed."""
         return repository in self._repositories

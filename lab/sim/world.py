@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from lab.errors import SourceError
 from lab.sim.agent import Agent
 from lab.sim.alarms import Alarms
 from lab.sim.asg import AutoScalingGroups
@@ -34,11 +35,13 @@ from lab.sim.lb import LoadBalancing
 from lab.sim.metrics import Metrics
 from lab.sim.model import ContainerInstance, IamRole, Revision, RunTaskResult, Task
 from lab.sim.placement import InstanceVerdict
+from lab.sim.build import BuiltImage
+from lab.sim.images import Builds, trial_build
 from lab.sim.registry import Ecr, Image, Registry
 from lab.sim.roles import Roles
 from lab.sim.service import ServiceRuntime
 from lab.sim.services import Services
-from lab.sim.spec import ImageSpec, InstanceGroupSpec, WorldSpec
+from lab.sim.spec import BuildSpec, ImageSpec, InstanceGroupSpec, WorldSpec
 from lab.sim.standalone import MAX_RUN_TASK_COUNT, StandaloneTasks
 from lab.sim.timeline import Timeline
 from lab.sim.views import (
@@ -118,6 +121,8 @@ class World:
         self.standalone = StandaloneTasks(k, self.ecs, self.agent)
         self.service_api = Services(k, self.ecs, self.agent, self.lb, self.capacity)
         self.faults = Faults(k, self.ecs, self.agent, self.autoscaling_groups, self.capacity)
+        self.builds = Builds(k, self.ecr, spec.builds)
+        """The world's image builder (one build cache) for ``dockerfile`` files."""
         self.timeline = Timeline(k, self.ecs, self.ecr, self.lb, self.standalone, self.service_api, self.autoscaling_groups, self.faults)
         if spec.metrics:
             self.cloudwatch.start()
@@ -248,6 +253,23 @@ class World:
     def push_image(self, spec: ImageSpec) -> Image:
         """Push an image (or move a tag). Raises ClientException for an unknown base or impossible size."""
         return self.ecr.push(spec)
+
+    @staticmethod
+    def build_problem(spec: BuildSpec, dockerfile: Any) -> SourceError | None:
+        """Why a Dockerfile cannot build with its build spec's context (a fresh cache), or None."""
+        try:
+            trial_build(spec, dockerfile)
+        except SourceError as exc:
+            return exc
+        return None
+
+    def build_image(self, name: str, dockerfile: Any) -> BuiltImage:
+        """Build the ``dockerfile`` file ``name`` with its ``world.builds`` context and push it to ECR.
+
+        Raises:
+            ClientException: the build failed (BuildKit's message, positioned) or no build uses the file.
+        """
+        return self.builds.build_and_push(name, dockerfile)
 
     def add_instances(self, group: InstanceGroupSpec, *, at: float | None = None) -> None:
         """Launch a group of instances; with ``at`` None they are registered right away."""
