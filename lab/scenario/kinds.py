@@ -244,7 +244,7 @@ KINDS: tuple[FileKind, ...] = (
         create_operation="CreateTargetGroup", before_instances=True, world_key="target_groups",
     ),
     FileKind(
-        "dockerfile", "a Dockerfile, built with its world.builds context and pushed to ECR", "docker build", _dockerfile,
+        "dockerfile", "a Dockerfile, built with its world.builds context and pushed to ECR", "PutImage", _dockerfile,
         "dockerfile", apply=lambda world, named: world.build_image(*named), text=True, named=True,
     ),
     FileKind(

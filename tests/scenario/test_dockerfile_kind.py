@@ -75,7 +75,7 @@ def test_a_dockerfile_that_cannot_build_is_refused_at_its_line(tmp_path: Path) -
 
 
 def test_a_live_edit_that_cannot_build_is_a_failed_call_and_keeps_the_old_image() -> None:
-    """Applied live, a failing build is ApiCallFailed ('docker build') and nothing is pushed."""
+    """Applied live, a failing build is ApiCallFailed (PutImage: the push never happens) and nothing is pushed."""
     loaded = load_sim_document(SIM)
     world = build_world(loaded, seed=1)
     world.run(until=30)
@@ -85,7 +85,7 @@ def test_a_live_edit_that_cannot_build_is_a_failed_call_and_keeps_the_old_image(
     (checked,) = check_files(loaded, {"Dockerfile": broken}, collect_refusals=True).values()
     apply_files(world, [checked])
     (failed,) = world.log.of_type(ApiCallFailed)
-    assert failed.operation == "docker build" and "Unable to locate package curl" in failed.error
+    assert failed.operation == "PutImage" and "Unable to locate package curl" in failed.error
     assert len(world.log.of_type(ImagePushed)) == 1
 
 
