@@ -9,6 +9,8 @@ base image, an unchanged dependency layer) pulls only the others (lab.sim.pulls)
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from lab.config.dockerfile import Dockerfile
 from lab.errors import ClientException, SourceError
 from lab.sim.build import MB, BuildCache, BuildContext, BuiltImage, ContextFile, build
@@ -50,6 +52,8 @@ class Builds:
         """Build specs by the name of the dockerfile file they build."""
         self.cache = BuildCache()
         """The builder's cache, kept across every build in this world."""
+        self.last: dict[str, Dockerfile] = {}
+        """The Dockerfile each build last built successfully, by file name."""
 
     def build_and_push(self, name: str, dockerfile: Dockerfile) -> BuiltImage:
         """Build the file with its context and the world's cache, push it, and log both.
@@ -63,6 +67,7 @@ class Builds:
             built = build(dockerfile, build_context(spec), self.cache, build_args=spec.build_args, target=spec.target)
         except SourceError as exc:
             raise ClientException(str(exc.diagnostic)) from None
+        self.last[name] = dockerfile
         now = self.kernel.now
         self.kernel.log.append(
             ImageBuilt(
@@ -81,6 +86,24 @@ class Builds:
             ImagePushed(now, f"{self.ecr.registry.host}/{spec.image}", len(layers), len(existing), uploaded, image.size_bytes)
         )
         return built
+
+    def rebuild_after(self, image: str, changes: Mapping[str, str]) -> BuiltImage | None:
+        """What rebuilding ``image`` would do after the context files ``changes`` (path → new
+        text) changed, with a copy of the world's cache: the world is left alone.
+
+        Returns:
+            The rebuilt image, or None when the image was never built (or no build makes it).
+
+        Raises:
+            SourceError: the rebuild fails (a change removed what a COPY needs).
+        """
+        spec = next((s for s in self.specs.values() if s.image == image), None)
+        if spec is None or spec.dockerfile not in self.last:
+            return None
+        context = build_context(spec)
+        files = {**context.files, **{path: ContextFile(text) for path, text in changes.items()}}
+        cache = BuildCache(dict(self.cache.entries), self.cache.builds)
+        return build(self.last[spec.dockerfile], BuildContext.of(files), cache, build_args=spec.build_args, target=spec.target)
 
     def _spec(self, name: str) -> BuildSpec:
         spec = self.specs.get(name)

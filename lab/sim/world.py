@@ -15,7 +15,7 @@ The API mirrors ECS: ``register_task_definition``, ``run_task``, ``stop_task``,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from lab.errors import SourceError
@@ -270,6 +270,12 @@ class World:
             ClientException: the build failed (BuildKit's message, positioned) or no build uses the file.
         """
         return self.builds.build_and_push(name, dockerfile)
+
+    def rebuild_after(self, image: str, changes: Mapping[str, str]) -> BuiltImage | None:
+        """What rebuilding ``image`` (``repository:tag`` of a ``world.builds`` entry) would reuse
+        after the context files ``changes`` changed, on a copy of the world's build cache (None
+        when it was never built). Raises SourceError when the rebuild fails."""
+        return self.builds.rebuild_after(image, changes)
 
     def add_instances(self, group: InstanceGroupSpec, *, at: float | None = None) -> None:
         """Launch a group of instances; with ``at`` None they are registered right away."""
