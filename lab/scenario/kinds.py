@@ -75,6 +75,9 @@ class FileKind:
     """The content is plain text lines, not YAML (``ecs.config``)."""
     cross_refusals: Callable[[Any, InForce], list[ClientException]] | None = None
     """What ECS refuses about the model given the other files in force."""
+    raw: bool = False
+    """The text is never read as YAML (a Dockerfile's ``LABEL a: b`` is no YAML mapping), not even
+    in a learner's answer file."""
     named: bool = False
     """``apply`` and ``create`` receive ``(file name, model)``: the world looks the file up by name
     (a Dockerfile's build in ``world.builds``)."""
@@ -245,7 +248,7 @@ KINDS: tuple[FileKind, ...] = (
     ),
     FileKind(
         "dockerfile", "a Dockerfile, built with its world.builds context and pushed to ECR", "PutImage", _dockerfile,
-        "dockerfile", apply=lambda world, named: world.build_image(*named), text=True, named=True,
+        "dockerfile", apply=lambda world, named: world.build_image(*named), text=True, raw=True, named=True,
     ),
     FileKind(
         "agent-config", "/etc/ecs/ecs.config lines for the instances Auto Scaling groups launch", "CreateLaunchTemplateVersion",

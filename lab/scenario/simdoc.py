@@ -22,9 +22,9 @@ from lab.scenario.kinds import FileKind, InForce, iam_role
 from lab.scenario.schema import Scenario, SimDocument
 from lab.sim.events import ApiCallFailed
 from lab.sim.world import World
-from lab.yaml_source import Document, Path_, load_path, validation_diagnostics
+from lab.yaml_source import Document, Path_, load_path, load_text, validation_diagnostics
 
-__all__ = ["ConfigFile", "LoadedDocument", "build_world", "iam_role", "load_sim_document", "parse_config_file"]
+__all__ = ["ConfigFile", "LoadedDocument", "build_world", "file_document", "iam_role", "load_sim_document", "parse_config_file"]
 
 MAX_DOCUMENT_BYTES = 1024 * 1024
 """Largest simulation document or scenario file read (1 MiB)."""
@@ -101,6 +101,20 @@ def parse_config_file(doc: Document, path: Path_, name: str, kind: str, *, colle
         _check_member_of(doc, path)
     refusals = tuple(getattr(parsed, "refusals", ()))
     return ConfigFile(name, kind, getattr(parsed, record.result), tuple(parsed.notes), doc, path, refusals)
+
+
+def file_document(text: str, file: str, kind: str, *, max_bytes: int | None = None) -> Document:
+    """A learner file's text as a document: YAML-parsed, except for kinds read as raw text (a Dockerfile).
+
+    Raises:
+        SourceError: not valid YAML, or larger than ``max_bytes``.
+    """
+    record = kinds.get(kind)
+    if record is not None and record.raw:
+        if max_bytes is not None and len(text.encode("utf-8", "surrogatepass")) > max_bytes:
+            raise SourceError(file, 0, 0, f"file is larger than the {max_bytes // 1024} KiB limit")
+        return Document(file=file, data=text, text=text)
+    return load_text(text, file, max_bytes=max_bytes)
 
 
 def _check_member_of(doc: Document, path: Path_) -> None:
