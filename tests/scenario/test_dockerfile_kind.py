@@ -100,3 +100,16 @@ def test_builds_and_dockerfiles_must_name_each_other(tmp_path: Path, edit, messa
     with pytest.raises(SourceErrors) as info:
         load_sim_document(_doc(tmp_path, edit))
     assert any(message in d.message for d in info.value.diagnostics), info.value.diagnostics
+
+
+def test_an_unchanged_dockerfile_in_an_answer_is_not_rebuilt() -> None:
+    """The same text read from an answer folder (other file, other lines) is the same file: no second build."""
+    from lab.scenario.loader import load_scenario
+
+    loaded = load_scenario(ROOT / "scenarios" / "cache-busting-copy-order.yaml")
+    text = loaded.files["Dockerfile"].document.text  # type: ignore[union-attr]
+    answer = {"Dockerfile": _dockerfile(text)}
+    assert answer["Dockerfile"].model == loaded.files["Dockerfile"].model
+    world = build_world(loaded, seed=1, answer=answer)
+    world.run(until=10)
+    assert len(world.log.of_type(ImageBuilt)) == 1
