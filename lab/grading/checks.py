@@ -20,6 +20,8 @@ from lab.scenario.simdoc import ConfigFile, iam_role
 from lab.sim.events import (
     ContainerInstanceStateChanged,
     ImageBuilt,
+    ImagePullStarted,
+    ImagePushed,
     PlacementFailed,
     ServiceEvent,
     TargetHealthChanged,
@@ -627,6 +629,31 @@ def check_build_cache(c: Any, run: RunView) -> Verdict:
     return Verdict(not problems, summary + ("" if not problems else "; " + "; ".join(problems)))
 
 
+def check_image_rollout(c: Any, run: RunView) -> Verdict:
+    suffix = f"/{c.image}"
+    pushes = [e for e in run.events if isinstance(e, ImagePushed) and e.image.endswith(suffix)]
+    if not pushes:
+        return Verdict(False, f"{c.image} was never pushed")
+    pushed_at = pushes[-1].at
+    group = run.task_changes(c.service)
+    tasks = {e.task_id for e in group}
+    pulled = {e.task_id for e in run.events if isinstance(e, ImagePullStarted) and e.image.endswith(suffix) and e.at >= pushed_at and e.task_id in tasks}
+    running: dict[str, float] = {}
+    for e in group:
+        if e.task_id in pulled and e.last_status == "RUNNING" and e.task_id not in running:
+            running[e.task_id] = e.at
+    late = [t for t, at in running.items() if at - pushed_at > c.within]
+    last = max(running.values(), default=None)
+    when = f", the last {last - pushed_at:.1f} s after the push at {_t(pushed_at)}" if last is not None else ""
+    summary = f"{len(running)} of {len(pulled)} tasks of {c.service} that pulled {c.image} reached RUNNING{when}"
+    ok = len(running) >= c.minimum and not late
+    if len(running) < c.minimum:
+        summary += f"; fewer than {c.minimum}"
+    if late:
+        summary += f"; over {c.within:g} s"
+    return Verdict(ok, summary)
+
+
 def check_event(c: Any, run: RunView) -> Verdict:
     start, end = c.after or 0.0, c.before if c.before is not None else run.duration
     pattern = author_pattern(c.message) if c.message else None
@@ -668,6 +695,7 @@ CHECKS: dict[str, Callable[[Any, RunView], Verdict]] = {
     "image-size": check_image_size,
     "image-layers": check_image_layers,
     "build-cache": check_build_cache,
+    "image-rollout": check_image_rollout,
     "event-occurred": check_event,
     "event-not-occurred": check_event,
 }

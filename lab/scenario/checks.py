@@ -406,6 +406,21 @@ class BuildCacheCheck(_Check):
         return f"after a change to {what}, a rebuild of {self.image} has {' and '.join(parts)}"
 
 
+class ImageRollout(_Check):
+    kind: Literal["image-rollout"]
+    image: str = Field(pattern=_IMAGE)
+    """``repository:tag`` of a ``world.builds`` entry."""
+    service: str
+    """The service (or task group) whose tasks run the image."""
+    within: float = Field(gt=0)
+    """Most seconds from the image's last push to the last of those tasks reaching RUNNING."""
+    minimum: int = Field(default=1, ge=1)
+    """At least this many of the service's tasks must pull the pushed image and reach RUNNING."""
+
+    def default_title(self) -> str:
+        return f"{self.minimum}+ tasks of {self.service} run {self.image} within {self.within:g} s of its push"
+
+
 class EventOccurred(_Check, _Window):
     kind: Literal["event-occurred", "event-not-occurred"]
     type: str
@@ -481,6 +496,7 @@ _MODELS = (
     ImageSize,
     ImageLayers,
     BuildCacheCheck,
+    ImageRollout,
     EventOccurred,
 )
 
@@ -502,6 +518,7 @@ CheckSpec = Annotated[
     | ImageSize
     | ImageLayers
     | BuildCacheCheck
+    | ImageRollout
     | EventOccurred,
     Field(discriminator="kind"),
 ]

@@ -805,4 +805,5 @@ def test_cache_busting_copy_order_a_misspelt_copy_source_is_refused_and_nothing_
     (refusal,) = checked.all_refusals
     assert refusal.line == 3 and "requirement.txt" in refusal.message
     failed = failing("cache-busting-copy-order", {"Dockerfile": _catalog("COPY requirement.txt .\nRUN pip install --no-cache-dir -r requirements.txt\nCOPY . .\n")})
-    assert {"deps-cached", "catalog-runs"} <= set(failed)
+    assert {"deps-cached", "catalog-runs", "rollout"} <= set(failed)
+    assert failed["rollout"].message.startswith("catalog:3.1.0 was never pushed")
