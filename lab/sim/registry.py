@@ -176,10 +176,14 @@ class Registry:
         """Push a built image's layers under ``repository:tag`` (moving the tag).
 
         Returns:
-            The image, and the digests of its layers the registry already had (a push uploads
-            only the others: ``docker push`` prints "Layer already exists" for them).
+            The image, and the digests of its layers the repository already had (a push uploads
+            only the others: ``docker push`` prints "Layer already exists" for them). Layers of
+            other repositories are uploaded again: ECR shares them across repositories only with
+            registry blob mounting (``BLOB_MOUNTING``), off by default and not modelled
+            (https://docs.aws.amazon.com/AmazonECR/latest/userguide/blob-mounting.html). Hosts
+            still share layers by digest whatever the repository.
         """
-        known = {layer.digest for image in self._images.values() for layer in image.layers}
+        known = {layer.digest for image in self._images.values() if image.repository == repository for layer in image.layers}
         existing = frozenset(layer.digest for layer in layers if layer.digest in known)
         key = (repository, tag)
         self._pushes[key] = self._pushes.get(key, 0) + 1
