@@ -72,9 +72,11 @@ class Instruction:
 
     keyword: str
     """The instruction in capitals (``RUN``)."""
-    line: int
+    # Positions take no part in equality: the same Dockerfile read from a scenario (at an
+    # offset) and from a learner's answer folder is the same file, and is not rebuilt.
+    line: int = field(compare=False)
     """1-based line of the keyword."""
-    col: int
+    col: int = field(compare=False)
     """1-based column of the keyword."""
     text: str
     """The arguments after the flags, continuation lines joined, as the builder compares them."""
@@ -86,7 +88,7 @@ class Instruction:
     """The arguments split as the builder splits them (quotes removed; COPY/ADD sources and destination)."""
     pairs: tuple[tuple[str, str | None], ...] = ()
     """``key=value`` pairs of ENV, LABEL and ARG (an ARG without a default has None)."""
-    end_line: int = 0
+    end_line: int = field(default=0, compare=False)
     """The last line the instruction spans (continuations)."""
     arguments: str = ""
     """Everything after the keyword as written, flags included (continuations joined)."""
@@ -126,8 +128,8 @@ class Stage:
 class Dockerfile:
     """A parsed Dockerfile."""
 
-    file: str
-    """The file name used in messages."""
+    file: str = field(compare=False)
+    """The file name used in messages (no part of equality, as positions are not)."""
     stages: tuple[Stage, ...]
     """The build stages in order (the last is the default target)."""
     global_args: tuple[Instruction, ...] = ()

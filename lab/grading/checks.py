@@ -19,6 +19,9 @@ from lab.scenario.checks import CHECK_KINDS, author_pattern
 from lab.scenario.simdoc import ConfigFile, iam_role
 from lab.sim.events import (
     ContainerInstanceStateChanged,
+    ImageBuilt,
+    ImagePullStarted,
+    ImagePushed,
     PlacementFailed,
     ServiceEvent,
     TargetHealthChanged,
@@ -579,6 +582,78 @@ def check_cost(c: Any, run: RunView) -> Verdict:
     return Verdict(ok, f"the run cost ${cost:,.2f}" + ("" if ok else f", over the ${c.maximum_usd:,.2f} cap"))
 
 
+def _last_build(run: RunView, image: str) -> ImageBuilt | None:
+    builds = [e for e in run.events if isinstance(e, ImageBuilt) and e.image == image]
+    return builds[-1] if builds else None
+
+
+def check_image_size(c: Any, run: RunView) -> Verdict:
+    built = _last_build(run, c.image)
+    if built is None:
+        return Verdict(False, f"{c.image} was never built")
+    mb = built.size_bytes / 1_000_000
+    ok = mb <= c.maximum_mb
+    return Verdict(ok, f"{c.image} weighs {mb:.1f} MB" + ("" if ok else f", over {c.maximum_mb:g} MB") + f" ({len(built.layers)} layers)")
+
+
+def check_image_layers(c: Any, run: RunView) -> Verdict:
+    built = _last_build(run, c.image)
+    if built is None:
+        return Verdict(False, f"{c.image} was never built")
+    ok = len(built.layers) <= c.maximum
+    return Verdict(ok, f"{c.image} has {len(built.layers)} layers" + ("" if ok else f", over {c.maximum}"))
+
+
+def check_build_cache(c: Any, run: RunView) -> Verdict:
+    from lab.errors import SourceError
+
+    try:
+        rebuilt = run.world.rebuild_after(c.image, c.change)
+    except SourceError as exc:
+        return Verdict(False, f"the rebuild of {c.image} fails: {exc.diagnostic.message}")
+    if rebuilt is None:
+        return Verdict(False, f"{c.image} was never built")
+    steps = [s for s in rebuilt.steps if not s.instruction.startswith("FROM")]
+    run_steps = [s for s in steps if not s.cached]
+    problems = []
+    if c.max_rebuilt is not None and len(run_steps) > c.max_rebuilt:
+        problems.append(f"{len(run_steps)} steps rebuilt, over {c.max_rebuilt}")
+    if c.cached is not None:
+        pattern = author_pattern(c.cached)
+        named = [s for s in steps if pattern.search(s.instruction)]
+        if not named:
+            problems.append(f"no step matches {c.cached!r}")
+        problems += [f"line {s.line} `{_short(s.instruction)}` is rebuilt" for s in named if not s.cached]
+    first = f"; first rebuilt: line {run_steps[0].line} `{_short(run_steps[0].instruction)}`" if run_steps else ""
+    summary = f"after changing {', '.join(c.change)}: {len(steps) - len(run_steps)} steps CACHED, {len(run_steps)} rebuilt{first}"
+    return Verdict(not problems, summary + ("" if not problems else "; " + "; ".join(problems)))
+
+
+def check_image_rollout(c: Any, run: RunView) -> Verdict:
+    suffix = f"/{c.image}"
+    pushes = [e for e in run.events if isinstance(e, ImagePushed) and e.image.endswith(suffix)]
+    if not pushes:
+        return Verdict(False, f"{c.image} was never pushed")
+    pushed_at = pushes[-1].at
+    group = run.task_changes(c.service)
+    tasks = {e.task_id for e in group}
+    pulled = {e.task_id for e in run.events if isinstance(e, ImagePullStarted) and e.image.endswith(suffix) and e.at >= pushed_at and e.task_id in tasks}
+    running: dict[str, float] = {}
+    for e in group:
+        if e.task_id in pulled and e.last_status == "RUNNING" and e.task_id not in running:
+            running[e.task_id] = e.at
+    late = [t for t, at in running.items() if at - pushed_at > c.within]
+    last = max(running.values(), default=None)
+    when = f", the last {last - pushed_at:.1f} s after the push at {_t(pushed_at)}" if last is not None else ""
+    summary = f"{len(running)} of {len(pulled)} tasks of {c.service} that pulled {c.image} reached RUNNING{when}"
+    ok = len(running) >= c.minimum and not late
+    if len(running) < c.minimum:
+        summary += f"; fewer than {c.minimum}"
+    if late:
+        summary += f"; over {c.within:g} s"
+    return Verdict(ok, summary)
+
+
 def check_event(c: Any, run: RunView) -> Verdict:
     start, end = c.after or 0.0, c.before if c.before is not None else run.duration
     pattern = author_pattern(c.message) if c.message else None
@@ -617,6 +692,10 @@ CHECKS: dict[str, Callable[[Any, RunView], Verdict]] = {
     "ingress-allows": check_ingress_allows,
     "config-field": check_config_field,
     "cost": check_cost,
+    "image-size": check_image_size,
+    "image-layers": check_image_layers,
+    "build-cache": check_build_cache,
+    "image-rollout": check_image_rollout,
     "event-occurred": check_event,
     "event-not-occurred": check_event,
 }

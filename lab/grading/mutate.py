@@ -48,7 +48,7 @@ from lab.errors import LabError, SourceError, SourceErrors, UsageError
 from lab.grading.grader import grade
 from lab.scenario.loader import LoadedScenario
 from lab.scenario.simdoc import ConfigFile, check_files, parse_config_file
-from lab.yaml_source import load_text
+from lab.yaml_source import Document, load_text
 from lab.sim.iam import actions_allowed, managed_policy
 
 __all__ = ["ECR_PULL_ACTIONS", "MUTATIONS", "Mutation", "MutationResult", "Status", "Variants", "format_mutation_report", "mutate"]
@@ -661,6 +661,64 @@ def _drop_targets(rule: dict[str, Any]) -> str | None:
 # --------------------------------------------------------------------------------------------
 # The catalogue
 
+# -- dockerfile (the text is carried as {"text": ...}: mutations work on mappings) ----------------
+
+
+def _dockerfile_lines(df: dict[str, Any]) -> list[str]:
+    return str(df.get("text", "")).splitlines()
+
+
+def _keyword(line: str) -> str:
+    return line.strip().split(" ", 1)[0].upper() if line.strip() and not line.strip().startswith("#") else ""
+
+
+def _copies_everything(line: str) -> bool:
+    words = [w for w in line.split()[1:] if not w.startswith("--")]
+    return _keyword(line) in ("COPY", "ADD") and len(words) >= 2 and words[0] in (".", "./") and not line.rstrip().endswith("\\")
+
+
+def _copy_all_first(df: dict[str, Any]) -> str | None:
+    lines = _dockerfile_lines(df)
+    copy_at = next((i for i, line in enumerate(lines) if _copies_everything(line)), None)
+    if copy_at is None:
+        return None
+    stage_start = max((i for i in range(copy_at) if _keyword(lines[i]) == "FROM"), default=None)
+    if stage_start is None:
+        return None
+    run_at = next((i for i in range(stage_start, copy_at) if _keyword(lines[i]) == "RUN"), None)
+    if run_at is None:
+        return None
+    line = lines.pop(copy_at)
+    lines.insert(run_at, line)
+    df["text"] = "\n".join(lines) + "\n"
+    return f"moved `{line.strip()}` (line {copy_at + 1}) before the first RUN (line {run_at + 1}): every code change rebuilds the steps after it"
+
+
+_BLOAT_FLAGS = ("--no-install-recommends", "--no-cache-dir", "--no-cache")
+
+
+def _bloat_package_install(df: dict[str, Any]) -> str | None:
+    text = str(df.get("text", ""))
+    dropped = [flag for flag in _BLOAT_FLAGS if re.search(rf"(?<![\w-]){re.escape(flag)}(?![\w-])", text)]
+    if not dropped:
+        return None
+    for flag in dropped:
+        text = re.sub(rf" ?(?<![\w-]){re.escape(flag)}(?![\w-])", "", text)
+    df["text"] = text
+    return f"removed {', '.join(dropped)}: package managers keep recommends and caches in the image"
+
+
+def _split_chained_run(df: dict[str, Any]) -> str | None:
+    lines = _dockerfile_lines(df)
+    for i, line in enumerate(lines):
+        if _keyword(line) == "RUN" and " && " in line and not line.rstrip().endswith("\\"):
+            parts = line.strip()[4:].split(" && ")
+            lines[i : i + 1] = [f"RUN {part.strip()}" for part in parts]
+            df["text"] = "\n".join(lines) + "\n"
+            return f"split line {i + 1}'s chained RUN into {len(parts)} RUN steps (one layer each)"
+    return None
+
+
 MUTATIONS: tuple[Mutation, ...] = (
     Mutation("drop-execution-role", "task-definition", "removes executionRoleArn: image pulls (Fargate), awslogs and secrets lose their role", "an executionRoleArn", _single(_drop_field("executionRoleArn"))),
     Mutation("drop-task-role", "task-definition", "removes taskRoleArn: the application's own AWS calls are denied", "a taskRoleArn", _single(_drop_field("taskRoleArn"))),
@@ -698,6 +756,9 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("disable-rule", "event-rule", "sets State DISABLED: the rule matches nothing, nobody is told", "State ENABLED", _single(_disable_rule)),
     Mutation("widen-to-detail-type", "event-rule", "cuts EventPattern down to its source and detail-type: every event of the type matches (steady states, every stopped task)", "a pattern narrower than its detail-type", _single(_widen_to_detail_type)),
     Mutation("drop-targets", "event-rule", "removes every target: the rule matches but sends events nowhere", "a target", _single(_drop_targets)),
+    Mutation("copy-all-first", "dockerfile", "moves a COPY of the whole context (`COPY . .`) before the stage's first RUN: any code change misses the cache there and reinstalls the dependencies", "a `COPY . <dest>` after a RUN", _single(_copy_all_first)),
+    Mutation("bloat-package-install", "dockerfile", "removes --no-install-recommends, --no-cache-dir and --no-cache: recommended packages and package caches stay in the image", "one of those flags", _single(_bloat_package_install)),
+    Mutation("split-chained-run", "dockerfile", "splits the first single-line `RUN a && b` into one RUN per command: more layers, and a file removed in a later RUN still weighs in an earlier layer", "a single-line RUN with &&", _single(_split_chained_run)),
     Mutation("drop-ecs-cluster", "agent-config", "removes ECS_CLUSTER from ecs.config: the agent registers the group's instances with the cluster named default", "an ECS_CLUSTER line", _single(_drop_ecs_cluster)),
 )
 """Every standard mutation, grouped by file kind; the order is the report's order."""
@@ -718,6 +779,8 @@ def _raw(f: ConfigFile) -> Any:
     data = f.document.get(f.path) if f.path else f.document.data
     if f.kind == "agent-config" and not isinstance(data, dict):
         return dict(f.model.values)
+    if f.kind == "dockerfile":
+        return {"text": f.document.text}
     return data
 
 
@@ -727,6 +790,9 @@ def _reparse(name: str, kind: str, data: dict[str, Any], mutation: str) -> Confi
     Raises:
         SourceErrors: AWS refuses its shape or a rule it enforces at parse time.
     """
+    if kind == "dockerfile":
+        text = str(data["text"])
+        return parse_config_file(Document(f"{name} (mutated by {mutation})", text, text), (), name, kind, collect_refusals=True)
     text = yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
     doc = load_text(text, f"{name} (mutated by {mutation})")
     return parse_config_file(doc, (), name, kind, collect_refusals=True)

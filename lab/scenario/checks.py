@@ -350,6 +350,77 @@ class Cost(_Check):
         return f"the run costs at most ${self.maximum_usd:,.2f}"
 
 
+_IMAGE = r"^[a-z0-9]+(?:[._/-][a-z0-9]+)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$"
+
+
+class ImageSize(_Check):
+    kind: Literal["image-size"]
+    image: str = Field(pattern=_IMAGE)
+    """``repository:tag`` of a ``world.builds`` entry."""
+    maximum_mb: float = Field(gt=0)
+    """Largest compressed size (MB, 10^6 bytes) the last build of the image may have."""
+
+    def default_title(self) -> str:
+        return f"{self.image} weighs at most {self.maximum_mb:g} MB"
+
+
+class ImageLayers(_Check):
+    kind: Literal["image-layers"]
+    image: str = Field(pattern=_IMAGE)
+    """``repository:tag`` of a ``world.builds`` entry."""
+    maximum: int = Field(ge=1)
+    """Most filesystem layers (base image's included) the last build may have."""
+
+    def default_title(self) -> str:
+        return f"{self.image} has at most {self.maximum} layers"
+
+
+class BuildCacheCheck(_Check):
+    kind: Literal["build-cache"]
+    image: str = Field(pattern=_IMAGE)
+    """``repository:tag`` of a ``world.builds`` entry."""
+    change: dict[str, str] = Field(min_length=1)
+    """Context files a developer then changes (path → new text): the last-built Dockerfile is
+    rebuilt with them on a copy of the world's build cache."""
+    max_rebuilt: int | None = Field(default=None, ge=0)
+    """Most steps (FROM aside) the rebuild may run instead of reusing."""
+    cached: str | None = None
+    """Regular expression (RE2): every step whose instruction it matches must be CACHED, and one must match."""
+
+    @field_validator("cached")
+    @classmethod
+    def _cached_is_re2(cls, value: str | None) -> str | None:
+        return _re2_or_none(value)
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> BuildCacheCheck:
+        if self.max_rebuilt is None and self.cached is None:
+            raise ValueError("give 'max_rebuilt' and/or 'cached'")
+        return self
+
+    def default_title(self) -> str:
+        what = ", ".join(self.change)
+        parts = [f"at most {self.max_rebuilt} steps rebuilt"] if self.max_rebuilt is not None else []
+        if self.cached is not None:
+            parts.append(f"'{self.cached}' CACHED")
+        return f"after a change to {what}, a rebuild of {self.image} has {' and '.join(parts)}"
+
+
+class ImageRollout(_Check):
+    kind: Literal["image-rollout"]
+    image: str = Field(pattern=_IMAGE)
+    """``repository:tag`` of a ``world.builds`` entry."""
+    service: str
+    """The service (or task group) whose tasks run the image."""
+    within: float = Field(gt=0)
+    """Most seconds from the image's last push to the last of those tasks reaching RUNNING."""
+    minimum: int = Field(default=1, ge=1)
+    """At least this many of the service's tasks must pull the pushed image and reach RUNNING."""
+
+    def default_title(self) -> str:
+        return f"{self.minimum}+ tasks of {self.service} run {self.image} within {self.within:g} s of its push"
+
+
 class EventOccurred(_Check, _Window):
     kind: Literal["event-occurred", "event-not-occurred"]
     type: str
@@ -422,6 +493,10 @@ _MODELS = (
     IngressAllows,
     ConfigField,
     Cost,
+    ImageSize,
+    ImageLayers,
+    BuildCacheCheck,
+    ImageRollout,
     EventOccurred,
 )
 
@@ -440,6 +515,10 @@ CheckSpec = Annotated[
     | IngressAllows
     | ConfigField
     | Cost
+    | ImageSize
+    | ImageLayers
+    | BuildCacheCheck
+    | ImageRollout
     | EventOccurred,
     Field(discriminator="kind"),
 ]

@@ -75,6 +75,12 @@ class FileKind:
     """The content is plain text lines, not YAML (``ecs.config``)."""
     cross_refusals: Callable[[Any, InForce], list[ClientException]] | None = None
     """What ECS refuses about the model given the other files in force."""
+    raw: bool = False
+    """The text is never read as YAML (a Dockerfile's ``LABEL a: b`` is no YAML mapping), not even
+    in a learner's answer file."""
+    named: bool = False
+    """``apply`` and ``create`` receive ``(file name, model)``: the world looks the file up by name
+    (a Dockerfile's build in ``world.builds``)."""
 
     def build(self, world: World, model: Any) -> object:
         """Create the resource in a world being built."""
@@ -189,6 +195,12 @@ def _agent_config() -> Parser:
     return parse_agent_config
 
 
+def _dockerfile() -> Parser:
+    from lab.config.dockerfile import parse_dockerfile
+
+    return parse_dockerfile
+
+
 def _metric_alarm() -> Parser:
     from lab.config.metric_alarm import parse_metric_alarm
 
@@ -243,6 +255,10 @@ KINDS: tuple[FileKind, ...] = (
         "target-group", "the CloudFormation properties of AWS::ElasticLoadBalancingV2::TargetGroup", "ModifyTargetGroup",
         _target_group, "target_group", apply=lambda world, model: world.put_target_group(model),
         create_operation="CreateTargetGroup", before_instances=True, world_key="target_groups",
+    ),
+    FileKind(
+        "dockerfile", "a Dockerfile, built with its world.builds context and pushed to ECR", "PutImage", _dockerfile,
+        "dockerfile", apply=lambda world, named: world.build_image(*named), text=True, raw=True, named=True,
     ),
     FileKind(
         "agent-config", "/etc/ecs/ecs.config lines for the instances Auto Scaling groups launch", "CreateLaunchTemplateVersion",

@@ -67,8 +67,9 @@ class SimDocument(_Model):
     run: RunSpec = Field(default_factory=RunSpec)
 
 
-FILE_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}\.(yaml|yml|json|config)$"
-"""A learner file name: no directories, no dot files, YAML or JSON (``.config`` for ``ecs.config`` agent files)."""
+FILE_NAME = r"^(?:[A-Za-z0-9][A-Za-z0-9._-]{0,63}\.(yaml|yml|json|config)|Dockerfile(?:\.[A-Za-z0-9_-]{1,32})?)$"
+"""A learner file name: no directories, no dot files, YAML or JSON (``.config`` for ``ecs.config`` agent files),
+or ``Dockerfile`` / ``Dockerfile.<name>`` for ``dockerfile`` files."""
 
 
 class MutationsSpec(_Model):
@@ -140,5 +141,5 @@ class Scenario(_Model):
 
         for name in value:
             if not re.fullmatch(FILE_NAME, name):
-                raise ValueError(f"file name '{name}' must be a plain name ending in .yaml, .yml, .json or .config (no directories)")
+                raise ValueError(f"file name '{name}' must be a plain name ending in .yaml, .yml, .json or .config, or Dockerfile[.<name>] (no directories)")
         return value

@@ -22,9 +22,9 @@ from lab.scenario.kinds import FileKind, InForce, iam_role
 from lab.scenario.schema import Scenario, SimDocument
 from lab.sim.events import ApiCallFailed
 from lab.sim.world import World
-from lab.yaml_source import Document, Path_, load_path, validation_diagnostics
+from lab.yaml_source import Document, Path_, load_path, load_text, validation_diagnostics
 
-__all__ = ["ConfigFile", "LoadedDocument", "build_world", "iam_role", "load_sim_document", "parse_config_file"]
+__all__ = ["ConfigFile", "LoadedDocument", "build_world", "file_document", "iam_role", "load_sim_document", "parse_config_file"]
 
 MAX_DOCUMENT_BYTES = 1024 * 1024
 """Largest simulation document or scenario file read (1 MiB)."""
@@ -101,6 +101,20 @@ def parse_config_file(doc: Document, path: Path_, name: str, kind: str, *, colle
         _check_member_of(doc, path)
     refusals = tuple(getattr(parsed, "refusals", ()))
     return ConfigFile(name, kind, getattr(parsed, record.result), tuple(parsed.notes), doc, path, refusals)
+
+
+def file_document(text: str, file: str, kind: str, *, max_bytes: int | None = None) -> Document:
+    """A learner file's text as a document: YAML-parsed, except for kinds read as raw text (a Dockerfile).
+
+    Raises:
+        SourceError: not valid YAML, or larger than ``max_bytes``.
+    """
+    record = kinds.get(kind)
+    if record is not None and record.raw:
+        if max_bytes is not None and len(text.encode("utf-8", "surrogatepass")) > max_bytes:
+            raise SourceError(file, 0, 0, f"file is larger than the {max_bytes // 1024} KiB limit")
+        return Document(file=file, data=text, text=text)
+    return load_text(text, file, max_bytes=max_bytes)
 
 
 def _check_member_of(doc: Document, path: Path_) -> None:
@@ -232,12 +246,31 @@ def check_world(loaded: LoadedDocument) -> None:
             if name not in families:
                 problems.append(_diag(doc, ("world", "timeline", i, "taskDefinition"), f"no task-definition file has family '{name}'"))
     problems += _catalogue_problems(doc, spec)
+    problems += _build_problems(loaded)
     for i, lb in enumerate(spec.world.load_balancers):
         for j, tg_name in enumerate(lb.target_groups):
             if tg_name not in target_groups:
                 problems.append(_diag(doc, ("world", "load_balancers", i, "target_groups", j), f"no target group is named '{tg_name}'"))
     if problems:
         raise SourceErrors(problems)
+
+
+def _build_problems(loaded: LoadedDocument) -> list[Diagnostic]:
+    """Every ``world.builds`` entry names a ``dockerfile`` file, and every such file has one build."""
+    doc, spec = loaded.document, loaded.spec
+    problems = []
+    dockerfiles = {name for name, f in loaded.files.items() if f.kind == "dockerfile"}
+    seen: set[str] = set()
+    for i, entry in enumerate(spec.world.builds):
+        where = ("world", "builds", i, "dockerfile")
+        if entry.dockerfile not in dockerfiles:
+            problems.append(_diag(doc, where, f"no file of kind dockerfile is named '{entry.dockerfile}'"))
+        elif entry.dockerfile in seen:
+            problems.append(_diag(doc, where, f"'{entry.dockerfile}' is built by an earlier entry: one build per Dockerfile"))
+        seen.add(entry.dockerfile)
+    for name in sorted(dockerfiles - seen):
+        problems.append(_diag(doc, ("files", name), f"{name}: no world.builds entry says which image it builds (dockerfile: {name}, image: <repository>:<tag>)"))
+    return problems
 
 
 def _timeline_definitions(doc: Document, timeline: list[Any], families: set[str]) -> list[Diagnostic]:
@@ -298,7 +331,16 @@ def check_files(
     )
     out = dict(files)
     problems = []
+    builds = {entry.dockerfile: entry for entry in loaded.spec.world.builds}
     for name, f in files.items():
+        if f.kind == "dockerfile" and name in builds:
+            failure = World.build_problem(builds[name], f.model)
+            found_build = [failure.diagnostic] if failure is not None else []
+            if collect_refusals:
+                out[name] = replace(f, cross_refusals=tuple(found_build))
+            else:
+                problems += found_build
+            continue
         check = f.record.cross_refusals
         if check is None:
             continue
@@ -346,7 +388,7 @@ def _cause_path(service_path: tuple[str | int, ...]) -> Path_:
 def _catalogue_problems(doc: Document, spec: SimDocument | Scenario) -> list[Diagnostic]:
     """Instance types and base images the catalogues do not know, wherever the world names them."""
     from lab.config.instance_types import UnknownInstanceType, instance_type
-    from lab.sim.registry import BASE_IMAGES
+    from lab.sim.registry import BASE_IMAGES, base_image_mb
 
     problems = []
     groups: list[tuple[Path_, Any]] = [(("world", "instances", i), g) for i, g in enumerate(spec.world.instances)]
@@ -364,12 +406,12 @@ def _catalogue_problems(doc: Document, spec: SimDocument | Scenario) -> list[Dia
     for path, image in images:
         if image.base is None:
             continue
-        sizes = BASE_IMAGES.get(image.base)
+        sizes = base_image_mb(image.base)
         if sizes is None:
             known = ", ".join(sorted(BASE_IMAGES))
             problems.append(_diag(doc, (*path, "base"), f"unknown base image '{image.base}'; known: {known}"))
-        elif image.size_mb <= sum(sizes):
-            problems.append(_diag(doc, (*path, "size_mb"), f"size_mb {image.size_mb:g} is not larger than its base {image.base} ({sum(sizes):.1f} MB)"))
+        elif image.size_mb <= (base_mb := sum(sizes)):
+            problems.append(_diag(doc, (*path, "size_mb"), f"size_mb {image.size_mb:g} is not larger than its base {image.base} ({base_mb:.1f} MB)"))
     return problems
 
 
@@ -435,11 +477,12 @@ def _apply(world: World, files: list[ConfigFile], *, build: bool = False) -> Non
             if f.all_refusals:
                 world.log.append(ApiCallFailed(world.now, operation, f.all_refusals[0].message))
                 continue
+            model = (f.name, f.model) if record.named else f.model
             try:
                 if build:
-                    record.build(world, f.model)
+                    record.build(world, model)
                 else:
-                    record.apply(world, f.model)
+                    record.apply(world, model)
             except ClientException as exc:
                 world.log.append(ApiCallFailed(world.now, operation, str(exc)))
 

@@ -19,8 +19,8 @@ from pathlib import Path
 from lab.errors import Diagnostic, SourceError, SourceErrors, UsageError
 from lab.scenario import editor_schema
 from lab.scenario.loader import LoadedScenario
-from lab.scenario.simdoc import ConfigFile, parse_config_file
-from lab.yaml_source import UnsafeFile, load_text, read_regular
+from lab.scenario.simdoc import ConfigFile, file_document, parse_config_file
+from lab.yaml_source import UnsafeFile, read_regular
 
 __all__ = [
     "MAX_ANSWER_BYTES",
@@ -291,7 +291,7 @@ def read_answer(loaded: LoadedScenario, directory: Path) -> dict[str, ConfigFile
                     answer[name] = dataclasses.replace(loaded.files[name], notes=(note,), refusals=(), cross_refusals=())
                 continue
             try:
-                doc = load_text(text, str(path), max_bytes=MAX_ANSWER_BYTES)
+                doc = file_document(text, str(path), spec.kind, max_bytes=MAX_ANSWER_BYTES)
                 if doc.data is None:
                     raise SourceError(str(path), 1, 1, "the file is empty; expected its configuration")
                 answer[name] = parse_config_file(doc, (), name, spec.kind, collect_refusals=True)

@@ -22,9 +22,11 @@ __all__ = [
     "Event",
     "EventLog",
     "EventRuleMatched",
+    "ImageBuilt",
     "ImagePullFailed",
     "ImagePullFinished",
     "ImagePullStarted",
+    "ImagePushed",
     "InstanceRegistrationFailed",
     "PlacementFailed",
     "RunTaskCompleted",
@@ -251,6 +253,59 @@ class ImagePullFailed(NamedTuple):
     @property
     def message(self) -> str:
         return f"pull of {self.image} for container {self.container} of task {self.task_id} failed: {self.reason}"
+
+
+class ImageBuilt(NamedTuple):
+    """A ``dockerfile`` file was built (``docker build -t <image>``): its layers and the cache's part.
+
+    The build is instant in simulated time (build times are not modelled, docs/dockerfiles.md).
+    """
+
+    at: float
+    image: str
+    """``repository:tag``."""
+    dockerfile: str
+    """The file built."""
+    layers: tuple[tuple[str, int, bool], ...]
+    """Bottom first: (instruction that made it, compressed bytes, reused from the cache); the
+    base image's layers say ``FROM <image>``."""
+    steps: tuple[tuple[int, str, bool], ...]
+    """Every instruction but FROM, in build order: (line, instruction, cached)."""
+    size_bytes: int
+    """The image's compressed size: the sum of its layers."""
+
+    @property
+    def cached_steps(self) -> int:
+        """Steps reused from the cache (``CACHED`` in the build output)."""
+        return sum(1 for _, _, cached in self.steps if cached)
+
+    @property
+    def message(self) -> str:
+        run = len(self.steps) - self.cached_steps
+        return (
+            f"built {self.image} from {self.dockerfile}: {len(self.layers)} layers, {self.size_bytes / 1_000_000:.1f} MB; "
+            f"{self.cached_steps} steps CACHED, {run} run"
+        )
+
+
+class ImagePushed(NamedTuple):
+    """A built image was pushed to the account's ECR repository (``docker push``)."""
+
+    at: float
+    image: str
+    """The pushed reference, ``<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>``."""
+    layers_total: int
+    layers_existing: int
+    """Layers the registry already had ("Layer already exists"): not uploaded again."""
+    bytes_uploaded: int
+    size_bytes: int
+
+    @property
+    def message(self) -> str:
+        return (
+            f"pushed {self.image}: {self.layers_total - self.layers_existing} of {self.layers_total} layers uploaded "
+            f"({self.bytes_uploaded / 1_000_000:.1f} MB), {self.layers_existing} already existed"
+        )
 
 
 def event_to_dict(event: Event) -> dict[str, Any]:

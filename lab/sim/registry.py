@@ -12,25 +12,26 @@ import hashlib
 from dataclasses import dataclass
 
 from lab.errors import ClientException
+from lab.sim.build import base_image, base_layers, catalogue, lineage
 from lab.sim.spec import AppSpec, ImageSpec
 
-__all__ = ["BASE_IMAGES", "Ecr", "Image", "Layer", "Registry", "parse_image_uri"]
+__all__ = ["BASE_IMAGES", "LEGACY_BASE_NAMES", "Ecr", "Image", "Layer", "Registry", "base_image_layers", "base_image_mb", "parse_image_uri"]
 
-BASE_IMAGES: dict[str, tuple[float, ...]] = {
-    # name: compressed layer sizes in MB (approximate public sizes)
-    "alpine-3.20": (3.6,),
-    "debian-bookworm-slim": (29.1,),
-    "amazonlinux-2023": (52.4,),
-    "ubuntu-24.04": (29.7,),
-    "python-3.12-slim": (29.1, 3.3, 12.6, 0.3),
-    "python-3.12": (49.6, 24.0, 64.1, 211.0, 6.2, 24.8, 0.2),
-    "node-20-alpine": (3.6, 40.1, 1.3, 0.4),
-    "node-20-slim": (29.1, 3.3, 41.7, 1.7),
-    "nginx-1.27": (29.1, 41.9, 0.6, 0.4, 0.4, 1.2, 1.4),
-    "eclipse-temurin-21-jre": (29.7, 17.2, 51.8, 0.2),
-    "golang-distroless-static": (0.1, 0.7),
+LEGACY_BASE_NAMES: dict[str, str] = {
+    # The spellings scenarios used before the build catalogue existed → its image references.
+    "alpine-3.20": "alpine:3.20",
+    "debian-bookworm-slim": "debian:bookworm-slim",
+    "amazonlinux-2023": "amazonlinux:2023",
+    "ubuntu-24.04": "ubuntu:24.04",
+    "python-3.12-slim": "python:3.12-slim",
+    "python-3.12": "python:3.12",
+    "node-20-alpine": "node:20-alpine",
+    "node-20-slim": "node:20-slim",
+    "nginx-1.27": "nginx:1.27",
+    "eclipse-temurin-21-jre": "eclipse-temurin:21-jre",
+    "golang-distroless-static": "gcr.io/distroless/static-debian12",
 }
-"""Base images and their layers (compressed MB)."""
+"""Older hyphenated base names, still accepted in ``world.registry[].base``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +40,43 @@ class Layer:
 
     digest: str
     size_bytes: int
+
+
+def base_image_layers(name: str) -> tuple[Layer, ...] | None:
+    """The layers of a base image by catalogue reference (``python:3.12-slim``, aliases too)
+    or legacy name (``python-3.12-slim``), or None when the catalogue does not know it.
+
+    One catalogue (``lab/sim/data/build_catalogue.yaml``) serves pushes and builds: a layer's
+    digest is the one :func:`lab.sim.build.base_layers` gives, so an image pushed on a base
+    and an image built ``FROM`` it share the base layers on a host.
+    """
+    found = base_image(LEGACY_BASE_NAMES.get(name, name))
+    if found is None:
+        return None
+    return tuple(Layer(digest, size) for digest, size in base_layers(found[0]))
+
+
+def base_image_mb(name: str) -> tuple[float, ...] | None:
+    """The compressed sizes in MB of a base image's layers, bottom first, as the catalogue
+    writes them (None when it does not know the image)."""
+    found = base_image(LEGACY_BASE_NAMES.get(name, name))
+    if found is None:
+        return None
+    return tuple(mb for _, entry in reversed(lineage(found[0])) for mb in entry["layers"])
+
+
+def _base_images() -> dict[str, tuple[float, ...]]:
+    out: dict[str, tuple[float, ...]] = {}
+    for name in [*catalogue()["base_images"], *LEGACY_BASE_NAMES]:
+        sizes = base_image_mb(name)
+        assert sizes is not None, name  # the legacy names point into the catalogue (tested)
+        out[name] = sizes
+    return out
+
+
+BASE_IMAGES: dict[str, tuple[float, ...]] = _base_images()
+"""Base images and their layers (compressed MB), by catalogue reference and legacy name:
+derived from the build catalogue."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,12 +151,12 @@ class Registry:
         layers: list[Layer] = []
         base_mb = 0.0
         if spec.base is not None:
-            sizes = BASE_IMAGES.get(spec.base)
-            if sizes is None:
+            base = base_image_layers(spec.base)
+            if base is None:
                 known = ", ".join(sorted(BASE_IMAGES))
                 raise ValueError(f"unknown base image '{spec.base}'; known: {known}")
-            base_mb = sum(sizes)
-            layers += [Layer(_digest("base", spec.base, i), int(mb * 1_000_000)) for i, mb in enumerate(sizes)]
+            base_mb = sum(base_image_mb(spec.base) or ())
+            layers += base
         own_mb = spec.size_mb - base_mb
         if own_mb <= 0:
             raise ValueError(f"size_mb {spec.size_mb} is not larger than its base {spec.base} ({base_mb:.1f} MB)")
@@ -133,6 +171,28 @@ class Registry:
         self._resolved.clear()
         self.generation += 1
         return image
+
+    def push_layers(self, repository: str, tag: str, layers: tuple[Layer, ...], app: AppSpec, architecture: str = "multi") -> tuple[Image, frozenset[str]]:
+        """Push a built image's layers under ``repository:tag`` (moving the tag).
+
+        Returns:
+            The image, and the digests of its layers the repository already had (a push uploads
+            only the others: ``docker push`` prints "Layer already exists" for them). Layers of
+            other repositories are uploaded again: ECR shares them across repositories only with
+            registry blob mounting (``BLOB_MOUNTING``), off by default and not modelled
+            (https://docs.aws.amazon.com/AmazonECR/latest/userguide/blob-mounting.html). Hosts
+            still share layers by digest whatever the repository.
+        """
+        known = {layer.digest for image in self._images.values() if image.repository == repository for layer in image.layers}
+        existing = frozenset(layer.digest for layer in layers if layer.digest in known)
+        key = (repository, tag)
+        self._pushes[key] = self._pushes.get(key, 0) + 1
+        image = Image(repository, tag, layers, app, False, architecture)
+        self._images[key] = image
+        self._repositories.add(repository)
+        self._resolved.clear()
+        self.generation += 1
+        return image, existing
 
     def repository_exists(self, repository: str) -> bool:
         """True when any tag of the repository was pushed."""

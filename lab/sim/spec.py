@@ -20,6 +20,8 @@ __all__ = [
     "AddInstances",
     "AmiRollingUpdate",
     "AzOutage",
+    "BuildSpec",
+    "ContextFileSpec",
     "FargateSpotInterruption",
     "InstanceFailure",
     "SpotInterruption",
@@ -364,6 +366,43 @@ TimelineEntry = Annotated[
 ]
 
 
+class ContextFileSpec(_Spec):
+    """A file of a build context given by its size (a big asset, a vendored archive)."""
+
+    text: str = ""
+    """What the build reads (requirements.txt, package.json); its checksum is what the cache compares."""
+    size_mb: float = Field(default=0.0, ge=0, le=10_000)
+    """What the file weighs in a layer (default: the size of ``text``)."""
+
+
+class BuildSpec(_Spec):
+    """A ``docker build`` + ``docker push`` of a ``dockerfile`` file: what it is tagged and built from."""
+
+    dockerfile: str = Field(min_length=1)
+    """The name of the ``dockerfile`` file (a key of ``files``) this build uses."""
+    image: str = Field(pattern=r"^[a-z0-9]+(?:[._/-][a-z0-9]+)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")
+    """``repository:tag`` in the account's ECR (``web:2.0.0``), as ``docker build -t`` names it."""
+    context: dict[str, str | ContextFileSpec] = Field(default_factory=dict)
+    """The build context: path → text (or ``{text, size_mb}``); a ``.dockerignore`` here is read."""
+    build_args: dict[str, str] = Field(default_factory=dict)
+    """``--build-arg`` values."""
+    target: str | None = None
+    """``--target``: the stage to build (default: the last)."""
+    architecture: Literal["x86_64", "arm64", "multi"] = "multi"
+    app: AppSpec = Field(default_factory=AppSpec)
+    """How the built application behaves when its container runs."""
+
+    @property
+    def repository(self) -> str:
+        """The ECR repository."""
+        return self.image.rpartition(":")[0]
+
+    @property
+    def tag(self) -> str:
+        """The tag."""
+        return self.image.rpartition(":")[2]
+
+
 class LoadBalancerSpec(_Spec):
     """An Application or Network Load Balancer in front of target groups."""
 
@@ -387,6 +426,8 @@ class WorldSpec(_Spec):
     cluster: ClusterSpec = Field(default_factory=ClusterSpec)
     instances: list[InstanceGroupSpec] = Field(default_factory=list)
     registry: list[ImageSpec] = Field(default_factory=list)
+    builds: list[BuildSpec] = Field(default_factory=list)
+    """Images built from ``dockerfile`` files and pushed to ECR when the file is applied."""
     roles: list[dict[str, Any]] = Field(default_factory=list)
     """Fixed IAM roles in the CloudFormation ``AWS::IAM::Role`` shape (parsed by lab.config)."""
     load_balancers: list[LoadBalancerSpec] = Field(default_factory=list)

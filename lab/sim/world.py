@@ -15,9 +15,10 @@ The API mirrors ECS: ``register_task_definition``, ``run_task``, ``stop_task``,
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from lab.errors import SourceError
 from lab.sim.agent import Agent
 from lab.sim.alarms import Alarms
 from lab.sim.asg import AutoScalingGroups
@@ -35,11 +36,13 @@ from lab.sim.lb import LoadBalancing
 from lab.sim.metrics import Metrics
 from lab.sim.model import ContainerInstance, IamRole, Revision, RunTaskResult, Task
 from lab.sim.placement import InstanceVerdict
+from lab.sim.build import BuiltImage
+from lab.sim.images import Builds, trial_build
 from lab.sim.registry import Ecr, Image, Registry
 from lab.sim.roles import Roles
 from lab.sim.service import ServiceRuntime
 from lab.sim.services import Services
-from lab.sim.spec import ImageSpec, InstanceGroupSpec, WorldSpec
+from lab.sim.spec import BuildSpec, ImageSpec, InstanceGroupSpec, WorldSpec
 from lab.sim.standalone import MAX_RUN_TASK_COUNT, StandaloneTasks
 from lab.sim.timeline import Timeline
 from lab.sim.views import (
@@ -121,6 +124,8 @@ class World:
         self.faults = Faults(k, self.ecs, self.agent, self.autoscaling_groups, self.capacity)
         self.event_rules = EventRules(k)
         """EventBridge rules on the default bus, matched against every ECS event."""
+        self.builds = Builds(k, self.ecr, spec.builds)
+        """The world's image builder (one build cache) for ``dockerfile`` files."""
         self.timeline = Timeline(k, self.ecs, self.ecr, self.lb, self.standalone, self.service_api, self.autoscaling_groups, self.faults)
         if spec.metrics:
             self.cloudwatch.start()
@@ -251,6 +256,29 @@ class World:
     def push_image(self, spec: ImageSpec) -> Image:
         """Push an image (or move a tag). Raises ClientException for an unknown base or impossible size."""
         return self.ecr.push(spec)
+
+    @staticmethod
+    def build_problem(spec: BuildSpec, dockerfile: Any) -> SourceError | None:
+        """Why a Dockerfile cannot build with its build spec's context (a fresh cache), or None."""
+        try:
+            trial_build(spec, dockerfile)
+        except SourceError as exc:
+            return exc
+        return None
+
+    def build_image(self, name: str, dockerfile: Any) -> BuiltImage:
+        """Build the ``dockerfile`` file ``name`` with its ``world.builds`` context and push it to ECR.
+
+        Raises:
+            ClientException: the build failed (BuildKit's message, positioned) or no build uses the file.
+        """
+        return self.builds.build_and_push(name, dockerfile)
+
+    def rebuild_after(self, image: str, changes: Mapping[str, str]) -> BuiltImage | None:
+        """What rebuilding ``image`` (``repository:tag`` of a ``world.builds`` entry) would reuse
+        after the context files ``changes`` changed, on a copy of the world's build cache (None
+        when it was never built). Raises SourceError when the rebuild fails."""
+        return self.builds.rebuild_after(image, changes)
 
     def add_instances(self, group: InstanceGroupSpec, *, at: float | None = None) -> None:
         """Launch a group of instances; with ``at`` None they are registered right away."""

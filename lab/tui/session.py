@@ -15,9 +15,8 @@ from lab.errors import Diagnostic, SourceError, SourceErrors
 from lab.grading.checks import RunView, failure_is_final, judge
 from lab.progress import ProgressStore
 from lab.scenario.loader import LoadedScenario
-from lab.scenario.simdoc import ConfigFile, apply_files, build_world, parse_config_file
+from lab.scenario.simdoc import ConfigFile, apply_files, build_world, file_document, parse_config_file
 from lab.scenario.workspace import starting_text
-from lab.yaml_source import load_text
 from lab.sim.world import MetricsView, World
 
 __all__ = ["MetricsHistory", "Objective", "Session"]
@@ -133,7 +132,7 @@ class Session:
         """Parse a file's current text; remember and return its problems (positioned)."""
         state = self.files[name]
         try:
-            doc = load_text(state.text, name, max_bytes=256 * 1024)
+            doc = file_document(state.text, name, state.kind, max_bytes=256 * 1024)
             if doc.data is None:
                 raise SourceError(name, 1, 1, "the file is empty")
             state.parsed = parse_config_file(doc, (), name, state.kind, collect_refusals=True)

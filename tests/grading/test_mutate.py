@@ -145,6 +145,17 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "Targets": [{"Id": "oncall", "Arn": "arn:aws:sns:us-east-1:123456789012:oncall"}],
     },
     "agent-config": {"ECS_CLUSTER": "prod", "ECS_ENABLE_SPOT_INSTANCE_DRAINING": "true"},
+    "dockerfile": {
+        "text": (
+            "FROM python:3.12-slim\n"
+            "RUN apt-get update && apt-get install -y --no-install-recommends libpq5 && rm -rf /var/lib/apt/lists/*\n"
+            "WORKDIR /app\n"
+            "COPY requirements.txt .\n"
+            "RUN pip install --no-cache-dir -r requirements.txt\n"
+            "COPY . .\n"
+            'CMD ["python", "app.py"]\n'
+        )
+    },
 }
 """One realistic file per kind with something for every mutation of that kind to change."""
 
@@ -346,3 +357,19 @@ def test_an_agent_config_written_as_text_loses_its_cluster_line() -> None:
     [result] = [r for r in mutate(loaded) if r.mutation == "drop-ecs-cluster"]
     assert (result.file, result.status, result.change) == ("ecs.config", "caught", "removed ECS_CLUSTER=payments")
     assert "no-stray-instances" in result.failed_checks
+
+
+def test_dockerfile_mutations_change_the_build_as_their_summaries_say() -> None:
+    """copy-all-first puts `COPY . .` before the first RUN; split-chained-run makes one RUN per command."""
+    [(_, first)] = mutated("copy-all-first", "dockerfile")
+    lines = first["text"].splitlines()
+    assert lines[1] == "COPY . ." and lines.count("COPY . .") == 1
+    [(_, split)] = mutated("split-chained-run", "dockerfile")
+    assert split["text"].splitlines()[1:4] == [
+        "RUN apt-get update",
+        "RUN apt-get install -y --no-install-recommends libpq5",
+        "RUN rm -rf /var/lib/apt/lists/*",
+    ]
+    [(change, bloated)] = mutated("bloat-package-install", "dockerfile")
+    assert "--no-cache-dir" not in bloated["text"] and "--no-install-recommends" not in bloated["text"]
+    assert "--no-install-recommends" in change

@@ -18,7 +18,7 @@ from lab.errors import SourceErrors
 from lab.grading.grader import grade
 from lab.grading.report import CheckResult
 from lab.scenario.loader import LoadedScenario, load_scenario
-from lab.scenario.simdoc import ConfigFile, build_world, parse_config_file
+from lab.scenario.simdoc import ConfigFile, build_world, file_document, parse_config_file
 from lab.scenario.workspace import read_answer, starting_text, write_start
 from lab.sim.events import ServiceDeploymentStateChanged, ServiceEvent, TaskStateChanged
 from lab.yaml_source import load_text
@@ -43,7 +43,9 @@ def edited(loaded: LoadedScenario, name: str, *replacements: tuple[str, str]) ->
 def answer(loaded: LoadedScenario, files: dict[str, str]) -> dict[str, ConfigFile]:
     """Parse an answer as ``lab grade --answer`` would (refusals collected, not raised)."""
     return {
-        name: parse_config_file(load_text(text, name), (), name, loaded.scenario.files[name].kind, collect_refusals=True)
+        name: parse_config_file(
+            file_document(text, name, loaded.scenario.files[name].kind), (), name, loaded.scenario.files[name].kind, collect_refusals=True
+        )
         for name, text in files.items()
     }
 
@@ -1290,3 +1292,55 @@ def test_placement_failure_alert_the_error_event_type_of_web_passes() -> None:
     files = _alert_rule('{"source": ["aws.ecs"], "resources": [{"wildcard": "*:service/prod/web"}], "detail": {"eventType": ["ERROR"]}}')
     report = grade(loaded, answer(loaded, files), seeds=loaded.scenario.run.seeds[:1], label="eventType ERROR")
     assert report.seeds[0].passed
+
+
+# -- cache-busting-copy-order ---------------------------------------------------------------
+
+def _catalog(body: str) -> str:
+    return "FROM python:3.12-slim\nWORKDIR /app\n" + body + 'EXPOSE 8080\nCMD ["gunicorn", "-b", "0.0.0.0:8080", "app:app"]\n'
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # requirements first, but the whole context is still copied before the install
+        "COPY requirements.txt .\nCOPY . .\nRUN pip install --no-cache-dir -r requirements.txt\n",
+        # ADD is cached by checksum exactly as COPY is
+        "ADD . .\nRUN pip install --no-cache-dir -r requirements.txt\n",
+        # the install reads the copied file, so copying the folder of it changes nothing
+        "COPY . /app/\nRUN pip install --no-cache-dir -r /app/requirements.txt\n",
+    ],
+    ids=["requirements-then-everything", "add-instead-of-copy", "copy-to-absolute-path"],
+)
+def test_cache_busting_copy_order_the_install_still_follows_a_copy_of_everything(body: str) -> None:
+    failed = failing("cache-busting-copy-order", {"Dockerfile": _catalog(body)})
+    assert "deps-cached" in failed
+    assert "pip install" in failed["deps-cached"].message and "is rebuilt" in failed["deps-cached"].message
+
+
+def test_cache_busting_copy_order_reordering_without_no_cache_dir_is_still_too_big() -> None:
+    """The right order keeps pip's wheel cache in the layer: the dependency step is cached but the image is too big."""
+    failed = failing("cache-busting-copy-order", {"Dockerfile": _catalog("COPY requirements.txt .\nRUN pip install -r requirements.txt\nCOPY . .\n")})
+    assert set(failed) == {"lean-image"}
+    assert "over 210 MB" in failed["lean-image"].message
+
+
+def test_cache_busting_copy_order_deleting_the_cache_in_a_later_run_does_not_shrink_it() -> None:
+    """rm -rf /root/.cache/pip in a later RUN only hides the files: the earlier layer keeps them (§12.2)."""
+    body = "COPY requirements.txt .\nRUN pip install -r requirements.txt\nRUN rm -rf /root/.cache/pip\nCOPY . .\n"
+    failed = failing("cache-busting-copy-order", {"Dockerfile": _catalog(body)})
+    assert "lean-image" in failed
+
+
+def test_cache_busting_copy_order_a_misspelt_copy_source_is_refused_and_nothing_runs() -> None:
+    """A COPY of a file the context lacks is refused at its line; the tag is never pushed, so no task starts."""
+    loaded = scenario("cache-busting-copy-order")
+    files = answer(loaded, {"Dockerfile": _catalog("COPY requirement.txt .\nRUN pip install --no-cache-dir -r requirements.txt\nCOPY . .\n")})
+    from lab.scenario.simdoc import check_files
+
+    checked = check_files(loaded, {**loaded.files, **files}, collect_refusals=True)["Dockerfile"]
+    (refusal,) = checked.all_refusals
+    assert refusal.line == 3 and "requirement.txt" in refusal.message
+    failed = failing("cache-busting-copy-order", {"Dockerfile": _catalog("COPY requirement.txt .\nRUN pip install --no-cache-dir -r requirements.txt\nCOPY . .\n")})
+    assert {"deps-cached", "catalog-runs", "rollout"} <= set(failed)
+    assert failed["rollout"].message.startswith("catalog:3.1.0 was never pushed")

@@ -230,3 +230,36 @@ def test_denied_layer_download_fails_only_when_a_layer_is_missing():
     assert (started.layers_cached, started.bytes_to_fetch) == (started.layers_total, 0)
     assert of(world, ImagePullFailed) == []
     assert task_view(world, cached).last_status == "RUNNING"
+
+
+def test_images_on_bases_with_one_parent_share_the_parent_layer():
+    """python-3.12-slim and node-20-slim are both FROM debian:bookworm-slim (one catalogue):
+    a host that pulled one fetches the other without the Debian layer."""
+    data = document(
+        instances=[instances(1)],
+        registry=[image("a", size_mb=150, base="python-3.12-slim"), image("b", size_mb=150, base="node:20-slim")],
+        definitions=[
+            task_definition("a", [container(image_uri=uri("a"))]),
+            task_definition("b", [container(image_uri=uri("b"))]),
+        ],
+    )
+    world = build(data, seed=1)
+    (first,) = world.run_task("a").task_ids
+    world.run(until=30)
+    (second,) = world.run_task("b").task_ids
+    world.run(until=60)
+    (b,) = of(world, ImagePullStarted, task=second)
+    assert b.layers_cached == 1  # debian:bookworm-slim's one layer
+
+
+def test_legacy_base_names_are_the_catalogue_images():
+    """Every hyphenated base name of older scenarios is a catalogue image, with the same layers."""
+    from lab.sim.registry import BASE_IMAGES, LEGACY_BASE_NAMES, base_image_layers
+    from lab.sim.build import base_layers
+
+    for legacy, reference in LEGACY_BASE_NAMES.items():
+        layers = base_image_layers(legacy)
+        assert layers is not None and layers == base_image_layers(reference)
+        assert [(x.digest, x.size_bytes) for x in layers] == base_layers(reference)
+        assert BASE_IMAGES[legacy] == BASE_IMAGES[reference]
+    assert base_image_layers("python-3.13-slim") is None

@@ -84,3 +84,17 @@ def test_an_objective_that_must_never_fail_is_failed_once_it_did(tmp_path: Path)
     assert (stops.met, stops.final, stops.broken) == (False, True, True)
     running = now["web runs 3 tasks by 300 s and keeps them"]
     assert (running.met, running.final) == (False, False)
+
+
+def test_a_dockerfile_is_validated_as_text_and_a_live_apply_rebuilds_with_the_cache(tmp_path: Path) -> None:
+    """`LABEL description="catalog: ..."` breaks YAML but is a valid Dockerfile line; applying rebuilds and reuses the cached steps."""
+    from lab.sim.events import ImageBuilt
+
+    session = Session(load_scenario(find_scenario("cache-busting-copy-order")), ProgressStore.load(tmp_path), seed=1)
+    session.run_for(30)
+    text = session.files["Dockerfile"].text.replace("EXPOSE 8080", 'LABEL description="catalog: the product list"\nEXPOSE 8080')
+    assert session.edit("Dockerfile", text) == []
+    assert session.apply() == []
+    first, second = session.world.log.of_type(ImageBuilt)
+    assert [cached for _, _, cached in second.steps][:3] == [True, True, True]
+    assert len(second.layers) == len(first.layers)
