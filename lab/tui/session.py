@@ -18,6 +18,7 @@ from lab.scenario.loader import LoadedScenario
 from lab.scenario.simdoc import ConfigFile, apply_files, build_world, parse_config_file
 from lab.scenario.workspace import starting_text
 from lab.yaml_source import load_text
+from lab.sim.series import RunSeries, fault_marks
 from lab.sim.world import MetricsView, World
 
 __all__ = ["MetricsHistory", "Objective", "Session"]
@@ -125,7 +126,9 @@ class Session:
         self.applied_at: float | None = None
         self.history = MetricsHistory(self.duration)
         """Metrics over simulated time, sampled after every slice."""
-        self.history.record(self.world.metrics())
+        self.series = RunSeries(self.duration, faults=fault_marks(self.scenario.world.timeline))
+        """The charts' time series and markers, sampled with ``history``."""
+        self.sample()
 
     # -- files --------------------------------------------------------------------------------
 
@@ -190,6 +193,7 @@ class Session:
         changed = [f for n, f in self.answer().items() if f.model != self.loaded.files[n].model or f.all_refusals]
         apply_files(self.world, changed)
         self.applied_at = self.world.now
+        self.series.mark_apply(self.world.now)
         return []
 
     def restart(self) -> None:
@@ -197,7 +201,9 @@ class Session:
         self.world = build_world(self.loaded, seed=self.seed, answer=self.answer())
         self.applied_at = 0.0
         self.history.clear()
-        self.history.record(self.world.metrics())
+        self.series.clear()
+        self.series.mark_apply(0.0, "restart with your files")
+        self.sample()
 
     @property
     def duration(self) -> float:
@@ -208,7 +214,7 @@ class Session:
         """Run the world forward (never past the end of the scenario); returns the new time."""
         target = min(self.duration, self.world.now + max(0.0, seconds))
         self.world.run(until=target)
-        self.history.record(self.world.metrics())
+        self.sample()
         return self.world.now
 
     def advance_until(self, target_s: float, *, deadline: float) -> float:
@@ -224,10 +230,10 @@ class Session:
             # One event at least per call, so that a late call (a busy machine) still moves on.
             world.step()
             if time.perf_counter() >= deadline:
-                self.history.record(world.metrics())
+                self.sample()
                 return world.now
         world.run(until=end)
-        self.history.record(world.metrics())
+        self.sample()
         return world.now
 
     def run_for(self, seconds: float, *, slice_s: float = 30.0) -> float:
@@ -236,6 +242,12 @@ class Session:
         while self.world.now < end:
             self.advance(min(slice_s, end - self.world.now))
         return self.world.now
+
+    def sample(self) -> None:
+        """Read the metrics now into the history and the charts' series."""
+        view = self.world.metrics()
+        self.history.record(view)
+        self.series.record(view, self.world.log)
 
     @property
     def finished(self) -> bool:
@@ -250,7 +262,7 @@ class Session:
                 self.world.run(until=self.duration)
                 break
             self.world.step()
-        self.history.record(self.world.metrics())
+        self.sample()
         return self.world.now
 
     def objectives(self) -> list[Objective]:

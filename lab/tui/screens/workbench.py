@@ -1,4 +1,4 @@
-"""Provides ``WorkbenchScreen``: briefing, objectives, editors, cluster map, events, metrics, clock.
+"""Provides ``WorkbenchScreen``: briefing, objectives, editors, charts, cluster map, events, metrics, clock.
 
 Wide terminals show the panes side by side; below ``WIDE`` the side panes fold into tabs
 next to the editors. Views are drawn from the session's world (snapshots, metrics and the
@@ -24,6 +24,7 @@ from lab.grading.report import Report
 from lab.tui.external_editor import edit_in_external_editor
 from lab.tui.session import Session
 from lab.tui.sim_driver import SimDriver
+from lab.tui.widgets.charts_view import ChartsView
 from lab.tui.widgets.cluster_map import ClusterMap
 from lab.tui.widgets.event_log import format_time
 from lab.tui.widgets.event_panel import EventPanel
@@ -103,6 +104,8 @@ class WorkbenchScreen(Screen[None]):
                 for name, state in self.session.files.items():
                     with TabPane(Content(name), id=f"tab-{_dom(name)}"):
                         yield FileEditor(name, state.text, readonly=self.session.is_readonly(name), id=f"edit-{_dom(name)}")
+                with TabPane("Charts", id="tab-charts"):
+                    yield VerticalScroll(ChartsView(id="charts"), id="charts-scroll")
                 with TabPane("Cluster", id="tab-cluster"):
                     yield ClusterMap(classes="cluster-map")
                 with TabPane("Tasks", id="tab-task-list"):
@@ -371,6 +374,9 @@ class WorkbenchScreen(Screen[None]):
                 panel.log_view.extend(new_events)
         for metrics in self.query(f"{scope} MetricsPanel").results(MetricsPanel):
             metrics.show(session.history)
+        if self.query_one("#center", TabbedContent).active == "tab-charts":
+            # Drawn with the other panes, on the same ticks, and only while its tab shows.
+            self.query_one("#charts", ChartsView).show(session.series)
 
     @on(TabbedContent.TabActivated, "#center, #right")
     def _tab_changed(self) -> None:
