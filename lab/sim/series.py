@@ -7,7 +7,7 @@ views (``MetricsView``) and the typed events a shell may read:
 - instances: InService instances per Auto Scaling group (from ``InstanceLifecycleChanged``)
   and ACTIVE container instances in the cluster;
 - capacity-provider reservation (%) per provider;
-- per target group: healthy and registered targets; requests and 5xx per minute.
+- per target group: healthy and registered targets; requests and 5xx (ELB and target) per minute.
 
 Markers sit at the time of the events that explain the lines: scaling activities,
 deployments started / completed / failed, faults (the timeline's fault entries, once their
@@ -149,11 +149,11 @@ class RunSeries:
             targets = f"{tg.name} targets"
             self._put(targets, "targets", 0.0, f"{targets}/healthy", "healthy", at, tg.healthy)
             self._put(targets, "targets", 0.0, f"{targets}/registered", "registered", at, tg.targets)
-            traffic = f"{tg.name} requests"
-            for line, total in (("requests/min", tg.requests), ("5xx/min", tg.failed_requests)):
-                rate = self._rate(f"{traffic}/{line}", at, total)
+            # 5xx get a chart of their own: on the requests' scale a few hundred a minute vanish.
+            for chart, total in ((f"{tg.name} requests", tg.requests), (f"{tg.name} 5xx", tg.failed_requests)):
+                rate = self._rate(chart, at, total)
                 if rate is not None:
-                    self._put(traffic, "per min", 0.0, f"{traffic}/{line}", line, at, rate)
+                    self._put(chart, "per min", 0.0, f"{chart}/per min", "per min", at, rate)
 
     def mark_apply(self, at: float, label: str = "apply") -> None:
         """The learner applied their files at ``at``."""

@@ -40,9 +40,10 @@ def test_requests_become_a_per_minute_rate() -> None:
     series.record(view(0), log)
     series.record(view(30, requests=600, failed=30), log)
     series.record(view(90, requests=1800, failed=30), log)
-    traffic = {line.name: line for line in next(c for c in series.charts() if c.title == "web-tg requests").lines}
-    assert traffic["requests/min"].points == ((30, 1200.0), (90, 1200.0))
-    assert traffic["5xx/min"].points == ((30, 60.0), (90, 0.0))
+    charts = {c.title: c for c in series.charts()}
+    assert charts["web-tg requests"].lines[0].points == ((30, 1200.0), (90, 1200.0))
+    assert charts["web-tg 5xx"].lines[0].points == ((30, 60.0), (90, 0.0))
+    assert charts["web-tg 5xx"].unit == "per min"
 
 
 def test_markers_come_from_events_faults_and_applies() -> None:
