@@ -73,14 +73,9 @@ class Chart:
     title: str
     unit: str
     lines: tuple[Line, ...]
-    floor_top: float = 0.0
-    """The scale reaches at least this value (100 for percentages)."""
-
-    @property
-    def top(self) -> float:
-        """The top of the scale: the largest value plotted, at least ``floor_top`` (and above 0)."""
-        high = max((v for line in self.lines for _, v in line.points), default=0.0)
-        return max(high, self.floor_top, 1.0)
+    top: float = 1.0
+    """The top of the scale: the largest value plotted, at least the chart's floor (100 for
+    percentages) and above 0."""
 
 
 class RunSeries:
@@ -108,6 +103,8 @@ class RunSeries:
         """Markers in time order."""
         self._faults_shown = 0
         self._points: dict[str, list[tuple[float, float]]] = {}
+        self._high: dict[str, float] = {}
+        """The largest value of each line (kept as readings come, not searched per chart)."""
         self._charts: dict[str, tuple[str, float, list[tuple[str, str]]]] = {}
         """Chart title → (unit, floor of the top, (key, line name) pairs), in first-seen order."""
         self._cursor = 0
@@ -166,7 +163,8 @@ class RunSeries:
         out = []
         for title, (unit, floor_top, keys) in self._charts.items():
             lines = tuple(Line(name, tuple(self._points[key])) for key, name in keys)
-            out.append(Chart(title, unit, lines, floor_top))
+            high = max((self._high[key] for key, _ in keys), default=0.0)
+            out.append(Chart(title, unit, lines, max(high, floor_top, 1.0)))
         return out
 
     def markers_between(self, start: float, end: float) -> list[Marker]:
@@ -200,7 +198,9 @@ class RunSeries:
             entry = self._charts[chart] = (unit, floor_top, [])
         if key not in self._points:
             entry[2].append((key, line))
-        _keep(self._points.setdefault(key, []), at, max(0.0, float(value)), self.step_s)
+        value = max(0.0, float(value))
+        _keep(self._points.setdefault(key, []), at, value, self.step_s)
+        self._high[key] = max(self._high.get(key, 0.0), value)
 
     def _rate(self, key: str, at: float, total: float) -> float | None:
         """Per-minute increase of a running total between this reading and the previous bucket's."""

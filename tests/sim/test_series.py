@@ -110,7 +110,7 @@ def test_series_are_never_negative_times_never_go_back_and_markers_sit_at_event_
     series = RunSeries(3600, buckets=buckets)
     events = sorted(times)
     requests = failed = 0.0
-    for at, desired, running, pending, more, more_failed, cpu in sorted(rows):
+    for at, desired, running, pending, more, more_failed, cpu in sorted(rows, key=lambda row: row[0]):
         while events and events[0] <= at:
             log.append(ScalingActivity(events.pop(0), "service/prod/web", 1, 2, "alarm", "Setting desired count to 2."))
         requests += more

@@ -14,6 +14,7 @@ the markers are columns of our own grid, and one redraw is a few thousand cell w
 from __future__ import annotations
 
 import bisect
+import math
 
 from rich.text import Text
 from textual.binding import Binding
@@ -183,29 +184,38 @@ class ChartsView(Static, can_focus=True):
             text.append(shown, style=f"bold {COLOURS[i % len(COLOURS)]}")
         text.append(f"  (top {top:.0f} {chart.unit})\n", style="dim")
         dots = PLOT_ROWS * 4 - 1
+        now = self.series.now if self.series else 0.0
+        step = (self.series.duration_s if self.series else 1.0) / (width * 2)
+        last_x = min(width * 2, (now_column + 1) * 2)
         grids = []
         for line in chart.lines:
-            levels: list[int | None] = []
-            times = [p[0] for p in line.points]
-            for x in range(width * 2):
-                if x // 2 > now_column:
-                    levels.append(None)
-                    continue
-                end = min(self.series.now if self.series else 0.0, (x + 1) * (self.series.duration_s if self.series else 1.0) / (width * 2))
-                i = bisect.bisect_right(times, end)
-                levels.append(None if i == 0 else round(line.points[i - 1][1] / top * dots))
+            # The reading in force at each dot column's end: a bisection in C from the last one.
+            levels: list[int | None] = [None] * (width * 2)
+            points, i = line.points, 0
+            for x in range(last_x):
+                i = bisect.bisect_right(points, (min(now, (x + 1) * step), math.inf), lo=i)
+                if i:
+                    levels[x] = round(points[i - 1][1] / top * dots)
             grids.append(braille_rows(levels, PLOT_ROWS))
         for row in range(PLOT_ROWS):
+            # Runs of cells in one style go in as one span: a few dozen instead of a cell each.
+            run, run_style = [], ""
             for column in range(width):
                 bits, colour = 0, ""
                 # The first line wins a shared cell's colour: it is the one the title names first.
-                for i in range(len(grids) - 1, -1, -1):
-                    cell = grids[i][row][column]
+                for g in range(len(grids) - 1, -1, -1):
+                    cell = grids[g][row][column]
                     if cell:
                         bits |= cell
-                        colour = COLOURS[i % len(COLOURS)]
+                        colour = COLOURS[g % len(COLOURS)]
                 style = f"{colour} reverse" if column == cursor else colour
-                text.append(chr(0x2800 + bits) if bits else ("│" if column == cursor else " "), style=style or None)
+                if style != run_style and run:
+                    text.append("".join(run), style=run_style or None)
+                    run = []
+                run_style = style
+                run.append(chr(0x2800 + bits) if bits else ("│" if column == cursor else " "))
+            if run:
+                text.append("".join(run), style=run_style or None)
             text.append("\n")
 
     def _marker_strip(self, text: Text, series: RunSeries, width: int, cursor: int) -> None:
