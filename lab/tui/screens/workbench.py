@@ -39,6 +39,9 @@ __all__ = ["WIDE", "WorkbenchScreen"]
 WIDE = (110, 30)
 """Smallest (columns, rows) that shows every pane at once."""
 
+CHARTS_EVERY_S = 0.3
+"""Real seconds between two chart redraws while the simulation plays."""
+
 NARROW_TABS = ("tab-brief", "tab-cluster", "tab-task-list", "tab-events")
 """Tabs that exist only when the panes are folded."""
 
@@ -88,6 +91,8 @@ class WorkbenchScreen(Screen[None]):
         self._laid_out = False
         self._map_stale = False
         self._map_due = 0.0
+        self._charts_stale = False
+        self._charts_due = 0.0
         self._since = time.monotonic()
 
     # -- layout --------------------------------------------------------------------------------
@@ -167,7 +172,7 @@ class WorkbenchScreen(Screen[None]):
     # -- simulation ----------------------------------------------------------------------------
 
     def _tick(self) -> None:
-        if self.driver.tick() or self._map_stale:
+        if self.driver.tick() or self._map_stale or self._charts_stale:
             self.refresh_views(throttled=True)
         collector = getattr(self.app, "collector", None)  # garbage goes between ticks, not in one
         if collector is not None:
@@ -374,9 +379,16 @@ class WorkbenchScreen(Screen[None]):
                 panel.log_view.extend(new_events)
         for metrics in self.query(f"{scope} MetricsPanel").results(MetricsPanel):
             metrics.show(session.history)
-        if self.query_one("#center", TabbedContent).active == "tab-charts":
-            # Drawn with the other panes, on the same ticks, and only while its tab shows.
+        # The charts draw only while their tab shows, and while playing at most every
+        # CHARTS_EVERY_S: a full redraw costs a few milliseconds plus Textual's repaint, and
+        # keys typed meanwhile must stay quick (benchmarks/README.md). A tick that skips
+        # them leaves them stale, and the next tick draws them.
+        self._charts_stale = self.query_one("#center", TabbedContent).active == "tab-charts"
+        if self._charts_stale and (not throttled or time.perf_counter() >= self._charts_due):
+            started = time.perf_counter()
             self.query_one("#charts", ChartsView).show(session.series)
+            self._charts_stale = False
+            self._charts_due = started + min(1.0, max(CHARTS_EVERY_S, 10 * (time.perf_counter() - started)))
 
     @on(TabbedContent.TabActivated, "#center, #right")
     def _tab_changed(self) -> None:
