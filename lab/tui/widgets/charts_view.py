@@ -18,7 +18,7 @@ import math
 
 from rich.text import Text
 from textual.binding import Binding
-from textual.widgets import Static
+from textual.widget import Widget
 
 from lab.sim.series import Chart, Marker, RunSeries
 from lab.tui.widgets.event_log import format_time
@@ -60,7 +60,7 @@ def braille_rows(levels: list[int | None], rows: int) -> list[list[int]]:
     return cells
 
 
-class ChartsView(Static, can_focus=True):
+class ChartsView(Widget, can_focus=True):
     """Every chart of a ``RunSeries``; left / right move the cursor, [ and ] jump between markers."""
 
     BINDINGS = [
@@ -74,10 +74,12 @@ class ChartsView(Static, can_focus=True):
         Binding("end", "follow", "Follow now", show=False),
     ]
 
-    DEFAULT_CSS = "ChartsView { height: auto; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; } ChartsView:focus { background-tint: $foreground 5%; }"
+    DEFAULT_CSS = "ChartsView { height: 1; padding: 0 1; text-wrap: nowrap; text-overflow: ellipsis; } ChartsView:focus { background-tint: $foreground 5%; }"
 
     def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
-        super().__init__("", id=id, classes=classes)
+        super().__init__(id=id, classes=classes)
+        self._picture = Text()
+        self._rows = 1
         self.series: RunSeries | None = None
         self.cursor: int | None = None
         """The cursor's column, or None: it follows the latest reading."""
@@ -136,7 +138,17 @@ class ChartsView(Static, can_focus=True):
         if key == self._drawn:
             return
         self._drawn = key
-        self.update(self.draw())
+        self._picture = self.draw()
+        rows = len(self._picture.plain.splitlines()) or 1
+        if rows != self._rows:
+            self._rows = rows
+            self.styles.height = rows  # a new height lays the screen out again
+        # Same height: repaint this widget only. A layout pass would also measure the other
+        # panes, and a cluster map of 5,000 tasks takes a tenth of a second to measure.
+        self.refresh()
+
+    def render(self) -> Text:
+        return self._picture
 
     def on_resize(self) -> None:
         if self.series is not None:
