@@ -211,7 +211,8 @@ class ChartsView(Widget, can_focus=True):
             grids.append(braille_rows(levels, PLOT_ROWS))
         for row in range(PLOT_ROWS):
             # Runs of cells in one style go in as one span: a few dozen instead of a cell each.
-            run, run_style = [], ""
+            run: list[str] = []
+            run_style = ""
             for column in range(width):
                 bits, colour = 0, ""
                 # The first line wins a shared cell's colour: it is the one the title names first.
