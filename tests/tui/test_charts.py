@@ -115,3 +115,27 @@ def test_braille_lines_join_their_steps() -> None:
     assert cells[1][0] == 0x40 | 0x80  # both dot columns of the first cell on the bottom dot row
     assert cells[0][1] & 0x01 and cells[1][1] & 0x40  # the riser spans both rows of the second cell
     assert braille_rows([None, None], rows=1) == [[0]]
+
+
+async def test_tab_from_the_tab_row_reaches_the_charts_and_arrows_scroll_them(store: ProgressStore) -> None:
+    """No mouse: Tab lands on the charts, ←/→ move the cursor, ↓ scrolls the charts below the fold."""
+    from textual.widgets import Tabs
+
+    app = quiet(LabApp(store=store, scenario_id="unscaled-instances", seed=1))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        bench = app.screen
+        bench.advance(600)
+        center = bench.query_one("#center", TabbedContent)
+        center.active = "tab-charts"
+        center.query_one(Tabs).focus()
+        await pilot.pause()
+        await pilot.press("tab")
+        charts = bench.query_one("#charts", ChartsView)
+        assert app.focused is charts
+        await pilot.press("left")
+        assert charts.cursor == charts.now_column() - 1
+        scroll = bench.query_one("#charts-scroll")
+        assert scroll.max_scroll_y > 0
+        await pilot.press("down", "down")
+        assert scroll.scroll_y > 0

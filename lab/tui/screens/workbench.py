@@ -110,7 +110,9 @@ class WorkbenchScreen(Screen[None]):
                     with TabPane(Content(name), id=f"tab-{_dom(name)}"):
                         yield FileEditor(name, state.text, readonly=self.session.is_readonly(name), id=f"edit-{_dom(name)}")
                 with TabPane("Charts", id="tab-charts"):
-                    yield VerticalScroll(ChartsView(id="charts"), id="charts-scroll")
+                    # Not focusable itself: Tab from the tab row lands on the charts, whose
+                    # ↑/↓ still scroll it (bindings bubble to the scroll).
+                    yield VerticalScroll(ChartsView(id="charts"), id="charts-scroll", can_focus=False)
                 with TabPane("Cluster", id="tab-cluster"):
                     yield ClusterMap(classes="cluster-map")
                 with TabPane("Tasks", id="tab-task-list"):
