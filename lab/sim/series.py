@@ -11,9 +11,10 @@ views (``MetricsView``) and the typed events a shell may read:
 
 Markers sit at the time of the events that explain the lines: scaling activities,
 deployments started / completed / failed, faults (the timeline's fault entries, once their
-time has come) and the learner's applies. Readings are bucketed by simulated time (the last
-reading in a bucket wins), never by real time, so a run looks the same at any speed and the
-memory stays bounded however often a shell samples.
+time has come) and the learner's applies. Readings are bucketed by simulated time (a bucket
+keeps its first and its last reading, so a step inside it still shows), never by real time,
+so a run looks the same at any speed and the memory stays bounded however often a shell
+samples.
 """
 
 from __future__ import annotations
@@ -213,10 +214,11 @@ class RunSeries:
 
 
 def _keep(points: list[tuple[float, float]], at: float, value: float, step_s: float) -> None:
-    """Append a reading, or replace the last one when both fall in the same bucket."""
-    if points and int(points[-1][0] // step_s) == int(at // step_s) and len(points) > 1 and int(points[-2][0] // step_s) == int(at // step_s):
+    """Add a reading, keeping at most the first and the last of each bucket (and one per instant)."""
+    bucket = int(at // step_s)
+    if points and points[-1][0] == at:
         points[-1] = (at, value)
-    elif points and points[-1][0] == at:
+    elif len(points) > 1 and int(points[-1][0] // step_s) == bucket and int(points[-2][0] // step_s) == bucket:
         points[-1] = (at, value)
     else:
         points.append((at, value))
