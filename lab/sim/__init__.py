@@ -9,7 +9,8 @@ The public surface, what shells, grading and scenario code may use:
   what happened;
 - ``lab.sim.spec`` (the world a document describes), ``lab.sim.iam`` (policy evaluation, for
   checks on policies), ``lab.sim.registry.BASE_IMAGES`` (the base-image catalogue) and
-  ``lab.sim.build`` (the simulated image build: a Dockerfile and a context become layers).
+  ``lab.sim.build`` (the simulated image build: a Dockerfile and a context become layers);
+- ``lab.sim.series`` (a run's views and events as time series and markers, for charts).
 
 Everything else is the simulator's inside; ``tests/test_architecture.py`` keeps code outside
 ``lab/sim`` to these modules. Names are imported on first use, so ``import lab.sim.events``
@@ -21,7 +22,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-PUBLIC_MODULES = ("lab.sim.world", "lab.sim.events", "lab.sim.scaling_events", "lab.sim.spec", "lab.sim.iam", "lab.sim.registry", "lab.sim.build")
+PUBLIC_MODULES = ("lab.sim.world", "lab.sim.events", "lab.sim.scaling_events", "lab.sim.spec", "lab.sim.iam", "lab.sim.registry", "lab.sim.build", "lab.sim.series")
 """The modules code outside the simulator may import."""
 
 _NAMES = {

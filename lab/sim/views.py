@@ -92,6 +92,8 @@ class ServiceCounts:
     pending: int
     cpu_utilization: float | None = None
     """The service's latest CloudWatch CPUUtilization datapoint (%), when metrics are sampled."""
+    memory_utilization: float | None = None
+    """The service's latest CloudWatch MemoryUtilization datapoint (%), when metrics are sampled."""
 
 
 @dataclass(frozen=True)
@@ -152,7 +154,11 @@ def metrics_view(kernel: Kernel, cluster: Cluster, lb: LoadBalancing, watch: Met
         return None if point is None else point.value
 
     services = tuple(
-        ServiceCounts(name, desired, running, pending, latest("AWS/ECS", "CPUUtilization", {"ClusterName": kernel.cluster, "ServiceName": name}))
+        ServiceCounts(
+            name, desired, running, pending,
+            latest("AWS/ECS", "CPUUtilization", {"ClusterName": kernel.cluster, "ServiceName": name}),
+            latest("AWS/ECS", "MemoryUtilization", {"ClusterName": kernel.cluster, "ServiceName": name}),
+        )
         for name, svc in cluster.services.items()
         for desired, running, pending in (svc.counts(),)
     )

@@ -17,6 +17,7 @@ from lab.progress import ProgressStore
 from lab.scenario.loader import LoadedScenario
 from lab.scenario.simdoc import ConfigFile, apply_files, build_world, file_document, parse_config_file
 from lab.scenario.workspace import starting_text
+from lab.sim.series import RunSeries, fault_marks
 from lab.sim.world import MetricsView, World
 
 __all__ = ["MetricsHistory", "Objective", "Session"]
@@ -124,7 +125,9 @@ class Session:
         self.applied_at: float | None = None
         self.history = MetricsHistory(self.duration)
         """Metrics over simulated time, sampled after every slice."""
-        self.history.record(self.world.metrics())
+        self.series = RunSeries(self.duration, faults=fault_marks(self.scenario.world.timeline))
+        """The charts' time series and markers, sampled with ``history``."""
+        self.sample()
 
     # -- files --------------------------------------------------------------------------------
 
@@ -189,6 +192,7 @@ class Session:
         changed = [f for n, f in self.answer().items() if f.model != self.loaded.files[n].model or f.all_refusals]
         apply_files(self.world, changed)
         self.applied_at = self.world.now
+        self.series.mark_apply(self.world.now)
         return []
 
     def restart(self) -> None:
@@ -196,7 +200,9 @@ class Session:
         self.world = build_world(self.loaded, seed=self.seed, answer=self.answer())
         self.applied_at = 0.0
         self.history.clear()
-        self.history.record(self.world.metrics())
+        self.series.clear()
+        self.series.mark_apply(0.0, "restart with your files")
+        self.sample()
 
     @property
     def duration(self) -> float:
@@ -207,7 +213,7 @@ class Session:
         """Run the world forward (never past the end of the scenario); returns the new time."""
         target = min(self.duration, self.world.now + max(0.0, seconds))
         self.world.run(until=target)
-        self.history.record(self.world.metrics())
+        self.sample()
         return self.world.now
 
     def advance_until(self, target_s: float, *, deadline: float) -> float:
@@ -223,10 +229,10 @@ class Session:
             # One event at least per call, so that a late call (a busy machine) still moves on.
             world.step()
             if time.perf_counter() >= deadline:
-                self.history.record(world.metrics())
+                self.sample()
                 return world.now
         world.run(until=end)
-        self.history.record(world.metrics())
+        self.sample()
         return world.now
 
     def run_for(self, seconds: float, *, slice_s: float = 30.0) -> float:
@@ -235,6 +241,12 @@ class Session:
         while self.world.now < end:
             self.advance(min(slice_s, end - self.world.now))
         return self.world.now
+
+    def sample(self) -> None:
+        """Read the metrics now into the history and the charts' series."""
+        view = self.world.metrics()
+        self.history.record(view)
+        self.series.record(view, self.world.log)
 
     @property
     def finished(self) -> bool:
@@ -249,7 +261,7 @@ class Session:
                 self.world.run(until=self.duration)
                 break
             self.world.step()
-        self.history.record(self.world.metrics())
+        self.sample()
         return self.world.now
 
     def objectives(self) -> list[Objective]:

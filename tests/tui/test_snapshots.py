@@ -102,6 +102,27 @@ class TestWorkbench:
         assert snap_compare(make_app(tmp_path, "host-port-conflict"), terminal_size=(120, 40), run_before=run_before)
 
 
+class TestCharts:
+    def test_charts_after_a_fix(self, snap_compare, tmp_path) -> None:
+        """The role fixed and applied at 30 s, then on to 10 minutes: the Charts tab, ] twice puts the cursor on the deployment completing."""
+
+        async def run_before(pilot) -> None:
+            bench = pilot.app.screen
+            assert isinstance(bench, WorkbenchScreen)
+            bench.advance(30)
+            bench.query_one("#edit-instance-role-yaml TextArea", TextArea).text = FIXED_ROLE
+            await pilot.pause()
+            assert bench.session.apply() == []
+            bench.advance(570)
+            bench.query_one("#center").active = "tab-charts"
+            await pilot.pause()
+            bench.query_one("#charts").focus()
+            await pilot.press("home", "right_square_bracket", "right_square_bracket")
+            await settle(pilot)
+
+        assert snap_compare(make_app(tmp_path, "ecr-pull-denied"), terminal_size=(120, 40), run_before=run_before)
+
+
 class TestWhyNotPlaced:
     def test_why_not_placed(self, snap_compare, tmp_path) -> None:
         """A placement failure explained: every instance, its first failed check or its rank."""

@@ -32,6 +32,9 @@ editor does not have the focus (Esc or Tab leaves the editor).
 | + / - | faster / slower (x1, x10, x60, x600) |
 | R | reset every file to its starting content (asks first) |
 | ↑ ↓ in the event log | move; the highlighted event is shown in full below |
+| ← → in the charts | move the cursor (shift: 10 columns); its values and events show on top |
+| [ ] in the charts | previous / next marker (S scaling, D deployment, X failed, F fault, A apply) |
+| Home / End in the charts | the start of the run / follow the run again |
 | s (results) | show the solution (before a pass: asks, and marks the attempt as revealed) |
 | f2 | dark / light theme |
 | ctrl+p | command palette ("scenario: open …", "sim: pause", …) |

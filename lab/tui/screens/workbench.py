@@ -1,4 +1,4 @@
-"""Provides ``WorkbenchScreen``: briefing, objectives, editors, cluster map, events, metrics, clock.
+"""Provides ``WorkbenchScreen``: briefing, objectives, editors, charts, cluster map, events, metrics, clock.
 
 Wide terminals show the panes side by side; below ``WIDE`` the side panes fold into tabs
 next to the editors. Views are drawn from the session's world (snapshots, metrics and the
@@ -24,6 +24,7 @@ from lab.grading.report import Report
 from lab.tui.external_editor import edit_in_external_editor
 from lab.tui.session import Session
 from lab.tui.sim_driver import SimDriver
+from lab.tui.widgets.charts_view import ChartsView
 from lab.tui.widgets.cluster_map import ClusterMap
 from lab.tui.widgets.event_log import format_time
 from lab.tui.widgets.event_panel import EventPanel
@@ -37,6 +38,9 @@ __all__ = ["WIDE", "WorkbenchScreen"]
 
 WIDE = (110, 30)
 """Smallest (columns, rows) that shows every pane at once."""
+
+CHARTS_EVERY_S = 0.3
+"""Real seconds between two chart redraws while the simulation plays."""
 
 NARROW_TABS = ("tab-brief", "tab-cluster", "tab-task-list", "tab-events")
 """Tabs that exist only when the panes are folded."""
@@ -87,6 +91,8 @@ class WorkbenchScreen(Screen[None]):
         self._laid_out = False
         self._map_stale = False
         self._map_due = 0.0
+        self._charts_stale = False
+        self._charts_due = 0.0
         self._since = time.monotonic()
 
     # -- layout --------------------------------------------------------------------------------
@@ -103,6 +109,10 @@ class WorkbenchScreen(Screen[None]):
                 for name, state in self.session.files.items():
                     with TabPane(Content(name), id=f"tab-{_dom(name)}"):
                         yield FileEditor(name, state.text, readonly=self.session.is_readonly(name), id=f"edit-{_dom(name)}")
+                with TabPane("Charts", id="tab-charts"):
+                    # Not focusable itself: Tab from the tab row lands on the charts, whose
+                    # ↑/↓ still scroll it (bindings bubble to the scroll).
+                    yield VerticalScroll(ChartsView(id="charts"), id="charts-scroll", can_focus=False)
                 with TabPane("Cluster", id="tab-cluster"):
                     yield ClusterMap(classes="cluster-map")
                 with TabPane("Tasks", id="tab-task-list"):
@@ -164,7 +174,7 @@ class WorkbenchScreen(Screen[None]):
     # -- simulation ----------------------------------------------------------------------------
 
     def _tick(self) -> None:
-        if self.driver.tick() or self._map_stale:
+        if self.driver.tick() or self._map_stale or self._charts_stale:
             self.refresh_views(throttled=True)
         collector = getattr(self.app, "collector", None)  # garbage goes between ticks, not in one
         if collector is not None:
@@ -371,6 +381,16 @@ class WorkbenchScreen(Screen[None]):
                 panel.log_view.extend(new_events)
         for metrics in self.query(f"{scope} MetricsPanel").results(MetricsPanel):
             metrics.show(session.history)
+        # The charts draw only while their tab shows, and while playing at most every
+        # CHARTS_EVERY_S: a full redraw costs a few milliseconds plus Textual's repaint, and
+        # keys typed meanwhile must stay quick (benchmarks/README.md). A tick that skips
+        # them leaves them stale, and the next tick draws them.
+        self._charts_stale = self.query_one("#center", TabbedContent).active == "tab-charts"
+        if self._charts_stale and (not throttled or time.perf_counter() >= self._charts_due):
+            started = time.perf_counter()
+            self.query_one("#charts", ChartsView).show(session.series)
+            self._charts_stale = False
+            self._charts_due = started + min(1.0, max(CHARTS_EVERY_S, 10 * (time.perf_counter() - started)))
 
     @on(TabbedContent.TabActivated, "#center, #right")
     def _tab_changed(self) -> None:

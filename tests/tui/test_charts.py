@@ -1,0 +1,141 @@
+"""Pilot tests of the Charts tab: series over simulated time, markers, the cursor and its keys."""
+
+from __future__ import annotations
+
+from textual.widgets import TabbedContent
+
+from lab.progress import ProgressStore
+from lab.tui.app import LabApp
+from lab.tui.screens.workbench import WorkbenchScreen
+from lab.tui.widgets.charts_view import ChartsView, braille_rows
+
+from .conftest import quiet
+
+
+async def open_charts(pilot) -> tuple[WorkbenchScreen, ChartsView]:
+    bench = pilot.app.screen
+    assert isinstance(bench, WorkbenchScreen)
+    bench.query_one("#center", TabbedContent).active = "tab-charts"
+    await pilot.pause()
+    charts = bench.query_one("#charts", ChartsView)
+    charts.focus()
+    await pilot.pause()
+    return bench, charts
+
+
+async def test_the_cursor_walks_back_to_the_scaling_markers_and_shows_their_values(store: ProgressStore) -> None:
+    """After 15 minutes of unscaled-instances: [ jumps to the scaling activities, ←/→ move, End follows again."""
+    app = quiet(LabApp(store=store, scenario_id="unscaled-instances", seed=1))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        bench = app.screen
+        assert isinstance(bench, WorkbenchScreen)
+        bench.advance(900)
+        bench, charts = await open_charts(pilot)
+        assert charts.cursor is None and charts.cursor_column == charts.now_column()
+        titles = list(charts.values_at_cursor())
+        assert titles[:2] == ["web tasks", "instances"] and "web requests" in titles and "web 5xx" in titles
+        assert charts.values_at_cursor()["web tasks"]["desired"] == 10
+
+        await pilot.press("left_square_bracket")
+        here = charts.markers_at_cursor()
+        assert here and all(m.kind == "scaling" for m in here)
+        last_scaling = here[-1]
+        assert charts.cursor_time >= last_scaling.at
+        assert charts.values_at_cursor()["web tasks"]["desired"] == int(last_scaling.label.rsplit("→", 1)[1])
+        assert f"scaling: {last_scaling.label}" in charts.draw().plain
+
+        column = charts.cursor_column
+        await pilot.press("left")
+        assert charts.cursor_column == column - 1
+        await pilot.press("right", "right")
+        assert charts.cursor_column == column + 1
+
+        await pilot.press("home")
+        assert charts.cursor_column == 0
+        assert charts.values_at_cursor()["web tasks"]["desired"] == 2
+        assert "deployment: web deployment started" in charts.draw().plain
+
+        for expected in (10, 20, 30):
+            await pilot.press("shift+right")
+            assert charts.cursor_column == min(expected, charts.now_column())
+        await pilot.press("end")
+        assert charts.cursor is None and "following the run" in charts.draw().plain
+
+
+async def test_the_cursor_never_passes_the_latest_reading(store: ProgressStore) -> None:
+    app = quiet(LabApp(store=store, scenario_id="unscaled-instances", seed=1))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.screen.advance(120)
+        _, charts = await open_charts(pilot)
+        now = charts.now_column()
+        await pilot.press("right", "right", "shift+right")
+        assert charts.cursor_column == now
+        assert charts.cursor_time <= charts.series.now
+
+
+async def test_applies_and_restarts_are_marked(store: ProgressStore) -> None:
+    """An apply puts an A at its time; a restart starts the charts over with its own mark at 0."""
+    app = quiet(LabApp(store=store, scenario_id="ecr-pull-denied", seed=1))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        bench = app.screen
+        assert isinstance(bench, WorkbenchScreen)
+        bench.advance(60)
+        await pilot.press("ctrl+s")
+        bench.advance(60)
+        _, charts = await open_charts(pilot)
+        applies = [m for m in bench.session.series.markers if m.kind == "apply"]
+        assert [m.at for m in applies] == [60.0]
+        strip = next(line for line in charts.draw().plain.splitlines() if line and set(line) <= set("·SDXFA*"))
+        assert "A" in strip
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        assert [(m.at, m.kind) for m in bench.session.series.markers if m.kind == "apply"] == [(0.0, "apply")]
+        assert bench.session.series.now == 0.0
+
+
+async def test_charts_are_drawn_only_while_their_tab_shows(store: ProgressStore) -> None:
+    """Playing with another tab open costs the charts nothing: they draw when their tab opens."""
+    app = quiet(LabApp(store=store, scenario_id="unscaled-instances", seed=1))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        bench = app.screen
+        bench.advance(300)
+        charts = bench.query_one("#charts", ChartsView)
+        assert charts.series is None
+        await open_charts(pilot)
+        assert charts.series is bench.session.series and "web tasks" in charts.draw().plain
+
+
+def test_braille_lines_join_their_steps() -> None:
+    """A step from the bottom to the top fills the column between, so risers show."""
+    cells = braille_rows([0, 0, 7, 7], rows=2)
+    assert cells[1][0] == 0x40 | 0x80  # both dot columns of the first cell on the bottom dot row
+    assert cells[0][1] & 0x01 and cells[1][1] & 0x40  # the riser spans both rows of the second cell
+    assert braille_rows([None, None], rows=1) == [[0]]
+
+
+async def test_tab_from_the_tab_row_reaches_the_charts_and_arrows_scroll_them(store: ProgressStore) -> None:
+    """No mouse: Tab lands on the charts, ←/→ move the cursor, ↓ scrolls the charts below the fold."""
+    from textual.widgets import Tabs
+
+    app = quiet(LabApp(store=store, scenario_id="unscaled-instances", seed=1))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        bench = app.screen
+        bench.advance(600)
+        center = bench.query_one("#center", TabbedContent)
+        center.active = "tab-charts"
+        center.query_one(Tabs).focus()
+        await pilot.pause()
+        await pilot.press("tab")
+        charts = bench.query_one("#charts", ChartsView)
+        assert app.focused is charts
+        await pilot.press("left")
+        assert charts.cursor == charts.now_column() - 1
+        scroll = bench.query_one("#charts-scroll")
+        assert scroll.max_scroll_y > 0
+        await pilot.press("down", "down")
+        assert scroll.scroll_y > 0
