@@ -365,7 +365,7 @@ async def test_the_catalogue_lists_scenarios_by_track_in_curriculum_order_with_p
         table = app.screen.query_one(DataTable)
         labels = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
         groups = [label.rsplit(" ", 1) for label in labels if label and label != "exam prep"]
-        assert [title for title, _ in groups] == ["Foundations", "Networking", "Deployments", "Scaling", "Operations"]
+        assert [title for title, _ in groups] == ["Foundations", "Networking", "Deployments", "Scaling", "Operations", "Images"]
         assert dict(groups)["Foundations"].startswith("1/") and dict(groups)["Scaling"].startswith("0/")
         # Every scenario row between one label and the next belongs to that label's track.
         keys = [k.value for k in table.rows]
