@@ -1344,3 +1344,47 @@ def test_cache_busting_copy_order_a_misspelt_copy_source_is_refused_and_nothing_
     failed = failing("cache-busting-copy-order", {"Dockerfile": _catalog("COPY requirement.txt .\nRUN pip install --no-cache-dir -r requirements.txt\nCOPY . .\n")})
     assert {"deps-cached", "catalog-runs", "rollout"} <= set(failed)
     assert failed["rollout"].message.startswith("catalog:3.1.0 was never pushed")
+
+
+# -- two-replicas-one-host: only a constraint keeps two tasks off one host -----------------------
+
+_CACHE_BINPACK = "placementStrategy:\n  - {type: binpack, field: memory}\n"
+
+
+def _session_cache(*replacements: tuple[str, str]) -> str:
+    return edited(scenario("two-replicas-one-host"), "service.yaml", *replacements)
+
+
+@pytest.mark.parametrize(
+    "replacements",
+    [
+        # A third task is stacked on the same host by binpack.
+        [("desiredCount: 2", "desiredCount: 3")],
+        # One zone: spreading over zones ties every instance, and binpack then co-locates.
+        [(_CACHE_BINPACK, 'placementStrategy:\n  - {type: spread, field: "attribute:ecs.availability-zone"}\n  - {type: binpack, field: memory}\n')],
+        # Best effort: at 0 s the m5.large is the only instance, and nothing rebalances later.
+        [(_CACHE_BINPACK, "placementStrategy:\n  - {type: spread, field: instanceId}\n")],
+        # Every instance is in us-east-1a: the constraint rules none out.
+        [(_CACHE_BINPACK, _CACHE_BINPACK + 'placementConstraints:\n  - {type: memberOf, expression: "attribute:ecs.availability-zone == us-east-1a"}\n')],
+    ],
+    ids=["more-tasks", "spread-az-then-binpack", "spread-instance", "memberof-az"],
+)
+def test_two_replicas_still_share_the_failing_host(replacements: list[tuple[str, str]]) -> None:
+    failed = failing("two-replicas-one-host", {"service.yaml": _session_cache(*replacements)})
+    assert "never-zero" in failed
+    assert "dropped to 0 running tasks at 600 s" in failed["never-zero"].message
+
+
+@pytest.mark.parametrize(
+    "service_tail",
+    [
+        "placementConstraints:\n  - {type: distinctInstance}\n",
+        "placementConstraints:\n  - {type: distinctInstance}\nplacementStrategy:\n  - {type: spread, field: instanceId}\n",
+    ],
+    ids=["distinct-no-strategy", "distinct-with-spread"],
+)
+def test_two_replicas_distinct_instance_passes_with_any_strategy(service_tail: str) -> None:
+    loaded = scenario("two-replicas-one-host")
+    service = _session_cache((_CACHE_BINPACK, service_tail))
+    report = grade(loaded, answer(loaded, {"service.yaml": service}), seeds=loaded.scenario.run.seeds, label="right answer")
+    assert report.passed
