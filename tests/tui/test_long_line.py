@@ -124,7 +124,9 @@ def test_head_keeps_the_first_cells_of_a_strip(texts: list[str], width: int) -> 
     head = _head(strip, width)
     kept = "".join(s.text for s in head)
     cropped = "".join(s.text for s in strip.crop(0, width))  # what it stands in for
-    assert kept.rstrip("\u0301") == cropped.rstrip("\u0301")  # a trailing zero-width mark may go
+    # A zero-width mark at either end may differ: Strip.crop drops a segment of only marks at
+    # the start (Hypothesis found ['\u0301', 'aa']) and keeps a trailing one; neither takes a cell.
+    assert kept.strip("\u0301") == cropped.strip("\u0301")
     assert cell_len(kept) == head.cell_length == min(width, strip.cell_length)
 
 
