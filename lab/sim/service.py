@@ -509,7 +509,7 @@ class ServiceRuntime:
         return marked, [t for t in keep if t.id not in self._replacing]
 
     def _replaced(self, marked: list[Task], keep: list[Task], live: int, desired: int, max_total: int) -> list[Task]:
-        """The unhealthy tasks to stop now (§4.2), oldest mark first.
+        """The unhealthy tasks to stop now (§4.2), oldest task first.
 
         One stops once a healthy task stands in for it (healthy tasks plus the unhealthy ones
         left exceed the desired count, so a replacement that turns unhealthy too gets one of
@@ -518,20 +518,9 @@ class ServiceRuntime:
         breaks ``minimumHealthyPercent``.
         """
         healthy = sum(1 for t in keep if self.is_healthy(t))
-        stop: list[Task] = []
-        left = len(marked)
-        for task in marked:
-            if healthy + left > desired:
-                stop.append(task)
-                left -= 1
-        waiting = [t for t in marked if t not in stop]
+        stop = marked[: max(0, healthy + len(marked) - desired)]
         short = (desired - len(keep)) - (max_total - (live - len(stop)))
-        for task in waiting:
-            if short <= 0:
-                break
-            stop.append(task)
-            short -= 1
-        return stop
+        return marked[: len(stop) + max(0, short)]
 
     def _all_healthy(self, tasks: list[Task]) -> bool:
         """Whether every task is healthy; tries the one found unhealthy last time, then the newest first.
