@@ -657,7 +657,7 @@ def service_errors(
 
 def _discovery_errors(service: Service, td: TaskDefinition, mode: str, refuse: Callable[..., None]) -> None:
     """Refuse service registries and Service Connect endpoints the task definition cannot back
-    (docs/ecs-facts.md, "Service discovery with AWS Cloud Map" and "Service Connect")."""
+    (§14.1 and §14.2)."""
     for i, registry in enumerate(service.service_registries):
         at = ("serviceRegistries", i)
         if registry.container_name is None and registry.container_port is None:

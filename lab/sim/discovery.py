@@ -1,13 +1,13 @@
 """Provides ``Discovery``: AWS Cloud Map DNS registration of service tasks, Service Connect
 endpoints, and the calls services make to each other by name.
 
-Cloud Map (docs/ecs-facts.md, "Service discovery with AWS Cloud Map"): a service with
+Cloud Map (§14.1): a service with
 ``serviceRegistries`` has each task registered in its Cloud Map service when the task is
 RUNNING, as an ``A`` record (the task's IP, awsvpc) or an ``SRV`` record (port and IP), and
 deregistered when ECS stops it. Route 53 answers the name with up to eight records
 (MULTIVALUE), and a resolver caches the answer for the record's TTL.
 
-Service Connect (docs/ecs-facts.md, "Service Connect"): a task of a service with
+Service Connect (§14.2): a task of a service with
 ``serviceConnectConfiguration`` runs a proxy. The proxy learns the namespace's endpoints from
 ECS, not from DNS, so it stops sending new requests to a task as soon as ECS stops it, and
 drains the ones in flight. A client task can use an endpoint only when its own service has
@@ -43,7 +43,7 @@ from lab.sim.spec import ClientSpec, CloudMapServiceSpec
 __all__ = ["MAX_ANSWER_RECORDS", "Discovery", "cloud_map_service_arn", "cloud_map_service_id", "service_connect_names"]
 
 MAX_ANSWER_RECORDS = 8
-"""Records Route 53 returns for a MULTIVALUE name (docs/ecs-facts.md, "Service discovery with AWS Cloud Map")."""
+"""Records Route 53 returns for a MULTIVALUE name (§14.1)."""
 
 _SERVICE_PREFIX = "service:"
 

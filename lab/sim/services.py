@@ -75,7 +75,7 @@ class Services:
         rev = self.cluster.resolve_task_definition(model.task_definition)
         self._check(model, rev)
         # Adding, changing or removing service registries or Service Connect starts a new
-        # deployment (docs/ecs-facts.md, "Service discovery with AWS Cloud Map", "Service Connect").
+        # deployment (§14.1, §14.2).
         rediscover = _discovery_key(runtime.model) != _discovery_key(model)
         self.capacity.check_strategy(tuple(model.capacity_provider_strategy))
         self.lb.routing_epoch += 1  # its load balancers or network security groups may change

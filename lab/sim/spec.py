@@ -420,8 +420,7 @@ class LoadBalancerSpec(_Spec):
 
 class CloudMapServiceSpec(_Spec):
     """An AWS Cloud Map service in a private DNS namespace: ECS registers a service's tasks in it
-    (``serviceRegistries``) and Route 53 answers its name with their records (docs/ecs-facts.md,
-    "Service discovery with AWS Cloud Map")."""
+    (``serviceRegistries``) and Route 53 answers its name with their records (§14.1)."""
 
     name: str = Field(pattern=r"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$")
     """The service's name: the first label of its DNS name (``payments``)."""

@@ -1,5 +1,5 @@
 """serviceRegistries and serviceConnectConfiguration: what the lab models and what ECS refuses
-(docs/ecs-facts.md, "Service discovery with AWS Cloud Map" and "Service Connect")."""
+(§14.1 and §14.2)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """Cloud Map registration, stale DNS answers during a deployment, and Service Connect
-(docs/ecs-facts.md, "Service discovery with AWS Cloud Map" and "Service Connect"), on the event log."""
+(§14.1 and §14.2), on the event log."""
 
 from __future__ import annotations
 
