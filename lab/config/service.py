@@ -57,7 +57,11 @@ __all__ = [
     "ParsedService",
     "PlacementStrategy",
     "Service",
+    "ServiceConnectClientAlias",
+    "ServiceConnectConfiguration",
+    "ServiceConnectService",
     "ServicePlacementConstraint",
+    "ServiceRegistry",
     "create_service_errors",
     "parse_service",
     "service_errors",
@@ -84,6 +88,12 @@ SERVICE_MODELLED: frozenset[str] = frozenset(
         "healthCheckGracePeriodSeconds",
         "networkConfiguration.awsvpcConfiguration",
         "capacityProviderStrategy",
+        "serviceRegistries",
+        "serviceConnectConfiguration.enabled",
+        "serviceConnectConfiguration.namespace",
+        "serviceConnectConfiguration.services[].portName",
+        "serviceConnectConfiguration.services[].discoveryName",
+        "serviceConnectConfiguration.services[].clientAliases",
     }
 )
 """CreateService members the simulator models (``[]`` marks list items)."""
@@ -240,6 +250,50 @@ class CapacityProviderStrategyItem(_Model):
     """Tasks placed on this provider first (0–100000; one provider per strategy may set it)."""
 
 
+class ServiceRegistry(_Model):
+    """A ``serviceRegistries`` entry: the AWS Cloud Map service ECS registers the tasks in."""
+
+    registry_arn: str | None = None
+    """The Cloud Map service's ARN (the lab also accepts its id or DNS name)."""
+    port: int | None = None
+    """The SRV record's port (awsvpc), instead of ``containerName`` and ``containerPort``."""
+    container_name: str | None = None
+    """The container whose port an SRV record gives (required for bridge and host)."""
+    container_port: int | None = None
+    """That container's port (its host port in bridge mode is what the record holds)."""
+
+
+class ServiceConnectClientAlias(_Model):
+    """A name and port clients of the namespace use to reach the service through their proxy."""
+
+    port: int
+    """The proxy's listening port for this alias."""
+    dns_name: str | None = None
+    """The name clients use; default ``discoveryName.namespace`` (or ``portName.namespace``)."""
+
+
+class ServiceConnectService(_Model):
+    """One endpoint a Service Connect service offers: a named port mapping of its task definition."""
+
+    port_name: str
+    """The ``name`` of one of the task definition's port mappings."""
+    discovery_name: str | None = None
+    """The Cloud Map service name for this endpoint; default the port name."""
+    client_aliases: tuple[ServiceConnectClientAlias, ...] = ()
+    """Names and ports clients use; none means the service is only discoverable, not a server alias."""
+
+
+class ServiceConnectConfiguration(_Model):
+    """``serviceConnectConfiguration``: the service's tasks run the Service Connect proxy."""
+
+    enabled: bool
+    """Whether Service Connect is on for the service."""
+    namespace: str | None = None
+    """The Cloud Map namespace (name or ARN); default the cluster's default namespace."""
+    services: tuple[ServiceConnectService, ...] = ()
+    """Endpoints this service offers; none for a client-only service."""
+
+
 class Service(_Model):
     """An ECS service as the simulator uses it (the modelled part of CreateService)."""
 
@@ -267,6 +321,10 @@ class Service(_Model):
     """The awsvpc configuration, for awsvpc task definitions."""
     capacity_provider_strategy: tuple[CapacityProviderStrategyItem, ...] = ()
     """Capacity providers, instead of a launch type."""
+    service_registries: tuple[ServiceRegistry, ...] = ()
+    """Cloud Map services its tasks are registered in (at most one)."""
+    service_connect_configuration: ServiceConnectConfiguration | None = None
+    """Service Connect, when configured."""
     force_new_deployment: bool = False
     """Set by an UpdateService call (never by the file): start a deployment without changes."""
 
@@ -416,6 +474,30 @@ def create_service_errors(service: Service) -> list[ClientException]:
             "base",
         )  # wording UNCONFIRMED
 
+    if len(service.service_registries) > 1:
+        # Documented (API: ServiceRegistry): one service registry per service.
+        refuse(
+            "Multiple service registries for each service are not supported.", "serviceRegistries"
+        )  # wording UNCONFIRMED
+    for i, registry in enumerate(service.service_registries):
+        if registry.registry_arn is None:
+            refuse("registryArn is required for a service registry.", "serviceRegistries", i)  # wording UNCONFIRMED
+        if registry.port is not None and (registry.container_name is not None or registry.container_port is not None):
+            # Documented (API: ServiceRegistry): a port value or a containerName/containerPort pair, not both.
+            refuse(
+                "A service registry can specify either a port or a containerName and containerPort, not both.",
+                "serviceRegistries",
+                i,
+                "port",
+            )  # wording UNCONFIRMED
+    connect = service.service_connect_configuration
+    if connect is not None and connect.enabled and not connect.namespace:
+        # The API falls back to the cluster's default namespace; the lab's clusters have none.
+        refuse(
+            "The cluster has no default Service Connect namespace; specify a namespace.",
+            "serviceConnectConfiguration",
+        )  # wording UNCONFIRMED
+
     net = service.network_configuration
     if net is not None:
         vpc = net.awsvpc_configuration
@@ -562,6 +644,8 @@ def service_errors(
                 "targetGroupArn",
             )
 
+    _discovery_errors(service, td, mode, refuse)
+
     own = len(service.placement_constraints)
     if own <= MAX_PLACEMENT_CONSTRAINTS < own + len(td.placement_constraints):
         # The limit counts the task definition's constraints too (API: CreateServiceRequest).
@@ -569,6 +653,52 @@ def service_errors(
             f"placement constraints can have at most {MAX_PLACEMENT_CONSTRAINTS} items.", "placementConstraints"
         )  # wording UNCONFIRMED
     return errors
+
+
+def _discovery_errors(service: Service, td: TaskDefinition, mode: str, refuse: Callable[..., None]) -> None:
+    """Refuse service registries and Service Connect endpoints the task definition cannot back
+    (§14.1 and §14.2)."""
+    for i, registry in enumerate(service.service_registries):
+        at = ("serviceRegistries", i)
+        if registry.container_name is None and registry.container_port is None:
+            if mode in ("bridge", "host"):
+                # Documented (API: ServiceRegistry): bridge and host need containerName and containerPort.
+                refuse(
+                    f"The {mode} network mode requires a containerName and containerPort for the service registry.",
+                    *at,
+                )  # wording UNCONFIRMED
+            continue
+        try:
+            container = td.container(registry.container_name or "")
+        except KeyError:
+            refuse(f"The container {registry.container_name} does not exist in the task definition.", *at, "containerName")
+            continue
+        if registry.container_port not in {m.container_port for m in container.port_mappings}:
+            refuse(
+                f"The container {registry.container_name} did not have a container port {registry.container_port} defined.",
+                *at,
+                "containerPort",
+            )
+    connect = service.service_connect_configuration
+    if connect is None or not connect.enabled:
+        return
+    if mode not in ("awsvpc", "bridge"):
+        # Documented: Service Connect supports the awsvpc and bridge network modes only.
+        refuse(
+            f"Service Connect does not support the {mode} network mode; use awsvpc or bridge.",
+            "serviceConnectConfiguration",
+        )  # wording UNCONFIRMED
+    names = {m.name for c in td.container_definitions for m in c.port_mappings if m.name}
+    for i, endpoint in enumerate(connect.services):
+        if endpoint.port_name not in names:
+            # Documented: portName must match the name of a port mapping in the task definition.
+            refuse(
+                f"The port name {endpoint.port_name} does not match any port mapping name in the task definition.",
+                "serviceConnectConfiguration",
+                "services",
+                i,
+                "portName",
+            )  # wording UNCONFIRMED
 
 
 # --------------------------------------------------------------------------------------------

@@ -66,6 +66,7 @@ TASK_DEFINITION_MODELLED: frozenset[str] = frozenset(
         "containerDefinitions[].memoryReservation",
         "containerDefinitions[].essential",
         "containerDefinitions[].portMappings[].containerPort",
+        "containerDefinitions[].portMappings[].name",
         "containerDefinitions[].portMappings[].hostPort",
         "containerDefinitions[].portMappings[].protocol",
         "containerDefinitions[].environment",
@@ -179,6 +180,8 @@ class PortMapping(_Model):
     in awsvpc and host mode (§2.3, §2.4)."""
     protocol: Literal["tcp", "udp"] = "tcp"  # API default (PortMapping.protocol)
     """Transport protocol; the API default is ``tcp``."""
+    name: str | None = None
+    """The port's name: what a Service Connect ``portName`` refers to."""
 
 
 class KeyValuePair(_Model):

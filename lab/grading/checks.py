@@ -23,6 +23,7 @@ from lab.sim.events import (
     ImagePullStarted,
     ImagePushed,
     PlacementFailed,
+    ServiceCallsMinute,
     ServiceEvent,
     TargetHealthChanged,
     TaskStateChanged,
@@ -322,6 +323,23 @@ def check_failed_requests(c: Any, run: RunView) -> Verdict:
     share = 100.0 * failed / total if total else 0.0
     where = f" in {c.target_group}" if c.target_group else ""
     text = f"{failed_n} of {round(total)} requests failed{where} between {_t(start)} and {_t(end)} ({share:.2f}%)"
+    if c.maximum is not None:
+        return Verdict(failed_n <= c.maximum, text + ("" if failed_n <= c.maximum else f"; at most {c.maximum:g} allowed"))
+    ok = share <= c.max_percent
+    return Verdict(ok, text + ("" if ok else f"; at most {c.max_percent:g}% allowed"))
+
+
+def check_failed_calls(c: Any, run: RunView) -> Verdict:
+    start, end = c.after or 0.0, c.before if c.before is not None else run.duration
+    total = failed = 0.0
+    for e in run.events:
+        # Each ServiceCallsMinute closes the minute that started 60 s before it.
+        if isinstance(e, ServiceCallsMinute) and e.client == c.client and c.calls in (None, e.calls) and start <= e.at - 60 < end:
+            total += e.requests
+            failed += e.failed
+    failed_n = round(failed)
+    share = 100.0 * failed / total if total else 0.0
+    text = f"{failed_n} of {round(total)} calls from {c.client} failed between {_t(start)} and {_t(end)} ({share:.2f}%)"
     if c.maximum is not None:
         return Verdict(failed_n <= c.maximum, text + ("" if failed_n <= c.maximum else f"; at most {c.maximum:g} allowed"))
     ok = share <= c.max_percent
@@ -684,6 +702,7 @@ CHECKS: dict[str, Callable[[Any, RunView], Verdict]] = {
     "tasks-spread": check_tasks_spread,
     "healthy-targets": check_healthy_targets,
     "failed-requests": check_failed_requests,
+    "failed-calls": check_failed_calls,
     "deployment-completed": check_deployment_completed,
     "instance-count": check_instance_count,
     "daemon-coverage": check_daemon_coverage,
@@ -713,7 +732,7 @@ def failure_is_final(check: Any) -> bool:
     """
     if check.kind in ("no-task-stopped", "event-not-occurred", "cost", "daemon-coverage"):
         return True
-    return check.kind == "failed-requests" and check.maximum is not None
+    return check.kind in ("failed-requests", "failed-calls") and check.maximum is not None
 
 
 def judge(check: Any, run: RunView) -> Verdict:

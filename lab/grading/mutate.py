@@ -444,6 +444,12 @@ def _drop_placement(service: dict[str, Any]) -> str | None:
     return "removed " + " and ".join(dropped) if dropped else None
 
 
+def _drop_service_connect(service: dict[str, Any]) -> str | None:
+    if not service.pop("serviceConnectConfiguration", None):
+        return None
+    return "removed serviceConnectConfiguration"
+
+
 # --------------------------------------------------------------------------------------------
 # Security groups (AWS::EC2::SecurityGroup properties) and target groups
 # (AWS::ElasticLoadBalancingV2::TargetGroup properties)
@@ -739,6 +745,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("no-deployment-headroom", "service", "sets deploymentConfiguration minimumHealthyPercent 100 and maximumPercent 100: a deployment cannot start or stop a task", "a deploymentConfiguration other than 100/100", _single(_no_deployment_headroom)),
     Mutation("drop-placement", "service", "removes placementStrategy and placementConstraints: no spread, no binpack, no memberOf", "a placementStrategy or placementConstraints", _single(_drop_placement)),
     Mutation("daemon-to-replica", "service", "turns a DAEMON service into a REPLICA service of one task with distinctInstance: the count no longer follows the instances", "schedulingStrategy DAEMON", _single(_daemon_to_replica)),
+    Mutation("drop-service-connect", "service", "removes serviceConnectConfiguration: the service's tasks get no Service Connect proxy, so its clients fall back to DNS (and its own calls too)", "a serviceConnectConfiguration", _single(_drop_service_connect)),
     Mutation("no-rollback", "service", "turns off the circuit breaker's rollback: a failed deployment stays failed instead of returning to the last completed one", "a deploymentCircuitBreaker with rollback", _single(_no_rollback)),
     Mutation("open-ingress-to-world", "security-group", 'adds an ingress rule for every port from 0.0.0.0/0 (IpProtocol "-1")', "nothing (always applies)", _single(_open_ingress)),
     Mutation("drop-ingress", "security-group", "removes every SecurityGroupIngress rule: nothing reaches the tasks", "an ingress rule", _single(_drop_ingress)),

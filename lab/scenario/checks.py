@@ -204,6 +204,28 @@ class FailedRequests(_Check, _Window):
         return f"at most {bound} failed requests"
 
 
+class FailedCalls(_Check, _Window):
+    kind: Literal["failed-calls"]
+    client: str
+    """The calling service (``world.clients[].service``)."""
+    calls: str | None = None
+    """One name it calls (default: every name)."""
+    maximum: float | None = Field(default=None, ge=0)
+    """Most failed calls in the window."""
+    max_percent: float | None = Field(default=None, ge=0, le=100)
+    """Most failed calls as a percentage of all its calls in the window."""
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> FailedCalls:
+        if (self.maximum is None) == (self.max_percent is None):
+            raise ValueError("give exactly one of 'maximum' or 'max_percent'")
+        return self
+
+    def default_title(self) -> str:
+        bound = f"{self.maximum:g}" if self.maximum is not None else f"{self.max_percent:g}%"
+        return f"at most {bound} failed calls from {self.client}"
+
+
 class DeploymentCompleted(_Check):
     kind: Literal["deployment-completed"]
     service: str
@@ -485,6 +507,7 @@ _MODELS = (
     TasksSpread,
     HealthyTargets,
     FailedRequests,
+    FailedCalls,
     DeploymentCompleted,
     InstanceCount,
     DaemonCoverage,
@@ -507,6 +530,7 @@ CheckSpec = Annotated[
     | TasksSpread
     | HealthyTargets
     | FailedRequests
+    | FailedCalls
     | DeploymentCompleted
     | InstanceCount
     | DaemonCoverage

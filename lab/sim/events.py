@@ -19,6 +19,7 @@ __all__ = [
     "ContainerHealthChanged",
     "ContainerInstanceStateChanged",
     "ContainerStateChanged",
+    "DiscoveryInstanceChanged",
     "Event",
     "EventLog",
     "EventRuleMatched",
@@ -31,6 +32,7 @@ __all__ = [
     "PlacementFailed",
     "RunTaskCompleted",
     "ServiceDeploymentStateChanged",
+    "ServiceCallsMinute",
     "ServiceEvent",
     "TargetHealthChanged",
     "TaskStateChanged",
@@ -306,6 +308,50 @@ class ImagePushed(NamedTuple):
             f"pushed {self.image}: {self.layers_total - self.layers_existing} of {self.layers_total} layers uploaded "
             f"({self.bytes_uploaded / 1_000_000:.1f} MB), {self.layers_existing} already existed"
         )
+
+
+class DiscoveryInstanceChanged(NamedTuple):
+    """ECS registered a task in an AWS Cloud Map service, or deregistered it (its DNS record
+    appears in or leaves the answers to ``<service>.<namespace>``)."""
+
+    at: float
+    service: str
+    """The Cloud Map service's DNS name (``payments.internal``)."""
+    instance_id: str
+    """The Cloud Map instance id: the task id."""
+    task_id: str
+    record: str
+    """The record's value: ``10.0.3.7`` (A) or ``1 1 32768 10.0.3.7`` (SRV: priority weight port target)."""
+    record_type: str
+    """``A`` or ``SRV``."""
+    change: str
+    """``registered`` or ``deregistered``."""
+
+    @property
+    def message(self) -> str:
+        return f"{self.change} instance {self.instance_id} in Cloud Map service {self.service} ({self.record_type} {self.record})"
+
+
+class ServiceCallsMinute(NamedTuple):
+    """One minute of the requests a service's tasks made to another by name, and how many failed."""
+
+    at: float
+    """The end of the minute."""
+    client: str
+    """The calling ECS service."""
+    calls: str
+    """The name it calls (a Cloud Map DNS name or a Service Connect alias)."""
+    via: str
+    """``dns`` (the tasks resolve the name and cache the answer for its TTL) or ``service-connect``
+    (the tasks' Service Connect proxy)."""
+    requests: float
+    failed: float
+    """Requests sent to an address no running task answers at (connection refused or timed out),
+    or that could not be resolved."""
+
+    @property
+    def message(self) -> str:
+        return f"{self.client} -> {self.calls} via {self.via}: {self.requests:.0f} requests, {self.failed:.0f} failed"
 
 
 def event_to_dict(event: Event) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from lab.errors import ClientException, InvalidParameterException
 from lab.sim.agent import Agent
 from lab.sim.capacity import CapacityProviders, ProviderPlacement
 from lab.sim.cluster import Cluster
+from lab.sim.discovery import Discovery
 from lab.sim.kernel import Kernel
 from lab.sim.lb import LoadBalancing
 from lab.sim.service import ServiceRuntime
@@ -27,12 +28,15 @@ __all__ = ["Services"]
 class Services:
     """The cluster's services: create them, update them."""
 
-    def __init__(self, kernel: Kernel, cluster: Cluster, agent: Agent, lb: LoadBalancing, capacity: CapacityProviders) -> None:
+    def __init__(
+        self, kernel: Kernel, cluster: Cluster, agent: Agent, lb: LoadBalancing, capacity: CapacityProviders, discovery: Discovery | None = None
+    ) -> None:
         self.kernel = kernel
         self.cluster = cluster
         self.agent = agent
         self.lb = lb
         self.capacity = capacity
+        self.discovery = discovery
 
     def create_service(self, model: Any) -> ServiceRuntime:
         """CreateService: the scheduler starts placing tasks now.
@@ -70,6 +74,9 @@ class Services:
         _check_immutable(runtime.model, model)
         rev = self.cluster.resolve_task_definition(model.task_definition)
         self._check(model, rev)
+        # Adding, changing or removing service registries or Service Connect starts a new
+        # deployment (§14.1, §14.2).
+        rediscover = _discovery_key(runtime.model) != _discovery_key(model)
         self.capacity.check_strategy(tuple(model.capacity_provider_strategy))
         self.lb.routing_epoch += 1  # its load balancers or network security groups may change
         target_groups = self.lb.service_target_groups(model)
@@ -79,6 +86,10 @@ class Services:
         if _strategy_key(strategy) != _strategy_key(current):
             if not isinstance(placement, ProviderPlacement):
                 runtime.placement = ProviderPlacement(self.capacity)
+            runtime.update(model.model_copy(update={"force_new_deployment": True}), rev, target_groups)
+            runtime.model = model
+            return runtime
+        if rediscover:
             runtime.update(model.model_copy(update={"force_new_deployment": True}), rev, target_groups)
             runtime.model = model
             return runtime
@@ -116,6 +127,10 @@ class Services:
         if (model.desired_count or 0) > MAX_TASKS_PER_SERVICE:
             # A timeline's update-service or a live edit: ECS refuses it before anything starts (§11.1).
             raise InvalidParameterException(DESIRED_COUNT_EXCEEDS_LIMIT, ("desiredCount",))
+        if self.discovery is not None:
+            self.discovery.check(model)
+        elif getattr(model, "service_registries", ()) or getattr(model, "service_connect_configuration", None):
+            raise InvalidParameterException("The service registry or namespace does not exist.")  # wording UNCONFIRMED
         k = self.kernel
         target_groups = {name: tg.model for name, tg in self.lb.target_groups.items()}
         errors = service_errors(model, rev.definition, target_groups, region=k.region, account=k.account)
@@ -141,6 +156,11 @@ def _check_immutable(current: Any, new: Any) -> None:
             "created. Create a new service instead.",
             (name,),
         )
+
+
+def _discovery_key(model: Any) -> tuple[object, object]:
+    """A service's registries and Service Connect configuration, as comparable values."""
+    return (getattr(model, "service_registries", ()), getattr(model, "service_connect_configuration", None))
 
 
 def _strategy_key(strategy: Iterable[Any]) -> tuple[tuple[str, int, int], ...]:

@@ -21,6 +21,8 @@ __all__ = [
     "AmiRollingUpdate",
     "AzOutage",
     "BuildSpec",
+    "ClientSpec",
+    "CloudMapServiceSpec",
     "ContextFileSpec",
     "FargateSpotInterruption",
     "InstanceFailure",
@@ -416,6 +418,41 @@ class LoadBalancerSpec(_Spec):
     """Target groups its listeners forward to, by name."""
 
 
+class CloudMapServiceSpec(_Spec):
+    """An AWS Cloud Map service in a private DNS namespace: ECS registers a service's tasks in it
+    (``serviceRegistries``) and Route 53 answers its name with their records (§14.1)."""
+
+    name: str = Field(pattern=r"^[a-z0-9]([a-z0-9_-]{0,61}[a-z0-9])?$")
+    """The service's name: the first label of its DNS name (``payments``)."""
+    namespace: str = Field(pattern=r"^[a-z0-9]([a-z0-9.-]{0,253}[a-z0-9])?$")
+    """The private DNS namespace (``internal``): the DNS name is ``<name>.<namespace>``."""
+    id: str | None = Field(default=None, pattern=r"^srv-[a-z0-9]{16}$")
+    """The Cloud Map service id (``srv-…``) its ARN ends with; default: derived from the name."""
+    record_type: Literal["A", "SRV"] = "A"
+    """The DNS record each task gets: ``A`` (awsvpc) or ``SRV`` (any network mode, with a port)."""
+    ttl: int = Field(default=60, ge=0, le=2_147_483_647)
+    """``DnsConfig.DnsRecords[].TTL``: seconds resolvers cache the answer (the CLI and API have no
+    default; 60 is the console's and the CDK's)."""
+    routing_policy: Literal["MULTIVALUE", "WEIGHTED"] = "MULTIVALUE"
+    """MULTIVALUE answers with up to eight healthy records; WEIGHTED with one."""
+
+    @property
+    def dns_name(self) -> str:
+        """The name clients resolve."""
+        return f"{self.name}.{self.namespace}"
+
+
+class ClientSpec(_Spec):
+    """Requests one ECS service's tasks make to another by name (the callers' outbound traffic)."""
+
+    service: str
+    """The calling ECS service; its RUNNING tasks share the requests."""
+    calls: str = Field(min_length=1)
+    """The name it calls: a Cloud Map DNS name (``payments.internal``) or a Service Connect alias."""
+    rps: float = Field(default=10.0, ge=0)
+    """Requests per second, all caller tasks together."""
+
+
 class WorldSpec(_Spec):
     """Everything a world is built from."""
 
@@ -440,6 +477,12 @@ class WorldSpec(_Spec):
     """Launch templates Auto Scaling groups launch instances from."""
     auto_scaling_groups: list[dict[str, Any]] = Field(default_factory=list)
     """Fixed Auto Scaling groups in the ``AWS::AutoScaling::AutoScalingGroup`` shape."""
+    cloud_map: list[CloudMapServiceSpec] = Field(default_factory=list)
+    """AWS Cloud Map services (DNS) that services register their tasks in."""
+    namespaces: list[str] = Field(default_factory=list)
+    """Further Cloud Map namespaces (for Service Connect); those of ``cloud_map`` exist anyway."""
+    clients: list[ClientSpec] = Field(default_factory=list)
+    """Calls between services by name (measured as ServiceCallsMinute events)."""
     metrics: bool = False
     """Sample CloudWatch-style metrics every minute from the start (``world.cloudwatch``); scaling
     files turn sampling on by themselves."""

@@ -25,6 +25,7 @@ from lab.sim.asg import AutoScalingGroups
 from lab.sim.autoscaling import ServiceAutoScaling
 from lab.sim.capacity import CapacityProviders
 from lab.sim.cluster import Cluster
+from lab.sim.discovery import Discovery
 from lab.sim.elb import MetricsMinute, TargetGroupRuntime
 from lab.sim.eventbridge import EventRule, EventRules
 from lab.sim.events import EventLog
@@ -120,7 +121,9 @@ class World:
         """Capacity providers and the cluster's default strategy."""
         self.alarms = Alarms(self.cloudwatch, self.app_autoscaling, self.autoscaling_groups)
         self.standalone = StandaloneTasks(k, self.ecs, self.agent)
-        self.service_api = Services(k, self.ecs, self.agent, self.lb, self.capacity)
+        self.discovery = Discovery(k, self.ecs, self.ecr, spec.cloud_map, spec.namespaces, spec.clients)
+        """AWS Cloud Map services, Service Connect endpoints, and the calls between services."""
+        self.service_api = Services(k, self.ecs, self.agent, self.lb, self.capacity, self.discovery)
         self.faults = Faults(k, self.ecs, self.agent, self.autoscaling_groups, self.capacity)
         self.event_rules = EventRules(k)
         """EventBridge rules on the default bus, matched against every ECS event."""

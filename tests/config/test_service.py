@@ -178,11 +178,11 @@ def test_nested_typo_is_reported_with_its_path() -> None:
 @pytest.mark.parametrize(
     ("extra", "key"),
     [
-        ("serviceConnectConfiguration: {enabled: false}\n", "serviceConnectConfiguration"),
+        ("enableECSManagedTags: true\n", "enableECSManagedTags"),
         ("tags: [{key: team, value: web}]\n", "tags"),
         ("enableExecuteCommand: true\n", "enableExecuteCommand"),
         ("propagateTags: SERVICE\n", "propagateTags"),
-        ("serviceRegistries: [{registryArn: 'arn:aws:servicediscovery:us-east-1:1:service/s'}]\n", "serviceRegistries"),
+        ("platformVersion: LATEST\n", "platformVersion"),
     ],
 )
 def test_known_unmodelled_keys_are_notes(extra: str, key: str) -> None:

@@ -1388,3 +1388,77 @@ def test_two_replicas_distinct_instance_passes_with_any_strategy(service_tail: s
     service = _session_cache((_CACHE_BINPACK, service_tail))
     report = grade(loaded, answer(loaded, {"service.yaml": service}), seeds=loaded.scenario.run.seeds, label="right answer")
     assert report.passed
+
+
+# -- stale-dns-payments: stale Cloud Map answers after each deploy --------------------------------
+
+_SC_SERVER = (
+    "serviceConnectConfiguration:\n"
+    "  enabled: true\n"
+    "  namespace: internal\n"
+    "  services:\n"
+    "    - portName: http\n"
+    "      clientAliases: [{port: 8080, dnsName: DNS}]\n"
+)
+_SC_CLIENT = "serviceConnectConfiguration: {enabled: true, namespace: internal}\n"
+
+
+def _payments(*, connect: bool = False, dns: str = "payments.internal", registry: bool = True, replacements: tuple[tuple[str, str], ...] = ()) -> str:
+    loaded = scenario("stale-dns-payments")
+    text = edited(loaded, "payments-service.yaml", *replacements)
+    if not registry:
+        text = text.split("serviceRegistries:")[0]
+    return text + (_SC_SERVER.replace("DNS", dns) if connect else "")
+
+
+def _named_port() -> str:
+    loaded = scenario("stale-dns-payments")
+    return edited(loaded, "payments-task-definition.yaml", ("protocol: tcp}", "protocol: tcp, name: http}"))
+
+
+def _orders(*, connect: bool = False) -> str:
+    return starting_text(scenario("stale-dns-payments"), "orders-service.yaml") + (_SC_CLIENT if connect else "")
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        # More payments tasks: the cached answer still names only stopped ones after the deploy.
+        {"payments-service.yaml": _payments(replacements=(("desiredCount: 2", "desiredCount: 4"),))},
+        # Slower rollout: the old tasks still stop and are still cached for the TTL.
+        {"payments-service.yaml": _payments(replacements=(("minimumHealthyPercent: 100, maximumPercent: 200", "minimumHealthyPercent: 50, maximumPercent: 100"),))},
+        # Service Connect on the server only: orders has no proxy and keeps resolving DNS.
+        {"payments-task-definition.yaml": _named_port(), "payments-service.yaml": _payments(connect=True)},
+        # Service Connect on the client only: no endpoint offers payments.internal, so DNS again.
+        {"orders-service.yaml": _orders(connect=True)},
+        # An alias orders does not call: its calls to payments.internal still go through DNS.
+        {"payments-task-definition.yaml": _named_port(), "payments-service.yaml": _payments(connect=True, dns="payments"), "orders-service.yaml": _orders(connect=True)},
+    ],
+    ids=["more-tasks", "slower-rollout", "server-only", "client-only", "other-alias"],
+)
+def test_stale_dns_payments_calls_still_fail(files: dict[str, str]) -> None:
+    failed = failing("stale-dns-payments", files)
+    assert "no-failed-calls" in failed
+    assert "calls from orders failed between 60 s and 600 s" in failed["no-failed-calls"].message
+
+
+def test_stale_dns_payments_dropping_the_registry_breaks_the_name() -> None:
+    """Without Cloud Map registration (and no Service Connect) payments.internal resolves to nothing."""
+    failed = failing("stale-dns-payments", {"payments-service.yaml": _payments(registry=False)})
+    assert "no-failed-calls" in failed
+    assert "9600 of 9600 calls" in failed["no-failed-calls"].message
+
+
+def test_stale_dns_payments_port_name_must_exist() -> None:
+    """Service Connect naming a port the task definition does not name is refused: payments never starts."""
+    files = {"payments-service.yaml": _payments(connect=True), "orders-service.yaml": _orders(connect=True)}
+    failed = failing("stale-dns-payments", files)
+    assert {"no-failed-calls", "payments-two"} <= set(failed)
+
+
+def test_stale_dns_payments_service_connect_without_the_registry_passes() -> None:
+    """Service Connect does not need the Cloud Map DNS records: dropping them is fine."""
+    loaded = scenario("stale-dns-payments")
+    files = {"payments-task-definition.yaml": _named_port(), "payments-service.yaml": _payments(connect=True, registry=False), "orders-service.yaml": _orders(connect=True)}
+    report = grade(loaded, answer(loaded, files), seeds=loaded.scenario.run.seeds, label="right answer")
+    assert report.passed
