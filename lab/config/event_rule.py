@@ -191,6 +191,9 @@ def parse_event_rule(doc: Document, path: Path_ = ()) -> ParsedEventRule:
             schedule = parse_schedule(rule.ScheduleExpression)
         except ScheduleError as exc:
             errors.append(positioned(doc, (*path, "ScheduleExpression"), str(exc)))
+    if rule.ScheduleExpression is not None and rule.EventBusName != "default":
+        # Scheduled rules exist only on the default bus (§13.5; the wording is the lab's, UNCONFIRMED).
+        errors.append(positioned(doc, (*path, "EventBusName"), "ValidationException: a rule with a ScheduleExpression can only be created on the default event bus"))
     if rule.EventBusName not in ("default",):
         notes.append(positioned(doc, (*path, "EventBusName"), "ECS sends its events to the default event bus: a rule on another bus matches none of them", severity="note"))
     if len(rule.Targets) > MAX_TARGETS:
