@@ -1465,3 +1465,40 @@ def test_nightly_report_widening_the_events_role_does_not_fix_the_schedule() -> 
     role = edited(loaded, "events-role.yaml", ("Resource: arn:aws:iam::123456789012:role/reportTaskExecutionRole", 'Resource: "*"'))
     failed = failing("nightly-report-never-runs", {"events-role.yaml": role})
     assert {"report-runs-at-two", "passes-only-report-roles"} <= set(failed)
+
+
+# -- rollout-left-instances-empty --------------------------------------------------------------
+
+_ROLLOUT_STRATEGY = '''placementStrategy:
+  - {type: spread, field: "attribute:ecs.availability-zone"}
+  - {type: spread, field: instanceId}
+'''
+
+
+def _rollout_service(extra: str, desired: int = 6) -> dict[str, str]:
+    return {"service.yaml": f"serviceName: web\ntaskDefinition: web\ndesiredCount: {desired}\nlaunchType: EC2\n{extra}{_ROLLOUT_STRATEGY}"}
+
+
+def test_rollout_forcing_a_deployment_with_spread_alone_keeps_the_skew() -> None:
+    # The new tasks are placed while the old ones run; spread counts them (§1.3).
+    failed = failing("rollout-left-instances-empty", _rollout_service("forceNewDeployment: true\n"))
+    assert set(failed) == {"one-per-instance"}
+    assert "4 instances" in failed["one-per-instance"].message
+
+
+def test_rollout_a_constraint_without_a_deployment_moves_nothing() -> None:
+    failed = failing("rollout-left-instances-empty", _rollout_service("placementConstraints: [{type: distinctInstance}]\n"))
+    assert "one-per-instance" in failed
+
+
+def test_rollout_reshuffling_at_half_capacity_drops_below_five_tasks() -> None:
+    failed = failing(
+        "rollout-left-instances-empty",
+        _rollout_service("forceNewDeployment: true\ndeploymentConfiguration: {minimumHealthyPercent: 50, maximumPercent: 100}\n"),
+    )
+    assert "keeps-capacity" in failed
+
+
+def test_rollout_doubling_the_tasks_is_not_allowed() -> None:
+    failed = failing("rollout-left-instances-empty", _rollout_service("forceNewDeployment: true\nplacementConstraints: [{type: distinctInstance}]\n", desired=12))
+    assert "six-tasks" in failed
