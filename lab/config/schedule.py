@@ -141,7 +141,8 @@ def _cron(expression: str) -> CronSchedule:
         _check_dom(dom)
     else:
         _check_dow(dow)
-    return CronSchedule(expression, *(frozenset(s) for s in sets), dom, dow)
+    minutes, hours, months, years = (frozenset(values) for values in sets)
+    return CronSchedule(expression, minutes, hours, months, years, dom, dow)
 
 
 def _field_error(index: int, text: str, why: str) -> ScheduleError:
