@@ -4,9 +4,11 @@ An ``event-rule`` file is one rule on the default event bus: ``Name``, ``EventPa
 JSON string PutRule takes, or the same pattern as a YAML mapping), ``State`` (``ENABLED`` by
 default, or ``DISABLED``), an optional ``Description``, and ``Targets: [{Id, Arn}]`` as
 PutTargets takes them. The lab delivers to Amazon SNS topics, AWS Lambda functions, Amazon SQS
-queues and CloudWatch Logs log groups by logging the match (``EventRuleMatched``); other target
-types are accepted with a ``not simulated`` note. Limits are PutRule's and PutTargets' (API
-reference; docs/ecs-facts.md §13.4).
+queues and CloudWatch Logs log groups by logging the match (``EventRuleMatched``), and runs an
+ECS task target (the cluster's ARN with ``EcsParameters`` and a ``RoleArn``) with RunTask; other
+target types are accepted with a ``not simulated`` note. A ``ScheduleExpression``
+(``rate(...)`` or six-field ``cron(...)``, ``lab.config.schedule``) makes the rule run on that
+schedule. Limits are PutRule's and PutTargets' (API reference; docs/ecs-facts.md §13.4, §13.5).
 """
 
 from __future__ import annotations
@@ -18,20 +20,87 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from lab.config.event_pattern import EventPattern, parse_event_pattern
+from lab.config.schedule import Schedule, ScheduleError, parse_schedule
 from lab.config.shapes import positioned, validate_mapping
 from lab.errors import Diagnostic, SourceErrors
 from lab.yaml_source import Document, Path_
 
-__all__ = ["DELIVERED_SERVICES", "MAX_TARGETS", "EventRule", "ParsedEventRule", "RuleTarget", "event_rule_json_schema", "parse_event_rule"]
+__all__ = [
+    "DELIVERED_SERVICES",
+    "MAX_TARGETS",
+    "AwsVpcConfiguration",
+    "EcsParameters",
+    "EventRule",
+    "ParsedEventRule",
+    "RuleTarget",
+    "TargetNetworkConfiguration",
+    "event_rule_json_schema",
+    "parse_event_rule",
+]
 
 MAX_TARGETS = 5
 """Targets one rule may have (EventBridge quotas: "Targets per rule", 5)."""
 
-DELIVERED_SERVICES = {"sns": "Amazon SNS topic", "lambda": "Lambda function", "sqs": "Amazon SQS queue", "logs": "CloudWatch Logs log group"}
+DELIVERED_SERVICES = {
+    "sns": "Amazon SNS topic",
+    "lambda": "Lambda function",
+    "sqs": "Amazon SQS queue",
+    "logs": "CloudWatch Logs log group",
+    "ecs": "Amazon ECS task (RunTask)",
+}
 """ARN service → the target type the lab shows receiving events."""
 
 _NAME = r"^[\.\-_A-Za-z0-9]+$"
 _ARN = re.compile(r"^arn:aws[a-z-]*:([a-z0-9-]+):([a-z0-9-]*):(\d{12}|):(.+)$")
+
+
+class AwsVpcConfiguration(BaseModel):
+    """The subnets and security groups of an awsvpc task EventBridge runs."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    Subnets: list[str] = Field(min_length=1, max_length=16)
+    """Subnet ids (at most 16)."""
+    SecurityGroups: list[str] = Field(default_factory=list, max_length=5)
+    """Security group ids (at most 5)."""
+    AssignPublicIp: Literal["ENABLED", "DISABLED"] = "DISABLED"
+    """Whether the task's ENI gets a public IP (FARGATE only)."""
+
+
+class TargetNetworkConfiguration(BaseModel):
+    """EcsParameters.NetworkConfiguration."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    awsvpcConfiguration: AwsVpcConfiguration
+    """The awsvpc settings (the key is camelCase in the EventBridge API too)."""
+
+
+class EcsParameters(BaseModel):
+    """What EventBridge passes to RunTask for an ECS task target."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    TaskDefinitionArn: str = Field(min_length=1, max_length=1600)
+    """The task definition to run (``arn:aws:ecs:...:task-definition/family[:revision]``)."""
+    TaskCount: int = Field(default=1, ge=1)
+    """How many tasks to start (default 1)."""
+    LaunchType: Literal["EC2", "FARGATE", "EXTERNAL"] | None = None
+    """The launch type; must be one the task definition is compatible with."""
+    NetworkConfiguration: TargetNetworkConfiguration | None = None
+    """Required for awsvpc task definitions, so for FARGATE."""
+    PlatformVersion: str | None = None
+    """The Fargate platform version (accepted, not simulated)."""
+    Group: str | None = Field(default=None, max_length=255)
+    """The task group (default ``family:<family>``)."""
+
+    @property
+    def task_definition(self) -> str:
+        """``family`` or ``family:revision`` from the ARN (or the name as written)."""
+        return self.TaskDefinitionArn.rsplit("task-definition/", 1)[-1]
+
+
+_EcsParameters = EcsParameters  # the RuleTarget field has the class's name (as in PutTargets)
 
 
 class RuleTarget(BaseModel):
@@ -44,7 +113,10 @@ class RuleTarget(BaseModel):
     Arn: str = Field(min_length=1, max_length=1600)
     """The target's ARN (SNS topic, Lambda function, SQS queue, log group...)."""
     RoleArn: str | None = None
-    """The role EventBridge uses for targets that need one (accepted, not simulated)."""
+    """The role EventBridge assumes for targets that need one (an ECS task target does: it
+    calls ecs:RunTask and passes the task's roles)."""
+    EcsParameters: _EcsParameters | None = None
+    """For an ECS task target (``Arn`` is the cluster's ARN): what to run."""
     Input: str | None = None
     """Constant JSON sent instead of the event (accepted, not simulated)."""
     InputPath: str | None = None
@@ -61,7 +133,7 @@ class EventRule(BaseModel):
     EventPattern: str | dict[str, Any] | None = None
     """The event pattern (a JSON string, or a mapping)."""
     ScheduleExpression: str | None = None
-    """A schedule instead of a pattern (accepted, not simulated)."""
+    """A schedule (``rate(5 minutes)``, ``cron(0 2 * * ? *)``): the rule runs its targets on it."""
     State: Literal["ENABLED", "DISABLED"] = "ENABLED"
     """Whether the rule matches events."""
     Description: str | None = Field(default=None, max_length=512)
@@ -87,6 +159,8 @@ class ParsedEventRule:
     """The compiled pattern (None for a schedule-only rule)."""
     notes: list[Diagnostic] = field(default_factory=list)
     """``not simulated`` notes and warnings about targets."""
+    schedule: Schedule | None = None
+    """The parsed ScheduleExpression (None for a pattern-only rule)."""
 
     @property
     def name(self) -> str:
@@ -111,8 +185,15 @@ def parse_event_rule(doc: Document, path: Path_ = ()) -> ParsedEventRule:
             pattern = parse_event_pattern(doc, (*path, "EventPattern"))
         except SourceErrors as exc:
             errors.extend(exc.diagnostics)
+    schedule = None
     if rule.ScheduleExpression is not None:
-        notes.append(positioned(doc, (*path, "ScheduleExpression"), "'ScheduleExpression' is accepted but not simulated: the rule runs on no schedule here", key=True, severity="note"))
+        try:
+            schedule = parse_schedule(rule.ScheduleExpression)
+        except ScheduleError as exc:
+            errors.append(positioned(doc, (*path, "ScheduleExpression"), str(exc)))
+    if rule.ScheduleExpression is not None and rule.EventBusName != "default":
+        # Scheduled rules exist only on the default bus (§13.5; the wording is the lab's, UNCONFIRMED).
+        errors.append(positioned(doc, (*path, "EventBusName"), "ValidationException: a rule with a ScheduleExpression can only be created on the default event bus"))
     if rule.EventBusName not in ("default",):
         notes.append(positioned(doc, (*path, "EventBusName"), "ECS sends its events to the default event bus: a rule on another bus matches none of them", severity="note"))
     if len(rule.Targets) > MAX_TARGETS:
@@ -128,16 +209,21 @@ def parse_event_rule(doc: Document, path: Path_ = ()) -> ParsedEventRule:
             errors.append(positioned(doc, (*where, "Arn"), f"ValidationException: Parameter {target.Arn[:80]} is not valid. Reason: Provided Arn is not in correct format."))
             continue
         service = match.group(1)
+        if service == "ecs" and target.EcsParameters is None:
+            # The lab's wording (UNCONFIRMED): EcsParameters.TaskDefinitionArn is what RunTask runs.
+            errors.append(positioned(doc, (*where, "Arn"), "ValidationException: an ECS task target needs EcsParameters with a TaskDefinitionArn"))
+        if service != "ecs" and target.EcsParameters is not None:
+            notes.append(positioned(doc, (*where, "EcsParameters"), "EcsParameters apply only to an ECS cluster target: they are ignored here", key=True, severity="note"))
         if service not in DELIVERED_SERVICES:
             notes.append(positioned(doc, (*where, "Arn"), f"a {service} target is accepted but not simulated: the lab shows the match, not what the target does", severity="note"))
-        for key in ("RoleArn", "Input", "InputPath"):
+        for key in ("Input", "InputPath") if service == "ecs" else ("RoleArn", "Input", "InputPath"):
             if getattr(target, key) is not None:
                 notes.append(positioned(doc, (*where, key), f"'{key}' is accepted but not simulated", key=True, severity="note"))
     if errors:
         raise SourceErrors(errors)
     if not rule.Targets and rule.enabled:
         notes.append(positioned(doc, path, "the rule has no Targets: matched events go nowhere (PutTargets adds them)", severity="note"))
-    return ParsedEventRule(rule, pattern, notes)
+    return ParsedEventRule(rule, pattern, notes, schedule)
 
 
 # -- editor schema (lab schema) ------------------------------------------------------------

@@ -326,7 +326,8 @@ class Service(_Model):
     service_connect_configuration: ServiceConnectConfiguration | None = None
     """Service Connect, when configured."""
     force_new_deployment: bool = False
-    """Set by an UpdateService call (never by the file): start a deployment without changes."""
+    """UpdateService's ``forceNewDeployment``: start a deployment without changes (a file's
+    ``forceNewDeployment: true`` acts when the changed file is applied to a running service)."""
 
     @property
     def is_daemon(self) -> bool:
@@ -769,6 +770,14 @@ def parse_service(doc: Document, path: Path_ = (), *, collect_refusals: bool = F
             (``InvalidParameterException: ...``), each positioned in the file.
     """
     data = doc.get(path) if path else doc.data
+    force = False
+    if isinstance(data, dict) and "forceNewDeployment" in data:
+        # UpdateService's parameter (not CreateService's): the file stands for both calls, and a
+        # changed file is applied as UpdateService, so a learner can force a new deployment.
+        force = data["forceNewDeployment"]
+        if not isinstance(force, bool):
+            raise SourceErrors([positioned(doc, (*path, "forceNewDeployment"), "forceNewDeployment must be true or false")])
+        data = {key: value for key, value in data.items() if key != "forceNewDeployment"}
     errors, notes = check_shape(doc, path, data, _ROOT_SHAPE, modelled=SERVICE_MODELLED)
     if errors:
         raise SourceErrors(errors)
@@ -780,6 +789,8 @@ def parse_service(doc: Document, path: Path_ = (), *, collect_refusals: bool = F
         service = Service.model_validate(modelled_data)
     except ValidationError as exc:
         raise SourceErrors(validation_diagnostics(doc, path, exc)) from None
+    if force:
+        service = service.model_copy(update={"force_new_deployment": True})
     refusals = create_service_errors(service)
     if refusals and not collect_refusals:
         raise SourceErrors(client_exception_diagnostics(doc, path, refusals))
@@ -798,4 +809,9 @@ def service_json_schema() -> dict[str, Any]:
     schema = shape_schema(_ROOT_SHAPE, SERVICE_MODELLED, Service)
     # The lab needs a task definition to run (lab.config.service: a missing one is an error).
     schema["required"] = sorted({*schema.get("required", ()), "taskDefinition"})
+    # UpdateService's parameter, accepted in the file (parse_service).
+    schema.setdefault("properties", {})["forceNewDeployment"] = {
+        "type": "boolean",
+        "description": "UpdateService: start a new deployment with the same task definition when the file is applied to a running service.",
+    }
     return schema

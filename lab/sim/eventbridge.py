@@ -17,7 +17,11 @@ position in the log (never ``uuid4``), times from the world's calendar start.
 
 ``EventRules`` holds a world's rules (PutRule + PutTargets). Once a rule exists it listens to
 the log; every projected event that matches an ENABLED rule is logged as ``EventRuleMatched``.
-A world without rules logs nothing more (and its log stays byte for byte what it was).
+A rule with a schedule runs at each time its expression gives (``rate``: from when the rule was
+put; ``cron``: in UTC on the world's calendar), logs ``EventRuleMatched`` for the
+``Scheduled Event`` and hands each target to the world's ``invoke`` (which runs an ECS task
+target with RunTask, or logs ``TargetInvocationFailed``). A world without rules logs nothing
+more (and its log stays byte for byte what it was).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from lab.sim.events import (
@@ -221,21 +225,32 @@ class EventRule:
     """The compiled event pattern's test."""
     enabled: bool
     target_ids: tuple[str, ...]
+    schedule: Any = None
+    """The parsed ScheduleExpression (``lab.config.schedule``), or None."""
+    targets: tuple[Any, ...] = ()
+    """The PutTargets targets (``lab.config.event_rule.RuleTarget``) a schedule invokes."""
 
 
 class EventRules:
     """A world's EventBridge rules on the default event bus, evaluated on every ECS event."""
 
-    def __init__(self, kernel: Kernel) -> None:
+    def __init__(self, kernel: Kernel, invoke: Callable[[EventRule, Any], None] | None = None) -> None:
         self.kernel = kernel
         self.rules: dict[str, EventRule] = {}
         self.projection = EcsEvents(kernel)
+        self.invoke = invoke
+        """Called with (rule, target) for each target of a scheduled rule when it runs."""
         self._seen = 0
         self._listening = False
+        self._generations: dict[str, int] = {}
 
     def put(self, rule: EventRule) -> None:
         """PutRule + PutTargets: create or replace a rule (it applies to events from now on)."""
         self.rules[rule.name] = rule
+        # A replaced rule's pending run is dropped: the generation tells it apart.
+        generation = self._generations[rule.name] = self._generations.get(rule.name, 0) + 1
+        if rule.schedule is not None:
+            self._arm(rule.name, generation, self._calendar(self.kernel.now))
         if not self._listening:
             # Catch up on what happened before the first rule (the containers of running tasks).
             for index in range(self._seen, len(self.kernel.log)):
@@ -243,6 +258,31 @@ class EventRules:
             self._seen = len(self.kernel.log)
             self.kernel.log.subscribe(self._on_event)
             self._listening = True
+
+    def _calendar(self, t: float) -> datetime:
+        return self.kernel.start + timedelta(seconds=t)
+
+    def _arm(self, name: str, generation: int, created: datetime) -> None:
+        now = self._calendar(self.kernel.now)
+        moment = self.rules[name].schedule.next_after(now, created)
+        if moment is None:
+            return
+        self.kernel.at((moment - now).total_seconds(), lambda: self._run(name, generation, created))
+
+    def _run(self, name: str, generation: int, created: datetime) -> None:
+        if self._generations.get(name) != generation:
+            return
+        rule = self.rules[name]
+        if rule.enabled:
+            k = self.kernel
+            digest = hashlib.sha256(f"{k.cluster_arn}|{name}|{k.now}|Scheduled Event".encode()).hexdigest()
+            event_id = f"{digest[:8]}-{digest[8:12]}-{digest[12:16]}-{digest[16:20]}-{digest[20:32]}"
+            summary_text = f"{rule.schedule.expression} at {k.iso()}"
+            k.log.append(EventRuleMatched(k.now, name, "Scheduled Event", summary_text, rule.target_ids, event_id))
+            if self.invoke is not None:
+                for target in rule.targets:
+                    self.invoke(rule, target)
+        self._arm(name, generation, created)
 
     def _on_event(self, record: Any) -> None:
         if isinstance(record, EventRuleMatched):

@@ -35,6 +35,7 @@ __all__ = [
     "ServiceCallsMinute",
     "ServiceEvent",
     "TargetHealthChanged",
+    "TargetInvocationFailed",
     "TaskStateChanged",
     "event_to_dict",
 ]
@@ -521,3 +522,22 @@ class EventRuleMatched(NamedTuple):
     def message(self) -> str:
         sent = f"sent to {', '.join(self.targets)}" if self.targets else "no targets: sent nowhere"
         return f"rule {self.rule} matched {self.detail_type}: {self.summary}; {sent}"
+
+
+class TargetInvocationFailed(NamedTuple):
+    """EventBridge could not invoke a rule's target (its FailedInvocations metric counts one).
+
+    For an ECS task target: the target's role cannot be assumed, does not allow ``ecs:RunTask``
+    or ``iam:PassRole`` on the task's roles, or RunTask refused the request (docs/ecs-facts.md §13.5).
+    """
+
+    at: float
+    rule: str
+    target: str
+    """The target's Id."""
+    error: str
+    """Why: the refusal EventBridge got (AccessDenied, ClientException...)."""
+
+    @property
+    def message(self) -> str:
+        return f"rule {self.rule} could not invoke target {self.target}: {self.error}"

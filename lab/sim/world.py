@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from lab.errors import SourceError
+from lab.errors import ClientException, SourceError
 from lab.sim.agent import Agent
 from lab.sim.alarms import Alarms
 from lab.sim.asg import AutoScalingGroups
@@ -28,10 +28,10 @@ from lab.sim.cluster import Cluster
 from lab.sim.discovery import Discovery
 from lab.sim.elb import MetricsMinute, TargetGroupRuntime
 from lab.sim.eventbridge import EventRule, EventRules
-from lab.sim.events import EventLog
+from lab.sim.events import EventLog, TargetInvocationFailed
 from lab.sim.faults import Faults
 from lab.sim.fleet import Fleet
-from lab.sim.iam import IamDecision
+from lab.sim.iam import IamDecision, denial_message
 from lab.sim.kernel import Kernel
 from lab.sim.lb import LoadBalancing
 from lab.sim.metrics import Metrics
@@ -125,8 +125,8 @@ class World:
         """AWS Cloud Map services, Service Connect endpoints, and the calls between services."""
         self.service_api = Services(k, self.ecs, self.agent, self.lb, self.capacity, self.discovery)
         self.faults = Faults(k, self.ecs, self.agent, self.autoscaling_groups, self.capacity)
-        self.event_rules = EventRules(k)
-        """EventBridge rules on the default bus, matched against every ECS event."""
+        self.event_rules = EventRules(k, self._invoke_target)
+        """EventBridge rules on the default bus, matched against every ECS event or run on a schedule."""
         self.builds = Builds(k, self.ecr, spec.builds)
         """The world's image builder (one build cache) for ``dockerfile`` files."""
         self.timeline = Timeline(k, self.ecs, self.ecr, self.lb, self.standalone, self.service_api, self.autoscaling_groups, self.faults)
@@ -359,7 +359,60 @@ class World:
             test: Callable[[dict[str, Any]], bool] = lambda event: False  # noqa: E731
         else:
             test = compile_pattern(json.loads(pattern) if isinstance(pattern, str) else pattern).matches
-        self.event_rules.put(EventRule(model.Name, test, model.enabled, tuple(t.Id for t in model.Targets)))
+        schedule = None
+        if model.ScheduleExpression is not None:
+            from lab.config.schedule import parse_schedule
+
+            schedule = parse_schedule(model.ScheduleExpression)
+        targets = tuple(model.Targets)
+        self.event_rules.put(EventRule(model.Name, test, model.enabled, tuple(t.Id for t in targets), schedule, targets))
+
+    def _invoke_target(self, rule: EventRule, target: Any) -> None:
+        """EventBridge invokes one target of a scheduled rule: an ECS task target calls RunTask (§13.5).
+
+        EventBridge assumes the target's role (it must trust ``events.amazonaws.com``), which
+        must allow ``ecs:RunTask`` on the task definition and ``iam:PassRole`` on each of the
+        task's roles; RunTask then checks the request as it does any other. A refusal is logged
+        as ``TargetInvocationFailed``; other target types are shown by ``EventRuleMatched`` alone.
+        """
+        params = target.EcsParameters
+        if params is None or not target.Arn.startswith("arn:") or target.Arn.split(":")[2] != "ecs":
+            return
+        k, roles = self.kernel, self.iam
+
+        def failed(error: str) -> None:
+            k.log.append(TargetInvocationFailed(k.now, rule.name, target.Id, error))
+
+        if target.Arn != k.cluster_arn:
+            return failed("ClusterNotFoundException: Cluster not found.")
+        if target.RoleArn is None:
+            return failed("no RoleArn: EventBridge needs a role to call ecs:RunTask for an ECS task target")
+        role_name = roles.name(target.RoleArn)
+        role = roles.roles.get(role_name)
+        if role is None or "events.amazonaws.com" not in role.trusted_services:
+            return failed(f"EventBridge cannot assume the role '{target.RoleArn}': it must exist and trust events.amazonaws.com")
+        try:
+            rev = self.ecs.resolve_task_definition(params.task_definition)
+        except ClientException as exc:
+            return failed(str(exc))
+        session = f"arn:aws:sts::{k.account}:assumed-role/{role_name}/{rule.name}"
+        requests = [("ecs:RunTask", k.arn("ecs", f"task-definition/{rev.name}"))]
+        requests += [("iam:PassRole", r if r.startswith("arn:") else roles.arn(r)) for r in (rev.execution_role, rev.task_role) if r]
+        for action, resource in requests:
+            decision = roles.allows(role_name, action, resource)
+            if not decision.allowed:
+                denial = denial_message(session, action, resource, explicit_deny=decision.reason == "explicit-deny")
+                return failed(f"AccessDeniedException: {denial}")
+        network = None
+        if params.NetworkConfiguration is not None:
+            vpc = params.NetworkConfiguration.awsvpcConfiguration
+            network = {"awsvpcConfiguration": {"subnets": list(vpc.Subnets), "securityGroups": list(vpc.SecurityGroups), "assignPublicIp": vpc.AssignPublicIp}}
+        try:
+            self.standalone.run_task(
+                rev.name, count=params.TaskCount, launch_type=params.LaunchType or "EC2", group=params.Group, network_configuration=network
+            )
+        except ClientException as exc:
+            failed(str(exc))
 
     def put_metric_alarm(self, model: Any) -> Any:
         """PutMetricAlarm."""

@@ -550,3 +550,11 @@ def test_a_desired_count_past_the_tasks_per_service_quota_is_refused_with_ecs_te
     assert found.message == "InvalidParameterException: Desired count exceeds limit."
     assert position(found) == at(text, "100000")
     assert load(EC2.replace("desiredCount: 3", "desiredCount: 5000")).desired_count == 5000
+
+
+def test_force_new_deployment_is_updateservices_parameter_in_the_file() -> None:
+    """``forceNewDeployment`` (UpdateService, not CreateService) is read from the file; a non-boolean is refused."""
+    assert load(EC2 + "forceNewDeployment: true\n").force_new_deployment is True
+    assert load(EC2 + "forceNewDeployment: false\n").force_new_deployment is False
+    message, _ = refusal(EC2 + "forceNewDeployment: yes please\n")
+    assert message == "forceNewDeployment must be true or false"

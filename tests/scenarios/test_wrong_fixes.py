@@ -1462,3 +1462,115 @@ def test_stale_dns_payments_service_connect_without_the_registry_passes() -> Non
     files = {"payments-task-definition.yaml": _named_port(), "payments-service.yaml": _payments(connect=True, registry=False), "orders-service.yaml": _orders(connect=True)}
     report = grade(loaded, answer(loaded, files), seeds=loaded.scenario.run.seeds, label="right answer")
     assert report.passed
+# -- nightly-report-never-runs -----------------------------------------------------------------
+
+
+def _report_fix(schedule: tuple[tuple[str, str], ...] = (), role: tuple[tuple[str, str], ...] | None = None) -> dict[str, str]:
+    """The solution with edits: the schedule's and the role's text replaced as a learner might."""
+    loaded = scenario("nightly-report-never-runs")
+    files = dict(loaded.scenario.solution)
+    for old, new in schedule:
+        assert files["schedule.yaml"].count(old) == 1
+        files["schedule.yaml"] = files["schedule.yaml"].replace(old, new)
+    for old, new in role or ():
+        assert files["events-role.yaml"].count(old) == 1
+        files["events-role.yaml"] = files["events-role.yaml"].replace(old, new)
+    return files
+
+
+def test_nightly_report_a_unix_crontab_line_is_refused() -> None:
+    with pytest.raises(SourceErrors) as info:
+        failing("nightly-report-never-runs", _report_fix((("cron(0 2 * * ? *)", "cron(0 2 * * *)"),)))
+    assert "schedule.yaml:3:21: ValidationException: Parameter ScheduleExpression is not valid." in str(info.value)
+
+
+def test_nightly_report_a_daily_rate_cannot_pin_two_oclock() -> None:
+    # rate(1 day) counts from the rule's creation (01:51): the first run is tomorrow at 01:51.
+    failed = failing("nightly-report-never-runs", _report_fix((("cron(0 2 * * ? *)", "rate(1 day)"),)))
+    assert set(failed) == {"report-runs-at-two"}
+
+
+def test_nightly_report_every_five_minutes_runs_before_the_ledger_closes() -> None:
+    failed = failing("nightly-report-never-runs", _report_fix((("cron(0 2 * * ? *)", "rate(5 minutes)"),)))
+    assert {"not-before-two", "once-a-night"} <= set(failed)
+    assert "PROVISIONING" in failed["not-before-two"].message
+
+
+def test_nightly_report_every_minute_of_hour_two_runs_again_and_again() -> None:
+    failed = failing("nightly-report-never-runs", _report_fix((("cron(0 2 * * ? *)", "cron(* 2 * * ? *)"),)))
+    assert set(failed) == {"once-a-night"}
+
+
+def test_nightly_report_passrole_on_every_role_fails_the_security_review() -> None:
+    files = _report_fix(
+        role=((
+            "Resource:\n            - arn:aws:iam::123456789012:role/reportTaskExecutionRole\n            - arn:aws:iam::123456789012:role/reportTaskRole",
+            'Resource: "*"',
+        ),)
+    )
+    failed = failing("nightly-report-never-runs", files)
+    assert set(failed) == {"passes-only-report-roles"}
+
+
+def test_nightly_report_the_managed_events_policy_passes_any_role_to_ecs() -> None:
+    loaded = scenario("nightly-report-never-runs")
+    role = edited(
+        loaded,
+        "events-role.yaml",
+        ("Policies:", "ManagedPolicyArns: [arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceEventsRole]\nPolicies:"),
+    )
+    files = _report_fix()
+    files["events-role.yaml"] = role
+    failed = failing("nightly-report-never-runs", files)
+    assert set(failed) == {"passes-only-report-roles"}
+
+
+def test_nightly_report_running_on_ec2_instead_of_configuring_the_network_fails() -> None:
+    loaded = scenario("nightly-report-never-runs")
+    schedule = edited(loaded, "schedule.yaml", ("cron(2 0 * * ? *)", "cron(0 2 * * ? *)"), ("LaunchType: FARGATE", "LaunchType: EC2"))
+    failed = failing("nightly-report-never-runs", {"schedule.yaml": schedule, "events-role.yaml": scenario("nightly-report-never-runs").scenario.solution["events-role.yaml"]})
+    assert set(failed) == {"report-runs-at-two"}
+
+
+def test_nightly_report_widening_the_events_role_does_not_fix_the_schedule() -> None:
+    loaded = scenario("nightly-report-never-runs")
+    role = edited(loaded, "events-role.yaml", ("Resource: arn:aws:iam::123456789012:role/reportTaskExecutionRole", 'Resource: "*"'))
+    failed = failing("nightly-report-never-runs", {"events-role.yaml": role})
+    assert {"report-runs-at-two", "passes-only-report-roles"} <= set(failed)
+
+
+# -- rollout-left-instances-empty --------------------------------------------------------------
+
+_ROLLOUT_STRATEGY = '''placementStrategy:
+  - {type: spread, field: "attribute:ecs.availability-zone"}
+  - {type: spread, field: instanceId}
+'''
+
+
+def _rollout_service(extra: str, desired: int = 6) -> dict[str, str]:
+    return {"service.yaml": f"serviceName: web\ntaskDefinition: web\ndesiredCount: {desired}\nlaunchType: EC2\n{extra}{_ROLLOUT_STRATEGY}"}
+
+
+def test_rollout_forcing_a_deployment_with_spread_alone_keeps_the_skew() -> None:
+    # The new tasks are placed while the old ones run; spread counts them (§1.3).
+    failed = failing("rollout-left-instances-empty", _rollout_service("forceNewDeployment: true\n"))
+    assert set(failed) == {"one-per-instance"}
+    assert "4 instances" in failed["one-per-instance"].message
+
+
+def test_rollout_a_constraint_without_a_deployment_moves_nothing() -> None:
+    failed = failing("rollout-left-instances-empty", _rollout_service("placementConstraints: [{type: distinctInstance}]\n"))
+    assert "one-per-instance" in failed
+
+
+def test_rollout_reshuffling_at_half_capacity_drops_below_five_tasks() -> None:
+    failed = failing(
+        "rollout-left-instances-empty",
+        _rollout_service("forceNewDeployment: true\ndeploymentConfiguration: {minimumHealthyPercent: 50, maximumPercent: 100}\n"),
+    )
+    assert "keeps-capacity" in failed
+
+
+def test_rollout_doubling_the_tasks_is_not_allowed() -> None:
+    failed = failing("rollout-left-instances-empty", _rollout_service("forceNewDeployment: true\nplacementConstraints: [{type: distinctInstance}]\n", desired=12))
+    assert "six-tasks" in failed
