@@ -373,3 +373,14 @@ def test_dockerfile_mutations_change_the_build_as_their_summaries_say() -> None:
     [(change, bloated)] = mutated("bloat-package-install", "dockerfile")
     assert "--no-cache-dir" not in bloated["text"] and "--no-install-recommends" not in bloated["text"]
     assert "--no-install-recommends" in change
+
+
+def test_fat_base_image_swaps_a_slim_base_for_the_full_one() -> None:
+    """fat-base-image turns the first slim or alpine FROM into the full image of the same runtime."""
+    [(change, fat)] = mutated("fat-base-image", "dockerfile")
+    assert fat["text"].splitlines()[0] == "FROM python:3.12"
+    assert "python:3.12-slim" in change
+    mutation = next(m for m in MUTATIONS if m.name == "fat-base-image")
+    assert list(mutation.variants({"text": "FROM python:3.12\nRUN true\n"})) == []
+    [(_, staged)] = list(mutation.variants({"text": "FROM golang:1.22 AS build\nFROM --platform=linux/amd64 node:20-alpine AS web\n"}))
+    assert staged["text"].splitlines()[1] == "FROM --platform=linux/amd64 node:20 AS web"
