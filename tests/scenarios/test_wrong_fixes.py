@@ -1388,3 +1388,54 @@ def test_two_replicas_distinct_instance_passes_with_any_strategy(service_tail: s
     service = _session_cache((_CACHE_BINPACK, service_tail))
     report = grade(loaded, answer(loaded, {"service.yaml": service}), seeds=loaded.scenario.run.seeds, label="right answer")
     assert report.passed
+
+
+# -- bloated-image-slow-scale-out -------------------------------------------------------------
+
+def _reports(base: str, apt: str, pip: str = "pip install --no-cache-dir -r requirements.txt", extra: str = "") -> str:
+    return (
+        f"FROM {base}\nRUN {apt}\n{extra}WORKDIR /app\nCOPY requirements.txt .\nRUN {pip}\nCOPY . .\n"
+        'EXPOSE 8080\nCMD ["gunicorn", "-b", "0.0.0.0:8080", "app:app"]\n'
+    )
+
+
+_LEAN_APT = "apt-get update && apt-get install -y --no-install-recommends texlive-latex-extra fonts-noto && rm -rf /var/lib/apt/lists/*"
+
+
+@pytest.mark.parametrize(
+    "dockerfile",
+    [
+        # the slim base alone: the recommended fonts still weigh hundreds of MB
+        _reports("python:3.12-slim", "apt-get update && apt-get install -y texlive-latex-extra fonts-noto && rm -rf /var/lib/apt/lists/*"),
+        # every cleanup, on the full base: nothing shared with metrics-agent's layers
+        _reports("python:3.12", _LEAN_APT),
+        # removing the recommended fonts in a later RUN only hides them (whiteouts)
+        _reports("python:3.12-slim", "apt-get update && apt-get install -y texlive-latex-extra fonts-noto",
+                 extra="RUN apt-get purge -y fonts-noto-cjk fonts-noto-extra && rm -rf /var/lib/apt/lists/* /root/.cache\n"),
+    ],
+    ids=["slim-with-recommends", "full-base-without-recommends", "purge-in-a-later-run"],
+)
+def test_bloated_image_half_fixes_still_miss_the_step(dockerfile: str) -> None:
+    failed = failing("bloated-image-slow-scale-out", {"Dockerfile": dockerfile})
+    assert "lean-image" in failed and "over 300 MB" in failed["lean-image"].message
+
+
+def test_bloated_image_slim_base_with_recommends_misses_the_15_seconds() -> None:
+    """The slim base shares its layers, but the recommended fonts alone keep the 8:00 pull too long."""
+    failed = failing("bloated-image-slow-scale-out", {"Dockerfile": _reports("python:3.12-slim", "apt-get update && apt-get install -y texlive-latex-extra fonts-noto")})
+    assert {"step-on-time", "lean-image"} <= set(failed)
+    assert "reports had" in failed["step-on-time"].message and "at 495 s" in failed["step-on-time"].message
+
+
+def test_bloated_image_alpine_cannot_apt_get() -> None:
+    """An Alpine base has no apt-get: the build is refused at the RUN, so nothing new is pushed and no task starts."""
+    failed = failing("bloated-image-slow-scale-out", {"Dockerfile": _reports("python:3.12-alpine", _LEAN_APT)})
+    assert {"step-on-time", "scaled-out"} <= set(failed)
+
+
+def test_bloated_image_lean_image_without_pip_cache_flag_still_passes_the_step() -> None:
+    """Only the base and the recommends matter for the deadline; pip's wheel cache stays within both bounds here."""
+    loaded = scenario("bloated-image-slow-scale-out")
+    files = answer(loaded, {"Dockerfile": _reports("python:3.12-slim", _LEAN_APT, pip="pip install -r requirements.txt")})
+    report = grade(loaded, files, seeds=loaded.scenario.run.seeds[:1], label="pip cache kept")
+    assert report.seeds[0].passed
