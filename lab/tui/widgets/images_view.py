@@ -89,9 +89,9 @@ def summarise_images(events: Iterable[object]) -> tuple[list[ImageSummary], list
                 summary.pulls.append(pull)
                 open_pulls[(event.task_id, event.container)] = pull
         elif isinstance(event, ImagePullFinished):
-            pull = open_pulls.pop((event.task_id, event.container), None)
-            if pull is not None:
-                pull.duration_s = event.duration_s
+            finished = open_pulls.pop((event.task_id, event.container), None)
+            if finished is not None:
+                finished.duration_s = event.duration_s
     return list(images.values()), sorted(hosts.values(), key=lambda h: h.host)
 
 
