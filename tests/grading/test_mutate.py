@@ -384,3 +384,13 @@ def test_fat_base_image_swaps_a_slim_base_for_the_full_one() -> None:
     assert list(mutation.variants({"text": "FROM python:3.12\nRUN true\n"})) == []
     [(_, staged)] = list(mutation.variants({"text": "FROM golang:1.22 AS build\nFROM --platform=linux/amd64 node:20-alpine AS web\n"}))
     assert staged["text"].splitlines()[1] == "FROM --platform=linux/amd64 node:20 AS web"
+
+
+def test_late_archive_cleanup_moves_the_rm_of_the_archive_into_its_own_run() -> None:
+    """late-archive-cleanup splits off only the rm of an archive; a RUN that only cleans lists is left alone."""
+    mutation = next(m for m in MUTATIONS if m.name == "late-archive-cleanup")
+    text = "FROM debian:bookworm-slim\nRUN apt-get update && rm -rf /var/lib/apt/lists/*\nRUN curl -o /tmp/d.tar.gz https://x/d.tar.gz && tar -xzf /tmp/d.tar.gz -C /opt && rm /tmp/d.tar.gz\n"
+    [(change, late)] = list(mutation.variants({"text": text}))
+    assert late["text"].splitlines()[2:] == ["RUN curl -o /tmp/d.tar.gz https://x/d.tar.gz && tar -xzf /tmp/d.tar.gz -C /opt", "RUN rm /tmp/d.tar.gz"]
+    assert "line 3" in change
+    assert list(mutation.variants({"text": "FROM debian:bookworm-slim\nRUN apt-get update && rm -rf /var/lib/apt/lists/*\n"})) == []
