@@ -57,7 +57,7 @@ async def test_a_rebuild_shows_its_cached_and_rebuilt_layers_and_what_they_cost(
         assert "catalog:3.1.0  build 2 at 00:01:00 (Dockerfile)" in text
         assert "FROM python:3.12-slim" in text and "base" in text
         assert "REBUILT" in text and "RUN pip install --no-cache-dir -r requirements.txt" in text
-        assert "total" in text
+        assert "total" in text and "s to pull onto an empty EC2 host" in text
         # WORKDIR is cached; the COPY of requirements.txt is the first miss, and every later step runs.
         assert summary.rebuilt_steps[0] == (3, "COPY requirements.txt .")
         assert f"{len(summary.rebuilt_steps)} steps rebuilt, first line 3\n↳ `COPY requirements.txt .`" in text

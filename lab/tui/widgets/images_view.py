@@ -167,6 +167,8 @@ class ImagesView(Widget):
             # renderer may drop a span's leading spaces and shift it left.
             lines.append(Text.assemble(f"{i:<3}", (f"{state:<8}", style), f"{_mb(size):<10}", (instruction, "dim" if base else "")))
         lines.append(Text(f"{'=':<3}{'total':<8}{_mb(built.size_bytes)}", style="bold"))
+        cold = ec2_pull_estimate_s(built.size_bytes, len(built.layers))
+        lines.append(Text(f"↳ ~{cold:.1f} s to pull onto an empty EC2 host", style="dim"))
         rebuilt = summary.rebuilt_steps
         if summary.builds > 1:
             if rebuilt:
@@ -184,7 +186,8 @@ class ImagesView(Widget):
             lines.append(Text(f"pulls since this build ({len(since)}):", style="bold"))
             for pull in since[-6:]:
                 took = f"{pull.duration_s:.1f} s" if pull.duration_s is not None else "pulling…"
-                lines.append(Text(f"↳ {format_time(pull.at)} {pull.host} {pull.layers_fetched}/{pull.layers_total} layers {_mb(pull.bytes_fetched)} {took}"))
+                # The cost first (time, MB), the host last: a narrow pane cuts the end of the line.
+                lines.append(Text(f"↳ {format_time(pull.at)} {took:>8} {_mb(pull.bytes_fetched):>10} {pull.layers_fetched}/{pull.layers_total} layers {pull.host}"))
         else:
             lines.append(Text("not pulled since: a task started on a host pulls what it lacks", style="dim"))
         lines.append(Text(""))
