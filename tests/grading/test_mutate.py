@@ -161,8 +161,18 @@ SAMPLES: dict[str, dict[str, Any]] = {
 
 MUTATION_SAMPLES = {
     "daemon-to-replica": {"serviceName": "log-shipper", "taskDefinition": "log-shipper", "launchType": "EC2", "schedulingStrategy": "DAEMON"},
+    "late-archive-cleanup": {
+        "text": (
+            "FROM python:3.12-slim\n"
+            "RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\n"
+            "RUN curl -fsSL -o /tmp/node-v20.18.0-linux-x64.tar.xz https://nodejs.org/dist/v20.18.0/node-v20.18.0-linux-x64.tar.xz"
+            " && tar -xJf /tmp/node-v20.18.0-linux-x64.tar.xz -C /opt && rm /tmp/node-v20.18.0-linux-x64.tar.xz\n"
+            'CMD ["python", "app.py"]\n'
+        )
+    },
 }
-"""Samples for mutations whose kind's sample cannot have what they need (a DAEMON service has no count)."""
+"""Samples for mutations whose kind's sample cannot have what they need (a DAEMON service has no
+count; the dockerfile sample downloads no archive)."""
 
 EXPECTED_REFUSALS = {"drop-execution-role": "When you are specifying container secrets"}
 """Mutations AWS refuses on their sample, and why: a refusal the report counts as caught."""
