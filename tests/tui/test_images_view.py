@@ -66,6 +66,12 @@ async def test_a_rebuild_shows_its_cached_and_rebuilt_layers_and_what_they_cost(
         assert len(view.hosts) == 2 and all(h.host.startswith("i-") and h.host in text for h in view.hosts)
         if os.environ.get("LAB_SCREENSHOT_DIR"):
             app.save_screenshot("images-rebuild.svg", path=os.environ["LAB_SCREENSHOT_DIR"])
+        # A restart builds the edited file into a new world at 0 s: one build, with a fresh cache.
+        await pilot.press("ctrl+r")
+        await pilot.pause()
+        [again] = view.images
+        assert (again.builds, again.built.at) == (1, 0.0)
+        assert "build 1 at 00:00:00" in view.draw().plain
 
 
 async def test_the_tab_exists_only_where_images_are_built(store: ProgressStore) -> None:

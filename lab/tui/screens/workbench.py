@@ -94,7 +94,7 @@ class WorkbenchScreen(Screen[None]):
         self._map_due = 0.0
         self._charts_stale = False
         self._charts_due = 0.0
-        self._images_at = -1
+        self._images_at: tuple[int, int] | None = None
         self._since = time.monotonic()
 
     # -- layout --------------------------------------------------------------------------------
@@ -399,8 +399,10 @@ class WorkbenchScreen(Screen[None]):
             self._charts_due = started + min(1.0, max(CHARTS_EVERY_S, 10 * (time.perf_counter() - started)))
 
         # The Images tab reads the event log, only while it shows (it changes only with events).
-        if self.query_one("#center", TabbedContent).active == "tab-images" and self._images_at != len(world.log):
-            self._images_at = len(world.log)
+        # Keyed on the world too: a restart (ctrl+r) starts a new log that may be as long as the old one.
+        images_at = (id(world), len(world.log))
+        if self.query_one("#center", TabbedContent).active == "tab-images" and self._images_at != images_at:
+            self._images_at = images_at
             self.query_one("#images", ImagesView).show(world.log.since(0))
 
     @on(TabbedContent.TabActivated, "#center, #right")
