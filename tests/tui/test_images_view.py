@@ -96,3 +96,11 @@ def test_summary_counts_each_layer_a_host_holds_once_and_times_the_pulls() -> No
     assert [(p.layers_fetched, p.duration_s) for p in summary.pulls] == [(2, 2.5), (0, None)]
     assert summary.rebuilt_bytes == 50_000_000
     assert ec2_pull_estimate_s(0, 0) == 0.0 and ec2_pull_estimate_s(80_000_000, 1) > 1.0
+
+
+def test_the_estimate_is_the_pull_models_time_without_jitter() -> None:
+    """One formula: the tab's estimate is lab.sim.registry.nominal_pull_s, which the pull model scales by 0.9–1.1."""
+    from lab.sim.registry import nominal_pull_s
+
+    assert ec2_pull_estimate_s(160_000_000, 2) == nominal_pull_s(160_000_000, 2)
+    assert nominal_pull_s(160_000_000, 2, fargate=True) > nominal_pull_s(160_000_000, 2)

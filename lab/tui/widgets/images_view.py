@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from rich.text import Text
 from textual.widget import Widget
 
-from lab.sim import timing
 from lab.sim.events import ImageBuilt, ImagePullFinished, ImagePullStarted
+from lab.sim.registry import nominal_pull_s
 from lab.tui.widgets.event_log import format_time
 
 __all__ = ["HostImages", "ImageSummary", "ImagesView", "PullCost", "summarise_images"]
@@ -107,11 +107,8 @@ def _mb(size: int) -> str:
 
 
 def ec2_pull_estimate_s(size: int, layers: int) -> float:
-    """The pull model's time for ``size`` bytes in ``layers`` layers on an EC2 host (lab.sim.pulls, without its ±10 %)."""
-    mb = size / MB
-    if not layers:
-        return 0.0
-    return timing.PULL_OVERHEAD_S + layers * timing.LAYER_OVERHEAD_S + mb / timing.EC2_PULL_MB_PER_S + mb / timing.EXTRACT_MB_PER_S
+    """The pull model's time for ``size`` bytes in ``layers`` layers on an EC2 host, without its jitter (0 with nothing to fetch)."""
+    return nominal_pull_s(size, layers) if layers else 0.0
 
 
 class ImagesView(Widget):
