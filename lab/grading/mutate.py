@@ -725,6 +725,58 @@ def _split_chained_run(df: dict[str, Any]) -> str | None:
     return None
 
 
+_ARCHIVE = re.compile(r"\.(tar\.gz|tgz|tar\.xz|txz|tar\.bz2|tbz2|tar|zip|gz|xz)$")
+
+
+def _late_archive_cleanup(df: dict[str, Any]) -> str | None:
+    lines = _dockerfile_lines(df)
+    for i, line in enumerate(lines):
+        if _keyword(line) != "RUN" or " && " not in line or line.rstrip().endswith("\\"):
+            continue
+        parts = [part.strip() for part in line.strip()[4:].split(" && ")]
+        removals = [p for p in parts if p.split()[:1] == ["rm"] and any(_ARCHIVE.search(w) for w in p.split()[1:])]
+        if not removals or len(removals) == len(parts):
+            continue
+        kept = [p for p in parts if p not in removals]
+        lines[i : i + 1] = ["RUN " + " && ".join(kept), *(f"RUN {p}" for p in removals)]
+        df["text"] = "\n".join(lines) + "\n"
+        return f"moved `{removals[0]}` out of line {i + 1}'s RUN into a RUN of its own after it: the archive still weighs in the earlier layer"
+    return None
+
+
+_FAT_BASES = {
+    # A slim or minimal base → the full image of the same runtime (catalogue references, and
+    # the Debian tags the catalogue aliases to them).
+    "python:3.12-slim": "python:3.12",
+    "python:3.12-slim-bookworm": "python:3.12",
+    "python:3.12-alpine": "python:3.12",
+    "node:20-slim": "node:20",
+    "node:20-bookworm-slim": "node:20",
+    "node:20-alpine": "node:20",
+    "debian:bookworm-slim": "debian:bookworm",
+    "debian:12-slim": "debian:bookworm",
+    "golang:1.22-alpine": "golang:1.22",
+    "nginx:1.27-alpine": "nginx:1.27",
+}
+
+
+def _fat_base_image(df: dict[str, Any]) -> str | None:
+    lines = _dockerfile_lines(df)
+    for i, line in enumerate(lines):
+        if _keyword(line) != "FROM":
+            continue
+        words = line.split()
+        at = next((j for j, w in enumerate(words[1:], 1) if not w.startswith("--")), None)
+        if at is None or words[at].lower() not in _FAT_BASES:
+            continue
+        slim = words[at]
+        words[at] = _FAT_BASES[slim.lower()]
+        lines[i] = " ".join(words)
+        df["text"] = "\n".join(lines) + "\n"
+        return f"swapped line {i + 1}'s base {slim} for the full image {words[at]}: hundreds of MB more, and no layers shared with slim images"
+    return None
+
+
 MUTATIONS: tuple[Mutation, ...] = (
     Mutation("drop-execution-role", "task-definition", "removes executionRoleArn: image pulls (Fargate), awslogs and secrets lose their role", "an executionRoleArn", _single(_drop_field("executionRoleArn"))),
     Mutation("drop-task-role", "task-definition", "removes taskRoleArn: the application's own AWS calls are denied", "a taskRoleArn", _single(_drop_field("taskRoleArn"))),
@@ -766,6 +818,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("copy-all-first", "dockerfile", "moves a COPY of the whole context (`COPY . .`) before the stage's first RUN: any code change misses the cache there and reinstalls the dependencies", "a `COPY . <dest>` after a RUN", _single(_copy_all_first)),
     Mutation("bloat-package-install", "dockerfile", "removes --no-install-recommends, --no-cache-dir and --no-cache: recommended packages and package caches stay in the image", "one of those flags", _single(_bloat_package_install)),
     Mutation("split-chained-run", "dockerfile", "splits the first single-line `RUN a && b` into one RUN per command: more layers, and a file removed in a later RUN still weighs in an earlier layer", "a single-line RUN with &&", _single(_split_chained_run)),
+    Mutation("late-archive-cleanup", "dockerfile", "moves the `rm` of an archive (.tar.gz, .zip, ...) out of the RUN that downloaded and unpacked it into a RUN of its own: the archive still weighs in the earlier layer", "a single-line chained RUN that removes an archive", _single(_late_archive_cleanup)),
+    Mutation("fat-base-image", "dockerfile", "swaps a slim or alpine base (python:3.12-slim, node:20-alpine, ...) for the full image of the same runtime: a bigger image that shares no layers with the slim images on the hosts", "a FROM of a slim or alpine catalogue image", _single(_fat_base_image)),
     Mutation("drop-ecs-cluster", "agent-config", "removes ECS_CLUSTER from ecs.config: the agent registers the group's instances with the cluster named default", "an ECS_CLUSTER line", _single(_drop_ecs_cluster)),
 )
 """Every standard mutation, grouped by file kind; the order is the report's order."""

@@ -15,7 +15,7 @@ from lab.sim import timing
 from lab.sim.iam import denial_message
 from lab.sim.kernel import Kernel
 from lab.sim.model import Container, Task
-from lab.sim.registry import Ecr, Image
+from lab.sim.registry import Ecr, Image, nominal_pull_s
 from lab.sim.roles import Roles
 
 __all__ = ["PullPlan", "pull_identity", "plan_pull"]
@@ -128,9 +128,7 @@ def _transfer(kernel: Kernel, roles: Roles, ecr: Ecr, task: Task, image: Image, 
                 text = f"CannotPullContainerError: Error response from daemon: error pulling image configuration: denied: {denial}"
             return PullPlan(kernel.jitter(timing.AUTH_FAILURE_S), text, len(image.layers), cached, 0, principal)
     fetch_bytes = sum(layer.size_bytes for layer in to_fetch)
-    rate = timing.FARGATE_PULL_MB_PER_S if fargate else timing.EC2_PULL_MB_PER_S
-    mb = fetch_bytes / 1_000_000
-    own = timing.PULL_OVERHEAD_S + len(to_fetch) * timing.LAYER_OVERHEAD_S + mb / rate + mb / timing.EXTRACT_MB_PER_S
+    own = nominal_pull_s(fetch_bytes, len(to_fetch), fargate=fargate)
     own *= kernel.rng.uniform(0.9, 1.1)
     duration = round(max(own, wait_until - now), 3)
     for layer in to_fetch:

@@ -12,10 +12,11 @@ import hashlib
 from dataclasses import dataclass
 
 from lab.errors import ClientException
+from lab.sim import timing
 from lab.sim.build import base_image, base_layers, catalogue, lineage
 from lab.sim.spec import AppSpec, ImageSpec
 
-__all__ = ["BASE_IMAGES", "LEGACY_BASE_NAMES", "Ecr", "Image", "Layer", "Registry", "base_image_layers", "base_image_mb", "parse_image_uri"]
+__all__ = ["BASE_IMAGES", "LEGACY_BASE_NAMES", "Ecr", "Image", "Layer", "Registry", "base_image_layers", "base_image_mb", "nominal_pull_s", "parse_image_uri"]
 
 LEGACY_BASE_NAMES: dict[str, str] = {
     # The spellings scenarios used before the build catalogue existed → its image references.
@@ -40,6 +41,14 @@ class Layer:
 
     digest: str
     size_bytes: int
+
+
+def nominal_pull_s(size_bytes: int, layers: int, *, fargate: bool = False) -> float:
+    """The pull model's time to fetch and extract ``layers`` layers of ``size_bytes`` in all,
+    before its ±10 % jitter (lab.sim.pulls uses it; the terminal lab's Images tab estimates with it)."""
+    mb = size_bytes / 1_000_000
+    rate = timing.FARGATE_PULL_MB_PER_S if fargate else timing.EC2_PULL_MB_PER_S
+    return timing.PULL_OVERHEAD_S + layers * timing.LAYER_OVERHEAD_S + mb / rate + mb / timing.EXTRACT_MB_PER_S
 
 
 def base_image_layers(name: str) -> tuple[Layer, ...] | None:

@@ -161,8 +161,18 @@ SAMPLES: dict[str, dict[str, Any]] = {
 
 MUTATION_SAMPLES = {
     "daemon-to-replica": {"serviceName": "log-shipper", "taskDefinition": "log-shipper", "launchType": "EC2", "schedulingStrategy": "DAEMON"},
+    "late-archive-cleanup": {
+        "text": (
+            "FROM python:3.12-slim\n"
+            "RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\n"
+            "RUN curl -fsSL -o /tmp/node-v20.18.0-linux-x64.tar.xz https://nodejs.org/dist/v20.18.0/node-v20.18.0-linux-x64.tar.xz"
+            " && tar -xJf /tmp/node-v20.18.0-linux-x64.tar.xz -C /opt && rm /tmp/node-v20.18.0-linux-x64.tar.xz\n"
+            'CMD ["python", "app.py"]\n'
+        )
+    },
 }
-"""Samples for mutations whose kind's sample cannot have what they need (a DAEMON service has no count)."""
+"""Samples for mutations whose kind's sample cannot have what they need (a DAEMON service has no
+count; the dockerfile sample downloads no archive)."""
 
 EXPECTED_REFUSALS = {"drop-execution-role": "When you are specifying container secrets"}
 """Mutations AWS refuses on their sample, and why: a refusal the report counts as caught."""
@@ -373,3 +383,24 @@ def test_dockerfile_mutations_change_the_build_as_their_summaries_say() -> None:
     [(change, bloated)] = mutated("bloat-package-install", "dockerfile")
     assert "--no-cache-dir" not in bloated["text"] and "--no-install-recommends" not in bloated["text"]
     assert "--no-install-recommends" in change
+
+
+def test_fat_base_image_swaps_a_slim_base_for_the_full_one() -> None:
+    """fat-base-image turns the first slim or alpine FROM into the full image of the same runtime."""
+    [(change, fat)] = mutated("fat-base-image", "dockerfile")
+    assert fat["text"].splitlines()[0] == "FROM python:3.12"
+    assert "python:3.12-slim" in change
+    mutation = next(m for m in MUTATIONS if m.name == "fat-base-image")
+    assert list(mutation.variants({"text": "FROM python:3.12\nRUN true\n"})) == []
+    [(_, staged)] = list(mutation.variants({"text": "FROM golang:1.22 AS build\nFROM --platform=linux/amd64 node:20-alpine AS web\n"}))
+    assert staged["text"].splitlines()[1] == "FROM --platform=linux/amd64 node:20 AS web"
+
+
+def test_late_archive_cleanup_moves_the_rm_of_the_archive_into_its_own_run() -> None:
+    """late-archive-cleanup splits off only the rm of an archive; a RUN that only cleans lists is left alone."""
+    mutation = next(m for m in MUTATIONS if m.name == "late-archive-cleanup")
+    text = "FROM debian:bookworm-slim\nRUN apt-get update && rm -rf /var/lib/apt/lists/*\nRUN curl -o /tmp/d.tar.gz https://x/d.tar.gz && tar -xzf /tmp/d.tar.gz -C /opt && rm /tmp/d.tar.gz\n"
+    [(change, late)] = list(mutation.variants({"text": text}))
+    assert late["text"].splitlines()[2:] == ["RUN curl -o /tmp/d.tar.gz https://x/d.tar.gz && tar -xzf /tmp/d.tar.gz -C /opt", "RUN rm /tmp/d.tar.gz"]
+    assert "line 3" in change
+    assert list(mutation.variants({"text": "FROM debian:bookworm-slim\nRUN apt-get update && rm -rf /var/lib/apt/lists/*\n"})) == []

@@ -1574,3 +1574,92 @@ def test_rollout_reshuffling_at_half_capacity_drops_below_five_tasks() -> None:
 def test_rollout_doubling_the_tasks_is_not_allowed() -> None:
     failed = failing("rollout-left-instances-empty", _rollout_service("forceNewDeployment: true\nplacementConstraints: [{type: distinctInstance}]\n", desired=12))
     assert "six-tasks" in failed
+# -- bloated-image-slow-scale-out -------------------------------------------------------------
+
+def _reports(base: str, apt: str, pip: str = "pip install --no-cache-dir -r requirements.txt", extra: str = "") -> str:
+    return (
+        f"FROM {base}\nRUN {apt}\n{extra}WORKDIR /app\nCOPY requirements.txt .\nRUN {pip}\nCOPY . .\n"
+        'EXPOSE 8080\nCMD ["gunicorn", "-b", "0.0.0.0:8080", "app:app"]\n'
+    )
+
+
+_LEAN_APT = "apt-get update && apt-get install -y --no-install-recommends texlive-latex-extra fonts-noto && rm -rf /var/lib/apt/lists/*"
+
+
+@pytest.mark.parametrize(
+    "dockerfile",
+    [
+        # the slim base alone: the recommended fonts still weigh hundreds of MB
+        _reports("python:3.12-slim", "apt-get update && apt-get install -y texlive-latex-extra fonts-noto && rm -rf /var/lib/apt/lists/*"),
+        # every cleanup, on the full base: nothing shared with metrics-agent's layers
+        _reports("python:3.12", _LEAN_APT),
+        # removing the recommended fonts in a later RUN only hides them (whiteouts)
+        _reports("python:3.12-slim", "apt-get update && apt-get install -y texlive-latex-extra fonts-noto",
+                 extra="RUN apt-get purge -y fonts-noto-cjk fonts-noto-extra && rm -rf /var/lib/apt/lists/* /root/.cache\n"),
+    ],
+    ids=["slim-with-recommends", "full-base-without-recommends", "purge-in-a-later-run"],
+)
+def test_bloated_image_half_fixes_still_miss_the_step(dockerfile: str) -> None:
+    failed = failing("bloated-image-slow-scale-out", {"Dockerfile": dockerfile})
+    assert "lean-image" in failed and "over 300 MB" in failed["lean-image"].message
+
+
+def test_bloated_image_alpine_cannot_apt_get() -> None:
+    """An Alpine base has no apt-get: the build is refused at the RUN, so nothing new is pushed and no task starts."""
+    failed = failing("bloated-image-slow-scale-out", {"Dockerfile": _reports("python:3.12-alpine", _LEAN_APT)})
+    assert {"step-on-time", "scaled-out"} <= set(failed)
+
+
+def test_bloated_image_lean_image_without_pip_cache_flag_still_passes_the_step() -> None:
+    """Only the base and the recommends matter for the deadline; pip's wheel cache stays within both bounds here."""
+    loaded = scenario("bloated-image-slow-scale-out")
+    files = answer(loaded, {"Dockerfile": _reports("python:3.12-slim", _LEAN_APT, pip="pip install -r requirements.txt")})
+    report = grade(loaded, files, seeds=loaded.scenario.run.seeds[:1], label="pip cache kept")
+    assert report.seeds[0].passed
+
+
+# -- archive-deleted-too-late ------------------------------------------------------------------
+
+_GEO_URL = "https://downloads.example.com/geodata/geodata-2026-11.tar.gz"
+_GEO_TGZ = "/tmp/geodata-2026-11.tar.gz"
+
+
+def _geo(data_steps: str) -> str:
+    return (
+        "FROM python:3.12-slim\n"
+        "RUN apt-get update && apt-get install -y --no-install-recommends curl && rm -rf /var/lib/apt/lists/*\n"
+        "WORKDIR /app\n" + data_steps + "COPY requirements.txt .\nRUN pip install --no-cache-dir -r requirements.txt\nCOPY . .\n"
+        'EXPOSE 8080\nCMD ["uvicorn", "--host", "0.0.0.0", "--port", "8080", "app:app"]\n'
+    )
+
+
+@pytest.mark.parametrize(
+    "data_steps",
+    [
+        # download and unpack chained, the delete still in a RUN of its own
+        f"RUN curl -fsSL -o {_GEO_TGZ} {_GEO_URL} && tar -xzf {_GEO_TGZ} -C /app/data\nRUN rm {_GEO_TGZ}\n",
+        # unpack and delete chained, but the download is a layer of its own
+        f"RUN curl -fsSL -o {_GEO_TGZ} {_GEO_URL}\nRUN tar -xzf {_GEO_TGZ} -C /app/data && rm -f {_GEO_TGZ}\n",
+        # ADD of the remote archive: ADD does not unpack a URL, and its layer keeps the file
+        f"ADD {_GEO_URL} /tmp/\nRUN tar -xzf {_GEO_TGZ} -C /app/data && rm {_GEO_TGZ}\n",
+    ],
+    ids=["rm-in-a-later-run", "download-in-its-own-run", "add-the-url"],
+)
+def test_archive_deleted_too_late_a_later_delete_keeps_the_archive(data_steps: str) -> None:
+    failed = failing("archive-deleted-too-late", {"Dockerfile": _geo(data_steps)})
+    assert "lean-image" in failed and "over 600 MB" in failed["lean-image"].message
+    assert "new-tasks-on-time" in failed and "at 376 s" in failed["new-tasks-on-time"].message
+
+
+def test_archive_deleted_too_late_streaming_into_tar_passes() -> None:
+    """curl | tar never writes the archive: as lean as the chained RUN."""
+    loaded = scenario("archive-deleted-too-late")
+    files = answer(loaded, {"Dockerfile": _geo(f"RUN curl -fsSL {_GEO_URL} | tar -xz -C /app/data\n")})
+    report = grade(loaded, files, seeds=loaded.scenario.run.seeds, label="streamed")
+    assert report.passed
+
+
+def test_archive_deleted_too_late_unpacking_before_the_download_is_refused() -> None:
+    """tar of an archive no earlier step wrote fails the build at its line: nothing is pushed, no task runs."""
+    failed = failing("archive-deleted-too-late", {"Dockerfile": _geo(f"RUN tar -xzf {_GEO_TGZ} -C /app/data && rm {_GEO_TGZ}\n")})
+    assert {"geo-runs", "new-tasks-on-time"} <= set(failed)

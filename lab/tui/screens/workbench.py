@@ -25,6 +25,7 @@ from lab.tui.external_editor import edit_in_external_editor
 from lab.tui.session import Session
 from lab.tui.sim_driver import SimDriver
 from lab.tui.widgets.charts_view import ChartsView
+from lab.tui.widgets.images_view import ImagesView
 from lab.tui.widgets.cluster_map import ClusterMap
 from lab.tui.widgets.event_log import format_time
 from lab.tui.widgets.event_panel import EventPanel
@@ -93,6 +94,7 @@ class WorkbenchScreen(Screen[None]):
         self._map_due = 0.0
         self._charts_stale = False
         self._charts_due = 0.0
+        self._images_at: tuple[int, int] | None = None
         self._since = time.monotonic()
 
     # -- layout --------------------------------------------------------------------------------
@@ -113,6 +115,10 @@ class WorkbenchScreen(Screen[None]):
                     # Not focusable itself: Tab from the tab row lands on the charts, whose
                     # ↑/↓ still scroll it (bindings bubble to the scroll).
                     yield VerticalScroll(ChartsView(id="charts"), id="charts-scroll", can_focus=False)
+                if self.session.scenario.world.builds:
+                    # Only a scenario that builds images has the tab (the others' tab rows stay as they were).
+                    with TabPane("Images", id="tab-images"):
+                        yield VerticalScroll(ImagesView(id="images"), id="images-scroll")
                 with TabPane("Cluster", id="tab-cluster"):
                     yield ClusterMap(classes="cluster-map")
                 with TabPane("Tasks", id="tab-task-list"):
@@ -391,6 +397,13 @@ class WorkbenchScreen(Screen[None]):
             self.query_one("#charts", ChartsView).show(session.series)
             self._charts_stale = False
             self._charts_due = started + min(1.0, max(CHARTS_EVERY_S, 10 * (time.perf_counter() - started)))
+
+        # The Images tab reads the event log, only while it shows (it changes only with events).
+        # Keyed on the world too: a restart (ctrl+r) starts a new log that may be as long as the old one.
+        images_at = (id(world), len(world.log))
+        if self.query_one("#center", TabbedContent).active == "tab-images" and self._images_at != images_at:
+            self._images_at = images_at
+            self.query_one("#images", ImagesView).show(world.log.since(0))
 
     @on(TabbedContent.TabActivated, "#center, #right")
     def _tab_changed(self) -> None:
