@@ -1416,7 +1416,7 @@ def _named_port() -> str:
     return edited(loaded, "payments-task-definition.yaml", ("protocol: tcp}", "protocol: tcp, name: http}"))
 
 
-def _orders(*, connect: bool = False) -> str:
+def _dns_orders(*, connect: bool = False) -> str:
     return starting_text(scenario("stale-dns-payments"), "orders-service.yaml") + (_SC_CLIENT if connect else "")
 
 
@@ -1430,9 +1430,9 @@ def _orders(*, connect: bool = False) -> str:
         # Service Connect on the server only: orders has no proxy and keeps resolving DNS.
         {"payments-task-definition.yaml": _named_port(), "payments-service.yaml": _payments(connect=True)},
         # Service Connect on the client only: no endpoint offers payments.internal, so DNS again.
-        {"orders-service.yaml": _orders(connect=True)},
+        {"orders-service.yaml": _dns_orders(connect=True)},
         # An alias orders does not call: its calls to payments.internal still go through DNS.
-        {"payments-task-definition.yaml": _named_port(), "payments-service.yaml": _payments(connect=True, dns="payments"), "orders-service.yaml": _orders(connect=True)},
+        {"payments-task-definition.yaml": _named_port(), "payments-service.yaml": _payments(connect=True, dns="payments"), "orders-service.yaml": _dns_orders(connect=True)},
     ],
     ids=["more-tasks", "slower-rollout", "server-only", "client-only", "other-alias"],
 )
@@ -1451,7 +1451,7 @@ def test_stale_dns_payments_dropping_the_registry_breaks_the_name() -> None:
 
 def test_stale_dns_payments_port_name_must_exist() -> None:
     """Service Connect naming a port the task definition does not name is refused: payments never starts."""
-    files = {"payments-service.yaml": _payments(connect=True), "orders-service.yaml": _orders(connect=True)}
+    files = {"payments-service.yaml": _payments(connect=True), "orders-service.yaml": _dns_orders(connect=True)}
     failed = failing("stale-dns-payments", files)
     assert {"no-failed-calls", "payments-two"} <= set(failed)
 
@@ -1459,7 +1459,7 @@ def test_stale_dns_payments_port_name_must_exist() -> None:
 def test_stale_dns_payments_service_connect_without_the_registry_passes() -> None:
     """Service Connect does not need the Cloud Map DNS records: dropping them is fine."""
     loaded = scenario("stale-dns-payments")
-    files = {"payments-task-definition.yaml": _named_port(), "payments-service.yaml": _payments(connect=True, registry=False), "orders-service.yaml": _orders(connect=True)}
+    files = {"payments-task-definition.yaml": _named_port(), "payments-service.yaml": _payments(connect=True, registry=False), "orders-service.yaml": _dns_orders(connect=True)}
     report = grade(loaded, answer(loaded, files), seeds=loaded.scenario.run.seeds, label="right answer")
     assert report.passed
 # -- nightly-report-never-runs -----------------------------------------------------------------
