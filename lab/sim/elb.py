@@ -101,8 +101,8 @@ class Target:
     """A task registered in a target group."""
 
     __slots__ = (
-        "az", "deregistered_at", "error_fraction", "fails", "info", "listed", "passes", "port", "profile_memo", "rate", "reason",
-        "request_s", "seq", "serves_memo", "serving", "settled", "state", "target_id", "task",
+        "az", "deregistered_at", "error_fraction", "fails", "info", "listed", "passes", "port", "rate", "reason", "request_s",
+        "seq", "serves_memo", "serving", "settled", "state", "target_id", "task",
     )
 
     def __init__(self, task: Task, target_id: str, port: int, az: str, request_s: float = 0.05) -> None:
@@ -133,8 +133,6 @@ class Target:
         """Whether it is in its group's list of targets."""
         self.serves_memo: tuple[object, bool, float] | None = None
         """(settings stamp, whether it serves, until when that answer holds) — see ``_route``."""
-        self.profile_memo: tuple[object, tuple[float, float]] | None = None
-        """(``info`` it was computed under, the routing's app profile) — see ``Routing.profile``."""
 
 
 @dataclass
@@ -177,7 +175,7 @@ class TargetGroupRuntime:
         self._matched: dict[int, bool] = {}
         """Health-check status codes the matcher accepts (cleared when the settings change)."""
         self._totals_now: tuple[bool, float, float, float, float, int, int] = (False, 0.0, 0.0, 0.0, 0.0, 0, 0)
-        """What the targets add up to since the last routing change (see ``_route``)."""
+        """What the targets add up to since the last routing change (see ``_sum_up``)."""
         self._route_pending = False
         """A re-route is due at the end of this instant (see ``_route_soon``)."""
         self._registered = 0
@@ -402,73 +400,47 @@ class TargetGroupRuntime:
     # -- traffic -----------------------------------------------------------------------------
 
     def _route(self) -> None:
-        """Recompute which targets get traffic, whether each one serves it, and what they add up to.
-
-        One pass over the group in registration order, with the same arithmetic in the same
-        order as before it was fused (a share per routed target; sums added target by target),
-        so the numbers are bit for bit the same. While no target is healthy the group fails
-        open and is routed again at every registration and every boot, so this pass is what a
-        cold start of a large group costs: it avoids building lists and sets, and answers
-        "does it serve" from the target's memo without a call where it can.
-        """
+        """Recompute which targets get traffic, and whether each one serves it."""
         self._route_pending = False
-        targets = self.targets
-        states = [t.state for t in targets]
-        n_healthy = states.count("healthy")
+        live = [t for t in self.targets if t.state not in ("draining", "unused")]
+        healthy = [t for t in live if t.state == "healthy"]
         # Fail open: with no healthy target the load balancer routes to all of them (§6.1).
-        fail_open = n_healthy == 0
-        routed_n = n_healthy if not fail_open else len(states) - states.count("draining") - states.count("unused")
-        rps = self.load.rps
-        share = rps / routed_n if routed_n else 0.0
+        routed = healthy or live
+        share = self.load.rps / len(routed) if routed else 0.0
+        routed_ids = {id(t) for t in routed}
         error_fraction = self._error_fraction
-        serves_now = self._serves_now
         stamp = self._current_stamp()
         now = self.kernel.now
-        request_s = self.load.request_s
+        for t in self.targets:
+            if id(t) in routed_ids:
+                t.rate = share
+                t.serving = share > 0 and self._serves_now(t, stamp, now)
+            else:
+                t.rate = 0.0
+                t.serving = False
+            t.error_fraction = error_fraction(t, share) if t.serving else 0.0
+        self._sum_up()
+        self.routing.load_changed(self)
+
+    def _sum_up(self) -> None:
+        """Add up what ``flush`` accounts per second; targets only change where this is called."""
         any_routed = False
         served = target_5xx = good_time = bad_rate = 0.0
         healthy = unhealthy = 0
-        for t in targets:
-            state = t.state
-            if state == "healthy":
+        for t in self.targets:
+            if t.state == "healthy":
                 healthy += 1
-                routed = True
-            else:
-                if state == "unhealthy":
-                    unhealthy += 1
-                routed = fail_open and state != "draining" and state != "unused"
-            if not routed:
-                t.rate = 0.0
-                t.serving = False
-                t.error_fraction = 0.0
-                continue
-            t.rate = share
-            if share > 0:
-                # ``_serves_now``'s two shortcuts, inline: the memo holds for most targets.
-                task = t.task
-                if t.settled is stamp and task.last == "RUNNING" and not task.exited:
-                    serving = True
-                else:
-                    memo = t.serves_memo
-                    serving = memo[1] if memo is not None and memo[0] is stamp and now < memo[2] else serves_now(t, stamp, now)
-            else:
-                serving = False
-            t.serving = serving
-            if serving:
-                ef = t.error_fraction = error_fraction(t, share)
-            else:
-                ef = t.error_fraction = 0.0
-            # What ``flush`` accounts per second; targets only change where this is computed.
-            if share > 0:
+            elif t.state == "unhealthy":
+                unhealthy += 1
+            if t.rate > 0:
                 any_routed = True
-                if serving:
-                    served += share
-                    target_5xx += share * ef
-                    good_time += share * (1.0 - ef) * (request_s if request_s is not None else t.request_s)
+                if t.serving:
+                    served += t.rate
+                    target_5xx += t.rate * t.error_fraction
+                    good_time += t.rate * (1.0 - t.error_fraction) * self._duration(t)
                 else:
-                    bad_rate += share
+                    bad_rate += t.rate
         self._totals_now = (any_routed, served, target_5xx, good_time, bad_rate, healthy, unhealthy)
-        self.routing.load_changed(self)
 
     def _error_fraction(self, target: Target, rate: float) -> float:
         """The app's own error rate, plus what it cannot serve when CPU-bound."""

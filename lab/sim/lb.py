@@ -211,15 +211,6 @@ class LoadBalancing:
             return None
         if spec.cpu_units_per_rps <= 0:
             return spec.error_rate, 0.0
-        if task.rev.task_cpu_units is not None:
-            # A task-level cpu is the task's whole capacity: the answer holds as long as the
-            # target's app does (``info``), and routing asks it for every target at every change.
-            memo = target.profile_memo
-            if memo is not None and memo[0] is target.info:
-                return memo[1]
-            answer = spec.error_rate, max(0.0, task_cpu_capacity(self.fleet, task) - spec.idle_cpu_units) / spec.cpu_units_per_rps
-            target.profile_memo = (target.info, answer)
-            return answer
         return spec.error_rate, max(0.0, task_cpu_capacity(self.fleet, task) - spec.idle_cpu_units) / spec.cpu_units_per_rps
 
     def load_changed(self, tg: TargetGroupRuntime, targets: Iterable[Target] | None = None) -> None:
