@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from lab.progress import ProgressStore
 from lab.scenario.loader import find_scenario, load_scenario
 from lab.tui.session import Session
@@ -78,3 +80,95 @@ def test_jumps_stay_within_the_covered_run(tmp_path: Path) -> None:
     session.jump_to(120)
     session.restart()
     assert session.horizon == 0 and session.jump_to(60) == 0
+
+
+# -- in the workbench ------------------------------------------------------------------------------
+
+
+def save_svg(app, name: str) -> None:
+    """With LAB_SCREENSHOTS set to a folder, keep an SVG of the screen there (to look at as PNG)."""
+    import os
+
+    folder = os.environ.get("LAB_SCREENSHOTS")
+    if folder:
+        app.save_screenshot(f"{name}.svg", path=folder)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("size", [(120, 40), (200, 50)])
+async def test_the_workbench_travels_back_and_plays_on_to_the_same_log(tmp_path: Path, size: tuple[int, int]) -> None:
+    """Apply at 60 s, play to 300 s; `[` and `j` travel back (banner, event log, objectives of that instant); play: the straight run's log."""
+    from textual.widgets import Input, Static, TextArea
+
+    from lab.tui.app import LabApp
+    from lab.tui.screens.jump import JumpModal
+    from lab.tui.widgets.event_panel import EventPanel
+
+    from .conftest import open_scenario, quiet
+
+    expected = straight_run(tmp_path, apply_at=60, until=300)
+    app = quiet(LabApp(store=ProgressStore.load(tmp_path / "app")))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        bench = await open_scenario(app, pilot)
+        bench.advance(60)
+        editor = bench.query_one("#edit-instance-role-yaml TextArea", TextArea)
+        editor.text = FIXED_ROLE
+        await pilot.pause()
+        await pilot.press("ctrl+s")  # apply
+        bench.advance(240)
+        await pilot.pause()
+        assert bench.session.world.log.to_jsonl() == expected
+        banner = bench.query_one("#travel-banner", Static)
+        assert not banner.display
+
+        await pilot.press("left_square_bracket")  # one minute back
+        bench.finish_jump()
+        await pilot.pause()
+        assert bench.session.world.now == 240 and bench.session.viewing_past
+        assert banner.display and "Viewing t=00:04:00 (past)" in str(banner.render())
+        assert "◀ past" in str(bench.query_one("#clock", Static).render())
+
+        await pilot.press("j")
+        await pilot.pause()
+        assert isinstance(app.screen, JumpModal)
+        app.screen.query_one(Input).value = "00:00:30"
+        await pilot.press("enter")
+        bench.finish_jump()
+        await pilot.pause()
+        assert bench.session.world.now == 30 and bench.session.applied_at is None
+        shown = bench.query_one("#events", EventPanel).log_view
+        assert shown.line_count == len(bench.session.world.log)
+        assert all(event.at <= 30 for event in bench.session.world.log)
+        running = {o.title: o for o in bench.session.objectives()}["web runs 3 tasks by 300 s and keeps them"]
+        assert not running.met
+        save_svg(app, f"time-travel-past-{size[0]}x{size[1]}")
+
+        bench.advance(270)  # play on: the apply at 60 s is replayed
+        await pilot.pause()
+        assert not bench.session.viewing_past and not banner.display
+        assert bench.session.world.log.to_jsonl() == expected
+
+
+async def test_an_apply_after_a_jump_back_says_the_future_is_discarded(tmp_path: Path) -> None:
+    """Viewing the past, ctrl+s applies there and the notification says the rest of the run is gone."""
+    from textual.widgets import TextArea
+
+    from lab.tui.app import LabApp
+
+    from .conftest import open_scenario, quiet
+
+    app = quiet(LabApp(store=ProgressStore.load(tmp_path / "app")))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        bench = await open_scenario(app, pilot)
+        bench.advance(300)
+        bench.jump_to(120)
+        bench.finish_jump()
+        editor = bench.query_one("#edit-instance-role-yaml TextArea", TextArea)
+        editor.text = FIXED_ROLE
+        await pilot.pause()
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert bench.session.horizon == 120 and not bench.session.viewing_past
+        assert any("discarded" in str(n.message) for n in app._notifications)
