@@ -53,7 +53,7 @@ TRAVEL_STEPS = (10.0, 60.0, 300.0)
 """Simulated seconds ``[`` and ``]`` travel by (``t`` picks the next)."""
 
 PANES = {
-    "brief": ("f3", "#left", "tab-brief"),
+    "brief": ("f3", "#left ObjectiveList", "tab-brief"),
     "editor": ("f4", None, None),
     "charts": ("f5", None, "tab-charts"),
     "cluster": ("f6", "#right", "tab-cluster"),
@@ -328,7 +328,7 @@ class WorkbenchScreen(Screen[None]):
             return
         if self.narrow:
             self._center.active = tab
-            targets = {"brief": "#tab-brief VerticalScroll", "cluster": "#tab-cluster ClusterMap", "events": "#tab-events .event-log", "metrics": "#tab-events MetricsPanel"}
+            targets = {"brief": "#tab-brief ObjectiveList", "cluster": "#tab-cluster ClusterMap", "events": "#tab-events .event-log", "metrics": "#tab-events MetricsPanel"}
             widget = self.query_one(targets[pane])
         else:
             widget = self.query_one(wide_target)

@@ -66,7 +66,7 @@ class ObjectiveList(Static, can_focus=True):
         width = max(20, self.content_region.width or self.size.width or 40)
         text = Text()
         text.append("Objectives", style="bold")
-        text.append("  (F3, ↑↓: in full)\n" if not self.has_focus else "\n", style="dim")
+        text.append("  F3 ↑↓ details\n" if not self.has_focus else "\n", style="dim")
         for i, o in enumerate(self.objectives):
             if o.met:
                 mark, word, style = "✓", "met" if o.final else "so far", "green"
