@@ -171,7 +171,7 @@ class ChartsView(Widget, can_focus=True):
             return text
         width, cursor, now_column = self.columns, self.cursor_column, self.now_column()
         at = self.cursor_time
-        state = "following the run (←/→ cursor, [/] markers)" if self.cursor is None else "cursor (←/→, [/] markers, End follows)"
+        state = "following the run (←/→ cursor, {/} markers, Enter travels)" if self.cursor is None else "cursor (←/→, {/} markers, Enter travels there, End follows)"
         text.append(f"t {format_time(at)}", style="bold reverse")
         text.append(f"  {state}\n", style="dim")
         here = self.markers_at_cursor()
