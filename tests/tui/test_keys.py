@@ -176,3 +176,24 @@ async def test_the_narrow_layout_reaches_its_folded_panes_by_key(store: Progress
         assert bench.query_one("#center").active == "tab-events" and isinstance(app.focused, EventLogView)
         await pilot.press("f8")
         assert isinstance(app.focused, MetricsPanel) or app.focused is not None
+
+
+@pytest.mark.parametrize("size", [(120, 40), (200, 50)])
+async def test_one_line_objectives_keep_the_briefing_in_view(store: ProgressStore, size: tuple[int, int]) -> None:
+    """task-role-s3 has ten objectives: one line each, so the briefing still starts on screen; focused, one shows in full."""
+    from textual.widgets import Markdown
+
+    app = quiet(LabApp(store=store))
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        bench = await open_scenario(app, pilot, "task-role-s3")
+        objectives = bench.query_one("#left ObjectiveList", ObjectiveList)
+        assert len(objectives.objectives) == 10
+        lines = str(objectives.render()).splitlines()
+        assert len(lines) <= 1 + 10 + 2 + 4  # title, one line per objective, the glyphs explained, hints
+        left = bench.query_one("#left")
+        assert bench.query_one("#left Markdown", Markdown).region.y < left.region.bottom - 5
+        await pilot.press("f3", "down", "down")
+        picked = objectives.objectives[2]
+        assert picked.title in str(objectives.render()).replace("\n", " ") or picked.title[:30] in str(objectives.render())
+        save_svg(app, f"objectives-focused-{size[0]}x{size[1]}")

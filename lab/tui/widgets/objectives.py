@@ -16,6 +16,9 @@ from lab.tui.session import Objective
 
 __all__ = ["ObjectiveList"]
 
+WIDE_LINES = 60
+"""Cells from which a line spells the state out ("✓ so far") and the points ("10 pts")."""
+
 
 class ObjectiveList(Static, can_focus=True):
     """Objectives with a glyph and a word for their state, then the hints revealed so far."""
@@ -65,17 +68,21 @@ class ObjectiveList(Static, can_focus=True):
     def _draw(self) -> None:
         width = max(20, self.content_region.width or self.size.width or 40)
         text = Text()
+        # A narrow pane (the left column at 120 columns is ~27 cells) keeps the state as a
+        # glyph, explained once in the title line, so that the titles keep most of the room.
+        wide = width >= WIDE_LINES
         text.append("Objectives", style="bold")
         text.append("  F3 ↑↓ details\n" if not self.has_focus else "\n", style="dim")
         for i, o in enumerate(self.objectives):
-            if o.met:
-                mark, word, style = "✓", "met" if o.final else "so far", "green"
+            glyph, word, style = _look(o)
+            if wide:
+                tag = "required" if o.required else f"{o.points} pts"
+                head = f"{glyph} {word:<7} "
             else:
-                mark, word, style = "✗", "failed" if o.final else "not yet", "red" if o.final else "yellow"
-            tag = "req" if o.required else f"{o.points}p"
+                tag = "*" if o.required else f"{o.points}p"
+                head = f"{'~' if o.met and not o.final else glyph} "
             picked = self.has_focus and i == self.picked
-            head = f"{mark} {word:<7} "
-            room = width - cell_len(head) - cell_len(tag) - 2
+            room = width - cell_len(head) - cell_len(tag) - 1
             title = o.title if cell_len(o.title) <= room else _cut(o.title, room)
             text.append(head, style=style + (" reverse" if picked else ""))
             text.append(title, style="bold" if picked else "")
@@ -83,6 +90,8 @@ class ObjectiveList(Static, can_focus=True):
             if picked:
                 full = "required" if o.required else f"{o.points} points"
                 text.append(f"  {o.title} ({full}; {_state(o)})\n", style="italic")
+        if not wide and self.objectives:
+            text.append("✓ met  ~ so far  · not yet  ✗ failed  * required\n", style="dim")
         if any(o.broken for o in self.objectives):
             text.append("A failed objective stays failed in this run: ctrl+r runs it again from 0 s with your files.\n", style="dim")
         text.append(f"\nHints {len(self.hints)} of {self.total_hints}", style="bold")
@@ -90,6 +99,15 @@ class ObjectiveList(Static, can_focus=True):
         for i, hint in enumerate(self.hints, start=1):
             text.append(f"{i}. {hint}\n")
         self.update(text)
+
+
+def _look(o: Objective) -> tuple[str, str, str]:
+    """Glyph, word and colour of an objective's state."""
+    if o.met:
+        return "✓", "met" if o.final else "so far", "green"
+    if o.final:
+        return "✗", "failed", "red"
+    return "·", "not yet", "yellow"
 
 
 def _state(o: Objective) -> str:
