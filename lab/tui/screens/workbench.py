@@ -87,7 +87,7 @@ class WorkbenchScreen(Screen[None]):
         Binding("left_square_bracket", "travel(-1)", "Back in time", id="travel-back", show=False),
         Binding("right_square_bracket", "travel(1)", "Forward in time", id="travel-forward", show=False),
         Binding("t", "travel_step", "Travel step", id="travel-step", show=False),
-        Binding("j", "jump", "Jump to t", id="jump"),
+        Binding("j", "jump", "Jump to t", id="jump", show=False),
         *(Binding(key, f"focus_pane('{pane}')", f"Focus {pane}", id=f"focus-{pane}", show=False, priority=True) for pane, (key, _, _) in PANES.items()),
         Binding("ctrl+pageup", "tab(-1)", "Previous tab", id="tab-previous", show=False, priority=True),
         Binding("ctrl+pagedown", "tab(1)", "Next tab", id="tab-next", show=False, priority=True),
