@@ -8,6 +8,7 @@ slices. Widgets read the world only through its event log and snapshots.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -291,6 +292,10 @@ class Session:
                     break
         return self.world.now
 
+    def _next_apply_at(self) -> float:
+        """When the next recorded Apply this world has not had is due (``inf``: none)."""
+        return self.applies[self._replayed].at if self._replayed < len(self.applies) else math.inf
+
     def _apply_due(self, before: float) -> None:
         """Replay the recorded Applies due by ``before`` that this world has not had yet (after a jump back)."""
         while self._replayed < len(self.applies) and self.applies[self._replayed].at <= before:
@@ -325,8 +330,11 @@ class Session:
         """
         world = self.world
         end = min(self.duration, target_s)
-        while world.peek() <= end:
-            self._apply_due(world.peek())
+        next_apply = self._next_apply_at()
+        while (upcoming := world.peek()) <= end:
+            if next_apply <= upcoming:  # only after a jump back: a recorded Apply is due first
+                self._apply_due(upcoming)
+                next_apply = self._next_apply_at()
             # One event at least per call, so that a late call (a busy machine) still moves on.
             world.step()
             if time.perf_counter() >= deadline:

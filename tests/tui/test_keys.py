@@ -175,7 +175,7 @@ async def test_the_narrow_layout_reaches_its_folded_panes_by_key(store: Progress
         await pilot.press("f7")
         assert bench.query_one("#center").active == "tab-events" and isinstance(app.focused, EventLogView)
         await pilot.press("f8")
-        assert isinstance(app.focused, MetricsPanel) or app.focused is not None
+        assert isinstance(app.focused, MetricsPanel)
 
 
 @pytest.mark.parametrize("size", [(120, 40), (200, 50)])

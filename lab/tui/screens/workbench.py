@@ -52,13 +52,13 @@ NARROW_TABS = ("tab-brief", "tab-cluster", "tab-task-list", "tab-events")
 TRAVEL_STEPS = (10.0, 60.0, 300.0)
 """Simulated seconds ``[`` and ``]`` travel by (``t`` picks the next)."""
 
-PANES = {
+PANES: dict[str, tuple[str, str | None, str | None]] = {
     "brief": ("f3", "#left ObjectiveList", "tab-brief"),
     "editor": ("f4", None, None),
     "charts": ("f5", None, "tab-charts"),
     "cluster": ("f6", "#right", "tab-cluster"),
     "events": ("f7", "#events .event-log", "tab-events"),
-    "metrics": ("f8", "#metrics-scroll", "tab-events"),
+    "metrics": ("f8", "#metrics", "tab-events"),
 }
 """Pane → (key, what gets the focus in the wide layout, the centre tab that holds it when narrow)."""
 
@@ -326,12 +326,12 @@ class WorkbenchScreen(Screen[None]):
             self._center.active = "tab-charts"
             self._charts.focus()
             return
-        if self.narrow:
+        if self.narrow and tab is not None:
             self._center.active = tab
             targets = {"brief": "#tab-brief ObjectiveList", "cluster": "#tab-cluster ClusterMap", "events": "#tab-events .event-log", "metrics": "#tab-events MetricsPanel"}
             widget = self.query_one(targets[pane])
         else:
-            widget = self.query_one(wide_target)
+            widget = self.query_one(wide_target or "#left")
             if pane == "cluster":
                 widget = self.query_one("#cluster-map" if self._right.active == "tab-map" else "#task-list")
         widget.focus()

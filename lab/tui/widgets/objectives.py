@@ -50,7 +50,7 @@ class ObjectiveList(Static, can_focus=True):
         if not 0 <= picked < len(self.objectives):
             parent = self.parent
             if parent is not None and hasattr(parent, "scroll_relative"):
-                parent.scroll_relative(y=delta)  # type: ignore[attr-defined]
+                parent.scroll_relative(y=delta)
             return
         self.picked = picked
         self._draw()
