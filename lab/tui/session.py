@@ -8,6 +8,7 @@ slices. Widgets read the world only through its event log and snapshots.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
@@ -20,7 +21,7 @@ from lab.scenario.workspace import starting_text
 from lab.sim.series import RunSeries, fault_marks
 from lab.sim.world import MetricsView, World
 
-__all__ = ["MetricsHistory", "Objective", "Session"]
+__all__ = ["AppliedChange", "MetricsHistory", "Objective", "Session"]
 
 SPEEDS = (1, 10, 60, 600)
 """Simulated seconds per real second the learner can choose."""
@@ -35,6 +36,14 @@ class FileState:
     text: str
     errors: list[Diagnostic]
     parsed: ConfigFile | None
+
+
+@dataclass(frozen=True)
+class AppliedChange:
+    """One Apply of the learner's: the simulated time and the files it sent (replayed by time travel)."""
+
+    at: float
+    files: tuple[ConfigFile, ...]
 
 
 @dataclass(frozen=True)
@@ -123,6 +132,16 @@ class Session:
             self.validate(name)
         self.world: World = build_world(loaded, seed=self.seed)
         self.applied_at: float | None = None
+        self._base_answer: dict[str, ConfigFile] | None = None
+        """The files a restart put in place at time zero (None: the scenario's own)."""
+        self.applies: list[AppliedChange] = []
+        """Every Apply of this run, oldest first: what a jump back replays."""
+        self._replayed = 0
+        """How many of ``applies`` the current world has had (fewer after a jump back)."""
+        self.horizon = 0.0
+        """The furthest simulated time this run has covered (time travel goes anywhere up to it)."""
+        self.applied_texts = {name: starting_text(loaded, name) for name in self.files}
+        """Each file's text as the running world has it (from the start, the last Apply or restart)."""
         self.history = MetricsHistory(self.duration)
         """Metrics over simulated time, sampled after every slice."""
         self.series = RunSeries(self.duration, faults=fault_marks(self.scenario.world.timeline))
@@ -184,25 +203,110 @@ class Session:
 
     # -- simulation ----------------------------------------------------------------------------
 
+    def unapplied(self) -> list[str]:
+        """Files whose text differs from what the running world has (edited since the last Apply)."""
+        return [name for name, state in self.files.items() if state.text != self.applied_texts[name]]
+
     def apply(self) -> list[Diagnostic]:
-        """Apply the edited files to the running world now; returns the problems that stop it."""
+        """Apply the edited files to the running world now; returns the problems that stop it.
+
+        Viewing the past (after a jump back), an Apply starts a new future: the run covered
+        beyond now and the Applies made in it are discarded.
+        """
         problems = self.blocking_errors()
         if problems:
             return problems
         changed = [f for n, f in self.answer().items() if f.model != self.loaded.files[n].model or f.all_refusals]
+        self._settle()
+        self.applies = [a for a in self.applies if a.at <= self.world.now]
+        self.applies.append(AppliedChange(self.world.now, tuple(changed)))
+        self.horizon = self.world.now
+        self._replayed = len(self.applies)
         apply_files(self.world, changed)
         self.applied_at = self.world.now
+        self.applied_texts = {name: state.text for name, state in self.files.items()}
         self.series.mark_apply(self.world.now)
         return []
 
+    def _settle(self) -> None:
+        """Process every event already due at this instant, so that an Apply lands between instants.
+
+        A tick may stop halfway through the events of one simulated time; a replay stops
+        before all of them (``World.run``). Applying only once the instant is settled puts the
+        Apply at the same place in both, so a replay logs exactly what the first run logged.
+        """
+        world = self.world
+        while world.peek() <= world.now:
+            world.step()
+
     def restart(self) -> None:
         """Start over from time zero with the current files in place."""
-        self.world = build_world(self.loaded, seed=self.seed, answer=self.answer())
-        self.applied_at = 0.0
+        self._base_answer = self.answer()
+        self.applies = []
+        self.horizon = 0.0
+        self.applied_texts = {name: state.text for name, state in self.files.items()}
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        """A new world at time zero with the run's starting files; empty charts."""
+        self.world = build_world(self.loaded, seed=self.seed, answer=self._base_answer)
+        self._replayed = 0
+        self.applied_at = None if self._base_answer is None else 0.0
         self.history.clear()
         self.series.clear()
-        self.series.mark_apply(0.0, "restart with your files")
+        if self._base_answer is not None:
+            self.series.mark_apply(0.0, "restart with your files")
         self.sample()
+
+    # -- time travel ---------------------------------------------------------------------------
+
+    @property
+    def viewing_past(self) -> bool:
+        """The clock is behind the furthest time this run covered (after a jump back)."""
+        return self.world.now < self.horizon
+
+    def jump_to(self, at: float, *, deadline: float | None = None) -> float:
+        """Show the world at simulated time ``at`` (clamped to 0..``horizon``); returns the new time.
+
+        Forward, the world just runs on. Back, it is rebuilt and replayed: the world is
+        deterministic, so building it again with the same seed and files and applying the
+        same Applies at the same times gives the same world at every instant. Checkpoints
+        are not an option (SimPy processes are generators, which cannot be copied). A
+        replay costs what the run cost: under a second for most shipped scenarios, a few
+        for the busiest (``memory-limit-oom``), so the workbench replays in budgeted ticks:
+        with a ``deadline`` (``perf_counter``) this returns when it comes, earlier than
+        ``at``; call again with the same ``at`` to go on (only a jump back rebuilds).
+        """
+        at = max(0.0, min(float(at), self.horizon))
+        if at < self.world.now:
+            self._rebuild()
+        # Chart-bucket slices, sampled after each: the charts look as when the run was played.
+        bucket = max(self.series.step_s, 1.0)
+        while self.world.now < at:
+            until = min(at, self.world.now + bucket)
+            if deadline is None:
+                self.advance(until - self.world.now)
+            else:
+                self.advance_until(until, deadline=deadline)
+                if time.perf_counter() >= deadline:
+                    break
+        return self.world.now
+
+    def _next_apply_at(self) -> float:
+        """When the next recorded Apply this world has not had is due (``inf``: none)."""
+        return self.applies[self._replayed].at if self._replayed < len(self.applies) else math.inf
+
+    def _apply_due(self, before: float) -> None:
+        """Replay the recorded Applies due by ``before`` that this world has not had yet (after a jump back)."""
+        while self._replayed < len(self.applies) and self.applies[self._replayed].at <= before:
+            change = self.applies[self._replayed]
+            self.world.run(until=change.at)
+            self._settle()
+            apply_files(self.world, list(change.files))
+            self.applied_at = change.at
+            self.series.mark_apply(change.at)
+            self._replayed += 1
+
 
     @property
     def duration(self) -> float:
@@ -212,6 +316,7 @@ class Session:
     def advance(self, seconds: float) -> float:
         """Run the world forward (never past the end of the scenario); returns the new time."""
         target = min(self.duration, self.world.now + max(0.0, seconds))
+        self._apply_due(target)
         self.world.run(until=target)
         self.sample()
         return self.world.now
@@ -225,12 +330,17 @@ class Session:
         """
         world = self.world
         end = min(self.duration, target_s)
-        while world.peek() <= end:
+        next_apply = self._next_apply_at()
+        while (upcoming := world.peek()) <= end:
+            if next_apply <= upcoming:  # only after a jump back: a recorded Apply is due first
+                self._apply_due(upcoming)
+                next_apply = self._next_apply_at()
             # One event at least per call, so that a late call (a busy machine) still moves on.
             world.step()
             if time.perf_counter() >= deadline:
                 self.sample()
                 return world.now
+        self._apply_due(end)
         world.run(until=end)
         self.sample()
         return world.now
@@ -243,7 +353,8 @@ class Session:
         return self.world.now
 
     def sample(self) -> None:
-        """Read the metrics now into the history and the charts' series."""
+        """Read the metrics now into the history and the charts' series (and extend the covered run)."""
+        self.horizon = max(self.horizon, self.world.now)
         view = self.world.metrics()
         self.history.record(view)
         self.series.record(view, self.world.log)
@@ -258,8 +369,10 @@ class Session:
         before = len(self.world.log)
         while len(self.world.log) == before:
             if self.world.peek() > self.duration:
+                self._apply_due(self.duration)
                 self.world.run(until=self.duration)
                 break
+            self._apply_due(self.world.peek())
             self.world.step()
         self.sample()
         return self.world.now

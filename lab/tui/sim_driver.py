@@ -33,6 +33,10 @@ class SimDriver:
         """Run as fast as the budget allows until the scenario ends."""
         self.behind = False
         """The last tick could not cover speed x tick within its budget (a busy world)."""
+        self.seeking: float | None = None
+        """A time travel still under way: the simulated time it goes to."""
+        self.seek_budget_s = 0.06
+        """Real time a tick may spend replaying towards ``seeking`` (keys are still read between ticks)."""
 
     @property
     def speed(self) -> int:
@@ -44,17 +48,31 @@ class SimDriver:
         self.speed_index = max(0, min(len(SPEEDS) - 1, index))
 
     def toggle(self) -> None:
-        """Play or pause (pausing also stops a run to the end)."""
+        """Play or pause (pausing also stops a run to the end and a time travel under way)."""
         self.playing = not self.playing and not self.session.finished
         self.running_to_end = False
+        self.seeking = None
+
+    def jump(self, at: float) -> None:
+        """Travel to simulated time ``at`` within the covered run (paused); a long replay goes on over the next ticks."""
+        self.playing = self.running_to_end = False
+        target = max(0.0, min(at, self.session.horizon))
+        now = self.session.jump_to(target, deadline=time.perf_counter() + self.seek_budget_s)
+        self.seeking = target if now < target else None
 
     def run_to_end(self) -> None:
         """Start running to the end of the scenario (in budgeted slices)."""
         if not self.session.finished:
             self.running_to_end = True
+            self.seeking = None
 
     def tick(self) -> bool:
         """One timer tick; returns True when the world moved (its clock or its log)."""
+        if self.seeking is not None:
+            now = self.session.jump_to(self.seeking, deadline=time.perf_counter() + self.seek_budget_s)
+            if now >= self.seeking:
+                self.seeking = None
+            return True
         if not (self.playing or self.running_to_end) or self.session.finished:
             self.playing = self.running_to_end = False
             return False
@@ -71,5 +89,6 @@ class SimDriver:
         self.session.run_for(seconds, slice_s=self.slice_s)
 
     def step(self) -> None:
-        """Run to the next event in the log."""
+        """Run to the next event in the log (ending a time travel under way where it got to)."""
+        self.seeking = None
         self.session.step_to_next_event()

@@ -24,7 +24,7 @@ async def open_charts(pilot) -> tuple[WorkbenchScreen, ChartsView]:
 
 
 async def test_the_cursor_walks_back_to_the_scaling_markers_and_shows_their_values(store: ProgressStore) -> None:
-    """After 15 minutes of unscaled-instances: [ jumps to the scaling activities, ←/→ move, End follows again."""
+    """After 15 minutes of unscaled-instances: { jumps to the scaling activities, ←/→ move, End follows again."""
     app = quiet(LabApp(store=store, scenario_id="unscaled-instances", seed=1))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -37,7 +37,7 @@ async def test_the_cursor_walks_back_to_the_scaling_markers_and_shows_their_valu
         assert titles[:2] == ["web tasks", "instances"] and "web requests" in titles and "web 5xx" in titles
         assert charts.values_at_cursor()["web tasks"]["desired"] == 10
 
-        await pilot.press("left_square_bracket")
+        await pilot.press("left_curly_bracket")
         here = charts.markers_at_cursor()
         assert here and all(m.kind == "scaling" for m in here)
         last_scaling = here[-1]

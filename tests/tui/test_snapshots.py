@@ -117,7 +117,7 @@ class TestCharts:
             bench.query_one("#center").active = "tab-charts"
             await pilot.pause()
             bench.query_one("#charts").focus()
-            await pilot.press("home", "right_square_bracket", "right_square_bracket")
+            await pilot.press("home", "right_curly_bracket", "right_curly_bracket")
             await settle(pilot)
 
         assert snap_compare(make_app(tmp_path, "ecr-pull-denied"), terminal_size=(120, 40), run_before=run_before)

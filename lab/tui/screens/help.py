@@ -33,7 +33,12 @@ editor does not have the focus (Esc or Tab leaves the editor).
 | R | reset every file to its starting content (asks first) |
 | ↑ ↓ in the event log | move; the highlighted event is shown in full below |
 | ← → in the charts | move the cursor (shift: 10 columns); its values and events show on top |
-| [ ] in the charts | previous / next marker (S scaling, D deployment, X failed, F fault, A apply) |
+| { } in the charts | previous / next marker (S scaling, D deployment, X failed, F fault, A apply) |
+| Enter in the charts | travel to the cursor's time |
+| [ ] | travel back / forward in simulated time by the step (t: 10 s, 1 min, 5 min) |
+| j | jump to a simulated time already covered (play replays the run from there; an Apply in the past discards what came after) |
+| F3 F4 F5 F6 F7 F8 | focus the briefing and objectives / editor / charts / cluster or tasks / events / metrics (↑↓ PgUp PgDn scroll) |
+| alt+1..9, ctrl+PgUp / ctrl+PgDn | centre tab by number / previous / next (files, charts) |
 | Home / End in the charts | the start of the run / follow the run again |
 | s (results) | show the solution (before a pass: asks, and marks the attempt as revealed) |
 | f2 | dark / light theme |
@@ -44,7 +49,7 @@ editor does not have the focus (Esc or Tab leaves the editor).
 | g (exam, hands-on) | grade the scenario for the exam (o opens it to edit) |
 | ctrl+s (exam) | submit (asks first); the exam submits itself when the time is up |
 | a / w / f (exam results) | review all / the wrong / the flagged items with their explanations |
-| escape | leave the editor / close / back to the catalogue |
+| escape | leave the editor / close / back to the catalogue (asks first when edits are not applied) |
 | ctrl+q | quit |
 
 At 80x24 the panes become tabs: Brief (objectives, hints, briefing), one per file, Cluster,

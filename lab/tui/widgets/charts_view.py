@@ -18,6 +18,7 @@ import math
 
 from rich.text import Text
 from textual.binding import Binding
+from textual.message import Message
 from textual.widget import Widget
 
 from lab.sim.series import Chart, Marker, RunSeries
@@ -61,15 +62,23 @@ def braille_rows(levels: list[int | None], rows: int) -> list[list[int]]:
 
 
 class ChartsView(Widget, can_focus=True):
-    """Every chart of a ``RunSeries``; left / right move the cursor, [ and ] jump between markers."""
+    """Every chart of a ``RunSeries``; left / right move the cursor, { and } jump between markers, Enter travels there."""
+
+    class JumpRequested(Message):
+        """The learner asked to see the world at the cursor's time (Enter)."""
+
+        def __init__(self, at: float) -> None:
+            super().__init__()
+            self.at = at
 
     BINDINGS = [
         Binding("left", "cursor(-1)", "Earlier", show=False),
         Binding("right", "cursor(1)", "Later", show=False),
         Binding("shift+left", "cursor(-10)", show=False),
         Binding("shift+right", "cursor(10)", show=False),
-        Binding("left_square_bracket", "marker(-1)", "Previous marker", show=False),
-        Binding("right_square_bracket", "marker(1)", "Next marker", show=False),
+        Binding("left_curly_bracket", "marker(-1)", "Previous marker", show=False),
+        Binding("right_curly_bracket", "marker(1)", "Next marker", show=False),
+        Binding("enter", "jump", "Travel to the cursor", show=False),
         Binding("home", "home", show=False),
         Binding("end", "follow", "Follow now", show=False),
     ]
@@ -162,7 +171,7 @@ class ChartsView(Widget, can_focus=True):
             return text
         width, cursor, now_column = self.columns, self.cursor_column, self.now_column()
         at = self.cursor_time
-        state = "following the run (←/→ cursor, [/] markers)" if self.cursor is None else "cursor (←/→, [/] markers, End follows)"
+        state = "following the run (←/→ cursor, {/} markers, Enter travels)" if self.cursor is None else "cursor (←/→, {/} markers, Enter travels there, End follows)"
         text.append(f"t {format_time(at)}", style="bold reverse")
         text.append(f"  {state}\n", style="dim")
         here = self.markers_at_cursor()
@@ -254,6 +263,14 @@ class ChartsView(Widget, can_focus=True):
         """Move the cursor ``delta`` columns (it stops at the latest reading)."""
         self.cursor = max(0, min(self.now_column(), self.cursor_column + delta))
         self._redraw()
+
+    def action_jump(self) -> None:
+        """Ask the workbench to travel to the cursor's time; the cursor then follows the run again."""
+        if self.series is None:
+            return
+        at = self.cursor_time
+        self.cursor = None
+        self.post_message(self.JumpRequested(at))
 
     def action_home(self) -> None:
         """The cursor to the start of the run."""

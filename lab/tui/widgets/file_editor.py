@@ -212,7 +212,11 @@ class FileEditor(Vertical):
 
     def compose(self) -> ComposeResult:
         plain = _oversized(self._initial)
-        yield CodeArea.code_editor(self._initial, language=None if plain else self.language, soft_wrap=False, read_only=self.readonly, classes="file-text")
+        area = CodeArea.code_editor(self._initial, language=None if plain else self.language, soft_wrap=False, read_only=self.readonly, classes="file-text")
+        if not self.file_name.lower().startswith("dockerfile"):
+            # YAML forbids tabs in indentation: Tab inserts spaces up to the next stop of two.
+            area.indent_type, area.indent_width = "spaces", 2
+        yield area
         yield Static(classes="file-errors")
 
     def on_mount(self) -> None:

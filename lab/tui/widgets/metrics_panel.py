@@ -21,8 +21,10 @@ def sparkline(values: list[float], width: int, *, top: float | None = None) -> s
     return "".join(BLOCKS[min(len(BLOCKS) - 1, int((len(BLOCKS) - 1) * v / high + 0.5))] if v > 0 else " " for v in tail)
 
 
-class MetricsPanel(Static):
-    """Metric rows: a label, the value now, and a sparkline over simulated time."""
+class MetricsPanel(Static, can_focus=True):
+    """Metric rows: a label, the value now, and a sparkline over simulated time (F8 focuses it; the arrows scroll its pane)."""
+
+    DEFAULT_CSS = "MetricsPanel:focus { background-tint: $foreground 5%; }"
 
     def show(self, history: MetricsHistory) -> None:
         """Redraw from the history the session keeps."""

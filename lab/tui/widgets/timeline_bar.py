@@ -44,10 +44,25 @@ class TimelineBar(Horizontal):
             yield Button(label, name=action, compact=True, classes="timeline-button", id="play-button" if action == "toggle_play" else None)
 
     def show(
-        self, *, now: float, duration: float, playing: bool, speed: int, seed: int, applied_at: float | None, running_to_end: bool, behind: bool = False
+        self,
+        *,
+        now: float,
+        duration: float,
+        playing: bool,
+        speed: int,
+        seed: int,
+        applied_at: float | None,
+        running_to_end: bool,
+        behind: bool = False,
+        seeking: float | None = None,
+        past: bool = False,
     ) -> None:
-        """Redraw the clock and mark the active controls."""
+        """Redraw the clock and mark the active controls (``past``: a time before the covered run's end is shown)."""
         state = "» to end" if running_to_end else ("▶ playing" if playing else "‖ paused")
+        if seeking is not None:
+            state = f"⟲ to {format_time(seeking)}"
+        elif past:
+            state += " ◀ past"
         if playing and behind:
             state += " (busy: slower than"
         applied = f" · applied {format_time(applied_at)}" if applied_at is not None else ""
