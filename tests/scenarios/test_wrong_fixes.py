@@ -1388,3 +1388,36 @@ def test_two_replicas_distinct_instance_passes_with_any_strategy(service_tail: s
     service = _session_cache((_CACHE_BINPACK, service_tail))
     report = grade(loaded, answer(loaded, {"service.yaml": service}), seeds=loaded.scenario.run.seeds, label="right answer")
     assert report.passed
+
+
+# -- image-cleanup-disk-full ------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "files",
+    [
+        # Tuning the cleanup does nothing while ECS_DISABLE_IMAGE_CLEANUP=true.
+        {"ecs.config": "ECS_CLUSTER=search\nECS_DISABLE_IMAGE_CLEANUP=true\nECS_IMAGE_MINIMUM_CLEANUP_AGE=10m\nECS_IMAGE_CLEANUP_INTERVAL=10m\n"},
+        # The pull behaviour decides whether a cached tag is pulled again, not what is removed.
+        {"ecs.config": "ECS_CLUSTER=search\nECS_DISABLE_IMAGE_CLEANUP=true\nECS_IMAGE_PULL_BEHAVIOR=once\n"},
+        # A bigger instance type has the same 30 GiB root volume.
+        {"auto-scaling-group.yaml": "AutoScalingGroupName: ranker-asg\nMinSize: \"2\"\nMaxSize: \"2\"\nDesiredCapacity: \"2\"\n"
+         "AvailabilityZones: [us-east-1a, us-east-1b]\nLaunchTemplate: {LaunchTemplateName: ranker-node-2xl, Version: $Latest}\n"},
+    ],
+    ids=["tune-but-disabled", "pull-once", "bigger-instance-type"],
+)
+def test_image_cleanup_disk_full_wrong_fixes_still_fill_the_disk(files: dict[str, str]) -> None:
+    failed = failing("image-cleanup-disk-full", files)
+    assert "no-disk-full" in failed
+    assert "no space left on device" in failed["no-disk-full"].message
+    assert "last-release-live" in failed
+
+
+@pytest.mark.slow
+def test_image_cleanup_disk_full_more_tasks_do_not_help() -> None:
+    """More tasks (two per host, no distinctInstance) pull the same images onto the same disks."""
+    loaded = scenario("image-cleanup-disk-full")
+    service = edited(loaded, "service.yaml", ("desiredCount: 2", "desiredCount: 4"), ("placementConstraints:\n  - {type: distinctInstance}\n", ""))
+    failed = failing("image-cleanup-disk-full", {"service.yaml": service})
+    assert "no-disk-full" in failed
