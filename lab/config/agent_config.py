@@ -60,7 +60,11 @@ AGENT_KEYS: dict[str, str] = {
 """Agent configuration keys the lab knows, with their value kind (AGENT:agent/config/types.go)."""
 
 SIMULATED_AGENT_KEYS = frozenset(
-    {"ECS_CLUSTER", "ECS_RESERVED_MEMORY", "ECS_CONTAINER_STOP_TIMEOUT", "ECS_ENABLE_SPOT_INSTANCE_DRAINING"}
+    {
+        "ECS_CLUSTER", "ECS_RESERVED_MEMORY", "ECS_CONTAINER_STOP_TIMEOUT", "ECS_ENABLE_SPOT_INSTANCE_DRAINING",
+        "ECS_DISABLE_IMAGE_CLEANUP", "ECS_IMAGE_CLEANUP_INTERVAL", "ECS_IMAGE_MINIMUM_CLEANUP_AGE",
+        "ECS_NUM_IMAGES_DELETE_PER_CYCLE", "ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION",
+    }
 )
 """Keys the simulator acts on; the others are accepted as notes."""
 
@@ -104,6 +108,31 @@ class AgentConfig:
         """``ECS_CONTAINER_STOP_TIMEOUT`` in seconds (§3.1), or None."""
         value = self.get("ECS_CONTAINER_STOP_TIMEOUT")
         return _seconds(value) if value is not None else None
+
+
+    def image_cleanup_updates(self) -> dict[str, float | int | bool]:
+        """The task and image cleanup settings this file sets, as instance-group fields (§12.6).
+
+        As the agent does, a value under its minimum (interval 10 min, task cleanup wait 1 min,
+        images per cycle 1) is replaced by the default, not by the minimum.
+        """
+        updates: dict[str, float | int | bool] = {}
+        if self.get("ECS_DISABLE_IMAGE_CLEANUP") is not None:
+            updates["image_cleanup_disabled"] = self.get("ECS_DISABLE_IMAGE_CLEANUP") == "true"
+        durations = (
+            ("ECS_IMAGE_CLEANUP_INTERVAL", "image_cleanup_interval_s", 600.0, 1800.0),
+            ("ECS_IMAGE_MINIMUM_CLEANUP_AGE", "image_minimum_cleanup_age_s", 0.0, 3600.0),
+            ("ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION", "task_cleanup_wait_s", 60.0, 10800.0),
+        )
+        for key, field_name, minimum, default in durations:
+            value = self.get(key)
+            if value is not None:
+                seconds = _seconds(value)
+                updates[field_name] = seconds if seconds >= minimum else default
+        count = self.get("ECS_NUM_IMAGES_DELETE_PER_CYCLE")
+        if count is not None:
+            updates["num_images_delete_per_cycle"] = int(count) if int(count) >= 1 else 5
+        return updates
 
 
 @dataclass(frozen=True)

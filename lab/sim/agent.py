@@ -21,13 +21,14 @@ from lab.sim.events import (
     ImagePullFailed,
     ImagePullFinished,
     ImagePullStarted,
+    ImageRemoved,
     TaskStateChanged,
 )
 from lab.sim.app import app_outcomes
 from lab.sim.fleet import Fleet
 from lab.sim.iam import denial_message
 from lab.sim.kernel import Kernel
-from lab.sim.model import Container, Task
+from lab.sim.model import Container, ContainerInstance, HostImage, Task
 from lab.sim.pulls import plan_pull
 from lab.sim.registry import Ecr
 from lab.sim.roles import Roles
@@ -320,6 +321,10 @@ def _pull_all(agent: Agent, task: Task) -> Generator[simpy.Event, Any, str | Non
                     plan.layers_total, plan.layers_cached, plan.bytes_to_fetch, plan.identity,
                 )
             )
+            if task.instance is not None and task.launch_type != "FARGATE":
+                # Its layers are on the disk from now (arriving): the image is the agent's to track
+                # even if the task is stopped before the pull completes.
+                _record_image(agent, task.instance, task, container.image, plan.layers)
         finishes.append((plan.duration_s, order, container, plan))
     for duration, _, container, plan in sorted(finishes, key=lambda f: (f[0], f[1])):
         wait = round(start + duration - agent.kernel.now, 3)
@@ -330,6 +335,62 @@ def _pull_all(agent: Agent, task: Task) -> Generator[simpy.Event, Any, str | Non
             return plan.error
         agent.kernel.log.append(ImagePullFinished(agent.kernel.now, task.id, container.name, container.image, ec2_id, duration, plan.bytes_to_fetch))
     return None
+
+
+def _record_image(agent: Agent, ci: ContainerInstance, task: Task, uri: str, layers: tuple[str, ...]) -> None:
+    """The agent tracks the image it pulled (first pull time, last use, the tasks using it)."""
+    now = agent.kernel.now
+    image = ci.images.get(uri)
+    if image is None:
+        image = ci.images[uri] = HostImage(uri, layers, now)
+    image.last_used = now
+    image.users.append(task)
+    if not ci.cleanup_running and not ci.cleanup.disabled:
+        ci.cleanup_running = True
+        # The agent's cleanup ticker runs from its start: cycles fall on registration + k × interval.
+        interval = ci.cleanup.interval_s
+        cycles = int((now - ci.registered_at) // interval) + 1
+        agent.kernel.at(round(ci.registered_at + cycles * interval - now, 3), _cleanup_cycle(agent, ci))
+
+
+def _cleanup_cycle(agent: Agent, ci: ContainerInstance) -> Callable[[], None]:
+    def cycle() -> None:
+        clean_images(agent, ci)
+        agent.kernel.at(ci.cleanup.interval_s, cycle)
+
+    return cycle
+
+
+def _in_use(image: HostImage, now: float, wait_s: float) -> bool:
+    """A task's containers reference the image until the agent removes them, ``wait_s`` after it stopped."""
+    image.users = [t for t in image.users if not (t.last == "STOPPED" and t.stopped_at is not None and t.stopped_at + wait_s <= now)]
+    return bool(image.users)
+
+
+def clean_images(agent: Agent, ci: ContainerInstance) -> None:
+    """One automated image cleanup cycle on ``ci`` (§12.6).
+
+    Removes up to ``per_cycle`` images that no container references (running, or stopped and
+    not yet cleaned up) and that were pulled at least the minimum age ago, least recently used
+    first; a removed image frees the layers no image left on the instance uses.
+    """
+    now = agent.kernel.now
+    settings = ci.cleanup
+    candidates = [
+        image for image in ci.images.values()
+        if now - image.pulled_at >= settings.minimum_age_s and not _in_use(image, now, settings.task_cleanup_wait_s)
+    ]
+    candidates.sort(key=lambda image: (image.last_used, image.uri))
+    for image in candidates[: settings.per_cycle]:
+        del ci.images[image.uri]
+        kept = {digest for other in ci.images.values() for digest in other.layers}
+        freed = 0
+        for digest in image.layers:
+            if digest in kept or digest not in ci.layer_sizes:
+                continue
+            freed += ci.layer_sizes.pop(digest)
+            ci.layers.pop(digest, None)
+        agent.kernel.log.append(ImageRemoved(now, ci.ec2_id, image.uri, freed, ci.disk_used_bytes()))
 
 
 def _resolve_secrets(agent: Agent, task: Task) -> Generator[simpy.Event, Any, str | None]:

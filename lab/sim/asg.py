@@ -224,6 +224,7 @@ class AutoScalingGroupRuntime:
                 updates["reserved_memory_mib"] = config.reserved_memory_mib
             if config.stop_timeout_s is not None:
                 updates["stop_timeout_s"] = config.stop_timeout_s
+            updates.update(config.image_cleanup_updates())
             spec = spec.model_copy(update=updates)
         self.cluster.register_instance(spec, itype, inst.az, inst.ec2_id, inst.launched_at)
 

@@ -19,7 +19,7 @@ from lab.sim import timing
 from lab.sim.events import ContainerInstanceStateChanged, InstanceRegistrationFailed
 from lab.sim.fleet import ACTIVE, DRAINING, STATUS_NAMES, Fleet
 from lab.sim.kernel import Kernel
-from lab.sim.model import ContainerInstance, Revision, Task
+from lab.sim.model import ContainerInstance, ImageCleanup, Revision, Task
 from lab.sim.placement import TaskNeeds
 from lab.sim.roles import Roles
 from lab.sim.spec import InstanceGroupSpec
@@ -124,6 +124,12 @@ class Cluster:
         ci = ContainerInstance(index, ci_id, arn, ec2_id, itype.name, az, role, group.stop_timeout_s)
         ci.security_groups = tuple(group.security_groups)
         ci.launched_at = k.now if launched_at is None else launched_at
+        ci.registered_at = k.now
+        ci.disk_bytes = group.volume_gib * 1024**3
+        ci.cleanup = ImageCleanup(
+            group.image_cleanup_disabled, group.image_cleanup_interval_s, group.image_minimum_cleanup_age_s,
+            group.num_images_delete_per_cycle, group.task_cleanup_wait_s,
+        )
         self.instances.append(ci)
         self.kick_services()
         k.log.append(ContainerInstanceStateChanged(k.now, ci_id, ec2_id, "ACTIVE", True, az, itype.name, f"registered with {itype.vcpus * 1024} CPU units and {memory} MiB"))

@@ -28,6 +28,7 @@ __all__ = [
     "ImagePullFinished",
     "ImagePullStarted",
     "ImagePushed",
+    "ImageRemoved",
     "InstanceRegistrationFailed",
     "PlacementFailed",
     "RunTaskCompleted",
@@ -241,6 +242,25 @@ class ImagePullFinished(NamedTuple):
     @property
     def message(self) -> str:
         return f"pulled {self.image} for container {self.container} of task {self.task_id} in {self.duration_s:.1f} s"
+
+
+class ImageRemoved(NamedTuple):
+    """The agent's automated image cleanup removed an unused image from an instance (§12.6)."""
+
+    at: float
+    ec2_instance_id: str
+    image: str
+    bytes_freed: int
+    """Bytes of the layers no other image on the instance uses (shared layers stay)."""
+    disk_used_bytes: int
+    """Bytes in use on the instance's volume afterwards."""
+
+    @property
+    def message(self) -> str:
+        return (
+            f"image cleanup on {self.ec2_instance_id} removed {self.image}: freed {self.bytes_freed / 1e6:,.0f} MB, "
+            f"{self.disk_used_bytes / 1024**3:.1f} GiB in use"
+        )
 
 
 class ImagePullFailed(NamedTuple):

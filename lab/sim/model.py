@@ -16,7 +16,7 @@ import simpy
 from lab.sim.fleet import DYNAMIC_PORT_RANGE, Fleet
 from lab.sim.placement import Constraint, TaskNeeds
 
-__all__ = ["Container", "ContainerInstance", "IamRole", "Revision", "RunTaskResult", "Task", "target_container", "task_cpu_capacity"]
+__all__ = ["DOCKER_VOLUME_GIB", "NUM_IMAGES_DELETE_PER_CYCLE", "SYSTEM_DISK_GIB", "Container", "ContainerInstance", "HostImage", "ImageCleanup", "IamRole", "Revision", "RunTaskResult", "Task", "target_container", "task_cpu_capacity"]
 
 
 @dataclass(frozen=True)
@@ -30,12 +30,52 @@ class IamRole:
     """(label, policy document) pairs: managed policies by ARN, inline ones as ``inline:<name>``."""
 
 
+DOCKER_VOLUME_GIB = 30
+"""The ECS-optimized AMI's one root volume, shared by the OS and Docker's images (§12.6)."""
+SYSTEM_DISK_GIB = 3
+"""What the OS, the agent and its own images take on that volume (UNCONFIRMED approximation)."""
+NUM_IMAGES_DELETE_PER_CYCLE = 5
+"""ECS_NUM_IMAGES_DELETE_PER_CYCLE default (at least 1; a smaller value gives the default); §12.6."""
+
+
+@dataclass(frozen=True)
+class ImageCleanup:
+    """The agent's task and image cleanup settings on one instance (ecs.config; §12.6)."""
+
+    disabled: bool = False
+    """ECS_DISABLE_IMAGE_CLEANUP."""
+    interval_s: float = 30 * 60.0
+    """ECS_IMAGE_CLEANUP_INTERVAL."""
+    minimum_age_s: float = 3600.0
+    """ECS_IMAGE_MINIMUM_CLEANUP_AGE."""
+    per_cycle: int = NUM_IMAGES_DELETE_PER_CYCLE
+    """ECS_NUM_IMAGES_DELETE_PER_CYCLE."""
+    task_cleanup_wait_s: float = 3 * 3600.0
+    """ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION."""
+
+
+class HostImage:
+    """An image the agent pulled onto one instance: when, when last used, its layers and users."""
+
+    __slots__ = ("last_used", "layers", "pulled_at", "uri", "users")
+
+    def __init__(self, uri: str, layers: tuple[str, ...], pulled_at: float) -> None:
+        self.uri = uri
+        self.layers = layers
+        """Layer digests, bottom first."""
+        self.pulled_at = pulled_at
+        self.last_used = pulled_at
+        """The last time a task referenced it (least recently used goes first)."""
+        self.users: list[Task] = []
+        """Tasks whose containers reference it, until the agent cleans up their containers."""
+
+
 class ContainerInstance:
-    """Agent-side state of one container instance (its layer cache, role, timeouts)."""
+    """Agent-side state of one container instance (its layer cache and disk, role, timeouts)."""
 
     __slots__ = (
-        "arn", "az", "dynamic_ports", "ec2_id", "id", "index", "instance_type", "launched_at", "layers", "role", "security_groups",
-        "stop_timeout_s",
+        "arn", "az", "cleanup", "cleanup_running", "disk_bytes", "dynamic_ports", "ec2_id", "id", "images", "index", "instance_type",
+        "launched_at", "layer_sizes", "layers", "registered_at", "role", "security_groups", "stop_timeout_s",
     )
 
     def __init__(self, index: int, ci_id: str, arn: str, ec2_id: str, instance_type: str, az: str, role: str, stop_timeout_s: float) -> None:
@@ -49,11 +89,25 @@ class ContainerInstance:
         self.stop_timeout_s = stop_timeout_s
         self.layers: dict[str, float] = {}
         """Layer digest → simulated time it is (or will be) on disk."""
+        self.layer_sizes: dict[str, int] = {}
+        """Layer digest → bytes it takes on the Docker volume (layers on, or arriving at, the disk)."""
+        self.images: dict[str, HostImage] = {}
+        """Images the agent pulled, by URI, until its image cleanup removes them."""
+        self.disk_bytes = DOCKER_VOLUME_GIB * 1024**3
+        """Size of the volume images are written to (the root volume's size)."""
+        self.cleanup = ImageCleanup()
+        self.cleanup_running = False
+        """The agent's image cleanup cycle has started (at the instance's first pull)."""
+        self.registered_at = 0.0
         self.dynamic_ports: set[int] = set()
         """Host ports handed out from the ephemeral range."""
         self.launched_at = 0.0
         """When the EC2 instance was launched (billing starts then, before it registers)."""
         self.security_groups: tuple[str, ...] = ()
+
+    def disk_used_bytes(self) -> int:
+        """Bytes in use on the volume: the system's share plus every layer on (or arriving at) the disk."""
+        return SYSTEM_DISK_GIB * 1024**3 + sum(self.layer_sizes.values())
 
     def allocate_host_port(self) -> int:
         """Hand out the lowest free port of the instance's ephemeral range (§2.3)."""

@@ -31,6 +31,8 @@ class PullPlan:
     layers_cached: int = 0
     bytes_to_fetch: int = 0
     identity: str = ""
+    layers: tuple[str, ...] = ()
+    """The image's layer digests, bottom first (a successful pull)."""
 
 
 def pull_identity(roles: Roles, task: Task) -> tuple[str | None, str]:
@@ -128,9 +130,21 @@ def _transfer(kernel: Kernel, roles: Roles, ecr: Ecr, task: Task, image: Image, 
                 text = f"CannotPullContainerError: Error response from daemon: error pulling image configuration: denied: {denial}"
             return PullPlan(kernel.jitter(timing.AUTH_FAILURE_S), text, len(image.layers), cached, 0, principal)
     fetch_bytes = sum(layer.size_bytes for layer in to_fetch)
+    rate = timing.FARGATE_PULL_MB_PER_S if fargate else timing.EC2_PULL_MB_PER_S
+    ci = task.instance if not fargate else None
+    if ci is not None and ci.disk_used_bytes() + fetch_bytes > ci.disk_bytes:
+        # Docker writes each blob to a temporary file first: the write that meets the full
+        # volume fails the pull (§3.5), after what still fitted came down.
+        free_mb = max(0, ci.disk_bytes - ci.disk_used_bytes()) / 1_000_000
+        took = timing.PULL_OVERHEAD_S + free_mb / rate
+        blob = kernel.rng.randrange(100_000_000, 4_294_967_296)
+        text = f"CannotPullContainerError: write /var/lib/docker/tmp/GetImageBlob{blob}: no space left on device"
+        return PullPlan(round(took, 3), text, len(image.layers), cached, 0, principal or "anonymous")
     own = nominal_pull_s(fetch_bytes, len(to_fetch), fargate=fargate)
     own *= kernel.rng.uniform(0.9, 1.1)
     duration = round(max(own, wait_until - now), 3)
     for layer in to_fetch:
         cache[layer.digest] = now + duration
-    return PullPlan(duration, None, len(image.layers), cached, fetch_bytes, principal or "anonymous")
+        if ci is not None:
+            ci.layer_sizes[layer.digest] = layer.size_bytes
+    return PullPlan(duration, None, len(image.layers), cached, fetch_bytes, principal or "anonymous", tuple(layer.digest for layer in image.layers))

@@ -81,6 +81,18 @@ class InstanceGroupSpec(_Spec):
     """``ECS_RESERVED_MEMORY``: memory the agent keeps out of what it registers (§2.1)."""
     stop_timeout_s: float = Field(default=30.0, ge=0)
     """``ECS_CONTAINER_STOP_TIMEOUT`` (default 30 s; §3.1)."""
+    volume_gib: int = Field(default=30, ge=1, le=16384)
+    """Root volume size in GiB: the OS and Docker's images share it (the ECS-optimized AMI's 30 GiB; §12.6)."""
+    image_cleanup_disabled: bool = False
+    """``ECS_DISABLE_IMAGE_CLEANUP`` (default false; §12.6)."""
+    image_cleanup_interval_s: float = Field(default=1800.0, ge=600)
+    """``ECS_IMAGE_CLEANUP_INTERVAL`` (default 30 min, at least 10 min; §12.6)."""
+    image_minimum_cleanup_age_s: float = Field(default=3600.0, ge=0)
+    """``ECS_IMAGE_MINIMUM_CLEANUP_AGE`` (default 1 h; §12.6)."""
+    num_images_delete_per_cycle: int = Field(default=5, ge=1)
+    """``ECS_NUM_IMAGES_DELETE_PER_CYCLE`` (default 5; §12.6)."""
+    task_cleanup_wait_s: float = Field(default=10800.0, ge=60)
+    """``ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION`` (default 3 h, at least 1 min; §12.6)."""
     at: float | None = Field(default=None, ge=0)
     """Launch time. None: already registered when the world starts."""
     security_groups: list[str] = Field(default_factory=list)
@@ -118,6 +130,8 @@ class LaunchTemplateSpec(_Spec):
     """``ECS_RESERVED_MEMORY`` (§2.1)."""
     stop_timeout_s: float = Field(default=30.0, ge=0)
     """``ECS_CONTAINER_STOP_TIMEOUT`` (§3.1)."""
+    volume_gib: int = Field(default=30, ge=1, le=16384)
+    """Root EBS volume size in GiB (the block device mapping; the AMI's 30 GiB by default; §12.6)."""
     security_groups: list[str] = Field(default_factory=list)
     """Security groups (by GroupName) on the instances."""
     spot: bool = False
@@ -128,7 +142,7 @@ class LaunchTemplateSpec(_Spec):
         return InstanceGroupSpec(
             count=1, type=self.type, azs=[az], role=self.role, attributes=self.attributes, ami=self.ami,
             agent_version=self.agent_version, reserved_memory_mib=self.reserved_memory_mib,
-            stop_timeout_s=self.stop_timeout_s, security_groups=self.security_groups,
+            stop_timeout_s=self.stop_timeout_s, security_groups=self.security_groups, volume_gib=self.volume_gib,
         )
 
 

@@ -20,15 +20,26 @@ __all__ = [
     "FARGATE_PROVISION_S",
     "FARGATE_PULL_MB_PER_S",
     "FARGATE_STOP_TIMEOUT_MAX_S",
+    "IMAGE_CLEANUP_INTERVAL_S",
+    "IMAGE_MINIMUM_CLEANUP_AGE_S",
     "LAYER_OVERHEAD_S",
     "PULL_OVERHEAD_S",
     "STOP_TIMEOUT_S",
+    "TASK_CLEANUP_WAIT_S",
 ]
 
 STOP_TIMEOUT_S = 30.0
 """Default time between SIGTERM and SIGKILL (ECS_CONTAINER_STOP_TIMEOUT); §3.1."""
 FARGATE_STOP_TIMEOUT_MAX_S = 120.0
 """Largest stopTimeout Fargate allows; §3.1."""
+
+TASK_CLEANUP_WAIT_S = 3 * 3600.0
+"""ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION: a stopped task's containers stay this long (3 h; at
+least 1 min, a smaller value gives the default); an image they use cannot be removed; §12.6."""
+IMAGE_CLEANUP_INTERVAL_S = 30 * 60.0
+"""ECS_IMAGE_CLEANUP_INTERVAL: the agent's image cleanup cycle (30 min; at least 10 min); §12.6."""
+IMAGE_MINIMUM_CLEANUP_AGE_S = 3600.0
+"""ECS_IMAGE_MINIMUM_CLEANUP_AGE: an image pulled more recently is never removed (1 h); §12.6."""
 
 ENI_ATTACH_S = (3.0, 8.0)
 """awsvpc on EC2: creating and attaching the task ENI during PROVISIONING (UNCONFIRMED)."""

@@ -1663,3 +1663,34 @@ def test_archive_deleted_too_late_unpacking_before_the_download_is_refused() -> 
     """tar of an archive no earlier step wrote fails the build at its line: nothing is pushed, no task runs."""
     failed = failing("archive-deleted-too-late", {"Dockerfile": _geo(f"RUN tar -xzf {_GEO_TGZ} -C /app/data && rm {_GEO_TGZ}\n")})
     assert {"geo-runs", "new-tasks-on-time"} <= set(failed)
+# -- image-cleanup-disk-full ------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "files",
+    [
+        # Tuning the cleanup does nothing while ECS_DISABLE_IMAGE_CLEANUP=true.
+        {"ecs.config": "ECS_CLUSTER=search\nECS_DISABLE_IMAGE_CLEANUP=true\nECS_IMAGE_MINIMUM_CLEANUP_AGE=10m\nECS_IMAGE_CLEANUP_INTERVAL=10m\n"},
+        # The pull behaviour decides whether a cached tag is pulled again, not what is removed.
+        {"ecs.config": "ECS_CLUSTER=search\nECS_DISABLE_IMAGE_CLEANUP=true\nECS_IMAGE_PULL_BEHAVIOR=once\n"},
+        # A bigger instance type has the same 30 GiB root volume.
+        {"auto-scaling-group.yaml": "AutoScalingGroupName: ranker-asg\nMinSize: \"2\"\nMaxSize: \"2\"\nDesiredCapacity: \"2\"\n"
+         "AvailabilityZones: [us-east-1a, us-east-1b]\nLaunchTemplate: {LaunchTemplateName: ranker-node-2xl, Version: $Latest}\n"},
+    ],
+    ids=["tune-but-disabled", "pull-once", "bigger-instance-type"],
+)
+def test_image_cleanup_disk_full_wrong_fixes_still_fill_the_disk(files: dict[str, str]) -> None:
+    failed = failing("image-cleanup-disk-full", files)
+    assert "no-disk-full" in failed
+    assert "no space left on device" in failed["no-disk-full"].message
+    assert "last-release-live" in failed
+
+
+@pytest.mark.slow
+def test_image_cleanup_disk_full_more_tasks_do_not_help() -> None:
+    """More tasks (two per host, no distinctInstance) pull the same images onto the same disks."""
+    loaded = scenario("image-cleanup-disk-full")
+    service = edited(loaded, "service.yaml", ("desiredCount: 2", "desiredCount: 4"), ("placementConstraints:\n  - {type: distinctInstance}\n", ""))
+    failed = failing("image-cleanup-disk-full", {"service.yaml": service})
+    assert "no-disk-full" in failed
