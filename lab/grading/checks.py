@@ -680,7 +680,7 @@ def check_event(c: Any, run: RunView) -> Verdict:
 def check_routed_requests(c: Any, run: RunView) -> Verdict:
     start, end = c.after or 0.0, c.before if c.before is not None else run.duration
     total = wanted = 0.0
-    elsewhere: Counter[str] = Counter()
+    elsewhere: dict[str, float] = {}
     for minute, counts in run.world.load_balancer_requests(c.load_balancer).items():
         if not start <= minute * 60 < end:
             continue
@@ -696,14 +696,14 @@ def check_routed_requests(c: Any, run: RunView) -> Verdict:
             if destination == c.wanted:
                 wanted += n
             else:
-                elsewhere[destination] += n
+                elsewhere[destination] = elsewhere.get(destination, 0.0) + n
     what = f"requests for {c.path_prefix}..." + (f" (not {c.exclude_prefix}...)" if c.exclude_prefix else "") + (f" to {c.host}" if c.host else "")
     if total == 0:
         return Verdict(False, f"{c.load_balancer} received no {what} between {_t(start)} and {_t(end)}")
     share = 100.0 * wanted / total
     text = f"{share:.1f}% of {round(total)} {what} at {c.load_balancer} went to {c.wanted} between {_t(start)} and {_t(end)}"
     if elsewhere:
-        text += f"; the most of the rest to {elsewhere.most_common(1)[0][0]}"
+        text += f"; the most of the rest to {max(elsewhere, key=lambda d: elsewhere[d])}"
     ok = (c.min_percent is None or share >= c.min_percent) and (c.max_percent is None or share <= c.max_percent)
     if not ok:
         bounds = ", ".join(b for b in (f"at least {c.min_percent:g}%" if c.min_percent is not None else "", f"at most {c.max_percent:g}%" if c.max_percent is not None else "") if b)
