@@ -239,6 +239,42 @@ class LoadBalancing:
         self._reroute(model.name)
         return runtime
 
+    def set_forward_weights(self, name: str, port: int, priority: int | None, weights: dict[str, int]) -> LoadBalancerRuntime:
+        """ModifyRule (or ModifyListener for the default action): new weights for a forward action's target groups.
+
+        The seam deployments use to shift traffic (blue/green, canary, linear): the rule keeps
+        its conditions, its forward action gets ``weights`` (target group name → 0–999), and the
+        listener routes again from now on.
+
+        Args:
+            name: the load balancer.
+            port: the listener's port.
+            priority: the rule's priority (None: the listener's default action).
+            weights: target group name or ARN → weight.
+
+        Raises:
+            ClientException: no such load balancer, listener or rule (wording UNCONFIRMED).
+        """
+        import dataclasses
+
+        lb = self.load_balancers.get(name)
+        if not isinstance(lb, LoadBalancerRuntime):
+            raise ClientException(f"LoadBalancerNotFound: One or more load balancers not found: {name}")
+        model = lb.model
+        listener = next((li for li in model.listeners if li.port == port), None)
+        if listener is None:
+            raise ClientException(f"ListenerNotFound: {name} has no listener on port {port}")
+        action = dataclasses.replace(listener.default_action, type="forward", target_groups=tuple(weights.items()), status_code=0)
+        if priority is None:
+            listener2 = dataclasses.replace(listener, default_action=action)
+        else:
+            if not any(r.priority == priority for r in listener.rules):
+                raise ClientException(f"RuleNotFound: {name}:{port} has no rule with priority {priority}")
+            rules = tuple(dataclasses.replace(r, action=action) if r.priority == priority else r for r in listener.rules)
+            listener2 = dataclasses.replace(listener, rules=rules)
+        listeners = tuple(listener2 if li is listener else li for li in model.listeners)
+        return self.put_load_balancer(dataclasses.replace(model, listeners=listeners))
+
     def offer(self, load_balancer: str, rps: float, *, requests: list[Any], source: str = "internet",
               port: int | None = None, request_s: float | None = None) -> None:
         """Clients send ``rps`` requests per second to a load balancer's listener from now on.

@@ -160,3 +160,13 @@ def test_the_scheme_is_set_at_creation(tmp_path: Path) -> None:
     internal = parse_load_balancer(load_text(ALB.format(scheme="internal"), "lb.yaml")).load_balancer
     with pytest.raises(ClientException, match="Scheme"):
         world.put_load_balancer(internal)
+
+
+def test_shifting_a_rules_forward_weights_moves_the_traffic_from_then_on(tmp_path: Path) -> None:
+    """The seam deployments use: ModifyRule with new weights re-routes the rule's requests."""
+    world = run_world(tmp_path, ALB.format(scheme="internet-facing"), {"rps": 40, "requests": REQUESTS}, until=60)
+    world.lb.set_forward_weights("front", 80, 10, {"api": 0, "web": 1})
+    world.run(until=120)
+    moved = [e for e in world.log if isinstance(e, ListenerRouted) and e.request == "GET /api/cart"]
+    assert [e.routed_to for e in moved] == ["target groups api 75%, web 25%", "target group web"]
+    assert moved[-1].at == 60
