@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lab.config.load_balancer import load_balancer_errors, parse_load_balancer, pattern_matches
@@ -127,3 +127,26 @@ def test_a_star_matches_every_value_and_a_literal_only_itself(value: str) -> Non
 def test_paths_are_case_sensitive_and_hosts_are_not() -> None:
     assert not pattern_matches("/API/*", "/api/x", case=True)
     assert pattern_matches("*.EXAMPLE.com", "shop.example.com", case=False)
+
+
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 60000) | st.sampled_from(["HTTP", "TCP", "forward", "fixed-response", "path-pattern", "/*", "web", "404", "subnet-0laba"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["Port", "Protocol", "DefaultActions", "Rules", "Priority", "Conditions", "Actions", "Type", "Field", "Values",
+                         "TargetGroupArn", "ForwardConfig", "TargetGroups", "Weight", "FixedResponseConfig", "StatusCode", "PathPatternConfig"]),
+        inner, max_size=4,
+    ),
+    max_leaves=12,
+)
+
+
+@settings(deadline=None)  # the first call builds the parser's imports
+@given(st.fixed_dictionaries({"Name": st.just("lb"), "Subnets": st.just(["subnet-0laba", "subnet-0labb"])}, optional={"Type": _VALUES, "Listeners": _VALUES}))
+def test_any_document_loads_or_gets_positioned_errors_never_a_traceback(data: dict[str, object]) -> None:
+    import yaml
+
+    text = yaml.safe_dump(data)
+    try:
+        parse_load_balancer(doc(text, "lb.yaml"), collect_refusals=True)
+    except SourceErrors as exc:
+        assert all(d.line >= 1 for d in exc.diagnostics)
