@@ -273,7 +273,7 @@ class _Checker(Checker):
             if not _SUBNET_RE.match(subnet):
                 self._diag(("Subnets", i), f"invalid value '{subnet}' for 'Subnets'; the lab's subnets are subnet-0laba, subnet-0labb, ... (one per Availability Zone: subnet-0laba is in <region>a)")
         if "Subnets" in data and lb_type == "application" and len(set(subnets)) < 2:
-            # observed: "At least two subnets in two different Availability Zones must be specified" (terraform-provider-aws#1335)
+            # observed: aws-samples/aws-cdk-examples#226, kasmtech/terraform#5 (ValidationError)
             self.refuse("ValidationError: At least two subnets in two different Availability Zones must be specified", "Subnets")
         groups = self._strings(data["SecurityGroups"], ("SecurityGroups",)) if "SecurityGroups" in data else ()
         listeners: list[Listener] = []
