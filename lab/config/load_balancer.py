@@ -302,11 +302,11 @@ class _Checker(Checker):
         if "Protocol" in data and self._enum(protocol, (*at, "Protocol"), _PROTOCOLS):
             allowed = APPLICATION_PROTOCOLS if lb_type == "application" else NETWORK_PROTOCOLS
             if protocol not in allowed:
-                # observed form: "Listener protocol 'TCP' must be one of 'HTTPS, HTTP'"; wording UNCONFIRMED
+                # wording UNCONFIRMED
                 choices = "HTTPS, HTTP" if lb_type == "application" else "TCP_UDP, TLS, UDP, TCP"
                 self.refuse(f"ValidationError: Listener protocol '{protocol}' must be one of '{choices}'", *at, "Protocol")
             if protocol in ("HTTPS", "TLS") and "Certificates" not in data:
-                # observed: "A certificate must be specified for HTTPS listeners"; the TLS form UNCONFIRMED
+                # wording UNCONFIRMED (the API requires exactly one certificate for HTTPS and TLS listeners)
                 self.refuse(f"CertificateNotFound: A certificate must be specified for {protocol} listeners", *at, "Protocol")
         else:
             ok = False
