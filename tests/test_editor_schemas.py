@@ -171,6 +171,20 @@ VALID: dict[str, dict[str, Any]] = {
         "SecurityGroupIngress": [{"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "CidrIp": "0.0.0.0/0"}],
     },
     "target-group": {"Name": "web", "Protocol": "HTTP", "Port": 80, "TargetType": "instance", "HealthCheckPath": "/health"},
+    "load-balancer": {
+        "Name": "web-alb",
+        "Subnets": ["subnet-0laba", "subnet-0labb"],
+        "Listeners": [{
+            "Port": 80,
+            "Protocol": "HTTP",
+            "DefaultActions": [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404"}}],
+            "Rules": [{
+                "Priority": 10,
+                "Conditions": [{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/api/*"]}}],
+                "Actions": [{"Type": "forward", "ForwardConfig": {"TargetGroups": [{"TargetGroupArn": "web", "Weight": 1}]}}],
+            }],
+        }],
+    },
     "auto-scaling-group": {
         "AutoScalingGroupName": "ecs-asg",
         "MinSize": "1",
@@ -247,6 +261,7 @@ WRONG_TYPE: dict[str, tuple[tuple[str | int, ...], Any]] = {
     "iam-role": (("ManagedPolicyArns",), "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"),
     "security-group": (("SecurityGroupIngress", 0, "FromPort"), True),
     "target-group": (("HealthCheckEnabled",), "yes"),
+    "load-balancer": (("Listeners", 0, "Port"), "eighty"),
     "auto-scaling-group": (("MaxSize",), "four"),
     "capacity-provider": (("autoScalingGroupProvider", "managedScaling", "targetCapacity"), "100%"),
     "cluster-capacity-providers": (("capacityProviders",), "cp"),
@@ -265,6 +280,7 @@ BAD_ENUM: dict[str, tuple[tuple[str | int, ...], Any]] = {
     "iam-role": (("AssumeRolePolicyDocument", "Statement", "Effect"), "Permit"),
     "security-group": None,  # type: ignore[dict-item]  # IpProtocol is free text plus numbers: no enum to break
     "target-group": (("Protocol",), "HTTP2"),
+    "load-balancer": (("Scheme",), "public"),
     "auto-scaling-group": None,  # type: ignore[dict-item]
     "capacity-provider": (("autoScalingGroupProvider", "managedTerminationProtection"), "ON"),
     "cluster-capacity-providers": None,  # type: ignore[dict-item]

@@ -695,6 +695,40 @@ def check_event(c: Any, run: RunView) -> Verdict:
     return Verdict(True, f"no {c.type} event matching {what!r} between {_t(start)} and {_t(end)}")
 
 
+def check_routed_requests(c: Any, run: RunView) -> Verdict:
+    start, end = c.after or 0.0, c.before if c.before is not None else run.duration
+    total = wanted = 0.0
+    elsewhere: dict[str, float] = {}
+    for minute, counts in run.world.load_balancer_requests(c.load_balancer).items():
+        if not start <= minute * 60 < end:
+            continue
+        for (label, destination), n in counts.items():
+            method_host_path = label.partition(" ")[2]
+            cut = method_host_path.find("/")
+            host, path = method_host_path[:cut], method_host_path[cut:]
+            if not path.startswith(c.path_prefix) or (c.exclude_prefix and path.startswith(c.exclude_prefix)):
+                continue
+            if c.host is not None and host.lower() != c.host.lower():
+                continue
+            total += n
+            if destination == c.wanted:
+                wanted += n
+            else:
+                elsewhere[destination] = elsewhere.get(destination, 0.0) + n
+    what = f"requests for {c.path_prefix}..." + (f" (not {c.exclude_prefix}...)" if c.exclude_prefix else "") + (f" to {c.host}" if c.host else "")
+    if total == 0:
+        return Verdict(False, f"{c.load_balancer} received no {what} between {_t(start)} and {_t(end)}")
+    share = 100.0 * wanted / total
+    text = f"{share:.1f}% of {round(total)} {what} at {c.load_balancer} went to {c.wanted} between {_t(start)} and {_t(end)}"
+    if elsewhere:
+        text += f"; the most of the rest to {max(elsewhere, key=lambda d: elsewhere[d])}"
+    ok = (c.min_percent is None or share >= c.min_percent) and (c.max_percent is None or share <= c.max_percent)
+    if not ok:
+        bounds = ", ".join(b for b in (f"at least {c.min_percent:g}%" if c.min_percent is not None else "", f"at most {c.max_percent:g}%" if c.max_percent is not None else "") if b)
+        text += f" ({bounds} needed)"
+    return Verdict(ok, text)
+
+
 CHECKS: dict[str, Callable[[Any, RunView], Verdict]] = {
     "service-running": check_service_running,
     "service-steady-state": check_service_steady_state,
@@ -717,6 +751,7 @@ CHECKS: dict[str, Callable[[Any, RunView], Verdict]] = {
     "image-rollout": check_image_rollout,
     "event-occurred": check_event,
     "event-not-occurred": check_event,
+    "routed-requests": check_routed_requests,
 }
 """Check kind → judging function (every kind of ``lab.scenario.checks`` has one)."""
 

@@ -775,6 +775,35 @@ def _fat_base_image(df: dict[str, Any]) -> str | None:
         df["text"] = "\n".join(lines) + "\n"
         return f"swapped line {i + 1}'s base {slim} for the full image {words[at]}: hundreds of MB more, and no layers shared with slim images"
     return None
+def _listeners(lb: dict[str, Any]) -> list[dict[str, Any]]:
+    return [li for li in _as_list(lb.get("Listeners")) if isinstance(li, dict)]
+
+
+def _reverse_rule_priorities(lb: dict[str, Any]) -> str | None:
+    changed = []
+    for listener in _listeners(lb):
+        rules = [r for r in _as_list(listener.get("Rules")) if isinstance(r, dict) and isinstance(r.get("Priority"), int)]
+        priorities = [r["Priority"] for r in rules]
+        if len(set(priorities)) < 2:
+            continue
+        for rule, priority in zip(rules, reversed(priorities), strict=True):
+            rule["Priority"] = priority
+        changed.append(f"listener {listener.get('Port')}: {priorities} → {list(reversed(priorities))}")
+    return "reversed the rule priorities (" + "; ".join(changed) + ")" if changed else None
+
+
+def _drop_listener_rules(lb: dict[str, Any]) -> str | None:
+    dropped = 0
+    for listener in _listeners(lb):
+        dropped += len(_as_list(listener.pop("Rules", None)))
+    return f"removed {dropped} listener rule(s): every request takes the default action" if dropped else None
+
+
+def _internal_scheme(lb: dict[str, Any]) -> str | None:
+    if lb.get("Scheme", "internet-facing") != "internet-facing":
+        return None
+    lb["Scheme"] = "internal"
+    return "Scheme internet-facing → internal: clients on the internet cannot connect"
 
 
 MUTATIONS: tuple[Mutation, ...] = (
@@ -803,6 +832,9 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("drop-ingress", "security-group", "removes every SecurityGroupIngress rule: nothing reaches the tasks", "an ingress rule", _single(_drop_ingress)),
     Mutation("short-deregistration-delay", "target-group", f"sets deregistration_delay.timeout_seconds to {_SHORT_DELAY_S}: requests in flight are cut when a task drains", f"a deregistration delay above {_SHORT_DELAY_S} s", _single(_short_deregistration_delay)),
     Mutation("wrong-health-check-path", "target-group", "points HealthCheckPath at a path the app does not serve: every target turns unhealthy", "an HTTP or HTTPS health check", _single(_wrong_health_check_path)),
+    Mutation("reverse-rule-priorities", "load-balancer", "reverses the order of each listener's rule priorities: a catch-all rule shadows the specific ones", "two or more rules on a listener", _single(_reverse_rule_priorities)),
+    Mutation("drop-listener-rules", "load-balancer", "removes every listener rule: all requests take the default action", "a listener rule", _single(_drop_listener_rules)),
+    Mutation("internal-scheme", "load-balancer", "makes an internet-facing load balancer internal: its DNS name resolves to private addresses only", "Scheme internet-facing (the default)", _single(_internal_scheme)),
     Mutation("pin-capacity", "scalable-target", "sets MaxCapacity to MinCapacity: the service cannot scale out", "a MaxCapacity above MinCapacity", _single(_pin_capacity)),
     Mutation("raise-target-value", "scaling-policy", f"doubles a target-tracking TargetValue (utilization capped at {_MAX_UTILIZATION_TARGET:g}): scale-out comes late", "a target-tracking policy", _single(_raise_target_value)),
     Mutation("disable-scale-in", "scaling-policy", "sets DisableScaleIn on a target-tracking policy: capacity never comes back down", "a target-tracking policy that scales in", _single(_disable_scale_in)),

@@ -443,6 +443,43 @@ class ImageRollout(_Check):
         return f"{self.minimum}+ tasks of {self.service} run {self.image} within {self.within:g} s of its push"
 
 
+class RoutedRequests(_Check, _Window):
+    kind: Literal["routed-requests"]
+    load_balancer: str
+    path_prefix: str = "/"
+    """Count the request classes whose path starts with this."""
+    exclude_prefix: str | None = None
+    """Leave out the request classes whose path starts with this."""
+    host: str | None = None
+    """Only the request classes with this Host header."""
+    target_group: str | None = None
+    """Where the requests must go: forwarded to this target group ..."""
+    destination: str | None = None
+    """... or this outcome: ``fixed-response 404``, ``redirect 301``, ``connection failed``."""
+    min_percent: float | None = Field(default=None, ge=0, le=100)
+    max_percent: float | None = Field(default=None, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _one_each(self) -> RoutedRequests:
+        if (self.target_group is None) == (self.destination is None):
+            raise ValueError("give exactly one of 'target_group' or 'destination'")
+        if self.min_percent is None and self.max_percent is None:
+            raise ValueError("give 'min_percent', 'max_percent' or both")
+        return self
+
+    @property
+    def wanted(self) -> str:
+        """The destination text the load balancer's counts use."""
+        return f"target group {self.target_group}" if self.target_group is not None else str(self.destination)
+
+    def default_title(self) -> str:
+        bounds = " and ".join(b for b in (
+            f"at least {self.min_percent:g}%" if self.min_percent is not None else "",
+            f"at most {self.max_percent:g}%" if self.max_percent is not None else "",
+        ) if b)
+        return f"{bounds} of {self.load_balancer}'s requests for {self.path_prefix}... go to {self.wanted}"
+
+
 class EventOccurred(_Check, _Window):
     kind: Literal["event-occurred", "event-not-occurred"]
     type: str
@@ -521,6 +558,7 @@ _MODELS = (
     BuildCacheCheck,
     ImageRollout,
     EventOccurred,
+    RoutedRequests,
 )
 
 CheckSpec = Annotated[
@@ -543,7 +581,8 @@ CheckSpec = Annotated[
     | ImageLayers
     | BuildCacheCheck
     | ImageRollout
-    | EventOccurred,
+    | EventOccurred
+    | RoutedRequests,
     Field(discriminator="kind"),
 ]
 

@@ -112,6 +112,7 @@ _BUILDERS: dict[str, Callable[[], Schema]] = {
     "iam-role": _builder("iam", "role_json_schema"),
     "security-group": _builder("security_group", "security_group_json_schema"),
     "target-group": _builder("target_group", "target_group_json_schema"),
+    "load-balancer": _builder("load_balancer", "load_balancer_json_schema"),
     "auto-scaling-group": _builder("auto_scaling_group", "auto_scaling_group_json_schema"),
     "capacity-provider": _builder("capacity_provider", "capacity_provider_json_schema"),
     "cluster-capacity-providers": _builder("capacity_provider", "cluster_capacity_providers_json_schema"),

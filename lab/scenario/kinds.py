@@ -9,7 +9,7 @@ by hand is derived from ``KINDS``; adding a file kind is one config module plus 
 here (see docs/architecture.md).
 
 ``KINDS`` is in apply order, the same at build time and on a live edit: what exists before
-instances register (roles, security groups, target groups), then launch configuration and
+instances register (roles, security groups, target groups, load balancers), then launch configuration and
 capacity (ecs.config, Auto Scaling groups, capacity providers), task definitions, services,
 and what needs services (scalable targets, scaling policies, alarms).
 """
@@ -147,6 +147,12 @@ def _target_group() -> Parser:
     return parse_target_group
 
 
+def _load_balancer() -> Parser:
+    from lab.config.load_balancer import parse_load_balancer
+
+    return parse_load_balancer
+
+
 def _security_group() -> Parser:
     from lab.config.security_group import parse_security_group
 
@@ -220,6 +226,12 @@ def _service_refusals(model: Any, in_force: InForce) -> list[ClientException]:
     return list(service_errors(model, definition, in_force.target_groups))
 
 
+def _load_balancer_refusals(model: Any, in_force: InForce) -> list[ClientException]:
+    from lab.config.load_balancer import load_balancer_errors
+
+    return load_balancer_errors(model, in_force.target_groups)
+
+
 def _scaling_policy_refusals(model: Any, in_force: InForce) -> list[ClientException]:
     from lab.config.autoscaling import policy_errors
 
@@ -255,6 +267,11 @@ KINDS: tuple[FileKind, ...] = (
         "target-group", "the CloudFormation properties of AWS::ElasticLoadBalancingV2::TargetGroup", "ModifyTargetGroup",
         _target_group, "target_group", apply=lambda world, model: world.put_target_group(model),
         create_operation="CreateTargetGroup", before_instances=True, world_key="target_groups",
+    ),
+    FileKind(
+        "load-balancer", "ELBv2 CreateLoadBalancer input with its Listeners (CreateListener) and their Rules (CreateRule)",
+        "CreateLoadBalancer", _load_balancer, "load_balancer", apply=lambda world, model: world.put_load_balancer(model),
+        collects_refusals=True, before_instances=True, cross_refusals=_load_balancer_refusals,
     ),
     FileKind(
         "dockerfile", "a Dockerfile, built with its world.builds context and pushed to ECR", "PutImage", _dockerfile,

@@ -247,6 +247,12 @@ def check_world(loaded: LoadedDocument) -> None:
                 problems.append(_diag(doc, ("world", "timeline", i, "taskDefinition"), f"no task-definition file has family '{name}'"))
     problems += _catalogue_problems(doc, spec)
     problems += _build_problems(loaded)
+    lb_files = {f.model.name for f in loaded.of_kind("load-balancer")}
+    for i, entry in enumerate(spec.world.timeline):
+        name = getattr(entry, "load_balancer", None)
+        if name is not None and name not in lb_files:
+            # A world.load_balancers entry has no listener to route by: traffic goes to its target groups.
+            problems.append(_diag(doc, ("world", "timeline", i, "load_balancer"), f"no load-balancer file is named '{name}' (traffic to a world.load_balancers entry names its target_group)"))
     for i, lb in enumerate(spec.world.load_balancers):
         for j, tg_name in enumerate(lb.target_groups):
             if tg_name not in target_groups:

@@ -197,6 +197,19 @@ class TargetGroupRuntime:
         self._stamp = (self._stamp[0], self._stamp[1] + 1)
         self._route()
 
+    def attach(self, load_balancer: str, lb_azs: frozenset[str]) -> None:
+        """A load balancer's listener now forwards here: health checks start (a ``load-balancer`` file).
+
+        Also called again when the load balancer's subnets change (its enabled AZs).
+        """
+        self.flush()
+        self.load_balancer = load_balancer
+        self.lb_azs = lb_azs
+        self._stamp = (self._stamp[0], self._stamp[1] + 1)  # probes of settled targets may answer otherwise now
+        if self._checker is None:
+            self._checker = self.kernel.env.process(self._health_loop())
+        self._route()
+
     def set_load(self, rps: float, request_s: float | None = None) -> None:
         """Change the offered load from now on."""
         self.flush()

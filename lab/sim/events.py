@@ -30,6 +30,7 @@ __all__ = [
     "ImagePushed",
     "ImageRemoved",
     "InstanceRegistrationFailed",
+    "ListenerRouted",
     "PlacementFailed",
     "RunTaskCompleted",
     "ServiceDeploymentStateChanged",
@@ -509,6 +510,31 @@ class TargetHealthChanged(NamedTuple):
     def message(self) -> str:
         text = f"target {self.target_id}:{self.port} (task {self.task_id}) in {self.target_group} is {self.state}"
         return f"{text}: {self.description}" if self.description else text
+
+
+class ListenerRouted(NamedTuple):
+    """A load balancer's listener routes a request class somewhere new (its rules, scheme or traffic changed).
+
+    One event per request class whose destination changed; ``routed_to`` is
+    ``target group <name>`` (``, <name> (weight w)`` for a weighted split), ``fixed-response <code>``,
+    ``redirect <code>`` or ``connection failed`` (an internal load balancer given internet
+    traffic, or no listener on the port).
+    """
+
+    at: float
+    load_balancer: str
+    port: int
+    request: str
+    """The request class: ``GET app.example.com/api/orders``."""
+    rule: str
+    """``priority 10`` or ``default``; empty when no listener answered."""
+    routed_to: str
+    rps: float
+
+    @property
+    def message(self) -> str:
+        where = f" by rule {self.rule}" if self.rule else ""
+        return f"{self.load_balancer}:{self.port} routes {self.request} ({self.rps:g} req/s){where} to {self.routed_to}"
 
 
 class ContainerHealthChanged(NamedTuple):

@@ -11,24 +11,81 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from lab.errors import ClientException
 from lab.sim.app import app_up
 from lab.sim.elb import Target, TargetGroupRuntime, target_group_arn
+from lab.sim.events import ListenerRouted
 from lab.sim.fleet import Fleet
 from lab.sim.kernel import Kernel
 from lab.sim.model import target_container, task_cpu_capacity
 from lab.sim.registry import Ecr
 
-__all__ = ["LB_NODE_IP", "LoadBalancing"]
+__all__ = ["CONNECTION_FAILED", "LB_NODE_IP", "LoadBalancerRuntime", "LoadBalancing", "RequestCounts"]
+
+CONNECTION_FAILED = "connection failed"
+"""Where requests go that reach no listener: an internal load balancer's private addresses from
+the internet, no listener on the port, or no such load balancer (§6.4)."""
 
 CREATE_ONLY = (("target_type", "TargetType"), ("protocol", "Protocol"), ("port", "Port"))
 """Target-group settings ModifyTargetGroup has no parameter for (API: ModifyTargetGroup)."""
 
 LB_NODE_IP = "10.0.0.10"
 """Private address a load balancer's health checks and requests come from (inside the VPC)."""
+
+
+@dataclass
+class LoadBalancerRuntime:
+    """A load balancer created from a ``load-balancer`` file (``lab.config.load_balancer.LoadBalancer``)."""
+
+    name: str
+    type: str
+    scheme: str
+    azs: list[str]
+    """Availability Zones of its subnets (``subnet-0laba`` is ``<region>a``)."""
+    security_groups: list[str]
+    target_groups: list[str]
+    """Names of the target groups its listeners forward to."""
+    model: Any
+    """The ``LoadBalancer`` config: listeners and rules."""
+
+
+@dataclass
+class _Offered:
+    """Traffic offered to one load balancer (a ``traffic`` timeline entry with ``load_balancer``)."""
+
+    rps: float
+    request_s: float | None
+    requests: list[Any]
+    source: str
+    port: int | None
+
+
+@dataclass
+class RequestCounts:
+    """Requests a load balancer received, per (request class, where they went), per minute."""
+
+    rates: dict[tuple[str, str], float] = field(default_factory=dict)
+    """(request class label, destination) → requests per second now."""
+    minutes: dict[int, dict[tuple[str, str], float]] = field(default_factory=dict)
+    last: float = 0.0
+
+    def flush(self, now: float) -> None:
+        """Account the requests since the last change, split over minute buckets."""
+        t = self.last
+        if now <= t:
+            return
+        self.last = now
+        while t < now:
+            edge = min(now, (math.floor(t / 60) + 1) * 60)
+            bucket = self.minutes.setdefault(int(t // 60), {})
+            for key, rate in self.rates.items():
+                if rate > 0:
+                    bucket[key] = bucket.get(key, 0.0) + rate * (edge - t)
+            t = edge
 
 
 class LoadBalancing:
@@ -45,6 +102,16 @@ class LoadBalancing:
         """Bumped by whatever may change a health probe's answer other than the task itself."""
         self._lb_of: dict[str, Any] = {}
         """Target group name → the load balancer it was attached to when created."""
+        self._direct: dict[str, tuple[float, float | None]] = {}
+        """Target group name → (rps, request_s) offered straight to it (``traffic`` with ``target_group``)."""
+        self._offered: dict[str, _Offered] = {}
+        """Load balancer name → the traffic its clients send (``traffic`` with ``load_balancer``)."""
+        self._routed: dict[str, dict[str, float]] = {}
+        """Load balancer name → target group name → requests per second its listener forwards there."""
+        self._routes_seen: dict[str, dict[str, tuple[str, str]]] = {}
+        """Load balancer name → request class label → (rule, destination) last logged."""
+        self.requests: dict[str, RequestCounts] = {}
+        """Load balancer name → what its clients' requests became (grading reads it)."""
 
     # -- API ------------------------------------------------------------------------------
 
@@ -110,11 +177,197 @@ class LoadBalancing:
         return pairs
 
     def set_load(self, target_group: str, rps: float, request_s: float | None = None) -> None:
-        """Offer ``rps`` requests per second to a target group from now on."""
+        """Offer ``rps`` requests per second to a target group from now on (plus what listeners forward there)."""
         tg = self.target_groups.get(target_group)
         if tg is None:
             raise ClientException(f"One or more target groups not found: {target_group}")
-        tg.set_load(rps, request_s)
+        self._direct[target_group] = (rps, request_s)
+        tg.set_load(rps + self._forwarded(target_group), request_s)
+
+    # -- load balancers and listeners (docs/ecs-facts.md §6.4) --------------------------------
+
+    def put_load_balancer(self, model: Any) -> LoadBalancerRuntime:
+        """CreateLoadBalancer + CreateListener + CreateRule, or the changes to an existing one.
+
+        Raises:
+            ClientException: a target group that does not exist or belongs to another load
+                balancer; a change ELB has no call for (type, scheme); security groups on a
+                Network Load Balancer created without them.
+        """
+        existing = self.load_balancers.get(model.name)
+        if isinstance(existing, LoadBalancerRuntime):
+            for attribute, key in (("type", "Type"), ("scheme", "Scheme")):
+                old, new = getattr(existing, attribute), getattr(model, attribute)
+                if old != new:
+                    # No ModifyLoadBalancer parameter for it; CloudFormation would replace the load balancer.
+                    raise ClientException(
+                        f"ValidationError: The {key} of load balancer {model.name} is set when it is created ({old}); "
+                        f"create a new load balancer to make it {new}",
+                        (key,),
+                    )  # wording UNCONFIRMED
+            if existing.type == "network" and not existing.security_groups and model.security_groups:
+                # API: SetSecurityGroups (the text of its reference page)
+                raise ClientException(
+                    "InvalidConfigurationRequest: You can't perform this operation on a Network Load Balancer unless you "
+                    "specified a security group for the load balancer when you created it.",
+                    ("SecurityGroups",),
+                )
+        groups: list[TargetGroupRuntime] = []
+        for ref in model.target_group_refs:
+            tg = self.find_target_group(ref)
+            if tg is None:
+                raise ClientException(f"TargetGroupNotFound: The specified target group does not exist. ({ref})", ("Listeners",))
+            if tg.load_balancer is not None and tg.load_balancer != model.name:
+                # §6.4: quota "Load balancers per target group" is 1
+                raise ClientException(
+                    f"TargetGroupAssociationLimit: The following target groups cannot be associated with more than one "
+                    f"load balancer: {tg.arn}",
+                    ("Listeners",),
+                )  # wording UNCONFIRMED
+            if tg not in groups:
+                groups.append(tg)
+        region = self.kernel.region
+        azs = sorted({f"{region}{subnet[-1]}" for subnet in model.subnets})
+        runtime = LoadBalancerRuntime(
+            model.name, model.type, model.scheme, azs, list(model.security_groups), [tg.name for tg in groups], model
+        )
+        self.load_balancers[model.name] = runtime
+        self.routing_epoch += 1  # its security groups may have changed: reachability may differ
+        for tg in groups:
+            self._lb_of[tg.name] = runtime
+            tg.attach(model.name, frozenset(azs))
+        self._reroute(model.name)
+        return runtime
+
+    def set_forward_weights(self, name: str, port: int, priority: int | None, weights: dict[str, int]) -> LoadBalancerRuntime:
+        """ModifyRule (or ModifyListener for the default action): new weights for a forward action's target groups.
+
+        The seam deployments use to shift traffic (blue/green, canary, linear): the rule keeps
+        its conditions, its forward action gets ``weights`` (target group name → 0–999), and the
+        listener routes again from now on.
+
+        Args:
+            name: the load balancer.
+            port: the listener's port.
+            priority: the rule's priority (None: the listener's default action).
+            weights: target group name or ARN → weight.
+
+        Raises:
+            ClientException: no such load balancer, listener or rule (wording UNCONFIRMED).
+        """
+        import dataclasses
+
+        lb = self.load_balancers.get(name)
+        if not isinstance(lb, LoadBalancerRuntime):
+            raise ClientException(f"LoadBalancerNotFound: One or more load balancers not found: {name}")
+        model = lb.model
+        listener = next((li for li in model.listeners if li.port == port), None)
+        if listener is None:
+            raise ClientException(f"ListenerNotFound: {name} has no listener on port {port}")
+        action = dataclasses.replace(listener.default_action, type="forward", target_groups=tuple(weights.items()), status_code=0)
+        if priority is None:
+            listener2 = dataclasses.replace(listener, default_action=action)
+        else:
+            if not any(r.priority == priority for r in listener.rules):
+                raise ClientException(f"RuleNotFound: {name}:{port} has no rule with priority {priority}")
+            rules = tuple(dataclasses.replace(r, action=action) if r.priority == priority else r for r in listener.rules)
+            listener2 = dataclasses.replace(listener, rules=rules)
+        listeners = tuple(listener2 if li is listener else li for li in model.listeners)
+        return self.put_load_balancer(dataclasses.replace(model, listeners=listeners))
+
+    def offer(self, load_balancer: str, rps: float, *, requests: list[Any], source: str = "internet",
+              port: int | None = None, request_s: float | None = None) -> None:
+        """Clients send ``rps`` requests per second to a load balancer's listener from now on.
+
+        Args:
+            load_balancer: its name (one that does not exist takes no connections).
+            rps: requests per second, split over ``requests`` by their ``share``.
+            requests: request classes (``lab.sim.spec.RequestClass``); empty: one ``GET /``.
+            source: ``internet`` or ``vpc``: an internal load balancer answers only the VPC.
+            port: the listener's port (default: its first listener).
+            request_s: overrides the apps' request duration.
+        """
+        if not requests:
+            from lab.sim.spec import RequestClass
+
+            requests = [RequestClass()]
+        self._offered[load_balancer] = _Offered(rps, request_s, list(requests), source, port)
+        self._reroute(load_balancer)
+
+    def _forwarded(self, target_group: str) -> float:
+        """Requests per second listeners forward to a target group now."""
+        return sum(routes.get(target_group, 0.0) for routes in self._routed.values())
+
+    def _reroute(self, name: str) -> None:
+        """Route one load balancer's offered traffic through its listener again (§6.4)."""
+        offered = self._offered.get(name)
+        lb = self.load_balancers.get(name)
+        now = self.kernel.now
+        counts = self.requests.get(name)
+        if offered is None:
+            return
+        if counts is None:
+            counts = self.requests[name] = RequestCounts(last=now)
+        counts.flush(now)
+        total_share = sum(r.share for r in offered.requests)
+        rates: dict[tuple[str, str], float] = {}
+        forwarded: dict[str, float] = {}
+        seen = self._routes_seen.setdefault(name, {})
+        listener = None
+        if isinstance(lb, LoadBalancerRuntime):
+            listeners = lb.model.listeners
+            listener = next((li for li in listeners if offered.port is None or li.port == offered.port), None)
+            if offered.source == "internet" and lb.scheme == "internal":
+                listener = None  # its DNS name resolves to private addresses: clients on the internet cannot connect
+        port = listener.port if listener is not None else (offered.port or 0)
+        for request in offered.requests:
+            rps = offered.rps * request.share / total_share
+            label = request.label()
+            rule, destination, splits = "", CONNECTION_FAILED, []
+            if listener is not None:
+                if lb is not None and lb.type == "network":
+                    priority, action = None, listener.default_action  # layer 4: no request is read (§6.3)
+                else:
+                    priority, action = listener.route(request.path, request.host, request.headers, request.method)
+                rule = "default" if priority is None else f"priority {priority}"
+                if action.type == "forward":
+                    splits = self._split(action.target_groups)
+                    destination = _describe_split(splits)
+                else:
+                    destination = f"{action.type} {action.status_code}"
+            if splits:
+                for tg_name, fraction in splits:
+                    key = (label, f"target group {tg_name}")
+                    rates[key] = rates.get(key, 0.0) + rps * fraction
+                    forwarded[tg_name] = forwarded.get(tg_name, 0.0) + rps * fraction
+            else:
+                rates[(label, destination)] = rates.get((label, destination), 0.0) + rps
+            if seen.get(label) != (rule, destination):
+                self.kernel.log.append(ListenerRouted(now, name, port, label, rule, destination, round(rps, 3)))
+                seen[label] = (rule, destination)
+        counts.rates = rates
+        before = self._routed.get(name, {})
+        self._routed[name] = forwarded
+        for tg_name in dict.fromkeys([*before, *forwarded]):
+            tg = self.target_groups.get(tg_name)
+            if tg is None:
+                continue
+            direct_rps, direct_s = self._direct.get(tg_name, (0.0, None))
+            tg.set_load(direct_rps + self._forwarded(tg_name), offered.request_s if offered.request_s is not None else direct_s)
+
+    def _split(self, weighted: Iterable[tuple[str, int]]) -> list[tuple[str, float]]:
+        """(target group name, fraction of the requests) of a forward action, by weight."""
+        found = [(tg.name, weight) for ref, weight in weighted if (tg := self.find_target_group(ref)) is not None]
+        total = sum(weight for _, weight in found)
+        return [(name, weight / total) for name, weight in found if weight > 0] if total > 0 else []
+
+    def request_minutes(self, name: str) -> dict[int, dict[tuple[str, str], float]]:
+        """Per-minute requests a load balancer received, by (request class, destination), up to now."""
+        counts = self.requests.get(name)
+        if counts is None:
+            return {}
+        counts.flush(self.kernel.now)
+        return counts.minutes
 
     # -- the Routing seam -------------------------------------------------------------------
 
@@ -238,3 +491,12 @@ def _dispatch_target_state(tg: TargetGroupRuntime, target: Target, state: str) -
     service = target.task.service
     if service is not None:
         service.on_target_state(target, state, tg)
+
+
+def _describe_split(splits: list[tuple[str, float]]) -> str:
+    """``target group web`` or ``target groups blue 90%, green 10%``."""
+    if not splits:
+        return "no target group (every weight is 0)"
+    if len(splits) == 1:
+        return f"target group {splits[0][0]}"
+    return "target groups " + ", ".join(f"{name} {100 * fraction:g}%" for name, fraction in splits)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 AvailabilityZone = Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$")]
 """An Availability Zone name (``us-east-1a``): a Region name and a zone letter."""
@@ -29,6 +29,7 @@ __all__ = [
     "SpotInterruption",
     "DrainInstances",
     "LoadBalancerSpec",
+    "RequestClass",
     "SetDesiredCapacity",
     "SetTraffic",
     "UpdateService",
@@ -283,15 +284,51 @@ class DrainInstances(_Spec):
     """How many of the matching instances, in registration order (None: all)."""
 
 
+class RequestClass(_Spec):
+    """One kind of request clients send to a load balancer, and its share of the traffic."""
+
+    path: str = Field(default="/", pattern=r"^/")
+    host: str | None = None
+    """The Host header (None: clients use the load balancer's DNS name, which no host rule names)."""
+    method: str = "GET"
+    headers: dict[str, str] = Field(default_factory=dict)
+    share: float = Field(default=1.0, gt=0)
+    """Relative weight among the entry's request classes."""
+
+    def label(self) -> str:
+        """``GET app.example.com/api`` (the host left out when there is none)."""
+        return f"{self.method} {self.host or ''}{self.path}"
+
+
 class SetTraffic(_Spec):
-    """Change the requests per second a target group's load balancer receives."""
+    """Change the requests per second a target group, or a load balancer's listener, receives.
+
+    With ``target_group`` the requests go straight to the group (as a listener whose only action
+    forwards there). With ``load_balancer`` they arrive at a listener (``port``, default its
+    first) from ``source`` and are routed by its rules (docs/ecs-facts.md §6.4): each request
+    class gets its ``share`` of ``rps``.
+    """
 
     at: float = Field(default=0.0, ge=0)
     event: Literal["traffic"]
-    target_group: str
+    target_group: str | None = None
+    load_balancer: str | None = None
+    port: int | None = Field(default=None, ge=1, le=65535)
+    source: Literal["internet", "vpc"] = "internet"
+    """Where the clients are: on the internet, or inside the VPC (other services, a VPN)."""
+    requests: list[RequestClass] = Field(default_factory=list)
+    """The request classes (default: one, ``GET /``); only with ``load_balancer``."""
     rps: float = Field(ge=0)
     request_s: float | None = Field(default=None, ge=0)
     """Duration of one request (default: the app's ``request_s``)."""
+
+    @model_validator(mode="after")
+    def _one_destination(self) -> SetTraffic:
+        if (self.target_group is None) == (self.load_balancer is None):
+            raise ValueError("give exactly one of 'target_group' or 'load_balancer'")
+        if self.load_balancer is None and (self.requests or self.port is not None or self.source != "internet"):
+            raise ValueError("'requests', 'port' and 'source' go with 'load_balancer'")
+        return self
 
 
 class PushImage(_Spec):

@@ -111,6 +111,10 @@ class Timeline:
         group.set_desired_capacity(entry.desiredCapacity)
 
     def _traffic(self, entry: SetTraffic) -> None:
+        if entry.load_balancer is not None:
+            self.lb.offer(entry.load_balancer, entry.rps, requests=entry.requests, source=entry.source, port=entry.port, request_s=entry.request_s)
+            return
+        assert entry.target_group is not None  # the spec gives exactly one of the two
         try:
             self.lb.set_load(entry.target_group, entry.rps, entry.request_s)
         except ClientException as exc:

@@ -319,6 +319,14 @@ class World:
         """Create or replace a security group (its rules apply from now on)."""
         self.lb.put_security_group(model)
 
+    def put_load_balancer(self, model: Any) -> object:
+        """CreateLoadBalancer with its listeners and rules, or the changes to an existing one (§6.4)."""
+        return self.lb.put_load_balancer(model)
+
+    def load_balancer_requests(self, name: str) -> dict[int, dict[tuple[str, str], float]]:
+        """Per-minute requests a load balancer received, by (request class, where they went), up to now."""
+        return self.lb.request_minutes(name)
+
     def set_load(self, target_group: str, rps: float, request_s: float | None = None) -> None:
         """Offer ``rps`` requests per second to a target group from now on."""
         self.lb.set_load(target_group, rps, request_s)

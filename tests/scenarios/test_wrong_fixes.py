@@ -1694,3 +1694,60 @@ def test_image_cleanup_disk_full_more_tasks_do_not_help() -> None:
     service = edited(loaded, "service.yaml", ("desiredCount: 2", "desiredCount: 4"), ("placementConstraints:\n  - {type: distinctInstance}\n", ""))
     failed = failing("image-cleanup-disk-full", {"service.yaml": service})
     assert "no-disk-full" in failed
+# -- api-rule-shadowed ----------------------------------------------------------------------------
+
+_CATCH_ALL_RULE = """      - Priority: 10
+        Conditions:
+          - Field: path-pattern
+            PathPatternConfig: {Values: ["/*"]}
+        Actions:
+          - Type: forward
+            TargetGroupArn: web
+"""
+_FIXED_404 = """    DefaultActions:
+      - Type: fixed-response
+        FixedResponseConfig: {StatusCode: "404", ContentType: text/plain}
+"""
+
+
+def _load_balancer(*replacements: tuple[str, str]) -> str:
+    return edited(scenario("api-rule-shadowed"), "load-balancer.yaml", *replacements)
+
+
+def test_api_rule_shadowed_deleting_the_catch_all_rule_fails() -> None:
+    """/api/* then matches, but the storefront's pages fall through to the fixed 404 (and no
+    listener forwards to web any more, so its targets are never health checked)."""
+    failed = failing("api-rule-shadowed", {"load-balancer.yaml": _load_balancer((_CATCH_ALL_RULE, ""))})
+    assert set(failed) == {"pages-reach-web", "web-healthy"}
+    assert "fixed-response 404" in failed["pages-reach-web"].message
+
+
+def test_api_rule_shadowed_default_action_to_the_api_fails() -> None:
+    """The default action runs only when no rule matches; /* still takes /api/... first."""
+    forward_api = "    DefaultActions:\n      - {Type: forward, TargetGroupArn: api}\n"
+    failed = failing("api-rule-shadowed", {"load-balancer.yaml": _load_balancer((_FIXED_404, forward_api))})
+    assert set(failed) == {"api-calls-reach-api"}
+    assert "target group web" in failed["api-calls-reach-api"].message
+
+
+def test_api_rule_shadowed_splitting_the_catch_all_by_weight_fails() -> None:
+    """A weighted forward to both target groups sends half the pages to the API and half the API calls to web."""
+    split = "          - Type: forward\n            ForwardConfig:\n              TargetGroups: [{TargetGroupArn: web, Weight: 1}, {TargetGroupArn: api, Weight: 1}]\n"
+    failed = failing("api-rule-shadowed", {"load-balancer.yaml": _load_balancer(
+        (_CATCH_ALL_RULE, _CATCH_ALL_RULE.replace("          - Type: forward\n            TargetGroupArn: web\n", split)),
+    )})
+    assert set(failed) == {"api-calls-reach-api", "pages-reach-web"}
+
+
+def test_api_rule_shadowed_raising_the_api_rules_priority_number_fails() -> None:
+    """A higher number is evaluated later, not earlier."""
+    failed = failing("api-rule-shadowed", {"load-balancer.yaml": _load_balancer(("- Priority: 20\n", "- Priority: 1000\n"))})
+    assert set(failed) == {"api-calls-reach-api"}
+
+
+def test_api_rule_shadowed_pages_as_the_default_action_passes() -> None:
+    """No catch-all rule, the storefront as the default action: as right as the solution."""
+    loaded = scenario("api-rule-shadowed")
+    text = _load_balancer((_CATCH_ALL_RULE, ""), (_FIXED_404, "    DefaultActions:\n      - {Type: forward, TargetGroupArn: web}\n"))
+    report = grade(loaded, answer(loaded, {"load-balancer.yaml": text}), seeds=loaded.scenario.run.seeds[:1], label="right answer")
+    assert all(seed.passed for seed in report.seeds)

@@ -1,0 +1,152 @@
+"""Tests for lab.config.load_balancer: shape errors, ELB's refusals, rule matching and routing order."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lab.config.load_balancer import load_balancer_errors, parse_load_balancer, pattern_matches
+from lab.config.target_group import TargetGroup
+from lab.errors import SourceErrors
+from tests.config.support import doc
+
+ALB = """\
+Name: shop-alb
+Subnets: [subnet-0laba, subnet-0labb]
+Listeners:
+  - Port: 80
+    Protocol: HTTP
+    DefaultActions:
+      - Type: fixed-response
+        FixedResponseConfig: {StatusCode: "404"}
+    Rules:
+      - Priority: 20
+        Conditions:
+          - {Field: path-pattern, PathPatternConfig: {Values: ["/*"]}}
+        Actions:
+          - {Type: forward, TargetGroupArn: web}
+      - Priority: 10
+        Conditions:
+          - {Field: path-pattern, Values: ["/api/*"]}
+          - {Field: host-header, HostHeaderConfig: {Values: ["*.example.com"]}}
+        Actions:
+          - Type: forward
+            ForwardConfig:
+              TargetGroups: [{TargetGroupArn: blue, Weight: 9}, {TargetGroupArn: green, Weight: 1}]
+"""
+
+
+def refusals(text: str) -> list[str]:
+    return [d.message for d in parse_load_balancer(doc(text, "lb.yaml"), collect_refusals=True).refusals]
+
+
+def errors(text: str) -> list[str]:
+    with pytest.raises(SourceErrors) as caught:
+        parse_load_balancer(doc(text, "lb.yaml"))
+    return [d.message for d in caught.value.diagnostics]
+
+
+def test_a_valid_alb_loads_with_its_defaults_and_rules_in_priority_order() -> None:
+    lb = parse_load_balancer(doc(ALB, "lb.yaml")).load_balancer
+    assert (lb.type, lb.scheme) == ("application", "internet-facing")
+    listener = lb.listeners[0]
+    assert [r.priority for r in listener.rules] == [10, 20]
+    assert listener.rules[0].action.target_groups == (("blue", 9), ("green", 1))
+    assert lb.target_group_refs == ("blue", "green", "web")
+
+
+@pytest.mark.parametrize(
+    ("path", "host", "expected"),
+    [
+        ("/api/cart", "shop.example.com", (10, ("blue", "green"))),
+        ("/api/cart", None, (20, ("web",))),
+        ("/", "shop.example.com", (20, ("web",))),
+    ],
+)
+def test_the_first_matching_rule_by_priority_decides(path: str, host: str | None, expected: tuple[int, tuple[str, ...]]) -> None:
+    listener = parse_load_balancer(doc(ALB, "lb.yaml")).load_balancer.listeners[0]
+    priority, action = listener.route(path, host, {}, "GET")
+    assert (priority, tuple(g for g, _ in action.target_groups)) == expected
+
+
+def test_without_a_matching_rule_the_default_action_answers() -> None:
+    text = ALB.replace('Values: ["/*"]', 'Values: ["/shop/*"]')
+    listener = parse_load_balancer(doc(text, "lb.yaml")).load_balancer.listeners[0]
+    priority, action = listener.route("/other", None, {}, "GET")
+    assert (priority, action.type, action.status_code) == (None, "fixed-response", 404)
+
+
+def test_a_used_priority_is_refused_in_elbs_words() -> None:
+    assert "PriorityInUse: The specified priority is in use." in "".join(refusals(ALB.replace("Priority: 20", "Priority: 10")))
+
+
+@pytest.mark.parametrize("priority", [0, 50001])
+def test_priorities_outside_1_to_50000_are_refused(priority: int) -> None:
+    assert any("at 'priority' failed to satisfy constraint" in m for m in refusals(ALB.replace("Priority: 20", f"Priority: {priority}")))
+
+
+def test_more_than_five_condition_values_in_a_rule_are_refused() -> None:
+    text = ALB.replace('Values: ["/api/*"]', 'Values: ["/a", "/b", "/c"]').replace('Values: ["*.example.com"]', 'Values: ["a.com", "b.com", "c.com"]')
+    assert any("condition values" in m for m in refusals(text))
+
+
+def test_a_tcp_listener_on_an_alb_and_rules_on_an_nlb_are_refused() -> None:
+    assert any("Listener protocol 'TCP'" in m for m in refusals(ALB.replace("Protocol: HTTP", "Protocol: TCP")))
+    nlb = ALB.replace("Name: shop-alb", "Name: shop-nlb\nType: network").replace("Protocol: HTTP", "Protocol: TCP")
+    found = refusals(nlb)
+    assert any("Application Load Balancer" in m for m in found)
+    assert any("Action type 'fixed-response'" in m for m in found)
+
+
+def test_an_alb_in_one_subnet_is_refused() -> None:
+    assert any("At least two subnets" in m for m in refusals(ALB.replace("[subnet-0laba, subnet-0labb]", "[subnet-0laba]")))
+
+
+def test_shape_errors_are_positioned_with_a_did_you_mean() -> None:
+    found = errors(ALB.replace("Scheme", "Schema").replace("Subnets:", "Scheme: public\nSubnets:"))
+    assert any("public" in m and "internet-facing" in m for m in found)
+
+
+def test_target_groups_must_exist_and_fit_the_load_balancer_type() -> None:
+    lb = parse_load_balancer(doc(ALB, "lb.yaml")).load_balancer
+    groups = {"web": TargetGroup.with_defaults("web"), "blue": TargetGroup.with_defaults("blue", "TCP", 80)}
+    messages = [str(e) for e in load_balancer_errors(lb, groups)]
+    assert any("TargetGroupNotFound" in m and "green" in m for m in messages)
+    assert any("'blue' uses protocol TCP" in m for m in messages)
+
+
+@given(st.text(alphabet="ab/-.", max_size=12))
+def test_a_star_matches_every_value_and_a_literal_only_itself(value: str) -> None:
+    assert pattern_matches("*", value, case=True)
+    assert pattern_matches(value, value, case=True)
+    assert pattern_matches("?" * len(value), value, case=True)
+    assert not pattern_matches(value + "?", value, case=True)
+
+
+def test_paths_are_case_sensitive_and_hosts_are_not() -> None:
+    assert not pattern_matches("/API/*", "/api/x", case=True)
+    assert pattern_matches("*.EXAMPLE.com", "shop.example.com", case=False)
+
+
+_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 60000) | st.sampled_from(["HTTP", "TCP", "forward", "fixed-response", "path-pattern", "/*", "web", "404", "subnet-0laba"]),
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(
+        st.sampled_from(["Port", "Protocol", "DefaultActions", "Rules", "Priority", "Conditions", "Actions", "Type", "Field", "Values",
+                         "TargetGroupArn", "ForwardConfig", "TargetGroups", "Weight", "FixedResponseConfig", "StatusCode", "PathPatternConfig"]),
+        inner, max_size=4,
+    ),
+    max_leaves=12,
+)
+
+
+@settings(deadline=None)  # the first call builds the parser's imports
+@given(st.fixed_dictionaries({"Name": st.just("lb"), "Subnets": st.just(["subnet-0laba", "subnet-0labb"])}, optional={"Type": _VALUES, "Listeners": _VALUES}))
+def test_any_document_loads_or_gets_positioned_errors_never_a_traceback(data: dict[str, object]) -> None:
+    import yaml
+
+    text = yaml.safe_dump(data)
+    try:
+        parse_load_balancer(doc(text, "lb.yaml"), collect_refusals=True)
+    except SourceErrors as exc:
+        assert all(d.line >= 1 for d in exc.diagnostics)
