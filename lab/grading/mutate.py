@@ -775,6 +775,8 @@ def _fat_base_image(df: dict[str, Any]) -> str | None:
         df["text"] = "\n".join(lines) + "\n"
         return f"swapped line {i + 1}'s base {slim} for the full image {words[at]}: hundreds of MB more, and no layers shared with slim images"
     return None
+
+
 def _listeners(lb: dict[str, Any]) -> list[dict[str, Any]]:
     return [li for li in _as_list(lb.get("Listeners")) if isinstance(li, dict)]
 
