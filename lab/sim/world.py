@@ -120,7 +120,7 @@ class World:
         """Capacity providers and the cluster's default strategy."""
         self.alarms = Alarms(self.cloudwatch, self.app_autoscaling, self.autoscaling_groups)
         self.standalone = StandaloneTasks(k, self.ecs, self.agent)
-        self.service_api = Services(k, self.ecs, self.agent, self.lb, self.capacity)
+        self.service_api = Services(k, self.ecs, self.agent, self.lb, self.capacity, self.cloudwatch)
         self.faults = Faults(k, self.ecs, self.agent, self.autoscaling_groups, self.capacity)
         self.event_rules = EventRules(k)
         """EventBridge rules on the default bus, matched against every ECS event."""
