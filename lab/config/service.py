@@ -787,6 +787,16 @@ def _lab_requirements(doc: Document, root: Path_, data: dict[str, Any]) -> list[
 def _service_notes(doc: Document, root: Path_, service: Service) -> list[Diagnostic]:
     """Notes about settings that are valid but may not do what the learner expects."""
     notes: list[Diagnostic] = []
+    dc = service.deployment_configuration
+    if dc.alarms is not None and dc.strategy == "ROLLING":
+        # Deployment alarms are simulated for the traffic-shifting strategies only (§4.9).
+        notes.append(
+            positioned(
+                doc, (*root, "deploymentConfiguration", "alarms"),
+                "'alarms' is accepted but not simulated for ROLLING deployments (only BLUE_GREEN, LINEAR and CANARY)",
+                key=True, severity="note",
+            )
+        )
     if service.health_check_grace_period_seconds is not None and not service.load_balancers:
         # Current behaviour (API: CreateServiceRequest.healthCheckGracePeriodSeconds): the grace
         # period also covers container health checks, so ECS accepts it without load balancers.
