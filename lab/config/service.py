@@ -509,6 +509,11 @@ MAX_BAKE_TIME_MINUTES = 1440
 """Longest bake time of a blue/green, linear or canary deployment: 24 hours (§4.9)."""
 
 
+def _tenths(percent: float) -> bool:
+    """Whether a percentage is a multiple of 0.1 (as written: 0.7 is, though 0.7 × 10 is not 7 in floats)."""
+    return abs(percent * 10 - round(percent * 10)) < 1e-6
+
+
 def _strategy_errors(service: Service, refuse: Callable[..., None]) -> None:
     """Refuse blue/green, linear and canary settings that do not fit together (§4.9).
 
@@ -533,7 +538,7 @@ def _strategy_errors(service: Service, refuse: Callable[..., None]) -> None:
         refuse(f"bakeTimeInMinutes must be between 0 and {MAX_BAKE_TIME_MINUTES}.", at, "bakeTimeInMinutes")  # wording UNCONFIRMED
     linear = dc.linear_configuration
     if linear is not None:
-        if not 3.0 <= linear.step_percent <= 100.0 or round(linear.step_percent * 10) != linear.step_percent * 10:
+        if not 3.0 <= linear.step_percent <= 100.0 or not _tenths(linear.step_percent):
             refuse(
                 "stepPercent must be a multiple of 0.1 between 3.0 and 100.0.", at, "linearConfiguration", "stepPercent"
             )  # wording UNCONFIRMED
@@ -544,7 +549,7 @@ def _strategy_errors(service: Service, refuse: Callable[..., None]) -> None:
             )  # wording UNCONFIRMED
     canary = dc.canary_configuration
     if canary is not None:
-        if not 0.1 <= canary.canary_percent <= 100.0 or round(canary.canary_percent * 10) != canary.canary_percent * 10:
+        if not 0.1 <= canary.canary_percent <= 100.0 or not _tenths(canary.canary_percent):
             refuse(
                 "canaryPercent must be a multiple of 0.1 between 0.1 and 100.0.", at, "canaryConfiguration", "canaryPercent"
             )  # wording UNCONFIRMED
