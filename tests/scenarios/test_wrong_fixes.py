@@ -1449,3 +1449,16 @@ def test_canary_without_alarm_rollback_a_rolling_update_with_the_alarm_is_not_si
     text = text[: text.index("loadBalancers:")] + "loadBalancers:\n  - {targetGroupArn: orders-blue, containerName: orders, containerPort: 8000}\n"
     parsed = answer(loaded, {"service.yaml": text})["service.yaml"]
     assert any("not simulated for ROLLING" in n.message for n in parsed.notes)
+
+
+def test_canary_without_alarm_rollback_a_refused_edit_changes_nothing() -> None:
+    """An alternate target group equal to the primary is refused (ApiCallFailed at 2 min): the unprotected canary runs."""
+    loaded = scenario("canary-without-alarm-rollback")
+    text = _canary(
+        (_CANARY_LINE, _CANARY_LINE + "  alarms: {alarmNames: [orders-green-5xx], enable: true, rollback: true}\n"),
+        ("alternateTargetGroupArn: orders-green", "alternateTargetGroupArn: orders-blue"),
+    )
+    parsed = answer(loaded, {"service.yaml": text})["service.yaml"]
+    assert "alternate target group must be different" in parsed.all_refusals[0].message
+    failed = failing("canary-without-alarm-rollback", {"service.yaml": text})
+    assert set(failed) == {"release-failed", "back-on-working-revision", "few-errors"}
