@@ -47,11 +47,15 @@ from lab.yaml_source import Document, Path_
 
 __all__ = [
     "SERVICE_MODELLED",
+    "AdvancedConfiguration",
     "AwsVpcConfiguration",
+    "CanaryConfiguration",
     "CapacityProviderStrategyItem",
+    "DeploymentAlarms",
     "DeploymentCircuitBreaker",
     "DeploymentConfiguration",
     "InvalidParameterException",
+    "LinearConfiguration",
     "LoadBalancer",
     "NetworkConfiguration",
     "ParsedService",
@@ -79,6 +83,12 @@ SERVICE_MODELLED: frozenset[str] = frozenset(
         "deploymentConfiguration.maximumPercent",
         "deploymentConfiguration.deploymentCircuitBreaker.enable",
         "deploymentConfiguration.deploymentCircuitBreaker.rollback",
+        "deploymentConfiguration.strategy",
+        "deploymentConfiguration.bakeTimeInMinutes",
+        "deploymentConfiguration.alarms",
+        "deploymentConfiguration.linearConfiguration",
+        "deploymentConfiguration.canaryConfiguration",
+        "loadBalancers[].advancedConfiguration",
         "loadBalancers[].targetGroupArn",
         "loadBalancers[].loadBalancerName",
         "loadBalancers[].containerName",
@@ -155,8 +165,49 @@ class DeploymentCircuitBreaker(_Model):
     """Whether a FAILED deployment rolls back to the last completed one."""
 
 
+class DeploymentAlarms(_Model):
+    """CloudWatch alarms that fail a deployment when one goes into ALARM (§4.9)."""
+
+    alarm_names: tuple[str, ...]
+    """The alarms watched during the deployment and its bake time."""
+    enable: bool
+    """Whether the alarms are watched at all."""
+    rollback: bool
+    """Whether a deployment the alarms failed rolls back to the last completed one."""
+
+
+class LinearConfiguration(_Model):
+    """LINEAR: production traffic moves in equal steps with a bake time between them (§4.9)."""
+
+    step_percent: float = 10.0  # API default (LinearConfiguration.stepPercent)
+    """Share of production traffic moved per step (3.0–100.0, multiples of 0.1)."""
+    step_bake_time_in_minutes: int = 6  # API default (LinearConfiguration.stepBakeTimeInMinutes)
+    """Wait between steps (0–1440); not applied after the step that reaches 100 %."""
+
+
+class CanaryConfiguration(_Model):
+    """CANARY: a share of production traffic first, the rest after a bake time (§4.9)."""
+
+    canary_percent: float = 5.0  # API default (CanaryConfiguration.canaryPercent)
+    """Share of production traffic sent to the new revision first (0.1–100.0)."""
+    canary_bake_time_in_minutes: int = 10  # API default (CanaryConfiguration.canaryBakeTimeInMinutes)
+    """Wait before the rest of the traffic moves (0–1440)."""
+
+
 class DeploymentConfiguration(_Model):
-    """How many tasks a rolling deployment may stop and start (§4.2)."""
+    """How a deployment replaces tasks: rolling bounds, or a blue/green strategy (§4.2, §4.9)."""
+
+    strategy: Literal["ROLLING", "BLUE_GREEN", "LINEAR", "CANARY"] = "ROLLING"  # API default (§4.9)
+    """ROLLING replaces tasks within the bounds; the others run the new revision beside the old
+    one and move production traffic between two target groups."""
+    bake_time_in_minutes: int | None = None
+    """Minutes both revisions keep running after production traffic moved (blue/green strategies)."""
+    alarms: DeploymentAlarms | None = None
+    """CloudWatch alarms that fail the deployment."""
+    linear_configuration: LinearConfiguration | None = None
+    """Steps of a LINEAR deployment."""
+    canary_configuration: CanaryConfiguration | None = None
+    """The canary of a CANARY deployment."""
 
     minimum_healthy_percent: int | None = None
     """As written; None means the ECS default (see ``min_healthy_percent``)."""
@@ -190,6 +241,19 @@ class DeploymentConfiguration(_Model):
         return REPLICA_DEFAULT_MAX_PERCENT  # §4.2
 
 
+class AdvancedConfiguration(_Model):
+    """The second target group and listener rules of a blue/green, linear or canary deployment (§4.9)."""
+
+    alternate_target_group_arn: str | None = None
+    """The target group the new revision's tasks register in (by ARN; the lab also accepts its name)."""
+    production_listener_rule: str | None = None
+    """The listener rule (or listener) whose forward action carries production traffic."""
+    test_listener_rule: str | None = None
+    """A listener rule that sends test traffic to the new revision before production moves."""
+    role_arn: str | None = None
+    """The role ECS assumes to change the listener rules."""
+
+
 class LoadBalancer(_Model):
     """One ``loadBalancers`` entry: which container port a target group sends traffic to."""
 
@@ -201,6 +265,8 @@ class LoadBalancer(_Model):
     """The container registered as the target."""
     container_port: int
     """The container port traffic goes to (its host port is what gets registered, §6.2)."""
+    advanced_configuration: AdvancedConfiguration | None = None
+    """Blue/green, linear and canary deployments: the alternate target group and listener rules."""
 
 
 class ServicePlacementConstraint(_Model):
@@ -449,6 +515,8 @@ def create_service_errors(service: Service) -> list[ClientException]:
             refuse("Placement strategies are not supported with FARGATE launch type.", "placementStrategy")
     _placement_rule_errors(service, refuse)
 
+    _strategy_errors(service, refuse)
+
     grace = service.health_check_grace_period_seconds
     if grace is not None and not 0 <= grace <= MAX_GRACE_PERIOD_S:
         refuse(
@@ -516,6 +584,109 @@ def create_service_errors(service: Service) -> list[ClientException]:
             # observed: several repos quote it for EC2 services (§2.4: awsvpc tasks on EC2 get no public IP)
             refuse("Assign public IP is not supported for this launch type.", *at, "assignPublicIp")
     return errors
+
+
+TRAFFIC_SHIFT_STRATEGIES = ("BLUE_GREEN", "LINEAR", "CANARY")
+"""Deployment strategies that run the new revision beside the old one and move traffic (§4.9)."""
+MAX_BAKE_TIME_MINUTES = 1440
+"""Longest bake time of a blue/green, linear or canary deployment: 24 hours (§4.9)."""
+
+
+def _tenths(percent: float) -> bool:
+    """Whether a percentage is a multiple of 0.1 (as written: 0.7 is, though 0.7 × 10 is not 7 in floats)."""
+    return abs(percent * 10 - round(percent * 10)) < 1e-6
+
+
+def _strategy_errors(service: Service, refuse: Callable[..., None]) -> None:
+    """Refuse blue/green, linear and canary settings that do not fit together (§4.9).
+
+    The rules are documented (API: DeploymentConfiguration, LinearConfiguration,
+    CanaryConfiguration, AdvancedConfiguration); the texts are the lab's (wording UNCONFIRMED).
+    """
+    dc = service.deployment_configuration
+    at = "deploymentConfiguration"
+    strategy = dc.strategy
+    if dc.linear_configuration is not None and strategy != "LINEAR":
+        refuse(
+            f"linearConfiguration is only valid with the LINEAR deployment strategy, not {strategy}.",
+            at, "linearConfiguration",
+        )  # wording UNCONFIRMED
+    if dc.canary_configuration is not None and strategy != "CANARY":
+        refuse(
+            f"canaryConfiguration is only valid with the CANARY deployment strategy, not {strategy}.",
+            at, "canaryConfiguration",
+        )  # wording UNCONFIRMED
+    bake = dc.bake_time_in_minutes
+    if bake is not None and not 0 <= bake <= MAX_BAKE_TIME_MINUTES:
+        refuse(f"bakeTimeInMinutes must be between 0 and {MAX_BAKE_TIME_MINUTES}.", at, "bakeTimeInMinutes")  # wording UNCONFIRMED
+    linear = dc.linear_configuration
+    if linear is not None:
+        if not 3.0 <= linear.step_percent <= 100.0 or not _tenths(linear.step_percent):
+            refuse(
+                "stepPercent must be a multiple of 0.1 between 3.0 and 100.0.", at, "linearConfiguration", "stepPercent"
+            )  # wording UNCONFIRMED
+        if not 0 <= linear.step_bake_time_in_minutes <= MAX_BAKE_TIME_MINUTES:
+            refuse(
+                f"stepBakeTimeInMinutes must be between 0 and {MAX_BAKE_TIME_MINUTES}.",
+                at, "linearConfiguration", "stepBakeTimeInMinutes",
+            )  # wording UNCONFIRMED
+    canary = dc.canary_configuration
+    if canary is not None:
+        if not 0.1 <= canary.canary_percent <= 100.0 or not _tenths(canary.canary_percent):
+            refuse(
+                "canaryPercent must be a multiple of 0.1 between 0.1 and 100.0.", at, "canaryConfiguration", "canaryPercent"
+            )  # wording UNCONFIRMED
+        if not 0 <= canary.canary_bake_time_in_minutes <= MAX_BAKE_TIME_MINUTES:
+            refuse(
+                f"canaryBakeTimeInMinutes must be between 0 and {MAX_BAKE_TIME_MINUTES}.",
+                at, "canaryConfiguration", "canaryBakeTimeInMinutes",
+            )  # wording UNCONFIRMED
+    if strategy not in TRAFFIC_SHIFT_STRATEGIES:
+        return
+    if strategy == "BLUE_GREEN" and bake is None:
+        # API: DeploymentConfiguration.bakeTimeInMinutes ("You must provide this parameter when
+        # you use the BLUE_GREEN deployment strategy").
+        refuse("bakeTimeInMinutes is required for the BLUE_GREEN deployment strategy.", at, "strategy")  # wording UNCONFIRMED
+    if service.is_daemon:
+        refuse(
+            f"The daemon scheduling strategy does not support the {strategy} deployment strategy.", at, "strategy"
+        )  # wording UNCONFIRMED
+    if not service.load_balancers:
+        # Without a load balancer the lab has no traffic to move (ECS itself accepts a
+        # "headless" service and skips the traffic shift; not simulated).
+        refuse(
+            f"The {strategy} deployment strategy needs a load balancer with an advancedConfiguration in the lab.",
+            at, "strategy",
+        )  # wording UNCONFIRMED
+    for i, lb in enumerate(service.load_balancers):
+        adv = lb.advanced_configuration
+        if adv is None:
+            refuse(
+                f"The {strategy} deployment strategy requires an advancedConfiguration with an alternate target "
+                "group, a production listener rule and a role for each load balancer.",
+                "loadBalancers", i,
+            )  # wording UNCONFIRMED
+            continue
+        for field_name, value in (
+            ("alternateTargetGroupArn", adv.alternate_target_group_arn),
+            ("productionListenerRule", adv.production_listener_rule),
+            ("roleArn", adv.role_arn),
+        ):
+            if not value:
+                refuse(
+                    f"advancedConfiguration.{field_name} is required for the {strategy} deployment strategy.",
+                    "loadBalancers", i, "advancedConfiguration",
+                )  # wording UNCONFIRMED
+        if adv.alternate_target_group_arn and adv.alternate_target_group_arn == lb.target_group_arn:
+            refuse(
+                "The alternate target group must be different from the primary target group.",
+                "loadBalancers", i, "advancedConfiguration", "alternateTargetGroupArn",
+            )  # wording UNCONFIRMED
+        if adv.test_listener_rule and adv.test_listener_rule == adv.production_listener_rule:
+            refuse(
+                "The test listener rule must be different from the production listener rule.",
+                "loadBalancers", i, "advancedConfiguration", "testListenerRule",
+            )  # wording UNCONFIRMED
 
 
 def _placement_rule_errors(service: Service, refuse: Callable[..., None]) -> None:
@@ -635,6 +806,17 @@ def service_errors(
         arn = lb.target_group_arn if (lb.target_group_arn or "").startswith("arn:") else None
         arn = arn or target_group_arn(group.name, region, account)
         compatible = "ip" if mode == "awsvpc" else "instance"
+        adv = lb.advanced_configuration
+        alternate_ref = adv.alternate_target_group_arn if adv is not None else None
+        if alternate_ref and find_target_group(alternate_ref, target_groups) is None:
+            # The same answer as for an unknown primary target group (the lab's reading, UNCONFIRMED).
+            refuse(
+                "Unable to assume role and validate the specified targetGroupArn. "
+                "Please verify that the ECS service role being passed has the proper permissions.",
+                *at,
+                "advancedConfiguration",
+                "alternateTargetGroupArn",
+            )
         if group.target_type != compatible:
             # observed for instance/awsvpc (several Terraform and CloudFormation outputs) and for
             # ip/bridge (a Terraform comment quoting it); host and alb follow the same form (UNCONFIRMED).
@@ -741,6 +923,16 @@ def _lab_requirements(doc: Document, root: Path_, data: dict[str, Any]) -> list[
 def _service_notes(doc: Document, root: Path_, service: Service) -> list[Diagnostic]:
     """Notes about settings that are valid but may not do what the learner expects."""
     notes: list[Diagnostic] = []
+    dc = service.deployment_configuration
+    if dc.alarms is not None and dc.strategy == "ROLLING":
+        # Deployment alarms are simulated for the traffic-shifting strategies only (§4.9).
+        notes.append(
+            positioned(
+                doc, (*root, "deploymentConfiguration", "alarms"),
+                "'alarms' is accepted but not simulated for ROLLING deployments (only BLUE_GREEN, LINEAR and CANARY)",
+                key=True, severity="note",
+            )
+        )
     if service.health_check_grace_period_seconds is not None and not service.load_balancers:
         # Current behaviour (API: CreateServiceRequest.healthCheckGracePeriodSeconds): the grace
         # period also covers container health checks, so ECS accepts it without load balancers.

@@ -619,6 +619,44 @@ def _no_rollback(service: dict[str, Any]) -> str | None:
     return "deploymentCircuitBreaker rollback true → false"
 
 
+def _deployment_alarms(service: dict[str, Any]) -> dict[str, Any] | None:
+    config = service.get("deploymentConfiguration")
+    alarms = config.get("alarms") if isinstance(config, dict) else None
+    return alarms if isinstance(alarms, dict) and alarms.get("enable") is True else None
+
+
+def _no_alarm_rollback(service: dict[str, Any]) -> str | None:
+    alarms = _deployment_alarms(service)
+    if alarms is None or alarms.get("rollback") is not True:
+        return None
+    alarms["rollback"] = False
+    return "deploymentConfiguration.alarms rollback true → false"
+
+
+def _disable_deployment_alarms(service: dict[str, Any]) -> str | None:
+    alarms = _deployment_alarms(service)
+    if alarms is None:
+        return None
+    alarms["enable"] = False
+    return "deploymentConfiguration.alarms enable true → false"
+
+
+_ALL_AT_ONCE_BAKE_MINUTES = 5
+
+
+def _all_at_once(service: dict[str, Any]) -> str | None:
+    config = service.get("deploymentConfiguration")
+    if not isinstance(config, dict) or config.get("strategy") not in ("LINEAR", "CANARY"):
+        return None
+    old = config["strategy"]
+    config["strategy"] = "BLUE_GREEN"
+    config.pop("linearConfiguration", None)
+    config.pop("canaryConfiguration", None)
+    # BLUE_GREEN requires a bake time (API: DeploymentConfiguration.bakeTimeInMinutes).
+    config.setdefault("bakeTimeInMinutes", _ALL_AT_ONCE_BAKE_MINUTES)
+    return f"deploymentConfiguration strategy {old} → BLUE_GREEN: production traffic moves all at once"
+
+
 def _disable_trunking(setting: dict[str, Any]) -> str | None:
     if setting.get("name") != "awsvpcTrunking" or setting.get("value") != "enabled":
         return None
@@ -830,6 +868,9 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("daemon-to-replica", "service", "turns a DAEMON service into a REPLICA service of one task with distinctInstance: the count no longer follows the instances", "schedulingStrategy DAEMON", _single(_daemon_to_replica)),
     Mutation("drop-service-connect", "service", "removes serviceConnectConfiguration: the service's tasks get no Service Connect proxy, so its clients fall back to DNS (and its own calls too)", "a serviceConnectConfiguration", _single(_drop_service_connect)),
     Mutation("no-rollback", "service", "turns off the circuit breaker's rollback: a failed deployment stays failed instead of returning to the last completed one", "a deploymentCircuitBreaker with rollback", _single(_no_rollback)),
+    Mutation("no-alarm-rollback", "service", "turns off the deployment alarms' rollback: a deployment an alarm failed keeps its traffic instead of returning to the last completed one", "deployment alarms with rollback", _single(_no_alarm_rollback)),
+    Mutation("disable-deployment-alarms", "service", "sets deploymentConfiguration.alarms enable false: no alarm fails the deployment", "enabled deployment alarms", _single(_disable_deployment_alarms)),
+    Mutation("all-at-once", "service", "turns a LINEAR or CANARY deployment into BLUE_GREEN: production traffic moves all at once", "strategy LINEAR or CANARY", _single(_all_at_once)),
     Mutation("open-ingress-to-world", "security-group", 'adds an ingress rule for every port from 0.0.0.0/0 (IpProtocol "-1")', "nothing (always applies)", _single(_open_ingress)),
     Mutation("drop-ingress", "security-group", "removes every SecurityGroupIngress rule: nothing reaches the tasks", "an ingress rule", _single(_drop_ingress)),
     Mutation("short-deregistration-delay", "target-group", f"sets deregistration_delay.timeout_seconds to {_SHORT_DELAY_S}: requests in flight are cut when a task drains", f"a deregistration delay above {_SHORT_DELAY_S} s", _single(_short_deregistration_delay)),

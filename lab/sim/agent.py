@@ -171,7 +171,7 @@ def _on_running(agent: Agent, task: Task) -> None:
             task.host_ports[(container.name, container_port)] = port
     service = task.service
     if service is not None:
-        for tg, container_name, container_port in service.target_groups:
+        for tg, container_name, container_port in service.target_groups_for(task):
             if tg.model.target_type == "ip":
                 target_id, port = task_ip(agent, task), container_port
             else:

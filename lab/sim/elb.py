@@ -183,6 +183,8 @@ class TargetGroupRuntime:
         """Targets the next round probes, by ``seq``: all but the settled and the draining."""
         self._watch_stamp: object = None
         """The settings stamp ``_watch`` was kept under (another stamp: probe every target)."""
+        self.forward_weighted = False
+        """Whether a blue/green listener rule splits traffic onto this group (``lab.sim.bluegreen``)."""
         self._checker: simpy.Process | None = None
         if load_balancer is not None:
             self._checker = kernel.env.process(self._health_loop())

@@ -20,6 +20,7 @@ __all__ = [
     "ContainerInstanceStateChanged",
     "ContainerStateChanged",
     "DiscoveryInstanceChanged",
+    "DeploymentLifecycleStageChanged",
     "Event",
     "EventLog",
     "EventRuleMatched",
@@ -39,6 +40,7 @@ __all__ = [
     "TargetHealthChanged",
     "TargetInvocationFailed",
     "TaskStateChanged",
+    "TrafficShifted",
     "event_to_dict",
 ]
 
@@ -473,6 +475,40 @@ class ServiceEvent(NamedTuple):
     @property
     def message(self) -> str:
         return self.text
+
+
+class TrafficShifted(NamedTuple):
+    """A blue/green, linear or canary deployment changed the weights of a listener rule's
+    forward action between its two target groups (docs/ecs-facts.md §4.9)."""
+
+    at: float
+    service: str
+    deployment_id: str
+    rule: str
+    """The production (or test) listener rule, as the service names it."""
+    traffic: str
+    """``production`` or ``test``."""
+    weights: tuple[tuple[str, float], ...]
+    """(target group name, percent of the rule's requests), in the service's order."""
+
+    @property
+    def message(self) -> str:
+        shares = ", ".join(f"{name} {weight:g}%" for name, weight in self.weights)
+        return f"(service {self.service}) (deployment {self.deployment_id}) {self.traffic} traffic on {self.rule}: {shares}"
+
+
+class DeploymentLifecycleStageChanged(NamedTuple):
+    """A blue/green, linear or canary deployment entered a lifecycle stage (ServiceDeployment.lifecycleStage, §4.9)."""
+
+    at: float
+    service: str
+    deployment_id: str
+    stage: str
+    """SCALE_UP, TEST_TRAFFIC_SHIFT, PRODUCTION_TRAFFIC_SHIFT, BAKE_TIME, CLEAN_UP..."""
+
+    @property
+    def message(self) -> str:
+        return f"(service {self.service}) (deployment {self.deployment_id}) lifecycle stage {self.stage}"
 
 
 class ServiceDeploymentStateChanged(NamedTuple):

@@ -112,6 +112,9 @@ class LoadBalancing:
         """Load balancer name → request class label → (rule, destination) last logged."""
         self.requests: dict[str, RequestCounts] = {}
         """Load balancer name → what its clients' requests became (grading reads it)."""
+        self.forwards: dict[str, Any] = {}
+        """Target group name → the weighted forward action (``lab.sim.bluegreen``) that splits its
+        listener rule's requests between it and another group; only for blue/green services."""
 
     # -- API ------------------------------------------------------------------------------
 
@@ -181,6 +184,12 @@ class LoadBalancing:
         tg = self.target_groups.get(target_group)
         if tg is None:
             raise ClientException(f"One or more target groups not found: {target_group}")
+        forward = self.forwards.get(tg.name)
+        if forward is not None:
+            # The requests arrive at the listener rule, which splits them by weight (§4.9). A
+            # load-balancer file's listeners do not forward through it yet (docs/simulator.md).
+            forward.offer(rps, request_s)
+            return
         self._direct[target_group] = (rps, request_s)
         tg.set_load(rps + self._forwarded(target_group), request_s)
 
@@ -369,6 +378,20 @@ class LoadBalancing:
         counts.flush(self.kernel.now)
         return counts.minutes
 
+    def weighted_forward(self, rule: str | None, primary: TargetGroupRuntime, alternate: TargetGroupRuntime) -> Any:
+        """The forward action of ``rule`` between two target groups (made on first use).
+
+        Requests offered to either group from then on reach the rule and are split by its
+        weights; at first everything goes to the group that had the traffic.
+        """
+        from lab.sim.bluegreen import WeightedForward
+
+        forward = self.forwards.get(primary.name) or self.forwards.get(alternate.name)
+        if forward is None:
+            forward = WeightedForward(rule or primary.name, [primary, alternate])
+            self.forwards[primary.name] = self.forwards[alternate.name] = forward
+        return forward
+
     # -- the Routing seam -------------------------------------------------------------------
 
     def reachable(self, tg: TargetGroupRuntime, target: Target) -> bool:
@@ -409,7 +432,7 @@ class LoadBalancing:
         target, many times a minute.
         """
         task = target.task
-        routes = task.service.target_groups if task.service is not None else None
+        routes = task.service.target_groups_for(task) if task.service is not None else None
         generation = self.ecr.registry.generation
         info = target.info
         if info is not None and info[0] == generation and info[1] is routes and info[2] is tg:

@@ -13,6 +13,8 @@ minute, as CloudWatch timestamps a period:
   reserved ÷ registered over ACTIVE and DRAINING instances (§5.1, §7.1), at the minute's end.
 - ``AWS/ApplicationELB`` ``RequestCountPerTarget`` per target group (``TargetGroup``, the
   ``targetgroup/<name>/<id>`` part of the ARN): the minute's requests ÷ healthy targets.
+- ``AWS/ApplicationELB`` ``HTTPCode_Target_5XX_Count`` per target group of a blue/green
+  listener rule, in minutes with at least one (what deployment alarms watch, §4.9).
 - Other modules add their own metrics with ``add_source`` (capacity providers add
   ``AWS/ECS/ManagedScaling`` ``CapacityProviderReservation``).
 
@@ -356,6 +358,15 @@ class Metrics:
         for tg in self.lb.target_groups.values():
             if tg.load_balancer is None:
                 continue
+            if tg.forward_weighted:
+                # A blue/green group's 5xx, for the deployment's alarms (§4.9). ELB publishes a
+                # count only for minutes with a value; CloudWatch also keys it by LoadBalancer
+                # (the lab keys it by TargetGroup alone, as RequestCountPerTarget).
+                tg.flush()
+                bucket = tg.minutes.get(int(start // PERIOD_S))
+                if bucket is not None and bucket.target_5xx > 0:
+                    tg_dims = {"TargetGroup": tg.arn.rsplit(":", 1)[-1]}
+                    self.put(metric_key("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", tg_dims), start, round(bucket.target_5xx))
             healthy = tg.healthy_count()
             if healthy == 0:
                 continue

@@ -335,7 +335,7 @@ def target_container(task: Task, tg: Any) -> str | None:
     """The container a task's service routes a target group's traffic to."""
     if task.service is None:
         return None
-    for runtime, container, _port in task.service.target_groups:
+    for runtime, container, _port in task.service.target_groups_for(task):
         if runtime is tg:
             return container
     return None

@@ -54,7 +54,7 @@ DEFAULT_SERVICE_STRATEGIES = (Strategy("spread", "attribute:ecs.availability-zon
 class Deployment:
     """One deployment of a service: a revision rolled out to a desired count."""
 
-    __slots__ = ("created_at", "failures", "id", "rev", "rollback", "rollout", "status")
+    __slots__ = ("created_at", "failures", "id", "rev", "rollback", "rollout", "status", "target_groups")
 
     def __init__(self, deployment_id: str, rev: Revision, created_at: float, *, rollback: bool = False) -> None:
         self.id = deployment_id
@@ -65,6 +65,28 @@ class Deployment:
         self.failures = 0
         self.rollback = rollback
         """Started by the circuit breaker to go back to the last completed deployment."""
+        self.target_groups: list[tuple[TargetGroupRuntime, str, int]] | None = None
+        """Where this deployment's tasks register, when not the service's own target groups
+        (a blue/green deployment's tasks register in the alternate group, §4.9)."""
+
+
+class TrafficShift(Protocol):
+    """A deployment strategy that moves traffic between target groups (``lab.sim.bluegreen``)."""
+
+    active: bool
+    """Whether it drives the service's passes now."""
+
+    def begin(self, green: Deployment, blue: Deployment) -> None:
+        """Take over a new deployment ``green`` from the running ``blue``."""
+        ...
+
+    def reconcile(self) -> None:
+        """One scheduler pass while ``active``."""
+        ...
+
+    def fail(self, why: str, *, rollback: bool) -> None:
+        """The circuit breaker failed the deployment being shifted."""
+        ...
 
 
 class Placement(Protocol):
@@ -143,6 +165,8 @@ class ServiceRuntime:
         self._batched: dict[tuple[str, str], int] = {}
         self._unhealthy_hint: Task | None = None
         """The task ``_all_healthy`` found unhealthy last (tried first next time)."""
+        self.rollout: TrafficShift | None = None
+        """The BLUE_GREEN, LINEAR or CANARY strategy (``lab.sim.bluegreen``); None: rolling update."""
         self._apply(model)
         self._new_deployment(rev)
 
@@ -199,6 +223,38 @@ class ServiceRuntime:
         self.deployments.insert(0, deployment)
         self._steady = False
         self.kernel.log.append(ServiceDeploymentStateChanged(self.kernel.now, self.name, deployment.id, "SERVICE_DEPLOYMENT_IN_PROGRESS", rev.name))
+        if self.rollout is not None and self.last_completed is not None and not rollback:
+            # Blue/green, linear, canary: green runs beside the completed deployment (§4.9).
+            self.rollout.begin(deployment, self.last_completed)
+
+    def rollback_deployment(self, blue: Deployment) -> Deployment:
+        """A rollback deployment record that takes over ``blue``'s running tasks (blue/green, §4.9)."""
+        back = Deployment(f"ecs-svc/{self.kernel.rng.randrange(10**18, 10**19)}", blue.rev, self.kernel.now, rollback=True)
+        back.target_groups = blue.target_groups
+        return back
+
+    def target_groups_for(self, task: Task) -> list[tuple[TargetGroupRuntime, str, int]]:
+        """Where a task of this service registers: its deployment's groups, or the service's."""
+        deployment = task.deployment
+        if deployment is not None and deployment.target_groups is not None:
+            return deployment.target_groups
+        return self.target_groups
+
+    @property
+    def replacing(self) -> dict[str, str]:
+        """Task id → stop reason of unhealthy tasks waiting for a replacement."""
+        return self._replacing
+
+    def stop_task(self, task: Task, reason: str) -> None:
+        """Stop one of the service's tasks as the scheduler does."""
+        self._stop(task, reason, "ServiceSchedulerInitiated")
+
+    def start_tasks(self, deployment: Deployment, count: int) -> list[Task]:
+        """Place and start up to ``count`` tasks of ``deployment`` (posted as one event)."""
+        if self.kernel.now < self._retry_at:
+            self.kernel.at(self._retry_at - self.kernel.now, self.kick)
+            return []
+        return self._start(deployment, count)
 
     # -- messages ----------------------------------------------------------------------------
 
@@ -358,6 +414,10 @@ class ServiceRuntime:
             self._fail_deployment(deployment, "tasks failed to start" if failed_start else "tasks failed health checks")
 
     def _fail_deployment(self, deployment: Deployment, why: str) -> None:
+        if self.rollout is not None and self.rollout.active:
+            # Blue/green: blue still carries production; rollback moves it all back (§4.9).
+            self.rollout.fail(why, rollback=self.rollback)
+            return
         deployment.rollout = "FAILED"
         self._post("deployment-failed", f"(service {self.name}) (deployment {deployment.id}) deployment failed: {why}.")
         self.kernel.log.append(
@@ -393,6 +453,9 @@ class ServiceRuntime:
         """One scheduler pass: start, retire and report, within the deployment bounds."""
         self.placement.before_pass(self)
         self._scheduled = False
+        if self.rollout is not None and self.rollout.active:
+            self.rollout.reconcile()
+            return
         if self.scheduling == "DAEMON":
             self._reconcile_daemon()
             return

@@ -29,8 +29,11 @@ class Services:
     """The cluster's services: create them, update them."""
 
     def __init__(
-        self, kernel: Kernel, cluster: Cluster, agent: Agent, lb: LoadBalancing, capacity: CapacityProviders, discovery: Discovery | None = None
+        self, kernel: Kernel, cluster: Cluster, agent: Agent, lb: LoadBalancing, capacity: CapacityProviders,
+        discovery: Discovery | None = None, metrics: Any = None,
     ) -> None:
+        self.metrics = metrics
+        """CloudWatch (``lab.sim.metrics.Metrics``): the alarms blue/green deployments watch."""
         self.kernel = kernel
         self.cluster = cluster
         self.agent = agent
@@ -55,6 +58,7 @@ class Services:
         self.capacity.check_strategy(tuple(model.capacity_provider_strategy))
         placement = ProviderPlacement(self.capacity) if self.capacity.strategy_for(model) else None
         runtime = ServiceRuntime(self.kernel, self.cluster, self.agent, model, rev, self.lb.service_target_groups(model), placement)
+        self._set_rollout(runtime, model)
         self.cluster.services[runtime.name] = runtime
         runtime.kick()
         return runtime
@@ -80,6 +84,7 @@ class Services:
         self.capacity.check_strategy(tuple(model.capacity_provider_strategy))
         self.lb.routing_epoch += 1  # its load balancers or network security groups may change
         target_groups = self.lb.service_target_groups(model)
+        self._set_rollout(runtime, model)
         strategy = self.capacity.strategy_for(model)
         placement = runtime.placement
         current = placement.strategy if isinstance(placement, ProviderPlacement) else ()
@@ -116,6 +121,17 @@ class Services:
         if task_definition is not None:
             changes["task_definition"] = task_definition
         return self.update_service(runtime.model.model_copy(update=changes))
+
+    def _set_rollout(self, runtime: ServiceRuntime, model: Any) -> None:
+        """Give a BLUE_GREEN, LINEAR or CANARY service its traffic-shifting strategy (§4.9)."""
+        if model.deployment_configuration.strategy == "ROLLING":
+            if runtime.rollout is not None and not runtime.rollout.active:
+                runtime.rollout = None
+            return
+        if runtime.rollout is None:
+            from lab.sim.bluegreen import TrafficShiftRollout
+
+            runtime.rollout = TrafficShiftRollout(self.kernel, self.lb, self.metrics, runtime)
 
     def _check(self, model: Any, rev: Any) -> None:
         """Refuse what ECS refuses about the whole resulting configuration: network mode and

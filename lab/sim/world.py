@@ -123,7 +123,7 @@ class World:
         self.standalone = StandaloneTasks(k, self.ecs, self.agent)
         self.discovery = Discovery(k, self.ecs, self.ecr, spec.cloud_map, spec.namespaces, spec.clients)
         """AWS Cloud Map services, Service Connect endpoints, and the calls between services."""
-        self.service_api = Services(k, self.ecs, self.agent, self.lb, self.capacity, self.discovery)
+        self.service_api = Services(k, self.ecs, self.agent, self.lb, self.capacity, self.discovery, self.cloudwatch)
         self.faults = Faults(k, self.ecs, self.agent, self.autoscaling_groups, self.capacity)
         self.event_rules = EventRules(k, self._invoke_target)
         """EventBridge rules on the default bus, matched against every ECS event or run on a schedule."""

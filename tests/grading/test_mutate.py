@@ -159,6 +159,30 @@ SAMPLES: dict[str, dict[str, Any]] = {
 }
 """One realistic file per kind with something for every mutation of that kind to change."""
 
+_CANARY_SERVICE = {
+    "serviceName": "orders",
+    "taskDefinition": "orders",
+    "desiredCount": 4,
+    "launchType": "EC2",
+    "deploymentConfiguration": {
+        "strategy": "CANARY",
+        "canaryConfiguration": {"canaryPercent": 10, "canaryBakeTimeInMinutes": 5},
+        "alarms": {"alarmNames": ["orders-5xx"], "enable": True, "rollback": True},
+    },
+    "loadBalancers": [
+        {
+            "targetGroupArn": "orders-blue",
+            "containerName": "orders",
+            "containerPort": 8000,
+            "advancedConfiguration": {
+                "alternateTargetGroupArn": "orders-green",
+                "productionListenerRule": "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/alb/1/2/3",
+                "roleArn": "arn:aws:iam::123456789012:role/ecsInfrastructureRoleForLoadBalancers",
+            },
+        }
+    ],
+}
+
 MUTATION_SAMPLES = {
     "daemon-to-replica": {"serviceName": "log-shipper", "taskDefinition": "log-shipper", "launchType": "EC2", "schedulingStrategy": "DAEMON"},
     "late-archive-cleanup": {
@@ -170,6 +194,9 @@ MUTATION_SAMPLES = {
             'CMD ["python", "app.py"]\n'
         )
     },
+    "no-alarm-rollback": _CANARY_SERVICE,
+    "disable-deployment-alarms": _CANARY_SERVICE,
+    "all-at-once": _CANARY_SERVICE,
 }
 """Samples for mutations whose kind's sample cannot have what they need (a DAEMON service has no
 count; the dockerfile sample downloads no archive)."""

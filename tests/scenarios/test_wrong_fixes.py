@@ -1751,3 +1751,75 @@ def test_api_rule_shadowed_pages_as_the_default_action_passes() -> None:
     text = _load_balancer((_CATCH_ALL_RULE, ""), (_FIXED_404, "    DefaultActions:\n      - {Type: forward, TargetGroupArn: web}\n"))
     report = grade(loaded, answer(loaded, {"load-balancer.yaml": text}), seeds=loaded.scenario.run.seeds[:1], label="right answer")
     assert all(seed.passed for seed in report.seeds)
+# -- canary-without-alarm-rollback: only the deployment's alarm with rollback protects customers ------
+
+_CANARY_LINE = "  canaryConfiguration: {canaryPercent: 10, canaryBakeTimeInMinutes: 5}\n"
+
+
+def _canary(*replacements: tuple[str, str]) -> str:
+    return edited(scenario("canary-without-alarm-rollback"), "service.yaml", *replacements)
+
+
+@pytest.mark.parametrize(
+    ("replacements", "failed_checks"),
+    [
+        # The alarm fails the deployment, but without rollback the canary keeps its 10 % of 5xx-prone traffic.
+        (
+            [(_CANARY_LINE, _CANARY_LINE + "  alarms: {alarmNames: [orders-green-5xx], enable: true, rollback: false}\n")],
+            {"back-on-working-revision", "few-errors"},
+        ),
+        # Named but not enabled: no alarm is watched.
+        (
+            [(_CANARY_LINE, _CANARY_LINE + "  alarms: {alarmNames: [orders-green-5xx], enable: false, rollback: true}\n")],
+            {"release-failed", "back-on-working-revision", "few-errors"},
+        ),
+        # The circuit breaker counts failed starts and failed health checks; these tasks pass /health.
+        (
+            [(_CANARY_LINE, _CANARY_LINE + "  deploymentCircuitBreaker: {enable: true, rollback: true}\n")],
+            {"release-failed", "back-on-working-revision", "few-errors"},
+        ),
+        # A smaller canary for longer only delays the full shift: nothing decides the canary is bad.
+        (
+            [(_CANARY_LINE, "  canaryConfiguration: {canaryPercent: 1, canaryBakeTimeInMinutes: 15}\n")],
+            {"release-failed", "back-on-working-revision", "few-errors"},
+        ),
+        # All at once, with the alarm: the rollback comes, but every customer met the release first.
+        (
+            [
+                ("strategy: CANARY", "strategy: BLUE_GREEN"),
+                (_CANARY_LINE, "  alarms: {alarmNames: [orders-green-5xx], enable: true, rollback: true}\n"),
+            ],
+            {"few-errors"},
+        ),
+    ],
+    ids=["alarm-without-rollback", "alarm-not-enabled", "circuit-breaker", "smaller-longer-canary", "blue-green-all-at-once"],
+)
+def test_canary_without_alarm_rollback_wrong_fixes(replacements: list[tuple[str, str]], failed_checks: set[str]) -> None:
+    failed = failing("canary-without-alarm-rollback", {"service.yaml": _canary(*replacements)})
+    assert set(failed) == failed_checks
+
+
+def test_canary_without_alarm_rollback_a_rolling_update_with_the_alarm_is_not_simulated() -> None:
+    """ROLLING with deployment alarms: the lab notes that alarms act only for the traffic-shifting strategies."""
+    loaded = scenario("canary-without-alarm-rollback")
+    text = _canary(
+        ("strategy: CANARY", "strategy: ROLLING"),
+        (_CANARY_LINE, "  alarms: {alarmNames: [orders-green-5xx], enable: true, rollback: true}\n"),
+        ("  bakeTimeInMinutes: 5\n", ""),
+    )
+    text = text[: text.index("loadBalancers:")] + "loadBalancers:\n  - {targetGroupArn: orders-blue, containerName: orders, containerPort: 8000}\n"
+    parsed = answer(loaded, {"service.yaml": text})["service.yaml"]
+    assert any("not simulated for ROLLING" in n.message for n in parsed.notes)
+
+
+def test_canary_without_alarm_rollback_a_refused_edit_changes_nothing() -> None:
+    """An alternate target group equal to the primary is refused (ApiCallFailed at 2 min): the unprotected canary runs."""
+    loaded = scenario("canary-without-alarm-rollback")
+    text = _canary(
+        (_CANARY_LINE, _CANARY_LINE + "  alarms: {alarmNames: [orders-green-5xx], enable: true, rollback: true}\n"),
+        ("alternateTargetGroupArn: orders-green", "alternateTargetGroupArn: orders-blue"),
+    )
+    parsed = answer(loaded, {"service.yaml": text})["service.yaml"]
+    assert "alternate target group must be different" in parsed.all_refusals[0].message
+    failed = failing("canary-without-alarm-rollback", {"service.yaml": text})
+    assert set(failed) == {"release-failed", "back-on-working-revision", "few-errors"}
