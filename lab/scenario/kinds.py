@@ -279,7 +279,7 @@ KINDS: tuple[FileKind, ...] = (
     ),
     FileKind(
         "agent-config", "/etc/ecs/ecs.config lines for the instances Auto Scaling groups launch", "CreateLaunchTemplateVersion",
-        _agent_config, "agent_config", apply=lambda world, model: world.autoscaling_groups.put_agent_config(model), text=True,
+        _agent_config, "agent_config", apply=lambda world, model: world.autoscaling_groups.put_agent_config(model), text=True, raw=True,
     ),
     FileKind(
         "auto-scaling-group", "the CloudFormation properties of AWS::AutoScaling::AutoScalingGroup", "UpdateAutoScalingGroup",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -112,3 +113,17 @@ def test_world_keys_are_world_spec_fields() -> None:
 
     keys = [r.world_key for r in kinds.KINDS if r.world_key]
     assert keys and all(key in WorldSpec.model_fields for key in keys)
+
+
+def test_an_answer_ecs_config_with_comments_loads_as_lines(tmp_path: Path) -> None:
+    """ecs.config is KEY=VALUE lines, never YAML: a comment between two lines is no YAML error."""
+    from lab.scenario.loader import load_scenario
+    from lab.scenario.workspace import read_answer, write_start
+
+    loaded = load_scenario(Path(__file__).resolve().parents[2] / "scenarios" / "spot-without-draining.yaml")
+    write_start(loaded, tmp_path)
+    (tmp_path / "ecs.config").write_text(
+        "ECS_CLUSTER=prod\n# drain on the two-minute notice\n\nECS_ENABLE_SPOT_INSTANCE_DRAINING=true\n", encoding="utf-8"
+    )
+    model = read_answer(loaded, tmp_path)["ecs.config"].model
+    assert model.get("ECS_ENABLE_SPOT_INSTANCE_DRAINING") == "true" and model.get("ECS_CLUSTER") == "prod"
