@@ -34,6 +34,23 @@ HARMLESS_IN_ECR_PULL_DENIED = {
 """Mutations of ecr-pull-denied's solution no check catches, each harmless in that scenario."""
 
 SAMPLES: dict[str, dict[str, Any]] = {
+    "load-balancer": {
+        "Name": "shop-alb",
+        "Type": "application",
+        "Scheme": "internet-facing",
+        "Subnets": ["subnet-0laba", "subnet-0labb"],
+        "Listeners": [
+            {
+                "Port": 80,
+                "Protocol": "HTTP",
+                "DefaultActions": [{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "404", "ContentType": "text/plain"}}],
+                "Rules": [
+                    {"Priority": 10, "Conditions": [{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/api/*"]}}], "Actions": [{"Type": "forward", "TargetGroupArn": "api"}]},
+                    {"Priority": 20, "Conditions": [{"Field": "path-pattern", "PathPatternConfig": {"Values": ["/*"]}}], "Actions": [{"Type": "forward", "TargetGroupArn": "web"}]},
+                ],
+            }
+        ],
+    },
     "task-definition": {
         "family": "web",
         "networkMode": "bridge",
@@ -184,6 +201,18 @@ _CANARY_SERVICE = {
 }
 
 MUTATION_SAMPLES = {
+    "drop-service-connect": {
+        "serviceName": "payments",
+        "taskDefinition": "payments",
+        "desiredCount": 2,
+        "launchType": "EC2",
+        "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["subnet-0a1b2c3d"]}},
+        "serviceConnectConfiguration": {
+            "enabled": True,
+            "namespace": "internal",
+            "services": [{"portName": "http", "clientAliases": [{"port": 8080, "dnsName": "payments.internal"}]}],
+        },
+    },
     "daemon-to-replica": {"serviceName": "log-shipper", "taskDefinition": "log-shipper", "launchType": "EC2", "schedulingStrategy": "DAEMON"},
     "late-archive-cleanup": {
         "text": (
