@@ -1823,3 +1823,40 @@ def test_canary_without_alarm_rollback_a_refused_edit_changes_nothing() -> None:
     assert "alternate target group must be different" in parsed.all_refusals[0].message
     failed = failing("canary-without-alarm-rollback", {"service.yaml": text})
     assert set(failed) == {"release-failed", "back-on-working-revision", "few-errors"}
+
+
+# -- storefront-behind-internal-alb ----------------------------------------------------------------
+
+
+def _storefront_lbs(storefront: str, backoffice: str) -> dict[str, str]:
+    """Both load-balancer files of storefront-behind-internal-alb with their `Scheme: internal` line replaced."""
+    loaded = scenario("storefront-behind-internal-alb")
+    return {
+        "storefront-lb.yaml": edited(loaded, "storefront-lb.yaml", ("Scheme: internal\n", storefront)),
+        "backoffice-lb.yaml": edited(loaded, "backoffice-lb.yaml", ("Scheme: internal\n", backoffice)),
+    }
+
+
+@pytest.mark.parametrize("backoffice", ["Scheme: internet-facing\n", ""], ids=["explicit", "scheme-line-deleted"])
+def test_storefront_internal_alb_both_internet_facing_fails(backoffice: str) -> None:
+    """Both load balancers public (deleting the Scheme line gives the default, internet-facing):
+    the customers get through, and so does the external scan of the staff's API."""
+    failed = failing("storefront-behind-internal-alb", _storefront_lbs("Scheme: internet-facing\n", backoffice))
+    assert set(failed) == {"backoffice-closed-to-internet"}
+    assert "target group admin-api" in failed["backoffice-closed-to-internet"].message
+
+
+def test_storefront_internal_alb_opening_the_wrong_load_balancer_fails() -> None:
+    """The back office made internet-facing, the storefront left internal: customers still get
+    nothing, and the staff's API is now on the internet."""
+    failed = failing("storefront-behind-internal-alb", _storefront_lbs("Scheme: internal\n", "Scheme: internet-facing\n"))
+    assert set(failed) == {"customers-reach-web", "no-customer-connection-fails", "backoffice-closed-to-internet"}
+    assert "connection failed" in failed["customers-reach-web"].message
+
+
+def test_storefront_internal_alb_deleting_the_scheme_line_passes() -> None:
+    """Without `Scheme` the load balancer is internet-facing (the CreateLoadBalancer default): as right as the solution."""
+    loaded = scenario("storefront-behind-internal-alb")
+    files = _storefront_lbs("", "Scheme: internal\n")
+    report = grade(loaded, answer(loaded, files), seeds=loaded.scenario.run.seeds, label="default scheme")
+    assert all(seed.passed for seed in report.seeds)
