@@ -1823,3 +1823,68 @@ def test_canary_without_alarm_rollback_a_refused_edit_changes_nothing() -> None:
     assert "alternate target group must be different" in parsed.all_refusals[0].message
     failed = failing("canary-without-alarm-rollback", {"service.yaml": text})
     assert set(failed) == {"release-failed", "back-on-working-revision", "few-errors"}
+
+
+# -- standby-beside-primary: anti-affinity between two services (memberOf on task:group) ---------
+
+_LEDGER_BINPACK = "placementStrategy:\n  - {type: binpack, field: memory}\n"
+
+
+def _ledger_memberof(expression: str) -> str:
+    return _LEDGER_BINPACK + f'placementConstraints:\n  - {{type: memberOf, expression: "{expression}"}}\n'
+
+
+def _ledger_both(*replacements: tuple[str, str]) -> dict[str, str]:
+    """The same edit to both ledger services."""
+    loaded = scenario("standby-beside-primary")
+    return {name: edited(loaded, name, *replacements) for name in ("primary-service.yaml", "standby-service.yaml")}
+
+
+@pytest.mark.parametrize(
+    "files",
+    [
+        # Affinity instead of anti-affinity: the standby may only go where the primary runs.
+        {"standby-service.yaml": ("standby", _ledger_memberof("task:group == service:ledger-primary"))},
+        # Only the primary excludes the standby: it is placed first, on an empty cluster, and the
+        # unconstrained standby is then binpacked beside it.
+        {"primary-service.yaml": ("primary", _ledger_memberof("not(task:group == service:ledger-standby)"))},
+        # distinctInstance separates the tasks of one group; each service is its own group of one.
+        "distinct-both",
+        # A second standby task is binpacked onto the same host.
+        "two-standbys",
+    ],
+    ids=["affinity-not-anti", "primary-side-only", "distinct-instance-both", "more-standbys"],
+)
+def test_ledger_standby_still_dies_with_the_primary_host(files: object) -> None:
+    loaded = scenario("standby-beside-primary")
+    if files == "distinct-both":
+        answer_files = _ledger_both((_LEDGER_BINPACK, _LEDGER_BINPACK + "placementConstraints:\n  - {type: distinctInstance}\n"))
+    elif files == "two-standbys":
+        answer_files = {"standby-service.yaml": edited(loaded, "standby-service.yaml", ("desiredCount: 1", "desiredCount: 2"))}
+    else:
+        assert isinstance(files, dict)
+        answer_files = {name: edited(loaded, name, (_LEDGER_BINPACK, new)) for name, (_, new) in files.items()}
+    failed = failing("standby-beside-primary", answer_files)
+    assert "standby-survives" in failed
+    assert "dropped to 0 running tasks at 600 s" in failed["standby-survives"].message
+
+
+@pytest.mark.parametrize("strategy", ["placementStrategy:\n  - {type: spread, field: instanceId}\n", ""], ids=["spread-instance", "no-strategy"])
+def test_ledger_strategies_do_not_separate_two_services(strategy: str) -> None:
+    """Best effort over each service's own tasks: on some seed both tasks share the failing host."""
+    loaded = scenario("standby-beside-primary")
+    report = grade(loaded, answer(loaded, _ledger_both((_LEDGER_BINPACK, strategy))), seeds=loaded.scenario.run.seeds, label="wrong answer")
+    assert not report.passed
+    failed_seeds = [s for s in report.seeds if not s.passed]
+    assert all(any(c.id == "standby-survives" and not c.passed for c in s.checks) for s in failed_seeds)
+
+
+@pytest.mark.parametrize(
+    "expression", ["not(task:group == service:ledger-primary)", "task:group != service:ledger-primary"], ids=["not-equals", "bang-equals"]
+)
+def test_ledger_standby_anti_affinity_passes(expression: str) -> None:
+    """The standby's own anti-affinity is enough here (the primary is placed first); both spellings work."""
+    loaded = scenario("standby-beside-primary")
+    standby = edited(loaded, "standby-service.yaml", (_LEDGER_BINPACK, _ledger_memberof(expression)))
+    report = grade(loaded, answer(loaded, {"standby-service.yaml": standby}), seeds=loaded.scenario.run.seeds, label="right answer")
+    assert report.passed
