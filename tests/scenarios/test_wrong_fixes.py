@@ -1840,31 +1840,27 @@ def _ledger_both(*replacements: tuple[str, str]) -> dict[str, str]:
     return {name: edited(loaded, name, *replacements) for name in ("primary-service.yaml", "standby-service.yaml")}
 
 
-@pytest.mark.parametrize(
-    "files",
-    [
-        # Affinity instead of anti-affinity: the standby may only go where the primary runs.
-        {"standby-service.yaml": ("standby", _ledger_memberof("task:group == service:ledger-primary"))},
-        # Only the primary excludes the standby: it is placed first, on an empty cluster, and the
-        # unconstrained standby is then binpacked beside it.
-        {"primary-service.yaml": ("primary", _ledger_memberof("not(task:group == service:ledger-standby)"))},
-        # distinctInstance separates the tasks of one group; each service is its own group of one.
-        "distinct-both",
-        # A second standby task is binpacked onto the same host.
-        "two-standbys",
-    ],
-    ids=["affinity-not-anti", "primary-side-only", "distinct-instance-both", "more-standbys"],
-)
-def test_ledger_standby_still_dies_with_the_primary_host(files: object) -> None:
-    loaded = scenario("standby-beside-primary")
-    if files == "distinct-both":
-        answer_files = _ledger_both((_LEDGER_BINPACK, _LEDGER_BINPACK + "placementConstraints:\n  - {type: distinctInstance}\n"))
-    elif files == "two-standbys":
-        answer_files = {"standby-service.yaml": edited(loaded, "standby-service.yaml", ("desiredCount: 1", "desiredCount: 2"))}
-    else:
-        assert isinstance(files, dict)
-        answer_files = {name: edited(loaded, name, (_LEDGER_BINPACK, new)) for name, (_, new) in files.items()}
-    failed = failing("standby-beside-primary", answer_files)
+def _ledger_one(name: str, *replacements: tuple[str, str]) -> dict[str, str]:
+    """An edit to one ledger service file."""
+    return {name: edited(scenario("standby-beside-primary"), name, *replacements)}
+
+
+_LEDGER_WRONG = {
+    # Affinity instead of anti-affinity: the standby may only go where the primary runs.
+    "affinity-not-anti": lambda: _ledger_one("standby-service.yaml", (_LEDGER_BINPACK, _ledger_memberof("task:group == service:ledger-primary"))),
+    # Only the primary excludes the standby: it is placed first, on an empty cluster, and the
+    # unconstrained standby is then binpacked beside it.
+    "primary-side-only": lambda: _ledger_one("primary-service.yaml", (_LEDGER_BINPACK, _ledger_memberof("not(task:group == service:ledger-standby)"))),
+    # distinctInstance separates the tasks of one group; each service is its own group of one.
+    "distinct-instance-both": lambda: _ledger_both((_LEDGER_BINPACK, _LEDGER_BINPACK + "placementConstraints:\n  - {type: distinctInstance}\n")),
+    # A second standby task is binpacked onto the same host.
+    "more-standbys": lambda: _ledger_one("standby-service.yaml", ("desiredCount: 1", "desiredCount: 2")),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_LEDGER_WRONG))
+def test_ledger_standby_still_dies_with_the_primary_host(case: str) -> None:
+    failed = failing("standby-beside-primary", _LEDGER_WRONG[case]())
     assert "standby-survives" in failed
     assert "dropped to 0 running tasks at 600 s" in failed["standby-survives"].message
 
