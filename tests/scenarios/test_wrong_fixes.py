@@ -1860,3 +1860,62 @@ def test_storefront_internal_alb_deleting_the_scheme_line_passes() -> None:
     files = _storefront_lbs("", "Scheme: internal\n")
     report = grade(loaded, answer(loaded, files), seeds=loaded.scenario.run.seeds, label="default scheme")
     assert all(seed.passed for seed in report.seeds)
+# -- standby-beside-primary: anti-affinity between two services (memberOf on task:group) ---------
+
+_LEDGER_BINPACK = "placementStrategy:\n  - {type: binpack, field: memory}\n"
+
+
+def _ledger_memberof(expression: str) -> str:
+    return _LEDGER_BINPACK + f'placementConstraints:\n  - {{type: memberOf, expression: "{expression}"}}\n'
+
+
+def _ledger_both(*replacements: tuple[str, str]) -> dict[str, str]:
+    """The same edit to both ledger services."""
+    loaded = scenario("standby-beside-primary")
+    return {name: edited(loaded, name, *replacements) for name in ("primary-service.yaml", "standby-service.yaml")}
+
+
+def _ledger_one(name: str, *replacements: tuple[str, str]) -> dict[str, str]:
+    """An edit to one ledger service file."""
+    return {name: edited(scenario("standby-beside-primary"), name, *replacements)}
+
+
+_LEDGER_WRONG = {
+    # Affinity instead of anti-affinity: the standby may only go where the primary runs.
+    "affinity-not-anti": lambda: _ledger_one("standby-service.yaml", (_LEDGER_BINPACK, _ledger_memberof("task:group == service:ledger-primary"))),
+    # Only the primary excludes the standby: it is placed first, on an empty cluster, and the
+    # unconstrained standby is then binpacked beside it.
+    "primary-side-only": lambda: _ledger_one("primary-service.yaml", (_LEDGER_BINPACK, _ledger_memberof("not(task:group == service:ledger-standby)"))),
+    # distinctInstance separates the tasks of one group; each service is its own group of one.
+    "distinct-instance-both": lambda: _ledger_both((_LEDGER_BINPACK, _LEDGER_BINPACK + "placementConstraints:\n  - {type: distinctInstance}\n")),
+    # A second standby task is binpacked onto the same host.
+    "more-standbys": lambda: _ledger_one("standby-service.yaml", ("desiredCount: 1", "desiredCount: 2")),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_LEDGER_WRONG))
+def test_ledger_standby_still_dies_with_the_primary_host(case: str) -> None:
+    failed = failing("standby-beside-primary", _LEDGER_WRONG[case]())
+    assert "standby-survives" in failed
+    assert "dropped to 0 running tasks at 600 s" in failed["standby-survives"].message
+
+
+@pytest.mark.parametrize("strategy", ["placementStrategy:\n  - {type: spread, field: instanceId}\n", ""], ids=["spread-instance", "no-strategy"])
+def test_ledger_strategies_do_not_separate_two_services(strategy: str) -> None:
+    """Best effort over each service's own tasks: on some seed both tasks share the failing host."""
+    loaded = scenario("standby-beside-primary")
+    report = grade(loaded, answer(loaded, _ledger_both((_LEDGER_BINPACK, strategy))), seeds=loaded.scenario.run.seeds, label="wrong answer")
+    assert not report.passed
+    failed_seeds = [s for s in report.seeds if not s.passed]
+    assert all(any(c.id == "standby-survives" and not c.passed for c in s.checks) for s in failed_seeds)
+
+
+@pytest.mark.parametrize(
+    "expression", ["not(task:group == service:ledger-primary)", "task:group != service:ledger-primary"], ids=["not-equals", "bang-equals"]
+)
+def test_ledger_standby_anti_affinity_passes(expression: str) -> None:
+    """The standby's own anti-affinity is enough here (the primary is placed first); both spellings work."""
+    loaded = scenario("standby-beside-primary")
+    standby = edited(loaded, "standby-service.yaml", (_LEDGER_BINPACK, _ledger_memberof(expression)))
+    report = grade(loaded, answer(loaded, {"standby-service.yaml": standby}), seeds=loaded.scenario.run.seeds, label="right answer")
+    assert report.passed
