@@ -72,12 +72,10 @@ class FileKind:
     world_key: str | None = None
     """The ``world:`` list an instructor may fix files of this kind in (``roles``)."""
     text: bool = False
-    """The content is plain text lines, not YAML (``ecs.config``)."""
+    """The content is plain text, never read as YAML, not even in a learner's answer file
+    (``ecs.config`` lines; a Dockerfile's ``LABEL a: b`` is no YAML mapping)."""
     cross_refusals: Callable[[Any, InForce], list[ClientException]] | None = None
     """What ECS refuses about the model given the other files in force."""
-    raw: bool = False
-    """The text is never read as YAML (a Dockerfile's ``LABEL a: b`` is no YAML mapping), not even
-    in a learner's answer file."""
     named: bool = False
     """``apply`` and ``create`` receive ``(file name, model)``: the world looks the file up by name
     (a Dockerfile's build in ``world.builds``)."""
@@ -275,11 +273,11 @@ KINDS: tuple[FileKind, ...] = (
     ),
     FileKind(
         "dockerfile", "a Dockerfile, built with its world.builds context and pushed to ECR", "PutImage", _dockerfile,
-        "dockerfile", apply=lambda world, named: world.build_image(*named), text=True, raw=True, named=True,
+        "dockerfile", apply=lambda world, named: world.build_image(*named), text=True, named=True,
     ),
     FileKind(
         "agent-config", "/etc/ecs/ecs.config lines for the instances Auto Scaling groups launch", "CreateLaunchTemplateVersion",
-        _agent_config, "agent_config", apply=lambda world, model: world.autoscaling_groups.put_agent_config(model), text=True, raw=True,
+        _agent_config, "agent_config", apply=lambda world, model: world.autoscaling_groups.put_agent_config(model), text=True,
     ),
     FileKind(
         "auto-scaling-group", "the CloudFormation properties of AWS::AutoScaling::AutoScalingGroup", "UpdateAutoScalingGroup",

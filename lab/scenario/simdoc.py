@@ -104,13 +104,13 @@ def parse_config_file(doc: Document, path: Path_, name: str, kind: str, *, colle
 
 
 def file_document(text: str, file: str, kind: str, *, max_bytes: int | None = None) -> Document:
-    """A learner file's text as a document: YAML-parsed, except for kinds read as raw text (a Dockerfile).
+    """A learner file's text as a document: YAML-parsed, except for text kinds (a Dockerfile, ecs.config).
 
     Raises:
         SourceError: not valid YAML, or larger than ``max_bytes``.
     """
     record = kinds.get(kind)
-    if record is not None and record.raw:
+    if record is not None and record.text:
         if max_bytes is not None and len(text.encode("utf-8", "surrogatepass")) > max_bytes:
             raise SourceError(file, 0, 0, f"file is larger than the {max_bytes // 1024} KiB limit")
         return Document(file=file, data=text, text=text)

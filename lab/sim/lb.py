@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
@@ -264,8 +264,6 @@ class LoadBalancing:
         Raises:
             ClientException: no such load balancer, listener or rule (wording UNCONFIRMED).
         """
-        import dataclasses
-
         lb = self.load_balancers.get(name)
         if not isinstance(lb, LoadBalancerRuntime):
             raise ClientException(f"LoadBalancerNotFound: One or more load balancers not found: {name}")
@@ -273,16 +271,16 @@ class LoadBalancing:
         listener = next((li for li in model.listeners if li.port == port), None)
         if listener is None:
             raise ClientException(f"ListenerNotFound: {name} has no listener on port {port}")
-        action = dataclasses.replace(listener.default_action, type="forward", target_groups=tuple(weights.items()), status_code=0)
+        action = replace(listener.default_action, type="forward", target_groups=tuple(weights.items()), status_code=0)
         if priority is None:
-            listener2 = dataclasses.replace(listener, default_action=action)
+            listener2 = replace(listener, default_action=action)
         else:
             if not any(r.priority == priority for r in listener.rules):
                 raise ClientException(f"RuleNotFound: {name}:{port} has no rule with priority {priority}")
-            rules = tuple(dataclasses.replace(r, action=action) if r.priority == priority else r for r in listener.rules)
-            listener2 = dataclasses.replace(listener, rules=rules)
+            rules = tuple(replace(r, action=action) if r.priority == priority else r for r in listener.rules)
+            listener2 = replace(listener, rules=rules)
         listeners = tuple(listener2 if li is listener else li for li in model.listeners)
-        return self.put_load_balancer(dataclasses.replace(model, listeners=listeners))
+        return self.put_load_balancer(replace(model, listeners=listeners))
 
     def offer(self, load_balancer: str, rps: float, *, requests: list[Any], source: str = "internet",
               port: int | None = None, request_s: float | None = None) -> None:

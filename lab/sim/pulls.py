@@ -130,13 +130,12 @@ def _transfer(kernel: Kernel, roles: Roles, ecr: Ecr, task: Task, image: Image, 
                 text = f"CannotPullContainerError: Error response from daemon: error pulling image configuration: denied: {denial}"
             return PullPlan(kernel.jitter(timing.AUTH_FAILURE_S), text, len(image.layers), cached, 0, principal)
     fetch_bytes = sum(layer.size_bytes for layer in to_fetch)
-    rate = timing.FARGATE_PULL_MB_PER_S if fargate else timing.EC2_PULL_MB_PER_S
     ci = task.instance if not fargate else None
     if ci is not None and ci.disk_used_bytes() + fetch_bytes > ci.disk_bytes:
         # Docker writes each blob to a temporary file first: the write that meets the full
-        # volume fails the pull (§3.5), after what still fitted came down.
+        # volume fails the pull (§3.5), after what still fitted came down (EC2: no Fargate here).
         free_mb = max(0, ci.disk_bytes - ci.disk_used_bytes()) / 1_000_000
-        took = timing.PULL_OVERHEAD_S + free_mb / rate
+        took = timing.PULL_OVERHEAD_S + free_mb / timing.EC2_PULL_MB_PER_S
         blob = kernel.rng.randrange(100_000_000, 4_294_967_296)
         text = f"CannotPullContainerError: write /var/lib/docker/tmp/GetImageBlob{blob}: no space left on device"
         return PullPlan(round(took, 3), text, len(image.layers), cached, 0, principal or "anonymous")
