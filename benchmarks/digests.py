@@ -4,7 +4,8 @@ For every scenario (its starting files and its solution, on every seed of ``run.
 the SHA-256 of ``lab sim --json`` and of ``lab grade --format json``; for every simulation
 document under ``content/sims/`` and the benchmark worlds (``benchmarks/sim_*.yaml`` and the
 quota world of ``bench_scale.py`` at 0.02 scale, warm and cold): the SHA-256 of ``lab sim
---json``. Runs the installed ``lab`` command as a learner would, one process per run. Prints
+--json``. ``--match TEXT`` keeps only the runs whose name contains TEXT (``--match sim/``
+skips the grades, which read the same logs). Runs the installed ``lab`` command as a learner would, one process per run. Prints
 one ``name digest`` line per run, sorted; compare two outputs with ``diff``.
 """
 
@@ -56,14 +57,20 @@ def jobs(tmp: Path) -> list[tuple[str, list[str]]]:
 
 
 def main() -> None:
+    args = sys.argv[1:]
+    match = ""
+    if "--match" in args:
+        at = args.index("--match")
+        match = args[at + 1]
+        del args[at : at + 2]
     with tempfile.TemporaryDirectory() as tmp:
-        todo = jobs(Path(tmp))
+        todo = [job for job in jobs(Path(tmp)) if match in job[0]]
         with ThreadPoolExecutor(max_workers=2) as pool:
             digests = list(pool.map(lambda job: _digest(job[1]), todo))
     lines = sorted(f"{name} {digest}" for (name, _), digest in zip(todo, digests))
     text = "\n".join(lines) + "\n"
-    if len(sys.argv) > 1:
-        Path(sys.argv[1]).write_text(text)
+    if args:
+        Path(args[0]).write_text(text)
     sys.stdout.write(text)
 
 
