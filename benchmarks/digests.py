@@ -24,8 +24,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 
+# The `lab` beside this interpreter: a shell without the venv activated must not digest
+# another install's `lab` (its every run fails the same way, so the digests would all agree).
+LAB = str(Path(sys.executable).parent / "lab")
+
+
 def _digest(args: list[str]) -> str:
-    proc = subprocess.run(["lab", *args], capture_output=True, cwd=ROOT)
+    proc = subprocess.run([LAB, *args], capture_output=True, cwd=ROOT)
     return hashlib.sha256(proc.stdout + f"\nexit {proc.returncode}".encode()).hexdigest()[:16]
 
 
