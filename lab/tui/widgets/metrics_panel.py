@@ -7,7 +7,7 @@ from textual.widgets import Static
 
 from lab.tui.session import MetricsHistory
 
-__all__ = ["MetricsPanel", "sparkline"]
+__all__ = ["MetricsPanel", "fit_label", "sparkline"]
 
 BLOCKS = "▁▂▃▄▅▆▇█"
 
@@ -33,7 +33,6 @@ class MetricsPanel(Static, can_focus=True):
         if view is None:
             self.update(text)
             return
-        width = max(8, min(history.width, (self.size.width or 44) - 26))
         rows: list[tuple[str, str, list[float], float | None]] = []
         for svc in view.services:
             desired = history.values(f"{svc.name} desired")
@@ -50,12 +49,28 @@ class MetricsPanel(Static, can_focus=True):
         for provider, reservation in view.provider_reservations:
             rows.append((f"{provider} resv", f"{reservation:.0f}%", history.values(f"{provider} reservation"), 100.0))
         rows.append(("instances", str(view.active_instances), history.values("instances"), None))
+        # The label column fits the longest label while the sparklines keep 8 cells; a name that
+        # still does not fit is shortened, never the metric after it ("orders-green 5xx", not "… 5").
+        panel = self.size.width or 44
+        label_width = max(14, min(max(len(row[0]) for row in rows), panel - 20))
+        width = max(8, min(history.width, panel - label_width - 12))
         for label, now, series, top in rows:
-            text.append(f"{label[:14]:<14} {now:>9} ", style="bold")
+            text.append(f"{fit_label(label, label_width):<{label_width}} {now:>9} ", style="bold")
             text.append(sparkline(series, width, top=top))
             text.append("\n")
         text.append(f"over 0…{int(history.duration_s)} s simulated", style="dim")
         self.update(text)
+
+
+def fit_label(label: str, width: int) -> str:
+    """``label`` in at most ``width`` cells: the name before the last word is cut with an ellipsis, the metric word kept."""
+    if len(label) <= width:
+        return label
+    name, _, metric = label.rpartition(" ")
+    room = width - len(metric) - 2
+    if not name or room < 1:
+        return label[: width - 1] + "…"
+    return f"{name[:room]}… {metric}"
 
 
 def _rate(cumulative: list[float]) -> list[float]:

@@ -1,0 +1,23 @@
+"""Metric labels that do not fit keep their metric word (issue 16's "orders-green 5" truncation)."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from lab.tui.widgets.metrics_panel import fit_label
+
+
+def test_a_long_service_name_is_cut_before_the_metric() -> None:
+    assert fit_label("orders-green 5xx", 14).endswith("… 5xx")
+    assert fit_label("orders-green 5xx", 16) == "orders-green 5xx"
+
+
+@given(st.text(alphabet="abc- ", min_size=1, max_size=40), st.integers(min_value=4, max_value=30))
+def test_a_label_never_exceeds_its_column(label: str, width: int) -> None:
+    fitted = fit_label(label, width)
+    assert len(fitted) <= width
+    if len(label) <= width:
+        assert fitted == label
+    elif label.rpartition(" ")[0] and width - len(label.rpartition(" ")[2]) - 2 >= 1:
+        assert fitted.endswith(" " + label.rpartition(" ")[2])
