@@ -118,10 +118,10 @@ def assert_same(exact: World, counted: World) -> None:
             for field, value in vars(bucket).items():
                 assert close(value, getattr(other.minutes[minute], field)), (name, minute, field)
     now = exact.env.now
+    for tg in counted.lb.target_groups.values():
+        tg.settle_cpu()
     for task_id, task in exact.ecs.tasks.items():
         twin = counted.ecs.tasks[task_id]
-        for tg in counted.lb.target_groups.values():
-            tg.settle_cpu()
         a = task.cpu_unit_seconds + task.cpu_demand * (now - task.cpu_since)
         b = twin.cpu_unit_seconds + twin.cpu_demand * (now - twin.cpu_since)
         assert close(a, b), (task_id, a, b)
@@ -157,7 +157,9 @@ SERVICES = st.fixed_dictionaries(
 @pytest.mark.slow
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(services=st.lists(SERVICES, min_size=1, max_size=2), until=st.sampled_from([130, 250]))
-def test_routing_by_counts_matches_routing_target_by_target(services: list[dict[str, Any]], until: int, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_routing_by_counts_matches_routing_target_by_target(
+    services: list[dict[str, Any]], until: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
     doc = document({"services": services, "until": until})
     assert_same(run(doc, 10**9, monkeypatch), run(doc, 1, monkeypatch))
 
