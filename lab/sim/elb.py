@@ -17,6 +17,7 @@ outlast the deregistration delay.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import math
 from collections.abc import Callable, Generator, Iterable
 from dataclasses import dataclass
@@ -38,6 +39,12 @@ REASONS = {
     "Target.DeregistrationInProgress": "Target deregistration is in progress",
 }
 """ELB target-health reason codes and descriptions; §6.1."""
+
+OPEN_ROUTING_MIN = 64
+"""Live targets from which a group failing open is routed by counts (``_OpenRouting``).
+
+Below it the group routes target by target, the exact reference: every shipped scenario and
+simulation document has groups of tens of targets, so their logs and metrics do not change."""
 
 
 def target_group_arn(name: str, region: str, account: str) -> str:
@@ -63,6 +70,12 @@ class Routing(Protocol):
 
     def profile(self, tg: TargetGroupRuntime, target: Target) -> tuple[float, float] | None:
         """(app error rate, requests per second it can serve before CPU runs out)."""
+        ...
+
+    def fixed_profile(self, tg: TargetGroupRuntime, target: Target) -> tuple[float, float, float] | None:
+        """(app error rate, requests per second it can serve, CPU units per request per second)
+        when they stay as they are while the task runs and its CPU counts for this group alone;
+        None when not (its CPU share follows its host's other tasks, or it serves two groups)."""
         ...
 
     def settings(self) -> object:
@@ -101,8 +114,9 @@ class Target:
     """A task registered in a target group."""
 
     __slots__ = (
-        "az", "deregistered_at", "error_fraction", "fails", "info", "listed", "passes", "port", "rate", "reason", "request_s",
-        "seq", "serves_memo", "serving", "settled", "state", "target_id", "task",
+        "az", "deregistered_at", "error_fraction", "fails", "info", "listed", "open_base", "open_class", "open_live",
+        "open_unhealthy", "passes", "port", "rate", "reason", "request_s", "seq", "serves_memo", "serving", "settled",
+        "state", "target_id", "task",
     )
 
     def __init__(self, task: Task, target_id: str, port: int, az: str, request_s: float = 0.05) -> None:
@@ -133,6 +147,82 @@ class Target:
         """Whether it is in its group's list of targets."""
         self.serves_memo: tuple[object, bool, float] | None = None
         """(settings stamp, whether it serves, until when that answer holds) — see ``_route``."""
+        self.open_live = False
+        """Counted as a live target by its group's ``_OpenRouting`` (its ``rate`` is the share then)."""
+        self.open_unhealthy = False
+        """Counted as unhealthy there."""
+        self.open_class: _ShareClass | None = None
+        """The class it serves in there (its task's CPU is taken from the class's integral)."""
+        self.open_base = 0.0
+        """The class's integral when its task's CPU was last brought up to date."""
+
+
+def error_fraction_at(error_rate: float, capacity_rps: float, rate: float) -> float:
+    """Share of the requests a target answers with a 5xx: the app's own error rate, plus what
+    it cannot serve at ``rate`` requests per second when CPU-bound (``capacity_rps`` > 0)."""
+    overload = max(0.0, 1.0 - capacity_rps / rate) if rate > 0 and capacity_rps > 0 else 0.0
+    return min(1.0, error_rate + (1.0 - error_rate) * overload)
+
+
+class _ShareClass:
+    """The serving targets of a group failing open whose apps answer alike at any share.
+
+    They all get the same share, so they have the same error fraction and CPU demand: the
+    class integrates one demand over time, and each member's task takes its CPU from the
+    integral when it is next touched.
+    """
+
+    __slots__ = ("capacity_rps", "demand", "durations", "error_fraction", "error_rate", "integral", "members", "per_rps", "since")
+
+    def __init__(self, profile: tuple[float, float, float], share: float, now: float) -> None:
+        self.error_rate, self.capacity_rps, self.per_rps = profile
+        self.integral = 0.0
+        """CPU unit-seconds one member accrued from the class's start up to ``since``."""
+        self.since = now
+        self.error_fraction = 0.0
+        self.demand = 0.0
+        """CPU units each member's traffic keeps busy now."""
+        self.members = 0
+        self.durations: dict[float, int] = {}
+        """A request's duration by the target's app (``Target.request_s``) → members."""
+        self.reshare(share, now)
+
+    def value(self, now: float) -> float:
+        """The integral up to ``now``."""
+        return self.integral + self.demand * (now - self.since)
+
+    def reshare(self, share: float, now: float) -> None:
+        """Each member gets ``share`` requests per second from ``now`` on."""
+        self.integral = self.value(now)
+        self.since = now
+        self.error_fraction = error_fraction_at(self.error_rate, self.capacity_rps, share)
+        self.demand = share * (1.0 - self.error_fraction) * self.per_rps
+
+
+class _OpenRouting:
+    """A group failing open, routed by counts (``TargetGroupRuntime._route_open``).
+
+    With no healthy target every live target gets the same share (§6.1), and each
+    registration changes it: routed target by target that is quadratic in the targets.
+    Here a route costs the targets whose answer may have changed (``dirty``: registered,
+    deregistered, their task or health state changed; ``expiry``: their app's boot or hang
+    time came) plus the share classes.
+    """
+
+    __slots__ = ("classes", "counted", "dirty", "expiry", "live", "serving", "share", "stamp", "unhealthy")
+
+    def __init__(self, share: float, stamp: object) -> None:
+        self.share = share
+        self.stamp = stamp
+        self.live = 0
+        self.serving = 0
+        self.unhealthy = 0
+        self.classes: dict[tuple[float, float, float], _ShareClass] = {}
+        self.counted: dict[int, Target] = {}
+        """Targets counted live or serving, by ``seq``."""
+        self.dirty: dict[int, Target] = {}
+        self.expiry: list[tuple[float, int]] = []
+        """Heap of (until when a target's "does it serve" answer holds, its ``seq``)."""
 
 
 @dataclass
@@ -185,6 +275,8 @@ class TargetGroupRuntime:
         """The settings stamp ``_watch`` was kept under (another stamp: probe every target)."""
         self.forward_weighted = False
         """Whether a blue/green listener rule splits traffic onto this group (``lab.sim.bluegreen``)."""
+        self._open: _OpenRouting | None = None
+        """Set while the group fails open with at least ``OPEN_ROUTING_MIN`` live targets."""
         self._checker: simpy.Process | None = None
         if load_balancer is not None:
             self._checker = kernel.env.process(self._health_loop())
@@ -232,7 +324,8 @@ class TargetGroupRuntime:
         self.targets.append(target)
         self._watch[target.seq] = target
         self.emit(target)
-        if any(t.state == "healthy" for t in self.targets):
+        self._touch(target)
+        if self._any_healthy():
             # A new target starts ``initial``: while a healthy target exists it gets no
             # traffic, so the shares of the others do not change (and neither do the sums).
             self.routing.load_changed(self, (target,))
@@ -247,8 +340,9 @@ class TargetGroupRuntime:
         target.reason = "Target.DeregistrationInProgress"
         target.deregistered_at = self.kernel.now
         self._watch.pop(target.seq, None)
-        rate_before = target.rate if target.serving else 0.0
+        rate_before = self._rate(target) if target.serving else 0.0
         self.emit(target)
+        self._touch(target)
         self._route_soon()
         delay = float(self.model.deregistration_delay_s)
         # Requests in flight when draining starts finish within request_s; those that
@@ -285,17 +379,18 @@ class TargetGroupRuntime:
 
     def target_lost(self, target: Target) -> None:
         """The task behind a target died without draining: its requests in flight fail."""
-        if target not in self.targets:
+        if not target.listed:
             return
         self.flush()
         if target.serving and target.state != "draining":
-            self._add_failures(target.rate * self._duration(target))
+            self._add_failures(self._rate(target) * self._duration(target))
         target.serving = False
+        self._touch(target)
         self._route()
 
     def remove(self, target: Target) -> None:
         """Drop a target at once (its task is gone and ECS deregistered it)."""
-        if target in self.targets:
+        if target.listed:
             self.flush()
             self._unlist(target)
             self._route()
@@ -304,6 +399,7 @@ class TargetGroupRuntime:
         self.targets.remove(target)
         target.listed = False
         self._watch.pop(target.seq, None)
+        self._touch(target)
 
     def unsettle(self, target: Target) -> None:
         """The target's task changed (its state, a container's exit): probe it again next round."""
@@ -311,6 +407,7 @@ class TargetGroupRuntime:
         target.serves_memo = None
         if target.listed and target.state not in ("draining", "unused"):
             self._watch[target.seq] = target
+        self._touch(target)
 
     # -- health ------------------------------------------------------------------------------
 
@@ -391,6 +488,7 @@ class TargetGroupRuntime:
         target.state = state
         target.reason = reason
         self.emit(target)
+        self._touch(target)
         for listener in list(self.listeners):
             listener(target, state)
         return True
@@ -417,6 +515,10 @@ class TargetGroupRuntime:
     def _route(self) -> None:
         """Recompute which targets get traffic, and whether each one serves it."""
         self._route_pending = False
+        if self._open is not None:
+            if self._route_open(self._open):
+                return
+            self._close_open(self._open)
         live = [t for t in self.targets if t.state not in ("draining", "unused")]
         healthy = [t for t in live if t.state == "healthy"]
         # Fail open: with no healthy target the load balancer routes to all of them (§6.1).
@@ -436,6 +538,8 @@ class TargetGroupRuntime:
             t.error_fraction = error_fraction(t, share) if t.serving else 0.0
         self._sum_up()
         self.routing.load_changed(self)
+        if not healthy and len(live) >= OPEN_ROUTING_MIN and share > 0:
+            self._open_from(live, share, stamp)
 
     def _sum_up(self) -> None:
         """Add up what ``flush`` accounts per second; targets only change where this is called."""
@@ -463,8 +567,195 @@ class TargetGroupRuntime:
         if profile is None:
             return 0.0
         error_rate, capacity_rps = profile
-        overload = max(0.0, 1.0 - capacity_rps / rate) if rate > 0 and capacity_rps > 0 else 0.0
-        return min(1.0, error_rate + (1.0 - error_rate) * overload)
+        return error_fraction_at(error_rate, capacity_rps, rate)
+
+    # -- failing open, routed by counts ------------------------------------------------------
+    #
+    # While no target is healthy every live target gets the same share, so the group keeps
+    # counts (live, serving, unhealthy; serving per share class and request duration) and one
+    # CPU integral per class instead of a rate, error fraction and CPU account per target.
+    # The per-second sums are then counts × share, and a task's CPU is the integral's growth
+    # since it was last touched: the same quantities as the target-by-target route, added up
+    # in another order, so they may differ from it in their last bits (docs/simulator.md).
+
+    def _touch(self, target: Target) -> None:
+        """Something about ``target`` changed: count it again at the next route."""
+        if self._open is not None:
+            self._open.dirty[target.seq] = target
+
+    def _rate(self, target: Target) -> float:
+        """Requests per second routed to ``target`` now."""
+        return self._open.share if self._open is not None and target.open_live else target.rate
+
+    def _any_healthy(self) -> bool:
+        op = self._open
+        if op is None:
+            return any(t.state == "healthy" for t in self.targets)
+        # Failing open none was healthy at the last route; one that turned healthy since is dirty.
+        return any(t.state == "healthy" for t in op.dirty.values())
+
+    def _open_from(self, live: list[Target], share: float, stamp: object) -> None:
+        """Start routing by counts, from the state the target-by-target route just left."""
+        profiles = {}
+        for t in live:
+            if t.serving:
+                profile = self.routing.fixed_profile(self, t)
+                if profile is None:
+                    return  # its CPU capacity follows its host, or it serves two groups: route target by target
+                profiles[t.seq] = profile
+        now = self.kernel.now
+        op = _OpenRouting(share, stamp)
+        for t in live:
+            self._count_in(op, t, profiles.get(t.seq), now)
+        self._open = op
+
+    def _count_in(self, op: _OpenRouting, t: Target, profile: tuple[float, float, float] | None, now: float) -> None:
+        """Count a live target in (serving with ``profile``, or not serving: None)."""
+        op.counted[t.seq] = t
+        op.live += 1
+        t.open_live = True
+        t.rate = op.share
+        if t.state == "unhealthy":
+            op.unhealthy += 1
+            t.open_unhealthy = True
+        memo = t.serves_memo
+        if memo is not None and memo[2] != math.inf:
+            heapq.heappush(op.expiry, (memo[2], t.seq))
+        task = t.task
+        if profile is None:
+            t.error_fraction = 0.0
+            if task.cpu_demand != 0.0:
+                task.cpu_account(now)
+                task.cpu_demand = 0.0
+            return
+        cls = op.classes.get(profile)
+        if cls is None:
+            cls = op.classes[profile] = _ShareClass(profile, op.share, now)
+        cls.members += 1
+        cls.durations[t.request_s] = cls.durations.get(t.request_s, 0) + 1
+        op.serving += 1
+        t.open_class = cls
+        t.open_base = cls.value(now)
+        t.error_fraction = cls.error_fraction
+        task.cpu_account(now)
+        task.cpu_demand = cls.demand
+
+    def _count_out(self, op: _OpenRouting, t: Target, now: float) -> None:
+        """Take a target out of the counts; its task's CPU is brought up to ``now``."""
+        if op.counted.pop(t.seq, None) is None:
+            return
+        op.live -= 1
+        t.open_live = False
+        if t.open_unhealthy:
+            op.unhealthy -= 1
+            t.open_unhealthy = False
+        cls = t.open_class
+        if cls is None:
+            return
+        t.open_class = None
+        op.serving -= 1
+        cls.members -= 1
+        left = cls.durations[t.request_s] - 1
+        if left:
+            cls.durations[t.request_s] = left
+        else:
+            del cls.durations[t.request_s]
+        task = t.task
+        value = cls.value(now)
+        task.cpu_unit_seconds += value - t.open_base
+        task.cpu_since = now
+        task.cpu_demand = cls.demand
+        if cls.members == 0:
+            del op.classes[(cls.error_rate, cls.capacity_rps, cls.per_rps)]
+
+    def _route_open(self, op: _OpenRouting) -> bool:
+        """Route by counts; False when the group must be routed target by target again."""
+        stamp = self._current_stamp()
+        if stamp is not op.stamp or self.load.rps <= 0:
+            return False  # the settings changed (every answer may have) or nothing is offered
+        now = self.kernel.now
+        due = op.dirty
+        op.dirty = {}
+        expiry = op.expiry
+        while expiry and expiry[0][0] <= now:
+            seq = heapq.heappop(expiry)[1]
+            t = op.counted.get(seq)
+            if t is not None:
+                due.setdefault(seq, t)
+        order = sorted(due)
+        live = op.live
+        for seq in order:
+            t = due[seq]
+            if t.state == "healthy":
+                op.dirty = due
+                return False  # no longer failing open
+            was = op.counted.get(seq) is t
+            now_live = t.listed and t.state not in ("draining", "unused")
+            live += int(now_live) - int(was)
+        if live < OPEN_ROUTING_MIN:
+            op.dirty = due
+            return False
+        share = self.load.rps / live
+        if share != op.share:
+            op.share = share
+            for cls in op.classes.values():
+                cls.reshare(share, now)
+        for seq in order:
+            t = due[seq]
+            self._count_out(op, t, now)
+            if not (t.listed and t.state not in ("draining", "unused")):
+                t.rate = 0.0
+                t.serving = False
+                t.error_fraction = 0.0
+                if t.task.cpu_demand != 0.0:
+                    t.task.cpu_account(now)
+                    t.task.cpu_demand = 0.0
+                continue
+            t.serving = self._serves_now(t, stamp, now)
+            profile = None
+            if t.serving:
+                profile = self.routing.fixed_profile(self, t)
+                if profile is None:
+                    op.dirty = due
+                    return False
+            self._count_in(op, t, profile, now)
+        s = op.share
+        target_5xx = good_time = 0.0
+        request_s = self.load.request_s
+        for cls in op.classes.values():
+            target_5xx += cls.members * s * cls.error_fraction
+            per_request = s * (1.0 - cls.error_fraction)
+            for duration, n in cls.durations.items():
+                good_time += n * per_request * (request_s if request_s is not None else duration)
+        self._totals_now = (True, op.serving * s, target_5xx, good_time, (op.live - op.serving) * s, 0, op.unhealthy)
+        return True
+
+    def _close_open(self, op: _OpenRouting) -> None:
+        """Back to routing target by target: every counted task's CPU up to now."""
+        now = self.kernel.now
+        for seq in list(op.counted):
+            t = op.counted[seq]
+            self._count_out(op, t, now)
+            t.rate = op.share
+        self._open = None
+
+    def settle_cpu(self) -> None:
+        """Bring the CPU accounts of the tasks this group routes by counts up to now (before reading them)."""
+        op = self._open
+        if op is None:
+            return
+        now = self.kernel.now
+        values = {id(cls): cls.value(now) for cls in op.classes.values()}
+        for t in op.counted.values():
+            cls = t.open_class
+            if cls is None:
+                continue
+            value = values[id(cls)]
+            task = t.task
+            task.cpu_unit_seconds += value - t.open_base
+            task.cpu_since = now
+            task.cpu_demand = cls.demand
+            t.open_base = value
 
     def _serves_now(self, target: Target, stamp: object, now: float) -> bool:
         """``_serves``, without asking again what cannot have changed.
@@ -502,7 +793,7 @@ class TargetGroupRuntime:
         it passes a health check (which routes again), so only a routed target, or a group
         failing open, needs the whole group re-evaluated.
         """
-        if target.rate == 0 and any(t.state == "healthy" for t in self.targets):
+        if self._rate(target) == 0 and self._any_healthy():
             return
         self.refresh()
 

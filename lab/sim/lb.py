@@ -487,6 +487,28 @@ class LoadBalancing:
             return spec.error_rate, 0.0
         return spec.error_rate, max(0.0, task_cpu_capacity(self.fleet, task) - spec.idle_cpu_units) / spec.cpu_units_per_rps
 
+    def fixed_profile(self, tg: TargetGroupRuntime, target: Target) -> tuple[float, float, float] | None:
+        """(error rate, requests per second it can serve, CPU units per request per second) for a
+        target's container, when they hold while its task runs and its CPU counts for ``tg`` alone.
+
+        None when its capacity is a share of its host (no task-level cpu: it follows the
+        host's other tasks, §2.1) or its task serves more than one target group (each would
+        set its CPU demand). A target without a serving container never errs and costs no CPU.
+        """
+        task = target.task
+        routes = task.service.target_groups_for(task) if task.service is not None else ()
+        if len(routes) > 1:
+            return None
+        container, spec = self._target_app(tg, target)
+        if container is None:
+            return 0.0, 0.0, 0.0
+        if spec.cpu_units_per_rps <= 0:
+            return spec.error_rate, 0.0, spec.cpu_units_per_rps
+        if task.rev.task_cpu_units is None:
+            return None
+        capacity = max(0.0, task_cpu_capacity(self.fleet, task) - spec.idle_cpu_units) / spec.cpu_units_per_rps
+        return spec.error_rate, capacity, spec.cpu_units_per_rps
+
     def load_changed(self, tg: TargetGroupRuntime, targets: Iterable[Target] | None = None) -> None:
         """Traffic shares changed: bring every affected task's CPU accounting up to date.
 

@@ -232,6 +232,7 @@ class Metrics:
         """Start the minute sampler (idempotent); the first sample is at the next whole minute."""
         if self._process is not None:
             return
+        self._settle_cpu()
         for task in self.cluster.tasks.values():
             self._cpu_seen[task.id] = _cpu_total(task, self.kernel.now)
         self._process = self.kernel.env.process(self._loop())
@@ -275,7 +276,13 @@ class Metrics:
         for listener in list(self.listeners):
             listener(end)
 
+    def _settle_cpu(self) -> None:
+        # A group failing open keeps its tasks' CPU in one integral per class until asked.
+        for tg in self.lb.target_groups.values():
+            tg.settle_cpu()
+
     def _service_metrics(self, start: float, end: float) -> None:
+        self._settle_cpu()
         cluster = self.cluster
         seen = self._cpu_seen
         # What a revision's containers add up to, once per sample: no image is pushed while
