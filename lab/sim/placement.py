@@ -315,7 +315,9 @@ def _checks(fleet: Fleet, needs: TaskNeeds, constraints: tuple[Constraint, ...])
     if needs.cpu:
         checks.append((fleet.cpu_free[:n] < needs.cpu, CPU))
     checks.append((fleet.mem_free[:n] < needs.memory_mib, MEMORY))
-    if needs.ports or needs.dynamic_ports:
+    if needs.dynamic_ports and not needs.ports:
+        checks.append((fleet.dyn_ports_free[:n] < needs.dynamic_ports, PORTS))
+    elif needs.ports or needs.dynamic_ports:
         busy = np.zeros(n, np.bool_)
         for key in needs.ports:
             col = fleet.port_used.get(key)
@@ -331,6 +333,8 @@ def _checks(fleet: Fleet, needs: TaskNeeds, constraints: tuple[Constraint, ...])
         checks.append((~fleet.eni_capable[:n], ATTRIBUTE))
     # memberOf before distinctInstance whatever order they are listed in, so the reason
     # codes keep meaning "how far the instance got".
+    if not constraints:
+        return checks
     for c in constraints:
         if c.type == "memberOf" and c.expression:
             checks.append((~_member_of_mask(fleet, parse(c.expression)), MEMBER_OF))
@@ -408,6 +412,10 @@ def place(
     return PlacementDecision(None, reasons, 0, closest)
 
 
+_minimum = np.minimum.reduce
+"""``keys.min()`` without ndarray.min's Python wrapper (a placement calls it once per strategy)."""
+
+
 def _rank(
     fleet: Fleet,
     needs: TaskNeeds,
@@ -425,7 +433,7 @@ def _rank(
             cand = cand[[rng.randrange(len(cand))]]
             break
         keys = _strategy_key(fleet, needs, strategy, cand, rng)
-        cand = cand[keys == keys.min()]
+        cand = cand[keys == _minimum(keys)]
     choice = int(cand[0]) if len(cand) == 1 else int(cand[rng.randrange(len(cand))])
     return PlacementDecision(choice, None, total, None, checks)
 
