@@ -14,6 +14,7 @@ and a failed placement names the closest matching instance with ECS's wording.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -331,10 +332,10 @@ def _checks(fleet: Fleet, needs: TaskNeeds, constraints: tuple[Constraint, ...])
     if needs.eni:
         checks.append((fleet.eni_free[:n] < 1, ENI))
         checks.append((~fleet.eni_capable[:n], ATTRIBUTE))
-    # memberOf before distinctInstance whatever order they are listed in, so the reason
-    # codes keep meaning "how far the instance got".
     if not constraints:
         return checks
+    # memberOf before distinctInstance whatever order they are listed in, so the reason
+    # codes keep meaning "how far the instance got".
     for c in constraints:
         if c.type == "memberOf" and c.expression:
             checks.append((~_member_of_mask(fleet, parse(c.expression)), MEMBER_OF))
@@ -345,7 +346,7 @@ def _checks(fleet: Fleet, needs: TaskNeeds, constraints: tuple[Constraint, ...])
     return checks
 
 
-def _first_failed(checks: list[tuple[np.ndarray, int]] | tuple[tuple[np.ndarray, int], ...], n: int) -> np.ndarray:
+def _first_failed(checks: Sequence[tuple[np.ndarray, int]], n: int) -> np.ndarray:
     """Per instance, the code of the first check whose mask is set (0 when none is)."""
     reasons = np.zeros(n, np.int8)
     # Assign from the last check to the first, so the first failed check is what remains.
