@@ -118,7 +118,9 @@ def _lifecycle(agent: Agent, task: Task) -> ProcessGen:
         if task.last == "PROVISIONING":
             yield env.timeout(agent.kernel.jitter(timing.FARGATE_PROVISION_S if fargate else timing.ENI_ATTACH_S))
             _set(agent, task, "PENDING")
-        failure = yield from _resolve_secrets(agent, task)
+        failure = None
+        if task.rev.has_secrets:
+            failure = yield from _resolve_secrets(agent, task)
         if failure is None:
             failure = yield from _pull_all(agent, task)
         if failure is None and fargate:

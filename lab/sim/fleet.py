@@ -82,6 +82,8 @@ class Fleet:
         self.unavailable = 0
         """Instances that are not ACTIVE or whose agent is disconnected (placement skips two
         checks while this is 0)."""
+        self._shifted_codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        """Attribute name → (its codes array, the codes plus one), for spread placement."""
         self._value_counts: dict[str, dict[str, tuple[int, np.ndarray]]] = {}
         """Cache for placement: memberOf expression → (fleet version, per-instance match)."""
         self._grow(capacity)
@@ -317,14 +319,26 @@ class Fleet:
         per_group[name] = (self.version, counts)
         return counts, codes
 
+    def value_counts_shifted(self, group: str, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """``value_counts`` with the codes shifted by one: ``counts[shifted[i]]`` is instance ``i``'s count."""
+        counts, _ = self.value_counts(group, name)
+        return counts, self._shifted(name)
+
+    def _shifted(self, name: str) -> np.ndarray:
+        """Attribute ``name``'s per-instance value codes plus one (0: attribute missing)."""
+        codes, _ = self.attribute_column(name)
+        cached = self._shifted_codes.get(name)
+        if cached is None or cached[0] is not codes:
+            cached = self._shifted_codes[name] = (codes, codes + 1)
+        return cached[1]
+
     def _count_value(self, group: str, i: int, delta: int) -> None:
         per_group = self._value_counts.get(group)
         if not per_group:
             return
         for name, (version, counts) in per_group.items():
             if version == self.version:
-                codes, _ = self.attribute_column(name)
-                counts[codes[i] + 1] += delta
+                counts[self._shifted(name)[i]] += delta
 
     def task_groups(self, i: int) -> list[str]:
         """Return the task groups with at least one live task on instance ``i``."""

@@ -168,6 +168,7 @@ class Revision:
         "dynamic_ports",
         "execution_role",
         "family",
+        "has_secrets",
         "memory_mib",
         "name",
         "network_mode",
@@ -227,6 +228,8 @@ class Revision:
             )
             for c in cds
         )
+        self.has_secrets = any(c.secrets for c in self.containers)
+        """Whether any container has ``secrets`` to fetch before its pulls."""
 
 
 def _awslogs_options(log_configuration: Any) -> dict[str, str] | None:

@@ -14,6 +14,7 @@ and a failed placement names the closest matching instance with ECS's wording.
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -115,18 +116,36 @@ class TaskNeeds:
     """awsvpc on EC2: the task needs its own ENI."""
 
 
-@dataclass(frozen=True, slots=True)
 class PlacementDecision:
     """The outcome of placing one task."""
 
-    index: int | None
-    """Position of the chosen instance in the fleet, or None when nothing fits."""
-    reasons: np.ndarray
-    """Per instance: 0 when eligible, else the code of the first failed check."""
-    candidates: int
-    """How many instances passed every check."""
-    closest: int | None
-    """When nothing fits: the instance that came closest (None when there are no instances)."""
+    __slots__ = ("_checks", "_reasons", "candidates", "closest", "index")
+
+    def __init__(
+        self,
+        index: int | None,
+        reasons: np.ndarray | None,
+        candidates: int,
+        closest: int | None,
+        checks: tuple[tuple[np.ndarray, int], ...] = (),
+    ) -> None:
+        self.index = index
+        """Position of the chosen instance in the fleet, or None when nothing fits."""
+        self.candidates = candidates
+        """How many instances passed every check."""
+        self.closest = closest
+        """When nothing fits: the instance that came closest (None when there are no instances)."""
+        self._reasons = reasons
+        # A placed task rarely needs its reasons: ``place`` keeps the failed-check masks
+        # (new arrays, not views of the fleet) and the reasons are built on first read.
+        self._checks = checks
+
+    @property
+    def reasons(self) -> np.ndarray:
+        """Per instance: 0 when eligible, else the code of the first failed check."""
+        if self._reasons is None:
+            self._reasons = _first_failed(self._checks, len(self._checks[0][0]))
+        return self._reasons
 
     @property
     def placed(self) -> bool:
@@ -280,6 +299,15 @@ def validate_constraints(constraints: tuple[Constraint, ...]) -> dict[str, Expre
 
 def _reasons(fleet: Fleet, needs: TaskNeeds, constraints: tuple[Constraint, ...]) -> np.ndarray:
     """Per instance, the code of the first check it fails (0 when it passes them all)."""
+    return _first_failed(_checks(fleet, needs, constraints), fleet.n)
+
+
+def _checks(fleet: Fleet, needs: TaskNeeds, constraints: tuple[Constraint, ...]) -> list[tuple[np.ndarray, int]]:
+    """The checks in the order they run, each as (per-instance failed mask, reason code).
+
+    The memory check is always there. Every mask is a new array (never a view of the fleet's
+    columns), so a decision can keep them after the fleet changes.
+    """
     n = fleet.n
     checks: list[tuple[np.ndarray, int]] = []
     if fleet.unavailable:
@@ -288,7 +316,9 @@ def _reasons(fleet: Fleet, needs: TaskNeeds, constraints: tuple[Constraint, ...]
     if needs.cpu:
         checks.append((fleet.cpu_free[:n] < needs.cpu, CPU))
     checks.append((fleet.mem_free[:n] < needs.memory_mib, MEMORY))
-    if needs.ports or needs.dynamic_ports:
+    if needs.dynamic_ports and not needs.ports:
+        checks.append((fleet.dyn_ports_free[:n] < needs.dynamic_ports, PORTS))
+    elif needs.ports or needs.dynamic_ports:
         busy = np.zeros(n, np.bool_)
         for key in needs.ports:
             col = fleet.port_used.get(key)
@@ -302,6 +332,8 @@ def _reasons(fleet: Fleet, needs: TaskNeeds, constraints: tuple[Constraint, ...]
     if needs.eni:
         checks.append((fleet.eni_free[:n] < 1, ENI))
         checks.append((~fleet.eni_capable[:n], ATTRIBUTE))
+    if not constraints:
+        return checks
     # memberOf before distinctInstance whatever order they are listed in, so the reason
     # codes keep meaning "how far the instance got".
     for c in constraints:
@@ -311,6 +343,11 @@ def _reasons(fleet: Fleet, needs: TaskNeeds, constraints: tuple[Constraint, ...]
         col = fleet.group_counts.get(needs.group)
         if col is not None:
             checks.append((col[:n] > 0, DISTINCT))
+    return checks
+
+
+def _first_failed(checks: Sequence[tuple[np.ndarray, int]], n: int) -> np.ndarray:
+    """Per instance, the code of the first check whose mask is set (0 when none is)."""
     reasons = np.zeros(n, np.int8)
     # Assign from the last check to the first, so the first failed check is what remains.
     for failed, code in reversed(checks):
@@ -328,11 +365,11 @@ def _strategy_key(fleet: Fleet, needs: TaskNeeds, strategy: Strategy, cand: np.n
         if group_col is None:
             return np.zeros(len(cand), np.int64)
         if strategy.field in ("instanceId", "host"):
-            return group_col[cand].astype(np.int64)
+            return group_col[cand]
         # Every live task of the group counts, DRAINING instances' included: they still
         # run until their replacements are up.
-        counts, codes = fleet.value_counts(needs.group, (strategy.field or "").removeprefix("attribute:"))
-        return counts[codes[cand] + 1]
+        counts, shifted = fleet.value_counts_shifted(needs.group, (strategy.field or "").removeprefix("attribute:"))
+        return counts[shifted[cand]]
     # random: a seeded permutation ranks the candidates
     order = list(range(len(cand)))
     rng.shuffle(order)
@@ -359,15 +396,36 @@ def place(
     Returns:
         The decision, with the reason for every rejected instance.
     """
-    reasons = _reasons(fleet, needs, constraints)
-    cand = np.flatnonzero(reasons == OK)
-    if len(cand) == 0:
-        eligible = reasons[reasons > NOT_ACTIVE]
-        closest = None
-        if len(eligible):
-            # The instance that passed the most checks; the first registered wins a tie.
-            closest = int(np.argmax(np.where(reasons > NOT_ACTIVE, reasons, -1)))
-        return PlacementDecision(None, reasons, 0, closest)
+    checks = _checks(fleet, needs, constraints)
+    # Candidates from the failed-check masks alone: the reason array (which check failed
+    # first) is only needed when nothing fits, or when someone reads it later.
+    bad = checks[0][0]
+    for failed, _ in checks[1:]:
+        bad = bad | failed
+    cand = (~bad).nonzero()[0]
+    if len(cand):
+        return _rank(fleet, needs, strategies, cand, rng, tuple(checks))
+    reasons = _first_failed(checks, fleet.n)
+    closest = None
+    if (reasons > NOT_ACTIVE).any():
+        # The instance that passed the most checks; the first registered wins a tie.
+        closest = int(np.argmax(np.where(reasons > NOT_ACTIVE, reasons, -1)))
+    return PlacementDecision(None, reasons, 0, closest)
+
+
+_minimum = np.minimum.reduce
+"""``keys.min()`` without ndarray.min's Python wrapper (a placement calls it once per strategy)."""
+
+
+def _rank(
+    fleet: Fleet,
+    needs: TaskNeeds,
+    strategies: tuple[Strategy, ...],
+    cand: np.ndarray,
+    rng: random.Random,
+    checks: tuple[tuple[np.ndarray, int], ...],
+) -> PlacementDecision:
+    """Choose among the candidates (at least one) with the strategies, in order."""
     total = len(cand)
     for strategy in strategies:
         if len(cand) == 1:
@@ -376,9 +434,9 @@ def place(
             cand = cand[[rng.randrange(len(cand))]]
             break
         keys = _strategy_key(fleet, needs, strategy, cand, rng)
-        cand = cand[keys == keys.min()]
+        cand = cand[keys == _minimum(keys)]
     choice = int(cand[0]) if len(cand) == 1 else int(cand[rng.randrange(len(cand))])
-    return PlacementDecision(choice, reasons, total, None)
+    return PlacementDecision(choice, None, total, None, checks)
 
 
 def explain(

@@ -10,7 +10,8 @@ Fargate platform version 1.4.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
+
 from lab.sim import timing
 from lab.sim.iam import denial_message
 from lab.sim.kernel import Kernel
@@ -21,8 +22,7 @@ from lab.sim.roles import Roles
 __all__ = ["PullPlan", "pull_identity", "plan_pull"]
 
 
-@dataclass(frozen=True, slots=True)
-class PullPlan:
+class PullPlan(NamedTuple):
     """What one pull will do: fail with ``error`` or fetch ``bytes_to_fetch`` in ``duration_s``."""
 
     duration_s: float

@@ -75,15 +75,16 @@ class StandaloneTasks:
             raise ClientException("No Container Instances were found in your cluster.")
         task_ids: list[str] = []
         failures: list[tuple[str, str]] = []
+        # One (immutable) needs for the call: every task of a RunTask asks the same.
+        needs = TaskNeeds(
+            cpu=rev.cpu,
+            memory_mib=rev.memory_mib,
+            group=group,
+            ports=rev.ports,
+            dynamic_ports=rev.dynamic_ports,
+            eni=rev.network_mode == "awsvpc" and launch_type == "EC2",
+        )
         for _ in range(count):
-            needs = TaskNeeds(
-                cpu=rev.cpu,
-                memory_mib=rev.memory_mib,
-                group=group,
-                ports=rev.ports,
-                dynamic_ports=rev.dynamic_ports,
-                eni=rev.network_mode == "awsvpc" and launch_type == "EC2",
-            )
             if launch_type == "FARGATE":
                 task = cluster.new_task(rev, group, launch_type, needs, started_by)
                 task.az = cluster.fargate_az(group)
