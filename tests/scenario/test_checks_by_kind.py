@@ -126,3 +126,21 @@ def test_the_json_schema_is_the_unions() -> None:
     for key in ("title", "description"):  # the subclass's own name and (missing) docstring
         before[key] = after.get(key)
     assert after == before
+
+
+@pytest.mark.slow
+def test_a_grade_builds_only_the_check_kinds_its_scenario_uses() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import io, sys\n"
+        "from lab.cli import main\n"
+        "sys.stdout = io.StringIO()\n"
+        "main(['grade', 'ecr-pull-denied', '--solution', '--no-record'])\n"
+        "from lab.scenario.checks import check_models\n"
+        "print(','.join(sorted(m.__name__ for m in check_models() if m.__pydantic_complete__)), file=sys.stderr)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    used = {type(c).__name__ for c in load_scenario(find_scenario("ecr-pull-denied")).scenario.checks}
+    assert set(result.stderr.strip().splitlines()[-1].split(",")) == used
