@@ -119,8 +119,8 @@ def _plot_format(path: str) -> str:
 
 def _listing() -> dict[str, Any]:
     """What ``lab list`` shows apart from progress: every scenario's header (or why it does not
-    load) and the question counts, from the cache while no input changed (``lab.cli_cache``)."""
-    from lab.cli_cache import cached, input_key
+    load) and the question counts, from the cache while no input changed (``lab.cache``)."""
+    from lab.cache import cached, input_key
     from lab.scenario.paths import content_dir, list_scenarios, scenario_content_dir
 
     paths = list_scenarios()

@@ -1,8 +1,8 @@
-"""Provides a result cache for ``lab list``, keyed by everything the result is computed from.
+"""Provides a result cache for start-up (``lab list``, the catalogue), keyed by everything the result is computed from.
 
 ``lab list`` validates every scenario (world, starting files, solution) and loads the whole
 question bank to count it: over a second of CPU, for a listing that changes only when a file
-changes. Its result is kept as JSON in the user's cache folder (``$LAB_CACHE_DIR``, else
+changes; the catalogue's first frame parses every scenario file for its header. Each result is kept as JSON in the user's cache folder (``$LAB_CACHE_DIR``, else
 ``$XDG_CACHE_HOME/ecs-lab``, default ``~/.cache/ecs-lab``) under a SHA-256 key of: the bytes
 and paths of the scenario files and of every file under the content folders, the names and
 sizes and modification times of the lab's own files (code and data), the names of the
@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 import sys
 import sysconfig
 from collections.abc import Callable, Iterable
@@ -25,6 +26,8 @@ from typing import Any
 __all__ = ["cache_dir", "cached", "input_key"]
 
 _LAB = Path(__file__).resolve().parent
+MAX_HASHED_BYTES = 16 * 1024 * 1024
+"""A larger file is keyed by its size and modification time (every reader refuses it)."""
 
 
 def cache_dir() -> Path:
@@ -56,7 +59,11 @@ def input_key(files: Iterable[Path], trees: Iterable[Path]) -> str:
     for path in [*files, *(p for t in trees for p in _tree(t))]:
         h.update(f"\0F{path}\0".encode())
         try:
-            h.update(path.read_bytes())
+            st = path.stat()
+            if stat.S_ISREG(st.st_mode) and st.st_size <= MAX_HASHED_BYTES:
+                h.update(path.read_bytes())
+            else:  # a FIFO would block and a device never end: their readers refuse them anyway
+                h.update(f"\0special {st.st_mode} {st.st_size} {st.st_mtime_ns}".encode())
         except OSError as exc:
             h.update(f"\0unreadable {exc.errno}".encode())
     for path in _tree(_LAB):
