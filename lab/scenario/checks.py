@@ -12,9 +12,9 @@ import functools
 from typing import Annotated, Any, Literal, Protocol
 
 import re2
-from pydantic import BaseModel, ConfigDict, Field, GetCoreSchemaHandler, GetJsonSchemaHandler, ValidationInfo, field_validator, model_validator
-from pydantic.json_schema import JsonSchemaValue
-from pydantic_core import SchemaValidator, core_schema
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from lab.config.tagged import ByTag
 
 __all__ = ["CHECK_KINDS", "CheckSpec", "CheckSpecByKind", "Pattern", "author_pattern", "check_models", "event_types"]
 
@@ -600,54 +600,6 @@ def check_models() -> tuple[type[BaseModel], ...]:
     return _MODELS
 
 
-_BY_TAG: dict[str, type[_Check]] = {
-    kind: model for model in _MODELS for kind in model.model_fields["kind"].annotation.__args__  # type: ignore[union-attr]
-}
 
-
-@functools.cache
-def _union_validator() -> SchemaValidator:
-    """The validator of the whole ``CheckSpec`` union (every kind's model built)."""
-    from pydantic import TypeAdapter
-
-    return TypeAdapter(CheckSpec).validator  # type: ignore[return-value]
-
-
-@functools.cache
-def _kind_validator(kind: str) -> SchemaValidator:
-    """The ``CheckSpec`` union cut down to one kind: the same errors, at the same places, for a check of that kind."""
-    model = _BY_TAG[kind]
-    model.model_rebuild()  # deferred until now
-    return SchemaValidator(
-        core_schema.tagged_union_schema({kind: model.__pydantic_core_schema__}, discriminator="kind", strict=False, from_attributes=True)
-    )
-
-
-def _validate_by_kind(value: Any) -> Any:
-    if isinstance(value, dict):
-        kind = value.get("kind")
-        if isinstance(kind, str) and kind in _BY_TAG:
-            return _kind_validator(kind).validate_python(value)
-    return _union_validator().validate_python(value)  # an unknown or missing kind: the union's own error
-
-
-class _ByKind:
-    """``Annotated`` marker: validate a ``CheckSpec`` with the model of its ``kind`` only.
-
-    Building the union builds all the check kinds' models (a tenth of a grade's start-up); a
-    scenario uses a few. A check of a known kind is validated by the union cut down to that
-    kind, which gives the same errors at the same ``loc`` (the tag included); anything else
-    (no kind, an unknown one, not a mapping) by the whole union. The JSON Schema is the union's.
-    """
-
-    def __get_pydantic_core_schema__(self, source: Any, handler: GetCoreSchemaHandler) -> core_schema.CoreSchema:
-        return core_schema.no_info_plain_validator_function(_validate_by_kind)
-
-    def __get_pydantic_json_schema__(self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler) -> JsonSchemaValue:
-        from pydantic import TypeAdapter
-
-        return handler(TypeAdapter(CheckSpec).core_schema)
-
-
-CheckSpecByKind = Annotated[CheckSpec, _ByKind()]
-"""``CheckSpec`` validated by kind (what a scenario's ``checks:`` list holds)."""
+CheckSpecByKind = Annotated[CheckSpec, ByTag(CheckSpec, "kind", _MODELS)]
+"""``CheckSpec`` validated by kind (what a scenario's ``checks:`` list holds): only the kinds a scenario uses are built."""

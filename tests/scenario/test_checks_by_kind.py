@@ -144,3 +144,52 @@ def test_a_grade_builds_only_the_check_kinds_its_scenario_uses() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     used = {type(c).__name__ for c in load_scenario(find_scenario("ecr-pull-denied")).scenario.checks}
     assert set(result.stderr.strip().splitlines()[-1].split(",")) == used
+
+
+# -- the world's timeline: the same by event (lab.sim.spec.TimelineEntryByEvent) -------------------
+
+from lab.sim.spec import TimelineEntry, TimelineEntryByEvent, WorldSpec  # noqa: E402
+
+TIMELINE_UNION = TypeAdapter(list[TimelineEntry])
+TIMELINE_BY_EVENT = TypeAdapter(list[TimelineEntryByEvent])
+
+
+def _shipped_timeline() -> list[dict[str, Any]]:
+    out = []
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")) + sorted((ROOT / "content" / "sims").glob("*.yaml")):
+        out.extend((yaml.safe_load(path.read_text(encoding="utf-8")).get("world") or {}).get("timeline") or [])
+    return out
+
+
+TIMELINE = _shipped_timeline()
+
+
+def _broken_entry(entry: dict[str, Any]) -> list[Any]:
+    out: list[Any] = []
+    for key in entry:
+        for value in (None, -1, "x", [], {"a": 1}, True):
+            out.append({**entry, key: value})
+        out.append({k: v for k, v in entry.items() if k != key})
+    out += [{**entry, "bogus": 1}, {**entry, "event": entry["event"][:-1]}, {**entry, "event": 3}, [entry], "text", None]
+    return out
+
+
+def test_every_shipped_timeline_entry_validates_the_same() -> None:
+    assert len(TIMELINE) > 20
+    assert _outcome(TIMELINE_BY_EVENT, TIMELINE) == _outcome(TIMELINE_UNION, TIMELINE)
+
+
+@pytest.mark.parametrize("entry", TIMELINE[::2], ids=lambda e: e["event"])
+def test_broken_timeline_entries_get_the_same_errors(entry: dict[str, Any]) -> None:
+    for bad in _broken_entry(entry):
+        assert _outcome(TIMELINE_BY_EVENT, [bad, entry]) == _outcome(TIMELINE_UNION, [bad, entry]), bad
+
+
+def test_the_world_json_schema_is_the_unions() -> None:
+    class Before(WorldSpec):
+        timeline: list[TimelineEntry] = Field(default_factory=list)  # type: ignore[assignment]
+
+    after, before = WorldSpec.model_json_schema(), Before.model_json_schema()
+    for key in ("title", "description"):
+        before[key] = after.get(key)
+    assert after == before
