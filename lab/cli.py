@@ -117,36 +117,63 @@ def _plot_format(path: str) -> str:
     raise UsageError(f"--plot writes .svg or .html files (got '{path}')")
 
 
-def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
-    from lab.scenario.loader import list_scenarios, load_scenario
+def _listing() -> dict[str, Any]:
+    """What ``lab list`` shows apart from progress: every scenario's header (or why it does not
+    load) and the question counts, from the cache while no input changed (``lab.cache``)."""
+    from lab.cache import cached, input_key
+    from lab.scenario.paths import content_dir, list_scenarios, scenario_content_dir
 
+    paths = list_scenarios()
+    trees = sorted({content_dir().resolve(), *(scenario_content_dir(p) for p in paths)})
+
+    def compute() -> dict[str, Any]:
+        from lab.cli_practice import question_count_tables
+        from lab.scenario.loader import load_scenario
+
+        rows: list[dict[str, Any]] = []
+        problems: list[str] = []
+        for path in paths:
+            try:
+                s = load_scenario(path).scenario
+            except LabError as exc:
+                problems.append(f"{path}: does not load: {_safe_error(exc).splitlines()[0]}")
+                continue
+            rows.append({"id": s.id, "title": s.title, "topics": s.topics, "difficulty": s.difficulty, "minutes": s.minutes})
+        areas, topics = question_count_tables()
+        return {"rows": rows, "problems": problems, "areas": areas, "topics": topics}
+
+    return cached("list", input_key(paths, trees), compute)
+
+
+def _write_counts(out: TextIO, rows: list[list[Any]], heading: str) -> None:
+    """Question counts, (id, title, count) rows, as a small table."""
+    width = max((len(r[0]) for r in rows), default=4)
+    out.write(f"\n{heading:<{width}}  QUESTIONS  TOPIC\n")
+    for ident, title, n in rows:
+        out.write(f"{ident:<{width}}  {n:>9}  {title}\n")
+
+
+def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     from lab.progress import ProgressStore
 
     store = ProgressStore.load()
     if store.problem:
         print(f"lab: {store.problem}", file=sys.stderr)
+    listing = _listing()
+    for line in listing["problems"]:
+        print(line, file=sys.stderr)
     rows: list[dict[str, Any]] = []
-    for path in list_scenarios():
-        try:
-            s = load_scenario(path).scenario
-        except LabError as exc:
-            print(f"{path}: does not load: {_safe_error(exc).splitlines()[0]}", file=sys.stderr)
-            continue
-        entry = store.scenarios.get(s.id)
+    for row in listing["rows"]:
+        entry = store.scenarios.get(row["id"])
         status = entry.status if entry else "new"
         if entry and entry.best_score is not None:
             status += f" {entry.best_score}/{entry.max_score}"
-        rows.append({"id": s.id, "title": s.title, "topics": s.topics, "difficulty": s.difficulty, "minutes": s.minutes, "status": status})
+        rows.append({**row, "status": status})
     if args.questions:
-        from lab.cli_practice import question_counts
-
-        counts = question_counts(areas_only=False)
         if args.json:
-            out.write(json.dumps([{"topic": t, "title": title, "questions": n} for t, title, n in counts], indent=2) + "\n")
+            out.write(json.dumps([{"topic": t, "title": title, "questions": n} for t, title, n in listing["topics"]], indent=2) + "\n")
             return 0
-        from lab.cli_practice import write_counts
-
-        write_counts(out, counts, "TOPIC")
+        _write_counts(out, listing["topics"], "TOPIC")
         return 0
     if args.json:
         out.write(json.dumps(rows, indent=2) + "\n")
@@ -160,9 +187,7 @@ def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     for r in rows:
         level = "*" * r["difficulty"]
         out.write(f"{r['id']:<{width}}  {r['status']:<{status_width}}  {level:<5}  {r['minutes']:>3}  {r['title']}  [{', '.join(r['topics'])}]\n")
-    from lab.cli_practice import question_counts, write_counts
-
-    write_counts(out, question_counts(), "AREA")
+    _write_counts(out, listing["areas"], "AREA")
     return 0
 
 

@@ -30,7 +30,7 @@ from lab.practice import (
 )
 from lab.practice.render import format_duration, letters, render_feedback, render_question, render_result
 
-__all__ = ["cmd_exam", "cmd_quiz", "cmd_review", "monotonic", "now", "question_counts", "record_checks", "validate_questions"]
+__all__ = ["cmd_exam", "cmd_quiz", "cmd_review", "monotonic", "now", "question_count_tables", "question_counts", "record_checks", "validate_questions"]
 
 
 def now() -> datetime:
@@ -301,26 +301,23 @@ def validate_questions(paths: list[Path] | None, out: TextIO) -> int:
 
 def question_counts(areas_only: bool = True) -> list[tuple[str, str, int]]:
     """(id, title, count) per area (or per topic), in content-map order."""
+    areas, topics = question_count_tables()
+    return areas if areas_only else topics
+
+
+def question_count_tables() -> tuple[list[tuple[str, str, int]], list[tuple[str, str, int]]]:
+    """(id, title, count) per area and per topic, in content-map order, from one load of the bank."""
     from lab.practice import Context
 
     context = Context.default()
     bank = load_bank(context=context)
-    if areas_only:
-        counts = {slug: 0 for slug in context.topics.areas}
-        for q in bank.questions:
-            counts[context.topics.by_id[q.topics[0]].area] += 1
-        return [(slug, context.topics.areas[slug], n) for slug, n in counts.items()]
+    areas = {slug: 0 for slug in context.topics.areas}
     per = {tid: 0 for tid in context.topics.by_id}
     for q in bank.questions:
+        areas[context.topics.by_id[q.topics[0]].area] += 1
         for t in q.topics:
             per[t] += 1
-    return [(tid, context.topics.by_id[tid].title, n) for tid, n in per.items()]
-
-
-def write_counts(out: TextIO, rows: list[tuple[str, str, int]], heading: str) -> None:
-    """The counts as a small table."""
-    width = max((len(r[0]) for r in rows), default=4)
-    out.write(f"\n{heading:<{width}}  QUESTIONS  TOPIC\n")
-    for ident, title, n in rows:
-        out.write(f"{ident:<{width}}  {n:>9}  {title}\n")
-
+    return (
+        [(slug, context.topics.areas[slug], n) for slug, n in areas.items()],
+        [(tid, context.topics.by_id[tid].title, n) for tid, n in per.items()],
+    )

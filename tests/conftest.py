@@ -9,7 +9,8 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _isolated_learner_data(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Point ``LAB_DATA_DIR`` at a fresh folder (progress and autosaved edits go there)."""
+    """Point ``LAB_DATA_DIR`` at a fresh folder (progress and autosaved edits go there), and ``LAB_CACHE_DIR`` (``lab list``'s cache) at another."""
     folder = tmp_path_factory.mktemp("lab-data")
     monkeypatch.setenv("LAB_DATA_DIR", str(folder))
+    monkeypatch.setenv("LAB_CACHE_DIR", str(tmp_path_factory.mktemp("lab-cache")))
     return folder

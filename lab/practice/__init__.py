@@ -6,31 +6,96 @@ The core of the lab's exam preparation; it imports no Textual or Rich. The comma
 
 from __future__ import annotations
 
-from lab.practice.bank import Bank, Context, load_bank, load_question, validate_files
-from lab.practice.exam import (
-    PASS_MARK,
-    PRESETS,
-    SCENARIO_POINTS,
-    DomainScore,
-    Exam,
-    ExamResult,
-    ExamSession,
-    Item,
-    Preset,
-    QuestionItem,
-    ScenarioItem,
-    ScenarioOutcome,
-    assemble_exam,
-    domain_quota,
-    parse_letters,
-    scaled_score,
-    score_exam,
-    select_questions,
-)
-from lab.practice.model import DOP_DOMAINS, LETTERS, SAA_DOMAINS, Domain, Option, Question, Reference
-from lab.practice.srs import Deck, question_key, scenario_key, split_key
-from lab.practice.store import PracticeStore, QuestionStats
-from lab.practice.topics import Topic, Topics, content_dir, load_topics, questions_dir
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from lab.practice.bank import Bank, Context, load_bank, load_question, validate_files
+    from lab.practice.exam import (
+        PASS_MARK,
+        PRESETS,
+        SCENARIO_POINTS,
+        DomainScore,
+        Exam,
+        ExamResult,
+        ExamSession,
+        Item,
+        Preset,
+        QuestionItem,
+        ScenarioItem,
+        ScenarioOutcome,
+        assemble_exam,
+        domain_quota,
+        parse_letters,
+        scaled_score,
+        score_exam,
+        select_questions,
+    )
+    from lab.practice.model import DOP_DOMAINS, LETTERS, SAA_DOMAINS, Domain, Option, Question, Reference
+    from lab.practice.srs import Deck, question_key, scenario_key, split_key
+    from lab.practice.store import PracticeStore, QuestionStats
+    from lab.practice.topics import Topic, Topics, content_dir, load_topics, questions_dir
+
+# Each name is imported from its module when first read (PEP 562), so importing one part of
+# lab.practice (the curriculum's tracks, for the catalogue's first frame) does not build the
+# question bank's models.
+_WHERE: dict[str, str] = {
+    "Bank": "bank",
+    "Context": "bank",
+    "DOP_DOMAINS": "model",
+    "Deck": "srs",
+    "Domain": "model",
+    "DomainScore": "exam",
+    "Exam": "exam",
+    "ExamResult": "exam",
+    "ExamSession": "exam",
+    "Item": "exam",
+    "LETTERS": "model",
+    "Option": "model",
+    "PASS_MARK": "exam",
+    "PRESETS": "exam",
+    "PracticeStore": "store",
+    "Preset": "exam",
+    "Question": "model",
+    "QuestionItem": "exam",
+    "QuestionStats": "store",
+    "Reference": "model",
+    "SAA_DOMAINS": "model",
+    "SCENARIO_POINTS": "exam",
+    "ScenarioItem": "exam",
+    "ScenarioOutcome": "exam",
+    "Topic": "topics",
+    "Topics": "topics",
+    "assemble_exam": "exam",
+    "content_dir": "topics",
+    "domain_quota": "exam",
+    "load_bank": "bank",
+    "load_question": "bank",
+    "load_topics": "topics",
+    "parse_letters": "exam",
+    "question_key": "srs",
+    "questions_dir": "topics",
+    "scaled_score": "exam",
+    "scenario_key": "srs",
+    "score_exam": "exam",
+    "select_questions": "exam",
+    "split_key": "srs",
+    "validate_files": "bank",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'lab.practice' has no attribute '{name}'")
+    value = getattr(importlib.import_module(f"lab.practice.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
+
 
 __all__ = [
     "Bank",

@@ -12,12 +12,14 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lab.errors import SourceError, SourceErrors
-from lab.practice.model import Question
 from lab.practice.topics import Topics, content_dir
 from lab.yaml_source import load_path
+
+if TYPE_CHECKING:
+    from lab.practice.model import Question
 
 __all__ = ["Track", "Tracks", "ScenarioSummary", "curriculum_problems", "load_tracks", "render_curriculum", "scenario_summaries"]
 

@@ -15,11 +15,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from lab.practice.exam import ExamResult
 from lab.practice.srs import Deck, question_key, scenario_key
 from lab.progress import data_dir, update
+
+if TYPE_CHECKING:
+    from lab.practice.exam import ExamResult  # the question model: not for the catalogue's first frame
 
 __all__ = ["PracticeStore", "QuestionStats"]
 

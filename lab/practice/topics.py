@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from lab.errors import Diagnostic, SourceError, SourceErrors
+from lab.scenario.paths import content_dir
 from lab.yaml_source import load_path
 
 __all__ = ["Topic", "Topics", "content_dir", "load_topics", "questions_dir"]
-
-
-def content_dir() -> Path:
-    """The content folder: ``$LAB_CONTENT``, ``./content`` when it has topics, or the lab's own."""
-    env = os.environ.get("LAB_CONTENT")
-    if env:
-        return Path(env)
-    here = Path.cwd() / "content"
-    if (here / "topics.yaml").is_file():
-        return here
-    return Path(__file__).resolve().parent.parent.parent / "content"
 
 
 def questions_dir() -> Path:

@@ -14,7 +14,9 @@ from typing import Annotated, Any, Literal, Protocol
 import re2
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
-__all__ = ["CHECK_KINDS", "CheckSpec", "Pattern", "author_pattern", "check_models", "event_types"]
+from lab.config.tagged import ByTag
+
+__all__ = ["CHECK_KINDS", "CheckSpec", "CheckSpecByKind", "Pattern", "author_pattern", "check_models", "event_types"]
 
 
 class Pattern(Protocol):
@@ -67,7 +69,8 @@ def event_types() -> dict[str, tuple[str, ...]]:
 
 
 class _Check(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Built at first use: a scenario validates only the kinds it uses (``CheckSpecByKind``).
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
     """Stable identifier, unique within the scenario (kebab-case)."""
@@ -595,3 +598,8 @@ CHECK_KINDS: tuple[str, ...] = tuple(
 def check_models() -> tuple[type[BaseModel], ...]:
     """The model classes of the check kinds (for docs and the schema reference)."""
     return _MODELS
+
+
+
+CheckSpecByKind = Annotated[CheckSpec, ByTag(CheckSpec, "kind", _MODELS)]
+"""``CheckSpec`` validated by kind (what a scenario's ``checks:`` list holds): only the kinds a scenario uses are built."""

@@ -15,7 +15,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from lab.errors import Diagnostic, SourceErrors, UsageError
-from lab.scenario.paths import scenarios_dir
+from lab.scenario.paths import list_scenarios, scenarios_dir
+from lab.scenario.paths import scenario_content_dir as content_dir
 from lab.scenario.schema import Scenario
 from lab.scenario.simdoc import (
     MAX_DOCUMENT_BYTES,
@@ -29,7 +30,7 @@ from lab.scenario.simdoc import (
 )
 from lab.yaml_source import Document, load_path, validation_diagnostics
 
-__all__ = ["LoadedScenario", "find_scenario", "list_scenarios", "load_scenario", "scenarios_dir"]
+__all__ = ["LoadedScenario", "content_dir", "find_scenario", "list_scenarios", "load_scenario", "scenarios_dir"]
 
 
 @dataclass(frozen=True)
@@ -123,22 +124,6 @@ def _cross_references(doc: Document, scenario: Scenario, path: Path) -> list[Dia
         if ".." in Path(scenario.lesson).parts or not lesson.is_file():
             add(("lesson",), f"lesson '{scenario.lesson}' is not a file under content/")
     return problems
-
-
-def content_dir(scenario_path: Path) -> Path:
-    """The ``content/`` folder next to a scenarios folder."""
-    return scenario_path.resolve().parent.parent / "content"
-
-
-def list_scenarios(directory: Path | None = None) -> list[Path]:
-    """Scenario files in a folder, sorted by name.
-
-    Every ``*.yaml`` entry but a folder: a FIFO or a link to a device is listed, and loading
-    it is refused with one clear line (``lab.yaml_source.read_regular``), never skipped
-    silently and never read.
-    """
-    folder = directory or scenarios_dir()
-    return sorted(p for p in folder.glob("*.yaml") if not p.is_dir())
 
 
 def find_scenario(ref: str) -> Path:

@@ -13,7 +13,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from lab.scenario import kinds
-from lab.scenario.checks import CheckSpec
+from lab.scenario.checks import CheckSpecByKind
 from lab.sim.spec import WorldSpec
 
 __all__ = ["FILE_KINDS", "FileSpec", "MutationsSpec", "RunSpec", "Scenario", "SimDocument"]
@@ -112,7 +112,7 @@ class Scenario(_Model):
     files: dict[str, FileSpec] = Field(min_length=1)
     """The files the learner edits: name → kind and starting content."""
     run: RunSpec = Field(default_factory=RunSpec)
-    checks: list[CheckSpec] = Field(min_length=1)
+    checks: list[CheckSpecByKind] = Field(min_length=1)
     hints: list[str] = Field(default_factory=list)
     """Revealed one at a time."""
     solution: dict[str, str | dict[str, Any]] = Field(min_length=1)

@@ -69,7 +69,9 @@ _CATALOGUE = Path(__file__).with_name("data") / "build_catalogue.yaml"
 @cache
 def catalogue() -> dict[str, Any]:
     """The base images, packages and downloads the build knows (``data/build_catalogue.yaml``)."""
-    data: dict[str, Any] = yaml.safe_load(_CATALOGUE.read_text())
+    # libyaml's parser when PyYAML has it (the same data as safe_load, four times faster: every
+    # process that builds a world reads this catalogue).
+    data: dict[str, Any] = yaml.load(_CATALOGUE.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
     return data
 
 

@@ -8,9 +8,11 @@ on the timeline that mirror an AWS API call take that call's camelCase parameter
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from lab.config.tagged import ByTag
 
 AvailabilityZone = Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$")]
 """An Availability Zone name (``us-east-1a``): a Region name and a zone letter."""
@@ -49,7 +51,8 @@ __all__ = [
 
 
 class _Spec(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    # Built at first use: a world's timeline builds only the events it uses (``TimelineEntryByEvent``).
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
 class ClusterSpec(_Spec):
@@ -418,6 +421,9 @@ TimelineEntry = Annotated[
     Field(discriminator="event"),
 ]
 
+TimelineEntryByEvent = Annotated[TimelineEntry, ByTag(TimelineEntry, "event", get_args(get_args(TimelineEntry)[0]))]
+"""``TimelineEntry`` validated by event: only the events a world's timeline uses are built."""
+
 
 class ContextFileSpec(_Spec):
     """A file of a build context given by its size (a big asset, a vendored archive)."""
@@ -523,7 +529,7 @@ class WorldSpec(_Spec):
     """Fixed target groups in the ``AWS::ElasticLoadBalancingV2::TargetGroup`` shape."""
     security_groups: list[dict[str, Any]] = Field(default_factory=list)
     """Fixed security groups in the ``AWS::EC2::SecurityGroup`` shape."""
-    timeline: list[TimelineEntry] = Field(default_factory=list)
+    timeline: list[TimelineEntryByEvent] = Field(default_factory=list)
     launch_templates: list[LaunchTemplateSpec] = Field(default_factory=list)
     """Launch templates Auto Scaling groups launch instances from."""
     auto_scaling_groups: list[dict[str, Any]] = Field(default_factory=list)

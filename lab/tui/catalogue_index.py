@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -37,6 +38,25 @@ class CatalogueEntry:
 def read_catalogue(directory: Path | None = None) -> tuple[list[CatalogueEntry], list[str]]:
     """Every scenario file's catalogue fields, and one line per file that cannot be listed.
 
+    Read from the start-up cache (``lab.cache``) while no scenario file and none of the lab's
+    files changed; computed by ``_read`` otherwise.
+    """
+    from lab.cache import cached, input_key
+
+    paths = sorted((directory or scenarios_dir()).glob("*.yaml"))
+
+    def compute() -> dict[str, list[Any]]:
+        entries, problems = _read(paths)
+        return {"entries": [[e.id, e.title, list(e.topics), e.difficulty, e.minutes, str(e.path), e.track] for e in entries], "problems": problems}
+
+    value = cached("catalogue", input_key(paths, []), compute)
+    entries = [CatalogueEntry(i, title, tuple(topics), difficulty, minutes, Path(path), track) for i, title, topics, difficulty, minutes, path, track in value["entries"]]
+    return entries, list(value["problems"])
+
+
+def _read(paths: list[Path]) -> tuple[list[CatalogueEntry], list[str]]:
+    """The catalogue fields of these scenario files, and one line per file that cannot be listed.
+
     Each file is opened once and refused before reading when it is not a regular file (a FIFO
     would block, a device never ends) or over ``MAX_DOCUMENT_BYTES``; the fields must be
     plain scalars (a "billion laughs" of aliases in ``title`` would expand when printed).
@@ -45,7 +65,7 @@ def read_catalogue(directory: Path | None = None) -> tuple[list[CatalogueEntry],
 
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     entries, problems = [], []
-    for path in sorted((directory or scenarios_dir()).glob("*.yaml")):
+    for path in paths:
         try:
             data = yaml.load(read_regular(path, max_bytes=MAX_DOCUMENT_BYTES), Loader=loader)  # noqa: S506 - a safe loader
             if not isinstance(data, dict):
