@@ -286,13 +286,13 @@ def find_listener_rule(ref: str | None, load_balancers: Mapping[str, LoadBalance
     fields = ref.split(":")
     if len(fields) not in (2, 3) or not all(f.isdigit() for f in fields[1:]):
         return None
-    listener = next((li for li in lb.listeners if li.port == int(fields[1])), None)
-    if listener is None:
+    on_port = next((li for li in lb.listeners if li.port == int(fields[1])), None)
+    if on_port is None:
         return None
     if len(fields) == 2:
-        return lb, listener, None
-    rule = next((r for r in listener.rules if r.priority == int(fields[2])), None)
-    return (lb, listener, rule) if rule is not None else None
+        return lb, on_port, None
+    found_rule = next((r for r in on_port.rules if r.priority == int(fields[2])), None)
+    return (lb, on_port, found_rule) if found_rule is not None else None
 
 
 # --------------------------------------------------------------------------------------------

@@ -258,16 +258,22 @@ class TrafficShiftRollout:
             self._listening = True
             self.metrics.listeners.append(self.alarms_evaluated)
         if self._hooked("PRE_SCALE_UP"):
-            self._hooks("PRE_SCALE_UP", lambda: (self._enter("SCALE_UP"), svc.kick()))
+            self._hooks("PRE_SCALE_UP", self._scale_up)
         else:
             self._enter("SCALE_UP")
+
+    def _scale_up(self) -> None:
+        """After the PRE_SCALE_UP hooks: green starts (the scheduler runs a pass now)."""
+        self._enter("SCALE_UP")
+        self.service.kick()
 
     def _forward(self, rule: str | None, primary: TargetGroupRuntime, alternate: TargetGroupRuntime) -> ListenerRuleForward | None:
         """The forward of a ``load-balancer`` file's rule that ``rule`` names, or None (not joined)."""
         where = self.lb.listener_rule(rule) if rule else None
-        if where is None:
+        if where is None or rule is None:
             return None
-        return ListenerRuleForward(self.lb, rule, *where, [primary, alternate])
+        name, port, priority = where
+        return ListenerRuleForward(self.lb, rule, name, port, priority, [primary, alternate])
 
     def reconcile(self) -> None:
         """One scheduler pass during a shift: scale green up to the desired count, replacing failed tasks."""
