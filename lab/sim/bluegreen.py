@@ -96,8 +96,7 @@ class ListenerRuleForward:
         self.groups = groups
         for tg in groups:
             tg.forward_weighted = True
-        action = lb.rule_action(load_balancer, port, priority)
-        split = dict(lb._split(action.target_groups))
+        split = lb.rule_split(load_balancer, port, priority)
         self.weights: dict[str, float] = {tg.name: round(100.0 * split.get(tg.name, 0.0), 1) for tg in groups}
         """Target group name → percent of the rule's requests."""
 

@@ -305,6 +305,10 @@ class LoadBalancing:
             return listener.default_action
         return next(r.action for r in listener.rules if r.priority == priority)
 
+    def rule_split(self, name: str, port: int, priority: int | None) -> dict[str, float]:
+        """Target group name → fraction of a listener rule's requests its forward action sends there now."""
+        return dict(self._split(self.rule_action(name, port, priority).target_groups))
+
     def probe(self, name: str, port: int | None, request: Any) -> tuple[str, list[tuple[TargetGroupRuntime, float]]]:
         """Where one request class sent to a load balancer's listener goes now, without counting it.
 
