@@ -23,6 +23,7 @@ groups, each with a weight, and a request class is split between them by weight 
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -41,10 +42,14 @@ __all__ = [
     "LoadBalancer",
     "ParsedLoadBalancer",
     "Rule",
+    "find_listener_rule",
+    "listener_arn",
+    "listener_rule_arn",
     "load_balancer_errors",
     "load_balancer_json_schema",
     "parse_load_balancer",
     "pattern_matches",
+    "rule_load_balancer",
 ]
 
 _KEYS = ("Name", "Type", "Scheme", "Subnets", "SecurityGroups", "IpAddressType", "Tags", "Listeners")
@@ -211,6 +216,83 @@ def _pattern_re(pattern: str, case: bool) -> re.Pattern[str]:
 def pattern_matches(pattern: str, value: str, *, case: bool) -> bool:
     """Whether ``value`` matches an ELB condition pattern (``*`` any run, ``?`` one character)."""
     return _pattern_re(pattern, case).match(value) is not None
+
+
+# --------------------------------------------------------------------------------------------
+# ARNs of listeners and rules (the way other files name them)
+
+
+def _id16(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def listener_arn(lb: str, port: int, region: str = "us-east-1", account: str = "123456789012", lb_type: str = "application") -> str:
+    """A stable listener ARN: ``...:listener/app/<lb>/<16 hex>/<16 hex>`` (ids derive from the names)."""
+    kind = "app" if lb_type == "application" else "net"
+    return f"arn:aws:elasticloadbalancing:{region}:{account}:listener/{kind}/{lb}/{_id16(lb)}/{_id16(f'{lb}:{port}')}"
+
+
+def listener_rule_arn(lb: str, port: int, priority: int, region: str = "us-east-1", account: str = "123456789012") -> str:
+    """A stable listener-rule ARN: ``...:listener-rule/app/<lb>/<16 hex>/<16 hex>/<16 hex>``.
+
+    The ids derive from the load balancer's name, the listener's port and the rule's priority,
+    so a service file can name a rule of a load-balancer file the way ECS takes it (an ARN).
+    """
+    return (
+        f"arn:aws:elasticloadbalancing:{region}:{account}:listener-rule/app/{lb}/{_id16(lb)}/"
+        f"{_id16(f'{lb}:{port}')}/{_id16(f'{lb}:{port}:{priority}')}"
+    )
+
+
+def rule_load_balancer(ref: str | None) -> str | None:
+    """The load balancer a listener or listener-rule reference names, or None.
+
+    A reference is an ARN (``listener-rule/app/<lb>/...`` or ``listener/app/<lb>/...``) or the
+    lab's short form ``<lb>:<port>:<priority>`` (a rule) / ``<lb>:<port>`` (a listener's default action).
+    """
+    if not ref:
+        return None
+    if ref.startswith("arn:"):
+        resource = ref.split(":", 5)[-1]
+        parts = resource.split("/")
+        if len(parts) >= 3 and parts[0] in ("listener-rule", "listener") and parts[1] in ("app", "net"):
+            return parts[2]
+        return None
+    head, sep, _rest = ref.partition(":")
+    return head if sep else None
+
+
+def find_listener_rule(ref: str | None, load_balancers: Mapping[str, LoadBalancer]) -> tuple[LoadBalancer, Listener, Rule | None] | None:
+    """The (load balancer, listener, rule or None for the default action) a reference names.
+
+    Returns None when the reference names no load balancer of ``load_balancers`` or no listener
+    or rule of it (region, account and the ``app``/``net`` kind of an ARN are not compared: the
+    config layer does not know the world's).
+    """
+    name = rule_load_balancer(ref)
+    lb = load_balancers.get(name) if name else None
+    if lb is None or ref is None:
+        return None
+    if ref.startswith("arn:"):
+        parts = ref.split(":", 5)[-1].split("/")
+        for listener in lb.listeners:
+            if parts[0] == "listener" and parts[3:] == [_id16(lb.name), _id16(f"{lb.name}:{listener.port}")]:
+                return lb, listener, None
+            for rule in listener.rules:
+                ids = [_id16(lb.name), _id16(f"{lb.name}:{listener.port}"), _id16(f"{lb.name}:{listener.port}:{rule.priority}")]
+                if parts[0] == "listener-rule" and parts[3:] == ids:
+                    return lb, listener, rule
+        return None
+    fields = ref.split(":")
+    if len(fields) not in (2, 3) or not all(f.isdigit() for f in fields[1:]):
+        return None
+    on_port = next((li for li in lb.listeners if li.port == int(fields[1])), None)
+    if on_port is None:
+        return None
+    if len(fields) == 2:
+        return lb, on_port, None
+    found_rule = next((r for r in on_port.rules if r.priority == int(fields[2])), None)
+    return (lb, on_port, found_rule) if found_rule is not None else None
 
 
 # --------------------------------------------------------------------------------------------

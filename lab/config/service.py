@@ -54,6 +54,8 @@ __all__ = [
     "DeploymentAlarms",
     "DeploymentCircuitBreaker",
     "DeploymentConfiguration",
+    "DeploymentLifecycleHook",
+    "HOOK_STAGES",
     "InvalidParameterException",
     "LinearConfiguration",
     "LoadBalancer",
@@ -67,6 +69,7 @@ __all__ = [
     "ServicePlacementConstraint",
     "ServiceRegistry",
     "create_service_errors",
+    "listener_rule_errors",
     "parse_service",
     "service_errors",
     "service_json_schema",
@@ -88,6 +91,7 @@ SERVICE_MODELLED: frozenset[str] = frozenset(
         "deploymentConfiguration.alarms",
         "deploymentConfiguration.linearConfiguration",
         "deploymentConfiguration.canaryConfiguration",
+        "deploymentConfiguration.lifecycleHooks",
         "loadBalancers[].advancedConfiguration",
         "loadBalancers[].targetGroupArn",
         "loadBalancers[].loadBalancerName",
@@ -176,6 +180,30 @@ class DeploymentAlarms(_Model):
     """Whether a deployment the alarms failed rolls back to the last completed one."""
 
 
+HOOK_STAGES = (
+    "RECONCILE_SERVICE", "PRE_SCALE_UP", "POST_SCALE_UP", "TEST_TRAFFIC_SHIFT", "POST_TEST_TRAFFIC_SHIFT",
+    "PRE_PRODUCTION_TRAFFIC_SHIFT", "PRODUCTION_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT",
+)
+"""The lifecycle stages a hook may run at (API: DeploymentLifecycleHookStage)."""
+
+
+class DeploymentLifecycleHook(_Model):
+    """A Lambda function ECS invokes at lifecycle stages of a blue/green, linear or canary deployment (§4.9)."""
+
+    hook_target_arn: str | None = None
+    """The Lambda function (its ARN; the lab also accepts its name)."""
+    role_arn: str | None = None
+    """The role ECS assumes to invoke it: it must trust ecs.amazonaws.com and allow lambda:InvokeFunction."""
+    lifecycle_stages: tuple[Literal[HOOK_STAGES], ...] = ()  # type: ignore[valid-type]
+    """The stages at which ECS invokes the function."""
+    hook_details: Any = None
+    """Parameters passed to every invocation (the lab's functions do not read them)."""
+    target_type: Literal["AWS_LAMBDA", "PAUSE"] | None = None
+    """AWS_LAMBDA (the lab's only kind) or PAUSE (not simulated)."""
+    timeout_configuration: Any = None
+    """What happens when a hook runs too long (accepted, not simulated)."""
+
+
 class LinearConfiguration(_Model):
     """LINEAR: production traffic moves in equal steps with a bake time between them (§4.9)."""
 
@@ -208,6 +236,8 @@ class DeploymentConfiguration(_Model):
     """Steps of a LINEAR deployment."""
     canary_configuration: CanaryConfiguration | None = None
     """The canary of a CANARY deployment."""
+    lifecycle_hooks: tuple[DeploymentLifecycleHook, ...] = ()
+    """Lambda functions invoked at lifecycle stages of a BLUE_GREEN, LINEAR or CANARY deployment."""
 
     minimum_healthy_percent: int | None = None
     """As written; None means the ECS default (see ``min_healthy_percent``)."""
@@ -641,6 +671,14 @@ def _strategy_errors(service: Service, refuse: Callable[..., None]) -> None:
                 f"canaryBakeTimeInMinutes must be between 0 and {MAX_BAKE_TIME_MINUTES}.",
                 at, "canaryConfiguration", "canaryBakeTimeInMinutes",
             )  # wording UNCONFIRMED
+    for i, hook in enumerate(dc.lifecycle_hooks):
+        here = (at, "lifecycleHooks", i)
+        if not hook.lifecycle_stages:
+            # API: DeploymentLifecycleHook.lifecycleStages ("You must provide this parameter")
+            refuse("lifecycleStages is required for a deployment lifecycle hook.", *here)  # wording UNCONFIRMED
+        if hook.target_type != "PAUSE" and not hook.hook_target_arn:
+            # API: DeploymentLifecycleHook.hookTargetArn (required for an AWS_LAMBDA hook)
+            refuse("hookTargetArn is required for an AWS_LAMBDA lifecycle hook.", *here)  # wording UNCONFIRMED
     if strategy not in TRAFFIC_SHIFT_STRATEGIES:
         return
     if strategy == "BLUE_GREEN" and bake is None:
@@ -687,6 +725,50 @@ def _strategy_errors(service: Service, refuse: Callable[..., None]) -> None:
                 "The test listener rule must be different from the production listener rule.",
                 "loadBalancers", i, "advancedConfiguration", "testListenerRule",
             )  # wording UNCONFIRMED
+
+
+def listener_rule_errors(service: Service, load_balancers: Mapping[str, Any], target_groups: Mapping[str, TargetGroup]) -> list[ClientException]:
+    """Refuse listener rules of a blue/green, linear or canary service that ECS cannot shift (§4.9).
+
+    Only a rule (or listener) of a load balancer in ``load_balancers`` (``load-balancer`` files,
+    by name) is checked: it must exist, and its action must forward to both the primary and the
+    alternate target group, so that ECS can move weight from one to the other. A rule of
+    another load balancer than the target groups' fails that test too (a target group belongs
+    to one load balancer). A reference to a load balancer the world has no file for is not
+    joined and not checked. Texts are the lab's (wording UNCONFIRMED).
+    """
+    from lab.config.load_balancer import find_listener_rule, rule_load_balancer
+
+    errors: list[ClientException] = []
+    if service.deployment_configuration.strategy not in TRAFFIC_SHIFT_STRATEGIES:
+        return errors
+    for i, lb in enumerate(service.load_balancers):
+        adv = lb.advanced_configuration
+        if adv is None:
+            continue
+        primary = find_target_group(lb.target_group_arn, target_groups)
+        alternate = find_target_group(adv.alternate_target_group_arn, target_groups)
+        for key, ref in (("productionListenerRule", adv.production_listener_rule), ("testListenerRule", adv.test_listener_rule)):
+            at = ("loadBalancers", i, "advancedConfiguration", key)
+            name = rule_load_balancer(ref)
+            if not ref or name not in load_balancers:
+                continue
+            found = find_listener_rule(ref, load_balancers)
+            if found is None:
+                errors.append(InvalidParameterException(f"The listener rule {ref} does not exist on load balancer {name}.", at))
+                continue
+            model, listener, rule = found
+            action = rule.action if rule is not None else listener.default_action
+            named = {tg.name for ref2, _w in action.target_groups if (tg := find_target_group(ref2, target_groups)) is not None}
+            missing = [tg.name for tg in (primary, alternate) if tg is not None and tg.name not in named]
+            if action.type != "forward" or missing:
+                what = f"rule with priority {rule.priority}" if rule is not None else "default action"
+                errors.append(InvalidParameterException(
+                    f"The {what} of listener {model.name}:{listener.port} ({key}) must forward to both the primary target group "
+                    f"and the alternate target group; it does not forward to {', '.join(missing) or 'any target group'}.",
+                    at,
+                ))
+    return errors
 
 
 def _placement_rule_errors(service: Service, refuse: Callable[..., None]) -> None:
@@ -914,6 +996,11 @@ def _lab_requirements(doc: Document, root: Path_, data: dict[str, Any]) -> list[
         for name in ("containerName", "containerPort"):
             if name not in lb:
                 fail(here, f"missing required key '{name}' {where_phrase(here)}")
+    dc = data.get("deploymentConfiguration")
+    hooks = dc.get("lifecycleHooks") if isinstance(dc, dict) else None
+    for i, hook in enumerate(hooks if isinstance(hooks, list) else ()):
+        if isinstance(hook, dict) and hook.get("targetType") == "PAUSE":
+            fail(("deploymentConfiguration", "lifecycleHooks", i, "targetType"), "PAUSE lifecycle hooks are not simulated by the lab; use an AWS_LAMBDA hook")
     net = data.get("networkConfiguration")
     if isinstance(net, dict) and "awsvpcConfiguration" not in net:
         fail(("networkConfiguration",), "missing required key 'awsvpcConfiguration' in networkConfiguration")
@@ -933,6 +1020,15 @@ def _service_notes(doc: Document, root: Path_, service: Service) -> list[Diagnos
                 key=True, severity="note",
             )
         )
+    for i, hook in enumerate(dc.lifecycle_hooks):
+        here = (*root, "deploymentConfiguration", "lifecycleHooks", i)
+        if dc.strategy == "ROLLING":
+            notes.append(positioned(doc, here, "lifecycle hooks are simulated for BLUE_GREEN, LINEAR and CANARY deployments only", severity="note"))
+        if hook.timeout_configuration is not None:
+            notes.append(positioned(doc, (*here, "timeoutConfiguration"), "'timeoutConfiguration' is accepted but not simulated", key=True, severity="note"))
+        for j, stage in enumerate(hook.lifecycle_stages):
+            if stage in ("RECONCILE_SERVICE", "PRE_PRODUCTION_TRAFFIC_SHIFT"):
+                notes.append(positioned(doc, (*here, "lifecycleStages", j), f"the lab never invokes hooks at {stage} (not simulated)", severity="note"))
     if service.health_check_grace_period_seconds is not None and not service.load_balancers:
         # Current behaviour (API: CreateServiceRequest.healthCheckGracePeriodSeconds): the grace
         # period also covers container health checks, so ECS accepts it without load balancers.

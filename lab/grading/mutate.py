@@ -644,6 +644,23 @@ def _disable_deployment_alarms(service: dict[str, Any]) -> str | None:
 _ALL_AT_ONCE_BAKE_MINUTES = 5
 
 
+def _drop_test_listener_rule(service: dict[str, Any]) -> str | None:
+    dropped = 0
+    for lb in _as_list(service.get("loadBalancers")):
+        adv = lb.get("advancedConfiguration") if isinstance(lb, dict) else None
+        if isinstance(adv, dict) and adv.pop("testListenerRule", None) is not None:
+            dropped += 1
+    return f"removed testListenerRule from {dropped} load balancer(s): ECS moves no test traffic to the new revision" if dropped else None
+
+
+def _drop_lifecycle_hooks(service: dict[str, Any]) -> str | None:
+    config = service.get("deploymentConfiguration")
+    if not isinstance(config, dict) or not config.get("lifecycleHooks"):
+        return None
+    hooks = _as_list(config.pop("lifecycleHooks"))
+    return f"removed {len(hooks)} lifecycle hook(s): nothing tests the new revision during the deployment"
+
+
 def _all_at_once(service: dict[str, Any]) -> str | None:
     config = service.get("deploymentConfiguration")
     if not isinstance(config, dict) or config.get("strategy") not in ("LINEAR", "CANARY"):
@@ -870,6 +887,8 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("no-rollback", "service", "turns off the circuit breaker's rollback: a failed deployment stays failed instead of returning to the last completed one", "a deploymentCircuitBreaker with rollback", _single(_no_rollback)),
     Mutation("no-alarm-rollback", "service", "turns off the deployment alarms' rollback: a deployment an alarm failed keeps its traffic instead of returning to the last completed one", "deployment alarms with rollback", _single(_no_alarm_rollback)),
     Mutation("disable-deployment-alarms", "service", "sets deploymentConfiguration.alarms enable false: no alarm fails the deployment", "enabled deployment alarms", _single(_disable_deployment_alarms)),
+    Mutation("drop-test-listener-rule", "service", "removes advancedConfiguration.testListenerRule: test requests keep reaching the old revision during a blue/green deployment", "a testListenerRule", _single(_drop_test_listener_rule)),
+    Mutation("drop-lifecycle-hooks", "service", "removes deploymentConfiguration.lifecycleHooks: no Lambda function checks the new revision before production moves", "lifecycle hooks", _single(_drop_lifecycle_hooks)),
     Mutation("all-at-once", "service", "turns a LINEAR or CANARY deployment into BLUE_GREEN: production traffic moves all at once", "strategy LINEAR or CANARY", _single(_all_at_once)),
     Mutation("open-ingress-to-world", "security-group", 'adds an ingress rule for every port from 0.0.0.0/0 (IpProtocol "-1")', "nothing (always applies)", _single(_open_ingress)),
     Mutation("drop-ingress", "security-group", "removes every SecurityGroupIngress rule: nothing reaches the tasks", "an ingress rule", _single(_drop_ingress)),

@@ -17,7 +17,7 @@ and what needs services (scalable targets, scaling policies, alarms).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from lab.errors import ClientException
@@ -42,6 +42,8 @@ class InForce:
     """Registered scalable targets (not refused)."""
     group_protection: Mapping[str, bool]
     """Auto Scaling group name → NewInstancesProtectedFromScaleIn."""
+    load_balancers: Mapping[str, Any] = field(default_factory=dict)
+    """Load balancers of ``load-balancer`` files by name (blue/green listener rules name them)."""
 
 
 @dataclass(frozen=True)
@@ -221,7 +223,10 @@ def _service_refusals(model: Any, in_force: InForce) -> list[ClientException]:
     definition = in_force.task_definitions.get(family)
     if definition is None:
         return [ClientException(f"TaskDefinition not found: no task-definition file has family '{family}'", ("taskDefinition",))]
-    return list(service_errors(model, definition, in_force.target_groups))
+    from lab.config.service import listener_rule_errors
+
+    rules = listener_rule_errors(model, in_force.load_balancers, in_force.target_groups)
+    return [*service_errors(model, definition, in_force.target_groups), *rules]
 
 
 def _load_balancer_refusals(model: Any, in_force: InForce) -> list[ClientException]:

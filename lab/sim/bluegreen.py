@@ -22,7 +22,14 @@ import math
 from typing import Any
 
 from lab.sim.elb import TargetGroupRuntime
-from lab.sim.events import DeploymentLifecycleStageChanged, ServiceDeploymentStateChanged, ServiceEvent, TrafficShifted
+from lab.sim.events import (
+    DeploymentLifecycleStageChanged,
+    LifecycleHookInvoked,
+    ServiceDeploymentStateChanged,
+    ServiceEvent,
+    TrafficShifted,
+)
+from lab.sim.iam import denial_message
 from lab.sim.kernel import Kernel
 from lab.sim.model import Task
 
@@ -31,7 +38,10 @@ from lab.sim.model import Task
 ServiceRuntime = Any
 Deployment = Any
 
-__all__ = ["TrafficShiftRollout", "WeightedForward", "shift_steps"]
+__all__ = ["DEFAULT_CALL_BACK_DELAY_S", "LambdaFunctions", "ListenerRuleForward", "TrafficShiftRollout", "WeightedForward", "shift_steps"]
+
+DEFAULT_CALL_BACK_DELAY_S = 30.0
+"""ECS invokes a hook that answered IN_PROGRESS again after 30 s unless it returned a callBackDelay (§4.9)."""
 
 DEFAULT_BAKE_TIME_MIN = 0
 """Bake time of a LINEAR or CANARY deployment that sets none (UNCONFIRMED: the API requires it
@@ -70,6 +80,82 @@ class WeightedForward:
             tg.set_load(self.offered * self.weights.get(tg.name, 0.0) / 100.0, self.request_s)
 
 
+class ListenerRuleForward:
+    """The forward action of a ``load-balancer`` file's listener rule, shifted with ModifyRule (§4.9).
+
+    Same interface as ``WeightedForward``: ``set_weights`` takes percents per target group; the
+    rule's forward action gets them as weights (``LoadBalancing.set_forward_weights``), and the
+    requests the listener routes follow from then on.
+    """
+
+    def __init__(self, lb: Any, rule: str, load_balancer: str, port: int, priority: int | None, groups: list[TargetGroupRuntime]) -> None:
+        self.lb = lb
+        self.rule = rule
+        """The rule as the service names it (its ARN)."""
+        self.load_balancer, self.port, self.priority = load_balancer, port, priority
+        self.groups = groups
+        for tg in groups:
+            tg.forward_weighted = True
+        split = lb.rule_split(load_balancer, port, priority)
+        self.weights: dict[str, float] = {tg.name: round(100.0 * split.get(tg.name, 0.0), 1) for tg in groups}
+        """Target group name → percent of the rule's requests."""
+
+    def set_weights(self, weights: dict[str, float]) -> None:
+        """ModifyRule: the rule forwards each target group its percent of the requests from now on."""
+        self.weights = {tg.name: float(weights.get(tg.name, 0.0)) for tg in self.groups}
+        # ELB weights are integers 0-999: whole percents stay percents, tenths are scaled by 10.
+        scale = 1 if all(float(w).is_integer() for w in self.weights.values()) else 10
+        ints = {name: round(w * scale) for name, w in self.weights.items()}
+        if scale == 10 and max(ints.values()) > 999:
+            ints = {name: min(w, 999) for name, w in ints.items()}
+        action = self.lb.rule_action(self.load_balancer, self.port, self.priority)
+        others = [(ref, w) for ref, w in action.target_groups if self.lb.find_target_group(ref) not in self.groups]
+        self.lb.set_forward_weights(self.load_balancer, self.port, self.priority, {**dict(others), **ints})
+
+
+class LambdaFunctions:
+    """The account's Lambda functions that lifecycle hooks invoke, and the roles ECS assumes to do it."""
+
+    def __init__(self, kernel: Kernel, roles: Any, functions: Any = ()) -> None:
+        self.kernel = kernel
+        self.roles = roles
+        self.functions = {f.name: f for f in functions}
+
+    def arn(self, name: str) -> str:
+        """A function's ARN in this account."""
+        return f"arn:aws:lambda:{self.kernel.region}:{self.kernel.account}:function:{name}"
+
+    def find(self, ref: str | None) -> Any:
+        """A function by name or ARN (a qualifier after the name is ignored), or None."""
+        if not ref:
+            return None
+        name = ref.split(":")[6] if ref.startswith("arn:") and len(ref.split(":")) > 6 else ref
+        return self.functions.get(name)
+
+    def invoke_problem(self, role_arn: str | None, target: str) -> str | None:
+        """Why ECS cannot invoke ``target`` with ``role_arn``, or None (§4.9).
+
+        ECS assumes the hook's role, which must trust ecs.amazonaws.com and allow
+        ``lambda:InvokeFunction`` on the function. The texts are the lab's (UNCONFIRMED) around
+        AWS's AccessDenied wording.
+        """
+        function = self.find(target)
+        resource = self.arn(function.name) if function is not None else target
+        if not role_arn:
+            return "no roleArn: ECS has no role to invoke the function with"
+        name = self.roles.name(role_arn)
+        role = self.roles.roles.get(name)
+        if role is None or "ecs.amazonaws.com" not in role.trusted_services:
+            return f"ECS was unable to assume the role '{role_arn}' (it must exist and trust ecs.amazonaws.com)"
+        decision = self.roles.allows(name, "lambda:InvokeFunction", resource)
+        if not decision.allowed:
+            session = f"arn:aws:sts::{self.kernel.account}:assumed-role/{name}/ecs-deployment"
+            return "AccessDeniedException: " + denial_message(session, "lambda:InvokeFunction", resource, explicit_deny=decision.reason == "explicit-deny")
+        if function is None:
+            return f"ResourceNotFoundException: Function not found: {target}"
+        return None
+
+
 def shift_steps(strategy: str, model: Any) -> list[tuple[float, float]]:
     """The production traffic shift as (percent on green, minutes to wait after it) steps.
 
@@ -98,26 +184,41 @@ def shift_steps(strategy: str, model: Any) -> list[tuple[float, float]]:
     return [(100.0, 0.0)]
 
 
+class _Route:
+    """One ``loadBalancers`` entry of a shift: its production forward, its two groups, its test rule."""
+
+    __slots__ = ("blue", "forward", "green", "test", "test_forward")
+
+    def __init__(self, forward: Any, blue: TargetGroupRuntime, green: TargetGroupRuntime, test: str | None, test_forward: Any) -> None:
+        self.forward, self.blue, self.green, self.test, self.test_forward = forward, blue, green, test, test_forward
+
+
+HOOKED_STAGES = ("PRE_SCALE_UP", "POST_SCALE_UP", "TEST_TRAFFIC_SHIFT", "POST_TEST_TRAFFIC_SHIFT", "PRODUCTION_TRAFFIC_SHIFT", "POST_PRODUCTION_TRAFFIC_SHIFT")
+"""The stages at which the lab invokes lifecycle hooks (RECONCILE_SERVICE and
+PRE_PRODUCTION_TRAFFIC_SHIFT are accepted and never reached: not simulated)."""
+
+
 class TrafficShiftRollout:
     """A service's BLUE_GREEN, LINEAR or CANARY deployments (§4.9).
 
     The service hands a deployment over with ``begin`` and, while ``active``, asks ``reconcile``
     instead of running its rolling pass. ``alarms_evaluated`` is called after every CloudWatch
-    evaluation (the world registers it).
+    evaluation (the world registers it). ``functions`` (``LambdaFunctions``) answers the
+    service's lifecycle hooks; without it, a hook fails as a function that does not exist.
     """
 
-    def __init__(self, kernel: Kernel, lb: Any, metrics: Any, service: ServiceRuntime) -> None:
+    def __init__(self, kernel: Kernel, lb: Any, metrics: Any, service: ServiceRuntime, functions: LambdaFunctions | None = None) -> None:
         self.kernel = kernel
         self.lb = lb
         self.metrics = metrics
         self.service = service
+        self.functions = functions
         self.active = False
         """Whether a deployment is being shifted (the service's rolling pass stays out of it)."""
         self.stage = ""
         self.green: Deployment | None = None
         self.blue: Deployment | None = None
-        self._routes: list[tuple[WeightedForward, TargetGroupRuntime, TargetGroupRuntime, str | None]] = []
-        """(production forward, blue group, green group, test rule) per load balancer entry."""
+        self._routes: list[_Route] = []
         self._token = 0
         """Bumped whenever the deployment moves on or ends: a timer set earlier then does nothing."""
         self._listening = False
@@ -147,13 +248,31 @@ class TrafficShiftRollout:
                 continue
             green_tg = alternate if blue_tg is tg else tg
             green_routes.append((green_tg, container, port))
-            forward = self.lb.weighted_forward(adv.production_listener_rule, tg, alternate)
-            self._routes.append((forward, blue_tg, green_tg, adv.test_listener_rule))
+            self._routes.append(_Route(
+                self._forward(adv.production_listener_rule, tg, alternate) or self.lb.weighted_forward(adv.production_listener_rule, tg, alternate),
+                blue_tg, green_tg, adv.test_listener_rule, self._forward(adv.test_listener_rule, tg, alternate),
+            ))
         green.target_groups = green_routes
         if not self._listening and self.metrics is not None:
             self._listening = True
             self.metrics.listeners.append(self.alarms_evaluated)
+        if self._hooked("PRE_SCALE_UP"):
+            self._hooks("PRE_SCALE_UP", self._scale_up)
+        else:
+            self._enter("SCALE_UP")
+
+    def _scale_up(self) -> None:
+        """After the PRE_SCALE_UP hooks: green starts (the scheduler runs a pass now)."""
         self._enter("SCALE_UP")
+        self.service.kick()
+
+    def _forward(self, rule: str | None, primary: TargetGroupRuntime, alternate: TargetGroupRuntime) -> ListenerRuleForward | None:
+        """The forward of a ``load-balancer`` file's rule that ``rule`` names, or None (not joined)."""
+        where = self.lb.listener_rule(rule) if rule else None
+        if where is None or rule is None:
+            return None
+        name, port, priority = where
+        return ListenerRuleForward(self.lb, rule, name, port, priority, [primary, alternate])
 
     def reconcile(self) -> None:
         """One scheduler pass during a shift: scale green up to the desired count, replacing failed tasks."""
@@ -174,7 +293,8 @@ class TrafficShiftRollout:
                 svc.start_tasks(green, need)
                 return
             if all(svc.is_healthy(t) for t in live) and len(live) == svc.desired:
-                self._scaled_up()
+                self.stage = "SCALED_UP"  # waiting for the POST_SCALE_UP hooks, if any
+                self._hooks("POST_SCALE_UP", self._scaled_up)
 
     def alarms_evaluated(self, _now: float) -> None:
         """After a CloudWatch evaluation: an alarm of the deployment in ALARM fails it."""
@@ -209,8 +329,14 @@ class TrafficShiftRollout:
         k.log.append(ServiceEvent(k.now, svc.name, "rolling-back", f"(service {svc.name}) rolling back to deployment {blue.id}."))
         back = svc.rollback_deployment(blue)
         k.log.append(ServiceDeploymentStateChanged(k.now, svc.name, back.id, "SERVICE_DEPLOYMENT_IN_PROGRESS", back.rev.name))
-        for forward, blue_tg, green_tg, _test in self._routes:
-            self._shift(forward, back, blue_tg, green_tg, 0.0, "production")
+        for route in self._routes:
+            if route.forward.weights.get(route.green.name, 0.0) > 0.0:
+                self._shift(route.forward, back, route.blue, route.green, 0.0, "production")
+            elif not isinstance(route.forward, ListenerRuleForward):
+                # Logged even when production never moved (what the lab has always shown).
+                self._shift(route.forward, back, route.blue, route.green, 0.0, "production")
+            if route.test_forward is not None and route.test_forward.weights.get(route.green.name, 0.0) > 0.0:
+                self._shift(route.test_forward, back, route.blue, route.green, 0.0, "test")
         self._abandon(green)
         for task in svc.tasks.values():
             if task.deployment is blue:
@@ -232,15 +358,23 @@ class TrafficShiftRollout:
     def _scaled_up(self) -> None:
         green = self.green
         assert green is not None
-        tests = [(f, b, g, test) for f, b, g, test in self._routes if test]
-        if tests:
+        tests = [r for r in self._routes if r.test]
+        hooked = self._hooked("TEST_TRAFFIC_SHIFT")
+        if tests or hooked:
             self._enter("TEST_TRAFFIC_SHIFT")
-            for _forward, blue_tg, green_tg, test in tests:
-                assert test is not None
+            for route in tests:
+                assert route.test is not None
+                if route.test_forward is not None:
+                    # The test rule of a load-balancer file: ECS moves its weights to green (§4.9).
+                    self._shift(route.test_forward, green, route.blue, route.green, 100.0, "test")
+                    continue
                 # Test traffic is not modelled as load: the rule's weights are logged only.
                 self.kernel.log.append(
-                    TrafficShifted(self.kernel.now, self.service.name, green.id, test, "test", ((blue_tg.name, 0.0), (green_tg.name, 100.0)))
+                    TrafficShifted(self.kernel.now, self.service.name, green.id, route.test, "test", ((route.blue.name, 0.0), (route.green.name, 100.0)))
                 )
+        self._hooks("TEST_TRAFFIC_SHIFT", lambda: self._hooks("POST_TEST_TRAFFIC_SHIFT", self._production), enter=False)
+
+    def _production(self) -> None:
         self._enter("PRODUCTION_TRAFFIC_SHIFT")
         self._step(shift_steps(self.service.model.deployment_configuration.strategy, self.service.model), 0)
 
@@ -248,21 +382,105 @@ class TrafficShiftRollout:
         green = self.green
         assert green is not None
         share, wait_min = steps[i]
-        for forward, blue_tg, green_tg, _test in self._routes:
-            self._shift(forward, green, blue_tg, green_tg, share, "production")
+        for route in self._routes:
+            self._shift(route.forward, green, route.blue, route.green, share, "production")
+        self._hooks("PRODUCTION_TRAFFIC_SHIFT", lambda: self._stepped(steps, i, wait_min), enter=False)
+
+    def _stepped(self, steps: list[tuple[float, float]], i: int, wait_min: float) -> None:
         token = self._token
         if i + 1 < len(steps):
             self.kernel.at(wait_min * 60.0, lambda: self._step(steps, i + 1) if token == self._token else None)
             return
+        self._hooks("POST_PRODUCTION_TRAFFIC_SHIFT", self._bake)
+
+    def _bake(self) -> None:
+        token = self._token
         self._enter("BAKE_TIME")
         bake = self.service.model.deployment_configuration.bake_time_in_minutes
         bake_min = DEFAULT_BAKE_TIME_MIN if bake is None else bake
         self.kernel.at(bake_min * 60.0, lambda: self._clean_up() if token == self._token else None)
 
-    def _shift(self, forward: WeightedForward, deployment: Deployment, blue_tg: TargetGroupRuntime, green_tg: TargetGroupRuntime, share: float, traffic: str) -> None:
+    def _shift(self, forward: Any, deployment: Deployment, blue_tg: TargetGroupRuntime, green_tg: TargetGroupRuntime, share: float, traffic: str) -> None:
         forward.set_weights({blue_tg.name: 100.0 - share, green_tg.name: share})
         weights = tuple((tg.name, forward.weights[tg.name]) for tg in (blue_tg, green_tg))
         self.kernel.log.append(TrafficShifted(self.kernel.now, self.service.name, deployment.id, forward.rule, traffic, weights))
+
+    # -- lifecycle hooks (§4.9) ---------------------------------------------------------------
+
+    def _hooked(self, stage: str) -> list[Any]:
+        return [h for h in self.service.model.deployment_configuration.lifecycle_hooks if stage in h.lifecycle_stages]
+
+    def _hooks(self, stage: str, then: Any, *, enter: bool = True) -> None:
+        """Run the hooks of ``stage`` one after the other, then ``then``; a hook that fails fails the deployment.
+
+        ``enter``: log the stage first (the lab logs a hook-only stage, PRE_SCALE_UP or
+        POST_TEST_TRAFFIC_SHIFT, only when a hook runs at it).
+        """
+        hooks = self._hooked(stage)
+        if not hooks:
+            then()
+            return
+        if enter:
+            self._enter(stage)
+        self._invoke(stage, hooks, 0, 0, then)
+
+    def _invoke(self, stage: str, hooks: list[Any], i: int, calls: int, then: Any) -> None:
+        if i == len(hooks):
+            then()
+            return
+        hook = hooks[i]
+        green = self.green
+        assert green is not None
+        k = self.kernel
+        target = hook.hook_target_arn or ""
+        problem = self.functions.invoke_problem(hook.role_arn, target) if self.functions is not None else f"ResourceNotFoundException: Function not found: {target}"
+        if problem is not None:
+            k.log.append(LifecycleHookInvoked(k.now, self.service.name, green.id, stage, target, "FAILED", problem))
+            self.fail(f"lifecycle hook {target} failed at {stage}", rollback=True)
+            return
+        assert self.functions is not None
+        function = self.functions.find(target)
+        token = self._token
+
+        def answer() -> None:
+            if token != self._token:
+                return
+            if calls < function.in_progress:
+                delay = DEFAULT_CALL_BACK_DELAY_S if function.call_back_delay is None else float(function.call_back_delay)
+                k.log.append(LifecycleHookInvoked(k.now, self.service.name, green.id, stage, target, "IN_PROGRESS", f"callBackDelay {delay:g} s"))
+                k.at(delay, lambda: self._invoke(stage, hooks, i, calls + 1, then) if token == self._token else None)
+                return
+            status, why = self._status(function)
+            k.log.append(LifecycleHookInvoked(k.now, self.service.name, green.id, stage, target, status, why))
+            if status == "FAILED":
+                self.fail(f"lifecycle hook {target} returned FAILED at {stage}", rollback=True)
+                return
+            self._invoke(stage, hooks, i + 1, 0, then)
+
+        k.at(function.duration_s, answer)
+
+    def _status(self, function: Any) -> tuple[str, str]:
+        """(hookStatus, why) a function returns now: its fixed status, or what its smoke test finds."""
+        test = function.smoke_test
+        if test is None:
+            return function.status, ""
+        rule, splits = self.lb.probe(test.load_balancer, test.port, test.request)
+        label = test.request.label()
+        if not splits:
+            return "FAILED", f"{label} reached no target group"
+        errors = 0.0
+        for tg, fraction in splits:
+            # ELB routes to healthy targets, or fails open to every registered one when none is (§6.1).
+            targets = [t for t in tg.targets if t.state == "healthy"] or [t for t in tg.targets if t.state != "draining"]
+            rates = [self.lb.profile(tg, t) for t in targets]
+            if not rates:
+                return "FAILED", f"{label} reached target group {tg.name}, which has no registered target"
+            errors += fraction * sum(r[0] if r is not None else 1.0 for r in rates) / len(rates)
+        where = ", ".join(tg.name for tg, _ in splits)
+        percent = 100.0 * errors
+        if percent > test.max_error_percent:
+            return "FAILED", f"{label} ({rule}) to {where}: {percent:g}% errors"
+        return "SUCCEEDED", f"{label} ({rule}) to {where}: {percent:g}% errors"
 
     def _clean_up(self) -> None:
         svc = self.service

@@ -31,6 +31,7 @@ __all__ = [
     "ImagePushed",
     "ImageRemoved",
     "InstanceRegistrationFailed",
+    "LifecycleHookInvoked",
     "ListenerRouted",
     "PlacementFailed",
     "RunTaskCompleted",
@@ -509,6 +510,30 @@ class DeploymentLifecycleStageChanged(NamedTuple):
     @property
     def message(self) -> str:
         return f"(service {self.service}) (deployment {self.deployment_id}) lifecycle stage {self.stage}"
+
+
+class LifecycleHookInvoked(NamedTuple):
+    """ECS invoked a deployment lifecycle hook's Lambda function and got its answer (§4.9).
+
+    ``status`` is the ``hookStatus`` it returned (SUCCEEDED, FAILED or IN_PROGRESS), or FAILED
+    when ECS could not invoke it (``reason`` says why: the role, a missing function).
+    """
+
+    at: float
+    service: str
+    deployment_id: str
+    stage: str
+    """The lifecycle stage the hook ran at (POST_TEST_TRAFFIC_SHIFT...)."""
+    function: str
+    """The hook's target, as the service names it (hookTargetArn)."""
+    status: str
+    reason: str = ""
+    """Why the function failed or could not be invoked; for IN_PROGRESS, the callBackDelay."""
+
+    @property
+    def message(self) -> str:
+        why = f": {self.reason}" if self.reason else ""
+        return f"(service {self.service}) (deployment {self.deployment_id}) lifecycle hook {self.function} at {self.stage}: {self.status}{why}"
 
 
 class ServiceDeploymentStateChanged(NamedTuple):

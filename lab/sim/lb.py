@@ -282,6 +282,55 @@ class LoadBalancing:
         listeners = tuple(listener2 if li is listener else li for li in model.listeners)
         return self.put_load_balancer(replace(model, listeners=listeners))
 
+    def file_load_balancers(self) -> dict[str, Any]:
+        """The ``LoadBalancer`` models of the load balancers created from files, by name."""
+        return {name: lb.model for name, lb in self.load_balancers.items() if isinstance(lb, LoadBalancerRuntime)}
+
+    def listener_rule(self, ref: str | None) -> tuple[str, int, int | None] | None:
+        """(load balancer, listener port, rule priority or None for the default action) that a
+        listener or listener-rule ARN names, when it is one of a load-balancer file's (§4.9)."""
+        from lab.config.load_balancer import find_listener_rule
+
+        found = find_listener_rule(ref, self.file_load_balancers())
+        if found is None:
+            return None
+        lb, listener, rule = found
+        return lb.name, listener.port, rule.priority if rule is not None else None
+
+    def rule_action(self, name: str, port: int, priority: int | None) -> Any:
+        """The action a listener rule (or the listener's default action) takes now."""
+        lb = self.load_balancers[name]
+        listener = next(li for li in lb.model.listeners if li.port == port)
+        if priority is None:
+            return listener.default_action
+        return next(r.action for r in listener.rules if r.priority == priority)
+
+    def rule_split(self, name: str, port: int, priority: int | None) -> dict[str, float]:
+        """Target group name → fraction of a listener rule's requests its forward action sends there now."""
+        return dict(self._split(self.rule_action(name, port, priority).target_groups))
+
+    def probe(self, name: str, port: int | None, request: Any) -> tuple[str, list[tuple[TargetGroupRuntime, float]]]:
+        """Where one request class sent to a load balancer's listener goes now, without counting it.
+
+        Returns:
+            (the rule that matched, as ``ListenerRouted`` names it, or "" when nothing answers;
+            (target group, fraction of the requests) for a forward).
+        """
+        lb = self.load_balancers.get(name)
+        if not isinstance(lb, LoadBalancerRuntime):
+            return "", []
+        listener = next((li for li in lb.model.listeners if port is None or li.port == port), None)
+        if listener is None:
+            return "", []
+        if lb.type == "network":
+            priority, action = None, listener.default_action
+        else:
+            priority, action = listener.route(request.path, request.host, request.headers, request.method)
+        rule = "default" if priority is None else f"priority {priority}"
+        if action.type != "forward":
+            return rule, []
+        return rule, [(self.target_groups[tg_name], fraction) for tg_name, fraction in self._split(action.target_groups)]
+
     def offer(self, load_balancer: str, rps: float, *, requests: list[Any], source: str = "internet",
               port: int | None = None, request_s: float | None = None) -> None:
         """Clients send ``rps`` requests per second to a load balancer's listener from now on.

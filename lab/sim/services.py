@@ -40,6 +40,8 @@ class Services:
         self.lb = lb
         self.capacity = capacity
         self.discovery = discovery
+        self.functions: Any = None
+        """Lambda functions lifecycle hooks invoke (``lab.sim.bluegreen.LambdaFunctions``; the world sets it)."""
 
     def create_service(self, model: Any) -> ServiceRuntime:
         """CreateService: the scheduler starts placing tasks now.
@@ -131,14 +133,14 @@ class Services:
         if runtime.rollout is None:
             from lab.sim.bluegreen import TrafficShiftRollout
 
-            runtime.rollout = TrafficShiftRollout(self.kernel, self.lb, self.metrics, runtime)
+            runtime.rollout = TrafficShiftRollout(self.kernel, self.lb, self.metrics, runtime, self.functions)
 
     def _check(self, model: Any, rev: Any) -> None:
         """Refuse what ECS refuses about the whole resulting configuration: network mode and
         networkConfiguration, target types, load-balanced containers and ports (§2.4, §6.1)."""
         # Imported on first use: the shapes' pydantic models cost milliseconds to build, and a
         # world whose services come from parsed files has them already.
-        from lab.config.service import service_errors
+        from lab.config.service import listener_rule_errors, service_errors
 
         if (model.desired_count or 0) > MAX_TASKS_PER_SERVICE:
             # A timeline's update-service or a live edit: ECS refuses it before anything starts (§11.1).
@@ -150,6 +152,7 @@ class Services:
         k = self.kernel
         target_groups = {name: tg.model for name, tg in self.lb.target_groups.items()}
         errors = service_errors(model, rev.definition, target_groups, region=k.region, account=k.account)
+        errors += listener_rule_errors(model, self.lb.file_load_balancers(), target_groups)
         if errors:
             raise errors[0]
 

@@ -19,6 +19,8 @@ AvailabilityZone = Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$")
 
 __all__ = [
     "FAULT_ENTRIES",
+    "FunctionSpec",
+    "SmokeTestSpec",
     "AddInstances",
     "AmiRollingUpdate",
     "AzOutage",
@@ -510,6 +512,38 @@ class ClientSpec(_Spec):
     """Requests per second, all caller tasks together."""
 
 
+class SmokeTestSpec(_Spec):
+    """What a hook function checks: one request class sent through a load balancer's listener.
+
+    The function answers FAILED when the request reaches no target group, no registered target,
+    or targets whose app answers more than ``max_error_percent`` of requests with a 5xx.
+    """
+
+    load_balancer: str
+    port: int | None = Field(default=None, ge=1, le=65535)
+    """The listener's port (default: its first listener)."""
+    request: RequestClass = Field(default_factory=RequestClass)
+    max_error_percent: float = Field(default=0.0, ge=0, le=100)
+
+
+class FunctionSpec(_Spec):
+    """A Lambda function that deployment lifecycle hooks invoke (docs/ecs-facts.md §4.9).
+
+    Each invocation runs ``duration_s`` and returns a ``hookStatus``: IN_PROGRESS for its first
+    ``in_progress`` invocations of a stage (with ``call_back_delay``, ECS's default 30 s when
+    unset), then ``status``, or what ``smoke_test`` finds.
+    """
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    """FunctionName; its ARN is ``arn:aws:lambda:<region>:<account>:function:<name>``."""
+    duration_s: float = Field(default=1.0, ge=0, le=900)
+    """How long one invocation runs (Lambda's limit: 15 minutes)."""
+    in_progress: int = Field(default=0, ge=0, le=100)
+    call_back_delay: int | None = Field(default=None, ge=0)
+    status: Literal["SUCCEEDED", "FAILED"] = "SUCCEEDED"
+    smoke_test: SmokeTestSpec | None = None
+
+
 class WorldSpec(_Spec):
     """Everything a world is built from."""
 
@@ -540,6 +574,8 @@ class WorldSpec(_Spec):
     """Further Cloud Map namespaces (for Service Connect); those of ``cloud_map`` exist anyway."""
     clients: list[ClientSpec] = Field(default_factory=list)
     """Calls between services by name (measured as ServiceCallsMinute events)."""
+    functions: list[FunctionSpec] = Field(default_factory=list)
+    """Lambda functions deployment lifecycle hooks invoke, with the hookStatus each returns."""
     metrics: bool = False
     """Sample CloudWatch-style metrics every minute from the start (``world.cloudwatch``); scaling
     files turn sampling on by themselves."""

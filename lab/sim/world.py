@@ -22,6 +22,7 @@ from lab.errors import ClientException, SourceError
 from lab.sim.agent import Agent
 from lab.sim.alarms import Alarms
 from lab.sim.asg import AutoScalingGroups
+from lab.sim.bluegreen import LambdaFunctions
 from lab.sim.autoscaling import ServiceAutoScaling
 from lab.sim.capacity import CapacityProviders
 from lab.sim.cluster import Cluster
@@ -124,6 +125,7 @@ class World:
         self.discovery = Discovery(k, self.ecs, self.ecr, spec.cloud_map, spec.namespaces, spec.clients)
         """AWS Cloud Map services, Service Connect endpoints, and the calls between services."""
         self.service_api = Services(k, self.ecs, self.agent, self.lb, self.capacity, self.discovery, self.cloudwatch)
+        self.service_api.functions = LambdaFunctions(k, self.iam, spec.functions)
         self.faults = Faults(k, self.ecs, self.agent, self.autoscaling_groups, self.capacity)
         self.event_rules = EventRules(k, self._invoke_target)
         """EventBridge rules on the default bus, matched against every ECS event or run on a schedule."""

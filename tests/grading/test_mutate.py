@@ -226,6 +226,31 @@ MUTATION_SAMPLES = {
     "no-alarm-rollback": _CANARY_SERVICE,
     "disable-deployment-alarms": _CANARY_SERVICE,
     "all-at-once": _CANARY_SERVICE,
+    "drop-test-listener-rule": {
+        **_CANARY_SERVICE,
+        "loadBalancers": [
+            {
+                **_CANARY_SERVICE["loadBalancers"][0],
+                "advancedConfiguration": {
+                    **_CANARY_SERVICE["loadBalancers"][0]["advancedConfiguration"],
+                    "testListenerRule": "arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/alb/1/2/4",
+                },
+            }
+        ],
+    },
+    "drop-lifecycle-hooks": {
+        **_CANARY_SERVICE,
+        "deploymentConfiguration": {
+            **_CANARY_SERVICE["deploymentConfiguration"],
+            "lifecycleHooks": [
+                {
+                    "hookTargetArn": "arn:aws:lambda:us-east-1:123456789012:function:smoke",
+                    "roleArn": "arn:aws:iam::123456789012:role/ecsLifecycleHookRole",
+                    "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"],
+                }
+            ],
+        },
+    },
 }
 """Samples for mutations whose kind's sample cannot have what they need (a DAEMON service has no
 count; the dockerfile sample downloads no archive)."""

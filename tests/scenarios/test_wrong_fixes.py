@@ -1919,3 +1919,66 @@ def test_ledger_standby_anti_affinity_passes(expression: str) -> None:
     standby = edited(loaded, "standby-service.yaml", (_LEDGER_BINPACK, _ledger_memberof(expression)))
     report = grade(loaded, answer(loaded, {"standby-service.yaml": standby}), seeds=loaded.scenario.run.seeds, label="right answer")
     assert report.passed
+
+
+# -- smoke-test-on-the-old-version: the hook tests what the test rule reaches -------------------
+
+_SMOKE_HOOK = "      lifecycleStages: [POST_TEST_TRAFFIC_SHIFT]\n"
+_SMOKE_PRODUCTION = "      productionListenerRule: arn:aws:elasticloadbalancing:us-east-1:123456789012:listener-rule/app/orders-alb/bdeb446b6988a989/263adc7dc69d7921/3a1b9fb70a344385\n"
+_SMOKE_ALL = {"release-failed", "back-on-working-revision", "few-errors"}
+
+
+def _smoke(*replacements: tuple[str, str]) -> str:
+    return edited(scenario("smoke-test-on-the-old-version"), "service.yaml", *replacements)
+
+
+@pytest.mark.parametrize(
+    ("replacements", "failed_checks"),
+    [
+        # Without the hook nothing tests the release: production moves at once.
+        (
+            [
+                ("  lifecycleHooks:\n    - hookTargetArn: arn:aws:lambda:us-east-1:123456789012:function:orders-smoke-test\n"
+                 "      roleArn: arn:aws:iam::123456789012:role/ecsLifecycleHookRole\n" + _SMOKE_HOOK, ""),
+            ],
+            _SMOKE_ALL,
+        ),
+        # Earlier stages: green has no test traffic yet, the test still reaches blue.
+        ([(_SMOKE_HOOK, "      lifecycleStages: [POST_SCALE_UP]\n")], _SMOKE_ALL),
+        ([(_SMOKE_HOOK, "      lifecycleStages: [TEST_TRAFFIC_SHIFT, POST_TEST_TRAFFIC_SHIFT]\n")], _SMOKE_ALL),
+        # The circuit breaker counts failed starts and health checks; these tasks pass /health.
+        ([(_SMOKE_HOOK, _SMOKE_HOOK + "  deploymentCircuitBreaker: {enable: true, rollback: true}\n")], _SMOKE_ALL),
+        # A canary without alarms only delays the full shift.
+        (
+            [("strategy: BLUE_GREEN", "strategy: CANARY"), (_SMOKE_HOOK, _SMOKE_HOOK + "  canaryConfiguration: {canaryPercent: 5, canaryBakeTimeInMinutes: 3}\n")],
+            _SMOKE_ALL,
+        ),
+        # The production rule as the test rule: refused (they must differ), nothing changes.
+        ([(_SMOKE_PRODUCTION, _SMOKE_PRODUCTION + _SMOKE_PRODUCTION.replace("productionListenerRule", "testListenerRule"))], _SMOKE_ALL),
+    ],
+    ids=["no-hook", "post-scale-up", "test-traffic-shift-stage", "circuit-breaker", "canary-without-alarm", "production-rule-as-test-rule"],
+)
+def test_smoke_test_on_the_old_version_wrong_fixes(replacements: list[tuple[str, str]], failed_checks: set[str]) -> None:
+    failed = failing("smoke-test-on-the-old-version", {"service.yaml": _smoke(*replacements)})
+    assert set(failed) == failed_checks
+
+
+def test_smoke_test_on_the_old_version_the_test_rule_by_its_arn_is_the_fix() -> None:
+    """The right answer passes on every seed; the hook at TEST_TRAFFIC_SHIFT with the test rule named works too."""
+    loaded = scenario("smoke-test-on-the-old-version")
+    test_rule = _SMOKE_PRODUCTION.replace("productionListenerRule", "testListenerRule").replace("3a1b9fb70a344385", "7fa8c6af0f05ca46")
+    for stages in ("[POST_TEST_TRAFFIC_SHIFT]", "[TEST_TRAFFIC_SHIFT]"):
+        text = _smoke((_SMOKE_PRODUCTION, _SMOKE_PRODUCTION + test_rule), (_SMOKE_HOOK, f"      lifecycleStages: {stages}\n"))
+        report = grade(loaded, answer(loaded, {"service.yaml": text}), seeds=loaded.scenario.run.seeds[:1], label="right answer")
+        assert report.passed, stages
+
+
+def test_smoke_test_on_the_old_version_a_rule_arn_the_alb_lacks_is_refused() -> None:
+    """A made-up test rule ARN on orders-alb is refused at the UpdateService (positioned), so nothing changes."""
+    loaded = scenario("smoke-test-on-the-old-version")
+    wrong = _SMOKE_PRODUCTION.replace("productionListenerRule", "testListenerRule").replace("3a1b9fb70a344385", "0123456789abcdef")
+    from lab.scenario.simdoc import check_files
+
+    files = {**loaded.files, **answer(loaded, {"service.yaml": _smoke((_SMOKE_PRODUCTION, _SMOKE_PRODUCTION + wrong))})}
+    checked = check_files(loaded, files, collect_refusals=True)
+    assert "does not exist on load balancer orders-alb" in checked["service.yaml"].all_refusals[0].message
