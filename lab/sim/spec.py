@@ -24,7 +24,9 @@ __all__ = [
     "ClientSpec",
     "CloudMapServiceSpec",
     "ContextFileSpec",
+    "CreateDeployment",
     "FargateSpotInterruption",
+    "FunctionSpec",
     "InstanceFailure",
     "SpotInterruption",
     "DrainInstances",
@@ -258,6 +260,28 @@ class UpdateService(_Spec):
     forceNewDeployment: bool = False
 
 
+class CreateDeployment(_Spec):
+    """A CodeDeploy ``CreateDeployment`` made by someone else (a pipeline) on the timeline: the
+    deployment group deploys the ``appspec`` file in force (docs/ecs-facts.md §4.10)."""
+
+    at: float = Field(default=0.0, ge=0)
+    event: Literal["create-deployment"]
+    deployment_group: str | None = None
+    """``DeploymentGroupName``; default: the world's only deployment group."""
+
+
+class FunctionSpec(_Spec):
+    """A Lambda function an AppSpec hook names: what it reports to CodeDeploy and when (§4.10)."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    """The function name the AppSpec's ``Hooks`` entry gives."""
+    reports: Literal["Succeeded", "Failed"] | None = "Succeeded"
+    """The status it reports with PutLifecycleEventHookExecutionStatus; None: it never reports
+    (the hook then times out after an hour)."""
+    duration_s: float = Field(default=5.0, ge=0, le=3600)
+    """Seconds from the hook's start to the report."""
+
+
 class RegisterTaskDefinition(_Spec):
     """A ``RegisterTaskDefinition`` call made by someone else (a pipeline) on the timeline.
 
@@ -414,7 +438,7 @@ FAULT_ENTRIES = (AzOutage, InstanceFailure, SpotInterruption, FargateSpotInterru
 
 TimelineEntry = Annotated[
     RunTask | StopTask | AddInstances | PutAttributes | PushImage | RegisterTaskDefinition | UpdateService | DrainInstances | SetTraffic
-    | SetDesiredCapacity | AzOutage | InstanceFailure | SpotInterruption | FargateSpotInterruption | AmiRollingUpdate,
+    | SetDesiredCapacity | CreateDeployment | AzOutage | InstanceFailure | SpotInterruption | FargateSpotInterruption | AmiRollingUpdate,
     Field(discriminator="event"),
 ]
 
@@ -534,6 +558,8 @@ class WorldSpec(_Spec):
     """Further Cloud Map namespaces (for Service Connect); those of ``cloud_map`` exist anyway."""
     clients: list[ClientSpec] = Field(default_factory=list)
     """Calls between services by name (measured as ServiceCallsMinute events)."""
+    functions: list[FunctionSpec] = Field(default_factory=list)
+    """Lambda functions the AppSpec hooks of CodeDeploy deployments call (§4.10)."""
     metrics: bool = False
     """Sample CloudWatch-style metrics every minute from the start (``world.cloudwatch``); scaling
     files turn sampling on by themselves."""
