@@ -141,6 +141,8 @@ class CodeDeployRollout:
         self.forward: Any = None
         self._revision = ""
         """``family:revision`` the deployment runs, once resolved."""
+        self._moved = False
+        """Whether production traffic went to green in this deployment."""
         self._token = 0
         """Bumped whenever the deployment ends: a timer set earlier then does nothing."""
 
@@ -195,7 +197,9 @@ class CodeDeployRollout:
             # A deployment that ended Failed or Stopped without rollback left green running:
             # the new one starts from the task set that had production (the lab's reading, UNCONFIRMED).
             self._stop_tasks(self.green)
-            self._set_production(0.0)
+            if self._moved:
+                self._set_production(0.0)
+        self._moved = False
         self._token += 1
         self.deployment_id = deployment_id
         self.appspec = appspec
@@ -308,7 +312,7 @@ class CodeDeployRollout:
         self._token += 1
         svc = self.service
         if rollback and self.green is not None:
-            if self.forward is not None:
+            if self._moved:
                 self._set_production(0.0)
             self._stop_tasks(self.green)
             self.green.rollout = "FAILED"
@@ -341,6 +345,7 @@ class CodeDeployRollout:
         if forward is None or blue_tg is None or green_tg is None:
             return
         forward.set_weights({blue_tg.name: 100.0 - share, green_tg.name: share})
+        self._moved = self._moved or share > 0
         weights = tuple((tg.name, forward.weights[tg.name]) for tg in (blue_tg, green_tg))
         self.kernel.log.append(TrafficShifted(self.kernel.now, self.service.name, self.deployment_id, forward.rule, "production", weights))
 
