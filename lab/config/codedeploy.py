@@ -357,13 +357,19 @@ class ParsedDeploymentGroup:
 
     deployment_group: DeploymentGroup
     notes: list[Diagnostic] = field(default_factory=list)
+    refusals: list[Diagnostic] = field(default_factory=list)
+    """CodeDeploy's refusals, when the caller asked to collect them instead of raising."""
 
 
-def parse_deployment_group(doc: Document, path: Path_ = ()) -> ParsedDeploymentGroup:
+def parse_deployment_group(doc: Document, path: Path_ = (), *, collect_refusals: bool = False) -> ParsedDeploymentGroup:
     """Load an ECS deployment group from ``doc``.
 
+    Args:
+        collect_refusals: return CodeDeploy's refusals in ``.refusals`` instead of raising
+            (a grader applies such a file as a failed CreateDeploymentGroup call).
+
     Raises:
-        SourceErrors: every problem, positioned, worded as CodeDeploy's exceptions.
+        SourceErrors: the shape is wrong, or (unless collected) what CodeDeploy refuses, positioned.
     """
     data, group = validate_mapping(doc, path, DeploymentGroup, "AWS::CodeDeploy::DeploymentGroup properties")
     errors = []
@@ -406,10 +412,10 @@ def parse_deployment_group(doc: Document, path: Path_ = ()) -> ParsedDeploymentG
         errors.append(
             positioned(doc, (*path, "AutoRollbackConfiguration", "Events"), "InvalidAutoRollbackConfigException: Auto rollback on DEPLOYMENT_STOP_ON_ALARM requires an enabled alarm configuration.")
         )  # wording UNCONFIRMED
-    if errors:
+    if errors and not collect_refusals:
         raise SourceErrors(errors)
     notes = not_simulated_notes(doc, path, data, ("ServiceRoleArn", "Tags"))
-    return ParsedDeploymentGroup(group, notes)
+    return ParsedDeploymentGroup(group, notes, errors)
 
 
 def deployment_group_errors(group: DeploymentGroup, target_groups: Any) -> list[ClientException]:

@@ -349,7 +349,7 @@ KINDS: tuple[FileKind, ...] = (
     FileKind(
         "deployment-group", "the CloudFormation properties of AWS::CodeDeploy::DeploymentGroup (ECS compute platform)",
         "UpdateDeploymentGroup", _deployment_group, "deployment_group", apply=lambda world, model: world.put_deployment_group(model),
-        create_operation="CreateDeploymentGroup", cross_refusals=_deployment_group_refusals,
+        create_operation="CreateDeploymentGroup", collects_refusals=True, cross_refusals=_deployment_group_refusals,
     ),
     FileKind(
         "appspec", "a CodeDeploy AppSpec file for an Amazon ECS deployment (YAML)", "CreateDeployment", _appspec, "appspec",
