@@ -698,6 +698,13 @@ def _codedeploy_disable_alarms(group: dict[str, Any]) -> str | None:
     return "AlarmConfiguration Enabled true → false (and no rollback on alarm)"
 
 
+def _drop_hooks(appspec: dict[str, Any]) -> str | None:
+    if not appspec.get("Hooks"):
+        return None
+    del appspec["Hooks"]
+    return "removes Hooks: no Lambda function validates the replacement task set"
+
+
 def _disable_trunking(setting: dict[str, Any]) -> str | None:
     if setting.get("name") != "awsvpcTrunking" or setting.get("value") != "enabled":
         return None
@@ -915,6 +922,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("codedeploy-all-at-once", "deployment-group", "turns a canary or linear deployment configuration into CodeDeployDefault.ECSAllAtOnce: production traffic moves all at once", "a canary or linear DeploymentConfigName", _single(_codedeploy_all_at_once)),
     Mutation("codedeploy-no-alarm-rollback", "deployment-group", "drops DEPLOYMENT_STOP_ON_ALARM from the automatic rollback: an alarm stops the deployment but traffic stays where it is", "automatic rollback on DEPLOYMENT_STOP_ON_ALARM", _single(_codedeploy_no_alarm_rollback)),
     Mutation("codedeploy-disable-alarms", "deployment-group", "sets AlarmConfiguration Enabled false: no alarm stops the deployment", "an enabled AlarmConfiguration", _single(_codedeploy_disable_alarms)),
+    Mutation("drop-appspec-hooks", "appspec", "removes the AppSpec's Hooks: no Lambda function tests the replacement task set before or after traffic moves", "a Hooks entry", _single(_drop_hooks)),
     Mutation("open-ingress-to-world", "security-group", 'adds an ingress rule for every port from 0.0.0.0/0 (IpProtocol "-1")', "nothing (always applies)", _single(_open_ingress)),
     Mutation("drop-ingress", "security-group", "removes every SecurityGroupIngress rule: nothing reaches the tasks", "an ingress rule", _single(_drop_ingress)),
     Mutation("short-deregistration-delay", "target-group", f"sets deregistration_delay.timeout_seconds to {_SHORT_DELAY_S}: requests in flight are cut when a task drains", f"a deregistration delay above {_SHORT_DELAY_S} s", _single(_short_deregistration_delay)),

@@ -67,7 +67,7 @@ class CodeDeploy:
         """
         svc = self._services().get(model.service_name)
         if svc is None:
-            raise ClientException(f"ECSServiceMappingLimitExceededException: ECS service {model.service_name} not found.")  # wording UNCONFIRMED
+            raise ClientException(f"InvalidECSServiceException: ECS service {model.service_name} not found.")  # wording UNCONFIRMED
         if svc.model.deployment_controller.type != "CODE_DEPLOY":
             raise ClientException(f"InvalidECSServiceException: {NOT_CODE_DEPLOY}")
         for tg in model.pair.target_groups:
@@ -246,6 +246,8 @@ class CodeDeployRollout:
         svc.deployments = [d for d in (blue, green) if d is not None]
         self.forward = lb.weighted_forward(self._production_rule, self.blue_tg, self.green_tg)
         self.active = True
+        # An UpdateService during a hook may have let go of the controller: take the passes back.
+        svc.rollout = self
         svc.kick()
 
     def _allow_test_traffic(self) -> None:

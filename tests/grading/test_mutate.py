@@ -34,6 +34,18 @@ HARMLESS_IN_ECR_PULL_DENIED = {
 """Mutations of ecr-pull-denied's solution no check catches, each harmless in that scenario."""
 
 SAMPLES: dict[str, dict[str, Any]] = {
+    "appspec": {
+        "version": 0.0,
+        "Resources": [
+            {
+                "TargetService": {
+                    "Type": "AWS::ECS::Service",
+                    "Properties": {"TaskDefinition": "orders:2", "LoadBalancerInfo": {"ContainerName": "orders", "ContainerPort": 8000}},
+                }
+            }
+        ],
+        "Hooks": [{"AfterAllowTestTraffic": "orders-smoke-test"}],
+    },
     "deployment-group": {
         "ApplicationName": "orders",
         "DeploymentGroupName": "orders-dg",
