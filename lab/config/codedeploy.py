@@ -14,7 +14,7 @@ worded as CodeDeploy's exception (docs/ecs-facts.md §4.10; wording UNCONFIRMED 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_pascal
@@ -152,9 +152,9 @@ class AppSpec(BaseModel):
 
     version: float | str
     """Always ``0.0``."""
-    resources: tuple[dict[str, TargetService], ...] = Field(alias="Resources", min_length=1)
+    resources: tuple[Annotated[dict[str, TargetService], Field(min_length=1, max_length=1)], ...] = Field(alias="Resources", min_length=1, max_length=1)
     """One ``{name: TargetService}`` entry (the User Guide names it ``TargetService``)."""
-    hooks: tuple[dict[HookName, str], ...] = Field(default=(), alias="Hooks")
+    hooks: tuple[Annotated[dict[HookName, str], Field(min_length=1, max_length=1)], ...] = Field(default=(), alias="Hooks")
     """``{lifecycle event: Lambda function name}`` entries, run once per deployment each."""
 
     @property
