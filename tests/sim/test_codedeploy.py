@@ -243,3 +243,14 @@ def test_appspec_parser_accepts_exactly_valid_files(hooks: list[str], port: int,
         return
     assert valid
     assert parsed.appspec.hook_functions == {h: f"fn-{h}" for h in hooks}
+
+
+def test_the_next_deployment_goes_back_to_the_other_target_group(tmp_path: Path) -> None:
+    world = _run(tmp_path, group={**NO_ALARM, "DeploymentConfigName": "CodeDeployDefault.ECSAllAtOnce"}, healthy_release=True, until=1200.0)
+    assert _states(world)[-1] == ("Succeeded", False)
+    world.codedeploy.create_deployment("orders-dg")
+    world.run(until=2400.0)
+    last = [e for e in world.log.of_type(TrafficShifted) if e.traffic == "production"][-1]
+    assert dict(last.weights) == {"orders-green": 0.0, "orders-blue": 100.0}, "green was the original: blue gets the replacement"
+    assert _states(world)[-1] == ("Succeeded", False)
+    assert (world.lb.target_groups["orders-blue"].load.rps, world.lb.target_groups["orders-green"].load.rps) == (50.0, 0.0)
