@@ -252,6 +252,23 @@ VALID: dict[str, dict[str, Any]] = {
         "ComparisonOperator": "GreaterThanThreshold",
         "AlarmActions": ["out"],
     },
+    "deployment-group": {
+        "ApplicationName": "orders",
+        "DeploymentGroupName": "orders-dg",
+        "ServiceRoleArn": "arn:aws:iam::123456789012:role/CodeDeployRoleForECS",
+        "DeploymentStyle": {"DeploymentType": "BLUE_GREEN", "DeploymentOption": "WITH_TRAFFIC_CONTROL"},
+        "ECSServices": [{"ClusterName": "prod", "ServiceName": "orders"}],
+        "LoadBalancerInfo": {
+            "TargetGroupPairInfoList": [
+                {"TargetGroups": [{"Name": "orders-blue"}, {"Name": "orders-green"}], "ProdTrafficRoute": {"ListenerArns": ["arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/orders-alb/50dc6c495c0c9188/f2f7dc8efc522ab2"]}}
+            ]
+        },
+    },
+    "appspec": {
+        "version": 0.0,
+        "Resources": [{"TargetService": {"Type": "AWS::ECS::Service", "Properties": {"TaskDefinition": "orders:2", "LoadBalancerInfo": {"ContainerName": "orders", "ContainerPort": 8000}}}}],
+        "Hooks": [{"AfterAllowTestTraffic": "orders-smoke-test"}],
+    },
 }
 """A small valid file of every YAML kind (every kind's schema and loader accept it)."""
 
@@ -271,6 +288,8 @@ WRONG_TYPE: dict[str, tuple[tuple[str | int, ...], Any]] = {
     "scaling-policy": (("TargetTrackingScalingPolicyConfiguration", "TargetValue"), "fifty"),
     "asg-scaling-policy": (("ScalingAdjustment",), {"by": 1}),
     "metric-alarm": (("EvaluationPeriods",), [3]),
+    "deployment-group": (("ECSServices",), {"ClusterName": "prod", "ServiceName": "orders"}),
+    "appspec": (("Hooks",), "AfterAllowTestTraffic"),
 }
 """A value of the wrong type for each kind, at a path of its valid file."""
 
@@ -290,6 +309,8 @@ BAD_ENUM: dict[str, tuple[tuple[str | int, ...], Any]] = {
     "scaling-policy": (("PolicyType",), "PredictiveScaling"),
     "asg-scaling-policy": (("AdjustmentType",), "ChangeCapacity"),
     "metric-alarm": (("ComparisonOperator",), "GreaterThan"),
+    "deployment-group": (("DeploymentStyle", "DeploymentType"), "CANARY"),
+    "appspec": None,  # type: ignore[dict-item]  # enums sit below the Resources list
 }
 """An enum value the kind does not take (None: the kind has no enum at the top levels)."""
 
@@ -514,7 +535,7 @@ def test_lab_schema_print_one_and_an_unknown_name(capsys: pytest.CaptureFixture[
 
 # -- a property: whatever the schema refuses, the loader refuses -----------------------------------
 
-LAX_NUMBERS = frozenset({"account-setting", "auto-scaling-group", "asg-scaling-policy", "metric-alarm"})
+LAX_NUMBERS = frozenset({"account-setting", "auto-scaling-group", "asg-scaling-policy", "metric-alarm", "deployment-group", "appspec"})
 """Kinds whose loader (a lax pydantic model) takes true/false or a numeric string for a number;
 the schema, like the AWS API and the botocore-shaped kinds, does not (it takes the strings only
 where CloudFormation types the property as String: an Auto Scaling group's sizes and cooldown).

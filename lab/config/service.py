@@ -56,6 +56,7 @@ __all__ = [
     "DeploymentConfiguration",
     "DeploymentLifecycleHook",
     "HOOK_STAGES",
+    "DeploymentController",
     "InvalidParameterException",
     "LinearConfiguration",
     "LoadBalancer",
@@ -80,6 +81,7 @@ SERVICE_MODELLED: frozenset[str] = frozenset(
         "serviceName",
         "taskDefinition",
         "desiredCount",
+        "deploymentController",
         "launchType",
         "schedulingStrategy",
         "deploymentConfiguration.minimumHealthyPercent",
@@ -390,6 +392,12 @@ class ServiceConnectConfiguration(_Model):
     """Endpoints this service offers; none for a client-only service."""
 
 
+class DeploymentController(_Model):
+    """Who deploys the service: ECS itself, CodeDeploy (``lab.sim.codedeploy``), or an external tool."""
+
+    type: Literal["ECS", "CODE_DEPLOY", "EXTERNAL"] = "ECS"  # API default (DeploymentController)
+
+
 class Service(_Model):
     """An ECS service as the simulator uses it (the modelled part of CreateService)."""
 
@@ -405,6 +413,8 @@ class Service(_Model):
     """``REPLICA`` keeps ``desired_count`` tasks; ``DAEMON`` one per instance (§4.1)."""
     deployment_configuration: DeploymentConfiguration = DeploymentConfiguration()
     """Rolling-update bounds and circuit breaker."""
+    deployment_controller: DeploymentController = DeploymentController()
+    """``CODE_DEPLOY``: deployments are CodeDeploy's (an AppSpec), never UpdateService's (§4.10)."""
     load_balancers: tuple[LoadBalancer, ...] = ()
     """Target groups the service registers its tasks in."""
     placement_constraints: tuple[ServicePlacementConstraint, ...] = ()

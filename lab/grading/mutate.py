@@ -674,6 +674,54 @@ def _all_at_once(service: dict[str, Any]) -> str | None:
     return f"deploymentConfiguration strategy {old} → BLUE_GREEN: production traffic moves all at once"
 
 
+def _codedeploy_all_at_once(group: dict[str, Any]) -> str | None:
+    name = group.get("DeploymentConfigName")
+    if not isinstance(name, str) or not name.startswith(("CodeDeployDefault.ECSCanary", "CodeDeployDefault.ECSLinear")):
+        return None
+    group["DeploymentConfigName"] = "CodeDeployDefault.ECSAllAtOnce"
+    return f"DeploymentConfigName {name} → CodeDeployDefault.ECSAllAtOnce: production traffic moves all at once"
+
+
+def _rollback_events(group: dict[str, Any]) -> list[Any] | None:
+    config = group.get("AutoRollbackConfiguration")
+    if not isinstance(config, dict) or config.get("Enabled") is not True or not isinstance(config.get("Events"), list):
+        return None
+    return config["Events"]
+
+
+def _drop_stop_on_alarm(group: dict[str, Any]) -> None:
+    events = _rollback_events(group)
+    if events is not None and "DEPLOYMENT_STOP_ON_ALARM" in events:
+        events.remove("DEPLOYMENT_STOP_ON_ALARM")
+        if not events:
+            group["AutoRollbackConfiguration"] = {"Enabled": False}
+
+
+def _codedeploy_no_alarm_rollback(group: dict[str, Any]) -> str | None:
+    events = _rollback_events(group)
+    if events is None or "DEPLOYMENT_STOP_ON_ALARM" not in events:
+        return None
+    _drop_stop_on_alarm(group)
+    return "AutoRollbackConfiguration without DEPLOYMENT_STOP_ON_ALARM"
+
+
+def _codedeploy_disable_alarms(group: dict[str, Any]) -> str | None:
+    alarms = group.get("AlarmConfiguration")
+    if not isinstance(alarms, dict) or alarms.get("Enabled") is not True:
+        return None
+    alarms["Enabled"] = False
+    # CodeDeploy refuses rollback on alarm without alarms: the learner would drop it too.
+    _drop_stop_on_alarm(group)
+    return "AlarmConfiguration Enabled true → false (and no rollback on alarm)"
+
+
+def _drop_hooks(appspec: dict[str, Any]) -> str | None:
+    if not appspec.get("Hooks"):
+        return None
+    del appspec["Hooks"]
+    return "removes Hooks: no Lambda function validates the replacement task set"
+
+
 def _disable_trunking(setting: dict[str, Any]) -> str | None:
     if setting.get("name") != "awsvpcTrunking" or setting.get("value") != "enabled":
         return None
@@ -890,6 +938,10 @@ MUTATIONS: tuple[Mutation, ...] = (
     Mutation("drop-test-listener-rule", "service", "removes advancedConfiguration.testListenerRule: test requests keep reaching the old revision during a blue/green deployment", "a testListenerRule", _single(_drop_test_listener_rule)),
     Mutation("drop-lifecycle-hooks", "service", "removes deploymentConfiguration.lifecycleHooks: no Lambda function checks the new revision before production moves", "lifecycle hooks", _single(_drop_lifecycle_hooks)),
     Mutation("all-at-once", "service", "turns a LINEAR or CANARY deployment into BLUE_GREEN: production traffic moves all at once", "strategy LINEAR or CANARY", _single(_all_at_once)),
+    Mutation("codedeploy-all-at-once", "deployment-group", "turns a canary or linear deployment configuration into CodeDeployDefault.ECSAllAtOnce: production traffic moves all at once", "a canary or linear DeploymentConfigName", _single(_codedeploy_all_at_once)),
+    Mutation("codedeploy-no-alarm-rollback", "deployment-group", "drops DEPLOYMENT_STOP_ON_ALARM from the automatic rollback: an alarm stops the deployment but traffic stays where it is", "automatic rollback on DEPLOYMENT_STOP_ON_ALARM", _single(_codedeploy_no_alarm_rollback)),
+    Mutation("codedeploy-disable-alarms", "deployment-group", "sets AlarmConfiguration Enabled false: no alarm stops the deployment", "an enabled AlarmConfiguration", _single(_codedeploy_disable_alarms)),
+    Mutation("drop-appspec-hooks", "appspec", "removes the AppSpec's Hooks: no Lambda function tests the replacement task set before or after traffic moves", "a Hooks entry", _single(_drop_hooks)),
     Mutation("open-ingress-to-world", "security-group", 'adds an ingress rule for every port from 0.0.0.0/0 (IpProtocol "-1")', "nothing (always applies)", _single(_open_ingress)),
     Mutation("drop-ingress", "security-group", "removes every SecurityGroupIngress rule: nothing reaches the tasks", "an ingress rule", _single(_drop_ingress)),
     Mutation("short-deregistration-delay", "target-group", f"sets deregistration_delay.timeout_seconds to {_SHORT_DELAY_S}: requests in flight are cut when a task drains", f"a deregistration delay above {_SHORT_DELAY_S} s", _single(_short_deregistration_delay)),

@@ -122,6 +122,8 @@ _BUILDERS: dict[str, Callable[[], Schema]] = {
     "scaling-policy": _builder("autoscaling", "scaling_policy_json_schema"),
     "asg-scaling-policy": _builder("auto_scaling_group", "asg_scaling_policy_json_schema"),
     "metric-alarm": _builder("metric_alarm", "metric_alarm_json_schema"),
+    "deployment-group": _builder("codedeploy", "deployment_group_json_schema"),
+    "appspec": _builder("codedeploy", "appspec_json_schema"),
 }
 """A schema builder for every YAML file kind (``agent-config`` is ``ecs.config`` text, not YAML)."""
 

@@ -213,6 +213,18 @@ def _metric_alarm() -> Parser:
     return parse_metric_alarm
 
 
+def _deployment_group() -> Parser:
+    from lab.config.codedeploy import parse_deployment_group
+
+    return parse_deployment_group
+
+
+def _appspec() -> Parser:
+    from lab.config.codedeploy import parse_appspec
+
+    return parse_appspec
+
+
 # -- cross-file refusals ---------------------------------------------------------------------------
 
 
@@ -245,6 +257,20 @@ def _capacity_provider_refusals(model: Any, in_force: InForce) -> list[ClientExc
     from lab.config.capacity_provider import capacity_provider_errors
 
     return capacity_provider_errors(model, dict(in_force.group_protection))
+
+
+def _deployment_group_refusals(model: Any, in_force: InForce) -> list[ClientException]:
+    from lab.config.codedeploy import deployment_group_errors
+
+    return deployment_group_errors(model, in_force.target_groups)
+
+
+def _appspec_refusals(model: Any, in_force: InForce) -> list[ClientException]:
+    from lab.config.codedeploy import appspec_errors
+
+    ref = model.target.task_definition
+    family = ref.rsplit("/", 1)[-1].partition(":")[0]
+    return appspec_errors(model, in_force.task_definitions.get(family))
 
 
 KINDS: tuple[FileKind, ...] = (
@@ -324,6 +350,18 @@ KINDS: tuple[FileKind, ...] = (
     FileKind(
         "metric-alarm", "CloudWatch PutMetricAlarm input", "PutMetricAlarm", _metric_alarm, "metric_alarm",
         apply=lambda world, model: world.put_metric_alarm(model),
+    ),
+    FileKind(
+        "deployment-group", "the CloudFormation properties of AWS::CodeDeploy::DeploymentGroup (ECS compute platform)",
+        "UpdateDeploymentGroup", _deployment_group, "deployment_group", apply=lambda world, model: world.put_deployment_group(model),
+        create_operation="CreateDeploymentGroup", collects_refusals=True, cross_refusals=_deployment_group_refusals,
+    ),
+    FileKind(
+        "appspec", "a CodeDeploy AppSpec file for an Amazon ECS deployment (YAML)", "CreateDeployment", _appspec, "appspec",
+        # Applying an AppSpec deploys it; at build time it is only the revision in force (a
+        # create-deployment timeline entry deploys it).
+        apply=lambda world, model: world.put_appspec(model), create=lambda world, model: world.put_appspec(model, deploy=False),
+        create_operation="PutApplicationRevision", cross_refusals=_appspec_refusals,
     ),
 )
 """Every file kind, in apply order."""

@@ -463,7 +463,7 @@ class TrafficShiftRollout:
         """(hookStatus, why) a function returns now: its fixed status, or what its smoke test finds."""
         test = function.smoke_test
         if test is None:
-            return function.status, ""
+            return (function.status, "") if function.status is not None else ("FAILED", "no hookStatus in the response")
         rule, splits = self.lb.probe(test.load_balancer, test.port, test.request)
         label = test.request.label()
         if not splits:

@@ -16,6 +16,8 @@ __all__ = [
     "SERVICE_EVENT_KINDS",
     "ApiCallFailed",
     "AppLogged",
+    "CodeDeployDeploymentStateChanged",
+    "CodeDeployLifecycleEvent",
     "ContainerHealthChanged",
     "ContainerInstanceStateChanged",
     "ContainerStateChanged",
@@ -648,3 +650,55 @@ class TargetInvocationFailed(NamedTuple):
     @property
     def message(self) -> str:
         return f"rule {self.rule} could not invoke target {self.target}: {self.error}"
+
+
+class CodeDeployDeploymentStateChanged(NamedTuple):
+    """A CodeDeploy deployment of an ECS service changed state (docs/ecs-facts.md §4.10)."""
+
+    at: float
+    service: str
+    deployment_id: str
+    """``d-`` and nine characters, as CodeDeploy names deployments."""
+    deployment_group: str
+    state: str
+    """CodeDeploy's deployment status: ``Created``, ``InProgress``, ``Succeeded``, ``Failed``, ``Stopped``."""
+    task_definition: str
+    """The revision the AppSpec deploys (``family:revision``)."""
+    reason: str = ""
+    """Why it failed or stopped (the lab's wording unless §4.10 cites CodeDeploy's)."""
+    rollback: bool = False
+    """Failed or Stopped with automatic rollback: production went back to the original task set."""
+
+    @property
+    def message(self) -> str:
+        text = f"CodeDeploy deployment {self.deployment_id} ({self.deployment_group}, {self.task_definition}) of service {self.service}: {self.state}"
+        if self.reason:
+            text += f" ({self.reason})"
+        if self.rollback:
+            text += "; rolled back to the original task set"
+        return text
+
+
+class CodeDeployLifecycleEvent(NamedTuple):
+    """A lifecycle event of a CodeDeploy ECS deployment ended (§4.10).
+
+    Events in order: ``BeforeInstall``, ``Install``, ``AfterInstall``, ``AllowTestTraffic``,
+    ``AfterAllowTestTraffic``, ``BeforeAllowTraffic``, ``AllowTraffic``, ``AfterAllowTraffic``;
+    hook events appear only when the AppSpec names a hook for them.
+    """
+
+    at: float
+    service: str
+    deployment_id: str
+    event: str
+    status: str
+    """``Succeeded`` or ``Failed`` (CodeDeploy's lifecycle event statuses)."""
+    hook: str = ""
+    """The Lambda function the AppSpec names for a hook event."""
+    detail: str = ""
+
+    @property
+    def message(self) -> str:
+        hook = f" hook {self.hook}" if self.hook else ""
+        detail = f": {self.detail}" if self.detail else ""
+        return f"CodeDeploy deployment {self.deployment_id} of service {self.service}: {self.event}{hook} {self.status}{detail}"

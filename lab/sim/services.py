@@ -79,6 +79,8 @@ class Services:
             return self.create_service(model)
         _check_immutable(runtime.model, model)
         rev = self.cluster.resolve_task_definition(model.task_definition)
+        if runtime.model.deployment_controller.type == "CODE_DEPLOY" and runtime.deployments and rev is not runtime.deployments[0].rev:
+            raise InvalidParameterException(CODE_DEPLOY_TASK_DEFINITION, ("taskDefinition",))  # §4.10
         self._check(model, rev)
         # Adding, changing or removing service registries or Service Connect starts a new
         # deployment (§14.1, §14.2).
@@ -156,6 +158,12 @@ class Services:
         if errors:
             raise errors[0]
 
+
+CODE_DEPLOY_TASK_DEFINITION = (
+    "Unable to update task definition on services with a CODE_DEPLOY deployment controller. "
+    "Use AWS CodeDeploy to trigger a new deployment."
+)
+"""UpdateService's refusal of a new revision for a CodeDeploy-deployed service (observed, §4.10)."""
 
 CREATE_ONLY = (("scheduling_strategy", "schedulingStrategy"), ("launch_type", "launchType"))
 """Service fields UpdateService has no parameter for: set when the service is created (API: UpdateService)."""

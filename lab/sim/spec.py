@@ -28,7 +28,9 @@ __all__ = [
     "ClientSpec",
     "CloudMapServiceSpec",
     "ContextFileSpec",
+    "CreateDeployment",
     "FargateSpotInterruption",
+    "FunctionSpec",
     "InstanceFailure",
     "SpotInterruption",
     "DrainInstances",
@@ -263,6 +265,16 @@ class UpdateService(_Spec):
     forceNewDeployment: bool = False
 
 
+class CreateDeployment(_Spec):
+    """A CodeDeploy ``CreateDeployment`` made by someone else (a pipeline) on the timeline: the
+    deployment group deploys the ``appspec`` file in force (docs/ecs-facts.md §4.10)."""
+
+    at: float = Field(default=0.0, ge=0)
+    event: Literal["create-deployment"]
+    deployment_group: str | None = None
+    """``DeploymentGroupName``; default: the world's only deployment group."""
+
+
 class RegisterTaskDefinition(_Spec):
     """A ``RegisterTaskDefinition`` call made by someone else (a pipeline) on the timeline.
 
@@ -419,7 +431,7 @@ FAULT_ENTRIES = (AzOutage, InstanceFailure, SpotInterruption, FargateSpotInterru
 
 TimelineEntry = Annotated[
     RunTask | StopTask | AddInstances | PutAttributes | PushImage | RegisterTaskDefinition | UpdateService | DrainInstances | SetTraffic
-    | SetDesiredCapacity | AzOutage | InstanceFailure | SpotInterruption | FargateSpotInterruption | AmiRollingUpdate,
+    | SetDesiredCapacity | CreateDeployment | AzOutage | InstanceFailure | SpotInterruption | FargateSpotInterruption | AmiRollingUpdate,
     Field(discriminator="event"),
 ]
 
@@ -527,20 +539,26 @@ class SmokeTestSpec(_Spec):
 
 
 class FunctionSpec(_Spec):
-    """A Lambda function that deployment lifecycle hooks invoke (docs/ecs-facts.md §4.9).
+    """A Lambda function that hooks invoke: ECS lifecycle hooks (docs/ecs-facts.md §4.9) and the
+    AppSpec hooks of CodeDeploy deployments (§4.10).
 
-    Each invocation runs ``duration_s`` and returns a ``hookStatus``: IN_PROGRESS for its first
-    ``in_progress`` invocations of a stage (with ``call_back_delay``, ECS's default 30 s when
-    unset), then ``status``, or what ``smoke_test`` finds.
+    Each invocation runs ``duration_s`` and then answers ``status``. For an ECS hook that is the
+    ``hookStatus`` it returns: IN_PROGRESS first for ``in_progress`` invocations of a stage (each
+    re-invoked after ``call_back_delay``, ECS's default 30 s when unset), then ``status`` or what
+    ``smoke_test`` finds. For a CodeDeploy hook it is the status the function reports with
+    PutLifecycleEventHookExecutionStatus (``Succeeded``/``Failed``).
     """
 
     name: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")
     """FunctionName; its ARN is ``arn:aws:lambda:<region>:<account>:function:<name>``."""
-    duration_s: float = Field(default=1.0, ge=0, le=900)
-    """How long one invocation runs (Lambda's limit: 15 minutes)."""
+    duration_s: float = Field(default=1.0, ge=0, le=3600)
+    """Seconds from the invocation to the answer (a Lambda runs at most 15 minutes; a CodeDeploy
+    hook's function may report later through another process, up to the hook's hour)."""
     in_progress: int = Field(default=0, ge=0, le=100)
     call_back_delay: int | None = Field(default=None, ge=0)
-    status: Literal["SUCCEEDED", "FAILED"] = "SUCCEEDED"
+    status: Literal["SUCCEEDED", "FAILED"] | None = "SUCCEEDED"
+    """None: it never answers — a CodeDeploy hook then times out after an hour; an ECS hook reads no
+    hookStatus and fails (the lab's choice, UNCONFIRMED)."""
     smoke_test: SmokeTestSpec | None = None
 
 
@@ -575,7 +593,7 @@ class WorldSpec(_Spec):
     clients: list[ClientSpec] = Field(default_factory=list)
     """Calls between services by name (measured as ServiceCallsMinute events)."""
     functions: list[FunctionSpec] = Field(default_factory=list)
-    """Lambda functions deployment lifecycle hooks invoke, with the hookStatus each returns."""
+    """Lambda functions that ECS lifecycle hooks (§4.9) and CodeDeploy's AppSpec hooks (§4.10) invoke."""
     metrics: bool = False
     """Sample CloudWatch-style metrics every minute from the start (``world.cloudwatch``); scaling
     files turn sampling on by themselves."""

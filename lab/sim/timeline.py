@@ -24,6 +24,7 @@ from lab.sim.services import Services
 from lab.sim.spec import (
     FAULT_ENTRIES,
     AddInstances,
+    CreateDeployment,
     DrainInstances,
     PushImage,
     PutAttributes,
@@ -61,6 +62,8 @@ class Timeline:
         self.services = services
         self.groups = groups
         self.faults = faults
+        self.codedeploy: Any = None
+        """CodeDeploy (``lab.sim.codedeploy``), set by the world: ``create-deployment`` entries."""
 
     def schedule(self, entry: Any) -> None:
         """Schedule one entry at its time."""
@@ -87,6 +90,8 @@ class Timeline:
             at(entry.at, partial(self._traffic, entry))
         elif isinstance(entry, FAULT_ENTRIES):
             at(entry.at, partial(self._guarded, entry.event, lambda: self.faults.apply(entry)))
+        elif isinstance(entry, CreateDeployment):
+            at(entry.at, partial(self._guarded, "CreateDeployment", lambda: self.codedeploy.create_deployment(entry.deployment_group)))
         elif isinstance(entry, SetDesiredCapacity):
             at(entry.at, partial(self._guarded, "SetDesiredCapacity", lambda: self._desired_capacity(entry)))
 

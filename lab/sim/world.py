@@ -26,6 +26,7 @@ from lab.sim.bluegreen import LambdaFunctions
 from lab.sim.autoscaling import ServiceAutoScaling
 from lab.sim.capacity import CapacityProviders
 from lab.sim.cluster import Cluster
+from lab.sim.codedeploy import CodeDeploy
 from lab.sim.discovery import Discovery
 from lab.sim.elb import MetricsMinute, TargetGroupRuntime
 from lab.sim.eventbridge import EventRule, EventRules
@@ -131,7 +132,10 @@ class World:
         """EventBridge rules on the default bus, matched against every ECS event or run on a schedule."""
         self.builds = Builds(k, self.ecr, spec.builds)
         """The world's image builder (one build cache) for ``dockerfile`` files."""
+        self.codedeploy = CodeDeploy(k, lambda: self.ecs.services, self.lb, self.cloudwatch, spec.functions)
+        """CodeDeploy: deployment groups and deployments of CODE_DEPLOY services (§4.10)."""
         self.timeline = Timeline(k, self.ecs, self.ecr, self.lb, self.standalone, self.service_api, self.autoscaling_groups, self.faults)
+        self.timeline.codedeploy = self.codedeploy
         if spec.metrics:
             self.cloudwatch.start()
         for tg in target_groups:
@@ -423,6 +427,14 @@ class World:
             )
         except ClientException as exc:
             failed(str(exc))
+
+    def put_deployment_group(self, model: Any) -> None:
+        """CodeDeploy CreateDeploymentGroup (or UpdateDeploymentGroup)."""
+        self.codedeploy.put_deployment_group(model)
+
+    def put_appspec(self, model: Any, *, deploy: bool = True) -> str | None:
+        """Store the AppSpec in force; ``deploy``: CodeDeploy CreateDeployment with it (returns its id)."""
+        return self.codedeploy.put_appspec(model, deploy=deploy)
 
     def put_metric_alarm(self, model: Any) -> Any:
         """PutMetricAlarm."""

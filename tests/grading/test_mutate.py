@@ -34,6 +34,36 @@ HARMLESS_IN_ECR_PULL_DENIED = {
 """Mutations of ecr-pull-denied's solution no check catches, each harmless in that scenario."""
 
 SAMPLES: dict[str, dict[str, Any]] = {
+    "appspec": {
+        "version": 0.0,
+        "Resources": [
+            {
+                "TargetService": {
+                    "Type": "AWS::ECS::Service",
+                    "Properties": {"TaskDefinition": "orders:2", "LoadBalancerInfo": {"ContainerName": "orders", "ContainerPort": 8000}},
+                }
+            }
+        ],
+        "Hooks": [{"AfterAllowTestTraffic": "orders-smoke-test"}],
+    },
+    "deployment-group": {
+        "ApplicationName": "orders",
+        "DeploymentGroupName": "orders-dg",
+        "ServiceRoleArn": "arn:aws:iam::123456789012:role/CodeDeployRoleForECS",
+        "DeploymentConfigName": "CodeDeployDefault.ECSCanary10Percent5Minutes",
+        "DeploymentStyle": {"DeploymentType": "BLUE_GREEN", "DeploymentOption": "WITH_TRAFFIC_CONTROL"},
+        "ECSServices": [{"ClusterName": "prod", "ServiceName": "orders"}],
+        "LoadBalancerInfo": {
+            "TargetGroupPairInfoList": [
+                {
+                    "TargetGroups": [{"Name": "orders-blue"}, {"Name": "orders-green"}],
+                    "ProdTrafficRoute": {"ListenerArns": ["arn:aws:elasticloadbalancing:us-east-1:123456789012:listener/app/orders-alb/50dc6c495c0c9188/f2f7dc8efc522ab2"]},
+                }
+            ]
+        },
+        "AutoRollbackConfiguration": {"Enabled": True, "Events": ["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"]},
+        "AlarmConfiguration": {"Enabled": True, "Alarms": [{"Name": "orders-green-5xx"}]},
+    },
     "load-balancer": {
         "Name": "shop-alb",
         "Type": "application",

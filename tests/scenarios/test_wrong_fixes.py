@@ -1982,3 +1982,49 @@ def test_smoke_test_on_the_old_version_a_rule_arn_the_alb_lacks_is_refused() -> 
     files = {**loaded.files, **answer(loaded, {"service.yaml": _smoke((_SMOKE_PRODUCTION, _SMOKE_PRODUCTION + wrong))})}
     checked = check_files(loaded, files, collect_refusals=True)
     assert "does not exist on load balancer orders-alb" in checked["service.yaml"].all_refusals[0].message
+# -- codedeploy-all-at-once: a canary configuration, the alarm and rollback on alarm, together -----
+
+_CD_CONFIG = "DeploymentConfigName: CodeDeployDefault.ECSAllAtOnce"
+_CD_CANARY = "DeploymentConfigName: CodeDeployDefault.ECSCanary10Percent5Minutes"
+_CD_ROLLBACK = "AutoRollbackConfiguration: {Enabled: true, Events: [DEPLOYMENT_FAILURE]}"
+_CD_ALARM = "AlarmConfiguration:\n  Enabled: true\n  Alarms: [{Name: orders-green-5xx}]\n"
+
+
+def _codedeploy_group(*replacements: tuple[str, str], alarm: bool = False) -> str:
+    text = edited(scenario("codedeploy-all-at-once"), "deployment-group.yaml", *replacements)
+    return text + (_CD_ALARM if alarm else "")
+
+
+_CODEDEPLOY_WRONG = {
+    # A canary nobody judges: the rest follows after 5 minutes.
+    "canary-without-alarm": (lambda: _codedeploy_group((_CD_CONFIG, _CD_CANARY)), {"release-stopped", "never-all-production", "few-errors"}),
+    # The alarm stops the deployment, but without DEPLOYMENT_STOP_ON_ALARM its 10 % stays on green.
+    "alarm-without-rollback": (lambda: _codedeploy_group((_CD_CONFIG, _CD_CANARY), alarm=True), {"release-stopped", "few-errors"}),
+    # Rollback on alarm with ECSAllAtOnce: every customer meets the release before the alarm's first minute ends.
+    "all-at-once-with-alarm": (
+        lambda: _codedeploy_group((_CD_ROLLBACK, "AutoRollbackConfiguration: {Enabled: true, Events: [DEPLOYMENT_FAILURE, DEPLOYMENT_STOP_ON_ALARM]}"), alarm=True),
+        {"never-all-production", "few-errors"},
+    ),
+    # A longer canary only delays the full shift.
+    "longer-canary": (
+        lambda: _codedeploy_group((_CD_CONFIG, "DeploymentConfigName: CodeDeployDefault.ECSCanary10Percent15Minutes")),
+        {"release-stopped", "never-all-production", "few-errors"},
+    ),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_CODEDEPLOY_WRONG))
+def test_codedeploy_all_at_once_wrong_fixes(case: str) -> None:
+    make, failed_checks = _CODEDEPLOY_WRONG[case]
+    failed = failing("codedeploy-all-at-once", {"deployment-group.yaml": make()})
+    assert set(failed) == failed_checks
+
+
+def test_codedeploy_all_at_once_rollback_on_alarm_without_alarms_is_refused() -> None:
+    """CodeDeploy refuses DEPLOYMENT_STOP_ON_ALARM without an alarm configuration: the update fails, the all-at-once group stays."""
+    loaded = scenario("codedeploy-all-at-once")
+    text = _codedeploy_group((_CD_CONFIG, _CD_CANARY), (_CD_ROLLBACK, "AutoRollbackConfiguration: {Enabled: true, Events: [DEPLOYMENT_STOP_ON_ALARM]}"))
+    parsed = answer(loaded, {"deployment-group.yaml": text})["deployment-group.yaml"]
+    assert "DEPLOYMENT_STOP_ON_ALARM requires an enabled alarm configuration" in parsed.all_refusals[0].message
+    failed = failing("codedeploy-all-at-once", {"deployment-group.yaml": text})
+    assert set(failed) == {"release-stopped", "never-all-production", "few-errors"}
