@@ -1919,3 +1919,63 @@ def test_ledger_standby_anti_affinity_passes(expression: str) -> None:
     standby = edited(loaded, "standby-service.yaml", (_LEDGER_BINPACK, _ledger_memberof(expression)))
     report = grade(loaded, answer(loaded, {"standby-service.yaml": standby}), seeds=loaded.scenario.run.seeds, label="right answer")
     assert report.passed
+
+
+# -- burst-nodes-never-register: the agent calls ECS with the instance role -------------------
+
+_BURST_ECR_LOGS = (
+    "{Effect: Allow, Action: [ecr:GetAuthorizationToken, ecr:BatchCheckLayerAvailability, ecr:GetDownloadUrlForLayer, "
+    'ecr:BatchGetImage, logs:CreateLogStream, logs:PutLogEvents], Resource: "*"}'
+)
+
+
+def _burst_role(actions: str, principal: str = "ec2.amazonaws.com") -> dict[str, str]:
+    """ordersBurstNodeRole with the ECR and logs actions plus ``actions`` (a flow list)."""
+    statement = _BURST_ECR_LOGS + (f', {{Effect: Allow, Action: {actions}, Resource: "*"}}' if actions else "")
+    return {"instance-role.yaml": role_with("ordersBurstNodeRole", principal, statement)}
+
+
+_BURST_NEVER_WORK = {
+    # The ECS calls an operator makes, not the agent's: the instances still cannot register.
+    "operator-ecs-actions": lambda: _burst_role("[ecs:RunTask, ecs:StartTask, ecs:UpdateService, ecs:DescribeServices]"),
+    # The right actions on a role the instance profile cannot deliver (trusts the tasks' principal).
+    "trusts-ecs-tasks": lambda: _burst_role("[ecs:RegisterContainerInstance, ecs:DiscoverPollEndpoint, ecs:Poll, ecs:Submit*]", "ecs-tasks.amazonaws.com"),
+    # More instances from the same template: none of them registers either.
+    "grow-the-group": lambda: {
+        "auto-scaling-group.yaml": edited(scenario("burst-nodes-never-register"), "auto-scaling-group.yaml", ('DesiredCapacity: "3"', 'DesiredCapacity: "6"'))
+    },
+}
+
+
+@pytest.mark.parametrize("case", sorted(_BURST_NEVER_WORK))
+def test_burst_nodes_still_take_no_tasks(case: str) -> None:
+    failed = failing("burst-nodes-never-register", _BURST_NEVER_WORK[case]())
+    assert {"orders-running", "burst-capacity", "every-instance-registers"} <= set(failed)
+    assert "4 of 8 tasks running at 300 s" in failed["orders-running"].message
+    assert "could not register with cluster orders" in failed["every-instance-registers"].message
+
+
+def test_burst_nodes_registration_alone_gets_no_tasks() -> None:
+    """Registration allowed, polling not: the agent cannot open its connection to receive work.
+
+    Only the outcome is asserted: ECS would list such an instance with agentConnected false,
+    the lab keeps it out of the cluster (docs/ecs-facts.md §8.1, UNCONFIRMED either way).
+    """
+    failed = failing("burst-nodes-never-register", _burst_role("[ecs:RegisterContainerInstance]"))
+    assert "4 of 8 tasks running at 300 s" in failed["orders-running"].message
+
+
+@pytest.mark.parametrize(
+    ("grant", "checks"), [("[ecs:*]", {"no-ecs-wildcard"}), ('"*"', {"no-admin", "no-ecs-wildcard"})], ids=["ecs-wildcard", "admin"]
+)
+def test_burst_nodes_wildcards_work_but_are_not_least_privilege(grant: str, checks: set[str]) -> None:
+    """The instances join and the tasks run, but any container reading the instance's credentials could change services."""
+    failed = failing("burst-nodes-never-register", _burst_role(grant))
+    assert set(failed) == checks
+
+
+def test_burst_nodes_the_agent_actions_listed_by_hand_pass() -> None:
+    """The managed policy is the simple answer; the agent's own ECS actions, listed, are as right."""
+    loaded = scenario("burst-nodes-never-register")
+    files = _burst_role("[ecs:RegisterContainerInstance, ecs:DeregisterContainerInstance, ecs:DiscoverPollEndpoint, ecs:Poll, ecs:StartTelemetrySession, ecs:Submit*]")
+    assert grade(loaded, answer(loaded, files), seeds=loaded.scenario.run.seeds, label="right answer").passed
