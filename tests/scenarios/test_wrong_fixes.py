@@ -1910,14 +1910,45 @@ def test_ledger_strategies_do_not_separate_two_services(strategy: str) -> None:
     assert all(any(c.id == "standby-survives" and not c.passed for c in s.checks) for s in failed_seeds)
 
 
-@pytest.mark.parametrize(
-    "expression", ["not(task:group == service:ledger-primary)", "task:group != service:ledger-primary"], ids=["not-equals", "bang-equals"]
-)
-def test_ledger_standby_anti_affinity_passes(expression: str) -> None:
-    """The standby's own anti-affinity is enough here (the primary is placed first); both spellings work."""
+_LEDGER_LATE = {
+    # The standby's rule alone (the loophole before the second crash): the primary's replacement,
+    # unconstrained, is binpacked onto the standby's host, and the second crash takes both.
+    "standby-side-only": lambda: _ledger_one("standby-service.yaml", (_LEDGER_BINPACK, _ledger_memberof("not(task:group == service:ledger-primary)"))),
+    "standby-side-only-bang-equals": lambda: _ledger_one("standby-service.yaml", (_LEDGER_BINPACK, _ledger_memberof("task:group != service:ledger-primary"))),
+    # The standby pinned to the bigger instances: the primary's replacement lands on the same one.
+    "standby-pinned-by-type": lambda: _ledger_one("standby-service.yaml", (_LEDGER_BINPACK, _ledger_memberof("attribute:ecs.instance-type == m5.xlarge"))),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_LEDGER_LATE))
+def test_ledger_one_sided_rules_lose_the_standby_at_the_second_crash(case: str) -> None:
+    failed = failing("standby-beside-primary", _LEDGER_LATE[case]())
+    assert set(failed) == {"standby-survives"}
+    assert "dropped to 0 running tasks at 900 s" in failed["standby-survives"].message
+
+
+def test_ledger_both_pinned_by_type_leave_the_primary_nowhere_to_go() -> None:
+    """Primary pinned to the m5.large, standby to the m5.xlarge: apart, until the m5.large crashes."""
     loaded = scenario("standby-beside-primary")
-    standby = edited(loaded, "standby-service.yaml", (_LEDGER_BINPACK, _ledger_memberof(expression)))
-    report = grade(loaded, answer(loaded, {"standby-service.yaml": standby}), seeds=loaded.scenario.run.seeds, label="right answer")
+    files = {
+        "primary-service.yaml": edited(loaded, "primary-service.yaml", (_LEDGER_BINPACK, _ledger_memberof("attribute:ecs.instance-type == m5.large"))),
+        "standby-service.yaml": edited(loaded, "standby-service.yaml", (_LEDGER_BINPACK, _ledger_memberof("attribute:ecs.instance-type == m5.xlarge"))),
+    }
+    failed = failing("standby-beside-primary", files)
+    assert {"primary-back", "primary-back-again"} <= set(failed)
+
+
+@pytest.mark.parametrize(
+    "expression", ["not(task:group == service:ledger-{other})", "task:group != service:ledger-{other}"], ids=["not-equals", "bang-equals"]
+)
+def test_ledger_anti_affinity_on_both_passes(expression: str) -> None:
+    """Each service excludes the other's group; both spellings work, on every seed."""
+    loaded = scenario("standby-beside-primary")
+    files = {
+        f"{name}-service.yaml": edited(loaded, f"{name}-service.yaml", (_LEDGER_BINPACK, _ledger_memberof(expression.format(other=other))))
+        for name, other in (("primary", "standby"), ("standby", "primary"))
+    }
+    report = grade(loaded, answer(loaded, files), seeds=loaded.scenario.run.seeds, label="right answer")
     assert report.passed
 
 
