@@ -1860,6 +1860,16 @@ def test_storefront_internal_alb_deleting_the_scheme_line_passes() -> None:
     files = _storefront_lbs("", "Scheme: internal\n")
     report = grade(loaded, answer(loaded, files), seeds=loaded.scenario.run.seeds, label="default scheme")
     assert all(seed.passed for seed in report.seeds)
+def test_storefront_internal_alb_a_new_load_balancer_under_another_name_fails_on_the_name() -> None:
+    """A new internet-facing ALB named otherwise is right in AWS terms, but the briefing's pipeline finds
+    the load balancer by name: the customers' DNS still names storefront-alb, which no longer exists."""
+    loaded = scenario("storefront-behind-internal-alb")
+    storefront = edited(loaded, "storefront-lb.yaml", ("Scheme: internal\n", "Scheme: internet-facing\n"), ("Name: storefront-alb", "Name: storefront-public"))
+    failed = failing("storefront-behind-internal-alb", {"storefront-lb.yaml": storefront})
+    assert set(failed) == {"storefront-keeps-its-name", "customers-reach-web", "no-customer-connection-fails"}
+    assert "Name is 'storefront-public', expected 'storefront-alb'" in failed["storefront-keeps-its-name"].message
+
+
 # -- standby-beside-primary: anti-affinity between two services (memberOf on task:group) ---------
 
 _LEDGER_BINPACK = "placementStrategy:\n  - {type: binpack, field: memory}\n"
