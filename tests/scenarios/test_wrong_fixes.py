@@ -2020,3 +2020,33 @@ def test_burst_nodes_the_agent_actions_listed_by_hand_pass() -> None:
     loaded = scenario("burst-nodes-never-register")
     files = _burst_role("[ecs:RegisterContainerInstance, ecs:DeregisterContainerInstance, ecs:DiscoverPollEndpoint, ecs:Poll, ecs:StartTelemetrySession, ecs:Submit*]")
     assert grade(loaded, answer(loaded, files), seeds=loaded.scenario.run.seeds, label="right answer").passed
+
+
+# -- alb-for-a-running-service: UpdateService adds a load balancer to a rolling-update service ---
+
+_QUOTES_LB = "loadBalancers:\n  - {targetGroupArn: quotes, containerName: quotes, containerPort: %s}\n"
+
+
+def _quotes(*replacements: tuple[str, str], lb_port: int | None = 8000) -> dict[str, str]:
+    """service.yaml of alb-for-a-running-service with edits, and the quotes target group when ``lb_port``."""
+    text = edited(scenario("alb-for-a-running-service"), "service.yaml", *replacements)
+    return {"service.yaml": text + (_QUOTES_LB % lb_port if lb_port is not None else "")}
+
+
+def test_quotes_a_second_service_leaves_quotes_unregistered() -> None:
+    """The old runbook's quotes-v2: the partners are answered, but by a service nothing is attached to."""
+    failed = failing("alb-for-a-running-service", _quotes(("serviceName: quotes", "serviceName: quotes-v2")))
+    assert set(failed) == {"quotes-service-registers"}
+
+
+def test_quotes_the_listener_port_as_container_port_is_refused() -> None:
+    """containerPort 80 matches no port mapping of the container: ECS refuses the update, nothing changes."""
+    failed = failing("alb-for-a-running-service", _quotes(lb_port=80))
+    assert {"partners-answered", "quotes-targets-healthy", "quotes-service-registers"} <= set(failed)
+
+
+def test_quotes_dropping_to_zero_healthy_to_go_faster_fails() -> None:
+    """minimumHealthyPercent 0 lets the deployment stop every old task before the new ones run."""
+    files = _quotes(("desiredCount: 3\n", "desiredCount: 3\ndeploymentConfiguration: {minimumHealthyPercent: 0, maximumPercent: 100}\n"))
+    failed = failing("alb-for-a-running-service", files)
+    assert "quotes-never-short" in failed
