@@ -5,8 +5,8 @@ Each fault is a timeline entry of ``lab.sim.spec`` applied by ``apply_fault`` at
 - ``az-outage``: every instance in the zone is lost at once (its tasks stop with ``Host EC2
   (instance <id>) stopped/terminated``, §3.3), Fargate tasks there stop too, and Auto Scaling
   groups launch their replacements in the other zones; nothing launches in the zone again.
-- ``instance-failure``: the first ``count`` matching instances are lost the same way; a group
-  replaces its own.
+- ``instance-failure``: the first ``count`` matching instances (by zone, type, or as the host of a
+  service's task) are lost the same way; a group replaces its own.
 - ``spot-interruption``: Spot instances of Auto Scaling groups get the two-minute notice (§5.2).
   With ``ECS_ENABLE_SPOT_INSTANCE_DRAINING=true`` in the agent config the agent, polling every
   second, sets its instance DRAINING; two minutes after the notice the instance is reclaimed.
@@ -62,9 +62,11 @@ class Faults:
         if kind == "az-outage":
             self._az_outage(entry.az)
         elif kind == "instance-failure":
+            hosts = None if entry.service is None else self._hosts_of(f"service:{entry.service}")
             matched = [
                 ci for ci in self.cluster.instances
                 if self._alive(ci) and (entry.az is None or ci.az == entry.az) and (entry.type is None or ci.instance_type == entry.type)
+                and (hosts is None or ci.ec2_id in hosts)
             ]
             for ci in matched[: entry.count]:
                 self.lose_instance(ci.ec2_id, "an EC2 health check indicated it has been terminated or stopped")
@@ -78,6 +80,10 @@ class Faults:
                 raise ClientException(f"ValidationError: AutoScalingGroup name not found - AutoScalingGroup '{entry.group}' not found")
             template = group.template.model_copy(update={"ami": entry.ami})
             group.start_instance_refresh(template, entry.min_healthy_percentage)
+
+    def _hosts_of(self, group: str) -> set[str]:
+        """EC2 ids of the instances running a not-yet-stopped task of a task group."""
+        return {t.instance.ec2_id for t in self.cluster.tasks.values() if t.group == group and t.instance is not None and t.last != "STOPPED"}
 
     def _alive(self, ci: Any) -> bool:
         return int(self.cluster.fleet.status[ci.index]) != INACTIVE

@@ -387,6 +387,8 @@ class InstanceFailure(_Spec):
     """Only instances in this zone."""
     type: str | None = None
     """Only instances of this type."""
+    service: str | None = None
+    """Only instances running a task of this service (the host of its task)."""
 
 
 class SpotInterruption(_Spec):

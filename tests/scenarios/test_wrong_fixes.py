@@ -1860,6 +1860,16 @@ def test_storefront_internal_alb_deleting_the_scheme_line_passes() -> None:
     files = _storefront_lbs("", "Scheme: internal\n")
     report = grade(loaded, answer(loaded, files), seeds=loaded.scenario.run.seeds, label="default scheme")
     assert all(seed.passed for seed in report.seeds)
+def test_storefront_internal_alb_a_new_load_balancer_under_another_name_fails_on_the_name() -> None:
+    """A new internet-facing ALB named otherwise is right in AWS terms, but the briefing's pipeline finds
+    the load balancer by name: the customers' DNS still names storefront-alb, which no longer exists."""
+    loaded = scenario("storefront-behind-internal-alb")
+    storefront = edited(loaded, "storefront-lb.yaml", ("Scheme: internal\n", "Scheme: internet-facing\n"), ("Name: storefront-alb", "Name: storefront-public"))
+    failed = failing("storefront-behind-internal-alb", {"storefront-lb.yaml": storefront})
+    assert set(failed) == {"storefront-keeps-its-name", "customers-reach-web", "no-customer-connection-fails"}
+    assert "Name is 'storefront-public', expected 'storefront-alb'" in failed["storefront-keeps-its-name"].message
+
+
 # -- standby-beside-primary: anti-affinity between two services (memberOf on task:group) ---------
 
 _LEDGER_BINPACK = "placementStrategy:\n  - {type: binpack, field: memory}\n"
@@ -1910,14 +1920,45 @@ def test_ledger_strategies_do_not_separate_two_services(strategy: str) -> None:
     assert all(any(c.id == "standby-survives" and not c.passed for c in s.checks) for s in failed_seeds)
 
 
-@pytest.mark.parametrize(
-    "expression", ["not(task:group == service:ledger-primary)", "task:group != service:ledger-primary"], ids=["not-equals", "bang-equals"]
-)
-def test_ledger_standby_anti_affinity_passes(expression: str) -> None:
-    """The standby's own anti-affinity is enough here (the primary is placed first); both spellings work."""
+_LEDGER_LATE = {
+    # The standby's rule alone (the loophole before the second crash): the primary's replacement,
+    # unconstrained, is binpacked onto the standby's host, and the second crash takes both.
+    "standby-side-only": lambda: _ledger_one("standby-service.yaml", (_LEDGER_BINPACK, _ledger_memberof("not(task:group == service:ledger-primary)"))),
+    "standby-side-only-bang-equals": lambda: _ledger_one("standby-service.yaml", (_LEDGER_BINPACK, _ledger_memberof("task:group != service:ledger-primary"))),
+    # The standby pinned to the bigger instances: the primary's replacement lands on the same one.
+    "standby-pinned-by-type": lambda: _ledger_one("standby-service.yaml", (_LEDGER_BINPACK, _ledger_memberof("attribute:ecs.instance-type == m5.xlarge"))),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_LEDGER_LATE))
+def test_ledger_one_sided_rules_lose_the_standby_at_the_second_crash(case: str) -> None:
+    failed = failing("standby-beside-primary", _LEDGER_LATE[case]())
+    assert set(failed) == {"standby-survives"}
+    assert "dropped to 0 running tasks at 900 s" in failed["standby-survives"].message
+
+
+def test_ledger_both_pinned_by_type_leave_the_primary_nowhere_to_go() -> None:
+    """Primary pinned to the m5.large, standby to the m5.xlarge: apart, until the m5.large crashes."""
     loaded = scenario("standby-beside-primary")
-    standby = edited(loaded, "standby-service.yaml", (_LEDGER_BINPACK, _ledger_memberof(expression)))
-    report = grade(loaded, answer(loaded, {"standby-service.yaml": standby}), seeds=loaded.scenario.run.seeds, label="right answer")
+    files = {
+        "primary-service.yaml": edited(loaded, "primary-service.yaml", (_LEDGER_BINPACK, _ledger_memberof("attribute:ecs.instance-type == m5.large"))),
+        "standby-service.yaml": edited(loaded, "standby-service.yaml", (_LEDGER_BINPACK, _ledger_memberof("attribute:ecs.instance-type == m5.xlarge"))),
+    }
+    failed = failing("standby-beside-primary", files)
+    assert {"primary-back", "primary-back-again"} <= set(failed)
+
+
+@pytest.mark.parametrize(
+    "expression", ["not(task:group == service:ledger-{other})", "task:group != service:ledger-{other}"], ids=["not-equals", "bang-equals"]
+)
+def test_ledger_anti_affinity_on_both_passes(expression: str) -> None:
+    """Each service excludes the other's group; both spellings work, on every seed."""
+    loaded = scenario("standby-beside-primary")
+    files = {
+        f"{name}-service.yaml": edited(loaded, f"{name}-service.yaml", (_LEDGER_BINPACK, _ledger_memberof(expression.format(other=other))))
+        for name, other in (("primary", "standby"), ("standby", "primary"))
+    }
+    report = grade(loaded, answer(loaded, files), seeds=loaded.scenario.run.seeds, label="right answer")
     assert report.passed
 
 
@@ -2028,3 +2069,91 @@ def test_codedeploy_all_at_once_rollback_on_alarm_without_alarms_is_refused() ->
     assert "DEPLOYMENT_STOP_ON_ALARM requires an enabled alarm configuration" in parsed.all_refusals[0].message
     failed = failing("codedeploy-all-at-once", {"deployment-group.yaml": text})
     assert set(failed) == {"release-stopped", "never-all-production", "few-errors"}
+# -- burst-nodes-never-register: the agent calls ECS with the instance role -------------------
+
+_BURST_ECR_LOGS = (
+    "{Effect: Allow, Action: [ecr:GetAuthorizationToken, ecr:BatchCheckLayerAvailability, ecr:GetDownloadUrlForLayer, "
+    'ecr:BatchGetImage, logs:CreateLogStream, logs:PutLogEvents], Resource: "*"}'
+)
+
+
+def _burst_role(actions: str, principal: str = "ec2.amazonaws.com") -> dict[str, str]:
+    """ordersBurstNodeRole with the ECR and logs actions plus ``actions`` (a flow list)."""
+    statement = _BURST_ECR_LOGS + (f', {{Effect: Allow, Action: {actions}, Resource: "*"}}' if actions else "")
+    return {"instance-role.yaml": role_with("ordersBurstNodeRole", principal, statement)}
+
+
+_BURST_NEVER_WORK = {
+    # The ECS calls an operator makes, not the agent's: the instances still cannot register.
+    "operator-ecs-actions": lambda: _burst_role("[ecs:RunTask, ecs:StartTask, ecs:UpdateService, ecs:DescribeServices]"),
+    # The right actions on a role the instance profile cannot deliver (trusts the tasks' principal).
+    "trusts-ecs-tasks": lambda: _burst_role("[ecs:RegisterContainerInstance, ecs:DiscoverPollEndpoint, ecs:Poll, ecs:Submit*]", "ecs-tasks.amazonaws.com"),
+    # More instances from the same template: none of them registers either.
+    "grow-the-group": lambda: {
+        "auto-scaling-group.yaml": edited(scenario("burst-nodes-never-register"), "auto-scaling-group.yaml", ('DesiredCapacity: "3"', 'DesiredCapacity: "6"'))
+    },
+}
+
+
+@pytest.mark.parametrize("case", sorted(_BURST_NEVER_WORK))
+def test_burst_nodes_still_take_no_tasks(case: str) -> None:
+    failed = failing("burst-nodes-never-register", _BURST_NEVER_WORK[case]())
+    assert {"orders-running", "burst-capacity", "every-instance-registers"} <= set(failed)
+    assert "4 of 8 tasks running at 300 s" in failed["orders-running"].message
+    assert "could not register with cluster orders" in failed["every-instance-registers"].message
+
+
+def test_burst_nodes_registration_alone_gets_no_tasks() -> None:
+    """Registration allowed, polling not: the agent cannot open its connection to receive work.
+
+    Only the outcome is asserted: ECS would list such an instance with agentConnected false,
+    the lab keeps it out of the cluster (docs/ecs-facts.md §8.1, UNCONFIRMED either way).
+    """
+    failed = failing("burst-nodes-never-register", _burst_role("[ecs:RegisterContainerInstance]"))
+    assert "4 of 8 tasks running at 300 s" in failed["orders-running"].message
+
+
+@pytest.mark.parametrize(
+    ("grant", "checks"), [("[ecs:*]", {"no-ecs-wildcard"}), ('"*"', {"no-admin", "no-ecs-wildcard"})], ids=["ecs-wildcard", "admin"]
+)
+def test_burst_nodes_wildcards_work_but_are_not_least_privilege(grant: str, checks: set[str]) -> None:
+    """The instances join and the tasks run, but any container reading the instance's credentials could change services."""
+    failed = failing("burst-nodes-never-register", _burst_role(grant))
+    assert set(failed) == checks
+
+
+def test_burst_nodes_the_agent_actions_listed_by_hand_pass() -> None:
+    """The managed policy is the simple answer; the agent's own ECS actions, listed, are as right."""
+    loaded = scenario("burst-nodes-never-register")
+    files = _burst_role("[ecs:RegisterContainerInstance, ecs:DeregisterContainerInstance, ecs:DiscoverPollEndpoint, ecs:Poll, ecs:StartTelemetrySession, ecs:Submit*]")
+    assert grade(loaded, answer(loaded, files), seeds=loaded.scenario.run.seeds, label="right answer").passed
+
+
+# -- alb-for-a-running-service: UpdateService adds a load balancer to a rolling-update service ---
+
+_QUOTES_LB = "loadBalancers:\n  - {targetGroupArn: quotes, containerName: quotes, containerPort: %s}\n"
+
+
+def _quotes(*replacements: tuple[str, str], lb_port: int | None = 8000) -> dict[str, str]:
+    """service.yaml of alb-for-a-running-service with edits, and the quotes target group when ``lb_port``."""
+    text = edited(scenario("alb-for-a-running-service"), "service.yaml", *replacements)
+    return {"service.yaml": text + (_QUOTES_LB % lb_port if lb_port is not None else "")}
+
+
+def test_quotes_a_second_service_leaves_quotes_unregistered() -> None:
+    """The old runbook's quotes-v2: the partners are answered, but by a service nothing is attached to."""
+    failed = failing("alb-for-a-running-service", _quotes(("serviceName: quotes", "serviceName: quotes-v2")))
+    assert set(failed) == {"quotes-service-registers"}
+
+
+def test_quotes_the_listener_port_as_container_port_is_refused() -> None:
+    """containerPort 80 matches no port mapping of the container: ECS refuses the update, nothing changes."""
+    failed = failing("alb-for-a-running-service", _quotes(lb_port=80))
+    assert {"partners-answered", "quotes-targets-healthy", "quotes-service-registers"} <= set(failed)
+
+
+def test_quotes_dropping_to_zero_healthy_to_go_faster_fails() -> None:
+    """minimumHealthyPercent 0 lets the deployment stop every old task before the new ones run."""
+    files = _quotes(("desiredCount: 3\n", "desiredCount: 3\ndeploymentConfiguration: {minimumHealthyPercent: 0, maximumPercent: 100}\n"))
+    failed = failing("alb-for-a-running-service", files)
+    assert "quotes-never-short" in failed

@@ -74,6 +74,18 @@ def test_instance_failure_is_replaced_by_its_group(tmp_path: Path) -> None:
     assert len(running(world)) == 3
 
 
+@pytest.mark.parametrize(("service", "deaths"), [("web", 1), ("no-such-service", 0)])
+def test_instance_failure_of_a_services_host(tmp_path: Path, service: str, deaths: int) -> None:
+    """``service`` picks only an instance running a task of that service (none when it has no task)."""
+    world = build_world(document(tmp_path, [{"at": 600, "event": "instance-failure", "count": 1, "service": service}], distinct=False), seed=1)
+    world.run(until=599)
+    hosts = {t.ec2_instance_id for t in running(world)}
+    world.run(until=900)
+    died = host_deaths(world)
+    assert len({e.ec2_instance_id for e in died}) == deaths
+    assert all(e.ec2_instance_id in hosts and e.at == 600.0 for e in died)
+
+
 @pytest.mark.parametrize("draining", [False, True])
 def test_spot_interruption_is_drained_only_with_the_agent_setting(tmp_path: Path, draining: bool) -> None:
     """Two-minute notice at 600 s; with ECS_ENABLE_SPOT_INSTANCE_DRAINING=true the agent sets the
