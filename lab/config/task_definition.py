@@ -73,6 +73,7 @@ TASK_DEFINITION_MODELLED: frozenset[str] = frozenset(
         "containerDefinitions[].secrets",
         "containerDefinitions[].healthCheck",
         "containerDefinitions[].stopTimeout",
+        "containerDefinitions[].versionConsistency",
         "containerDefinitions[].dependsOn",
         "containerDefinitions[].logConfiguration.logDriver",
         "containerDefinitions[].logConfiguration.options",
@@ -273,6 +274,10 @@ class ContainerDefinition(_Model):
     """Start-order dependencies."""
     log_configuration: LogConfiguration | None = None
     """Log driver configuration."""
+    version_consistency: Literal["enabled", "disabled"] | None = None  # None: enabled (API default)
+    """Whether a service deployment resolves the image tag to a digest and starts all its tasks
+    from that digest (``enabled``, the default) or every task pulls the tag as it starts
+    (``disabled``); docs/ecs-facts.md §4, "Container image resolution"."""
 
 
 class TaskDefinition(_Model):

@@ -180,12 +180,12 @@ def _on_running(agent: Agent, task: Task) -> None:
                 target_id = ci.ec2_id if ci is not None else task_ip(agent, task)
                 port = task.host_ports.get((container_name, container_port), container_port)
             served = next((c for c in task.rev.containers if c.name == container_name), None)
-            request_s = agent.ecr.app_spec(served.image).request_s if served is not None else 0.05
+            request_s = agent.ecr.app_for(task.pinned, served).request_s if served is not None else 0.05
             target = tg.register(task, target_id, port, task.az or "", request_s)
             task.targets.append((tg, target))
             service.batch("registered-targets", tg.arn)
         if task.targets:
-            boot = max(agent.ecr.app_spec(c.image).boot_s for c in task.rev.containers)
+            boot = max(agent.ecr.app_for(task.pinned, c).boot_s for c in task.rev.containers)
             for tg, target in task.targets:
                 agent.kernel.at(boot, _bind_booted(tg, target))
     checked = [c for c in task.rev.containers if c.health_check is not None]
@@ -212,7 +212,7 @@ def _container_health(agent: Agent, task: Task, containers: list[Container]) -> 
     started = env.now
     checks = []
     for c in containers:
-        app = agent.ecr.app_spec(c.image)
+        app = agent.ecr.app_for(task.pinned, c)
         up_until = started + app.hang_after_s if app.hang_after_s is not None else float("inf")
         hc = c.health_check
         checks.append([c, started + app.boot_s, up_until, hc.retries, started + (hc.start_period or 0), "UNKNOWN", 0])
@@ -283,7 +283,7 @@ def _shutdown(agent: Agent, task: Task, ran: bool) -> ProcessGen:
             timeout = container.stop_timeout_s
             if timeout is None:
                 timeout = task.instance.stop_timeout_s if task.instance else timing.STOP_TIMEOUT_S
-            shutdown = agent.ecr.app_spec(container.image).shutdown_s
+            shutdown = agent.ecr.app_for(task.pinned, container).shutdown_s
             grace.append((container, min(shutdown, timeout), shutdown > timeout))
         # Containers get SIGTERM together and each is reported when it exits (or is killed).
         elapsed = 0.0

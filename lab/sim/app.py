@@ -61,7 +61,7 @@ def app_outcomes(kernel: Kernel, roles: Roles, ecr: Ecr, task: Task) -> list[Out
     now = kernel.now
     outcomes: list[Outcome] = []
     for order, container in enumerate(task.rev.containers):
-        app = ecr.app_spec(container.image)
+        app = ecr.app_for(task.pinned, container)
         boot_at = now + app.boot_s
         ends: list[Outcome] = []
 

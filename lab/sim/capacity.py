@@ -304,6 +304,7 @@ class CapacityProviders:
         task = self.cluster.new_task(deployment.rev, service.group, "EC2", needs, f"ecs-svc/{service.name}")
         task.service = service
         task.deployment = deployment
+        task.pinned = deployment.images
         task.last = "PROVISIONING"
         emit(self.agent, task)
         placed = k.env.event()

@@ -239,7 +239,7 @@ class CodeDeployRollout:
         lb = self.codedeploy.lb
         self.blue_tg, self.green_tg = lb.target_groups[blue_name], lb.target_groups[green_name]
         info = target.load_balancer_info
-        green = Deployment(f"ecs-svc/{k.rng.randrange(10**18, 10**19)}", rev, k.now)
+        green = Deployment(f"ecs-svc/{k.rng.randrange(10**18, 10**19)}", rev, k.now, images=svc.agent.ecr.resolve_images(rev.containers))
         green.status = "ACTIVE"
         green.target_groups = [(self.green_tg, info.container_name, info.container_port)]
         self.green = green

@@ -231,7 +231,7 @@ class Discovery:
         now = self.kernel.now
         for container in task.rev.containers:
             if container.port_mappings:
-                return app_up(now, task, container, self.ecr.app_spec(container.image))
+                return app_up(now, task, container, self.ecr.app_for(task.pinned, container))
         return True
 
     # -- calls between services --------------------------------------------------------------

@@ -485,7 +485,7 @@ class LoadBalancing:
         if info is not None and info[0] == generation and info[1] is routes and info[2] is tg:
             return info[3], info[4]
         container = next((c for c in task.rev.containers if c.name == target_container(task, tg)), None)
-        spec = self.ecr.app_spec(container.image) if container is not None else None
+        spec = self.ecr.app_for(task.pinned, container) if container is not None else None
         target.info = (generation, routes, tg, container, spec)
         return container, spec
 

@@ -285,15 +285,16 @@ class Metrics:
         self._settle_cpu()
         cluster = self.cluster
         seen = self._cpu_seen
-        # What a revision's containers add up to, once per sample: no image is pushed while
-        # it runs, and tens of thousands of tasks share a handful of revisions.
-        shapes: dict[int, tuple[float, list[tuple[float, float, int | None]], float | None]] = {}
+        # What a revision's containers add up to, once per sample and pinned images (a
+        # deployment's): no image is pushed while it runs, and tens of thousands of tasks share
+        # a handful of deployments.
+        shapes: dict[tuple[int, int], tuple[float, list[tuple[float, float, int | None]], float | None]] = {}
 
-        def shape(rev: Any) -> tuple[float, list[tuple[float, float, int | None]], float | None]:
+        def shape(rev: Any, pinned: dict[str, Any]) -> tuple[float, list[tuple[float, float, int | None]], float | None]:
             idle = 0.0
             parts: list[tuple[float, float, int | None]] = []
             for container in rev.containers:
-                app = self.ecr.app_spec(container.image)
+                app = self.ecr.app_for(pinned, container)
                 idle += app.idle_cpu_units
                 parts.append((app.memory_mib, app.memory_growth_mib_per_min, container.hard_limit_mib))
             fixed: float | None = None
@@ -321,9 +322,10 @@ class Metrics:
                 if run_s <= 0:
                     continue
                 rev = task.rev
-                known = shapes.get(id(rev))
+                key = (id(rev), id(task.pinned))
+                known = shapes.get(key)
                 if known is None:
-                    known = shapes[id(rev)] = shape(rev)
+                    known = shapes[key] = shape(rev, task.pinned)
                 idle, parts, mem = known
                 if mem is None:
                     mem = 0.0

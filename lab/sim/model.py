@@ -122,8 +122,8 @@ class Container:
     """A container definition reduced to what the agent runs."""
 
     __slots__ = (
-        "awslogs", "environment", "essential", "hard_limit_mib", "health_check", "image", "name", "port_mappings", "secrets",
-        "stop_timeout_s",
+        "awslogs", "environment", "essential", "hard_limit_mib", "health_check", "image", "name", "pin_digest", "port_mappings",
+        "secrets", "stop_timeout_s",
     )
 
     def __init__(
@@ -138,6 +138,7 @@ class Container:
         health_check: Any = None,
         secrets: tuple[tuple[str, str], ...] = (),
         awslogs: dict[str, str] | None = None,
+        pin_digest: bool = True,
     ) -> None:
         self.name = name
         self.image = image
@@ -153,6 +154,8 @@ class Container:
         """(name, valueFrom) pairs; once fetched they are environment variables of the app."""
         self.awslogs = awslogs
         """The ``awslogs`` driver's options when the container logs to CloudWatch Logs, else None."""
+        self.pin_digest = pin_digest
+        """Whether deployments resolve the image to a digest (``versionConsistency`` not ``disabled``)."""
 
 
 class Revision:
@@ -225,6 +228,7 @@ class Revision:
                 c.health_check,
                 tuple((sec.name, sec.value_from) for sec in c.secrets or ()),
                 _awslogs_options(c.log_configuration),
+                c.version_consistency != "disabled",
             )
             for c in cds
         )
@@ -260,6 +264,7 @@ class Task:
         "last",
         "launch_type",
         "needs",
+        "pinned",
         "process",
         "rev",
         "service",
@@ -296,6 +301,9 @@ class Task:
         self.service: Any = None
         """The ServiceRuntime that started the task (None for RunTask)."""
         self.deployment: Any = None
+        self.pinned: dict[str, Any] = {}
+        """Container name → the registry Image it runs, resolved when its deployment (or RunTask)
+        started; containers not in it pull their reference as the task starts (§4)."""
         self.targets: list[tuple[Any, Any]] = []
         """(TargetGroupRuntime, Target) pairs the task is registered in."""
         self.health: str | None = None

@@ -48,6 +48,11 @@ def plan_pull(kernel: Kernel, roles: Roles, ecr: Ecr, task: Task, container: Con
     """Decide the outcome and duration of pulling ``container``'s image for ``task``."""
     fargate = task.launch_type == "FARGATE"
     image, repository, tag, private = ecr.registry.resolve(container.image)
+    pinned = task.pinned.get(container.name)
+    if pinned is not None:
+        # The digest its deployment resolved (§4): pulled whatever the tag names now; the lab
+        # deletes no images, so it is still there.
+        image = pinned
     uri = container.image
     role, session = pull_identity(roles, task)
     principal = f"arn:aws:sts::{kernel.account}:assumed-role/{role}/{session}" if role else ""

@@ -9,12 +9,17 @@ the right order for pull times to feel real.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from lab.errors import ClientException
 from lab.sim import timing
 from lab.sim.build import base_image, base_layers, catalogue, lineage
 from lab.sim.spec import AppSpec, ImageSpec
+
+if TYPE_CHECKING:
+    from lab.sim.model import Container
 
 __all__ = ["BASE_IMAGES", "LEGACY_BASE_NAMES", "Ecr", "Image", "Layer", "Registry", "base_image_layers", "base_image_mb", "nominal_pull_s", "parse_image_uri"]
 
@@ -104,6 +109,12 @@ class Image:
         """Total compressed size."""
         return sum(layer.size_bytes for layer in self.layers)
 
+    @property
+    def digest(self) -> str:
+        """The manifest digest (``sha256:...``): what ``repo@digest`` names and a service
+        deployment resolves the tag to; it changes with the layers, so a re-push moves it."""
+        return _digest("manifest", *(layer.digest for layer in self.layers))
+
 
 def _digest(*parts: object) -> str:
     return "sha256:" + hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()
@@ -113,7 +124,8 @@ def parse_image_uri(uri: str) -> tuple[str | None, str, str]:
     """Split an image reference into (registry host or None, repository, tag).
 
     ``123456789012.dkr.ecr.us-east-1.amazonaws.com/web:1.4`` → (host, "web", "1.4");
-    ``nginx`` → (None, "nginx", "latest"); a ``@sha256:`` digest is kept as the tag.
+    ``nginx`` → (None, "nginx", "latest"); a ``@sha256:`` digest is kept as the tag (and a tag
+    before it dropped: ``web:1.4@sha256:...`` names the digest, as Docker reads it).
     """
     host: str | None = None
     rest = uri
@@ -122,6 +134,8 @@ def parse_image_uri(uri: str) -> tuple[str | None, str, str]:
         host, rest = first, remainder
     if "@" in rest:
         repo, _, digest = rest.partition("@")
+        if ":" in repo.rsplit("/", 1)[-1]:
+            repo = repo.rpartition(":")[0]
         return host, repo, digest
     repo, sep, tag = rest.rpartition(":")
     if not sep or "/" in tag:
@@ -138,6 +152,9 @@ class Registry:
         self.host = f"{account}.dkr.ecr.{region}.amazonaws.com"
         """The private registry's host name."""
         self._images: dict[tuple[str, str], Image] = {}
+        self._by_digest: dict[tuple[str, str], Image] = {}
+        """(repository, manifest digest) → image: every image ever pushed, tagged or not (the lab
+        deletes no images, so a digest stays pullable after its tag moves)."""
         self._repositories: set[str] = set()
         self._pushes: dict[tuple[str, str], int] = {}
         self._resolved: dict[str, tuple[Image | None, str, str, bool]] = {}
@@ -176,6 +193,7 @@ class Registry:
             layers.append(Layer(_digest(spec.repository, spec.tag, generation, i), max(1, int(own_mb * w / total * 1_000_000))))
         image = Image(spec.repository, spec.tag, tuple(layers), spec.app, spec.public, spec.architecture)
         self._images[key] = image
+        self._by_digest[(spec.repository, image.digest)] = image
         self._repositories.add(spec.repository)
         self._resolved.clear()
         self.generation += 1
@@ -198,6 +216,7 @@ class Registry:
         self._pushes[key] = self._pushes.get(key, 0) + 1
         image = Image(repository, tag, layers, app, False, architecture)
         self._images[key] = image
+        self._by_digest[(repository, image.digest)] = image
         self._repositories.add(repository)
         self._resolved.clear()
         self.generation += 1
@@ -222,9 +241,11 @@ class Registry:
         if private and host != self.host:
             self._resolved[uri] = (None, repository, tag, True)
             return None, repository, tag, True
-        image = self._images.get((repository, tag))
+        # A digest reference (``repo@sha256:...``) names one image whatever its tags now are.
+        found = self._by_digest if tag.startswith("sha256:") else self._images
+        image = found.get((repository, tag))
         if image is None and not private:
-            image = self._images.get((repository.removeprefix("library/"), tag))
+            image = found.get((repository.removeprefix("library/"), tag))
         result = self._resolved[uri] = (image, repository, tag, private)
         return result
 
@@ -264,6 +285,30 @@ class Ecr:
             image = reg.push(ImageSpec(repository=_repo_name(repository), tag=tag, size_mb=60.0, public=True))
             self._public_images[key] = image
         return image
+
+    def resolve_images(self, containers: Iterable[Container]) -> dict[str, Image]:
+        """Container image resolution (docs/ecs-facts.md §4): the image each container's
+        reference names now, by container name, for a deployment's (or a RunTask's) tasks to
+        start from whatever the tag names later.
+
+        Skips containers with ``versionConsistency: disabled`` (they pull the tag as each task
+        starts), and references the registry does not hold now (the lab then resolves them at
+        the pull, where a missing image fails as it does today; made-up public images never
+        change). A digest reference resolves to itself.
+        """
+        out: dict[str, Image] = {}
+        for container in containers:
+            if not container.pin_digest:
+                continue
+            image, _repository, _tag, _private = self.registry.resolve(container.image)
+            if image is not None:
+                out[container.name] = image
+        return out
+
+    def app_for(self, pinned: dict[str, Image], container: Container) -> AppSpec:
+        """The app model a task's container runs: its pinned image's, else the reference's now."""
+        image = pinned.get(container.name)
+        return image.app if image is not None else self.app_spec(container.image)
 
     def app_spec(self, image_uri: str) -> AppSpec:
         """The app model of an image (a default app for images nothing defines)."""

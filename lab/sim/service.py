@@ -28,6 +28,7 @@ from lab.sim.fleet import ACTIVE, DRAINING
 from lab.sim.kernel import Kernel
 from lab.sim.model import Revision, Task
 from lab.sim.placement import Constraint, Strategy, TaskNeeds, place
+from lab.sim.registry import Image
 
 __all__ = ["DEFAULT_SERVICE_STRATEGIES", "Deployment", "LaunchTypePlacement", "Placement", "ServiceRuntime"]
 
@@ -54,11 +55,14 @@ DEFAULT_SERVICE_STRATEGIES = (Strategy("spread", "attribute:ecs.availability-zon
 class Deployment:
     """One deployment of a service: a revision rolled out to a desired count."""
 
-    __slots__ = ("created_at", "failures", "id", "rev", "rollback", "rollout", "status", "target_groups")
+    __slots__ = ("created_at", "failures", "id", "images", "rev", "rollback", "rollout", "status", "target_groups")
 
-    def __init__(self, deployment_id: str, rev: Revision, created_at: float, *, rollback: bool = False) -> None:
+    def __init__(self, deployment_id: str, rev: Revision, created_at: float, *, rollback: bool = False, images: dict[str, Image] | None = None) -> None:
         self.id = deployment_id
         self.rev = rev
+        self.images: dict[str, Image] = images if images is not None else {}
+        """Container name → the image its reference named when the deployment started: every
+        task of the deployment runs it, even after the tag moves (container image resolution, §4)."""
         self.status = "PRIMARY"
         self.rollout = "IN_PROGRESS"
         self.created_at = created_at
@@ -216,8 +220,10 @@ class ServiceRuntime:
         self._steady = False
         self.kick()
 
-    def _new_deployment(self, rev: Revision, *, rollback: bool = False) -> None:
-        deployment = Deployment(f"ecs-svc/{self.kernel.rng.randrange(10**18, 10**19)}", rev, self.kernel.now, rollback=rollback)
+    def _new_deployment(self, rev: Revision, *, rollback: bool = False, images: dict[str, Image] | None = None) -> None:
+        if images is None:
+            images = self.agent.ecr.resolve_images(rev.containers)
+        deployment = Deployment(f"ecs-svc/{self.kernel.rng.randrange(10**18, 10**19)}", rev, self.kernel.now, rollback=rollback, images=images)
         for old in self.deployments:
             old.status = "ACTIVE"
         self.deployments.insert(0, deployment)
@@ -229,7 +235,7 @@ class ServiceRuntime:
 
     def rollback_deployment(self, blue: Deployment) -> Deployment:
         """A rollback deployment record that takes over ``blue``'s running tasks (blue/green, §4.9)."""
-        back = Deployment(f"ecs-svc/{self.kernel.rng.randrange(10**18, 10**19)}", blue.rev, self.kernel.now, rollback=True)
+        back = Deployment(f"ecs-svc/{self.kernel.rng.randrange(10**18, 10**19)}", blue.rev, self.kernel.now, rollback=True, images=blue.images)
         back.target_groups = blue.target_groups
         return back
 
@@ -430,7 +436,8 @@ class ServiceRuntime:
             self._post("rolling-back", f"(service {self.name}) rolling back to deployment {target.id}.")
             self._start_failures = 0
             self._retry_at = 0.0
-            self._new_deployment(target.rev, rollback=True)
+            # Back to the images the completed deployment resolved, not what the tags name now.
+            self._new_deployment(target.rev, rollback=True, images=target.images)
 
     # -- reconcile ---------------------------------------------------------------------------
 
@@ -719,6 +726,7 @@ class ServiceRuntime:
         task = self.cluster.new_task(deployment.rev, self.group, self.launch_type, needs, f"ecs-svc/{self.name}")
         task.service = self
         task.deployment = deployment
+        task.pinned = deployment.images
         if index is None:
             task.az = self.cluster.fargate_az(self.group)
         else:

@@ -75,6 +75,9 @@ class StandaloneTasks:
             raise ClientException("No Container Instances were found in your cluster.")
         task_ids: list[str] = []
         failures: list[tuple[str, str]] = []
+        # Every task of the call runs what the references name now, whatever a push does before
+        # its pull (as a service deployment's tasks do, §4).
+        pinned = self.agent.ecr.resolve_images(rev.containers)
         # One (immutable) needs for the call: every task of a RunTask asks the same.
         needs = TaskNeeds(
             cpu=rev.cpu,
@@ -87,6 +90,7 @@ class StandaloneTasks:
         for _ in range(count):
             if launch_type == "FARGATE":
                 task = cluster.new_task(rev, group, launch_type, needs, started_by)
+                task.pinned = pinned
                 task.az = cluster.fargate_az(group)
                 start_task(self.agent, task)
                 task_ids.append(task.id)
@@ -98,6 +102,7 @@ class StandaloneTasks:
                 k.log.append(PlacementFailed(k.now, group, decision.failure_reason or "", closest_arn, decision.failure_detail or ""))
                 continue
             task = cluster.new_task(rev, group, launch_type, needs, started_by)
+            task.pinned = pinned
             cluster.place_task(task, decision.index)
             start_task(self.agent, task)
             task_ids.append(task.id)

@@ -43,7 +43,10 @@ def test_a_container_crashing_after_running_trips_the_breaker(tmp_path: Path) ->
 def test_a_rollback_that_fails_too_is_not_rolled_back_again(tmp_path: Path) -> None:
     def moved_tag(data: dict) -> None:  # type: ignore[type-arg]
         # Before the pipeline's broken deploy, 1.0.0 is re-pushed as an image whose app exits at once:
-        # the rollback target's tag now points at a broken image too.
+        # the rollback target's tag now points at a broken image too, and with versionConsistency
+        # disabled the rollback pulls the tag (enabled, it would run the digest web:1 resolved, §4).
+        td = data["files"]["task-definition.yaml"]
+        td["content"] = td["content"].replace("memoryReservation: 256", "memoryReservation: 256\n    versionConsistency: disabled")
         data["world"]["timeline"].insert(
             0, {"at": 200, "event": "push-image", "image": {"repository": "web", "tag": "1.0.0", "size_mb": 80, "base": "node-20-slim", "app": {"boot_s": 1, "exit_after_s": 2}}}
         )
