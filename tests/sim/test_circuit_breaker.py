@@ -2,8 +2,9 @@
 
 - An essential container that exits after RUNNING is a failed task: a crash-looping deployment
   trips the breaker instead of restarting tasks for ever.
-- A rollback to a revision that fails too (its image tag was moved to a broken image) fails
-  once and is not rolled back again: the service stops deploying.
+- A rollback to a revision that fails too (its image tag was moved to a broken image, and its
+  container has ``versionConsistency: disabled``) fails once and is not rolled back again: the
+  service stops deploying.
 """
 
 from __future__ import annotations
