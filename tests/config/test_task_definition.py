@@ -407,6 +407,38 @@ def test_ec2_stop_timeout_may_exceed_120() -> None:
     assert load(text).container("web").stop_timeout == 300
 
 
+@pytest.mark.parametrize("value", ["enabled", "disabled"])
+def test_version_consistency_is_modelled(value: str) -> None:
+    """versionConsistency registers as written, with no "not simulated" note (§4)."""
+    text = EC2.replace("    memory: 256\n", f"    memory: 256\n    versionConsistency: {value}\n")
+    parsed = parse_task_definition(doc(text))
+    assert parsed.task_definition.container("web").version_consistency == value
+    assert not parsed.notes
+
+
+def test_version_consistency_defaults_to_unset() -> None:
+    """Omitted, it is None: the API default, enabled."""
+    assert load(EC2).container("web").version_consistency is None
+
+
+def test_version_consistency_other_values_are_refused_at_the_value() -> None:
+    """Only enabled and disabled exist (ContainerDefinition.versionConsistency)."""
+    text = EC2.replace("    memory: 256\n", "    memory: 256\n    versionConsistency: Disabled\n")
+    found = only(parse_task_definition, text)
+    assert "Disabled" in found.message and "enabled, disabled" in found.message
+    assert position(found) == at(text, "Disabled")
+
+
+def test_version_consistency_is_in_the_json_schema() -> None:
+    """The editor schema offers the two values and describes the key as simulated."""
+    import json
+
+    schema = json.dumps(task_definition.task_definition_json_schema())
+    start = schema.index('"versionConsistency"')
+    entry = schema[start : start + 400]
+    assert '"enum": ["enabled", "disabled"]' in entry and "Accepted but not simulated" not in entry
+
+
 def test_container_cpu_sum_within_task_cpu() -> None:
     """Container cpu values must not add up to more than the task cpu."""
     text = FARGATE.replace("    portMappings:", "    cpu: 512\n    portMappings:")
