@@ -121,7 +121,7 @@ class Kernel:
         self._depth += 1
         try:
             for _ in steps:
-                if self._depth == 1 and self._should_yield is not None and self._should_yield():
+                if self._depth == 1 and self._paused is None and self._should_yield is not None and self._should_yield():
                     self._paused = steps
                     return
         finally:
