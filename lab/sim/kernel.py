@@ -10,7 +10,7 @@ identity (name, Region, account), from which ARNs are made.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterator
 from datetime import datetime, timedelta
 
 import simpy
@@ -37,7 +37,7 @@ class SimulationBudgetExceeded(LabError):
 class Kernel:
     """Clock, randomness, event log and identity of one simulated cluster."""
 
-    __slots__ = ("account", "cluster", "cluster_arn", "env", "log", "region", "rng", "start")
+    __slots__ = ("_depth", "_paused", "_should_yield", "account", "cluster", "cluster_arn", "env", "log", "region", "rng", "start")
 
     def __init__(self, *, seed: int, cluster: str, region: str, account: str, start: str) -> None:
         """Start at simulated time 0.
@@ -57,6 +57,10 @@ class Kernel:
         self.account = account
         self.cluster_arn = f"arn:aws:ecs:{region}:{account}:cluster/{cluster}"
         self.start = datetime.fromisoformat(start.replace("Z", "+00:00"))
+        self._paused: Iterator[None] | None = None
+        """A long pass paused by the shell's ``should_yield``: resumed before any other event."""
+        self._should_yield: Callable[[], bool] | None = None
+        self._depth = 0
 
     @property
     def now(self) -> float:
@@ -69,6 +73,8 @@ class Kernel:
         Raises:
             SimulationBudgetExceeded: the run logged more than ``MAX_LOG_EVENTS`` events.
         """
+        if self._paused is not None:
+            self._resume()
         env = self.env
         while until > env.now:
             env.run(until=min(until, env.now + RUN_SLICE_S))
@@ -78,13 +84,53 @@ class Kernel:
                     "(a runaway world: thousands of tasks failing and restarting?)"
                 )
 
-    def step(self) -> None:
-        """Process the next scheduled SimPy event (one tick of the simulation)."""
-        self.env.step()
+    def step(self, should_yield: Callable[[], bool] | None = None) -> None:
+        """Process the next scheduled SimPy event (one tick of the simulation), or go on with a paused pass.
+
+        ``should_yield`` comes from the shell (the core never reads a clock): a long pass
+        (a scheduler pass placing thousands of tasks) asks it between units of work and,
+        when it says so, pauses there; the next ``step`` or ``run`` goes on with it before
+        any other event, so the log is the same as when it runs in one go.
+        """
+        self._should_yield = should_yield
+        try:
+            if self._paused is not None:
+                self._resume()
+            else:
+                self.env.step()
+        finally:
+            self._should_yield = None
 
     def peek(self) -> float:
-        """Time of the next scheduled SimPy event (``inf`` when nothing is scheduled)."""
+        """Time of the next scheduled SimPy event (``inf`` when nothing is scheduled; now while a pass is paused)."""
+        if self._paused is not None:
+            return float(self.env.now)
         return float(self.env.peek())
+
+    @property
+    def pausing(self) -> bool:
+        """A long pass is paused halfway (the next ``step`` goes on with it)."""
+        return self._paused is not None
+
+    def drive(self, steps: Iterator[None]) -> None:
+        """Run a pass that yields between units of work to its end, or pause it (see ``step``).
+
+        Only the outermost pass pauses (a pass started inside another runs to its end), and
+        at least one unit of work is done before a pause, so every ``step`` moves the run on.
+        """
+        self._depth += 1
+        try:
+            for _ in steps:
+                if self._depth == 1 and self._paused is None and self._should_yield is not None and self._should_yield():
+                    self._paused = steps
+                    return
+        finally:
+            self._depth -= 1
+
+    def _resume(self) -> None:
+        steps, self._paused = self._paused, None
+        assert steps is not None
+        self.drive(steps)
 
     def at(self, delay: float, action: Callable[[], object]) -> None:
         """Call ``action`` after ``delay`` simulated seconds."""

@@ -17,7 +17,7 @@ deployment (§4.4). Every message is a ``ServiceEvent`` with the console's wordi
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Generator, Iterable
 from typing import Any, Protocol
 
 from lab.sim.agent import Agent, request_stop, start_task
@@ -457,7 +457,15 @@ class ServiceRuntime:
         return ci is not None and fleet.unavailable > 0 and int(fleet.status[ci.index]) != ACTIVE
 
     def reconcile(self) -> None:
-        """One scheduler pass: start, retire and report, within the deployment bounds."""
+        """One scheduler pass: start, retire and report, within the deployment bounds.
+
+        The kernel drives it: a pass starting thousands of tasks may pause between two
+        placements when the shell asks (``Kernel.step``), and goes on before any other event.
+        """
+        self.kernel.drive(self._pass())
+
+    def _pass(self) -> Generator[None, None, None]:
+        """``reconcile``'s steps: yields after each task placed."""
         self.placement.before_pass(self)
         self._scheduled = False
         if self.rollout is not None and self.rollout.active:
@@ -510,7 +518,7 @@ class ServiceRuntime:
             if self.kernel.now < self._retry_at:
                 self.kernel.at(self._retry_at - self.kernel.now, self.kick)
             else:
-                started = self._start(primary, min(need, room))
+                started = yield from self._start_steps(primary, min(need, room))
                 if marked and self._unplaced:
                     # No capacity for the replacements: the unhealthy tasks stop to free it (§4.2).
                     freed = marked[: self._unplaced]
@@ -664,6 +672,15 @@ class ServiceRuntime:
         return True
 
     def _start(self, deployment: Deployment, count: int) -> list[Task]:
+        steps = self._start_steps(deployment, count)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as done:
+                return done.value
+
+    def _start_steps(self, deployment: Deployment, count: int) -> Generator[None, None, list[Task]]:
+        """Place and start up to ``count`` tasks, yielding after each; returns those started."""
         started: list[Task] = []
         self._unplaced = 0
         if count > 0 and self._launch_refused(deployment):
@@ -676,6 +693,7 @@ class ServiceRuntime:
                 break
             self._forget("unable-to-place")
             started.append(task)
+            yield
         if started:
             ids = " ".join(f"(task {t.id})" for t in started)
             self._post("started-tasks", f"(service {self.name}) has started {len(started)} tasks: {ids}.")

@@ -177,13 +177,22 @@ class World:
         """Advance the simulation to ``until`` seconds (no-op if already there)."""
         self.kernel.run(until)
 
-    def step(self) -> None:
-        """Process the next scheduled SimPy event (one tick of the simulation)."""
-        self.kernel.step()
+    def step(self, should_yield: Callable[[], bool] | None = None) -> None:
+        """Process the next scheduled SimPy event (one tick of the simulation).
+
+        With ``should_yield`` (the shell's: the core reads no clock), a long scheduler pass
+        pauses when it says so and the next ``step`` goes on with it (``Kernel.step``).
+        """
+        self.kernel.step(should_yield)
 
     def peek(self) -> float:
-        """Time of the next scheduled SimPy event (``inf`` when nothing is scheduled)."""
+        """Time of the next scheduled SimPy event (``inf`` when nothing is scheduled; now while a pass is paused)."""
         return self.kernel.peek()
+
+    @property
+    def pausing(self) -> bool:
+        """A long scheduler pass is paused halfway (the next ``step`` goes on with it)."""
+        return self.kernel.pausing
 
     def at(self, delay: float, action: Callable[[], object]) -> None:
         """Call ``action`` after ``delay`` simulated seconds."""

@@ -325,19 +325,26 @@ class Session:
         """Process events one at a time towards ``target_s`` until ``deadline`` (``perf_counter``).
 
         The finest slice there is: a world with thousands of tasks still gives the UI its
-        turn after any single event. Returns the new time (earlier than ``target_s`` when the
+        turn after any single event, and within the one event of a scheduler pass that
+        places thousands of tasks (``World.pausing`` meanwhile). Returns the new time (earlier than ``target_s`` when the
         deadline came first).
         """
         world = self.world
         end = min(self.duration, target_s)
         next_apply = self._next_apply_at()
+
+        def should_yield() -> bool:
+            return time.perf_counter() >= deadline
+
         while (upcoming := world.peek()) <= end:
             if next_apply <= upcoming:  # only after a jump back: a recorded Apply is due first
                 self._apply_due(upcoming)
                 next_apply = self._next_apply_at()
-            # One event at least per call, so that a late call (a busy machine) still moves on.
-            world.step()
-            if time.perf_counter() >= deadline:
+            # One event at least per call, so that a late call (a busy machine) still moves on;
+            # a scheduler pass of thousands of placements pauses at the deadline (one placement
+            # at least) and the next call goes on with it before anything else.
+            world.step(should_yield)
+            if should_yield():
                 self.sample()
                 return world.now
         self._apply_due(end)

@@ -521,13 +521,14 @@ class WorkbenchScreen(Screen[None]):
         self._timeline_bar.show(
             now=world.now, duration=session.duration, playing=self.driver.playing, speed=self.driver.speed,
             seed=session.seed, applied_at=session.applied_at, running_to_end=self.driver.running_to_end, behind=self.driver.behind,
-            seeking=self.driver.seeking, past=session.viewing_past,
+            seeking=self.driver.seeking, past=session.viewing_past, placing=world.pausing,
         )
         self._show_travel(world.now)
         # Objectives and the map change only with events (or edits, a restart, the end):
         # redrawing them on quiet ticks would cost keystroke latency for nothing.
         changed = (len(world.log), session.finished, session.applied_at, id(world))
-        if changed != self._judged_at:
+        # Halfway through a scheduler pass the service is judged once the pass is done.
+        if changed != self._judged_at and not world.pausing:
             self._judged_at = changed
             objectives = session.objectives()
             hints = session.scenario.hints

@@ -56,13 +56,20 @@ class TimelineBar(Horizontal):
         behind: bool = False,
         seeking: float | None = None,
         past: bool = False,
+        placing: bool = False,
     ) -> None:
-        """Redraw the clock and mark the active controls (``past``: a time before the covered run's end is shown)."""
+        """Redraw the clock and mark the active controls.
+
+        ``past``: a time before the covered run's end is shown; ``placing``: a scheduler pass
+        is placing tasks over several ticks (a big service's first pass).
+        """
         state = "» to end" if running_to_end else ("▶ playing" if playing else "‖ paused")
         if seeking is not None:
             state = f"⟲ to {format_time(seeking)}"
         elif past:
             state += " ◀ past"
+        if placing:
+            state += " · placing…"
         if playing and behind:
             state += " (busy: slower than"
         applied = f" · applied {format_time(applied_at)}" if applied_at is not None else ""
