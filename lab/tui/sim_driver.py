@@ -48,8 +48,12 @@ class SimDriver:
         self.speed_index = max(0, min(len(SPEEDS) - 1, index))
 
     def toggle(self) -> None:
-        """Play or pause (pausing also stops a run to the end and a time travel under way)."""
-        self.playing = not self.playing and not self.session.finished
+        """Play or pause (pausing also stops a run to the end and a time travel under way).
+
+        During a run to the end the world is moving, so the key pauses it: it must not start
+        playing instead (which is what a plain toggle of ``playing`` did).
+        """
+        self.playing = not self.playing and not self.running_to_end and not self.session.finished
         self.running_to_end = False
         self.seeking = None
 

@@ -126,7 +126,7 @@ async def test_every_pane_and_action_is_reached_by_key(store: ProgressStore) -> 
         await pilot.press("plus", "minus", "minus")
         assert bench.driver.speed_index == 1
         await pilot.press("E", "space")  # run to the end, then stop it
-        assert not bench.driver.running_to_end
+        assert not bench.driver.running_to_end and not bench.driver.playing
         reached.update({"play", "step", "speed", "to-end"})
 
         await pilot.press("h")

@@ -44,6 +44,20 @@ def test_driver_slices_a_tick_and_stops_at_the_end(tmp_path: Path) -> None:
     assert session.finished and not driver.playing and not driver.running_to_end
 
 
+def test_play_pause_during_a_run_to_the_end_pauses(tmp_path: Path) -> None:
+    """Space while running to the end stops the world; it does not turn the run into playing."""
+    session = make_session(tmp_path)
+    driver = SimDriver(session)
+    driver.run_to_end()
+    driver.toggle()
+    assert not driver.running_to_end and not driver.playing
+    now = session.world.now
+    driver.tick()
+    assert session.world.now == now
+    driver.toggle()
+    assert driver.playing
+
+
 def test_time_spent_and_reset_are_saved(tmp_path: Path) -> None:
     """Seconds spent add up in the progress file; a reset forgets the autosaved edits."""
     session = make_session(tmp_path)
