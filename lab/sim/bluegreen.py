@@ -280,13 +280,7 @@ class TrafficShiftRollout:
         green = self.green
         if green is None or green.rollout != "IN_PROGRESS":
             return
-        live = [t for t in svc.tasks.values() if t.desired != "STOPPED" and t.deployment is green]
-        for task_id in [i for i in svc.replacing if i in svc.tasks and svc.tasks[i].deployment is green]:
-            reason = svc.replacing.pop(task_id)
-            task = svc.tasks[task_id]
-            if task.desired != "STOPPED":
-                svc.stop_task(task, reason)
-                live.remove(task)
+        live = svc.replace_and_count(green)
         if self.stage == "SCALE_UP":
             need = svc.desired - len(live)
             if need > 0:

@@ -255,6 +255,21 @@ class ServiceRuntime:
         """Stop one of the service's tasks as the scheduler does."""
         self._stop(task, reason, "ServiceSchedulerInitiated")
 
+    def replace_and_count(self, deployment: Deployment) -> list[Task]:
+        """Stop ``deployment``'s tasks marked for replacement; return its tasks still meant to run.
+
+        A traffic-shifting rollout (ECS blue/green, CodeDeploy) calls it at each pass over the
+        replacement task set.
+        """
+        live = [t for t in self.tasks.values() if t.desired != "STOPPED" and t.deployment is deployment]
+        for task_id in [i for i in self._replacing if i in self.tasks and self.tasks[i].deployment is deployment]:
+            reason = self._replacing.pop(task_id)
+            task = self.tasks[task_id]
+            if task.desired != "STOPPED":
+                self.stop_task(task, reason)
+                live.remove(task)
+        return live
+
     def start_tasks(self, deployment: Deployment, count: int) -> list[Task]:
         """Place and start up to ``count`` tasks of ``deployment`` (posted as one event)."""
         if self.kernel.now < self._retry_at:
