@@ -70,10 +70,12 @@ class TimelineBar(Horizontal):
             state += " ◀ past"
         if placing:
             state += " · placing…"
-        if playing and behind:
+        # "placing…" already says why the clock lags; both would not fit the clock's width.
+        busy = playing and behind and not placing
+        if busy:
             state += " (busy: slower than"
         applied = f" · applied {format_time(applied_at)}" if applied_at is not None else ""
-        speed_text = f" x{speed})" if playing and behind else f" x{speed}"
+        speed_text = f" x{speed})" if busy else f" x{speed}"
         self.query_one("#clock", Static).update(f"t={format_time(now)}/{format_time(duration)} {state}{speed_text} · seed {seed}{applied}")
         if (playing, speed) == self._controls:
             return
