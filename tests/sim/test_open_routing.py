@@ -22,15 +22,8 @@ from hypothesis import strategies as st
 from lab.scenario.simdoc import build_world, load_sim_document
 from lab.sim import elb
 from lab.sim.world import World
+from tests.sim.conftest import instance_role
 
-ROLE = {
-    "RoleName": "ecsInstanceRole",
-    "AssumeRolePolicyDocument": {
-        "Version": "2012-10-17",
-        "Statement": [{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}],
-    },
-    "ManagedPolicyArns": ["arn:aws:iam::aws:policy/service-role/AmazonEC2ContainerServiceforEC2Role"],
-}
 REGISTRY = "123456789012.dkr.ecr.us-east-1.amazonaws.com"
 REL = 1e-9
 
@@ -41,7 +34,7 @@ def document(case: dict[str, Any]) -> dict[str, Any]:
         "world": {
             "instances": [{"count": 4, "type": "m5.xlarge", "azs": ["us-east-1a", "us-east-1b"], "role": "ecsInstanceRole"}],
             "registry": [],
-            "roles": [ROLE],
+            "roles": [instance_role()],
             "target_groups": [],
             "timeline": [],
         },
