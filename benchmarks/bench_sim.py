@@ -16,12 +16,14 @@ Prints a Markdown table for benchmarks/README.md. Numbers are medians of repeate
 
 from __future__ import annotations
 
+import hashlib
 import platform
 import random
 import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -91,8 +93,46 @@ def bare_simpy_events_per_second(events: int) -> float:
     return events / (time.perf_counter() - start)
 
 
-def world_run(name: str) -> tuple[float, int, int]:
-    """Run a workload document to its duration; return (wall s, SimPy events, log events)."""
+def bare_churn_model_s(seed: int = 1) -> tuple[float, int]:
+    """The churn workload as the least SimPy can express it; return (wall s, SimPy events).
+
+    The reference of the churn figure: the same work items as ``sim_workload.yaml`` — every
+    3 s a batch of 10 tasks, 1,000 batches; each task a process that waits out its pull
+    (a seeded draw around the 80 MB image's first pull, then the cached one), its container
+    start (0.5-1.5 s), its app's 60 s and its exit — with no placement, IAM, layers or
+    records. Unlike ``bare_simpy_events_per_second(steps)`` it does not depend on how many
+    SimPy events the lab spends, so a lab that needs fewer events per task is not penalised.
+    """
+    env = simpy.Environment()
+    rng = random.Random(seed)
+
+    def task(env: simpy.Environment, pull: float):
+        yield env.timeout(round(pull * rng.uniform(0.9, 1.1), 3))
+        yield env.timeout(round(rng.uniform(0.5, 1.5), 3))
+        yield env.timeout(60.0)
+        yield env.timeout(0.0)
+
+    def batches(env: simpy.Environment):
+        pulled: set[int] = set()
+        for _ in range(1000):
+            for _ in range(10):
+                host = rng.randrange(200)
+                pull = 0.6 if host in pulled else 3.0
+                pulled.add(host)
+                env.process(task(env, pull))
+            yield env.timeout(3)
+
+    env.process(batches(env))
+    steps = 0
+    start = time.perf_counter()
+    while env.peek() <= 3000:
+        env.step()
+        steps += 1
+    return time.perf_counter() - start, steps
+
+
+def _run_world(name: str) -> tuple[float, float, int, Any]:
+    """Run a workload document to its duration; return (wall s, CPU s, SimPy events, the world)."""
     from lab.scenario.simdoc import build_world, load_sim_document
 
     loaded = load_sim_document(Path(__file__).parent / name)
@@ -100,11 +140,24 @@ def world_run(name: str) -> tuple[float, int, int]:
     env = world.env
     until = loaded.spec.run.duration
     steps = 0
+    cpu = time.process_time()
     start = time.perf_counter()
     while env.peek() <= until:
         env.step()
         steps += 1
-    return time.perf_counter() - start, steps, len(world.log)
+    return time.perf_counter() - start, time.process_time() - cpu, steps, world
+
+
+def world_run(name: str) -> tuple[float, int, int]:
+    """Run a workload document to its duration; return (wall s, SimPy events, log events)."""
+    wall, _, steps, world = _run_world(name)
+    return wall, steps, len(world.log)
+
+
+def world_run_digest(name: str) -> tuple[float, float, int, int, str]:
+    """``world_run`` with the run's CPU s and the SHA-256 (16 hex digits) of its log as JSON lines."""
+    wall, cpu, steps, world = _run_world(name)
+    return wall, cpu, steps, len(world.log), hashlib.sha256(world.log.to_jsonl().encode()).hexdigest()[:16]
 
 
 def median(fn, repeat: int = 5) -> float:
