@@ -30,11 +30,25 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 CHILD = r"""
-import gc, json, sys
-sys.path.insert(0, sys.argv[1])
-import bench_sim
-wall, cpu, steps, events, digest = bench_sim.world_run_digest("sim_workload.yaml")
+import gc, hashlib, json, sys, time
+from pathlib import Path
+sys.path.insert(0, sys.argv[2])  # the code tree measured: its lab is imported first
+from lab.scenario.simdoc import build_world, load_sim_document
+loaded = load_sim_document(Path(sys.argv[1]) / "sim_workload.yaml")
+world = build_world(loaded, seed=1)
+env, until, steps = world.env, loaded.spec.run.duration, 0
+cpu = time.process_time()
+start = time.perf_counter()
+while env.peek() <= until:
+    env.step()
+    steps += 1
+wall, cpu = time.perf_counter() - start, time.process_time() - cpu
+digest = hashlib.sha256(world.log.to_jsonl().encode()).hexdigest()[:16]
+events = len(world.log)
+del world
 gc.collect()
+sys.path.insert(0, sys.argv[1])
+import bench_sim  # the references (its own lab import finds the tree's modules already loaded)
 model_wall, model_steps = bench_sim.bare_churn_model_s()
 bare_rate = bench_sim.bare_simpy_events_per_second(steps)
 print(json.dumps({"wall": wall, "cpu": cpu, "steps": steps, "events": events, "digest": digest,
@@ -47,7 +61,7 @@ def run(tree: Path) -> dict[str, float]:
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONPATH"] = str(tree)
     out = subprocess.run(
-        [sys.executable, "-c", CHILD, str(ROOT / "benchmarks")], cwd=tree, env=env, capture_output=True, text=True, check=True
+        [sys.executable, "-c", CHILD, str(ROOT / "benchmarks"), str(tree)], cwd=tree, env=env, capture_output=True, text=True, check=True
     )
     return json.loads(out.stdout)
 

@@ -55,25 +55,34 @@ class Agent:
         self.fleet = fleet
 
 
+_record = tuple.__new__
+"""Builds an event record from all its fields at once: the record class's own ``__new__`` is a
+Python function (for its defaults), and the lifecycle logs nine records per task."""
+
+
 def emit(agent: Agent, task: Task) -> None:
     """Log the task's state; its targets are health-checked again (their settled answer may be stale)."""
     for tg, target in task.targets:
         tg.unsettle(target)
     ci = task.instance
-    agent.kernel.log.append(
-        TaskStateChanged(
-            agent.kernel.now,
-            task.id,
-            task.rev.name,
-            task.group,
-            task.last,
-            task.desired,
-            task.launch_type,
-            ci.id if ci else None,
-            ci.ec2_id if ci else None,
-            task.az,
-            task.stop_code,
-            task.stopped_reason,
+    kernel = agent.kernel
+    kernel.log.append(
+        _record(
+            TaskStateChanged,
+            (
+                kernel.now,
+                task.id,
+                task.rev.name,
+                task.group,
+                task.last,
+                task.desired,
+                task.launch_type,
+                ci.id if ci else None,
+                ci.ec2_id if ci else None,
+                task.az,
+                task.stop_code,
+                task.stopped_reason,
+            ),
         )
     )
 
@@ -132,8 +141,9 @@ def _lifecycle(agent: Agent, task: Task) -> ProcessGen:
             task.started_at = agent.kernel.now
             ran = True
             _set(agent, task, "RUNNING")
+            log, now = agent.kernel.log, agent.kernel.now
             for container in task.rev.containers:
-                agent.kernel.log.append(ContainerStateChanged(agent.kernel.now, task.id, container.name, "RUNNING"))
+                log.append(_record(ContainerStateChanged, (now, task.id, container.name, "RUNNING", None, None)))
             _on_running(agent, task)
             yield from _run(agent, task)
     except simpy.Interrupt:
@@ -143,14 +153,18 @@ def _lifecycle(agent: Agent, task: Task) -> ProcessGen:
 
 def _run(agent: Agent, task: Task) -> ProcessGen:
     """Wait for the app's own end (exit, OOM kill) or for a stop request (an interrupt)."""
-    outcomes = sorted(app_outcomes(agent.kernel, agent.roles, agent.ecr, task), key=lambda o: (o.at, o.order))
+    kernel = agent.kernel
+    outcomes = app_outcomes(kernel, agent.roles, agent.ecr, task)
+    if len(outcomes) > 1:
+        outcomes.sort(key=lambda o: (o.at, o.order))
     for outcome in outcomes:
-        delay = outcome.at - agent.kernel.now
+        delay = outcome.at - kernel.now
         if delay > 0:
-            yield agent.kernel.env.timeout(round(delay, 3))
+            yield kernel.env.timeout(round(delay, 3))
+        now = kernel.now
         for line in outcome.logs:
-            agent.kernel.log.append(line._replace(at=agent.kernel.now))
-        agent.kernel.log.append(ContainerStateChanged(agent.kernel.now, task.id, outcome.container.name, "STOPPED", outcome.exit_code, outcome.reason))
+            kernel.log.append(line._replace(at=now))
+        kernel.log.append(_record(ContainerStateChanged, (now, task.id, outcome.container.name, "STOPPED", outcome.exit_code, outcome.reason)))
         task.exited.add(outcome.container.name)
         for tg, target in task.targets:
             tg.unsettle(target)
@@ -301,8 +315,9 @@ def _shutdown(agent: Agent, task: Task, ran: bool) -> ProcessGen:
         agent.fleet.release(
             ci.index, cpu=n.cpu, memory_mib=n.memory_mib, ports=n.ports, dynamic_ports=n.dynamic_ports, eni=n.eni, group=n.group
         )
-        for port in task.host_ports.values():
-            ci.dynamic_ports.discard(port)
+        if task.host_ports:
+            for port in task.host_ports.values():
+                ci.dynamic_ports.discard(port)
     task.stopped_at = agent.kernel.now
     _set(agent, task, "STOPPED")
     if task.service is not None:
@@ -311,16 +326,20 @@ def _shutdown(agent: Agent, task: Task, ran: bool) -> ProcessGen:
 
 def _pull_all(agent: Agent, task: Task) -> Generator[simpy.Event, Any, str | None]:
     """Pull every container's image at once, as the agent does; return the first failure, if any."""
+    kernel = agent.kernel
     ec2_id = task.instance.ec2_id if task.instance else None
-    start = agent.kernel.now
+    start = kernel.now
     finishes = []
     for order, container in enumerate(task.rev.containers):
-        plan = plan_pull(agent.kernel, agent.roles, agent.ecr, task, container)
+        plan = plan_pull(kernel, agent.roles, agent.ecr, task, container)
         if plan.error is None:
-            agent.kernel.log.append(
-                ImagePullStarted(
-                    agent.kernel.now, task.id, container.name, container.image, ec2_id,
-                    plan.layers_total, plan.layers_cached, plan.bytes_to_fetch, plan.identity,
+            kernel.log.append(
+                _record(
+                    ImagePullStarted,
+                    (
+                        start, task.id, container.name, container.image, ec2_id,
+                        plan.layers_total, plan.layers_cached, plan.bytes_to_fetch, plan.identity,
+                    ),
                 )
             )
             if task.instance is not None and task.launch_type != "FARGATE":
@@ -328,14 +347,18 @@ def _pull_all(agent: Agent, task: Task) -> Generator[simpy.Event, Any, str | Non
                 # even if the task is stopped before the pull completes.
                 _record_image(agent, task.instance, task, container.image, plan.layers)
         finishes.append((plan.duration_s, order, container, plan))
-    for duration, _, container, plan in sorted(finishes, key=lambda f: (f[0], f[1])):
-        wait = round(start + duration - agent.kernel.now, 3)
+    if len(finishes) > 1:
+        finishes.sort(key=lambda f: (f[0], f[1]))
+    for duration, _, container, plan in finishes:
+        wait = round(start + duration - kernel.now, 3)
         if wait > 0:
-            yield agent.kernel.env.timeout(wait)
+            yield kernel.env.timeout(wait)
         if plan.error is not None:
-            agent.kernel.log.append(ImagePullFailed(agent.kernel.now, task.id, container.name, container.image, ec2_id, plan.error))
+            kernel.log.append(ImagePullFailed(kernel.now, task.id, container.name, container.image, ec2_id, plan.error))
             return plan.error
-        agent.kernel.log.append(ImagePullFinished(agent.kernel.now, task.id, container.name, container.image, ec2_id, duration, plan.bytes_to_fetch))
+        kernel.log.append(
+            _record(ImagePullFinished, (kernel.now, task.id, container.name, container.image, ec2_id, duration, plan.bytes_to_fetch))
+        )
     return None
 
 
@@ -390,8 +413,7 @@ def clean_images(agent: Agent, ci: ContainerInstance) -> None:
         for digest in image.layers:
             if digest in kept or digest not in ci.layer_sizes:
                 continue
-            freed += ci.layer_sizes.pop(digest)
-            ci.layers.pop(digest, None)
+            freed += ci.remove_layer(digest)
         agent.kernel.log.append(ImageRemoved(now, ci.ec2_id, image.uri, freed, ci.disk_used_bytes()))
 
 

@@ -79,13 +79,13 @@ class Fleet:
         """Bumped whenever attributes change or an instance is added (cache key)."""
         self._attr_columns: dict[str, tuple[int, np.ndarray, list[str]]] = {}
         self.member_masks: dict[str, tuple[int, np.ndarray]] = {}
+        """Cache for placement: memberOf expression → (fleet version, per-instance match)."""
         self.unavailable = 0
         """Instances that are not ACTIVE or whose agent is disconnected (placement skips two
         checks while this is 0)."""
-        self._shifted_codes: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        """Attribute name → (its codes array, the codes plus one), for spread placement."""
-        self._value_counts: dict[str, dict[str, tuple[int, np.ndarray]]] = {}
-        """Cache for placement: memberOf expression → (fleet version, per-instance match)."""
+        self._value_counts: dict[str, dict[str, tuple[int, np.ndarray, np.ndarray]]] = {}
+        """Spread placement's counts: task group → attribute name → (fleet version, the group's
+        live tasks per value code plus one, each instance's value code plus one)."""
         self._grow(capacity)
 
     # -- construction -------------------------------------------------------------------
@@ -228,7 +228,8 @@ class Fleet:
         for key in ports:
             self._port_column(key)[i] = True
             self.static_ports_count[i] += 1
-        self.dyn_ports_free[i] -= dynamic_ports
+        if dynamic_ports:
+            self.dyn_ports_free[i] -= dynamic_ports
         if eni:
             self.eni_free[i] -= 1
         self.group_column(group)[i] += 1
@@ -253,7 +254,8 @@ class Fleet:
         for key in ports:
             self.port_used[key][i] = False
             self.static_ports_count[i] -= 1
-        self.dyn_ports_free[i] += dynamic_ports
+        if dynamic_ports:
+            self.dyn_ports_free[i] += dynamic_ports
         if eni:
             self.eni_free[i] += 1
         self.group_counts[group][i] -= 1
@@ -309,36 +311,31 @@ class Fleet:
             ``codes`` is the per-instance value code (-1 when missing). Counts are kept up to
             date by ``reserve``/``release`` and rebuilt when attributes change.
         """
-        codes, values = self.attribute_column(name)
-        per_group = self._value_counts.setdefault(group, {})
-        cached = per_group.get(name)
-        if cached is not None and cached[0] == self.version:
-            return cached[1], codes
-        col = self.group_column(group)[: self.n]
-        counts = np.bincount(codes + 1, weights=col, minlength=len(values) + 1).astype(np.int64)
-        per_group[name] = (self.version, counts)
-        return counts, codes
+        counts, shifted = self.value_counts_shifted(group, name)
+        return counts, shifted - 1
 
     def value_counts_shifted(self, group: str, name: str) -> tuple[np.ndarray, np.ndarray]:
         """``value_counts`` with the codes shifted by one: ``counts[shifted[i]]`` is instance ``i``'s count."""
-        counts, _ = self.value_counts(group, name)
-        return counts, self._shifted(name)
-
-    def _shifted(self, name: str) -> np.ndarray:
-        """Attribute ``name``'s per-instance value codes plus one (0: attribute missing)."""
-        codes, _ = self.attribute_column(name)
-        cached = self._shifted_codes.get(name)
-        if cached is None or cached[0] is not codes:
-            cached = self._shifted_codes[name] = (codes, codes + 1)
-        return cached[1]
+        per_group = self._value_counts.get(group)
+        if per_group is None:
+            per_group = self._value_counts[group] = {}
+        cached = per_group.get(name)
+        if cached is not None and cached[0] == self.version:
+            return cached[1], cached[2]
+        codes, values = self.attribute_column(name)
+        shifted = codes + 1
+        col = self.group_column(group)[: self.n]
+        counts = np.bincount(shifted, weights=col, minlength=len(values) + 1).astype(np.int64)
+        per_group[name] = (self.version, counts, shifted)
+        return counts, shifted
 
     def _count_value(self, group: str, i: int, delta: int) -> None:
         per_group = self._value_counts.get(group)
         if not per_group:
             return
-        for name, (version, counts) in per_group.items():
+        for version, counts, shifted in per_group.values():
             if version == self.version:
-                counts[self._shifted(name)[i]] += delta
+                counts[shifted[i]] += delta
 
     def task_groups(self, i: int) -> list[str]:
         """Return the task groups with at least one live task on instance ``i``."""

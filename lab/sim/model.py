@@ -74,8 +74,9 @@ class ContainerInstance:
     """Agent-side state of one container instance (its layer cache and disk, role, timeouts)."""
 
     __slots__ = (
-        "arn", "az", "cleanup", "cleanup_running", "disk_bytes", "dynamic_ports", "ec2_id", "id", "images", "index", "instance_type",
-        "launched_at", "layer_sizes", "layers", "registered_at", "role", "security_groups", "stop_timeout_s",
+        "arn", "az", "cleanup", "cleanup_running", "disk_bytes", "dynamic_ports", "ec2_id", "id", "image_ready", "images", "index",
+        "instance_type", "launched_at", "layer_bytes", "layer_sizes", "layers", "registered_at", "role", "security_groups",
+        "stop_timeout_s",
     )
 
     def __init__(self, index: int, ci_id: str, arn: str, ec2_id: str, instance_type: str, az: str, role: str, stop_timeout_s: float) -> None:
@@ -91,6 +92,12 @@ class ContainerInstance:
         """Layer digest → simulated time it is (or will be) on disk."""
         self.layer_sizes: dict[str, int] = {}
         """Layer digest → bytes it takes on the Docker volume (layers on, or arriving at, the disk)."""
+        self.layer_bytes = 0
+        """The sum of ``layer_sizes`` (kept by ``add_layer``/``remove_layer``)."""
+        self.image_ready: dict[int, tuple[Any, float, tuple[str, ...]]] = {}
+        """id(registry Image) → (the image, when its last layer is on disk, its layer digests),
+        for images every layer of which is on (or arriving at) the disk: a pull of one of them
+        needs no look-up per layer. Emptied whenever a layer is removed."""
         self.images: dict[str, HostImage] = {}
         """Images the agent pulled, by URI, until its image cleanup removes them."""
         self.disk_bytes = DOCKER_VOLUME_GIB * 1024**3
@@ -107,7 +114,21 @@ class ContainerInstance:
 
     def disk_used_bytes(self) -> int:
         """Bytes in use on the volume: the system's share plus every layer on (or arriving at) the disk."""
-        return SYSTEM_DISK_GIB * 1024**3 + sum(self.layer_sizes.values())
+        return SYSTEM_DISK_GIB * 1024**3 + self.layer_bytes
+
+    def add_layer(self, digest: str, size_bytes: int, ready_at: float) -> None:
+        """A layer starts arriving on the disk; it is there from ``ready_at``."""
+        self.layers[digest] = ready_at
+        self.layer_bytes += size_bytes - self.layer_sizes.get(digest, 0)
+        self.layer_sizes[digest] = size_bytes
+
+    def remove_layer(self, digest: str) -> int:
+        """Delete a layer from the disk (image cleanup); return the bytes freed."""
+        freed = self.layer_sizes.pop(digest)
+        self.layer_bytes -= freed
+        self.layers.pop(digest, None)
+        self.image_ready.clear()
+        return freed
 
     def allocate_host_port(self) -> int:
         """Hand out the lowest free port of the instance's ephemeral range (§2.3)."""

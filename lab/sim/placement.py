@@ -413,8 +413,10 @@ def place(
     return PlacementDecision(None, reasons, 0, closest)
 
 
-_minimum = np.minimum.reduce
-"""``keys.min()`` without ndarray.min's Python wrapper (a placement calls it once per strategy)."""
+_KEY_SHIFT = np.int64(1 << 32)
+"""Two numeric strategy keys ranked as one: ``first * 2**32 + second``. Both keys are counts of
+tasks or free CPU units / MiB of one instance, non-negative and far below 2**31 (the largest
+instance has 25,165,824 MiB), so the pair's order is the one number's order."""
 
 
 def _rank(
@@ -427,14 +429,23 @@ def _rank(
 ) -> PlacementDecision:
     """Choose among the candidates (at least one) with the strategies, in order."""
     total = len(cand)
-    for strategy in strategies:
-        if len(cand) == 1:
-            break
+    i, count = 0, len(strategies)
+    while i < count and len(cand) > 1:
+        strategy = strategies[i]
         if strategy.type == "random":
             cand = cand[[rng.randrange(len(cand))]]
             break
         keys = _strategy_key(fleet, needs, strategy, cand, rng)
-        cand = cand[keys == _minimum(keys)]
+        i += 1
+        if i < count and strategies[i].type != "random":
+            # Spread then binpack (and the like) in one pass: the tasks left after the first
+            # key's minimum and then the second's are those with the pair's minimum; neither
+            # key draws from the generator, so the draws are the same as one key at a time.
+            keys = keys * _KEY_SHIFT + _strategy_key(fleet, needs, strategies[i], cand, rng)
+            i += 1
+        # ``keys[keys.argmin()]``: the minimum without the ufunc reduction's set-up, a third
+        # of its cost on a few hundred instances.
+        cand = cand[keys == keys[keys.argmin()]]
     choice = int(cand[0]) if len(cand) == 1 else int(cand[rng.randrange(len(cand))])
     return PlacementDecision(choice, None, total, None, checks)
 

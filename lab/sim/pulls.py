@@ -109,7 +109,17 @@ def plan_pull(kernel: Kernel, roles: Roles, ecr: Ecr, task: Task, container: Con
 def _transfer(kernel: Kernel, roles: Roles, ecr: Ecr, task: Task, image: Image, role: str | None, principal: str, private: bool, fargate: bool) -> PullPlan:
     """Time the layer downloads, sharing layers already on (or arriving at) the host."""
     now = kernel.now
-    cache = task.instance.layers if (task.instance is not None and not fargate) else {}
+    ci = task.instance if not fargate else None
+    known = ci.image_ready.get(id(image)) if ci is not None else None
+    if known is not None and known[0] is image and ci is not None and ci.disk_used_bytes() <= ci.disk_bytes:
+        # Every layer is on (or arriving at) this host: nothing to fetch or authorise, and
+        # the wait is for the last layer still arriving (the same sums as the loop below).
+        ready, digests = known[1], known[2]
+        own = nominal_pull_s(0, 0, fargate=False)
+        own *= kernel.rng.uniform(0.9, 1.1)
+        duration = round(max(own, max(now, ready) - now), 3)
+        return PullPlan(duration, None, len(digests), len(digests), 0, principal or "anonymous", digests)
+    cache = ci.layers if ci is not None else {}
     to_fetch = []
     wait_until = now
     cached = 0
@@ -135,7 +145,6 @@ def _transfer(kernel: Kernel, roles: Roles, ecr: Ecr, task: Task, image: Image, 
                 text = f"CannotPullContainerError: Error response from daemon: error pulling image configuration: denied: {denial}"
             return PullPlan(kernel.jitter(timing.AUTH_FAILURE_S), text, len(image.layers), cached, 0, principal)
     fetch_bytes = sum(layer.size_bytes for layer in to_fetch)
-    ci = task.instance if not fargate else None
     if ci is not None and ci.disk_used_bytes() + fetch_bytes > ci.disk_bytes:
         # Docker writes each blob to a temporary file first: the write that meets the full
         # volume fails the pull (§3.5), after what still fitted came down (EC2: no Fargate here).
@@ -147,8 +156,12 @@ def _transfer(kernel: Kernel, roles: Roles, ecr: Ecr, task: Task, image: Image, 
     own = nominal_pull_s(fetch_bytes, len(to_fetch), fargate=fargate)
     own *= kernel.rng.uniform(0.9, 1.1)
     duration = round(max(own, wait_until - now), 3)
-    for layer in to_fetch:
-        cache[layer.digest] = now + duration
-        if ci is not None:
-            ci.layer_sizes[layer.digest] = layer.size_bytes
-    return PullPlan(duration, None, len(image.layers), cached, fetch_bytes, principal or "anonymous", tuple(layer.digest for layer in image.layers))
+    digests = tuple(layer.digest for layer in image.layers)
+    if ci is not None:
+        for layer in to_fetch:
+            ci.add_layer(layer.digest, layer.size_bytes, now + duration)
+        ci.image_ready[id(image)] = (image, max(wait_until, now + duration), digests)
+    else:
+        for layer in to_fetch:
+            cache[layer.digest] = now + duration
+    return PullPlan(duration, None, len(image.layers), cached, fetch_bytes, principal or "anonymous", digests)
