@@ -25,7 +25,7 @@ OOM_EXIT_CODE = 137
 """128 + SIGKILL: what Docker reports for a container the kernel OOM-killed."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Outcome:
     """A container's scheduled end while its task runs."""
 
@@ -68,7 +68,7 @@ def app_outcomes(kernel: Kernel, roles: Roles, ecr: Ecr, task: Task) -> list[Out
         def log(at: float, line: str, c: Container = container) -> AppLogged:
             return AppLogged(at, task.id, c.name, line)
 
-        missing = [name for name in app.requires_env if name not in container.environment]
+        missing = [name for name in app.requires_env if name not in container.environment] if app.requires_env else None
         if missing:
             line = f"Error: required environment variable {missing[0]} is not set"
             ends.append(Outcome(container, boot_at, app.exit_code, None, order, [log(boot_at, line)]))
@@ -99,6 +99,8 @@ def app_outcomes(kernel: Kernel, roles: Roles, ecr: Ecr, task: Task) -> list[Out
                 ends.append(Outcome(container, at, OOM_EXIT_CODE, "OutOfMemoryError: Container killed due to memory usage", order))
         if app.exit_after_s is not None:
             ends.append(Outcome(container, now + app.exit_after_s, app.exit_code, None, order))
-        if ends:
+        if len(ends) == 1:
+            outcomes.append(ends[0])
+        elif ends:
             outcomes.append(min(ends, key=lambda o: o.at))
     return outcomes

@@ -116,7 +116,7 @@ def _transfer(kernel: Kernel, roles: Roles, ecr: Ecr, task: Task, image: Image, 
         # the wait is for the last layer still arriving (the same sums as the loop below).
         ready, digests = known[1], known[2]
         own = nominal_pull_s(0, 0, fargate=False)
-        own *= kernel.rng.uniform(0.9, 1.1)
+        own *= 0.9 + (1.1 - 0.9) * kernel.rng.random()  # rng.uniform(0.9, 1.1)'s formula
         duration = round(max(own, max(now, ready) - now), 3)
         return PullPlan(duration, None, len(digests), len(digests), 0, principal or "anonymous", digests)
     cache = ci.layers if ci is not None else {}
@@ -154,7 +154,7 @@ def _transfer(kernel: Kernel, roles: Roles, ecr: Ecr, task: Task, image: Image, 
         text = f"CannotPullContainerError: write /var/lib/docker/tmp/GetImageBlob{blob}: no space left on device"
         return PullPlan(round(took, 3), text, len(image.layers), cached, 0, principal or "anonymous")
     own = nominal_pull_s(fetch_bytes, len(to_fetch), fargate=fargate)
-    own *= kernel.rng.uniform(0.9, 1.1)
+    own *= 0.9 + (1.1 - 0.9) * kernel.rng.random()  # rng.uniform(0.9, 1.1)'s formula
     duration = round(max(own, wait_until - now), 3)
     digests = tuple(layer.digest for layer in image.layers)
     if ci is not None:
