@@ -175,3 +175,26 @@ def test_agent_config_image_cleanup_settings(text, expected):
     parsed = parse_agent_config(Document("ecs.config", text, text + "\n"))
     assert parsed.agent_config.image_cleanup_updates() == expected
     assert not [n for n in parsed.notes if "not simulated" in n.message]
+
+
+def test_an_image_cleaned_up_is_fetched_again_in_full():
+    """After cleanup removes an image, the next task pulling it finds no layer on the host (and the disk counts them again)."""
+    from lab.sim.events import ImagePullStarted
+
+    world = world_with(["1"], task_cleanup_wait_s=60, image_minimum_cleanup_age_s=600, image_cleanup_interval_s=600)
+    first = run_then_stop(world, "v1")
+    (second,) = world.run_task("v1").task_ids  # while the image is on the host: every layer cached
+    world.run(until=world.now + 300)
+    world.stop_task(second)
+    world.run(until=world.now + 2400)
+    assert [e.image for e in of(world, ImageRemoved)] == [uri("web", "1")]
+    assert world.instances[0].disk_used_bytes() == SYSTEM_DISK_GIB * GIB
+    (third,) = world.run_task("v1").task_ids
+    world.run(until=world.now + 300)
+    pulls = {task: of(world, ImagePullStarted, task=task)[0] for task in (first, second, third)}
+    assert [(p.layers_cached, p.bytes_to_fetch > 0) for p in pulls.values()] == [
+        (0, True),
+        (pulls[first].layers_total, False),
+        (0, True),
+    ]
+    assert world.instances[0].disk_used_bytes() == pytest.approx(SYSTEM_DISK_GIB * GIB + 3_000_000_000, abs=10)
