@@ -15,7 +15,7 @@ import re
 import pytest
 
 from lab.config.agent_config import parse_agent_config
-from lab.sim.events import ImagePullFailed, ImagePullFinished, ImageRemoved, TaskStateChanged
+from lab.sim.events import ImagePullFailed, ImagePullFinished, ImagePullStarted, ImageRemoved, TaskStateChanged
 from lab.sim.model import SYSTEM_DISK_GIB
 from lab.yaml_source import Document
 from tests.sim.conftest import build, container, document, image, instances, of, task_definition, uri
@@ -179,7 +179,6 @@ def test_agent_config_image_cleanup_settings(text, expected):
 
 def test_an_image_cleaned_up_is_fetched_again_in_full():
     """After cleanup removes an image, the next task pulling it finds no layer on the host (and the disk counts them again)."""
-    from lab.sim.events import ImagePullStarted
 
     world = world_with(["1"], task_cleanup_wait_s=60, image_minimum_cleanup_age_s=600, image_cleanup_interval_s=600)
     first = run_then_stop(world, "v1")
