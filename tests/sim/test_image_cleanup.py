@@ -179,7 +179,6 @@ def test_agent_config_image_cleanup_settings(text, expected):
 
 def test_an_image_cleaned_up_is_fetched_again_in_full():
     """After cleanup removes an image, the next task pulling it finds no layer on the host (and the disk counts them again)."""
-
     world = world_with(["1"], task_cleanup_wait_s=60, image_minimum_cleanup_age_s=600, image_cleanup_interval_s=600)
     first = run_then_stop(world, "v1")
     (second,) = world.run_task("v1").task_ids  # while the image is on the host: every layer cached
