@@ -16,7 +16,7 @@ from lab.sim import timing
 from lab.sim.iam import denial_message
 from lab.sim.kernel import Kernel
 from lab.sim.model import Container, Task
-from lab.sim.registry import Ecr, Image, nominal_pull_s
+from lab.sim.registry import Ecr, Image, Layer, nominal_pull_s
 from lab.sim.roles import Roles
 
 __all__ = ["PullPlan", "pull_identity", "plan_pull"]
@@ -114,13 +114,13 @@ def _transfer(kernel: Kernel, roles: Roles, ecr: Ecr, task: Task, image: Image, 
     if known is not None and known[0] is image and ci is not None and ci.disk_used_bytes() <= ci.disk_bytes:
         # Every layer is on (or arriving at) this host: nothing to fetch or authorise, and
         # the wait is for the last layer still arriving (the same sums as the loop below).
-        ready, digests = known[1], known[2]
+        last_ready, digests = known[1], known[2]
         own = nominal_pull_s(0, 0, fargate=False)
         own *= 0.9 + (1.1 - 0.9) * kernel.rng.random()  # rng.uniform(0.9, 1.1)'s formula
-        duration = round(max(own, max(now, ready) - now), 3)
+        duration = round(max(own, max(now, last_ready) - now), 3)
         return PullPlan(duration, None, len(digests), len(digests), 0, principal or "anonymous", digests)
-    cache = ci.layers if ci is not None else {}
-    to_fetch = []
+    cache: dict[str, float] = ci.layers if ci is not None else {}
+    to_fetch: list[Layer] = []
     wait_until = now
     cached = 0
     for layer in image.layers:
