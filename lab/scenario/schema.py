@@ -61,6 +61,10 @@ class RunSpec(_Model):
 class SimDocument(_Model):
     """A world, the config files that run in it, and how long to run."""
 
+    # Built at its first use (``lab sim``, the editor schema): a grade never reads one, and
+    # building it repeats the whole world's schema that ``Scenario`` builds too.
+    model_config = ConfigDict(defer_build=True)
+
     description: str | None = None
     world: WorldSpec = Field(default_factory=WorldSpec)
     files: dict[str, FileSpec] = Field(default_factory=dict)
