@@ -708,6 +708,19 @@ def _safe_error(exc: LabError) -> str:
     return "\n".join(defuse_line(line) for line in lines)
 
 
+def _process_defaults() -> None:
+    """Settings of the ``lab`` program's own process (not of a call from Python), each only
+    where the user has set none; they change no result, only the start-up's cost."""
+    if not any(name in os.environ for name in ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")):
+        # numpy's OpenBLAS starts a pool of spinning threads at import; the lab calls no BLAS
+        # routine (the fleet's columns are element-wise), so one thread spares every command
+        # about 0.1 CPU s.
+        os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    # pydantic reads the entry points of every installed distribution for plugins at its first
+    # model (~5 ms); the lab uses none. pydantic's documented switch (pydantic/plugin/_loader.py).
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "1")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``lab`` command; return its exit code."""
     parser = _parser()
@@ -718,11 +731,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         args.func = _cmd_tui
     args.process = argv is None  # the program itself, not a call from Python (tests)
-    if args.process and not any(name in os.environ for name in ("OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")):
-        # numpy's OpenBLAS starts a pool of spinning threads at import; the lab calls no BLAS
-        # routine (the fleet's columns are element-wise), so one thread spares every command
-        # about 0.1 CPU s. Set only when the user has not chosen a thread count.
-        os.environ["OPENBLAS_NUM_THREADS"] = "1"
+    if args.process:
+        _process_defaults()
     out = sys.stdout
     try:
         return int(args.func(args, out))
