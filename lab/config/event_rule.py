@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lab.config.defaults import new_list
 from lab.config.event_pattern import EventPattern, parse_event_pattern
 from lab.config.schedule import Schedule, ScheduleError, parse_schedule
 from lab.config.shapes import positioned, validate_mapping
@@ -61,7 +62,7 @@ class AwsVpcConfiguration(BaseModel):
 
     Subnets: list[str] = Field(min_length=1, max_length=16)
     """Subnet ids (at most 16)."""
-    SecurityGroups: list[str] = Field(default_factory=list, max_length=5)
+    SecurityGroups: list[str] = Field(default_factory=new_list, max_length=5)
     """Security group ids (at most 5)."""
     AssignPublicIp: Literal["ENABLED", "DISABLED"] = "DISABLED"
     """Whether the task's ENI gets a public IP (FARGATE only)."""
@@ -140,7 +141,7 @@ class EventRule(BaseModel):
     """Free text."""
     EventBusName: str = "default"
     """The event bus: ECS sends its events to the default bus."""
-    Targets: list[RuleTarget] = Field(default_factory=list)
+    Targets: list[RuleTarget] = Field(default_factory=new_list)
     """PutTargets input: where matched events go."""
 
     @property

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
@@ -34,7 +34,6 @@ from lab.config.shapes import (
     validation_diagnostics,
     where_phrase,
 )
-from lab.config.target_group import TargetGroup, find_target_group, target_group_arn
 from lab.config.task_definition import TaskDefinition, client_exception_diagnostics
 from lab.errors import (
     STRATEGY_MIXED,
@@ -44,6 +43,11 @@ from lab.errors import (
     SourceErrors,
 )
 from lab.yaml_source import Document, Path_
+
+if TYPE_CHECKING:
+    # Target groups and load balancers are read only for a service behind one: a grade of a
+    # scenario without them does not import their models.
+    from lab.config.target_group import TargetGroup
 
 __all__ = [
     "SERVICE_MODELLED",
@@ -747,11 +751,11 @@ def listener_rule_errors(service: Service, load_balancers: Mapping[str, Any], ta
     to one load balancer). A reference to a load balancer the world has no file for is not
     joined and not checked. Texts are the lab's (wording UNCONFIRMED).
     """
-    from lab.config.load_balancer import find_listener_rule, rule_load_balancer
-
     errors: list[ClientException] = []
-    if service.deployment_configuration.strategy not in TRAFFIC_SHIFT_STRATEGIES:
+    if service.deployment_configuration.strategy not in TRAFFIC_SHIFT_STRATEGIES or not service.load_balancers:
         return errors
+    from lab.config.load_balancer import find_listener_rule, rule_load_balancer
+    from lab.config.target_group import find_target_group
     for i, lb in enumerate(service.load_balancers):
         adv = lb.advanced_configuration
         if adv is None:
@@ -870,6 +874,8 @@ def service_errors(
         )
 
     for i, lb in enumerate(service.load_balancers):
+        from lab.config.target_group import find_target_group, target_group_arn
+
         at = ("loadBalancers", i)
         group = find_target_group(lb.target_group_arn, target_groups)
         if group is None:

@@ -14,7 +14,6 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
-from lab.config.security_group import allows_ingress
 from lab.scenario.checks import CHECK_KINDS, author_pattern
 from lab.scenario.simdoc import ConfigFile, iam_role
 from lab.sim.events import (
@@ -511,6 +510,8 @@ def check_policy_not_allows(c: Any, run: RunView) -> Verdict:
 
 
 def check_ingress_allows(c: Any, run: RunView) -> Verdict:
+    from lab.config.security_group import allows_ingress  # only where a scenario has a security group
+
     group = run.files[c.file].model
     # Whether a port is let in changes only where a rule's range starts or ends, so one port
     # per stretch between those edges decides the whole stretch (not 28,000 lookups).

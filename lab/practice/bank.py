@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from lab.config.defaults import new_list
 from lab.config.shapes import did_you_mean, positioned
 from lab.errors import Diagnostic, LabError, SourceErrors
 from lab.practice.model import Option, Question, Reference
@@ -57,7 +58,7 @@ class ExamsSpec(_Strict):
     """The exams a question serves and their domains."""
 
     dop: list[DopDomain] = Field(alias="DOP-C02", min_length=1)
-    saa: list[SaaDomain] = Field(default_factory=list, alias="SAA-C03")
+    saa: list[SaaDomain] = Field(default_factory=new_list, alias="SAA-C03")
 
 
 class OptionSpec(_Strict):

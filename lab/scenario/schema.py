@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from lab.config.defaults import new_list
 from lab.scenario import kinds
 from lab.scenario.checks import CheckSpecByKind
 from lab.sim.spec import WorldSpec
@@ -61,6 +62,10 @@ class RunSpec(_Model):
 class SimDocument(_Model):
     """A world, the config files that run in it, and how long to run."""
 
+    # Built at its first use (``lab sim``, the editor schema): a grade never reads one, and
+    # building it repeats the whole world's schema that ``Scenario`` builds too.
+    model_config = ConfigDict(defer_build=True)
+
     description: str | None = None
     world: WorldSpec = Field(default_factory=WorldSpec)
     files: dict[str, FileSpec] = Field(default_factory=dict)
@@ -99,7 +104,7 @@ class Scenario(_Model):
     """Topics for the catalogue (``iam``, ``ecr``, ``networking``...)."""
     track: str | None = Field(default=None, pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
     """The curriculum track it belongs to (an id of ``content/tracks.yaml``); shipped scenarios have one."""
-    covers: list[str] = Field(default_factory=list)
+    covers: list[str] = Field(default_factory=new_list)
     """Content-map topic ids (``C11``, ``E7``...) its required checks grade; see docs/curriculum.md."""
     difficulty: int = Field(ge=1, le=3)
     minutes: int = Field(ge=1, le=240)
@@ -113,7 +118,7 @@ class Scenario(_Model):
     """The files the learner edits: name → kind and starting content."""
     run: RunSpec = Field(default_factory=RunSpec)
     checks: list[CheckSpecByKind] = Field(min_length=1)
-    hints: list[str] = Field(default_factory=list)
+    hints: list[str] = Field(default_factory=new_list)
     """Revealed one at a time."""
     solution: dict[str, str | dict[str, Any]] = Field(min_length=1)
     """A passing answer: file name → content (only the files it changes)."""

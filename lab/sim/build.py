@@ -25,21 +25,18 @@ Sizes are compressed sizes, as a registry stores and a host pulls them. The resu
 from __future__ import annotations
 
 import fnmatch
-import hashlib
 import json
 import posixpath
 import re
 import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cache
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from lab.config.dockerfile import DockerIgnore, Dockerfile, Instruction, Stage, parse_dockerignore
 from lab.errors import SourceError
+from lab.sim.catalogue import MB, base_image, base_layers, catalogue, lineage
+from lab.sim.catalogue import digest as _h
 
 __all__ = [
     "LAYER_INSTRUCTIONS",
@@ -60,61 +57,6 @@ __all__ = [
 
 LAYER_INSTRUCTIONS = frozenset(("RUN", "COPY", "ADD"))
 """The instructions that make a filesystem layer (§12.1)."""
-
-MB = 1_000_000
-
-_CATALOGUE = Path(__file__).with_name("data") / "build_catalogue.yaml"
-
-
-@cache
-def catalogue() -> dict[str, Any]:
-    """The base images, packages and downloads the build knows (``data/build_catalogue.yaml``)."""
-    # libyaml's parser when PyYAML has it (the same data as safe_load, four times faster: every
-    # process that builds a world reads this catalogue).
-    data: dict[str, Any] = yaml.load(_CATALOGUE.read_text(), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
-    return data
-
-
-def base_image(reference: str) -> tuple[str, dict[str, Any]] | None:
-    """The catalogue name and entry of an image reference (``python:3.12-slim``), or None.
-
-    ``docker.io/library/`` and ``library/`` prefixes are ignored and aliases (``alpine`` →
-    ``alpine:3.20``) resolved; an image without a tag means ``:latest``, which the catalogue
-    lists as an alias where Docker Hub's ``latest`` is one of its images.
-    """
-    data = catalogue()
-    ref = reference.removeprefix("docker.io/").removeprefix("library/")
-    ref = data["aliases"].get(ref, ref)
-    if ref.endswith(":latest"):
-        ref = data["aliases"].get(ref.removesuffix(":latest"), ref)
-    entry = data["base_images"].get(ref)
-    return (ref, entry) if entry is not None else None
-
-
-def lineage(name: str) -> list[tuple[str, dict[str, Any]]]:
-    """A catalogue image and its parents, the image itself first (``python:3.12-slim``,
-    ``debian:bookworm-slim``)."""
-    images = catalogue()["base_images"]
-    chain: list[tuple[str, dict[str, Any]]] = []
-    current: str | None = name
-    while current is not None and current not in {n for n, _ in chain}:
-        entry = images[current]
-        chain.append((current, entry))
-        current = entry.get("parent")
-    return chain
-
-
-def base_layers(name: str) -> list[tuple[str, int]]:
-    """The (digest, compressed bytes) of a catalogue image's layers, bottom first.
-
-    A layer's digest names the image that added it, so images built on one parent share its
-    layers (``python:3.12-slim`` and ``node:20-slim`` share ``debian:bookworm-slim``'s).
-    """
-    layers: list[tuple[str, int]] = []
-    for origin, entry in reversed(lineage(name)):
-        layers += [("sha256:" + _h("base", origin, i), int(mb * MB)) for i, mb in enumerate(entry["layers"])]
-    return layers
-
 
 # -- inputs -----------------------------------------------------------------------------------------
 
@@ -295,10 +237,6 @@ class _StageState:
 
 class _Failed(Exception):
     """A step failed: the message positioned at the instruction by the caller."""
-
-
-def _h(*parts: object) -> str:
-    return hashlib.sha256("\x1f".join(map(str, parts)).encode()).hexdigest()
 
 
 def _clean(path: str) -> str:

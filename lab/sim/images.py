@@ -10,20 +10,27 @@ base image, an unchanged dependency layer) pulls only the others (lab.sim.pulls)
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-from lab.config.dockerfile import Dockerfile
 from lab.errors import ClientException, SourceError
-from lab.sim.build import MB, BuildCache, BuildContext, BuiltImage, ContextFile, build
 from lab.sim.events import ImageBuilt, ImagePushed
 from lab.sim.kernel import Kernel
 from lab.sim.registry import Ecr, Layer
 from lab.sim.spec import BuildSpec
+
+if TYPE_CHECKING:
+    # The builder and the Dockerfile parser are imported at the first build: most worlds
+    # only push images, and a grade's start-up should not pay for them.
+    from lab.config.dockerfile import Dockerfile
+    from lab.sim.build import BuildCache, BuildContext, BuiltImage
 
 __all__ = ["Builds", "build_context", "trial_build"]
 
 
 def build_context(spec: BuildSpec) -> BuildContext:
     """The build context a build spec describes."""
+    from lab.sim.build import MB, BuildContext, ContextFile
+
     files: dict[str, str | ContextFile] = {}
     for path, entry in spec.context.items():
         if isinstance(entry, str):
@@ -39,6 +46,8 @@ def trial_build(spec: BuildSpec, dockerfile: Dockerfile) -> BuiltImage:
     Raises:
         SourceError: the build fails, positioned at the failing instruction.
     """
+    from lab.sim.build import BuildCache, build
+
     return build(dockerfile, build_context(spec), BuildCache(), build_args=spec.build_args, target=spec.target)
 
 
@@ -50,10 +59,18 @@ class Builds:
         self.ecr = ecr
         self.specs = {spec.dockerfile: spec for spec in specs}
         """Build specs by the name of the dockerfile file they build."""
-        self.cache = BuildCache()
-        """The builder's cache, kept across every build in this world."""
+        self._cache: BuildCache | None = None
         self.last: dict[str, Dockerfile] = {}
         """The Dockerfile each build last built successfully, by file name."""
+
+    @property
+    def cache(self) -> BuildCache:
+        """The builder's cache, kept across every build in this world (made at the first)."""
+        if self._cache is None:
+            from lab.sim.build import BuildCache
+
+            self._cache = BuildCache()
+        return self._cache
 
     def build_and_push(self, name: str, dockerfile: Dockerfile) -> BuiltImage:
         """Build the file with its context and the world's cache, push it, and log both.
@@ -62,6 +79,8 @@ class Builds:
             ClientException: the build failed (the message is BuildKit's, positioned), or no
                 build names the file.
         """
+        from lab.sim.build import build
+
         spec = self._spec(name)
         try:
             built = build(dockerfile, build_context(spec), self.cache, build_args=spec.build_args, target=spec.target)
@@ -97,6 +116,8 @@ class Builds:
         Raises:
             SourceError: the rebuild fails (a change removed what a COPY needs).
         """
+        from lab.sim.build import BuildCache, BuildContext, ContextFile, build
+
         spec = next((s for s in self.specs.values() if s.image == image), None)
         if spec is None or spec.dockerfile not in self.last:
             return None

@@ -16,12 +16,15 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from lab.sim.fleet import ACTIVE, MAX_RESERVED_PORTS, STATUS_NAMES, Fleet
-from lab.sim.query import Expression, QueryError, parse
+
+if TYPE_CHECKING:
+    # The memberOf query language is imported by the first constraint that uses it.
+    from lab.sim.query import Expression
 
 __all__ = [
     "CODE_TEXT",
@@ -283,6 +286,8 @@ def validate_constraints(constraints: tuple[Constraint, ...]) -> dict[str, Expre
     parsed: dict[str, Expression] = {}
     for c in constraints:
         if c.type == "memberOf":
+            from lab.sim.query import QueryError, parse
+
             if not c.expression:
                 raise PlacementError("A memberOf placement constraint requires an expression.")
             try:
@@ -338,6 +343,8 @@ def _checks(fleet: Fleet, needs: TaskNeeds, constraints: tuple[Constraint, ...])
     # codes keep meaning "how far the instance got".
     for c in constraints:
         if c.type == "memberOf" and c.expression:
+            from lab.sim.query import parse
+
             checks.append((~_member_of_mask(fleet, parse(c.expression)), MEMBER_OF))
     if any(c.type == "distinctInstance" for c in constraints):
         col = fleet.group_counts.get(needs.group)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from lab.errors import ClientException
 from lab.sim import timing
-from lab.sim.build import base_image, base_layers, catalogue, lineage
+from lab.sim.catalogue import base_image, base_layers, catalogue, lineage
 from lab.sim.spec import AppSpec, ImageSpec
 
 if TYPE_CHECKING:

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from lab.config.defaults import new_list
 from lab.config.tagged import ByTag
 
 AvailabilityZone = Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$")]
@@ -103,7 +104,7 @@ class InstanceGroupSpec(_Spec):
     """``ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION`` (default 3 h, at least 1 min; §12.6)."""
     at: float | None = Field(default=None, ge=0)
     """Launch time. None: already registered when the world starts."""
-    security_groups: list[str] = Field(default_factory=list)
+    security_groups: list[str] = Field(default_factory=new_list)
     """Security groups (by GroupName) on the instances' primary network interface."""
 
     @field_validator("attributes")
@@ -140,7 +141,7 @@ class LaunchTemplateSpec(_Spec):
     """``ECS_CONTAINER_STOP_TIMEOUT`` (§3.1)."""
     volume_gib: int = Field(default=30, ge=1, le=16384)
     """Root EBS volume size in GiB (the block device mapping; the AMI's 30 GiB by default; §12.6)."""
-    security_groups: list[str] = Field(default_factory=list)
+    security_groups: list[str] = Field(default_factory=new_list)
     """Security groups (by GroupName) on the instances."""
     spot: bool = False
     """Launch Spot instances (billed at the Spot share of the on-demand price)."""
@@ -169,9 +170,9 @@ class AppSpec(_Spec):
     """Exit code used by ``exit_after_s`` and by missing requirements."""
     shutdown_s: float = Field(default=1.0, ge=0)
     """Time to exit after SIGTERM; past the stop timeout the agent sends SIGKILL."""
-    requires_env: list[str] = Field(default_factory=list)
+    requires_env: list[str] = Field(default_factory=new_list)
     """Environment variables the app needs; without them it exits after boot."""
-    requires_actions: list[str] = Field(default_factory=list)
+    requires_actions: list[str] = Field(default_factory=new_list)
     """IAM actions (``action`` or ``action@resource``) the app calls with the task role at start."""
     cpu_units_per_rps: float = Field(default=2.0, ge=0)
     """CPU units one request per second keeps busy (1024 units = one vCPU)."""
@@ -214,8 +215,8 @@ class RunTask(_Spec):
     count: int = Field(default=1, ge=1, le=10)
     """Tasks to start; RunTask takes at most 10 per call (§1.7, §11.1)."""
     launchType: Literal["EC2", "FARGATE"] = "EC2"
-    placementStrategy: list[dict[str, str]] = Field(default_factory=list)
-    placementConstraints: list[dict[str, str]] = Field(default_factory=list)
+    placementStrategy: list[dict[str, str]] = Field(default_factory=new_list)
+    placementConstraints: list[dict[str, str]] = Field(default_factory=new_list)
     group: str | None = None
     startedBy: str | None = None
     networkConfiguration: dict[str, Any] | None = None
@@ -333,7 +334,7 @@ class SetTraffic(_Spec):
     port: int | None = Field(default=None, ge=1, le=65535)
     source: Literal["internet", "vpc"] = "internet"
     """Where the clients are: on the internet, or inside the VPC (other services, a VPN)."""
-    requests: list[RequestClass] = Field(default_factory=list)
+    requests: list[RequestClass] = Field(default_factory=new_list)
     """The request classes (default: one, ``GET /``); only with ``load_balancer``."""
     rps: float = Field(ge=0)
     request_s: float | None = Field(default=None, ge=0)
@@ -485,9 +486,9 @@ class LoadBalancerSpec(_Spec):
     type: Literal["application", "network"] = "application"
     azs: list[AvailabilityZone] = Field(default_factory=lambda: ["us-east-1a", "us-east-1b", "us-east-1c"], min_length=1)
     """Availability Zones the load balancer is enabled in (its subnets)."""
-    security_groups: list[str] = Field(default_factory=list)
+    security_groups: list[str] = Field(default_factory=new_list)
     """Its security groups (an NLB may have none: then health checks come from the VPC CIDR)."""
-    target_groups: list[str] = Field(default_factory=list)
+    target_groups: list[str] = Field(default_factory=new_list)
     """Target groups its listeners forward to, by name."""
 
 
@@ -572,29 +573,29 @@ class WorldSpec(_Spec):
     start: str = "2026-01-05T09:00:00Z"
     """The calendar time of simulated second 0 (``registeredAt`` and event times use it)."""
     cluster: ClusterSpec = Field(default_factory=ClusterSpec)
-    instances: list[InstanceGroupSpec] = Field(default_factory=list)
-    registry: list[ImageSpec] = Field(default_factory=list)
-    builds: list[BuildSpec] = Field(default_factory=list)
+    instances: list[InstanceGroupSpec] = Field(default_factory=new_list)
+    registry: list[ImageSpec] = Field(default_factory=new_list)
+    builds: list[BuildSpec] = Field(default_factory=new_list)
     """Images built from ``dockerfile`` files and pushed to ECR when the file is applied."""
-    roles: list[dict[str, Any]] = Field(default_factory=list)
+    roles: list[dict[str, Any]] = Field(default_factory=new_list)
     """Fixed IAM roles in the CloudFormation ``AWS::IAM::Role`` shape (parsed by lab.config)."""
-    load_balancers: list[LoadBalancerSpec] = Field(default_factory=list)
-    target_groups: list[dict[str, Any]] = Field(default_factory=list)
+    load_balancers: list[LoadBalancerSpec] = Field(default_factory=new_list)
+    target_groups: list[dict[str, Any]] = Field(default_factory=new_list)
     """Fixed target groups in the ``AWS::ElasticLoadBalancingV2::TargetGroup`` shape."""
-    security_groups: list[dict[str, Any]] = Field(default_factory=list)
+    security_groups: list[dict[str, Any]] = Field(default_factory=new_list)
     """Fixed security groups in the ``AWS::EC2::SecurityGroup`` shape."""
-    timeline: list[TimelineEntryByEvent] = Field(default_factory=list)
-    launch_templates: list[LaunchTemplateSpec] = Field(default_factory=list)
+    timeline: list[TimelineEntryByEvent] = Field(default_factory=new_list)
+    launch_templates: list[LaunchTemplateSpec] = Field(default_factory=new_list)
     """Launch templates Auto Scaling groups launch instances from."""
-    auto_scaling_groups: list[dict[str, Any]] = Field(default_factory=list)
+    auto_scaling_groups: list[dict[str, Any]] = Field(default_factory=new_list)
     """Fixed Auto Scaling groups in the ``AWS::AutoScaling::AutoScalingGroup`` shape."""
-    cloud_map: list[CloudMapServiceSpec] = Field(default_factory=list)
+    cloud_map: list[CloudMapServiceSpec] = Field(default_factory=new_list)
     """AWS Cloud Map services (DNS) that services register their tasks in."""
-    namespaces: list[str] = Field(default_factory=list)
+    namespaces: list[str] = Field(default_factory=new_list)
     """Further Cloud Map namespaces (for Service Connect); those of ``cloud_map`` exist anyway."""
-    clients: list[ClientSpec] = Field(default_factory=list)
+    clients: list[ClientSpec] = Field(default_factory=new_list)
     """Calls between services by name (measured as ServiceCallsMinute events)."""
-    functions: list[FunctionSpec] = Field(default_factory=list)
+    functions: list[FunctionSpec] = Field(default_factory=new_list)
     """Lambda functions that ECS lifecycle hooks (§4.9) and CodeDeploy's AppSpec hooks (§4.10) invoke."""
     metrics: bool = False
     """Sample CloudWatch-style metrics every minute from the start (``world.cloudwatch``); scaling

@@ -16,7 +16,7 @@ The API mirrors ECS: ``register_task_definition``, ``run_task``, ``stop_task``,
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lab.errors import ClientException, SourceError
 from lab.sim.agent import Agent
@@ -39,7 +39,6 @@ from lab.sim.lb import LoadBalancing
 from lab.sim.metrics import Metrics
 from lab.sim.model import ContainerInstance, IamRole, Revision, RunTaskResult, Task
 from lab.sim.placement import InstanceVerdict
-from lab.sim.build import BuiltImage
 from lab.sim.images import Builds, trial_build
 from lab.sim.registry import Ecr, Image, Registry
 from lab.sim.roles import Roles
@@ -61,6 +60,9 @@ from lab.sim.views import (
     snapshot,
     target_group_minutes,
 )
+
+if TYPE_CHECKING:
+    from lab.sim.build import BuiltImage
 
 __all__ = [
     "MAX_RUN_TASK_COUNT",
