@@ -5,6 +5,10 @@ Two measurements, each next to its reference in the same run, printed as a Markd
 1. Start to first frame. A fresh interpreter (subprocess) runs the app headless at 120x40 and
    prints the wall-clock time of its first frame (``call_after_refresh`` on the first screen),
    then exits. The lab's catalogue is compared with a minimal Textual app (one ``Static``).
+   Both ask for the callback the same way, from the app's ``on_mount`` (the lab's own
+   ``on_mount`` pushes the catalogue in the same turn, so the callback waits for its frame).
+   Until session 14 the lab's side also called ``super().on_mount()``: Textual runs the
+   handlers of every class up the MRO, so the catalogue was built twice there.
    Median of N, alternating the two so that machine noise hits both; also the CPU seconds each
    process used until its first frame (``time.process_time``), steadier on a loaded machine.
    ``--base DIR`` adds the catalogue of a copy of the code before a change (``git archive``
@@ -55,8 +59,8 @@ from lab.tui.app import LabApp
 class Bench(LabApp):
     CSS_PATH = str(Path(lab.tui.app.__file__).with_name("lab.tcss"))
     def on_mount(self):
-        super().on_mount()
-        self.screen.call_after_refresh(self.done)
+        # Textual calls LabApp.on_mount itself after this one (handlers run up the MRO): no super().
+        self.call_after_refresh(self.done)
     def done(self):
         sys.stdout.write(repr(time.process_time()) + " " + repr(time.time()) + "\\n"); sys.stdout.flush(); self.exit()
 Bench(store=ProgressStore.load(Path(sys.argv[1]))).run(headless=True, size=(120, 40))
