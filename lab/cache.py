@@ -69,10 +69,10 @@ def input_key(files: Iterable[Path], trees: Iterable[Path]) -> str:
     # The lab's ~200 files walked as strings, not Paths: the same bytes hashed, in a third of
     # the time (this key is computed before the catalogue's first frame).
     root = str(_LAB)
-    for folder, dirs, files in os.walk(root):
+    for folder, dirs, names in os.walk(root):
         dirs[:] = sorted(d for d in dirs if d != "__pycache__" and not d.startswith("."))
         rel = folder[len(root) + 1 :]
-        for name in sorted(files):
+        for name in sorted(names):
             try:
                 st = os.stat(os.path.join(folder, name))
             except OSError:
