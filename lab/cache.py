@@ -66,12 +66,18 @@ def input_key(files: Iterable[Path], trees: Iterable[Path]) -> str:
                 h.update(f"\0special {st.st_mode} {st.st_size} {st.st_mtime_ns}".encode())
         except OSError as exc:
             h.update(f"\0unreadable {exc.errno}".encode())
-    for path in _tree(_LAB):
-        try:
-            st = path.stat()
-        except OSError:
-            continue
-        h.update(f"\0L{path.relative_to(_LAB)}\0{st.st_size}\0{st.st_mtime_ns}".encode())
+    # The lab's ~200 files walked as strings, not Paths: the same bytes hashed, in a third of
+    # the time (this key is computed before the catalogue's first frame).
+    root = str(_LAB)
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d != "__pycache__" and not d.startswith("."))
+        rel = folder[len(root) + 1 :]
+        for name in sorted(names):
+            try:
+                st = os.stat(os.path.join(folder, name))
+            except OSError:
+                continue
+            h.update(f"\0L{os.path.join(rel, name) if rel else name}\0{st.st_size}\0{st.st_mtime_ns}".encode())
     for key in ("purelib", "platlib"):
         try:
             names = sorted(e.name for e in os.scandir(sysconfig.get_path(key)) if e.name.endswith(".dist-info"))

@@ -16,12 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from lab.errors import SourceError, SourceErrors
 from lab.practice.topics import Topics, content_dir
-from lab.yaml_source import load_path
 
 if TYPE_CHECKING:
     from lab.practice.model import Question
 
-__all__ = ["Track", "Tracks", "ScenarioSummary", "curriculum_problems", "load_tracks", "render_curriculum", "scenario_summaries"]
+__all__ = ["Track", "Tracks", "ScenarioSummary", "curriculum_problems", "load_tracks", "render_curriculum", "scenario_summaries", "tracks_file"]
 
 
 @dataclass(frozen=True)
@@ -45,19 +44,25 @@ class Tracks:
         return ids.index(track_id) if track_id in self.by_id else len(ids)
 
 
+def tracks_file() -> Path:
+    """The tracks file ``load_tracks`` reads by default: the content folder's, else the lab's own."""
+    # An instructor's own content folder may have no tracks: the lab's own apply then.
+    path = content_dir() / "tracks.yaml"
+    if not path.is_file():
+        path = Path(__file__).resolve().parent.parent.parent / "content" / "tracks.yaml"
+    return path
+
+
 def load_tracks(path: Path | None = None) -> Tracks:
-    """Read ``content/tracks.yaml``.
+    """Read ``content/tracks.yaml`` (``tracks_file()`` unless ``path`` is given).
 
     Raises:
         SourceError: the file cannot be read or is not YAML.
         SourceErrors: a track is not shaped ``id: {title: text, about: text}``.
     """
-    if path is None:
-        # An instructor's own content folder may have no tracks: the lab's own apply then.
-        path = content_dir() / "tracks.yaml"
-        if not path.is_file():
-            path = Path(__file__).resolve().parent.parent.parent / "content" / "tracks.yaml"
-    doc = load_path(path)
+    from lab.yaml_source import load_path  # PyYAML: not imported by the catalogue's first frame
+
+    doc = load_path(path or tracks_file())
     data = doc.data
     if not isinstance(data, dict) or not isinstance(data.get("tracks"), dict):
         raise doc.error((), "expected a mapping with 'tracks' (id: {title, about})")

@@ -7,7 +7,6 @@ from pathlib import Path
 
 from lab.errors import Diagnostic, SourceError, SourceErrors
 from lab.scenario.paths import content_dir
-from lab.yaml_source import load_path
 
 __all__ = ["Topic", "Topics", "content_dir", "load_topics", "questions_dir"]
 
@@ -48,6 +47,8 @@ def load_topics(path: Path | None = None) -> Topics:
         SourceError: the file cannot be read or is not YAML.
         SourceErrors: an entry is not shaped ``ID: {area: slug, topic: text}``.
     """
+    from lab.yaml_source import load_path  # PyYAML: not imported by the catalogue's first frame
+
     doc = load_path(path or content_dir() / "topics.yaml")
     data = doc.data
     if not isinstance(data, dict) or not isinstance(data.get("areas"), dict) or not isinstance(data.get("topics"), dict):

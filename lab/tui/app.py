@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 
 from lab.progress import ProgressStore
-from lab.tui.catalogue_index import CatalogueEntry, read_catalogue
+from lab.tui.catalogue_index import CatalogueEntry, read_index
 from lab.tui.collector import Collector
 from lab.tui.practice_app import PRACTICE_KEYS, PracticeMixin
 from lab.tui.screens.catalogue import CatalogueScreen
@@ -58,16 +58,19 @@ class LabApp(PracticeMixin, App[None]):
         self.store = store or ProgressStore.load()
         self.start_scenario = scenario_id
         self.seed = seed
-        entries, self.catalogue_problems = read_catalogue()
-        self.catalogue: dict[str, CatalogueEntry] = {e.id: e for e in entries}
+        index = read_index()
+        self.catalogue_problems = index.problems
+        self.catalogue: dict[str, CatalogueEntry] = {e.id: e for e in index.entries}
         """Scenarios by id, as the catalogue lists them."""
+        self.tracks = index.tracks
+        """The curriculum's tracks the catalogue groups scenarios by."""
         self._last_save_problem: str | None = None
         self.collector = Collector()
         """When garbage is collected in full: between ticks, not in a step or a key (``lab.tui.collector``)."""
 
     def on_mount(self) -> None:
         self.collector.start()
-        self.push_screen(CatalogueScreen(list(self.catalogue.values()), self.store))
+        self.push_screen(CatalogueScreen(list(self.catalogue.values()), self.store, self.tracks, first_frame=not self.start_scenario))
         if self.store.problem:
             self.notify(self.store.problem, severity="warning", timeout=10)
         for problem in self.catalogue_problems:

@@ -9,12 +9,13 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
+from textual.widgets import Footer as TextualFooter
 
-from lab.errors import LabError
-from lab.practice.curriculum import Tracks, load_tracks
+from lab.practice.curriculum import Tracks
 from lab.progress import ProgressStore
-from lab.tui.catalogue_index import CatalogueEntry
+from lab.tui.catalogue_index import CatalogueEntry, read_tracks, tracks_file
+from lab.tui.widgets.footer import Footer
 
 __all__ = ["CatalogueScreen"]
 
@@ -39,14 +40,6 @@ def spent_label(store: ProgressStore, scenario_id: str) -> str:
     return f"{entry.hints_used} hints · {round(entry.seconds_spent / 60)} min"
 
 
-def _tracks() -> Tracks:
-    try:
-        return load_tracks()
-    except LabError:
-        # A broken tracks file must not close the catalogue: scenarios are then listed by topic.
-        return Tracks({})
-
-
 def group_label(title: str, members: list[CatalogueEntry], store: ProgressStore) -> str:
     """``Foundations 2/5`` — a group's title and how many of its scenarios are passed."""
     passed = sum(1 for e in members if (s := store.scenarios.get(e.id)) is not None and s.status == "passed")
@@ -68,11 +61,22 @@ class CatalogueScreen(Screen[None]):
             super().__init__()
             self.scenario_id = scenario_id
 
-    def __init__(self, scenarios: list[CatalogueEntry], store: ProgressStore) -> None:
+    def __init__(self, scenarios: list[CatalogueEntry], store: ProgressStore, tracks: Tracks | None = None, *, first_frame: bool = False) -> None:
+        """Args:
+            tracks: the curriculum's tracks (``read_index``); read from the tracks file when not given.
+            first_frame: the catalogue is the app's first frame (no scenario opened over it at
+                start): it is then focused and its footer filled before it is first drawn.
+        """
         super().__init__()
         self.scenarios = scenarios
         self.store = store
-        self.tracks = _tracks()
+        self.tracks = tracks if tracks is not None else read_tracks(tracks_file())
+        self.first_frame = first_frame
+        if first_frame:
+            # The table, not the filter box first (Textual's "*"): whether the screen's resume or
+            # its mount comes first, the footer is then built once, for the table's keys.
+            # (Only then: under a scenario opened at start the catalogue is built as before.)
+            self.AUTO_FOCUS = "#catalogue-table"  # type: ignore[misc]  # Textual reads self.AUTO_FOCUS
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="")
@@ -80,17 +84,31 @@ class CatalogueScreen(Screen[None]):
             yield Static("Scenarios and exam practice — type to filter, Enter to open", id="catalogue-title")
             yield Input(placeholder="type to filter: id, title or topic", id="catalogue-filter", compact=True)
             yield DataTable(id="catalogue-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        # Under a scenario opened at start, Textual's own footer, as before: the workbench
+        # snapshots were taken with the catalogue built the old way beneath them.
+        yield Footer() if self.first_frame else TextualFooter()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
         table.add_columns("track", "status", "level", "min", "scenario", "effort")
         self.refill("")
-        table.focus()
+        if not self.first_frame:
+            table.focus()
+            return
+        # Focused now, not with ``table.focus()`` (a later turn): the screen's auto-focus would
+        # first focus the filter box, and the table would be drawn twice, unfocused then focused.
+        self.set_focus(table)
+        self.refresh_bindings()  # the footer shows the table's keys in the first frame (see lab.tui.widgets.footer)
+
+    def on_screen_suspend(self) -> None:
+        self._left = True
 
     def on_screen_resume(self) -> None:
-        """Back from a scenario (or any screen): show the status as stored now, by any process."""
-        if self.is_mounted and self.query(DataTable):
+        """Back from a scenario (or any screen): show the status as stored now, by any process.
+
+        Not on the first show: ``on_mount`` has just filled the table from the store.
+        """
+        if getattr(self, "_left", False) and self.is_mounted and self.query(DataTable):
             self.store.refresh()
             self.refill(self.query_one(Input).value)
 

@@ -1,0 +1,146 @@
+"""The catalogue's first frame: only what it shows is imported and built, and it is complete when drawn."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.widgets import Static
+from textual.widgets._footer import FooterKey  # not exported by textual.widgets
+
+from lab.practice.curriculum import load_tracks
+from lab.tui.catalogue_index import read_index
+from lab.tui.widgets.footer import Footer
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PROBE = """
+import sys
+from pathlib import Path
+from lab.progress import ProgressStore
+import lab.tui.app
+from lab.tui.app import LabApp
+from textual.widgets._footer import FooterKey
+
+class Probe(LabApp):
+    CSS_PATH = str(Path(lab.tui.app.__file__).with_name("lab.tcss"))  # a class defined in -c has no file
+    def on_mount(self):
+        # Runs before LabApp.on_mount (Textual calls each class's handler up the MRO), so this
+        # callback comes before the warm-up that imports the workbench after the first frame.
+        self.call_after_refresh(self.done)
+    def done(self):
+        print("SCREEN:" + type(self.screen).__name__)
+        print("FOCUSED:" + type(self.screen.focused).__name__)
+        print("KEYS:" + ",".join(k.key for k in self.screen.query(FooterKey)))
+        print("LOADED:" + ",".join(sorted(sys.modules)))
+        self.exit()
+
+Probe(store=ProgressStore.load(Path(sys.argv[1]))).run(headless=True, size=(120, 40))
+"""
+
+NOT_AT_START = (
+    "lab.tui.screens.workbench",
+    "lab.tui.screens.exam",
+    "lab.tui.screens.question",
+    "lab.tui.screens.results",
+    "lab.tui.screens.why",
+    "lab.tui.widgets.file_editor",
+    "lab.tui.widgets.charts_view",
+    "lab.tui.widgets.cluster_map",
+    "lab.tui.widgets.event_panel",
+    "lab.tui.session",
+    "lab.sim",
+    "lab.scenario.loader",
+    "lab.grading",
+    "lab.practice.model",
+    "yaml",
+    "pydantic",
+    "numpy",
+    "simpy",
+    "textual_plotext",
+)
+"""Modules (and their submodules) the catalogue's first frame must not import."""
+
+
+def probe(tmp_path: Path) -> dict[str, str]:
+    env = {**os.environ, "LAB_CACHE_DIR": str(tmp_path / "cache")}
+    lines = {}
+    for _ in range(2):  # the first run fills the start-up cache, the second is a start as usual
+        out = subprocess.run([sys.executable, "-c", PROBE, str(tmp_path / "data")], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+        lines = dict(line.split(":", 1) for line in out.stdout.splitlines() if ":" in line)
+    return lines
+
+
+@pytest.mark.slow
+def test_the_catalogue_first_frame_imports_only_the_catalogue(tmp_path: Path) -> None:
+    """Starting the app and showing the catalogue imports no other screen, no simulator, no PyYAML."""
+    seen = probe(tmp_path)
+    assert seen["SCREEN"] == "CatalogueScreen"
+    loaded = seen["LOADED"].split(",")
+    assert [m for m in loaded if m.startswith(NOT_AT_START) and (m in NOT_AT_START or m.split(".")[0] in NOT_AT_START or any(m.startswith(n + ".") for n in NOT_AT_START))] == []
+    # ...and its first frame is complete: the table has the focus, the footer its keys.
+    assert seen["FOCUSED"] == "DataTable"
+    assert seen["KEYS"].split(",") == ["slash", "ctrl+q", "question_mark", "f2", "ctrl+p"]
+
+
+def test_the_index_carries_the_tracks_from_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The tracks come with the cached index, in the tracks file's order, and follow its edits."""
+    content = tmp_path / "content"
+    content.mkdir()
+    tracks = content / "tracks.yaml"
+    tracks.write_text((ROOT / "content" / "tracks.yaml").read_text(encoding="utf-8"), encoding="utf-8")
+    monkeypatch.setenv("LAB_CONTENT", str(content))
+    expected = load_tracks(tracks)
+    assert read_index().tracks == expected  # fills the cache
+    assert read_index().tracks == expected  # reads it
+    first = next(iter(expected.by_id.values()))
+    tracks.write_text(tracks.read_text(encoding="utf-8").replace(first.title, "Renamed", 1), encoding="utf-8")
+    assert read_index().tracks.by_id[first.id].title == "Renamed"
+    tracks.write_text("tracks: [not, a, mapping]\n", encoding="utf-8")
+    assert read_index().tracks.by_id == {}  # a broken tracks file: scenarios are listed by topic
+
+
+class Switch(Static, can_focus=True):
+    """A focusable widget with one key of its own in the footer."""
+
+    def __init__(self, key: str, description: str, **kwargs) -> None:
+        super().__init__(description, **kwargs)
+        self._bindings.bind(key, "app.bell", description)
+
+
+class FooterApp(App[None]):
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit")]
+
+    def compose(self) -> ComposeResult:
+        yield Switch("a", "Alpha", id="a")
+        yield Switch("b", "Beta", id="b")
+        yield Static("not focusable", id="c")
+        yield Footer()
+
+
+def keys(app: App) -> list[tuple[str, str]]:
+    return [(k.key, k.description) for k in app.screen.query(FooterKey)]
+
+
+async def test_the_footer_follows_the_focus_and_rebuilds_only_on_a_change() -> None:
+    app = FooterApp()
+    async with app.run_test() as pilot:
+        app.query_one("#a").focus()
+        await pilot.pause()
+        assert keys(app) == [("a", "Alpha"), ("ctrl+q", "Quit"), ("ctrl+p", "palette")]
+        app.query_one("#b").focus()
+        await pilot.pause()
+        assert keys(app) == [("b", "Beta"), ("ctrl+q", "Quit"), ("ctrl+p", "palette")]
+        built = list(app.screen.query(FooterKey))
+        app.screen.refresh_bindings()  # nothing shown changed: the same keys stay
+        app.screen.refresh_bindings()
+        await pilot.pause()
+        assert list(app.screen.query(FooterKey)) == built
+        app.screen.set_focus(None)
+        await pilot.pause()
+        assert keys(app) == [("ctrl+q", "Quit"), ("ctrl+p", "palette")]
