@@ -277,6 +277,11 @@ class TargetGroupRuntime:
         """Whether a blue/green listener rule splits traffic onto this group (``lab.sim.bluegreen``)."""
         self._open: _OpenRouting | None = None
         """Set while the group fails open with at least ``OPEN_ROUTING_MIN`` live targets."""
+        self._left: dict[int, Target] = {}
+        """Listed targets that stopped being live (draining) since the last target-by-target
+        route, by ``seq``: the route zeroes their rate once. Every other target that is not
+        live is already at zero, so a route walks the live targets and these, not the
+        draining ones of the last five minutes (a crash loop leaves hundreds)."""
         self._checker: simpy.Process | None = None
         if load_balancer is not None:
             self._checker = kernel.env.process(self._health_loop())
@@ -340,6 +345,7 @@ class TargetGroupRuntime:
         target.reason = "Target.DeregistrationInProgress"
         target.deregistered_at = self.kernel.now
         self._watch.pop(target.seq, None)
+        self._left[target.seq] = target
         rate_before = self._rate(target) if target.serving else 0.0
         self.emit(target)
         self._touch(target)
@@ -399,6 +405,7 @@ class TargetGroupRuntime:
         self.targets.remove(target)
         target.listed = False
         self._watch.pop(target.seq, None)
+        self._left.pop(target.seq, None)
         self._touch(target)
 
     def unsettle(self, target: Target) -> None:
@@ -524,29 +531,38 @@ class TargetGroupRuntime:
         # Fail open: with no healthy target the load balancer routes to all of them (§6.1).
         routed = healthy or live
         share = self.load.rps / len(routed) if routed else 0.0
-        routed_ids = {id(t) for t in routed}
         error_fraction = self._error_fraction
         stamp = self._current_stamp()
         now = self.kernel.now
-        for t in self.targets:
-            if id(t) in routed_ids:
-                t.rate = share
-                t.serving = share > 0 and self._serves_now(t, stamp, now)
-            else:
-                t.rate = 0.0
-                t.serving = False
+        for t in routed:
+            t.rate = share
+            t.serving = share > 0 and self._serves_now(t, stamp, now)
             t.error_fraction = error_fraction(t, share) if t.serving else 0.0
-        self._sum_up()
+        # Everything else gets nothing: the live targets not routed (unhealthy ones while
+        # another is healthy) and those that left since the last route.
+        idle = [t for t in live if t.state != "healthy"] if healthy else []
+        if self._left:
+            idle.extend(self._left.values())
+            self._left = {}
+        for t in idle:
+            t.rate = 0.0
+            t.serving = False
+            t.error_fraction = 0.0
+        self._sum_up(live)
         self.routing.load_changed(self)
         if not healthy and len(live) >= OPEN_ROUTING_MIN and share > 0:
             self._open_from(live, share, stamp)
 
-    def _sum_up(self) -> None:
-        """Add up what ``flush`` accounts per second; targets only change where this is called."""
+    def _sum_up(self, live: list[Target]) -> None:
+        """Add up what ``flush`` accounts per second; targets only change where this is called.
+
+        ``live``: the listed targets neither draining nor unused, in list order; the others
+        are neither healthy nor unhealthy and get no traffic, so they add nothing.
+        """
         any_routed = False
         served = target_5xx = good_time = bad_rate = 0.0
         healthy = unhealthy = 0
-        for t in self.targets:
+        for t in live:
             if t.state == "healthy":
                 healthy += 1
             elif t.state == "unhealthy":
