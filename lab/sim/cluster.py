@@ -205,8 +205,7 @@ class Cluster:
         """Record a new task (not yet placed or started)."""
         k = self.kernel
         task_id = k.hex()
-        # Kernel.arn's form in one f-string (a task is made per placement).
-        task = Task(task_id, f"arn:aws:ecs:{k.region}:{k.account}:task/{k.cluster}/{task_id}", rev, group, launch_type, needs, k.now)
+        task = Task(task_id, k.arn("ecs", f"task/{k.cluster}/{task_id}"), rev, group, launch_type, needs, k.now)
         task.started_by = started_by
         self.tasks[task_id] = task
         return task
