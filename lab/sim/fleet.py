@@ -13,6 +13,8 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 
+from lab.sim.free_index import FreeIndex
+
 __all__ = [
     "ACTIVE",
     "DEFAULT_RESERVED_PORTS",
@@ -86,6 +88,8 @@ class Fleet:
         self._value_counts: dict[str, dict[str, tuple[int, np.ndarray, np.ndarray]]] = {}
         """Spread placement's counts: task group → attribute name → (fleet version, the group's
         live tasks per value code plus one, each instance's value code plus one)."""
+        self._free_indexes: dict[tuple[str | None, str], FreeIndex] = {}
+        """Placement's sorted indexes: (attribute name or None, ``cpu``/``memory``) → the index."""
         self._grow(capacity)
 
     # -- construction -------------------------------------------------------------------
@@ -223,6 +227,8 @@ class Fleet:
         group: str,
     ) -> None:
         """Account a task placed on instance ``i``."""
+        if self._free_indexes:
+            self._reindex(i, -cpu, -memory_mib)
         self.cpu_free[i] -= cpu
         self.mem_free[i] -= memory_mib
         for key in ports:
@@ -249,6 +255,8 @@ class Fleet:
         group: str,
     ) -> None:
         """Give back what ``reserve`` took, when the task reaches STOPPED."""
+        if self._free_indexes:
+            self._reindex(i, cpu, memory_mib)
         self.cpu_free[i] += cpu
         self.mem_free[i] += memory_mib
         for key in ports:
@@ -275,6 +283,28 @@ class Fleet:
             else:
                 attrs[name] = value
         self.version += 1
+        # Attribute codes may be renumbered: the indexes are rebuilt on their next use.
+        self._free_indexes.clear()
+
+    def _reindex(self, i: int, cpu: int, memory_mib: int) -> None:
+        """Move instance ``i`` in the sorted indexes: its free units change by the deltas."""
+        for index in self._free_indexes.values():
+            if index.resource == "cpu":
+                index.moved(i, cpu, memory_mib)
+            else:
+                index.moved(i, memory_mib, cpu)
+
+    def free_index(self, name: str | None, resource: str) -> FreeIndex:
+        """The instances per value of attribute ``name`` (one bucket when None), by free ``cpu``/``memory``."""
+        key = (name, resource)
+        index = self._free_indexes.get(key)
+        if index is None:
+            index = self._free_indexes[key] = FreeIndex(resource)
+        if len(index.codes) < self.n:
+            shifted = [0] * self.n if name is None else (self.attribute_column(name)[0] + 1).tolist()
+            cpu, memory = self.cpu_free[: self.n].tolist(), self.mem_free[: self.n].tolist()
+            index.extend(shifted, *((cpu, memory) if resource == "cpu" else (memory, cpu)))
+        return index
 
     # -- read helpers for placement ------------------------------------------------------
 

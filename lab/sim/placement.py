@@ -14,6 +14,7 @@ and a failed placement names the closest matching instance with ECS's wording.
 from __future__ import annotations
 
 import random
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
@@ -21,6 +22,9 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 
 from lab.sim.fleet import ACTIVE, MAX_RESERVED_PORTS, STATUS_NAMES, Fleet
+from lab.sim.free_index import POSITION_BITS
+
+POSITION_MASK = (1 << POSITION_BITS) - 1
 
 if TYPE_CHECKING:
     # The memberOf query language is imported by the first constraint that uses it.
@@ -122,7 +126,7 @@ class TaskNeeds:
 class PlacementDecision:
     """The outcome of placing one task."""
 
-    __slots__ = ("_checks", "_reasons", "candidates", "closest", "index")
+    __slots__ = ("_candidates", "_checks", "_reasons", "_source", "closest", "index")
 
     def __init__(
         self,
@@ -131,24 +135,41 @@ class PlacementDecision:
         candidates: int,
         closest: int | None,
         checks: tuple[tuple[np.ndarray, int], ...] = (),
+        source: tuple[Fleet, TaskNeeds] | None = None,
     ) -> None:
         self.index = index
         """Position of the chosen instance in the fleet, or None when nothing fits."""
-        self.candidates = candidates
-        """How many instances passed every check."""
+        self._candidates = candidates
         self.closest = closest
         """When nothing fits: the instance that came closest (None when there are no instances)."""
         self._reasons = reasons
         # A placed task rarely needs its reasons: ``place`` keeps the failed-check masks
         # (new arrays, not views of the fleet) and the reasons are built on first read.
         self._checks = checks
+        # A decision found in a sorted index checked no other instance: its reasons are
+        # those of the fleet and needs when first read.
+        self._source = source
 
     @property
     def reasons(self) -> np.ndarray:
-        """Per instance: 0 when eligible, else the code of the first failed check."""
+        """Per instance: 0 when eligible, else the code of the first failed check.
+
+        For a decision ``place`` found in a sorted index, they are worked out on first read
+        from the fleet as it is then: read them before the fleet changes.
+        """
         if self._reasons is None:
+            if self._source is not None:
+                fleet, needs = self._source
+                self._checks = tuple(_checks(fleet, needs, ()))
             self._reasons = _first_failed(self._checks, len(self._checks[0][0]))
         return self._reasons
+
+    @property
+    def candidates(self) -> int:
+        """How many instances passed every check (see ``reasons`` for an indexed decision)."""
+        if self._candidates < 0:
+            self._candidates = int((self.reasons == OK).sum())
+        return self._candidates
 
     @property
     def placed(self) -> bool:
@@ -403,6 +424,17 @@ def place(
     Returns:
         The decision, with the reason for every rejected instance.
     """
+    if not constraints and not (needs.ports or needs.dynamic_ports or needs.eni):
+        choice = _place_indexed(fleet, needs, strategies, rng)
+        if choice is not None:
+            return PlacementDecision(choice, None, -1, None, source=(fleet, needs))
+    return _place_scan(fleet, needs, strategies, constraints, rng)
+
+
+def _place_scan(
+    fleet: Fleet, needs: TaskNeeds, strategies: tuple[Strategy, ...], constraints: tuple[Constraint, ...], rng: random.Random
+) -> PlacementDecision:
+    """``place`` by checking and ranking every instance (numpy columns): any request."""
     checks = _checks(fleet, needs, constraints)
     # Candidates from the failed-check masks alone: the reason array (which check failed
     # first) is only needed when nothing fits, or when someone reads it later.
@@ -418,6 +450,96 @@ def place(
         # The instance that passed the most checks; the first registered wins a tie.
         closest = int(np.argmax(np.where(reasons > NOT_ACTIVE, reasons, -1)))
     return PlacementDecision(None, reasons, 0, closest)
+
+
+SCAN_LIMIT = 64
+"""Index entries ``_place_indexed`` looks at before it leaves the decision to the full scan (when
+most instances with room for one resource lack the other, a scan over all is cheaper)."""
+
+
+def _index_plan(strategies: tuple[Strategy, ...]) -> tuple[str | None, str] | None:
+    """(spread attribute or None, binpack resource) when the strategies are ``[binpack]`` or
+    ``[spread(attribute), binpack]``: the shapes a sorted index answers; else None."""
+    if len(strategies) == 1 and strategies[0].type == "binpack":
+        return None, "cpu" if strategies[0].field == "cpu" else "memory"
+    if (
+        len(strategies) == 2
+        and strategies[1].type == "binpack"
+        and strategies[0].type == "spread"
+        and (strategies[0].field or "").startswith("attribute:")
+    ):
+        return (strategies[0].field or "").removeprefix("attribute:"), "cpu" if strategies[1].field == "cpu" else "memory"
+    return None
+
+
+def _place_indexed(fleet: Fleet, needs: TaskNeeds, strategies: tuple[Strategy, ...], rng: random.Random) -> int | None:
+    """The instance ``_place_scan`` would choose, found in a sorted index; None to leave it to the scan.
+
+    Applies to CPU and memory needs without constraints, under ``_index_plan``'s strategies.
+    The scan's order is the pair (tasks of the group on the instance's attribute value, free
+    units) lowest first, ties drawn by position: here the attribute values are visited by
+    count, and in each value's bucket the first entries with room are the lowest free units.
+    The generator is drawn from exactly as the scan does (once, and only among several ties),
+    and not at all when None is returned.
+    """
+    plan = _index_plan(strategies)
+    if plan is None:
+        return None
+    name, resource = plan
+    index = fleet.free_index(name, resource)
+    buckets = index.buckets
+    order: Sequence[int]
+    if name is None or fleet.group_counts.get(needs.group) is None:
+        counts = [0] * len(buckets)
+        order = range(len(buckets))
+    else:
+        counts = fleet.value_counts_shifted(needs.group, name)[0].tolist()
+        order = sorted(range(len(buckets)), key=counts.__getitem__)
+    # The checks besides the bisected resource: the other resource (CPU only when asked for,
+    # as the scan), and ACTIVE with the agent connected while any instance is not.
+    low: int | None
+    other_need: int | None
+    if resource == "cpu":
+        low, other_need = (needs.cpu or None), needs.memory_mib
+    else:
+        low, other_need = needs.memory_mib, (needs.cpu or None)
+    other = index.other
+    # Both arrays, or neither: the availability check only runs while some instance is unavailable.
+    status, connected = fleet.status, fleet.connected
+    check_status = bool(fleet.unavailable)
+    budget = SCAN_LIMIT
+    level: int | None = None
+    best = -1
+    ties: list[int] = []
+    for code in order:
+        if counts[code] != level:
+            if ties:
+                break  # the least loaded value with room was the last level
+            level = counts[code]
+        bucket = buckets[code]
+        for j in range(0 if low is None else bisect_left(bucket, low << POSITION_BITS), len(bucket)):
+            entry = bucket[j]
+            free = entry >> POSITION_BITS
+            if ties and free > best:
+                break
+            budget -= 1
+            if budget < 0:
+                return None
+            i = entry & POSITION_MASK
+            if (other_need is not None and other[i] < other_need) or (
+                check_status and (status[i] != ACTIVE or not connected[i])
+            ):
+                continue
+            if not ties or free < best:
+                best, ties = free, [i]
+            else:
+                ties.append(i)
+    if not ties:
+        return None
+    if len(ties) == 1:
+        return ties[0]
+    ties.sort()
+    return ties[rng.randrange(len(ties))]
 
 
 _KEY_SHIFT = np.int64(1 << 32)

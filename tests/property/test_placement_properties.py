@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import random
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lab.sim.fleet import ACTIVE, MAX_RESERVED_PORTS
-from lab.sim.placement import OK, explain, place
+from lab.sim.placement import OK, Strategy, explain, place
 from lab.sim.query import parse
 from tests.strategies import (
     build_fleet,
@@ -132,3 +133,99 @@ def test_spread_by_zone_keeps_zones_within_one_task(count, per_az, seed):
         fleet.reserve(d.index, cpu=128, memory_mib=128, ports=(), dynamic_ports=0, eni=False, group="family:web")
         per_zone[fleet.az_names[fleet.az[d.index]]] += 1
         assert max(per_zone.values()) - min(per_zone.values()) <= 1
+
+
+_INDEXED_SHAPES = [
+    (Strategy("binpack", "memory"),),
+    (Strategy("binpack", "cpu"),),
+    (Strategy("spread", "attribute:ecs.availability-zone"), Strategy("binpack", "memory")),
+    (Strategy("spread", "attribute:ecs.availability-zone"), Strategy("binpack", "cpu")),
+    (Strategy("spread", "attribute:stack"), Strategy("binpack", "memory")),
+]
+
+
+# Few distinct sizes, so that instances tie on free units (in several AZs at once) often.
+_coarse_specs = st.builds(
+    lambda spec, cpu, memory: dataclasses.replace(spec, cpu=cpu, memory_mib=memory),
+    instance_specs,
+    st.sampled_from([1024, 2048]),
+    st.sampled_from([1024, 2048, 4096]),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    specs=st.lists(_coarse_specs, min_size=1, max_size=14),
+    later=st.lists(_coarse_specs, max_size=4),
+    steps=st.lists(
+        st.tuples(
+            st.sampled_from(["place", "place", "place", "release", "add", "attribute"]),
+            st.sampled_from([0, 128, 256, 1024]),
+            st.sampled_from([64, 256, 512, 1024, 2048]),
+            st.sampled_from(["family:web", "family:worker"]),
+            st.integers(0, 2**16),
+        ),
+        min_size=1,
+        max_size=40,
+    ),
+    shape=st.sampled_from(_INDEXED_SHAPES),
+    seed=st.integers(0, 2**16),
+)
+def test_the_sorted_index_chooses_as_the_full_scan_does(specs, later, steps, shape, seed):
+    """Every decision ``place`` takes from its sorted index is the scan's, with the same draws.
+
+    The fleet changes between decisions as a world changes it: tasks placed and stopped,
+    instances registered, attributes rewritten (a generator per path, from one seed).
+    """
+    from lab.sim.placement import TaskNeeds, _place_indexed, _place_scan
+
+    fleet = build_fleet(specs)
+    pending = list(later)
+    fast, slow = random.Random(seed), random.Random(seed)
+    placed: list[tuple[int, TaskNeeds]] = []
+    for action, cpu, memory, group, pick in steps:
+        if action == "release" and placed:
+            i, needs = placed.pop(pick % len(placed))
+            fleet.release(i, cpu=needs.cpu, memory_mib=needs.memory_mib, ports=(), dynamic_ports=0, eni=False, group=needs.group)
+        elif action == "add" and pending:
+            extra = build_fleet([pending.pop()])
+            fleet.add(
+                container_instance_id=f"ci-x{fleet.n}", arn=f"arn:x{fleet.n}", ec2_instance_id=f"i-x{fleet.n}",
+                instance_type=extra.instance_types[0], availability_zone=extra.az_names[0],
+                cpu=int(extra.cpu_free[0]), memory_mib=int(extra.mem_free[0]), eni_slots=1,
+                attributes=extra.attributes[0],
+            )
+        elif action == "attribute":
+            fleet.set_attributes(pick % fleet.n, {"stack": ["prod", "dev", None][pick % 3]})
+        else:
+            needs = TaskNeeds(cpu=cpu, memory_mib=memory, group=group)
+            before = fast.getstate()
+            choice = _place_indexed(fleet, needs, shape, fast)
+            scan = _place_scan(fleet, needs, shape, (), slow)
+            if choice is None:
+                assert fast.getstate() == before, "the index stood aside but drew from the generator"
+                fast.setstate(slow.getstate())
+            else:
+                assert choice == scan.index
+                assert fast.getstate() == slow.getstate()
+            if scan.index is not None:
+                fleet.reserve(scan.index, cpu=cpu, memory_mib=memory, ports=(), dynamic_ports=0, eni=False, group=group)
+                placed.append((scan.index, needs))
+
+
+def test_the_sorted_index_answers_a_spread_then_binpack_request():
+    """A fleet with room everywhere is answered from the index (the equivalence test above
+    would pass vacuously if it never were), ties included, and it draws once for a tie."""
+    from lab.sim.placement import TaskNeeds, _place_indexed, _place_scan
+    from tests.strategies import AZS, InstanceSpec
+
+    fleet = build_fleet([InstanceSpec(az, "m5.large", 2048, 4096 + 512 * k, 3, ACTIVE, True, None) for k, az in enumerate(AZS * 2)])
+    shape = (Strategy("spread", "attribute:ecs.availability-zone"), Strategy("binpack", "memory"))
+    needs = TaskNeeds(cpu=256, memory_mib=512, group="family:web")
+    assert _place_indexed(fleet, needs, shape, random.Random(1)) == 0  # the least free memory; no AZ has a task
+    for i in (0, 1, 2):  # one task per AZ, leaving instances 0-2 with 1,024 MiB free each
+        fleet.reserve(i, cpu=256, memory_mib=3072 + 512 * i, ports=(), dynamic_ports=0, eni=False, group="family:web")
+    fast, slow = random.Random(7), random.Random(7)
+    choice = _place_indexed(fleet, needs, shape, fast)
+    assert choice in (0, 1, 2) and choice == _place_scan(fleet, needs, shape, (), slow).index
+    assert fast.getstate() == slow.getstate() != random.Random(7).getstate()
