@@ -15,6 +15,7 @@ from typing import Any
 import simpy
 
 from lab.sim import timing
+from lab.sim.timing import round_ms
 from lab.sim.events import (
     ContainerHealthChanged,
     ContainerStateChanged,
@@ -160,7 +161,7 @@ def _run(agent: Agent, task: Task) -> ProcessGen:
     for outcome in outcomes:
         delay = outcome.at - kernel.now
         if delay > 0:
-            yield kernel.env.timeout(round(delay, 3))
+            yield kernel.env.timeout(round_ms(delay))
         now = kernel.now
         for line in outcome.logs:
             kernel.log.append(line._replace(at=now))
@@ -303,7 +304,7 @@ def _shutdown(agent: Agent, task: Task, ran: bool) -> ProcessGen:
         elapsed = 0.0
         for container, wait, killed in sorted(grace, key=lambda g: g[1]):
             if wait > elapsed:
-                yield env.timeout(round(wait - elapsed, 3))
+                yield env.timeout(round_ms(wait - elapsed))
                 elapsed = wait
             agent.kernel.log.append(ContainerStateChanged(agent.kernel.now, task.id, container.name, "STOPPED", 137 if killed else 0, None))
     if task.needs.eni or task.launch_type == "FARGATE":
@@ -350,7 +351,7 @@ def _pull_all(agent: Agent, task: Task) -> Generator[simpy.Event, Any, str | Non
     if len(finishes) > 1:
         finishes.sort(key=lambda f: (f[0], f[1]))
     for duration, _, container, plan in finishes:
-        wait = round(start + duration - kernel.now, 3)
+        wait = round_ms(start + duration - kernel.now)
         if wait > 0:
             yield kernel.env.timeout(wait)
         if plan.error is not None:
@@ -375,7 +376,7 @@ def _record_image(agent: Agent, ci: ContainerInstance, task: Task, uri: str, lay
         # The agent's cleanup ticker runs from its start: cycles fall on registration + k × interval.
         interval = ci.cleanup.interval_s
         cycles = int((now - ci.registered_at) // interval) + 1
-        agent.kernel.at(round(ci.registered_at + cycles * interval - now, 3), _cleanup_cycle(agent, ci))
+        agent.kernel.at(round_ms(ci.registered_at + cycles * interval - now), _cleanup_cycle(agent, ci))
 
 
 def _cleanup_cycle(agent: Agent, ci: ContainerInstance) -> Callable[[], None]:

@@ -39,6 +39,7 @@ from lab.sim.kernel import Kernel
 from lab.sim.model import Task
 from lab.sim.registry import Ecr
 from lab.sim.spec import ClientSpec, CloudMapServiceSpec
+from lab.sim.timing import round_ms
 
 __all__ = ["MAX_ANSWER_RECORDS", "Discovery", "cloud_map_service_arn", "cloud_map_service_id", "service_connect_names"]
 
@@ -277,7 +278,7 @@ class Discovery:
         for index, client in enumerate(self.clients):
             minute = self._minutes[index]
             if minute.requests > 0:
-                self.kernel.log.append(ServiceCallsMinute(now, client.service, client.calls, minute.via, round(minute.requests, 3), round(minute.failed, 3)))
+                self.kernel.log.append(ServiceCallsMinute(now, client.service, client.calls, minute.via, round_ms(minute.requests), round_ms(minute.failed)))
             self._minutes[index] = _Minute()
 
 

@@ -12,6 +12,8 @@ import json
 from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple, Protocol
 
+from lab.sim.timing import round_ms
+
 __all__ = [
     "SERVICE_EVENT_KINDS",
     "ApiCallFailed",
@@ -383,7 +385,7 @@ class ServiceCallsMinute(NamedTuple):
 
 def event_to_dict(event: Event) -> dict[str, Any]:
     """Return a JSON-ready dict: ``at`` (rounded to ms), ``type``, the fields and ``message``."""
-    data: dict[str, Any] = {"at": round(event.at, 3), "type": type(event).__name__}
+    data: dict[str, Any] = {"at": round_ms(event.at), "type": type(event).__name__}
     for key, value in event._asdict().items():
         if key == "at":
             continue

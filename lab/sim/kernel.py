@@ -17,6 +17,7 @@ import simpy
 
 from lab.errors import LabError
 from lab.sim.events import EventLog
+from lab.sim.timing import round_ms
 
 __all__ = ["MAX_LOG_EVENTS", "RUN_SLICE_S", "Kernel", "SimulationBudgetExceeded"]
 
@@ -150,7 +151,7 @@ class Kernel:
         """A duration drawn uniformly from ``bounds``, to the millisecond."""
         low, high = bounds
         # ``random.Random.uniform``'s own formula, without its Python call (a draw per pull).
-        return round(low + (high - low) * self.rng.random(), 3)
+        return round_ms(low + (high - low) * self.rng.random())
 
     def hex(self, bits: int = 128) -> str:
         """A random id of ``bits`` bits, as lower-case hex (task and instance ids)."""

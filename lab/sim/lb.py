@@ -23,6 +23,7 @@ from lab.sim.fleet import Fleet
 from lab.sim.kernel import Kernel
 from lab.sim.model import target_container, task_cpu_capacity
 from lab.sim.registry import Ecr
+from lab.sim.timing import round_ms
 
 __all__ = ["CONNECTION_FAILED", "LB_NODE_IP", "LoadBalancerRuntime", "LoadBalancing", "RequestCounts"]
 
@@ -399,7 +400,7 @@ class LoadBalancing:
             else:
                 rates[(label, destination)] = rates.get((label, destination), 0.0) + rps
             if seen.get(label) != (rule, destination):
-                self.kernel.log.append(ListenerRouted(now, name, port, label, rule, destination, round(rps, 3)))
+                self.kernel.log.append(ListenerRouted(now, name, port, label, rule, destination, round_ms(rps)))
                 seen[label] = (rule, destination)
         counts.rates = rates
         before = self._routed.get(name, {})

@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from lab.sim import timing
+from lab.sim.timing import round_ms
 from lab.sim.iam import denial_message
 from lab.sim.kernel import Kernel
 from lab.sim.model import Container, Task
@@ -117,7 +118,7 @@ def _transfer(kernel: Kernel, roles: Roles, ecr: Ecr, task: Task, image: Image, 
         last_ready, digests = known[1], known[2]
         own = nominal_pull_s(0, 0, fargate=False)
         own *= 0.9 + (1.1 - 0.9) * kernel.rng.random()  # rng.uniform(0.9, 1.1)'s formula
-        duration = round(max(own, max(now, last_ready) - now), 3)
+        duration = round_ms(max(own, max(now, last_ready) - now))
         return PullPlan(duration, None, len(digests), len(digests), 0, principal or "anonymous", digests)
     cache: dict[str, float] = ci.layers if ci is not None else {}
     to_fetch: list[Layer] = []
@@ -152,10 +153,10 @@ def _transfer(kernel: Kernel, roles: Roles, ecr: Ecr, task: Task, image: Image, 
         took = timing.PULL_OVERHEAD_S + free_mb / timing.EC2_PULL_MB_PER_S
         blob = kernel.rng.randrange(100_000_000, 4_294_967_296)
         text = f"CannotPullContainerError: write /var/lib/docker/tmp/GetImageBlob{blob}: no space left on device"
-        return PullPlan(round(took, 3), text, len(image.layers), cached, 0, principal or "anonymous")
+        return PullPlan(round_ms(took), text, len(image.layers), cached, 0, principal or "anonymous")
     own = nominal_pull_s(fetch_bytes, len(to_fetch), fargate=fargate)
     own *= 0.9 + (1.1 - 0.9) * kernel.rng.random()  # rng.uniform(0.9, 1.1)'s formula
-    duration = round(max(own, wait_until - now), 3)
+    duration = round_ms(max(own, wait_until - now))
     digests = tuple(layer.digest for layer in image.layers)
     if ci is not None:
         for layer in to_fetch:
