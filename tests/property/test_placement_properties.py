@@ -229,3 +229,49 @@ def test_the_sorted_index_answers_a_spread_then_binpack_request():
     choice = _place_indexed(fleet, needs, shape, fast)
     assert choice in (0, 1, 2) and choice == _place_scan(fleet, needs, shape, (), slow).index
     assert fast.getstate() == slow.getstate() != random.Random(7).getstate()
+
+
+def test_the_sorted_index_chooses_as_the_scan_does_over_a_large_fleet_filled_up():
+    """600 instances of mixed sizes, some unavailable, filled until placement refuses, with
+    stops in between: every decision the index takes is the scan's, with the same draws,
+    including those where it gives up after ``SCAN_LIMIT`` entries (instances with free
+    memory but not enough CPU) and leaves the decision to the scan."""
+    from lab.sim.fleet import DRAINING
+    from lab.sim.placement import SCAN_LIMIT, TaskNeeds, _place_indexed, _place_scan
+    from tests.strategies import AZS, InstanceSpec
+
+    work = random.Random(2026)
+    specs = [
+        InstanceSpec(AZS[k % 3], "m5.large", work.choice([512, 1024, 2048, 4096]), work.choice([2048, 4096, 8192, 16384]), 3, ACTIVE, True, None)
+        for k in range(600)
+    ]
+    fleet = build_fleet(specs)
+    for i in work.sample(range(600), 20):
+        fleet.set_status(i, DRAINING)
+    fast, slow = random.Random(5), random.Random(5)
+    placed: list[tuple[int, TaskNeeds]] = []
+    decided = gave_up = 0
+    for step in range(6000):
+        shape = _INDEXED_SHAPES[step % 4]
+        if placed and work.random() < 0.2:
+            i, needs = placed.pop(work.randrange(len(placed)))
+            fleet.release(i, cpu=needs.cpu, memory_mib=needs.memory_mib, ports=(), dynamic_ports=0, eni=False, group=needs.group)
+            continue
+        needs = TaskNeeds(cpu=work.choice([0, 256, 512, 1024]), memory_mib=work.choice([256, 512, 1024, 2048]), group="family:web")
+        before = fast.getstate()
+        choice = _place_indexed(fleet, needs, shape, fast)
+        scan = _place_scan(fleet, needs, shape, (), slow)
+        if choice is None:
+            assert fast.getstate() == before
+            fast.setstate(slow.getstate())
+            gave_up += scan.index is not None
+        else:
+            decided += 1
+            assert choice == scan.index
+            assert fast.getstate() == slow.getstate()
+        if scan.index is not None:
+            fleet.reserve(scan.index, cpu=needs.cpu, memory_mib=needs.memory_mib, ports=(), dynamic_ports=0, eni=False, group=needs.group)
+            placed.append((scan.index, needs))
+    # The run covers both paths: most decisions from the index, some left to the scan
+    # although an instance fitted (more than SCAN_LIMIT entries looked at).
+    assert decided > 1000 and gave_up > 0, (decided, gave_up, SCAN_LIMIT)
