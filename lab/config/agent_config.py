@@ -203,6 +203,6 @@ def _value_problem(kind: str, value: str) -> str | None:
         return "expected true or false"
     if kind == "int" and not value.isdigit():
         return "expected a whole number"
-    if kind == "duration" and not _DURATION.match(value):
+    if kind == "duration" and not _DURATION.fullmatch(value):
         return "expected a duration such as 30s, 2m or 1h30m"
     return None

@@ -245,7 +245,7 @@ def _target_refusals(namespace: str, resource_id: str, dimension: str, refuse: o
     assert callable(refuse)
     if namespace != "ecs":
         refuse(f"Unsupported service namespace {namespace}: the lab scales ECS services only.", "ServiceNamespace")  # lab rule
-    elif not _ECS_RESOURCE.match(resource_id):
+    elif not _ECS_RESOURCE.fullmatch(resource_id):
         refuse(
             f"Unsupported resource ID {resource_id}: ECS services are named service/<cluster>/<service>.", "ResourceId"
         )  # wording UNCONFIRMED

@@ -204,7 +204,7 @@ class _Parser:
     def _directives(self) -> int:
         seen: set[str] = set()
         for i, raw in enumerate(self.lines):
-            match = _DIRECTIVE.match(raw.strip())
+            match = _DIRECTIVE.fullmatch(raw.strip())
             if not match:
                 return i
             name, value = match[1].lower(), match[2]
@@ -290,7 +290,7 @@ class _Parser:
             name = None
             if len(words) == 3 and words[1].lower() == "as":
                 name = words[2].lower()
-                if not _STAGE_NAME.match(name):
+                if not _STAGE_NAME.fullmatch(name):
                     self.error(source.line, source.col, f"invalid name for build stage: \"{words[2]}\", name can't start with a number or contain symbols")
                 elif name in names:
                     self.error(source.line, source.col, f"duplicate stage name \"{words[2]}\"")
@@ -452,7 +452,7 @@ class _Parser:
         pairs: list[tuple[str, str | None]] = []
         for word in words:
             key, eq, value = word.partition("=")
-            if not _NAME.match(key):
+            if not _NAME.fullmatch(key):
                 self.error_at(logical, at, f"ARG: invalid name '{key}'")
                 return None
             pairs.append((key, value if eq else None))
@@ -484,7 +484,7 @@ class _Parser:
                 self.error_at(logical, max(at - 1, 0), "EXPOSE requires at least one argument")
             return None
         for word in words:
-            m = _PORT.match(word)
+            m = _PORT.fullmatch(word)
             if "$" in word:
                 continue  # expanded at build time
             if m is None or not 0 < int(m[1]) <= 65535 or (m[2] is not None and not int(m[1]) <= int(m[2]) <= 65535):
@@ -513,7 +513,7 @@ class _Parser:
             if name == "retries":
                 if not value.isdigit():
                     self.error_at(logical, self.flag_at[name], f"HEALTHCHECK --retries: expected a whole number, got '{value}'")
-            elif not re.match(r"^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$", value):
+            elif not re.fullmatch(r"^(\d+(\.\d+)?(ns|us|ms|s|m|h))+$", value):
                 self.error_at(logical, self.flag_at[name], f"HEALTHCHECK --{name}: expected a duration such as 30s, got '{value}'")
         command = first[1]
         return _replace(ins, words=("CMD",), exec_form=_json_array(command), text=f"CMD {command}")

@@ -205,7 +205,7 @@ def parse_event_rule(doc: Document, path: Path_ = ()) -> ParsedEventRule:
         if target.Id in seen:
             errors.append(positioned(doc, (*where, "Id"), f"ValidationException: target Id '{target.Id}' is used twice in this rule"))
         seen.add(target.Id)
-        match = _ARN.match(target.Arn)
+        match = _ARN.fullmatch(target.Arn)
         if match is None:
             errors.append(positioned(doc, (*where, "Arn"), f"ValidationException: Parameter {target.Arn[:80]} is not valid. Reason: Provided Arn is not in correct format."))
             continue

@@ -230,7 +230,7 @@ class _RoleChecker(Checker):
             if key in data:
                 self._diag((key,), f"'{key}' is accepted but not simulated", key=True, severity="note")
         if "RoleName" in data and self._string(data["RoleName"], ("RoleName",)):
-            if not _ROLE_NAME_RE.match(data["RoleName"]):
+            if not _ROLE_NAME_RE.fullmatch(data["RoleName"]):
                 self._diag(("RoleName",), "'RoleName' must be 1-64 letters, digits or + = , . @ _ -")
             out["RoleName"] = data["RoleName"]
         for key in ("Description", "Path"):
@@ -271,7 +271,7 @@ class _RoleChecker(Checker):
     def _managed_arn(self, value: Any, rel: Path_) -> bool:
         if not self._string(value, rel):
             return False
-        if not _MANAGED_ARN_RE.match(value):
+        if not _MANAGED_ARN_RE.fullmatch(value):
             self._diag(
                 rel,
                 f"invalid managed policy ARN '{value}' for '{value_label(rel)}'; expected "
@@ -398,7 +398,7 @@ class _RoleChecker(Checker):
 
     def _check_actions(self, actions: list[str], rel: Path_, *, listed: bool) -> None:
         for i, action in enumerate(actions):
-            if action != "*" and not _ACTION_RE.match(action):
+            if action != "*" and not _ACTION_RE.fullmatch(action):
                 at = (*rel, i) if listed else rel
                 expected = "expected 'service:action' (e.g. 'ecr:BatchGetImage') or '*'"
                 self._diag(at, f"invalid action '{action}' for '{value_label(at)}'; {expected}")

@@ -215,7 +215,7 @@ def _pattern_re(pattern: str, case: bool) -> re.Pattern[str]:
 
 def pattern_matches(pattern: str, value: str, *, case: bool) -> bool:
     """Whether ``value`` matches an ELB condition pattern (``*`` any run, ``?`` one character)."""
-    return _pattern_re(pattern, case).match(value) is not None
+    return _pattern_re(pattern, case).fullmatch(value) is not None
 
 
 # --------------------------------------------------------------------------------------------
@@ -341,7 +341,7 @@ class _Checker(Checker):
             if key in data:
                 self._diag((key,), f"'{key}' is accepted but not simulated", key=True, severity="note")
         name = data.get("Name", "")
-        if "Name" in data and self._string(name, ("Name",)) and not _NAME_RE.match(name):
+        if "Name" in data and self._string(name, ("Name",)) and not _NAME_RE.fullmatch(name):
             # API: CreateLoadBalancer.Name (32 characters, alphanumerics and hyphens, no hyphen at either end)
             self._diag(("Name",), f"invalid value '{name}' for 'Name'; expected 1-32 letters, digits and hyphens, not starting or ending with a hyphen")
         lb_type = data.get("Type", "application")
@@ -352,7 +352,7 @@ class _Checker(Checker):
             scheme = "internet-facing"
         subnets = self._strings(data.get("Subnets", []), ("Subnets",)) if "Subnets" in data else ()
         for i, subnet in enumerate(subnets):
-            if not _SUBNET_RE.match(subnet):
+            if not _SUBNET_RE.fullmatch(subnet):
                 self._diag(("Subnets", i), f"invalid value '{subnet}' for 'Subnets'; the lab's subnets are subnet-0laba, subnet-0labb, ... (one per Availability Zone: subnet-0laba is in <region>a)")
         if "Subnets" in data and lb_type == "application" and len(set(subnets)) < 2:
             # observed: aws-samples/aws-cdk-examples#226, kasmtech/terraform#5 (ValidationError)
@@ -517,7 +517,7 @@ class _Checker(Checker):
                 return None
             code = config.get("StatusCode")
             text = str(code) if isinstance(code, (int, str)) and not isinstance(code, bool) else None
-            if text is None or not _STATUS_RE.match(text):
+            if text is None or not _STATUS_RE.fullmatch(text):
                 # API: FixedResponseActionConfig.StatusCode (2XX, 4XX or 5XX)
                 self._diag((*at, "FixedResponseConfig", "StatusCode"), f"invalid value '{code}' for 'StatusCode'; expected an HTTP code 2XX, 4XX or 5XX")
                 return None

@@ -107,7 +107,7 @@ def parse_schedule(expression: str) -> Schedule:
 
 
 def _rate(expression: str) -> RateSchedule:
-    match = _RATE.match(expression)
+    match = _RATE.fullmatch(expression)
     if match is None:
         raise ScheduleError(f"{REFUSAL} A rate is rate(value unit): a whole number, a space, then minute(s), hour(s) or day(s)")
     value, unit = int(match.group(1)), match.group(2)

@@ -491,7 +491,7 @@ class _SecurityGroupChecker(Checker):
         if key.endswith("PrefixListId"):
             self._diag(here, f"'{key}' is accepted but matches no traffic in the lab", key=True, severity="note")
             return None, None, value
-        if key.endswith("SecurityGroupId") and not _GROUP_ID_RE.match(value):
+        if key.endswith("SecurityGroupId") and not _GROUP_ID_RE.fullmatch(value):
             message = f'InvalidGroupId.Malformed: Invalid id: "{value}" (expecting "sg-...")'
             self._diag(here, message)  # wording UNCONFIRMED
             return None

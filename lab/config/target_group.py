@@ -431,7 +431,7 @@ class _TargetGroupChecker(Checker):
             message = (
                 f"ValidationError: Target group name '{name}' cannot be longer than '{_MAX_NAME_CHARS}' characters"
             )
-        elif not _NAME_RE.match(name):
+        elif not _NAME_RE.fullmatch(name):
             message = (
                 f"ValidationError: Target group name '{name}' can only contain characters that are "
                 "alphanumeric characters or hyphens(-)"
@@ -479,7 +479,7 @@ class _TargetGroupChecker(Checker):
         if "HealthCheckPort" in data:
             port = self._scalar_text(data["HealthCheckPort"], ("HealthCheckPort",))
             if port is not None:
-                if port == "traffic-port" or (_PORT_RE.match(port) and 1 <= int(port) <= 65535):
+                if port == "traffic-port" or (_PORT_RE.fullmatch(port) and 1 <= int(port) <= 65535):
                     resolved["health_check_port"] = port
                 else:
                     self._diag(
@@ -558,7 +558,7 @@ class _TargetGroupChecker(Checker):
             # observed: azavea/terraform-aws-ecs-web-service#9
             self._diag(rel, "ValidationError: Health check matcher HTTP code cannot be empty")
             return
-        if not _MATCHER_RE.match(codes):
+        if not _MATCHER_RE.fullmatch(codes):
             self._diag(rel, "ValidationError: HttpCode must be like 200 | 200-399 | 200,201 ...")  # wording UNCONFIRMED
             return
         lowest, highest = _MATCHER_CODES[family]

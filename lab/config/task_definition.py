@@ -372,7 +372,7 @@ def registration_errors(td: TaskDefinition) -> list[ClientException]:
     mode = td.effective_network_mode
     containers = td.container_definitions
 
-    if not _NAME_RE.match(td.family):
+    if not _NAME_RE.fullmatch(td.family):
         refuse("Family contains invalid characters.", "family")  # wording UNCONFIRMED
 
     seen: set[str] = set()
@@ -380,7 +380,7 @@ def registration_errors(td: TaskDefinition) -> list[ClientException]:
         if not container.name:
             # observed: hashicorp/terraform#2888, awsdocs/aws-cloudformation-user-guide#612
             refuse("Container.name should not be null or empty.", _CD, i, "name")
-        elif not _NAME_RE.match(container.name):
+        elif not _NAME_RE.fullmatch(container.name):
             # observed: ansible/ansible#22860
             refuse("Container.name contains invalid characters.", _CD, i, "name")
         elif container.name in seen:
@@ -443,7 +443,7 @@ def registration_errors(td: TaskDefinition) -> list[ClientException]:
     # The API documents taskRoleArn as "short name or full ARN" and executionRoleArn as an ARN;
     # the lab accepts both forms for both fields.
     for name, role in (("executionRoleArn", td.execution_role_arn), ("taskRoleArn", td.task_role_arn)):
-        if role is not None and not (_ROLE_ARN_RE.match(role) or _ROLE_NAME_RE.match(role)):
+        if role is not None and not (_ROLE_ARN_RE.fullmatch(role) or _ROLE_NAME_RE.fullmatch(role)):
             # observed: fabfuel/ecs-deploy#231, bradford-hamilton/terraform-ecs-fargate#8
             refuse("Role is not valid", name)
 

@@ -828,7 +828,7 @@ def _split_chained_run(df: dict[str, Any]) -> str | None:
     return None
 
 
-_ARCHIVE = re.compile(r"\.(tar\.gz|tgz|tar\.xz|txz|tar\.bz2|tbz2|tar|zip|gz|xz)$")
+_ARCHIVE = re.compile(r"\.(tar\.gz|tgz|tar\.xz|txz|tar\.bz2|tbz2|tar|zip|gz|xz)\Z")
 
 
 def _late_archive_cleanup(df: dict[str, Any]) -> str | None:

@@ -35,9 +35,9 @@ from lab.safe_text import printable
 
 __all__ = ["ClassFailure", "ClassFolder", "ClassItem", "assigned_from_option", "learner_name_refusal", "shown_name"]
 
-_SCENARIO_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
+_SCENARIO_ID = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}\Z")
 """The scenario id pattern (``Scenario.id``): a folder named otherwise is no scenario's."""
-_PLAIN_NAME = re.compile(r"^[^\W_][\w.@+-]{0,99}$")
+_PLAIN_NAME = re.compile(r"[^\W_][\w.@+-]{0,99}")
 """A learner folder name: letters, digits, ``.``, ``_``, ``@``, ``+`` and ``-``, not first, at most 100.
 
 GitHub user names and e-mail local parts fit; anything that could break a node id, a JUnit
@@ -63,7 +63,8 @@ def assigned_from_option(values: list[str] | None) -> list[str]:
 
 def learner_name_refusal(name: str) -> str | None:
     """Why a learner folder's name is refused, or None when it is a plain name."""
-    if _PLAIN_NAME.match(name):
+    # fullmatch: ``$`` would also match before a final newline (``learner\n``).
+    if _PLAIN_NAME.fullmatch(name):
         return None
     return "not a learner name (letters, digits and . _ @ + -, starting with a letter or a digit, at most 100)"
 
@@ -120,7 +121,7 @@ class ClassFolder(pytest.Directory):
         def why_not_scenario(name: str) -> str | None:
             if name not in known:
                 known[name] = None
-                if not _SCENARIO_ID.match(name):
+                if not _SCENARIO_ID.fullmatch(name):
                     known[name] = f"'{printable(name)}' is not a scenario id"
                 else:
                     try:

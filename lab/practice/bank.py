@@ -200,7 +200,7 @@ def _rules(doc: Document, spec: QuestionSpec, path: Path, context: Context, *, a
     def add(where: tuple[str | int, ...], message: str, *, key: bool = False) -> None:
         out.append(positioned(doc, where, message, key=key))
 
-    if not ID_PATTERN.match(spec.id):
+    if not ID_PATTERN.fullmatch(spec.id):
         add(("id",), f"id '{spec.id}' must be kebab-case: lower-case letters, digits and single hyphens")
     if path.stem != spec.id:
         add(("id",), f"the id '{spec.id}' must match the file name '{path.name}' (expected id: {path.stem})")
@@ -273,7 +273,7 @@ def _rules(doc: Document, spec: QuestionSpec, path: Path, context: Context, *, a
 
 
 def _is_date(text: str) -> bool:
-    if not DATE_PATTERN.match(text):
+    if not DATE_PATTERN.fullmatch(text):
         return False
     try:
         date.fromisoformat(text)

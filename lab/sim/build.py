@@ -507,7 +507,7 @@ class _Builder:
 
 
 def _is_tar(name: str) -> bool:
-    return bool(re.search(r"\.(tar|tar\.gz|tgz|tar\.xz|txz|tar\.bz2|tbz2)$", name))
+    return bool(re.search(r"\.(tar|tar\.gz|tgz|tar\.xz|txz|tar\.bz2|tbz2)\Z", name))
 
 
 def _stem(name: str) -> str:

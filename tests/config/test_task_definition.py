@@ -362,6 +362,20 @@ def test_family_characters() -> None:
     assert refusal(text) == ("ClientException: Family contains invalid characters.", at(text, "my web"))
 
 
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("family: web", 'family: "web\\n"', "Family contains invalid characters."),
+        ("name: web", 'name: "web\\n"', "Container.name contains invalid characters."),
+    ],
+)
+def test_a_name_ending_in_a_newline_is_refused(old: str, new: str, message: str) -> None:
+    """A final newline is an invalid character too (a block scalar's ``|`` leaves one): the
+    name's pattern must match the whole value, not stop before a last newline as ``$`` does."""
+    text = EC2.replace(old, new)
+    assert refusal(text) == (f"ClientException: {message}", at(text, new.split(": ", 1)[1]))
+
+
 def test_at_least_one_container_is_essential() -> None:
     """A task whose containers are all non-essential is refused."""
     text = EC2.replace("    memory: 256\n", "    memory: 256\n    essential: false\n")

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import lab.grading.grader  # noqa: F401  (numpy cannot be imported twice in one process: see test_pytest_plugin)
@@ -230,6 +230,7 @@ _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u
 
 
 @given(st.text(max_size=120))
+@example("0\n")  # a final newline once passed the pattern's `$`
 def test_an_accepted_learner_name_is_plain(name: str) -> None:
     """An accepted name has no separator, space, control or bidi character and no leading . - = @ +."""
     if learner_name_refusal(name) is None:
