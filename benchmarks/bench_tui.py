@@ -76,7 +76,9 @@ def first_frame_s(code: str, data_dir: str, cwd: Path = ROOT) -> tuple[float, fl
     """
     cache = Path(data_dir) / f"cache-{abs(hash(str(cwd)))}"
     start = time.time()
-    env = {**os.environ, "LAB_CACHE_DIR": str(cache)}
+    # Without PYTHONDONTWRITEBYTECODE: a child that may not write its .pyc files compiles
+    # every module it imports on each start, which is not how a learner's lab starts.
+    env = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}, "LAB_CACHE_DIR": str(cache)}
     out = subprocess.run([sys.executable, "-c", code, data_dir], cwd=cwd, env=env, capture_output=True, text=True, check=True)
     cpu, at = out.stdout.strip().splitlines()[-1].split()
     return float(at) - start, float(cpu)
