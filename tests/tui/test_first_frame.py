@@ -84,7 +84,7 @@ def test_the_catalogue_first_frame_imports_only_the_catalogue(tmp_path: Path) ->
     loaded = seen["LOADED"].split(",")
     assert [m for m in loaded if m.startswith(NOT_AT_START) and (m in NOT_AT_START or m.split(".")[0] in NOT_AT_START or any(m.startswith(n + ".") for n in NOT_AT_START))] == []
     # ...and its first frame is complete: the table has the focus, the footer its keys.
-    assert seen["FOCUSED"] == "DataTable"
+    assert seen["FOCUSED"] == "PlainTable"
     assert seen["KEYS"].split(",") == ["slash", "ctrl+q", "question_mark", "f2", "ctrl+p"]
 
 

@@ -9,13 +9,15 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Input, Static
+from textual.widgets import DataTable, Input, Static
 from textual.widgets import Footer as TextualFooter
 
 from lab.practice.curriculum import Tracks
 from lab.progress import ProgressStore
 from lab.tui.catalogue_index import CatalogueEntry, read_tracks, tracks_file
 from lab.tui.widgets.footer import Footer
+from lab.tui.widgets.plain_table import PlainTable
+from lab.tui.widgets.title_bar import TitleBar
 
 __all__ = ["CatalogueScreen"]
 
@@ -79,11 +81,11 @@ class CatalogueScreen(Screen[None]):
             self.AUTO_FOCUS = "#catalogue-table"  # type: ignore[misc]  # Textual reads self.AUTO_FOCUS
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False, icon="")
+        yield TitleBar()
         with Vertical(id="catalogue"):
             yield Static("Scenarios and exam practice — type to filter, Enter to open", id="catalogue-title")
             yield Input(placeholder="type to filter: id, title or topic", id="catalogue-filter", compact=True)
-            yield DataTable(id="catalogue-table", cursor_type="row", zebra_stripes=True)
+            yield PlainTable(id="catalogue-table", cursor_type="row", zebra_stripes=True)
         # Under a scenario opened at start, Textual's own footer, as before: the workbench
         # snapshots were taken with the catalogue built the old way beneath them.
         yield Footer() if self.first_frame else TextualFooter()

@@ -1,0 +1,64 @@
+"""``PlainTable`` draws its plain cells exactly as ``DataTable`` would, in every state a cell can be in."""
+
+from __future__ import annotations
+
+import itertools
+
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.widgets import DataTable, Input
+
+from lab.tui.widgets.plain_table import PlainTable
+
+ROWS = [
+    (Text("Foundations 0/13"), Text("new"), Text("★★"), Text("10"), Text("Tasks never start (ecr-pull-denied)"), Text("")),
+    ("exam prep", "1 due", "", "", "Review due (1)", ""),
+    (Text("styled", style="bold"), "[b]markup[/b]", ":smile:", Text("two\nlines"), Text("é wide 漢字"), None),
+    (Text(""), "", "", "", "", "x" * 3),
+]
+
+
+class TableApp(App[None]):
+    def compose(self) -> ComposeResult:
+        yield Input()
+        yield PlainTable(cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        table = self.query_one(PlainTable)
+        table.add_columns("track", "status", "level", "min", "scenario", "effort")
+        for i, row in enumerate(ROWS):
+            table.add_row(*row, key=str(i))
+
+
+def assert_cells_as_datatable(table: PlainTable) -> None:
+    for row, column in itertools.product(range(-1, table.row_count), range(len(table.columns))):
+        width = table.ordered_columns[column].get_render_width(table)
+        for cursor, hover in itertools.product((False, True), repeat=2):
+            style = table._get_row_style(row, table.rich_style)
+            ours = table._render_cell(row, column, style, width, cursor, hover)
+            theirs = DataTable._render_cell(table, row, column, style, width, cursor, hover)
+            assert ours == theirs, (row, column, cursor, hover)
+
+
+async def test_plain_cells_are_drawn_as_datatable_draws_them() -> None:
+    app = TableApp()
+    async with app.run_test(size=(100, 20)) as pilot:
+        table = app.query_one(PlainTable)
+        assert_cells_as_datatable(table)  # unfocused
+        table.focus()
+        await pilot.pause()
+        table.move_cursor(row=2)
+        assert_cells_as_datatable(table)  # focused, the cursor moved
+        app.theme = "textual-light"
+        await pilot.pause()
+        assert_cells_as_datatable(table)
+
+
+async def test_a_narrow_column_is_drawn_by_datatable() -> None:
+    app = TableApp()
+    async with app.run_test(size=(40, 20)) as pilot:
+        table = app.query_one(PlainTable)
+        table.columns[table.ordered_columns[4].key].auto_width = False
+        table.columns[table.ordered_columns[4].key].width = 3
+        await pilot.pause()
+        assert_cells_as_datatable(table)
