@@ -57,7 +57,9 @@ from lab.progress import ProgressStore
 import lab.tui.app
 from lab.tui.app import LabApp
 class Bench(LabApp):
-    CSS_PATH = str(Path(lab.tui.app.__file__).with_name("lab.tcss"))
+    # A class defined in -c has no file to resolve a relative CSS_PATH against: the lab app's
+    # own, made absolute (none since session 16: its screens carry their styles).
+    CSS_PATH = [str(Path(lab.tui.app.__file__).with_name(p)) for p in ([LabApp.CSS_PATH] if isinstance(LabApp.CSS_PATH, str) else LabApp.CSS_PATH or [])]
     def on_mount(self):
         # Textual calls LabApp.on_mount itself after this one (handlers run up the MRO): no super().
         self.call_after_refresh(self.done)

@@ -32,7 +32,8 @@ class LabApp(PracticeMixin, App[None]):
     thread after the first frame), so the catalogue appears about as fast as any Textual app.
     """
 
-    CSS_PATH = "lab.tcss"
+    CSS_PATH = "catalogue.tcss"
+    """The catalogue's styles only; every other screen names ``lab.tcss`` (``lab.tui.screens.LAB_CSS``)."""
     TITLE = "ECS Lab"
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit"),

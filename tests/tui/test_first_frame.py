@@ -23,7 +23,7 @@ from lab.tui.app import LabApp
 from lab.tui.widgets.key_bar import KeyBar
 
 class Probe(LabApp):
-    CSS_PATH = str(Path(lab.tui.app.__file__).with_name("lab.tcss"))  # a class defined in -c has no file
+    CSS_PATH = str(Path(lab.tui.app.__file__).with_name(LabApp.CSS_PATH))  # a class defined in -c has no file
     def on_mount(self):
         # Runs before LabApp.on_mount (Textual calls each class's handler up the MRO), so this
         # callback comes before the warm-up that imports the workbench after the first frame.
