@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import itertools
 
+import pytest
 from rich.text import Text
 from textual.app import App, ComposeResult
+from textual.geometry import Region
+from textual.strip import Strip
 from textual.widgets import DataTable, Input
 
 from lab.tui.widgets.plain_table import PlainTable
@@ -19,14 +22,18 @@ ROWS = [
 
 
 class TableApp(App[None]):
+    def __init__(self, table: type[DataTable] = PlainTable) -> None:
+        super().__init__()
+        self.table = table
+
     def compose(self) -> ComposeResult:
         yield Input()
-        yield PlainTable(cursor_type="row", zebra_stripes=True)
+        yield self.table(cursor_type="row", zebra_stripes=True)
 
     def on_mount(self) -> None:
-        table = self.query_one(PlainTable)
+        table = self.query_one(DataTable)
         table.add_columns("track", "status", "level", "min", "scenario", "effort")
-        for i, row in enumerate(ROWS):
+        for i, row in enumerate(ROWS * 3):
             table.add_row(*row, key=str(i))
 
 
@@ -62,3 +69,21 @@ async def test_a_narrow_column_is_drawn_by_datatable() -> None:
         table.columns[table.ordered_columns[4].key].width = 3
         await pilot.pause()
         assert_cells_as_datatable(table)
+
+
+async def lines(table_class: type[DataTable], focused: bool, theme: str) -> list[Strip]:
+    """The table's lines as drawn, focused or not, the cursor on the third row."""
+    app = TableApp(table_class)
+    async with app.run_test(size=(100, 20)) as pilot:
+        app.theme = theme
+        table = app.query_one(DataTable)
+        if focused:
+            table.focus()
+        table.move_cursor(row=2)
+        await pilot.pause()
+        return table.render_lines(Region(0, 0, *table.size))
+
+
+@pytest.mark.parametrize(("focused", "theme"), [(False, "textual-dark"), (True, "textual-dark"), (True, "textual-light")])
+async def test_the_table_is_drawn_line_for_line_as_datatable(focused: bool, theme: str) -> None:
+    assert await lines(PlainTable, focused, theme) == await lines(DataTable, focused, theme)

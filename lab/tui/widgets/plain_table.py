@@ -8,6 +8,8 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.geometry import Region
+from textual.strip import Strip
 from textual.widgets import DataTable
 
 __all__ = ["PlainTable"]
@@ -36,7 +38,41 @@ class PlainTable(DataTable[Any]):
     as the segments Rich would produce: the padding, the text, the filling up to the
     column's width and the padding, all in the cell's style (a test compares both). Any
     other cell goes through DataTable as before.
+
+    DataTable also works out its own style and its row's style (each a walk up the DOM
+    blending backgrounds) for every line it draws; within one drawing they cannot change, so
+    they are worked out once per drawing here.
     """
+
+    _drawing: dict[object, Style] | None = None
+    """The styles worked out during the drawing under way (None between drawings)."""
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._drawing = {}
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._drawing = None
+
+    @property
+    def rich_style(self) -> Style:
+        drawing = self._drawing
+        if drawing is None:
+            return super().rich_style
+        if "widget" not in drawing:
+            drawing["widget"] = super().rich_style
+        return drawing["widget"]
+
+    def _get_row_style(self, row_index: int, base_style: Style) -> Style:
+        drawing = self._drawing
+        if drawing is None:
+            return super()._get_row_style(row_index, base_style)
+        # The rows DataTable styles alike: the header, the fixed rows, odd and even stripes.
+        kind = "header" if row_index == -1 else "fixed" if row_index < self.fixed_rows else row_index % 2 if self.zebra_stripes else "plain"
+        key = (kind, base_style)
+        if key not in drawing:
+            drawing[key] = super()._get_row_style(row_index, base_style)
+        return drawing[key]
 
     def _render_cell(
         self,
