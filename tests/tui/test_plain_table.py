@@ -18,6 +18,7 @@ ROWS = [
     ("exam prep", "1 due", "", "", "Review due (1)", ""),
     (Text("styled", style="bold"), "[b]markup[/b]", ":smile:", Text("two\nlines"), Text("é wide 漢字"), None),
     (Text(""), "", "", "", "", "x" * 3),
+    ("tab\there", Text("bell\x07"), "", "", "", ""),
 ]
 
 
@@ -87,3 +88,24 @@ async def lines(table_class: type[DataTable], focused: bool, theme: str) -> list
 @pytest.mark.parametrize(("focused", "theme"), [(False, "textual-dark"), (True, "textual-dark"), (True, "textual-light")])
 async def test_the_table_is_drawn_line_for_line_as_datatable(focused: bool, theme: str) -> None:
     assert await lines(PlainTable, focused, theme) == await lines(DataTable, focused, theme)
+
+
+async def sizes(table_class: type[DataTable], rows: list[tuple[object, ...]]) -> tuple[object, ...]:
+    """The table's column widths and scrollable size once its rows are measured."""
+    app = TableApp(table_class)
+    async with app.run_test(size=(100, 20)) as pilot:
+        table = app.query_one(DataTable)
+        table.clear()
+        for i, row in enumerate(rows):
+            table.add_row(*row, key=f"new-{i}")
+        await pilot.pause()
+        return [c.content_width for c in table.ordered_columns], table.virtual_size
+
+
+PLAIN_ROWS = [ROWS[0], ROWS[1], ROWS[3], ("a", "b", "c", "d", "a much longer title than any other", "e")]
+"""Rows PlainTable measures itself (with the others, DataTable measures every row)."""
+
+
+@pytest.mark.parametrize("rows", [PLAIN_ROWS, ROWS])
+async def test_the_table_is_sized_as_datatable(rows: list[tuple[object, ...]]) -> None:
+    assert await sizes(PlainTable, rows) == await sizes(DataTable, rows)

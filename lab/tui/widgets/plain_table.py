@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
-from textual.geometry import Region
+from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widgets import DataTable
+from textual.widgets.data_table import Column, RowKey
 
 __all__ = ["PlainTable"]
 
@@ -19,12 +21,12 @@ MARKUP = frozenset("[:")
 
 
 def plain(cell: object) -> str | None:
-    """The text of a cell that is one unstyled line, else ``None`` (Rich draws it)."""
+    """The text of a cell that is one unstyled line of printable characters, else ``None`` (Rich draws it)."""
     if isinstance(cell, Text):
-        if cell.spans or cell.style or "\n" in cell.plain:
+        if cell.spans or cell.style or not cell.plain.isprintable():
             return None
         return cell.plain
-    if isinstance(cell, str) and not MARKUP.intersection(cell) and "\n" not in cell:
+    if isinstance(cell, str) and not MARKUP.intersection(cell) and cell.isprintable():
         return cell
     return None
 
@@ -38,6 +40,9 @@ class PlainTable(DataTable[Any]):
     as the segments Rich would produce: the padding, the text, the filling up to the
     column's width and the padding, all in the cell's style (a test compares both). Any
     other cell goes through DataTable as before.
+
+    Such cells are also measured by their text's width (DataTable asks Rich for each cell's
+    measure when rows are added), and a table of such rows is sized as DataTable sizes it.
 
     DataTable also works out its own style and its row's style (each a walk up the DOM
     blending backgrounds) for every line it draws; within one drawing they cannot change, so
@@ -62,6 +67,26 @@ class PlainTable(DataTable[Any]):
         if "widget" not in drawing:
             drawing["widget"] = super().rich_style
         return drawing["widget"]
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        rows = list(new_rows)
+        columns = self.ordered_columns
+        widths: list[tuple[Column, int]] = []
+        for row_key in rows:
+            row = self.rows.get(row_key)
+            if row is None or row_key not in self._row_locations:
+                continue  # removed before it was measured (DataTable skips it too)
+            cells = self._data[row_key]
+            texts = [plain(cells.get(column.key)) for column in columns]
+            if row.label is not None or row.auto_height or row.height != 1 or None in texts:
+                super()._update_dimensions(rows)
+                return
+            widths.extend((column, cell_len(text)) for column, text in zip(columns, texts) if text is not None)
+        for column, width in widths:
+            column.content_width = max(column.content_width, width)
+        header_height = self.header_height if self.show_header else 0
+        width = sum(column.get_render_width(self) for column in self.columns.values()) + self._row_label_column_width
+        self.virtual_size = Size(width, self._total_row_height + header_height)
 
     def _get_row_style(self, row_index: int, base_style: Style) -> Style:
         drawing = self._drawing
