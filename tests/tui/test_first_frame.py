@@ -58,6 +58,8 @@ NOT_AT_START = (
     "numpy",
     "simpy",
     "textual_plotext",
+    "textual.widgets._footer",
+    "textual.widgets._header",
 )
 """Modules (and their submodules) the catalogue's first frame must not import."""
 

@@ -9,7 +9,7 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Input, Static
+from textual.widgets import DataTable, Input, Static
 
 from lab.practice.curriculum import Tracks
 from lab.progress import ProgressStore
@@ -85,9 +85,15 @@ class CatalogueScreen(Screen[None]):
             yield Static("Scenarios and exam practice — type to filter, Enter to open", id="catalogue-title")
             yield Input(placeholder="type to filter: id, title or topic", id="catalogue-filter", compact=True)
             yield PlainTable(id="catalogue-table", cursor_type="row", zebra_stripes=True)
+        if self.first_frame:
+            yield KeyBar()
+            return
         # Under a scenario opened at start, Textual's own footer, as before: the workbench
-        # snapshots were taken with the catalogue built the old way beneath them.
-        yield KeyBar() if self.first_frame else Footer()
+        # snapshots were taken with the catalogue built the old way beneath them. (Imported
+        # only then: 1 ms before the first frame otherwise.)
+        from textual.widgets import Footer
+
+        yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
