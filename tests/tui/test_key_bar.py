@@ -23,6 +23,7 @@ class KeysApp(App[None]):
         super().__init__()
         self.bar = bar
         self.toggled = 0
+        self.help_disabled = False
 
     def compose(self) -> ComposeResult:
         yield Input()
@@ -35,10 +36,14 @@ class KeysApp(App[None]):
     def action_help(self) -> None:
         pass
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return None if action == "help" and self.help_disabled else True  # None: shown, disabled
 
-async def bottom_line(bar: type, width: int, focus: str, theme: str) -> list[tuple[object, ...]]:
+
+async def bottom_line(bar: type, width: int, focus: str, theme: str, help_disabled: bool = False) -> list[tuple[object, ...]]:
     """The last line of the screen as seen: per cell its character and background, and a character's own style."""
     app = KeysApp(bar)
+    app.help_disabled = help_disabled
     async with app.run_test(size=(width, 6)) as pilot:
         app.theme = theme
         app.query_one(focus).focus()
@@ -54,9 +59,12 @@ async def bottom_line(bar: type, width: int, focus: str, theme: str) -> list[tup
         return seen
 
 
-@pytest.mark.parametrize(("width", "focus", "theme"), [(100, "DataTable", "textual-dark"), (80, "Input", "textual-dark"), (120, "DataTable", "textual-light")])
-async def test_the_key_bar_looks_like_the_footer(width: int, focus: str, theme: str) -> None:
-    assert await bottom_line(KeyBar, width, focus, theme) == await bottom_line(Footer, width, focus, theme)
+@pytest.mark.parametrize(
+    ("width", "focus", "theme", "help_disabled"),
+    [(100, "DataTable", "textual-dark", False), (80, "Input", "textual-dark", False), (120, "DataTable", "textual-light", False), (100, "DataTable", "textual-dark", True)],
+)
+async def test_the_key_bar_looks_like_the_footer(width: int, focus: str, theme: str, help_disabled: bool) -> None:
+    assert await bottom_line(KeyBar, width, focus, theme, help_disabled) == await bottom_line(Footer, width, focus, theme, help_disabled)
 
 
 async def test_a_click_on_a_key_presses_it() -> None:
