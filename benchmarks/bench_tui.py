@@ -57,7 +57,9 @@ from lab.progress import ProgressStore
 import lab.tui.app
 from lab.tui.app import LabApp
 class Bench(LabApp):
-    CSS_PATH = str(Path(lab.tui.app.__file__).with_name("lab.tcss"))
+    # A class defined in -c has no file to resolve a relative CSS_PATH against: the lab app's
+    # own, made absolute (none since session 16: its screens carry their styles).
+    CSS_PATH = [str(Path(lab.tui.app.__file__).with_name(p)) for p in ([LabApp.CSS_PATH] if isinstance(LabApp.CSS_PATH, str) else LabApp.CSS_PATH or [])]
     def on_mount(self):
         # Textual calls LabApp.on_mount itself after this one (handlers run up the MRO): no super().
         self.call_after_refresh(self.done)
@@ -76,7 +78,9 @@ def first_frame_s(code: str, data_dir: str, cwd: Path = ROOT) -> tuple[float, fl
     """
     cache = Path(data_dir) / f"cache-{abs(hash(str(cwd)))}"
     start = time.time()
-    env = {**os.environ, "LAB_CACHE_DIR": str(cache)}
+    # Without PYTHONDONTWRITEBYTECODE: a child that may not write its .pyc files compiles
+    # every module it imports on each start, which is not how a learner's lab starts.
+    env = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}, "LAB_CACHE_DIR": str(cache)}
     out = subprocess.run([sys.executable, "-c", code, data_dir], cwd=cwd, env=env, capture_output=True, text=True, check=True)
     cpu, at = out.stdout.strip().splitlines()[-1].split()
     return float(at) - start, float(cpu)

@@ -32,7 +32,8 @@ class LabApp(PracticeMixin, App[None]):
     thread after the first frame), so the catalogue appears about as fast as any Textual app.
     """
 
-    CSS_PATH = "lab.tcss"
+    CSS_PATH = "catalogue.tcss"
+    """The catalogue's styles only; every other screen names ``lab.tcss`` (``lab.tui.screens.LAB_CSS``)."""
     TITLE = "ECS Lab"
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit"),
@@ -68,9 +69,23 @@ class LabApp(PracticeMixin, App[None]):
         self.collector = Collector()
         """When garbage is collected in full: between ticks, not in a step or a key (``lab.tui.collector``)."""
 
+    def get_default_screen(self) -> Screen:
+        """The catalogue, unless a scenario is opened at start (the catalogue is then pushed beneath it in ``on_mount``).
+
+        The catalogue as the first screen spares a blank default screen, composed and laid
+        out before the catalogue is pushed over it.
+        """
+        if self.start_scenario:
+            return super().get_default_screen()
+        return self._catalogue_screen()
+
+    def _catalogue_screen(self) -> CatalogueScreen:
+        return CatalogueScreen(list(self.catalogue.values()), self.store, self.tracks, first_frame=not self.start_scenario)
+
     def on_mount(self) -> None:
-        self.collector.start()
-        self.push_screen(CatalogueScreen(list(self.catalogue.values()), self.store, self.tracks, first_frame=not self.start_scenario))
+        self.collector.start(hold=not self.start_scenario)
+        if self.start_scenario:
+            self.push_screen(self._catalogue_screen())
         if self.store.problem:
             self.notify(self.store.problem, severity="warning", timeout=10)
         for problem in self.catalogue_problems:
@@ -78,10 +93,14 @@ class LabApp(PracticeMixin, App[None]):
         if self.start_scenario:
             self.open_scenario(self.start_scenario)
         else:
-            self.call_after_refresh(self._warm_up)
+            self.call_after_refresh(self._first_frame_drawn)
 
     def on_unmount(self) -> None:
         self.collector.stop()
+
+    def _first_frame_drawn(self) -> None:
+        self.collector.release()
+        self._warm_up()
 
     @work(thread=True, group="warm-up")
     def _warm_up(self) -> None:

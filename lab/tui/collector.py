@@ -11,6 +11,10 @@ quick), but full passes happen only where they are short or expected:
 - in full when a workbench opens or its world is rebuilt, a moment that pauses anyway
   (not when the app starts: that would delay its first frame).
 
+Until the catalogue's first frame (``start(hold=True)``, then ``release``) no collection
+runs at all: building and drawing the first screen makes many objects and frees few, so the
+young passes it would start find almost nothing and only delay the frame.
+
 Frozen objects that later become cyclic garbage wait for the next full pass; a world keeps
 its tasks and events for its whole run, so that is little.
 """
@@ -36,16 +40,20 @@ class Collector:
         self._clock = clock
         self._saved: tuple[int, int, int] | None = None
         self._last = clock()
+        self._held = False
 
     @property
     def active(self) -> bool:
         """Whether the policy is in force."""
         return self._saved is not None
 
-    def start(self) -> None:
-        """Take over from Python's automatic full passes."""
+    def start(self, *, hold: bool = False) -> None:
+        """Take over from Python's automatic full passes; with ``hold``, no collection at all until ``release``."""
         if self._saved is not None:
             return
+        if hold and gc.isenabled():
+            gc.disable()
+            self._held = True
         self._saved = gc.get_threshold()
         young, middle, _ = self._saved
         gc.set_threshold(young, middle, NO_AUTOMATIC_FULL_PASS)
@@ -54,10 +62,17 @@ class Collector:
         gc.freeze()
         self._last = self._clock()
 
+    def release(self) -> None:
+        """Collect young objects again, as ``start`` without ``hold`` would (the first frame is drawn)."""
+        if self._held:
+            self._held = False
+            gc.enable()
+
     def stop(self) -> None:
         """Give full passes back to Python, as they were before ``start``."""
         if self._saved is None:
             return
+        self.release()
         gc.set_threshold(*self._saved)
         self._saved = None
         gc.unfreeze()

@@ -114,12 +114,32 @@ def test_tick_collects_once_a_minute_and_frees_cycles(full_passes: list[int]) ->
         collector.stop()
 
 
+def test_hold_collects_nothing_until_released() -> None:
+    collector = Collector(clock=lambda: 0.0)
+    collector.start(hold=True)
+    try:
+        assert not gc.isenabled()
+        collector.release()
+        assert gc.isenabled() and collector.active
+    finally:
+        collector.stop()
+    assert gc.isenabled()
+
+
+def test_stop_ends_a_hold() -> None:
+    collector = Collector(clock=lambda: 0.0)
+    collector.start(hold=True)
+    collector.stop()
+    assert gc.isenabled()
+
+
 async def test_app_applies_the_policy_while_it_runs(store: ProgressStore) -> None:
     before = gc.get_threshold()
     app = quiet(LabApp(store=store))
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         assert app.collector.active
+        assert gc.isenabled()  # held only until the catalogue's first frame
         bench = await open_scenario(app, pilot)
         bench.advance(60)
         assert gc.get_threshold()[2] > before[2]

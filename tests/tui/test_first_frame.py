@@ -8,14 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from textual.app import App, ComposeResult
-from textual.binding import Binding
-from textual.widgets import Static
-from textual.widgets._footer import FooterKey  # not exported by textual.widgets
 
 from lab.practice.curriculum import load_tracks
 from lab.tui.catalogue_index import read_index
-from lab.tui.widgets.footer import Footer
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,10 +20,10 @@ from pathlib import Path
 from lab.progress import ProgressStore
 import lab.tui.app
 from lab.tui.app import LabApp
-from textual.widgets._footer import FooterKey
+from lab.tui.widgets.key_bar import KeyBar
 
 class Probe(LabApp):
-    CSS_PATH = str(Path(lab.tui.app.__file__).with_name("lab.tcss"))  # a class defined in -c has no file
+    CSS_PATH = str(Path(lab.tui.app.__file__).with_name(LabApp.CSS_PATH))  # a class defined in -c has no file
     def on_mount(self):
         # Runs before LabApp.on_mount (Textual calls each class's handler up the MRO), so this
         # callback comes before the warm-up that imports the workbench after the first frame.
@@ -36,7 +31,7 @@ class Probe(LabApp):
     def done(self):
         print("SCREEN:" + type(self.screen).__name__)
         print("FOCUSED:" + type(self.screen.focused).__name__)
-        print("KEYS:" + ",".join(k.key for k in self.screen.query(FooterKey)))
+        print("KEYS:" + ",".join(self.screen.query_one(KeyBar).shown_keys))
         print("LOADED:" + ",".join(sorted(sys.modules)))
         self.exit()
 
@@ -63,6 +58,8 @@ NOT_AT_START = (
     "numpy",
     "simpy",
     "textual_plotext",
+    "textual.widgets._footer",
+    "textual.widgets._header",
 )
 """Modules (and their submodules) the catalogue's first frame must not import."""
 
@@ -83,8 +80,8 @@ def test_the_catalogue_first_frame_imports_only_the_catalogue(tmp_path: Path) ->
     assert seen["SCREEN"] == "CatalogueScreen"
     loaded = seen["LOADED"].split(",")
     assert [m for m in loaded if m.startswith(NOT_AT_START) and (m in NOT_AT_START or m.split(".")[0] in NOT_AT_START or any(m.startswith(n + ".") for n in NOT_AT_START))] == []
-    # ...and its first frame is complete: the table has the focus, the footer its keys.
-    assert seen["FOCUSED"] == "DataTable"
+    # ...and its first frame is complete: the table has the focus, the key bar its keys.
+    assert seen["FOCUSED"] == "PlainTable"
     assert seen["KEYS"].split(",") == ["slash", "ctrl+q", "question_mark", "f2", "ctrl+p"]
 
 
@@ -103,44 +100,3 @@ def test_the_index_carries_the_tracks_from_the_cache(tmp_path: Path, monkeypatch
     assert read_index().tracks.by_id[first.id].title == "Renamed"
     tracks.write_text("tracks: [not, a, mapping]\n", encoding="utf-8")
     assert read_index().tracks.by_id == {}  # a broken tracks file: scenarios are listed by topic
-
-
-class Switch(Static, can_focus=True):
-    """A focusable widget with one key of its own in the footer."""
-
-    def __init__(self, key: str, description: str, **kwargs) -> None:
-        super().__init__(description, **kwargs)
-        self._bindings.bind(key, "app.bell", description)
-
-
-class FooterApp(App[None]):
-    BINDINGS = [Binding("ctrl+q", "quit", "Quit")]
-
-    def compose(self) -> ComposeResult:
-        yield Switch("a", "Alpha", id="a")
-        yield Switch("b", "Beta", id="b")
-        yield Static("not focusable", id="c")
-        yield Footer()
-
-
-def keys(app: App) -> list[tuple[str, str]]:
-    return [(k.key, k.description) for k in app.screen.query(FooterKey)]
-
-
-async def test_the_footer_follows_the_focus_and_rebuilds_only_on_a_change() -> None:
-    app = FooterApp()
-    async with app.run_test() as pilot:
-        app.query_one("#a").focus()
-        await pilot.pause()
-        assert keys(app) == [("a", "Alpha"), ("ctrl+q", "Quit"), ("ctrl+p", "palette")]
-        app.query_one("#b").focus()
-        await pilot.pause()
-        assert keys(app) == [("b", "Beta"), ("ctrl+q", "Quit"), ("ctrl+p", "palette")]
-        built = list(app.screen.query(FooterKey))
-        app.screen.refresh_bindings()  # nothing shown changed: the same keys stay
-        app.screen.refresh_bindings()
-        await pilot.pause()
-        assert list(app.screen.query(FooterKey)) == built
-        app.screen.set_focus(None)
-        await pilot.pause()
-        assert keys(app) == [("ctrl+q", "Quit"), ("ctrl+p", "palette")]

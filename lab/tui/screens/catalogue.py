@@ -9,13 +9,14 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Header, Input, Static
-from textual.widgets import Footer as TextualFooter
+from textual.widgets import DataTable, Input, Static
 
 from lab.practice.curriculum import Tracks
 from lab.progress import ProgressStore
 from lab.tui.catalogue_index import CatalogueEntry, read_tracks, tracks_file
-from lab.tui.widgets.footer import Footer
+from lab.tui.widgets.key_bar import KeyBar
+from lab.tui.widgets.plain_table import PlainTable
+from lab.tui.widgets.title_bar import TitleBar
 
 __all__ = ["CatalogueScreen"]
 
@@ -65,7 +66,7 @@ class CatalogueScreen(Screen[None]):
         """Args:
             tracks: the curriculum's tracks (``read_index``); read from the tracks file when not given.
             first_frame: the catalogue is the app's first frame (no scenario opened over it at
-                start): it is then focused and its footer filled before it is first drawn.
+                start): it is then focused before it is first drawn, and its keys are on a ``KeyBar``.
         """
         super().__init__()
         self.scenarios = scenarios
@@ -74,19 +75,25 @@ class CatalogueScreen(Screen[None]):
         self.first_frame = first_frame
         if first_frame:
             # The table, not the filter box first (Textual's "*"): whether the screen's resume or
-            # its mount comes first, the footer is then built once, for the table's keys.
+            # its mount comes first, the table is then drawn once, focused.
             # (Only then: under a scenario opened at start the catalogue is built as before.)
             self.AUTO_FOCUS = "#catalogue-table"  # type: ignore[misc]  # Textual reads self.AUTO_FOCUS
 
     def compose(self) -> ComposeResult:
-        yield Header(show_clock=False, icon="")
+        yield TitleBar()
         with Vertical(id="catalogue"):
             yield Static("Scenarios and exam practice — type to filter, Enter to open", id="catalogue-title")
             yield Input(placeholder="type to filter: id, title or topic", id="catalogue-filter", compact=True)
-            yield DataTable(id="catalogue-table", cursor_type="row", zebra_stripes=True)
+            yield PlainTable(id="catalogue-table", cursor_type="row", zebra_stripes=True)
+        if self.first_frame:
+            yield KeyBar()
+            return
         # Under a scenario opened at start, Textual's own footer, as before: the workbench
-        # snapshots were taken with the catalogue built the old way beneath them.
-        yield Footer() if self.first_frame else TextualFooter()
+        # snapshots were taken with the catalogue built the old way beneath them. (Imported
+        # only then: 1 ms before the first frame otherwise.)
+        from textual.widgets import Footer
+
+        yield Footer()
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
@@ -98,7 +105,6 @@ class CatalogueScreen(Screen[None]):
         # Focused now, not with ``table.focus()`` (a later turn): the screen's auto-focus would
         # first focus the filter box, and the table would be drawn twice, unfocused then focused.
         self.set_focus(table)
-        self.refresh_bindings()  # the footer shows the table's keys in the first frame (see lab.tui.widgets.footer)
 
     def on_screen_suspend(self) -> None:
         self._left = True

@@ -9,12 +9,15 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
+from lab.tui.screens import LAB_CSS
+
 __all__ = ["ChoiceScreen"]
 
 
 class ChoiceScreen(Screen[str | None]):
     """Rows of (key, cells…); Enter dismisses with the highlighted row's key, Esc with None."""
 
+    CSS_PATH = LAB_CSS
     BINDINGS = [
         Binding("enter", "choose", "Choose", id="choice-choose"),
         Binding("escape", "cancel", "Back", id="choice-back"),

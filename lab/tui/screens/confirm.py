@@ -8,12 +8,15 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from lab.tui.screens import LAB_CSS
+
 __all__ = ["ConfirmModal"]
 
 
 class ConfirmModal(ModalScreen[bool]):
     """Asks a question; dismisses with True (yes) or False (no)."""
 
+    CSS_PATH = LAB_CSS
     BINDINGS = [Binding("y", "yes", "Yes"), Binding("n,escape", "no", "No")]
 
     def __init__(self, question: str) -> None:

@@ -17,6 +17,7 @@ from lab.errors import LabError
 from lab.practice import ExamSession, QuestionItem, ScenarioItem, ScenarioOutcome
 from lab.practice.model import LETTERS
 from lab.practice.render import format_duration
+from lab.tui.screens import LAB_CSS
 from lab.tui.widgets.question_view import QuestionView
 
 __all__ = ["ExamScreen"]
@@ -25,6 +26,7 @@ __all__ = ["ExamScreen"]
 class ExamScreen(Screen[None]):
     """The exam: a–e answer, ←/→ move, f flags, ctrl+s submits; the clock in the bar runs out on its own."""
 
+    CSS_PATH = LAB_CSS
     BINDINGS = [
         *[Binding(letter, f"choose({i})", show=False) for i, letter in enumerate(LETTERS)],
         Binding("up", "cursor(-1)", show=False),

@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from lab.practice import PASS_MARK, ExamSession, QuestionItem, ScenarioItem
 from lab.practice.render import format_duration
+from lab.tui.screens import LAB_CSS
 from lab.tui.widgets.question_view import QuestionView
 
 __all__ = ["ExamResultsScreen", "ReviewScreen", "verdict_text"]
@@ -38,6 +39,7 @@ def verdict_text(session: ExamSession) -> Text:
 class ExamResultsScreen(Screen[None]):
     """The finished exam: a reviews all, w the wrong ones, f the flagged ones; Esc back to the catalogue."""
 
+    CSS_PATH = LAB_CSS
     BINDINGS = [
         Binding("a", "review('all')", "Review all", id="review-all"),
         Binding("w", "review('wrong')", "Review wrong", id="review-wrong"),
@@ -90,6 +92,7 @@ class ExamResultsScreen(Screen[None]):
 class ReviewScreen(Screen[None]):
     """Finished items with the learner's answer and every explanation; ←/→ move, o/l open the linked scenario or lesson."""
 
+    CSS_PATH = LAB_CSS
     BINDINGS = [
         Binding("left,p", "move(-1)", "Previous", id="review-previous"),
         Binding("right,n", "move(1)", "Next", id="review-next"),

@@ -8,6 +8,8 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
+from lab.tui.screens import LAB_CSS
+
 __all__ = ["HELP", "HelpScreen"]
 
 HELP = """\
@@ -61,6 +63,7 @@ scenario. NO_COLOR is respected; states are always shown by a glyph and a word.
 class HelpScreen(ModalScreen[None]):
     """The key reference."""
 
+    CSS_PATH = LAB_CSS
     BINDINGS = [Binding("escape,question_mark", "close", "Close", id="close-help")]
 
     def compose(self) -> ComposeResult:

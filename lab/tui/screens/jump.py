@@ -10,6 +10,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
+from lab.tui.screens import LAB_CSS
 from lab.tui.widgets.event_log import format_time
 
 __all__ = ["JumpModal", "parse_time"]
@@ -34,6 +35,7 @@ def parse_time(text: str) -> float | None:
 class JumpModal(ModalScreen[float | None]):
     """One input: the time to jump to; Enter travels, Esc cancels."""
 
+    CSS_PATH = LAB_CSS
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
     def __init__(self, now: float, horizon: float) -> None:

@@ -8,12 +8,15 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Markdown
 
+from lab.tui.screens import LAB_CSS
+
 __all__ = ["LessonScreen"]
 
 
 class LessonScreen(ModalScreen[None]):
     """One lesson as Markdown (the project's own text)."""
 
+    CSS_PATH = LAB_CSS
     BINDINGS = [Binding("escape,l", "close", "Close", id="close-lesson")]
 
     def __init__(self, markdown: str) -> None:

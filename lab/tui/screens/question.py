@@ -10,6 +10,7 @@ from textual.widgets import Footer, Header, Static
 
 from lab.practice import QuestionItem
 from lab.practice.model import LETTERS
+from lab.tui.screens import LAB_CSS
 from lab.tui.widgets.question_view import QuestionView
 
 __all__ = ["QuestionScreen"]
@@ -18,6 +19,7 @@ __all__ = ["QuestionScreen"]
 class QuestionScreen(Screen[None]):
     """Practice: choose with a–e (or ↑↓ and space), Enter to answer, Enter again for the next question."""
 
+    CSS_PATH = LAB_CSS
     BINDINGS = [
         *[Binding(letter, f"choose({i})", show=False) for i, letter in enumerate(LETTERS)],
         Binding("up", "cursor(-1)", show=False),

@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Markdown
 
 from lab.grading.report import Report
+from lab.tui.screens import LAB_CSS
 from lab.tui.session import Session
 
 __all__ = ["ResultsScreen", "results_markdown"]
@@ -51,6 +52,7 @@ def results_markdown(session: Session, report: Report, *, show_solution: bool = 
 class ResultsScreen(ModalScreen[None]):
     """The graded run's results."""
 
+    CSS_PATH = LAB_CSS
     BINDINGS = [
         Binding("escape", "dismiss", "Close", id="close-results"),
         Binding("s", "solution", "Show solution", id="show-solution"),

@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 
 from lab.sim.events import PlacementFailed, TaskStateChanged
 from lab.sim.world import TaskView, World
+from lab.tui.screens import LAB_CSS
 from lab.tui.widgets.event_log import format_time
 
 __all__ = ["WhyNotPlacedScreen", "subjects"]
@@ -53,6 +54,7 @@ def subjects(world: World, highlighted: Any = None) -> list[tuple[str, str]]:
 class WhyNotPlacedScreen(ModalScreen[None]):
     """Placement explained, instance by instance, for the chosen task group."""
 
+    CSS_PATH = LAB_CSS
     BINDINGS = [Binding("escape", "close", "Close", id="close-why")]
 
     def __init__(self, world: World, highlighted: Any = None) -> None:

@@ -26,6 +26,7 @@ from lab.errors import LabError
 from lab.grading.grader import grade
 from lab.grading.report import Report
 from lab.tui.external_editor import edit_in_external_editor
+from lab.tui.screens import LAB_CSS
 from lab.tui.session import Session
 from lab.tui.sim_driver import SimDriver
 from lab.tui.widgets.charts_view import ChartsView
@@ -67,6 +68,7 @@ PANES: dict[str, tuple[str, str | None, str | None]] = {
 class WorkbenchScreen(Screen[None]):
     """One scenario: read, edit, apply, watch, grade."""
 
+    CSS_PATH = LAB_CSS
     BINDINGS = [
         Binding("ctrl+s", "apply", "Apply", id="apply", priority=True, tooltip="Send your files to the running simulation"),
         Binding("ctrl+r", "restart", "Restart", id="restart", priority=True),
