@@ -1,7 +1,8 @@
 """``lab`` builds the arguments of the command given only: every help text is unchanged (issue 17).
 
 The reference is the parser with every command's arguments (``_parser()``); ``main`` builds
-the top level and the command named on its command line.
+the top level and the command named on its command line (every command's sub-parser, without
+arguments, when it names none it knows).
 """
 
 from __future__ import annotations
@@ -33,6 +34,16 @@ def test_each_command_help_is_unchanged(command: str, capsys: pytest.CaptureFixt
     assert main([command, "--help"]) == 0
     assert capsys.readouterr().out == full
     assert full.startswith(f"usage: lab {command} ")
+
+
+def test_an_unknown_command_is_refused_as_before(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "100")
+    with pytest.raises(SystemExit):
+        _parser().parse_args(["nope"])
+    full = capsys.readouterr().err
+    assert main(["nope"]) == 2
+    assert capsys.readouterr().err == full
+    assert "invalid choice: 'nope'" in full
 
 
 def test_a_command_without_its_arguments_is_still_refused(capsys: pytest.CaptureFixture[str]) -> None:
