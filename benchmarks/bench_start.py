@@ -68,15 +68,17 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as data:
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         env["LAB_DATA_DIR"] = data  # an empty progress store: `lab list` reads no one's history
-        env["LAB_CACHE_DIR"] = data  # `lab list`'s cache, filled by the warm-up run
+        # `lab list`'s cache, filled by the warm-up run: one per code tree, or the two trees'
+        # keys would evict each other at every run and both would be timed as cache misses.
+        envs = {cwd: {**env, "LAB_CACHE_DIR": str(Path(data) / ("base" if cwd != ROOT else "this"))} for _, _, cwd in commands}
         load_before = _load()
         for _, cmd, cwd in commands:  # warm the file cache and the .pyc files
-            run_once(cmd, env, cwd)
+            run_once(cmd, envs[cwd], cwd)
         cpu: dict[str, list[float]] = {name: [] for name, _, _ in commands}
         wall: dict[str, list[float]] = {name: [] for name, _, _ in commands}
         for _ in range(args.repeat):
             for name, cmd, cwd in commands:
-                c, w = run_once(cmd, env, cwd)
+                c, w = run_once(cmd, envs[cwd], cwd)
                 cpu[name].append(c)
                 wall[name].append(w)
         load_after = _load()

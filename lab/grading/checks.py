@@ -110,13 +110,11 @@ class RunView:
 
     def waiting_summary(self, service: str, t: float) -> str:
         """``"; 2 tasks waiting in PROVISIONING"`` at time ``t`` (empty when none wait)."""
-        group = self.group_of(service)
         last: dict[str, str] = {}
-        for e in self.events:
+        for e in self.task_changes(service):
             if e.at > t:
                 break
-            if isinstance(e, TaskStateChanged) and e.group == group:
-                last[e.task_id] = e.last_status
+            last[e.task_id] = e.last_status
         waiting = Counter(status for status in last.values() if status in ("PROVISIONING", "PENDING"))
         parts = [f"{n} task{'s' if n != 1 else ''} waiting in {status}" for status, n in sorted(waiting.items(), key=lambda kv: kv[0] != "PROVISIONING")]
         return "".join(f"; {part}" for part in parts)

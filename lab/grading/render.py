@@ -13,7 +13,6 @@ import os
 from dataclasses import replace
 from pathlib import Path
 from typing import TextIO
-from xml.etree import ElementTree as ET
 
 from lab.grading.report import CheckResult, Report
 from lab.safe_text import defuse_json, defuse_line, defuse_lines, printable
@@ -123,6 +122,9 @@ def render_junit(report: Report, *, answer_dir: str | None = None) -> str:
         answer_dir: the answer folder, so a testcase's ``file`` attribute names the
             learner's file as the repository has it (publishers annotate that path).
     """
+    # Imported here: only a JUnit report needs it.
+    from xml.etree import ElementTree as ET
+
     p = printable  # XML 1.0 cannot even hold most control characters: they are shown escaped
     rows = tuple(replace(c, title=p(c.title), message=p(c.message), file=c.file and p(c.file)) for c in report.worst())
     failures = [c for c in rows if report.failing_seeds(c.id)]

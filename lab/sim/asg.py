@@ -375,12 +375,7 @@ class AutoScalingGroupRuntime:
 def drop_targets(task: Any) -> None:
     """A task's host is gone: its targets lose their requests in flight and leave their groups (``unused``)."""
     for tg, target in task.targets:
-        tg.target_lost(target)
-        if target.state != "unused":
-            target.state = "unused"
-            target.reason = ""
-            tg.emit(target)
-        tg.remove(target)
+        tg.drop(target)
     task.targets = []
 
 

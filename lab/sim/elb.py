@@ -256,6 +256,11 @@ class TargetGroupRuntime:
         self._stamp: tuple[object, int] = (routing.settings(), 0)
         """The settings stamp of the last check round; a new object whenever they changed."""
         self.targets: list[Target] = []
+        self._live: dict[int, Target] = {}
+        """The listed targets neither draining nor unused, by ``seq`` (in list order): a route
+        and the health rounds walk these, not the draining ones a crash loop piles up."""
+        self._healthy = 0
+        """How many listed targets are ``healthy``: kept where a target's state changes."""
         self.load = _Load()
         self.minutes: dict[int, MetricsMinute] = {}
         self.totals = MetricsMinute()
@@ -327,6 +332,7 @@ class TargetGroupRuntime:
         self._registered += 1
         target.listed = True
         self.targets.append(target)
+        self._live[target.seq] = target
         self._watch[target.seq] = target
         self.emit(target)
         self._touch(target)
@@ -341,6 +347,7 @@ class TargetGroupRuntime:
     def deregister(self, target: Target) -> float:
         """Start draining a target; returns the deregistration delay in seconds."""
         self.flush()
+        self._leave_live(target)
         target.state = "draining"
         target.reason = "Target.DeregistrationInProgress"
         target.deregistered_at = self.kernel.now
@@ -401,7 +408,23 @@ class TargetGroupRuntime:
             self._unlist(target)
             self._route()
 
+    def drop(self, target: Target) -> None:
+        """The task's host is gone: its requests in flight fail and it leaves the group (``unused``)."""
+        self.target_lost(target)
+        if target.state != "unused":
+            self._leave_live(target)
+            target.state = "unused"
+            target.reason = ""
+            self.emit(target)
+        self.remove(target)
+
+    def _leave_live(self, target: Target) -> None:
+        """Take ``target`` out of the live ones (before its state changes to draining or unused)."""
+        if self._live.pop(target.seq, None) is not None and target.state == "healthy":
+            self._healthy -= 1
+
     def _unlist(self, target: Target) -> None:
+        self._leave_live(target)
         self.targets.remove(target)
         target.listed = False
         self._watch.pop(target.seq, None)
@@ -437,7 +460,7 @@ class TargetGroupRuntime:
         stamp = self._current_stamp()
         if stamp is not self._watch_stamp:
             self._watch_stamp = stamp
-            self._watch = {t.seq: t for t in self.targets if t.state not in ("draining", "unused")}
+            self._watch = dict(self._live)
         # In registration order, as the targets are listed (the order of the events logged).
         watch = self._watch
         for seq in sorted(watch):
@@ -492,6 +515,7 @@ class TargetGroupRuntime:
 
     def _set_state(self, target: Target, state: str, reason: str) -> bool:
         self.flush()
+        self._healthy += (state == "healthy") - (target.state == "healthy")
         target.state = state
         target.reason = reason
         self.emit(target)
@@ -526,8 +550,8 @@ class TargetGroupRuntime:
             if self._route_open(self._open):
                 return
             self._close_open(self._open)
-        live = [t for t in self.targets if t.state not in ("draining", "unused")]
-        healthy = [t for t in live if t.state == "healthy"]
+        live = list(self._live.values())
+        healthy = [t for t in live if t.state == "healthy"] if self._healthy else []
         # Fail open: with no healthy target the load balancer routes to all of them (§6.1).
         routed = healthy or live
         share = self.load.rps / len(routed) if routed else 0.0
@@ -541,15 +565,15 @@ class TargetGroupRuntime:
         # Everything else gets nothing: the live targets not routed (unhealthy ones while
         # another is healthy) and those that left since the last route.
         idle = [t for t in live if t.state != "healthy"] if healthy else []
-        if self._left:
-            idle.extend(self._left.values())
-            self._left = {}
-        for t in idle:
+        left = list(self._left.values())
+        self._left = {}
+        for t in idle + left:
             t.rate = 0.0
             t.serving = False
             t.error_fraction = 0.0
         self._sum_up(live)
-        self.routing.load_changed(self)
+        # The other listed targets left before an earlier route, which zeroed their tasks' CPU demand.
+        self.routing.load_changed(self, live + left)
         if not healthy and len(live) >= OPEN_ROUTING_MIN and share > 0:
             self._open_from(live, share, stamp)
 
@@ -606,7 +630,7 @@ class TargetGroupRuntime:
     def _any_healthy(self) -> bool:
         op = self._open
         if op is None:
-            return any(t.state == "healthy" for t in self.targets)
+            return self._healthy > 0
         # Failing open none was healthy at the last route; one that turned healthy since is dirty.
         return any(t.state == "healthy" for t in op.dirty.values())
 
@@ -869,7 +893,7 @@ class TargetGroupRuntime:
 
     def healthy_count(self) -> int:
         """Targets in state ``healthy`` now."""
-        return sum(1 for t in self.targets if t.state == "healthy")
+        return self._healthy
 
     def target_of(self, task: Task) -> Target | None:
         """The target a task registered, if it is still in the group."""
