@@ -26,8 +26,9 @@ __all__ = ["main"]
 
 @contextlib.contextmanager
 def _start_up(process: bool) -> Iterator[None]:
-    """A command's imports and parsing, in a process of its own (``process``): the cyclic
-    garbage collector is paused, then everything alive is frozen out of its collections.
+    """A command's imports and parsing (for ``lab sim`` the world's build too), in a process
+    of its own (``process``): the cyclic garbage collector is paused, then everything alive
+    is frozen out of its collections.
 
     Start-up builds a few hundred thousand long-lived objects (modules, classes, pydantic's
     validators) and next to no garbage: collecting while they are made, and once more at exit
@@ -87,27 +88,29 @@ def _is_scenario_ref(ref: str) -> bool:
 
 
 def _cmd_sim(args: argparse.Namespace, out: TextIO) -> int:
-    from lab.scenario.simdoc import build_world, load_sim_document
-
     if args.until is not None and not (math.isfinite(args.until) and args.until > 0):
         raise UsageError(f"--until must be a positive, finite number of seconds (got {args.until:g})")
-    if _is_scenario_ref(args.target):
-        from lab.scenario.loader import find_scenario, load_scenario
-        from lab.scenario.workspace import read_answer
+    # The world is built with the start-up too: it lives as long as the command.
+    with _start_up(args.process):
+        from lab.scenario.simdoc import build_world, load_sim_document
 
-        loaded = load_scenario(find_scenario(args.target))
-        answer = read_answer(loaded, Path(args.answer)) if args.answer else None
-    else:
-        if args.answer:
-            raise UsageError("--answer applies to scenarios; a simulation document carries its own files")
-        loaded = load_sim_document(args.target)  # type: ignore[assignment]
-        answer = None
-    seed = args.seed if args.seed is not None else loaded.spec.run.seeds[0]
-    until = args.until if args.until is not None else loaded.spec.run.duration
-    for note in loaded.notes:
-        print(str(note), file=sys.stderr)
-    plot = _plot_format(args.plot) if args.plot else None
-    world = build_world(loaded, seed=seed, answer=answer)
+        if _is_scenario_ref(args.target):
+            from lab.scenario.loader import find_scenario, load_scenario
+            from lab.scenario.workspace import read_answer
+
+            loaded = load_scenario(find_scenario(args.target))
+            answer = read_answer(loaded, Path(args.answer)) if args.answer else None
+        else:
+            if args.answer:
+                raise UsageError("--answer applies to scenarios; a simulation document carries its own files")
+            loaded = load_sim_document(args.target)  # type: ignore[assignment]
+            answer = None
+        seed = args.seed if args.seed is not None else loaded.spec.run.seeds[0]
+        until = args.until if args.until is not None else loaded.spec.run.duration
+        for note in loaded.notes:
+            print(str(note), file=sys.stderr)
+        plot = _plot_format(args.plot) if args.plot else None
+        world = build_world(loaded, seed=seed, answer=answer)
     if plot is None:
         world.run(until=until)
     else:
@@ -581,7 +584,8 @@ def _write_new(path: Path, text: str) -> None:
 
 
 def _cmd_tui(args: argparse.Namespace, out: TextIO) -> int:
-    from lab.tui.app import LabApp
+    with _start_up(args.process):
+        from lab.tui.app import LabApp
 
     LabApp(scenario_id=getattr(args, "id", None)).run()
     return 0

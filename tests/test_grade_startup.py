@@ -95,3 +95,11 @@ def test_a_call_from_python_changes_no_process_setting() -> None:
     assert result["code"] == 0
     assert result["frozen"] == 0 and result["gc_enabled"]
     assert result["env"] == {"OPENBLAS_NUM_THREADS": None, "PYDANTIC_DISABLE_PLUGINS": None}
+
+
+def test_lab_sim_freezes_its_start_up_too_and_only_as_a_program() -> None:
+    """``lab sim`` loads and builds its world with the collector paused, then frozen."""
+    program = _grade(["sim", "ecr-pull-denied", "--until", "60"])
+    assert program["code"] == 0 and program["frozen"] > 0 and program["gc_enabled"]
+    call = _grade(["sim", "ecr-pull-denied", "--until", "60"], as_program=False)
+    assert call["code"] == 0 and call["frozen"] == 0 and call["gc_enabled"]
