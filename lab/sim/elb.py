@@ -385,9 +385,7 @@ class TargetGroupRuntime:
             return
         self.flush()
         self._add_failures(lost)
-        target.state = "unused"
-        target.reason = ""
-        self.emit(target)
+        self._now_unused(target)
         self._unlist(target)
 
     def target_lost(self, target: Target) -> None:
@@ -412,11 +410,15 @@ class TargetGroupRuntime:
         """The task's host is gone: its requests in flight fail and it leaves the group (``unused``)."""
         self.target_lost(target)
         if target.state != "unused":
-            self._leave_live(target)
-            target.state = "unused"
-            target.reason = ""
-            self.emit(target)
+            self._now_unused(target)
         self.remove(target)
+
+    def _now_unused(self, target: Target) -> None:
+        """``target`` leaves the group: out of the live ones, and logged ``unused``."""
+        self._leave_live(target)
+        target.state = "unused"
+        target.reason = ""
+        self.emit(target)
 
     def _leave_live(self, target: Target) -> None:
         """Take ``target`` out of the live ones (before its state changes to draining or unused)."""
