@@ -10,10 +10,11 @@ identity (name, Region, account), from which ARNs are made.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime, timedelta
 
 import simpy
+from simpy.core import URGENT
 
 from lab.errors import LabError
 from lab.sim.events import EventLog
@@ -29,6 +30,18 @@ ECS quota world of ``benchmarks/bench_scale.py`` logs 128,713 events in its hour
 RUN_SLICE_S = 3600.0
 """``run`` advances in slices this long, checking the budget between them. Events at a slice's
 end run in the next slice, in the same order: the log is the same as one uninterrupted run."""
+
+
+class _Urgent(simpy.Event):
+    """An event scheduled now, ahead of normal ones, that calls ``then``: how a SimPy process
+    starts (``simpy.events.Initialize``, whose fields this sets the same way)."""
+
+    def __init__(self, env: simpy.Environment, then: Callable[[simpy.Event], None]) -> None:
+        self.env = env
+        self.callbacks = [then]
+        self._value = None
+        self._ok = True
+        env.schedule(self, URGENT)
 
 
 class SimulationBudgetExceeded(LabError):
@@ -135,12 +148,16 @@ class Kernel:
 
     def at(self, delay: float, action: Callable[[], object]) -> None:
         """Call ``action`` after ``delay`` simulated seconds."""
+        env = self.env
+        # In the order of a SimPy process that waits ``delay`` and then calls ``action`` (what
+        # this was): an urgent event now, as a process's start, schedules the timeout, so an
+        # event scheduled for the same instant in between keeps its place. A process would
+        # add a generator and a completion event per call; nothing waits on either.
 
-        def proc() -> Generator[simpy.Event, None, None]:
-            yield self.env.timeout(delay)
+        def call(_: simpy.Event) -> None:
             action()
 
-        self.env.process(proc())
+        _Urgent(env, lambda _: env.timeout(delay).callbacks.append(call))
 
     def iso(self, t: float | None = None) -> str:
         """Calendar time of simulated second ``t`` (default: now), ISO-8601 UTC."""
