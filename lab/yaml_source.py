@@ -423,7 +423,11 @@ def validation_diagnostics(doc: Document, root: Path_, exc: Any, model: Any = No
             message = f"unknown {field} '{tag}'{hint}"
         else:
             line, col = doc.where(tuple(path))
-            message = err["msg"] if kind.startswith("union_tag") or name == "document" else f"'{name}': {err['msg']}"
+            # A validator's own words, without pydantic's "Value error, " in front of them.
+            text = str(err["ctx"]["error"]) if kind == "value_error" and "error" in err.get("ctx", {}) else err["msg"]
+            # A list index or the whole document is no name: the position says where.
+            unnamed = kind.startswith("union_tag") or name == "document" or isinstance(path[-1], int)
+            message = text if unnamed else f"'{name}': {text}"
         out.append(Diagnostic(doc.file, line, col, message))
     return out
 

@@ -119,10 +119,36 @@ def _cross_references(doc: Document, scenario: Scenario, path: Path) -> list[Dia
             add(("checks", i, "file"), f"check '{check.id}' is an ingress-allows check but '{file}' is a {scenario.files[file].kind} file")
     if scenario.run.apply_at >= scenario.run.duration:
         add(("run", "apply_at"), "run.apply_at must come before the end of the run (run.duration)")
+    problems += _check_times(doc, scenario)
     if scenario.lesson is not None:
         lesson = content_dir(path) / scenario.lesson
         if ".." in Path(scenario.lesson).parts or not lesson.is_file():
             add(("lesson",), f"lesson '{scenario.lesson}' is not a file under content/")
+    return problems
+
+
+_CHECK_TIMES = ("after", "before", "by", "at", "always_after")
+"""The fields of a check that are moments of the run, in simulated seconds."""
+
+
+def _check_times(doc: Document, scenario: Scenario) -> list[Diagnostic]:
+    """Check moments past the end of the run, and windows that close before they open.
+
+    Either judges a run the simulator never produces: a "never" check over an empty window
+    passes whatever the answer does, and a deadline past the end is never reached.
+    """
+    duration = scenario.run.duration
+    problems: list[Diagnostic] = []
+    for i, check in enumerate(scenario.checks):
+        for name in _CHECK_TIMES:
+            value = getattr(check, name, None)
+            if value is not None and value > duration:
+                line, col = doc.where(("checks", i, name))
+                problems.append(Diagnostic(doc.file, line, col, f"check '{check.id}': '{name}' is {value:g} s, after the end of the run (run.duration: {duration:g} s)"))
+        after, before = getattr(check, "after", None), getattr(check, "before", None)
+        if after is not None and before is not None and after > before:
+            line, col = doc.where(("checks", i, "before"))
+            problems.append(Diagnostic(doc.file, line, col, f"check '{check.id}': 'before' ({before:g} s) comes before 'after' ({after:g} s): the window is empty"))
     return problems
 
 

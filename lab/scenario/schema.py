@@ -58,6 +58,15 @@ class RunSpec(_Model):
     """When a learner's answer is applied (the starting files run before it)."""
     seeds: list[int] = Field(default_factory=lambda: [1], min_length=1, max_length=20)
 
+    @field_validator("seeds")
+    @classmethod
+    def _distinct_seeds(cls, seeds: list[int]) -> list[int]:
+        # A seed given twice runs the same world twice: it proves nothing a second time.
+        twice = sorted({s for s in seeds if seeds.count(s) > 1})
+        if twice:
+            raise ValueError(f"seed {', '.join(map(str, twice))} is listed twice; each seed is one distinct run")
+        return seeds
+
 
 class SimDocument(_Model):
     """A world, the config files that run in it, and how long to run."""
