@@ -267,8 +267,10 @@ def _rules(doc: Document, spec: QuestionSpec, path: Path, context: Context, *, a
             add(("lesson",), f"lesson '{spec.lesson}' is not a file under content/lessons/{hint}")
     if area_folder and spec.topics:
         area = context.topics.area_of(spec.topics[0])
-        if area is not None and path.parent.name != area:
-            add(("topics", 0), f"a question whose first topic is {spec.topics[0]} belongs in questions/{area}/, not questions/{path.parent.name}/")
+        # absolute(): a bare file name, given from inside its folder, has the folder "." (no name).
+        folder = Path(path).absolute().parent.name
+        if area is not None and folder != area:
+            add(("topics", 0), f"a question whose first topic is {spec.topics[0]} belongs in questions/{area}/, not questions/{folder}/")
     return out
 
 
