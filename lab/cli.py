@@ -88,8 +88,13 @@ def _is_scenario_ref(ref: str) -> bool:
 
 
 def _cmd_sim(args: argparse.Namespace, out: TextIO) -> int:
-    if args.until is not None and not (math.isfinite(args.until) and args.until > 0):
-        raise UsageError(f"--until must be a positive, finite number of seconds (got {args.until:g})")
+    if args.until is not None:
+        from lab.scenario.schema import MAX_RUN_SECONDS
+
+        # Past the longest run a document may ask for, a quiet world would run for minutes
+        # only to end at the event budget with a "runaway world" message that misleads.
+        if not (math.isfinite(args.until) and 0 < args.until <= MAX_RUN_SECONDS):
+            raise UsageError(f"--until must be a positive number of seconds, at most {MAX_RUN_SECONDS} (7 days, the longest run) (got {args.until:g})")
     # The world is built with the start-up too: it lives as long as the command.
     with _start_up(args.process):
         from lab.scenario.simdoc import build_world, load_sim_document
@@ -616,7 +621,7 @@ def _args_sim(p: argparse.ArgumentParser) -> None:
     p.add_argument("target", metavar="ID|FILE", help="a scenario id or file, or a simulation document")
     p.add_argument("--answer", help="an answer folder to apply (scenarios)")
     p.add_argument("--seed", type=int, help="random seed (default: the first of run.seeds)")
-    p.add_argument("--until", type=float, help="simulated seconds to run (default: run.duration)")
+    p.add_argument("--until", type=float, help="simulated seconds to run, at most 604800 (default: run.duration)")
     p.add_argument("--json", action="store_true", help="print the events as JSON lines")
     p.add_argument("--plot", metavar="FILE", help="also write the run's charts to FILE (.svg or .html): tasks, CPU, instances, targets, requests, with markers")
 
