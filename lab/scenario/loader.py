@@ -72,6 +72,8 @@ def load_scenario(path: str | Path, *, display: str | None = None) -> LoadedScen
     solution: dict[str, ConfigFile] = {}
     solution_problems: list[Diagnostic] = []
     for name, content in scenario.solution.items():
+        if name not in scenario.files:
+            continue  # reported by _cross_references, at the name
         kind = scenario.files[name].kind
         try:
             if isinstance(content, str):

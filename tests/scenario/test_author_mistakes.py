@@ -71,3 +71,12 @@ def test_validator_messages_carry_no_pydantic_prefix_and_no_index_label(tmp_path
     assert main(["validate", str(path)]) == 1
     out = capsys.readouterr().out
     assert out == f"{path}:{KIND_LINE - 1}:5: give exactly one of 'equals', 'one_of', 'matches', 'not_matches', 'present', or 'at_least'/'at_most'\n"
+
+
+def test_a_solution_naming_a_file_the_scenario_lacks_is_positioned_not_a_crash(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A misspelt solution file name was a KeyError (exit 3, "internal error"); found by fuzzing the loader."""
+    path = tmp_path / "author.yaml"
+    text = SCENARIO.replace("{check}", "kind: no-task-stopped").replace("solution:\n  service.yaml:", "solution:\n  servce.yaml:")
+    path.write_text(text, encoding="utf-8")
+    assert main(["validate", str(path)]) == 1
+    assert capsys.readouterr().out == f"{path}:21:3: the solution names 'servce.yaml', which is not one of the scenario's files\n"
