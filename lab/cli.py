@@ -800,6 +800,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Output piped into `head` and closed early: not an error of the user's.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:
+        # The file system refused a path the user gave (a name over its length limit, no
+        # permission, ...): bad input, said in one line, not a bug of the lab's.
+        from lab.safe_text import safe_line
+
+        where = f"{exc.filename}: " if exc.filename is not None else ""
+        print(safe_line(f"{where}{exc.strerror or exc}"), file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a bug in the lab, not the user's input: one clear line

@@ -21,7 +21,7 @@ import yaml
 
 from lab.errors import SourceError
 
-__all__ = ["MAX_READ_BYTES", "Document", "Path_", "UnsafeFile", "load_path", "load_text", "read_regular"]
+__all__ = ["MAX_READ_BYTES", "Document", "Path_", "UnsafeFile", "is_file", "load_path", "load_text", "read_regular"]
 
 Path_ = tuple[str | int, ...]
 """A path into a document: mapping keys and sequence indexes, outermost first."""
@@ -193,6 +193,15 @@ _KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFCHR: "a character device", stat.S_IFB
 
 class UnsafeFile(OSError):
     """A file refused before reading: not a regular file, too large, or a symbolic link."""
+
+
+def is_file(path: Path) -> bool:
+    """Whether ``path`` is a file; False, not an ``OSError``, for a name the file system
+    refuses (longer than its limit, say), as for a name that is not there."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def read_regular(path: Path | str, *, max_bytes: int = MAX_READ_BYTES, follow_symlinks: bool = True, dir_fd: int | None = None) -> bytes:

@@ -23,7 +23,7 @@ from lab.errors import Diagnostic, LabError, SourceErrors
 from lab.practice.model import Option, Question, Reference
 from lab.practice.topics import Topics, content_dir, load_topics, questions_dir
 from lab.scenario.paths import scenarios_dir
-from lab.yaml_source import Document, load_path, validation_diagnostics
+from lab.yaml_source import Document, is_file, load_path, validation_diagnostics
 
 __all__ = [
     "MAX_QUESTION_BYTES",
@@ -260,7 +260,7 @@ def _rules(doc: Document, spec: QuestionSpec, path: Path, context: Context, *, a
         add(("scenario",), f"no shipped scenario '{spec.scenario}'{hint}")
     if spec.lesson is not None:
         lesson = context.lessons_dir / spec.lesson
-        if Path(spec.lesson).is_absolute() or ".." in Path(spec.lesson).parts or not lesson.is_file():
+        if Path(spec.lesson).is_absolute() or ".." in Path(spec.lesson).parts or not is_file(lesson):
             names = [p.name for p in context.lessons_dir.glob("*.md")] if context.lessons_dir.is_dir() else []
             guess = did_you_mean(spec.lesson, names)
             hint = f"; did you mean '{guess}'?" if guess else ""

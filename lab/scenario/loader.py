@@ -28,7 +28,7 @@ from lab.scenario.simdoc import (
     parse_files,
     parse_world_files,
 )
-from lab.yaml_source import Document, load_path, validation_diagnostics
+from lab.yaml_source import Document, is_file, load_path, validation_diagnostics
 
 __all__ = ["LoadedScenario", "content_dir", "find_scenario", "list_scenarios", "load_scenario", "scenarios_dir"]
 
@@ -127,7 +127,7 @@ def _cross_references(doc: Document, scenario: Scenario, path: Path) -> list[Dia
     problems += _check_times(doc, scenario)
     if scenario.lesson is not None:
         lesson = content_dir(path) / scenario.lesson
-        if ".." in Path(scenario.lesson).parts or not lesson.is_file():
+        if ".." in Path(scenario.lesson).parts or not is_file(lesson):
             add(("lesson",), f"lesson '{scenario.lesson}' is not a file under content/")
     return problems
 
@@ -164,12 +164,12 @@ def find_scenario(ref: str) -> Path:
         UsageError: no scenario has that id, and it is not a file.
     """
     candidate = Path(ref)
-    if candidate.suffix in (".yaml", ".yml") and candidate.is_file():
+    if candidate.suffix in (".yaml", ".yml") and is_file(candidate):
         return candidate
     if not all(ch.isalnum() or ch == "-" for ch in ref):
         raise UsageError(f"'{ref}' is neither a scenario id nor a scenario file")
     path = scenarios_dir() / f"{ref}.yaml"
-    if not path.is_file():
+    if not is_file(path):
         known = ", ".join(p.stem for p in list_scenarios()) or "none"
         raise UsageError(f"no scenario '{ref}' (known: {known})")
     # Reports name the scenario file; relative to the working folder where it can be, so a
