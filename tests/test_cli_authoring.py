@@ -104,3 +104,11 @@ def test_a_question_given_as_a_scenario_is_named_for_what_it_is(tmp_path: Path, 
     assert out == f"{path}:1:1: this is an exam question, not a scenario: a question file belongs under a folder named questions (content/questions/<area>/<id>.yaml, see docs/questions.md)\n"
     code, _, err = run_main(capsys, "grade", str(path))
     assert code == 2 and "this is an exam question, not a scenario" in err
+
+
+@pytest.mark.parametrize("command", ["grade", "validate", "start", "hint"])
+def test_a_simulation_document_given_as_a_scenario_is_named_for_what_it_is(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    path = ROOT / "content" / "sims" / "asg-draining-hook.yaml"
+    code, out, err = run_main(capsys, command, str(path))
+    assert code == (1 if command == "validate" else 2)
+    assert (out + err).splitlines() == [f"{path}:1:1: this is a simulation document, not a scenario (it has no id and no checks): run it with lab sim FILE"]

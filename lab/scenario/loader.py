@@ -59,9 +59,11 @@ def load_scenario(path: str | Path, *, display: str | None = None) -> LoadedScen
     doc = load_path(path, display=display, max_bytes=MAX_DOCUMENT_BYTES)
     if not isinstance(doc.data, dict):
         raise doc.error((), "expected a scenario: a mapping with id, title, briefing, world, files, checks, ...")
+    # Another kind of lab document would get a dozen "missing" and "unknown key" lines: one says what it is.
     if "stem" in doc.data and "options" in doc.data and "checks" not in doc.data:
-        # Told apart by its folder: without one, a question would get a dozen "unknown key" lines.
         raise doc.error((), "this is an exam question, not a scenario: a question file belongs under a folder named questions (content/questions/<area>/<id>.yaml, see docs/questions.md)")
+    if "world" in doc.data and "checks" not in doc.data and "id" not in doc.data:
+        raise doc.error((), "this is a simulation document, not a scenario (it has no id and no checks): run it with lab sim FILE")
     try:
         scenario = Scenario.model_validate(doc.data)
     except ValidationError as exc:
