@@ -88,8 +88,13 @@ def _is_scenario_ref(ref: str) -> bool:
 
 
 def _cmd_sim(args: argparse.Namespace, out: TextIO) -> int:
-    if args.until is not None and not (math.isfinite(args.until) and args.until > 0):
-        raise UsageError(f"--until must be a positive, finite number of seconds (got {args.until:g})")
+    if args.until is not None:
+        from lab.scenario.schema import MAX_RUN_SECONDS
+
+        # Past the longest run a document may ask for, a quiet world would run for minutes
+        # only to end at the event budget with a "runaway world" message that misleads.
+        if not (math.isfinite(args.until) and 0 < args.until <= MAX_RUN_SECONDS):
+            raise UsageError(f"--until must be a positive number of seconds, at most {MAX_RUN_SECONDS} (7 days, the longest run) (got {args.until:g})")
     # The world is built with the start-up too: it lives as long as the command.
     with _start_up(args.process):
         from lab.scenario.simdoc import build_world, load_sim_document
@@ -210,9 +215,11 @@ def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
     width = max(len(r["id"]) for r in rows)
     status_width = max(6, *(len(r["status"]) for r in rows))
     out.write(f"{'ID':<{width}}  {'STATUS':<{status_width}}  {'LEVEL':<5}  {'MIN':>3}  TITLE  [topics]\n")
+    from lab.safe_text import safe_block
+
     for r in rows:
         level = "*" * r["difficulty"]
-        out.write(f"{r['id']:<{width}}  {r['status']:<{status_width}}  {level:<5}  {r['minutes']:>3}  {r['title']}  [{', '.join(r['topics'])}]\n")
+        out.write(safe_block(f"{r['id']:<{width}}  {r['status']:<{status_width}}  {level:<5}  {r['minutes']:>3}  {r['title']}  [{', '.join(r['topics'])}]\n"))
     _write_counts(out, listing["areas"], "AREA")
     return 0
 
@@ -221,12 +228,18 @@ def _cmd_start(args: argparse.Namespace, out: TextIO) -> int:
     from lab.scenario.loader import find_scenario, load_scenario
     from lab.scenario.workspace import write_start
 
+    import shlex
+
+    from lab.safe_text import safe_block, safe_line
+
     loaded = load_scenario(find_scenario(args.id))
     directory = Path(args.dir) if args.dir else Path(loaded.scenario.id)
     written = write_start(loaded, directory, force=args.force)
-    out.write(f"{loaded.scenario.title}\n\n{loaded.scenario.briefing.strip()}\n\n")
-    out.write(f"Wrote {len(written)} files to {directory}/: {', '.join(p.name for p in written)}\n")
-    out.write(f"Edit them, then: lab grade {loaded.scenario.id} --answer {directory}\n")
+    # The command to grade names the scenario as it was given: a file is not found by its id.
+    command = f"lab grade {shlex.quote(args.id)} --answer {shlex.quote(str(directory))}"
+    out.write(safe_block(f"{loaded.scenario.title}\n\n{loaded.scenario.briefing.strip()}\n\n"))
+    out.write(safe_line(f"Wrote {len(written)} files to {directory}/: {', '.join(p.name for p in written)}") + "\n")
+    out.write(safe_line(f"Edit them, then: {command}") + "\n")
     return 0
 
 
@@ -361,9 +374,9 @@ def _cmd_hint(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _hint_text(hint: str) -> str:
-    from lab.safe_text import defuse_line, printable
+    from lab.safe_text import safe_block
 
-    return "\n".join(defuse_line(printable(line)) for line in hint.strip().splitlines())
+    return safe_block(hint.strip())
 
 
 def _curriculum_checker() -> Any:
@@ -385,6 +398,7 @@ def _curriculum_checker() -> Any:
 
 def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     from lab.grading.grader import grade
+    from lab.safe_text import safe_block, safe_line
     from lab.scenario.loader import find_scenario, list_scenarios, load_scenario
 
     if args.mutate:
@@ -392,7 +406,7 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
 
         loaded = load_scenario(find_scenario(args.mutate))
         results = mutate(loaded)
-        out.write(format_mutation_report(loaded, results))
+        out.write(safe_block(format_mutation_report(loaded, results)))
         return 1 if any(r.status == "survived" for r in results) else 0
     from lab.cli_practice import validate_questions
 
@@ -432,11 +446,12 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
                     problems.append(f"{path}:{c.defined_at}:1: the solution fails check '{c.id}' on seed {seed_result.seed}: {c.message}")
         if problems:
             failures += 1
-            out.write("".join(p + "\n" for p in problems))
+            out.write("".join(safe_line(p) + "\n" for p in problems))
         else:
-            out.write(f"{path}: ok ({len(loaded.scenario.checks)} checks, seeds {', '.join(map(str, seeds))})\n")
+            out.write(safe_line(f"{path}: ok ({len(loaded.scenario.checks)} checks, seeds {', '.join(map(str, seeds))})") + "\n")
     if not paths and args.paths and not questions:
-        out.write("no scenarios found\n")
+        # Nothing checked is no pass: a CI job pointed at the wrong folder must not go green.
+        raise UsageError(f"nothing to validate in {', '.join(args.paths)}: scenarios are a folder's *.yaml files, questions are *.yaml files under a folder named questions")
     return 1 if failures else 0
 
 
@@ -606,7 +621,7 @@ def _args_sim(p: argparse.ArgumentParser) -> None:
     p.add_argument("target", metavar="ID|FILE", help="a scenario id or file, or a simulation document")
     p.add_argument("--answer", help="an answer folder to apply (scenarios)")
     p.add_argument("--seed", type=int, help="random seed (default: the first of run.seeds)")
-    p.add_argument("--until", type=float, help="simulated seconds to run (default: run.duration)")
+    p.add_argument("--until", type=float, help="simulated seconds to run, at most 604800 (default: run.duration)")
     p.add_argument("--json", action="store_true", help="print the events as JSON lines")
     p.add_argument("--plot", metavar="FILE", help="also write the run's charts to FILE (.svg or .html): tasks, CPU, instances, targets, requests, with markers")
 
@@ -742,10 +757,10 @@ def _parser(command: str | None = None) -> argparse.ArgumentParser:
 def _safe_error(exc: LabError) -> str:
     """A ``LabError`` as lines no terminal or CI log acts on (one line per diagnostic)."""
     from lab.errors import SourceErrors
-    from lab.safe_text import defuse_line, printable
+    from lab.safe_text import safe_line
 
-    lines = [str(d) for d in exc.diagnostics] if isinstance(exc, SourceErrors) else [printable(str(exc))]
-    return "\n".join(defuse_line(line) for line in lines)
+    lines = [str(d) for d in exc.diagnostics] if isinstance(exc, SourceErrors) else [str(exc)]
+    return "\n".join(safe_line(line) for line in lines)
 
 
 def _process_defaults() -> None:
@@ -785,6 +800,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         # Output piped into `head` and closed early: not an error of the user's.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:
+        # The file system refused a path the user gave (a name over its length limit, no
+        # permission, ...): bad input, said in one line, not a bug of the lab's.
+        from lab.safe_text import safe_line
+
+        where = f"{exc.filename}: " if exc.filename is not None else ""
+        print(safe_line(f"{where}{exc.strerror or exc}"), file=sys.stderr)
+        return 2
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a bug in the lab, not the user's input: one clear line

@@ -29,6 +29,7 @@ from lab.practice import (
     split_key,
 )
 from lab.practice.render import format_duration, letters, render_feedback, render_question, render_result
+from lab.safe_text import safe_block, safe_line
 
 __all__ = ["cmd_exam", "cmd_quiz", "cmd_review", "monotonic", "now", "question_count_tables", "question_counts", "record_checks", "validate_questions"]
 
@@ -195,8 +196,10 @@ def _exam_scenario(session: ExamSession, index: int, item: ScenarioItem, loaded,
     folder = workdir / item.scenario_id
     if not folder.is_dir():
         write_start(loaded, folder)
-    ui.write(f"Hands-on {index + 1}/{len(session.exam.items)}: {item.title} ({item.minutes} min)\n\n{loaded.scenario.briefing.strip()}\n\n")
-    ui.write(f"Your files are in {folder}/. Edit them, then press Enter to grade (s skips, q submits the exam).\n")
+    ui.write(safe_block(
+        f"Hands-on {index + 1}/{len(session.exam.items)}: {item.title} ({item.minutes} min)\n\n{loaded.scenario.briefing.strip()}\n\n"
+        f"Your files are in {folder}/. Edit them, then press Enter to grade (s skips, q submits the exam).\n"
+    ))
     line = _ask(inp, ui, "grade> ")
     if line is None or line.lower() in ("q", "quit", "submit"):
         return False
@@ -205,7 +208,7 @@ def _exam_scenario(session: ExamSession, index: int, item: ScenarioItem, loaded,
     try:
         outcome = grade_scenario(loaded, read_answer(loaded, folder))
     except LabError as exc:
-        ui.write(f"{exc}\nNot graded; it scores 0 unless you grade it again.\n")
+        ui.write(safe_block(f"{exc}\nNot graded; it scores 0 unless you grade it again.\n"))
         return True
     session.record_scenario(outcome)
     ui.write(f"Graded: {outcome.score}/{outcome.max_score}" + (" — passed\n\n" if outcome.passed else f" — failed: {', '.join(outcome.failed_checks)}\n\n"))
@@ -292,7 +295,7 @@ def validate_questions(paths: list[Path] | None, out: TextIO) -> int:
         questions, problems = validate_files(paths)
         files, good = len(paths), len(questions)
     for d in problems:
-        out.write(f"{d}\n")
+        out.write(safe_line(str(d)) + "\n")
     failing = len({d.file for d in problems})
     if files:
         out.write(f"questions: {good} of {files} ok\n")

@@ -10,14 +10,16 @@ Every output format passes user text through here:
   ``\\n``, ``\\u202e``) so the text stays readable and can do nothing;
 - :func:`defuse_line` makes one output line inert for the GitHub runner, which runs a line
   that starts (after blanks) with ``::`` and any ``##[`` command anywhere in a line
-  (actions/runner ``ActionCommand.TryParseV2`` and the legacy ``TryParse``).
+  (actions/runner ``ActionCommand.TryParseV2`` and the legacy ``TryParse``);
+- :func:`safe_line` and :func:`safe_block` do both, to one line (a path, a message) and to
+  plain text of several lines (a briefing, a question).
 """
 
 from __future__ import annotations
 
 import re
 
-__all__ = ["defuse_json", "defuse_line", "defuse_lines", "printable"]
+__all__ = ["defuse_json", "defuse_line", "defuse_lines", "printable", "safe_block", "safe_line"]
 
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
@@ -51,6 +53,18 @@ def defuse_line(line: str) -> str:
 def defuse_lines(text: str) -> str:
     """:func:`defuse_line` on every line of ``text``."""
     return "\n".join(defuse_line(line) for line in text.split("\n"))
+
+
+def safe_line(text: str) -> str:
+    """One line for a terminal or a CI log: every control (a line break too) and bidi
+    character escaped, and not a workflow command."""
+    return defuse_line(printable(text))
+
+
+def safe_block(text: str) -> str:
+    """Text of one or more lines for a terminal or a CI log: its line breaks kept, every other
+    control and bidi character escaped (:func:`printable`), no line a workflow command."""
+    return defuse_lines(printable(text, keep="\n"))
 
 
 _JSON_UNSAFE = re.compile("[\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]|##\\[")

@@ -21,7 +21,7 @@ import yaml
 
 from lab.errors import SourceError
 
-__all__ = ["MAX_READ_BYTES", "Document", "Path_", "UnsafeFile", "load_path", "load_text", "read_regular"]
+__all__ = ["MAX_READ_BYTES", "Document", "Path_", "UnsafeFile", "is_file", "load_path", "load_text", "read_regular"]
 
 Path_ = tuple[str | int, ...]
 """A path into a document: mapping keys and sequence indexes, outermost first."""
@@ -193,6 +193,15 @@ _KINDS = {stat.S_IFIFO: "a FIFO", stat.S_IFCHR: "a character device", stat.S_IFB
 
 class UnsafeFile(OSError):
     """A file refused before reading: not a regular file, too large, or a symbolic link."""
+
+
+def is_file(path: Path) -> bool:
+    """Whether ``path`` is a file; False, not an ``OSError``, for a name the file system
+    refuses (longer than its limit, say), as for a name that is not there."""
+    try:
+        return path.is_file()
+    except OSError:
+        return False
 
 
 def read_regular(path: Path | str, *, max_bytes: int = MAX_READ_BYTES, follow_symlinks: bool = True, dir_fd: int | None = None) -> bytes:
@@ -423,7 +432,11 @@ def validation_diagnostics(doc: Document, root: Path_, exc: Any, model: Any = No
             message = f"unknown {field} '{tag}'{hint}"
         else:
             line, col = doc.where(tuple(path))
-            message = err["msg"] if kind.startswith("union_tag") or name == "document" else f"'{name}': {err['msg']}"
+            # A validator's own words, without pydantic's "Value error, " in front of them.
+            text = str(err["ctx"]["error"]) if kind == "value_error" and "error" in err.get("ctx", {}) else err["msg"]
+            # A list index or the whole document is no name: the position says where.
+            unnamed = kind.startswith("union_tag") or name == "document" or isinstance(path[-1], int)
+            message = text if unnamed else f"'{name}': {text}"
         out.append(Diagnostic(doc.file, line, col, message))
     return out
 

@@ -221,6 +221,16 @@ def test_a_missing_answer_folder_exits_2(capsys, tmp_path):
     assert code == 2 and "does not exist" in err
 
 
+@pytest.mark.parametrize("renamed", ["Instance-Role.yaml", "instance-role.yml", "instance-role.json"])
+def test_an_answer_file_under_another_case_or_suffix_exits_2_naming_it(capsys, answer, renamed):
+    """The fix in `instance-role.yml` was silently not read: the starting file was graded (exit 1)."""
+    (answer / "instance-role.yaml").write_text(ADMIN_ROLE, encoding="utf-8")
+    (answer / "instance-role.yaml").rename(answer / renamed)
+    code, out, err = run_main(capsys, "grade", SCENARIO, "--answer", str(answer), "--no-record")
+    assert (code, out) == (2, "")
+    assert err == f"{answer / renamed}: rename it instance-role.yaml: the lab reads your file only under that exact name (case and suffix too), and would grade the starting instance-role.yaml instead\n"
+
+
 def test_start_does_not_overwrite_edited_files(capsys, answer):
     edited = answer / "instance-role.yaml"
     edited.write_text(ADMIN_ROLE, encoding="utf-8")

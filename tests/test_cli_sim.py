@@ -270,7 +270,7 @@ def test_non_positive_until_is_a_usage_error(capsys):
     """`--until 0` exits 2 with one line and prints no log."""
     code, out, err = run_main(capsys, "sim", str(STATIC_PORT), "--until", "0")
     assert (code, out) == (2, "")
-    assert err.splitlines() == ["--until must be a positive, finite number of seconds (got 0)"]
+    assert err.splitlines() == ["--until must be a positive number of seconds, at most 604800 (7 days, the longest run) (got 0)"]
 
 
 @pytest.mark.parametrize(

@@ -149,11 +149,12 @@ def test_a_merge_key_with_an_override_is_accepted() -> None:
         load_text("item:\n  <<: {a: 1}\n  b: 3\n  b: 4\n", "f.yaml")
 
 
-@pytest.mark.parametrize("until", ["nan", "inf", "-inf", "-5", "0", "1e400"])
+@pytest.mark.parametrize("until", ["nan", "inf", "-inf", "-5", "0", "1e400", "604800.5", "1e308"])
 def test_until_must_be_a_finite_positive_number(until: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """At most seven days, as run.duration: 1e308 once ran ~70 s of CPU to end at the event budget."""
     assert main(["sim", "ecr-pull-denied", f"--until={until}"]) == 2
     err = capsys.readouterr().err
-    assert "--until" in err and "internal error" not in err
+    assert err.startswith("--until must be a positive number of seconds, at most 604800 (7 days, the longest run)") and "internal error" not in err
 
 
 def test_output_to_a_full_device_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
@@ -448,3 +449,44 @@ def test_a_service_past_the_services_per_cluster_quota_is_refused(tmp_path: Path
     with pytest.raises(InvalidParameterException, match="Services per cluster exceeds limit"):
         world.create_service(model.model_copy(update={"service_name": "another"}))
     assert "another" not in world.services
+
+
+LONG = "a" * 300
+"""A name over the file system's 255-byte limit: every call on it raises ENAMETOOLONG."""
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["grade", f"{LONG}.yaml"],
+        ["grade", LONG],
+        ["sim", f"{LONG}.yaml"],
+        ["hint", f"{LONG}.yaml"],
+        ["start", f"{LONG}.yaml"],
+        ["validate", f"{LONG}.yaml"],
+        ["validate", "--mutate", f"{LONG}.yaml"],
+        ["start", "ecr-pull-denied", "--dir", LONG],
+        ["new", "too-long", "--dir", LONG],
+        ["schema", "--out", LONG],
+        ["gradebook", LONG],
+    ],
+    ids=["grade-file", "grade-id", "sim", "hint", "start", "validate", "mutate", "start-dir", "new-dir", "schema-out", "gradebook"],
+)
+def test_a_name_too_long_for_the_file_system_exits_2_in_one_line(argv: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """Each was an OSError, exit 3 "internal error"."""
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "internal error" not in err
+    assert any(said in err for said in ("File name too long", f"no scenario '{LONG}'", "is neither a scenario id nor a scenario file"))
+
+
+def test_a_lesson_name_too_long_for_the_file_system_is_positioned(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = (Path(__file__).resolve().parents[1] / "scenarios" / "ecr-pull-denied.yaml").read_text(encoding="utf-8")
+    (tmp_path / "content").mkdir()  # the lesson's folder exists: the long name is what fails
+    (tmp_path / "scenarios").mkdir()
+    path = tmp_path / "scenarios" / "ecr-pull-denied.yaml"
+    path.write_text(re.sub(r"(?m)^lesson: .*$", f"lesson: {LONG}.md", source, count=1), encoding="utf-8")
+    assert main(["validate", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f"lesson '{LONG}.md' is not a file under content/" in out

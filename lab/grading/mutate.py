@@ -46,6 +46,7 @@ import yaml
 from lab.config.task_definition import parse_cpu_units, parse_memory_mib
 from lab.errors import LabError, SourceError, SourceErrors, UsageError
 from lab.grading.grader import grade
+from lab.safe_text import printable
 from lab.scenario.loader import LoadedScenario
 from lab.scenario.simdoc import ConfigFile, check_files, parse_config_file
 from lab.yaml_source import Document, load_text
@@ -1097,7 +1098,7 @@ def format_mutation_report(loaded: LoadedScenario, results: list[MutationResult]
     """
     scenario = loaded.scenario
     seeds = ", ".join(map(str, scenario.run.seeds))
-    lines = [f"{loaded.document.file}: {len(results)} standard mutations tried on the solution of {scenario.id}, graded on seeds {seeds}"]
+    lines = [f"{printable(str(loaded.document.file))}: {len(results)} standard mutations tried on the solution of {scenario.id}, graded on seeds {seeds}"]
     file_width = max((len(r.file) for r in results), default=0)
     name_width = max((len(r.mutation) for r in results), default=0)
     for r in results:

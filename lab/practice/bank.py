@@ -23,7 +23,7 @@ from lab.errors import Diagnostic, LabError, SourceErrors
 from lab.practice.model import Option, Question, Reference
 from lab.practice.topics import Topics, content_dir, load_topics, questions_dir
 from lab.scenario.paths import scenarios_dir
-from lab.yaml_source import Document, load_path, validation_diagnostics
+from lab.yaml_source import Document, is_file, load_path, validation_diagnostics
 
 __all__ = [
     "MAX_QUESTION_BYTES",
@@ -260,15 +260,17 @@ def _rules(doc: Document, spec: QuestionSpec, path: Path, context: Context, *, a
         add(("scenario",), f"no shipped scenario '{spec.scenario}'{hint}")
     if spec.lesson is not None:
         lesson = context.lessons_dir / spec.lesson
-        if Path(spec.lesson).is_absolute() or ".." in Path(spec.lesson).parts or not lesson.is_file():
+        if Path(spec.lesson).is_absolute() or ".." in Path(spec.lesson).parts or not is_file(lesson):
             names = [p.name for p in context.lessons_dir.glob("*.md")] if context.lessons_dir.is_dir() else []
             guess = did_you_mean(spec.lesson, names)
             hint = f"; did you mean '{guess}'?" if guess else ""
             add(("lesson",), f"lesson '{spec.lesson}' is not a file under content/lessons/{hint}")
     if area_folder and spec.topics:
         area = context.topics.area_of(spec.topics[0])
-        if area is not None and path.parent.name != area:
-            add(("topics", 0), f"a question whose first topic is {spec.topics[0]} belongs in questions/{area}/, not questions/{path.parent.name}/")
+        # absolute(): a bare file name, given from inside its folder, has the folder "." (no name).
+        folder = Path(path).absolute().parent.name
+        if area is not None and folder != area:
+            add(("topics", 0), f"a question whose first topic is {spec.topics[0]} belongs in questions/{area}/, not questions/{folder}/")
     return out
 
 

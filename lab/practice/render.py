@@ -1,4 +1,8 @@
-"""Provides plain-text renderings of questions, feedback and exam results (no terminal styling)."""
+"""Provides plain-text renderings of questions, feedback and exam results (no terminal styling).
+
+A question's text is an author's: every rendering passes it through ``safe_block``, so no
+terminal escape or workflow command in it reaches a terminal or a CI log.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from collections.abc import Iterable
 
 from lab.practice.exam import PASS_MARK, ExamResult, QuestionItem
 from lab.practice.model import LETTERS
+from lab.safe_text import safe_block
 
 __all__ = ["format_duration", "letters", "render_feedback", "render_question", "render_result"]
 
@@ -36,7 +41,7 @@ def render_question(item: QuestionItem, number: int, total: int, *, chosen: Iter
         mark = "*" if i in picked else " "
         lines.append(textwrap.fill(option.text, width=WIDTH, initial_indent=f"{mark}{letter}) ", subsequent_indent="    "))
     lines.append("")
-    return "\n".join(lines) + "\n"
+    return safe_block("\n".join(lines) + "\n")
 
 
 def render_feedback(item: QuestionItem, chosen: Iterable[int]) -> str:
@@ -60,7 +65,7 @@ def render_feedback(item: QuestionItem, chosen: Iterable[int]) -> str:
         lines.append(f"Try it: lab start {q.scenario}")
     if q.lesson:
         lines.append(f"Lesson: content/lessons/{q.lesson}")
-    return "\n".join(lines) + "\n\n"
+    return safe_block("\n".join(lines) + "\n\n")
 
 
 def render_result(result: ExamResult) -> str:
@@ -82,7 +87,7 @@ def render_result(result: ExamResult) -> str:
     wrong = [r for r in result.items if not r["right"]]
     if wrong:
         lines += ["", "To review: " + ", ".join(f"{r['number']} ({r['id']})" for r in wrong)]
-    return "\n".join(lines) + "\n"
+    return safe_block("\n".join(lines) + "\n")
 
 
 def letters(indexes: Iterable[int]) -> str:

@@ -9,6 +9,7 @@ seconds from the start of the run.
 from __future__ import annotations
 
 import functools
+import re
 from typing import Annotated, Any, Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -321,6 +322,10 @@ class IngressAllows(_Check):
         return f"{self.file} lets {self.source_group} in on {self.protocol} {self.from_port}-{self.to_port}"
 
 
+_FIELD_PATH = re.compile(r"(?:[^.\[\]]+|\[\d+\])(?:\.[^.\[\]]+|\[\d+\])*")
+"""A ``config-field`` path: keys joined by dots, list indexes in brackets (``a.b[0].c``)."""
+
+
 class ConfigField(_Check):
     kind: Literal["config-field"]
     file: str
@@ -343,6 +348,14 @@ class ConfigField(_Check):
     @classmethod
     def _patterns_are_re2(cls, value: str | None) -> str | None:
         return _re2_or_none(value)
+
+    @field_validator("path")
+    @classmethod
+    def _path_is_well_formed(cls, value: str) -> str:
+        # A malformed path names no field, so the check would judge "not set" whatever the answer.
+        if not _FIELD_PATH.fullmatch(value):
+            raise ValueError(f"{value!r} is not a field path: keys joined by dots and list indexes in brackets, such as containerDefinitions[0].portMappings[0].hostPort")
+        return value
 
     @model_validator(mode="after")
     def _one_test(self) -> ConfigField:

@@ -28,7 +28,7 @@ from lab.scenario.simdoc import (
     parse_files,
     parse_world_files,
 )
-from lab.yaml_source import Document, load_path, validation_diagnostics
+from lab.yaml_source import Document, is_file, load_path, validation_diagnostics
 
 __all__ = ["LoadedScenario", "content_dir", "find_scenario", "list_scenarios", "load_scenario", "scenarios_dir"]
 
@@ -59,6 +59,11 @@ def load_scenario(path: str | Path, *, display: str | None = None) -> LoadedScen
     doc = load_path(path, display=display, max_bytes=MAX_DOCUMENT_BYTES)
     if not isinstance(doc.data, dict):
         raise doc.error((), "expected a scenario: a mapping with id, title, briefing, world, files, checks, ...")
+    # Another kind of lab document would get a dozen "missing" and "unknown key" lines: one says what it is.
+    if "stem" in doc.data and "options" in doc.data and "checks" not in doc.data:
+        raise doc.error((), "this is an exam question, not a scenario: a question file belongs under a folder named questions (content/questions/<area>/<id>.yaml, see docs/questions.md)")
+    if "world" in doc.data and "checks" not in doc.data and "id" not in doc.data:
+        raise doc.error((), "this is a simulation document, not a scenario (it has no id and no checks): run it with lab sim FILE")
     try:
         scenario = Scenario.model_validate(doc.data)
     except ValidationError as exc:
@@ -69,6 +74,8 @@ def load_scenario(path: str | Path, *, display: str | None = None) -> LoadedScen
     solution: dict[str, ConfigFile] = {}
     solution_problems: list[Diagnostic] = []
     for name, content in scenario.solution.items():
+        if name not in scenario.files:
+            continue  # reported by _cross_references, at the name
         kind = scenario.files[name].kind
         try:
             if isinstance(content, str):
@@ -119,10 +126,36 @@ def _cross_references(doc: Document, scenario: Scenario, path: Path) -> list[Dia
             add(("checks", i, "file"), f"check '{check.id}' is an ingress-allows check but '{file}' is a {scenario.files[file].kind} file")
     if scenario.run.apply_at >= scenario.run.duration:
         add(("run", "apply_at"), "run.apply_at must come before the end of the run (run.duration)")
+    problems += _check_times(doc, scenario)
     if scenario.lesson is not None:
         lesson = content_dir(path) / scenario.lesson
-        if ".." in Path(scenario.lesson).parts or not lesson.is_file():
+        if ".." in Path(scenario.lesson).parts or not is_file(lesson):
             add(("lesson",), f"lesson '{scenario.lesson}' is not a file under content/")
+    return problems
+
+
+_CHECK_TIMES = ("after", "before", "by", "at", "always_after")
+"""The fields of a check that are moments of the run, in simulated seconds."""
+
+
+def _check_times(doc: Document, scenario: Scenario) -> list[Diagnostic]:
+    """Check moments past the end of the run, and windows that close before they open.
+
+    Either judges a run the simulator never produces: a "never" check over an empty window
+    passes whatever the answer does, and a deadline past the end is never reached.
+    """
+    duration = scenario.run.duration
+    problems: list[Diagnostic] = []
+    for i, check in enumerate(scenario.checks):
+        for name in _CHECK_TIMES:
+            value = getattr(check, name, None)
+            if value is not None and value > duration:
+                line, col = doc.where(("checks", i, name))
+                problems.append(Diagnostic(doc.file, line, col, f"check '{check.id}': '{name}' is {value:g} s, after the end of the run (run.duration: {duration:g} s)"))
+        after, before = getattr(check, "after", None), getattr(check, "before", None)
+        if after is not None and before is not None and after > before:
+            line, col = doc.where(("checks", i, "before"))
+            problems.append(Diagnostic(doc.file, line, col, f"check '{check.id}': 'before' ({before:g} s) comes before 'after' ({after:g} s): the window is empty"))
     return problems
 
 
@@ -133,12 +166,12 @@ def find_scenario(ref: str) -> Path:
         UsageError: no scenario has that id, and it is not a file.
     """
     candidate = Path(ref)
-    if candidate.suffix in (".yaml", ".yml") and candidate.is_file():
+    if candidate.suffix in (".yaml", ".yml") and is_file(candidate):
         return candidate
     if not all(ch.isalnum() or ch == "-" for ch in ref):
         raise UsageError(f"'{ref}' is neither a scenario id nor a scenario file")
     path = scenarios_dir() / f"{ref}.yaml"
-    if not path.is_file():
+    if not is_file(path):
         known = ", ".join(p.stem for p in list_scenarios()) or "none"
         raise UsageError(f"no scenario '{ref}' (known: {known})")
     # Reports name the scenario file; relative to the working folder where it can be, so a

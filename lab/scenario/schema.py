@@ -17,7 +17,7 @@ from lab.scenario import kinds
 from lab.scenario.checks import CheckSpecByKind
 from lab.sim.spec import WorldSpec
 
-__all__ = ["FILE_KINDS", "FileSpec", "MutationsSpec", "RunSpec", "Scenario", "SimDocument"]
+__all__ = ["FILE_KINDS", "MAX_RUN_SECONDS", "FileSpec", "MutationsSpec", "RunSpec", "Scenario", "SimDocument"]
 
 FILE_KINDS = kinds.names()
 """File kinds a document may declare (``lab.scenario.kinds``), in apply order."""
@@ -49,14 +49,27 @@ class FileSpec(_Model):
         return value
 
 
+MAX_RUN_SECONDS = 7 * 24 * 3600
+"""The longest run a document or ``lab sim --until`` may ask for: seven simulated days."""
+
+
 class RunSpec(_Model):
     """How a document is simulated."""
 
-    duration: float = Field(default=600.0, gt=0, le=7 * 24 * 3600)
+    duration: float = Field(default=600.0, gt=0, le=MAX_RUN_SECONDS)
     """Simulated seconds."""
     apply_at: float = Field(default=0.0, ge=0)
     """When a learner's answer is applied (the starting files run before it)."""
     seeds: list[int] = Field(default_factory=lambda: [1], min_length=1, max_length=20)
+
+    @field_validator("seeds")
+    @classmethod
+    def _distinct_seeds(cls, seeds: list[int]) -> list[int]:
+        # A seed given twice runs the same world twice: it proves nothing a second time.
+        twice = sorted({s for s in seeds if seeds.count(s) > 1})
+        if twice:
+            raise ValueError(f"seed {', '.join(map(str, twice))} is listed twice; each seed is one distinct run")
+        return seeds
 
 
 class SimDocument(_Model):

@@ -250,6 +250,30 @@ def _read_answer_file(directory: Path, dir_fd: int, name: str) -> bytes | None:
         raise UsageError(f"{path}: cannot read: {exc.strerror}") from None
 
 
+_ANSWER_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def _refuse_a_misnamed_file(directory: Path, dir_fd: int, name: str) -> None:
+    """Refuse a folder that lacks ``name`` but holds it under another case or suffix.
+
+    The missing file would be graded as the starting one: the learner's edits, in
+    ``Service.yaml`` or ``service.yml``, silently ignored.
+
+    Raises:
+        UsageError: naming the file found and the name it must have.
+    """
+    wanted = Path(name)
+    stems = {wanted.stem.casefold()} if wanted.suffix in _ANSWER_SUFFIXES else set()
+    try:
+        entries = os.listdir(dir_fd)
+    except OSError:
+        return  # the declared files are read one by one, and a listing adds nothing to them
+    for entry in sorted(entries):
+        found = Path(entry)
+        if entry != name and (entry.casefold() == name.casefold() or (found.suffix.casefold() in _ANSWER_SUFFIXES and found.stem.casefold() in stems)):
+            raise UsageError(f"{directory / entry}: rename it {name}: the lab reads your file only under that exact name (case and suffix too), and would grade the starting {name} instead")
+
+
 def read_answer(loaded: LoadedScenario, directory: Path) -> dict[str, ConfigFile]:
     """Read a learner's answer folder: each declared file that is there, parsed as its kind.
 
@@ -261,7 +285,8 @@ def read_answer(loaded: LoadedScenario, directory: Path) -> dict[str, ConfigFile
 
     Raises:
         UsageError: the folder is missing, or a name or file is refused (size, symlink, a
-            special file).
+            special file), or a declared file is missing but there under another case or
+            suffix (``Service.yaml``, ``service.yml``).
         SourceErrors: a file is not valid YAML/JSON or breaks its AWS shape.
     """
     try:
@@ -278,6 +303,7 @@ def read_answer(loaded: LoadedScenario, directory: Path) -> dict[str, ConfigFile
             path = _check_name(directory, name)
             raw = _read_answer_file(directory, dir_fd, name)
             if raw is None:
+                _refuse_a_misnamed_file(directory, dir_fd, name)
                 continue
             try:
                 text = raw.decode("utf-8")

@@ -220,3 +220,36 @@ def test_validate_with_no_paths_checks_the_scenarios_and_the_bank(content: Path,
     assert "fargate-no-execution-role.yaml: ok" in out and "memory-fragmentation.yaml: ok" in out
     assert "content/questions/placement/base-question.yaml:5:11: no shipped scenario 'task-role-s3'" in out
     assert "questions: 12 of 13 ok" in out
+
+
+def test_a_question_reaches_the_terminal_escaped(content: Path, monkeypatch, capsys, clock) -> None:
+    """A stem, an option and a takeaway can hold terminal escapes and workflow commands: quiz shows them inert."""
+    hostile = (
+        BASE.replace("  A team wants", "  ::error file=q::stem\n  A team wants")
+        .replace("  - text: random", '  - text: "random \\e]0;title\\a"')
+        .replace("takeaway: Binpack packs; spread spreads.", 'takeaway: "\\u202eBinpack packs; spread spreads."')
+    )
+    write_question(content, hostile, name="base-question")
+    code, out, _ = run(monkeypatch, capsys, ["quiz", "--topic", "C11", "--count", "20", "--seed", "1"], "a\n" * 20)
+    assert code == 0 and "Question" in out
+    assert "\x1b" not in out and "\u202e" not in out
+    assert not any(line.lstrip().startswith("::") for line in out.splitlines())
+    assert ":\\:error file=q::stem A team wants" in out and "random \\x1b]0;title\\x07" in out and "Takeaway: \\u202eBinpack" in out
+
+
+def test_validate_finds_a_questions_folder_from_a_bare_file_name(content: Path, monkeypatch, capsys, clock) -> None:
+    """Validating `q.yaml` from inside its area folder judges the folder it is in, not "."."""
+    write_question(content, BASE)
+    monkeypatch.chdir(content / "questions" / "placement")
+    code, out, _ = run(monkeypatch, capsys, ["validate", "base-question.yaml"])
+    assert (code, out) == (0, "questions: 1 of 1 ok\n")
+
+
+def test_validate_defuses_a_question_file_named_like_a_workflow_command(content: Path, monkeypatch, capsys, clock) -> None:
+    """The file name starts each problem line; a name starting with `::` must not become a runner command."""
+    write_question(content, BASE, name="::warning::hi")
+    monkeypatch.chdir(content / "questions" / "placement")
+    code, out, _ = run(monkeypatch, capsys, ["validate", "::warning::hi.yaml"])
+    assert code == 1
+    assert out.startswith(":\\:warning::hi.yaml:1:5: the id 'base-question' must match the file name")
+    assert not any(line.startswith("::") for line in out.splitlines())
