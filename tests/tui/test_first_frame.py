@@ -60,6 +60,8 @@ NOT_AT_START = (
     "textual_plotext",
     "textual.widgets._footer",
     "textual.widgets._header",
+    "lab.practice.store",  # the data folder has no practice file: nothing is due
+    "fsrs",
     "rich._emoji_codes",  # Rich's markup (a str column label), 3 ms
 )
 """Modules (and their submodules) the catalogue's first frame must not import."""
