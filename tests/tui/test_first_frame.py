@@ -8,8 +8,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from textual import events
+from textual.geometry import Size
+from textual.widgets import DataTable
 
 from lab.practice.curriculum import load_tracks
+from lab.progress import ProgressStore
+from lab.tui.app import LabApp
 from lab.tui.catalogue_index import read_index
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -103,3 +108,26 @@ def test_the_index_carries_the_tracks_from_the_cache(tmp_path: Path, monkeypatch
     assert read_index().tracks.by_id[first.id].title == "Renamed"
     tracks.write_text("tracks: [not, a, mapping]\n", encoding="utf-8")
     assert read_index().tracks.by_id == {}  # a broken tracks file: scenarios are listed by topic
+
+
+async def test_the_catalogue_is_laid_out_again_when_its_size_changes_only(store: ProgressStore) -> None:
+    """A resize to the size it has does not lay the screen out again; a new size does, and the table follows."""
+    app = LabApp(store=store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        layouts: list[Size | None] = []
+        refresh_layout = screen._refresh_layout
+
+        def counted(size: Size | None = None, scroll: bool = False) -> None:
+            layouts.append(size)
+            refresh_layout(size, scroll)
+
+        screen._refresh_layout = counted  # type: ignore[method-assign]
+        screen.post_message(events.Resize(Size(120, 40), Size(120, 40)))
+        await pilot.pause()
+        assert layouts == []
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        assert Size(100, 30) in layouts
+        assert screen.query_one(DataTable).outer_size.width == 98  # the screen's width less the catalogue's padding
