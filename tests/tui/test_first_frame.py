@@ -68,6 +68,9 @@ NOT_AT_START = (
     "lab.practice.store",  # the data folder has no practice file: nothing is due
     "fsrs",
     "rich._emoji_codes",  # Rich's markup (a str column label), 3 ms
+    "lab.practice.curriculum",  # the tracks come from the start-up cache (lab.practice.tracks)
+    "lab.practice.topics",
+    "lab.errors",
 )
 """Modules (and their submodules) the catalogue's first frame must not import."""
 

@@ -11,7 +11,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 
-from lab.practice.curriculum import Tracks
+from lab.practice.tracks import Tracks
 from lab.progress import ProgressStore
 from lab.tui.catalogue_index import CatalogueEntry, read_tracks, tracks_file
 from lab.tui.widgets.key_bar import KeyBar
