@@ -16,6 +16,7 @@ from lab.practice.curriculum import load_tracks
 from lab.progress import ProgressStore
 from lab.tui.app import LabApp
 from lab.tui.catalogue_index import read_index
+from lab.tui.screens.catalogue import FilterBox
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -134,3 +135,20 @@ async def test_the_catalogue_is_laid_out_again_when_its_size_changes_only(store:
         await pilot.pause()
         assert Size(100, 30) in layouts
         assert screen.query_one(DataTable).outer_size.width == 98  # the screen's width less the catalogue's padding
+
+
+async def test_the_filter_box_is_compact_from_its_construction(store: ProgressStore) -> None:
+    """Built, it is compact and not yet styled (Textual's compact Input is styled before it is mounted, then again)."""
+    app = LabApp(store=store)
+    async with app.run_test(size=(120, 40)):
+        styled = []
+        update_styles = app.update_styles
+
+        def recorded(node: object, animate: bool = True) -> None:
+            styled.append(node)
+            update_styles(node, animate)  # type: ignore[arg-type]
+
+        app.update_styles = recorded  # type: ignore[method-assign]
+        box = FilterBox(placeholder="filter", id="box")
+        assert styled == []
+        assert box.compact and box.has_class("-textual-compact")
