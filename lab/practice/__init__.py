@@ -36,6 +36,10 @@ if TYPE_CHECKING:
     from lab.practice.store import PracticeStore, QuestionStats
     from lab.practice.topics import Topic, Topics, content_dir, load_topics, questions_dir
 
+PRACTICE_FILE = "practice.json"
+"""The practice state's file in the lab's data folder (``lab.practice.store``): named here, so
+that the catalogue can tell no practice was recorded without importing the store."""
+
 # Each name is imported from its module when first read (PEP 562), so importing one part of
 # lab.practice (the curriculum's tracks, for the catalogue's first frame) does not build the
 # question bank's models.
@@ -111,6 +115,7 @@ __all__ = [
     "LETTERS",
     "Option",
     "PASS_MARK",
+    "PRACTICE_FILE",
     "PRESETS",
     "PracticeStore",
     "Preset",

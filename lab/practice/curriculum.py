@@ -15,42 +15,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from lab.errors import SourceError, SourceErrors
-from lab.practice.topics import Topics, content_dir
+from lab.practice.topics import Topics
+from lab.practice.tracks import Track, Tracks, tracks_file
 
 if TYPE_CHECKING:
     from lab.practice.model import Question
 
 __all__ = ["Track", "Tracks", "ScenarioSummary", "curriculum_problems", "load_tracks", "render_curriculum", "scenario_summaries", "tracks_file"]
-
-
-@dataclass(frozen=True)
-class Track:
-    """One track of the curriculum."""
-
-    id: str
-    title: str
-    about: str
-
-
-@dataclass(frozen=True)
-class Tracks:
-    """Every track by id, in the order a learner takes them."""
-
-    by_id: dict[str, Track]
-
-    def order(self, track_id: str | None) -> int:
-        """The track's position (unknown or missing tracks last)."""
-        ids = list(self.by_id)
-        return ids.index(track_id) if track_id in self.by_id else len(ids)
-
-
-def tracks_file() -> Path:
-    """The tracks file ``load_tracks`` reads by default: the content folder's, else the lab's own."""
-    # An instructor's own content folder may have no tracks: the lab's own apply then.
-    path = content_dir() / "tracks.yaml"
-    if not path.is_file():
-        path = Path(__file__).resolve().parent.parent.parent / "content" / "tracks.yaml"
-    return path
 
 
 def load_tracks(path: Path | None = None) -> Tracks:

@@ -17,6 +17,7 @@ from pathlib import Path
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from lab.practice import PRACTICE_FILE
 from lab.practice.srs import Deck, question_key, scenario_key
 from lab.progress import data_dir, update
 
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
 __all__ = ["PracticeStore", "QuestionStats"]
 
 VERSION = 1
-FILE_NAME = "practice.json"
 
 
 @dataclass
@@ -57,7 +57,7 @@ class PracticeStore:
 
     @property
     def path(self) -> Path:
-        return self.root / FILE_NAME
+        return self.root / PRACTICE_FILE
 
     @classmethod
     def load(cls, root: Path | None = None) -> PracticeStore:

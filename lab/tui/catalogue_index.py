@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lab.errors import LabError
-from lab.practice.curriculum import Track, Tracks, load_tracks, tracks_file
+from lab.practice.tracks import Track, Tracks, tracks_file
 from lab.scenario.paths import scenarios_dir
 
 __all__ = ["CatalogueEntry", "CatalogueIndex", "read_catalogue", "read_index", "read_tracks", "scenarios_dir", "tracks_file"]
@@ -81,6 +80,10 @@ def read_catalogue(directory: Path | None = None) -> tuple[list[CatalogueEntry],
 
 def read_tracks(path: Path) -> Tracks:
     """The tracks in ``path``, or none when the file is broken."""
+    # The reader and its errors: not imported by a first frame whose index comes from the cache.
+    from lab.errors import LabError
+    from lab.practice.curriculum import load_tracks
+
     try:
         return load_tracks(path)
     except LabError:

@@ -6,11 +6,14 @@ exam time), so tests drive them; the bank is loaded the first time it is needed,
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
+
+from lab.practice import PRACTICE_FILE
 
 if TYPE_CHECKING:
     from lab.practice import Context, ExamResult, PracticeStore, Question, ScenarioOutcome
@@ -72,6 +75,15 @@ class PracticeMixin:
         return self._bank
 
     def due_keys(self) -> list[str]:
+        if self._practice_store is None:
+            try:
+                os.stat(self.store.root / PRACTICE_FILE)  # type: ignore[attr-defined]
+            except FileNotFoundError:
+                # No practice recorded yet: nothing is due, and the catalogue's first frame
+                # spares the store's import (its scheduler library: 4 ms).
+                return []
+            except OSError:
+                pass  # the store reports it
         return self.practice_store.deck.due(self.now())
 
     def practice_entries(self) -> list[tuple[str, str, str]]:

@@ -8,9 +8,15 @@ import sys
 from pathlib import Path
 
 import pytest
+from textual import events
+from textual.geometry import Size
+from textual.widgets import DataTable
 
 from lab.practice.curriculum import load_tracks
+from lab.progress import ProgressStore
+from lab.tui.app import LabApp
 from lab.tui.catalogue_index import read_index
+from lab.tui.screens.catalogue import FilterBox
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -60,6 +66,12 @@ NOT_AT_START = (
     "textual_plotext",
     "textual.widgets._footer",
     "textual.widgets._header",
+    "lab.practice.store",  # the data folder has no practice file: nothing is due
+    "fsrs",
+    "rich._emoji_codes",  # Rich's markup (a str column label), 3 ms
+    "lab.practice.curriculum",  # the tracks come from the start-up cache (lab.practice.tracks)
+    "lab.practice.topics",
+    "lab.errors",
 )
 """Modules (and their submodules) the catalogue's first frame must not import."""
 
@@ -100,3 +112,43 @@ def test_the_index_carries_the_tracks_from_the_cache(tmp_path: Path, monkeypatch
     assert read_index().tracks.by_id[first.id].title == "Renamed"
     tracks.write_text("tracks: [not, a, mapping]\n", encoding="utf-8")
     assert read_index().tracks.by_id == {}  # a broken tracks file: scenarios are listed by topic
+
+
+async def test_the_catalogue_is_laid_out_again_when_its_size_changes_only(store: ProgressStore) -> None:
+    """A resize to the size it has does not lay the screen out again; a new size does, and the table follows."""
+    app = LabApp(store=store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        layouts: list[Size | None] = []
+        refresh_layout = screen._refresh_layout
+
+        def counted(size: Size | None = None, scroll: bool = False) -> None:
+            layouts.append(size)
+            refresh_layout(size, scroll)
+
+        screen._refresh_layout = counted  # type: ignore[method-assign]
+        screen.post_message(events.Resize(Size(120, 40), Size(120, 40)))
+        await pilot.pause()
+        assert layouts == []
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause()
+        assert Size(100, 30) in layouts
+        assert screen.query_one(DataTable).outer_size.width == 98  # the screen's width less the catalogue's padding
+
+
+async def test_the_filter_box_is_compact_from_its_construction(store: ProgressStore) -> None:
+    """Built, it is compact and not yet styled (Textual's compact Input is styled before it is mounted, then again)."""
+    app = LabApp(store=store)
+    async with app.run_test(size=(120, 40)):
+        styled = []
+        update_styles = app.update_styles
+
+        def recorded(node: object, animate: bool = True) -> None:
+            styled.append(node)
+            update_styles(node, animate)  # type: ignore[arg-type]
+
+        app.update_styles = recorded  # type: ignore[method-assign]
+        box = FilterBox(placeholder="filter", id="box")
+        assert styled == []
+        assert box.compact and box.has_class("-textual-compact")

@@ -109,3 +109,18 @@ PLAIN_ROWS = [ROWS[0], ROWS[1], ROWS[3], ("a", "b", "c", "d", "a much longer tit
 @pytest.mark.parametrize("rows", [PLAIN_ROWS, ROWS])
 async def test_the_table_is_sized_as_datatable(rows: list[tuple[object, ...]]) -> None:
     assert await sizes(PlainTable, rows) == await sizes(DataTable, rows)
+
+
+async def test_styles_worked_out_in_one_drawing_are_not_kept_for_the_next() -> None:
+    """Drawn again after the theme changed, the table has the new theme's styles, as DataTable would."""
+    app = TableApp(PlainTable)
+    async with app.run_test(size=(100, 20)) as pilot:
+        table = app.query_one(PlainTable)
+        table.focus()
+        table.move_cursor(row=2)
+        await pilot.pause()
+        table.render_lines(Region(0, 0, *table.size))  # dark
+        app.theme = "textual-light"
+        await pilot.pause()
+        drawn = table.render_lines(Region(0, 0, *table.size))
+    assert drawn == await lines(DataTable, True, "textual-light")

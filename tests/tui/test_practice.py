@@ -229,6 +229,20 @@ async def test_an_exam_with_a_hands_on_scenario_graded_inside_it(practice_conten
     assert any(k.startswith(f"s:{scenario_id}:") for k in due) and sum(k.startswith("q:") for k in due) == 12
 
 
+async def test_the_catalogue_counts_the_cards_due_in_a_practice_file_from_its_first_frame(practice_content, store) -> None:
+    """With a practice file, the first refill reads it (without one, nothing is due and the store is not loaded)."""
+    clock = FakeClock()
+    practice = PracticeStore.load(store.root)
+    practice.record_answer("fx-alarm", False, ["A"], clock.now - timedelta(days=1))
+    practice.save()
+    app = make_app(store, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        table = app.screen.query_one(DataTable)
+        row = [k.value for k in table.rows].index("practice:review")
+        assert "Review due (1)" in str(table.get_row_at(row)[4]) and str(table.get_row_at(row)[1]) == "1 due"
+
+
 async def test_a_missed_question_is_in_the_due_queue_the_next_day(practice_content, store) -> None:
     clock = FakeClock()
     app = make_app(store, clock)

@@ -8,17 +8,18 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import DataTable, Input, Static
 
-from lab.practice.curriculum import Tracks
+from lab.practice.tracks import Tracks
 from lab.progress import ProgressStore
 from lab.tui.catalogue_index import CatalogueEntry, read_tracks, tracks_file
 from lab.tui.widgets.key_bar import KeyBar
 from lab.tui.widgets.plain_table import PlainTable
 from lab.tui.widgets.title_bar import TitleBar
 
-__all__ = ["CatalogueScreen"]
+__all__ = ["CatalogueScreen", "FilterBox"]
 
 
 def status_label(store: ProgressStore, scenario_id: str) -> str:
@@ -45,6 +46,21 @@ def group_label(title: str, members: list[CatalogueEntry], store: ProgressStore)
     """``Foundations 2/5`` — a group's title and how many of its scenarios are passed."""
     passed = sum(1 for e in members if (s := store.scenarios.get(e.id)) is not None and s.status == "passed")
     return f"{title} {passed}/{len(members)}"
+
+
+class FilterBox(Input):
+    """The catalogue's filter box: Textual's compact ``Input``, compact from its construction.
+
+    ``Input(compact=True)`` sets its compact class after it is built, and Textual restyles
+    the box there and then, before it is mounted and styled again (1 ms before the first
+    frame). Here the class is given to the constructor and the attribute defaults to it, so
+    the box is styled once, when mounted.
+    """
+
+    compact = reactive(True, toggle_class="-textual-compact")
+
+    def __init__(self, *, placeholder: str, id: str) -> None:  # noqa: A002 - Textual's name
+        super().__init__(placeholder=placeholder, id=id, classes="-textual-compact", compact=True)
 
 
 class CatalogueScreen(Screen[None]):
@@ -83,7 +99,7 @@ class CatalogueScreen(Screen[None]):
         yield TitleBar()
         with Vertical(id="catalogue"):
             yield Static("Scenarios and exam practice — type to filter, Enter to open", id="catalogue-title")
-            yield Input(placeholder="type to filter: id, title or topic", id="catalogue-filter", compact=True)
+            yield FilterBox(placeholder="type to filter: id, title or topic", id="catalogue-filter")
             yield PlainTable(id="catalogue-table", cursor_type="row", zebra_stripes=True)
         if self.first_frame:
             yield KeyBar()
@@ -97,7 +113,9 @@ class CatalogueScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns("track", "status", "level", "min", "scenario", "effort")
+        # Text, not str: DataTable reads a str label as markup, and Rich's markup loads its
+        # table of ~3,600 emoji names on first use (3 ms before the first frame, for none).
+        table.add_columns(*(Text(label) for label in ("track", "status", "level", "min", "scenario", "effort")))
         self.refill("")
         if not self.first_frame:
             table.focus()
@@ -105,6 +123,18 @@ class CatalogueScreen(Screen[None]):
         # Focused now, not with ``table.focus()`` (a later turn): the screen's auto-focus would
         # first focus the filter box, and the table would be drawn twice, unfocused then focused.
         self.set_focus(table)
+
+    def on_resize(self, event: events.Resize) -> None:
+        """A resize to the size the screen is laid out at: no second layout (Textual's handler skipped).
+
+        Textual sends a new screen the terminal's size three times (the app's resize, again
+        from the app's idle check, then after the screen's first layout). Sent while the
+        catalogue is being composed, they arrive apart and do not merge, and each laid the
+        whole screen out again before the first frame (5-9 ms CPU). Anything else waiting to be
+        laid out still is, on Textual's next refresh.
+        """
+        if event.size == self.outer_size:
+            event.prevent_default()
 
     def on_screen_suspend(self) -> None:
         self._left = True

@@ -9,6 +9,8 @@ from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
+from textual.color import Color
+from textual.css.styles import RenderStyles
 from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widgets import DataTable
@@ -31,6 +33,18 @@ def plain(cell: object) -> str | None:
     return None
 
 
+class _DrawnStyles(RenderStyles):
+    """A component's styles in one drawing, with its Rich style worked out once."""
+
+    def __init__(self, styles: RenderStyles) -> None:
+        super().__init__(styles.node, styles.base, styles.inline)  # type: ignore[arg-type]  # the node is alive while it draws
+        self._drawn_rich_style = styles.rich_style
+
+    @property
+    def rich_style(self) -> Style:
+        return self._drawn_rich_style
+
+
 class PlainTable(DataTable[Any]):
     """A ``DataTable`` (the same API, look and keys) that draws unstyled one-line cells itself.
 
@@ -44,12 +58,12 @@ class PlainTable(DataTable[Any]):
     Such cells are also measured by their text's width (DataTable asks Rich for each cell's
     measure when rows are added), and a table of such rows is sized as DataTable sizes it.
 
-    DataTable also works out its own style and its row's style (each a walk up the DOM
-    blending backgrounds) for every line it draws; within one drawing they cannot change, so
-    they are worked out once per drawing here.
+    DataTable also works out its own style, its background colours, its row's style and the
+    header's component style (each a walk up the DOM blending backgrounds) for every line it
+    draws; within one drawing they cannot change, so they are worked out once per drawing here.
     """
 
-    _drawing: dict[object, Style] | None = None
+    _drawing: dict[object, Any] | None = None
     """The styles worked out during the drawing under way (None between drawings)."""
 
     def render_lines(self, crop: Region) -> list[Strip]:
@@ -67,6 +81,24 @@ class PlainTable(DataTable[Any]):
         if "widget" not in drawing:
             drawing["widget"] = super().rich_style
         return drawing["widget"]
+
+    @property
+    def background_colors(self) -> tuple[Color, Color]:
+        drawing = self._drawing
+        if drawing is None:
+            return super().background_colors
+        if "background" not in drawing:
+            drawing["background"] = super().background_colors
+        return drawing["background"]
+
+    def get_component_styles(self, *names: str) -> RenderStyles:
+        drawing = self._drawing
+        if drawing is None:
+            return super().get_component_styles(*names)
+        key = ("component", names)
+        if key not in drawing:
+            drawing[key] = _DrawnStyles(super().get_component_styles(*names))
+        return drawing[key]
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         rows = list(new_rows)
