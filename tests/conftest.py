@@ -5,6 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# No test asserts a duration (timings belong to benchmarks/): Hypothesis's per-example
+# deadline of 200 ms would fail a slow example on a loaded two-core CI runner.
+settings.register_profile("lab", deadline=None)
+settings.load_profile("lab")
 
 
 @pytest.fixture(autouse=True)
