@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
 
 from lab.config.fargate import FARGATE_PROVIDERS, mixes_fargate_and_groups
+from lab.config.network import awsvpc_configuration_errors, network_mode_errors
 from lab.config.quotas import DESIRED_COUNT_EXCEEDS_LIMIT, MAX_TASKS_PER_SERVICE
 from lab.config.shapes import (
     check_shape,
@@ -140,8 +141,6 @@ MAX_PLACEMENT_STRATEGIES = 5
 """Strategy rules per service (API: CreateServiceRequest.placementStrategy)."""
 MAX_PLACEMENT_CONSTRAINTS = 10
 """Constraints per task, the task definition's included (API: CreateServiceRequest.placementConstraints)."""
-MAX_SUBNETS, MAX_SECURITY_GROUPS = 16, 5
-"""Subnets and security groups of an awsvpc configuration (§2.4)."""
 MAX_GRACE_PERIOD_S = 2_147_483_647
 """Largest ``healthCheckGracePeriodSeconds`` (§4.3)."""
 
@@ -614,19 +613,7 @@ def create_service_errors(service: Service) -> list[ClientException]:
     net = service.network_configuration
     if net is not None:
         vpc = net.awsvpc_configuration
-        at = ("networkConfiguration", "awsvpcConfiguration")
-        if not vpc.subnets:
-            # observed: several repos quote "InvalidParameterException: subnets can not be empty"
-            refuse("subnets can not be empty.", *at, "subnets")
-        elif len(vpc.subnets) > MAX_SUBNETS:
-            refuse(f"subnets can have at most {MAX_SUBNETS} items.", *at, "subnets")  # wording UNCONFIRMED
-        if len(vpc.security_groups) > MAX_SECURITY_GROUPS:
-            refuse(
-                f"security groups can have at most {MAX_SECURITY_GROUPS} items.", *at, "securityGroups"
-            )  # wording UNCONFIRMED
-        if vpc.assign_public_ip == "ENABLED" and service.launch_type == "EC2":
-            # observed: several repos quote it for EC2 services (§2.4: awsvpc tasks on EC2 get no public IP)
-            refuse("Assign public IP is not supported for this launch type.", *at, "assignPublicIp")
+        errors += awsvpc_configuration_errors(vpc.subnets, vpc.security_groups, vpc.assign_public_ip, service.launch_type)
     return errors
 
 
@@ -863,15 +850,7 @@ def service_errors(
             "Task definition does not support launch_type FARGATE.",
             "launchType" if service.launch_type else "capacityProviderStrategy",
         )
-    if mode == "awsvpc" and service.network_configuration is None:
-        # observed: several Terraform outputs; moto uses the same text
-        refuse("Network Configuration must be provided when networkMode 'awsvpc' is specified.")
-    elif mode != "awsvpc" and service.network_configuration is not None:
-        # observed: several Terraform outputs quoting InvalidParameterException
-        refuse(
-            "Network Configuration is not valid for the given networkMode of this task definition.",
-            "networkConfiguration",
-        )
+    errors += network_mode_errors(mode, service.network_configuration is not None)
 
     for i, lb in enumerate(service.load_balancers):
         from lab.config.target_group import find_target_group, target_group_arn
