@@ -156,3 +156,21 @@ def test_a_timeline_deploy_keeps_the_desired_count_service_auto_scaling_set(tmp_
     assert not _failed(world)
     assert [e for e in world.log.of_type(ServiceDeploymentStateChanged) if e.at >= duration - 60]
     assert world.metrics().services[0].desired == before
+
+
+def test_a_timeline_update_service_cannot_give_a_daemon_service_a_desired_count(tmp_path: Path) -> None:
+    """UpdateService with a desired count on a DAEMON service is refused with ECS's text, whoever
+    makes the call (§4.1): the timeline's call is held to the rules a service file is."""
+    data = yaml.safe_load((SIMS / "daemon-growing-cluster.yaml").read_text())
+    data["world"]["timeline"].append({"at": 400, "event": "update-service", "service": "log-shipper", "desiredCount": 1})
+    world = _world(tmp_path, yaml.safe_dump(data), "daemon.yaml")
+    world.run(until=900)
+    assert _failed(world) == [
+        (
+            "UpdateService",
+            "InvalidParameterException: The daemon scheduling strategy does not support a desired count for services. "
+            "Remove the desired count value and try again",
+        )
+    ]
+    assert world.services["log-shipper"].model.desired_count is None
+    assert not [e for e in world.log.of_type(ServiceDeploymentStateChanged) if e.at >= 400]
