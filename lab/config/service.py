@@ -35,7 +35,7 @@ from lab.config.shapes import (
     validation_diagnostics,
     where_phrase,
 )
-from lab.config.task_definition import TaskDefinition, client_exception_diagnostics
+from lab.config.task_definition import NAME_RE, TaskDefinition, client_exception_diagnostics
 from lab.errors import (
     STRATEGY_MIXED,
     ClientException,
@@ -141,6 +141,8 @@ MAX_PLACEMENT_STRATEGIES = 5
 """Strategy rules per service (API: CreateServiceRequest.placementStrategy)."""
 MAX_PLACEMENT_CONSTRAINTS = 10
 """Constraints per task, the task definition's included (API: CreateServiceRequest.placementConstraints)."""
+MAX_STRATEGY_PROVIDERS = 20
+"""Capacity providers in one capacity provider strategy (§7.2; API: CreateServiceRequest)."""
 MAX_GRACE_PERIOD_S = 2_147_483_647
 """Largest ``healthCheckGracePeriodSeconds`` (§4.3)."""
 
@@ -482,6 +484,13 @@ def create_service_errors(service: Service) -> list[ClientException]:
     dc = service.deployment_configuration
     where_fargate = "launchType" if service.launch_type else "capacityProviderStrategy"
 
+    if not NAME_RE.fullmatch(service.service_name):
+        # The rule is documented (API: CreateServiceRequest.serviceName); the wording is the lab's.
+        refuse(
+            "Service name must be up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens.",
+            "serviceName",
+        )  # wording UNCONFIRMED
+
     if service.is_daemon:
         if service.desired_count is not None:
             # observed: kayac/ecspresso#20, Shippable/support#4567, eagletmt/hako#65
@@ -576,6 +585,19 @@ def create_service_errors(service: Service) -> list[ClientException]:
         )
     if mixes_fargate_and_groups(item.capacity_provider for item in strategy):
         refuse(STRATEGY_MIXED, "capacityProviderStrategy")  # §7.2
+    if len(strategy) > MAX_STRATEGY_PROVIDERS:
+        # Documented (API: CreateServiceRequest.capacityProviderStrategy); same form as the
+        # observed load-balancer limit.
+        refuse(
+            f"capacity provider strategy can have at most {MAX_STRATEGY_PROVIDERS} items.", "capacityProviderStrategy"
+        )  # wording UNCONFIRMED
+    if len(strategy) > 1 and not any(item.weight > 0 for item in strategy):
+        # Documented (API: CapacityProviderStrategyItem.weight): with several providers, at
+        # least one needs a weight above zero, or CreateService fails.
+        refuse(
+            "At least one capacity provider in a capacity provider strategy must have a weight greater than zero.",
+            "capacityProviderStrategy",
+        )  # wording UNCONFIRMED
     with_base = [i for i, item in enumerate(strategy) if item.base > 0]
     if len(with_base) > 1:
         # The rule is documented (§4.7: only one provider in a strategy can have a base).
