@@ -27,6 +27,12 @@ from pydantic.alias_generators import to_camel
 
 from lab.config.fargate import FARGATE_PROVIDERS, mixes_fargate_and_groups
 from lab.config.network import awsvpc_configuration_errors, network_mode_errors
+from lab.config.placement import (
+    MAX_PLACEMENT_CONSTRAINTS,
+    constraint_limit_errors,
+    placement_constraint_errors,
+    placement_strategy_errors,
+)
 from lab.config.quotas import DESIRED_COUNT_EXCEEDS_LIMIT, MAX_TASKS_PER_SERVICE
 from lab.config.shapes import (
     check_shape,
@@ -137,10 +143,6 @@ DAEMON_MAX_PERCENT = 100  # ECS default, and the only value allowed; §4.1
 
 MAX_LOAD_BALANCERS = 5
 """Target groups per service (§6.3)."""
-MAX_PLACEMENT_STRATEGIES = 5
-"""Strategy rules per service (API: CreateServiceRequest.placementStrategy)."""
-MAX_PLACEMENT_CONSTRAINTS = 10
-"""Constraints per task, the task definition's included (API: CreateServiceRequest.placementConstraints)."""
 MAX_STRATEGY_PROVIDERS = 20
 """Capacity providers in one capacity provider strategy (§7.2; API: CreateServiceRequest)."""
 MAX_GRACE_PERIOD_S = 2_147_483_647
@@ -549,15 +551,6 @@ def create_service_errors(service: Service) -> list[ClientException]:
     if len(service.load_balancers) > MAX_LOAD_BALANCERS:
         # observed: hashicorp/terraform#25306
         refuse(f"load balancers can have at most {MAX_LOAD_BALANCERS} items.", "loadBalancers")
-    if len(service.placement_strategy) > MAX_PLACEMENT_STRATEGIES:
-        # Same form as the observed load-balancer limit.
-        refuse(
-            f"placement strategies can have at most {MAX_PLACEMENT_STRATEGIES} items.", "placementStrategy"
-        )  # wording UNCONFIRMED
-    if len(service.placement_constraints) > MAX_PLACEMENT_CONSTRAINTS:
-        refuse(
-            f"placement constraints can have at most {MAX_PLACEMENT_CONSTRAINTS} items.", "placementConstraints"
-        )  # wording UNCONFIRMED
     if service.uses_fargate:
         if service.placement_constraints:
             # observed: GetSimpl/cloudlift#138, hashicorp/terraform-provider-aws#26337
@@ -565,7 +558,8 @@ def create_service_errors(service: Service) -> list[ClientException]:
         if service.placement_strategy:
             # observed in a Terraform comment quoting the error (no trailing period there)
             refuse("Placement strategies are not supported with FARGATE launch type.", "placementStrategy")
-    _placement_rule_errors(service, refuse)
+    errors += placement_strategy_errors([(item.type, item.field) for item in service.placement_strategy])
+    errors += placement_constraint_errors([(item.type, item.expression) for item in service.placement_constraints])
 
     _strategy_errors(service, refuse)
 
@@ -794,44 +788,6 @@ def listener_rule_errors(service: Service, load_balancers: Mapping[str, Any], ta
     return errors
 
 
-def _placement_rule_errors(service: Service, refuse: Callable[..., None]) -> None:
-    """Refuse strategies and constraints whose fields do not fit their type (§1.2, §1.3)."""
-    for i, strategy in enumerate(service.placement_strategy):
-        if strategy.type == "binpack" and strategy.field not in ("cpu", "memory"):
-            refuse(
-                f"Invalid field '{strategy.field}' for binpack placement strategy; expected cpu or memory.",
-                "placementStrategy",
-                i,
-                "field",
-            )  # wording UNCONFIRMED
-        elif strategy.type == "spread" and not (
-            strategy.field and (strategy.field in ("instanceId", "host") or strategy.field.startswith("attribute:"))
-        ):
-            refuse(
-                f"Invalid field '{strategy.field}' for spread placement strategy; "
-                "expected instanceId, host or attribute:<name>.",
-                "placementStrategy",
-                i,
-                "field",
-            )  # wording UNCONFIRMED
-        elif strategy.type == "random" and strategy.field:
-            refuse(
-                "The random placement strategy takes no field.", "placementStrategy", i, "field"
-            )  # wording UNCONFIRMED
-    for i, constraint in enumerate(service.placement_constraints):
-        if constraint.type == "memberOf" and not (constraint.expression or "").strip():
-            refuse(
-                "A memberOf placement constraint requires an expression.", "placementConstraints", i
-            )  # wording UNCONFIRMED
-        elif constraint.type == "distinctInstance" and constraint.expression:
-            refuse(
-                "The distinctInstance placement constraint takes no expression.",
-                "placementConstraints",
-                i,
-                "expression",
-            )  # wording UNCONFIRMED
-
-
 # --------------------------------------------------------------------------------------------
 # CreateService rules that need the other files
 
@@ -929,11 +885,10 @@ def service_errors(
     _discovery_errors(service, td, mode, refuse)
 
     own = len(service.placement_constraints)
-    if own <= MAX_PLACEMENT_CONSTRAINTS < own + len(td.placement_constraints):
-        # The limit counts the task definition's constraints too (API: CreateServiceRequest).
-        refuse(
-            f"placement constraints can have at most {MAX_PLACEMENT_CONSTRAINTS} items.", "placementConstraints"
-        )  # wording UNCONFIRMED
+    if own <= MAX_PLACEMENT_CONSTRAINTS:
+        # The limit counts the task definition's constraints too (API: CreateServiceRequest);
+        # past it on its own, the request was refused without the task definition.
+        errors += constraint_limit_errors(own + len(td.placement_constraints))
     return errors
 
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from lab.config.network import awsvpc_configuration_errors, network_mode_errors
 from lab.config.quotas import MAX_RUN_TASK_COUNT
-from lab.errors import ClientException
+from lab.errors import ClientException, InvalidParameterException
 from lab.sim.agent import Agent, request_stop, start_task
 from lab.sim.cluster import Cluster
 from lab.sim.events import PlacementFailed, RunTaskCompleted
@@ -68,7 +68,7 @@ class StandaloneTasks:
             validate_strategies(strategy_tuple if strategies else ())
             validate_constraints(all_constraints)
         except PlacementError as exc:
-            raise ClientException(str(exc), ("placementStrategy",)) from None
+            raise InvalidParameterException(str(exc), ("placementStrategy",)) from None
         fleet = cluster.fleet
         if launch_type == "EC2" and fleet.unavailable == fleet.n:
             raise ClientException("No Container Instances were found in your cluster.")

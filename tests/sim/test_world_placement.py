@@ -180,6 +180,18 @@ APP_ROLE_EC2_TRUST = role("appRole", trust=("ec2.amazonaws.com",), actions=["s3:
             id="public-ip-on-ec2",
         ),
         pytest.param(
+            task_definition(),
+            run_task(placementStrategy=[{"type": "random"}] * 6),
+            "InvalidParameterException: placement strategies can have at most 5 items.",
+            id="six-strategies-as-a-service-file",
+        ),
+        pytest.param(
+            task_definition(placementConstraints=[{"type": "memberOf", "expression": "attribute:ecs.os-type == linux"}] * 4),
+            run_task(placementConstraints=[{"type": "distinctInstance"}] * 7),
+            "InvalidParameterException: placement constraints can have at most 10 items.",
+            id="eleven-constraints-with-the-task-definitions",
+        ),
+        pytest.param(
             task_definition(taskRoleArn=f"arn:aws:iam::{ACCOUNT}:role/appRole"),
             run_task(),
             f"ClientException: ECS was unable to assume the role 'arn:aws:iam::{ACCOUNT}:role/appRole' that was provided for this task.",
