@@ -18,7 +18,7 @@ marked ``# wording UNCONFIRMED``. Section numbers (§) refer to docs/ecs-facts.m
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -80,6 +80,7 @@ __all__ = [
     "ServiceConnectService",
     "ServicePlacementConstraint",
     "ServiceRegistry",
+    "capacity_provider_strategy_errors",
     "create_service_errors",
     "listener_rule_errors",
     "parse_service",
@@ -577,30 +578,7 @@ def create_service_errors(service: Service) -> list[ClientException]:
             "Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.",
             "capacityProviderStrategy",
         )
-    if mixes_fargate_and_groups(item.capacity_provider for item in strategy):
-        refuse(STRATEGY_MIXED, "capacityProviderStrategy")  # §7.2
-    if len(strategy) > MAX_STRATEGY_PROVIDERS:
-        # Documented (API: CreateServiceRequest.capacityProviderStrategy); same form as the
-        # observed load-balancer limit.
-        refuse(
-            f"capacity provider strategy can have at most {MAX_STRATEGY_PROVIDERS} items.", "capacityProviderStrategy"
-        )  # wording UNCONFIRMED
-    if len(strategy) > 1 and not any(item.weight > 0 for item in strategy):
-        # Documented (API: CapacityProviderStrategyItem.weight): with several providers, at
-        # least one needs a weight above zero, or CreateService fails.
-        refuse(
-            "At least one capacity provider in a capacity provider strategy must have a weight greater than zero.",
-            "capacityProviderStrategy",
-        )  # wording UNCONFIRMED
-    with_base = [i for i, item in enumerate(strategy) if item.base > 0]
-    if len(with_base) > 1:
-        # The rule is documented (§4.7: only one provider in a strategy can have a base).
-        refuse(
-            "Only one capacity provider in a capacity provider strategy can have a base defined.",
-            "capacityProviderStrategy",
-            with_base[1],
-            "base",
-        )  # wording UNCONFIRMED
+    errors += capacity_provider_strategy_errors(strategy)
 
     if len(service.service_registries) > 1:
         # Documented (API: ServiceRegistry): one service registry per service.
@@ -630,6 +608,39 @@ def create_service_errors(service: Service) -> list[ClientException]:
     if net is not None:
         vpc = net.awsvpc_configuration
         errors += awsvpc_configuration_errors(vpc.subnets, vpc.security_groups, vpc.assign_public_ip, service.launch_type)
+    return errors
+
+
+def capacity_provider_strategy_errors(strategy: Sequence[CapacityProviderStrategyItem]) -> list[ClientException]:
+    """Return what ECS refuses about a capacity provider strategy, whether a service names it or
+    uses the cluster's default (§4.7, §7.2): Fargate mixed with Auto Scaling group providers, more
+    than 20 providers, several providers all at weight 0, more than one base.
+
+    Each exception's ``path`` is under ``capacityProviderStrategy``.
+    """
+    errors: list[ClientException] = []
+
+    def refuse(message: str, *path: str | int) -> None:
+        errors.append(InvalidParameterException(message, ("capacityProviderStrategy", *path)))
+
+    if mixes_fargate_and_groups(item.capacity_provider for item in strategy):
+        refuse(STRATEGY_MIXED)  # §7.2
+    if len(strategy) > MAX_STRATEGY_PROVIDERS:
+        # Documented (API: CreateServiceRequest.capacityProviderStrategy); same form as the
+        # observed load-balancer limit.
+        refuse(f"capacity provider strategy can have at most {MAX_STRATEGY_PROVIDERS} items.")  # wording UNCONFIRMED
+    if len(strategy) > 1 and not any(item.weight > 0 for item in strategy):
+        # Documented (API: CapacityProviderStrategyItem.weight): with several providers, at
+        # least one needs a weight above zero, or CreateService fails.
+        refuse("At least one capacity provider in a capacity provider strategy must have a weight greater than zero.")  # wording UNCONFIRMED
+    with_base = [i for i, item in enumerate(strategy) if item.base > 0]
+    if len(with_base) > 1:
+        # The rule is documented (§4.7: only one provider in a strategy can have a base).
+        refuse(
+            "Only one capacity provider in a capacity provider strategy can have a base defined.",
+            with_base[1],
+            "base",
+        )  # wording UNCONFIRMED
     return errors
 
 

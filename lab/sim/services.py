@@ -148,9 +148,13 @@ class Services:
         """
         # Imported on first use: the shapes' pydantic models cost milliseconds to build, and a
         # world whose services come from parsed files has them already.
-        from lab.config.service import create_service_errors, listener_rule_errors, service_errors
+        from lab.config.service import capacity_provider_strategy_errors, create_service_errors, listener_rule_errors, service_errors
 
         alone = create_service_errors(model)
+        if not model.capacity_provider_strategy and model.launch_type is None:
+            # The cluster's default strategy stands in for the service's: a strategy ECS refuses
+            # fails every CreateService that uses it (API: CapacityProviderStrategyItem.weight).
+            alone += capacity_provider_strategy_errors(self.capacity.default_strategy)
         if alone:
             raise alone[0]
         if self.discovery is not None:
