@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from lab.config.quotas import MAX_SERVICES_PER_CLUSTER, SERVICES_PER_CLUSTER_EXCEEDED
-from lab.errors import ClientException, InvalidParameterException
+from lab.errors import ClientException, InvalidParameterException, ServiceNotFoundException
 from lab.sim.agent import Agent
 from lab.sim.capacity import CapacityProviders, ProviderPlacement
 from lab.sim.cluster import Cluster
@@ -116,7 +116,7 @@ class Services:
         """
         runtime = self.cluster.services.get(name)
         if runtime is None:
-            raise ClientException("ServiceNotFoundException: Service not found.")
+            raise ServiceNotFoundException()
         changes: dict[str, Any] = {"force_new_deployment": force}
         if desired_count is not None:
             changes["desired_count"] = desired_count

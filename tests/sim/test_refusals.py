@@ -174,3 +174,17 @@ def test_a_timeline_update_service_cannot_give_a_daemon_service_a_desired_count(
     ]
     assert world.services["log-shipper"].model.desired_count is None
     assert not [e for e in world.log.of_type(ServiceDeploymentStateChanged) if e.at >= 400]
+
+
+def test_a_timeline_update_service_after_a_refused_create_answers_service_not_found(tmp_path: Path) -> None:
+    """The learner's service file is refused, so the service never exists: the timeline's later
+    UpdateService gets ECS's ``ServiceNotFoundException: Service not found.``, not a ClientException."""
+    data = yaml.safe_load((SIMS / "daemon-growing-cluster.yaml").read_text())
+    data["world"]["timeline"].append({"at": 400, "event": "update-service", "service": "log-shipper", "forceNewDeployment": True})
+    path = tmp_path / "daemon.yaml"
+    path.write_text(yaml.safe_dump(data))
+    answer = {"service.yaml": _file("service.yaml", "service", data["files"]["service.yaml"]["content"] + "desiredCount: 2\n")}
+    world = build_world(load_sim_document(path), seed=1, answer=answer)
+    world.run(until=600)
+    assert [op for op, _ in _failed(world)] == ["CreateService", "UpdateService"]
+    assert _failed(world)[1] == ("UpdateService", "ServiceNotFoundException: Service not found.")
