@@ -516,6 +516,16 @@ def create_service_errors(service: Service) -> list[ClientException]:
                 "Change the launch type and try again",
                 where_fargate,
             )  # wording UNCONFIRMED
+        controller = service.deployment_controller.type
+        if controller != "ECS":
+            # Documented (API: CreateServiceRequest.schedulingStrategy: CODE_DEPLOY and EXTERNAL
+            # need REPLICA); the text follows the observed family above.
+            refuse(
+                f"The daemon scheduling strategy does not support the {controller} deployment controller. "
+                "Change the deployment controller and try again",
+                "deploymentController",
+                "type",
+            )  # wording UNCONFIRMED
         if dc.maximum_percent is not None and dc.maximum_percent > DAEMON_MAX_PERCENT:
             # observed: hashicorp/terraform-provider-aws#4825
             refuse(
@@ -533,6 +543,18 @@ def create_service_errors(service: Service) -> list[ClientException]:
     elif service.desired_count is not None and service.desired_count > MAX_TASKS_PER_SERVICE:
         refuse(DESIRED_COUNT_EXCEEDS_LIMIT, "desiredCount")  # §11.1
 
+    controller = service.deployment_controller.type
+    if controller != "ECS" and service.launch_type == "EC2":
+        # Documented (API: DeploymentConfiguration): with CODE_DEPLOY or EXTERNAL, EC2 tasks
+        # keep the default bounds, and a custom value cannot be given.
+        for key, value in (("minimumHealthyPercent", dc.minimum_healthy_percent), ("maximumPercent", dc.maximum_percent)):
+            if value is not None:
+                refuse(
+                    f"A custom {key} cannot be specified for a service with the {controller} deployment controller "
+                    "whose tasks use the EC2 launch type.",
+                    "deploymentConfiguration",
+                    key,
+                )  # wording UNCONFIRMED
     low = dc.minimum_healthy_percent
     if low is not None and not 0 <= low <= 100:
         refuse(

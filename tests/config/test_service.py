@@ -300,6 +300,34 @@ def test_daemon_is_refused_on_fargate(change: str, needle: str) -> None:
     assert where == at(text, needle)
 
 
+@pytest.mark.parametrize("controller", ["CODE_DEPLOY", "EXTERNAL"])
+def test_daemon_needs_the_ecs_deployment_controller(controller: str) -> None:
+    """API: CreateServiceRequest.schedulingStrategy: the CODE_DEPLOY and EXTERNAL controllers need REPLICA."""
+    text = DAEMON + f"deploymentController: {{type: {controller}}}\n"
+    message, where = refusal(text)
+    assert message == (
+        f"InvalidParameterException: The daemon scheduling strategy does not support the {controller} deployment controller. "
+        "Change the deployment controller and try again"
+    )
+    assert where == at(text, controller)
+    assert load(DAEMON + "deploymentController: {type: ECS}\n").is_daemon
+
+
+@pytest.mark.parametrize("key", ["minimumHealthyPercent", "maximumPercent"])
+def test_codedeploy_on_ec2_takes_no_custom_deployment_bounds(key: str) -> None:
+    """API: DeploymentConfiguration: no custom bounds for a CODE_DEPLOY or EXTERNAL service whose
+    tasks use EC2 (it keeps the defaults); on Fargate the values are accepted and not used."""
+    text = EC2 + f"deploymentController: {{type: CODE_DEPLOY}}\ndeploymentConfiguration: {{{key}: 100}}\n"
+    message, where = refusal(text)
+    assert message == (
+        f"InvalidParameterException: A custom {key} cannot be specified for a service with the CODE_DEPLOY "
+        "deployment controller whose tasks use the EC2 launch type."
+    )
+    assert where == at(text, "100}")
+    assert load(FARGATE + f"deploymentController: {{type: CODE_DEPLOY}}\ndeploymentConfiguration: {{{key}: 100}}\n")
+    assert load(EC2 + "deploymentController: {type: CODE_DEPLOY}\n")
+
+
 def test_daemon_maximum_percent_must_be_100() -> None:
     """A DAEMON service with maximumPercent above 100 gets ECS's text."""
     text = DAEMON + "deploymentConfiguration: {maximumPercent: 200}\n"
