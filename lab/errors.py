@@ -27,6 +27,7 @@ __all__ = [
     "InvalidParameterException",
     "LabError",
     "ObjectNotFoundException",
+    "ServiceNotFoundException",
     "SourceError",
     "SourceErrors",
     "UsageError",
@@ -128,6 +129,14 @@ class InvalidParameterException(ClientException):
     def __init__(self, message: str, path: tuple[str | int, ...] = ()) -> None:
         super().__init__(message, path)
         self.args = (f"InvalidParameterException: {message}",)
+
+
+class ServiceNotFoundException(ClientException):
+    """ECS found no service by the name a call gives (UpdateService...), worded as its ``ServiceNotFoundException``."""
+
+    def __init__(self, message: str = "Service not found.", path: tuple[str | int, ...] = ()) -> None:
+        super().__init__(message, path)
+        self.args = (f"ServiceNotFoundException: {message}",)
 
 
 class AutoScalingValidationError(ClientException):

@@ -18,7 +18,7 @@ marked ``# wording UNCONFIRMED``. Section numbers (§) refer to docs/ecs-facts.m
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -26,6 +26,13 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
 
 from lab.config.fargate import FARGATE_PROVIDERS, mixes_fargate_and_groups
+from lab.config.network import awsvpc_configuration_errors, network_mode_errors
+from lab.config.placement import (
+    MAX_PLACEMENT_CONSTRAINTS,
+    constraint_limit_errors,
+    placement_constraint_errors,
+    placement_strategy_errors,
+)
 from lab.config.quotas import DESIRED_COUNT_EXCEEDS_LIMIT, MAX_TASKS_PER_SERVICE
 from lab.config.shapes import (
     check_shape,
@@ -34,7 +41,7 @@ from lab.config.shapes import (
     validation_diagnostics,
     where_phrase,
 )
-from lab.config.task_definition import TaskDefinition, client_exception_diagnostics
+from lab.config.task_definition import NAME_RE, TaskDefinition, client_exception_diagnostics
 from lab.errors import (
     STRATEGY_MIXED,
     ClientException,
@@ -73,6 +80,7 @@ __all__ = [
     "ServiceConnectService",
     "ServicePlacementConstraint",
     "ServiceRegistry",
+    "capacity_provider_strategy_errors",
     "create_service_errors",
     "listener_rule_errors",
     "parse_service",
@@ -136,12 +144,8 @@ DAEMON_MAX_PERCENT = 100  # ECS default, and the only value allowed; §4.1
 
 MAX_LOAD_BALANCERS = 5
 """Target groups per service (§6.3)."""
-MAX_PLACEMENT_STRATEGIES = 5
-"""Strategy rules per service (API: CreateServiceRequest.placementStrategy)."""
-MAX_PLACEMENT_CONSTRAINTS = 10
-"""Constraints per task, the task definition's included (API: CreateServiceRequest.placementConstraints)."""
-MAX_SUBNETS, MAX_SECURITY_GROUPS = 16, 5
-"""Subnets and security groups of an awsvpc configuration (§2.4)."""
+MAX_STRATEGY_PROVIDERS = 20
+"""Capacity providers in one capacity provider strategy (§7.2; API: CreateServiceRequest)."""
 MAX_GRACE_PERIOD_S = 2_147_483_647
 """Largest ``healthCheckGracePeriodSeconds`` (§4.3)."""
 
@@ -483,6 +487,13 @@ def create_service_errors(service: Service) -> list[ClientException]:
     dc = service.deployment_configuration
     where_fargate = "launchType" if service.launch_type else "capacityProviderStrategy"
 
+    if not NAME_RE.fullmatch(service.service_name):
+        # The rule is documented (API: CreateServiceRequest.serviceName); the wording is the lab's.
+        refuse(
+            "Service name must be up to 255 letters (uppercase and lowercase), numbers, underscores, and hyphens.",
+            "serviceName",
+        )  # wording UNCONFIRMED
+
     if service.is_daemon:
         if service.desired_count is not None:
             # observed: kayac/ecspresso#20, Shippable/support#4567, eagletmt/hako#65
@@ -505,6 +516,16 @@ def create_service_errors(service: Service) -> list[ClientException]:
                 "Change the launch type and try again",
                 where_fargate,
             )  # wording UNCONFIRMED
+        controller = service.deployment_controller.type
+        if controller != "ECS":
+            # Documented (API: CreateServiceRequest.schedulingStrategy: CODE_DEPLOY and EXTERNAL
+            # need REPLICA); the text follows the observed family above.
+            refuse(
+                f"The daemon scheduling strategy does not support the {controller} deployment controller. "
+                "Change the deployment controller and try again",
+                "deploymentController",
+                "type",
+            )  # wording UNCONFIRMED
         if dc.maximum_percent is not None and dc.maximum_percent > DAEMON_MAX_PERCENT:
             # observed: hashicorp/terraform-provider-aws#4825
             refuse(
@@ -522,6 +543,18 @@ def create_service_errors(service: Service) -> list[ClientException]:
     elif service.desired_count is not None and service.desired_count > MAX_TASKS_PER_SERVICE:
         refuse(DESIRED_COUNT_EXCEEDS_LIMIT, "desiredCount")  # §11.1
 
+    controller = service.deployment_controller.type
+    if controller != "ECS" and service.launch_type == "EC2":
+        # Documented (API: DeploymentConfiguration): with CODE_DEPLOY or EXTERNAL, EC2 tasks
+        # keep the default bounds, and a custom value cannot be given.
+        for key, value in (("minimumHealthyPercent", dc.minimum_healthy_percent), ("maximumPercent", dc.maximum_percent)):
+            if value is not None:
+                refuse(
+                    f"A custom {key} cannot be specified for a service with the {controller} deployment controller "
+                    "whose tasks use the EC2 launch type.",
+                    "deploymentConfiguration",
+                    key,
+                )  # wording UNCONFIRMED
     low = dc.minimum_healthy_percent
     if low is not None and not 0 <= low <= 100:
         refuse(
@@ -541,15 +574,6 @@ def create_service_errors(service: Service) -> list[ClientException]:
     if len(service.load_balancers) > MAX_LOAD_BALANCERS:
         # observed: hashicorp/terraform#25306
         refuse(f"load balancers can have at most {MAX_LOAD_BALANCERS} items.", "loadBalancers")
-    if len(service.placement_strategy) > MAX_PLACEMENT_STRATEGIES:
-        # Same form as the observed load-balancer limit.
-        refuse(
-            f"placement strategies can have at most {MAX_PLACEMENT_STRATEGIES} items.", "placementStrategy"
-        )  # wording UNCONFIRMED
-    if len(service.placement_constraints) > MAX_PLACEMENT_CONSTRAINTS:
-        refuse(
-            f"placement constraints can have at most {MAX_PLACEMENT_CONSTRAINTS} items.", "placementConstraints"
-        )  # wording UNCONFIRMED
     if service.uses_fargate:
         if service.placement_constraints:
             # observed: GetSimpl/cloudlift#138, hashicorp/terraform-provider-aws#26337
@@ -557,7 +581,8 @@ def create_service_errors(service: Service) -> list[ClientException]:
         if service.placement_strategy:
             # observed in a Terraform comment quoting the error (no trailing period there)
             refuse("Placement strategies are not supported with FARGATE launch type.", "placementStrategy")
-    _placement_rule_errors(service, refuse)
+    errors += placement_strategy_errors([(item.type, item.field) for item in service.placement_strategy])
+    errors += placement_constraint_errors([(item.type, item.expression) for item in service.placement_constraints])
 
     _strategy_errors(service, refuse)
 
@@ -575,17 +600,7 @@ def create_service_errors(service: Service) -> list[ClientException]:
             "Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.",
             "capacityProviderStrategy",
         )
-    if mixes_fargate_and_groups(item.capacity_provider for item in strategy):
-        refuse(STRATEGY_MIXED, "capacityProviderStrategy")  # §7.2
-    with_base = [i for i, item in enumerate(strategy) if item.base > 0]
-    if len(with_base) > 1:
-        # The rule is documented (§4.7: only one provider in a strategy can have a base).
-        refuse(
-            "Only one capacity provider in a capacity provider strategy can have a base defined.",
-            "capacityProviderStrategy",
-            with_base[1],
-            "base",
-        )  # wording UNCONFIRMED
+    errors += capacity_provider_strategy_errors(strategy)
 
     if len(service.service_registries) > 1:
         # Documented (API: ServiceRegistry): one service registry per service.
@@ -614,19 +629,40 @@ def create_service_errors(service: Service) -> list[ClientException]:
     net = service.network_configuration
     if net is not None:
         vpc = net.awsvpc_configuration
-        at = ("networkConfiguration", "awsvpcConfiguration")
-        if not vpc.subnets:
-            # observed: several repos quote "InvalidParameterException: subnets can not be empty"
-            refuse("subnets can not be empty.", *at, "subnets")
-        elif len(vpc.subnets) > MAX_SUBNETS:
-            refuse(f"subnets can have at most {MAX_SUBNETS} items.", *at, "subnets")  # wording UNCONFIRMED
-        if len(vpc.security_groups) > MAX_SECURITY_GROUPS:
-            refuse(
-                f"security groups can have at most {MAX_SECURITY_GROUPS} items.", *at, "securityGroups"
-            )  # wording UNCONFIRMED
-        if vpc.assign_public_ip == "ENABLED" and service.launch_type == "EC2":
-            # observed: several repos quote it for EC2 services (§2.4: awsvpc tasks on EC2 get no public IP)
-            refuse("Assign public IP is not supported for this launch type.", *at, "assignPublicIp")
+        errors += awsvpc_configuration_errors(vpc.subnets, vpc.security_groups, vpc.assign_public_ip, service.launch_type)
+    return errors
+
+
+def capacity_provider_strategy_errors(strategy: Sequence[CapacityProviderStrategyItem]) -> list[ClientException]:
+    """Return what ECS refuses about a capacity provider strategy, whether a service names it or
+    uses the cluster's default (§4.7, §7.2): Fargate mixed with Auto Scaling group providers, more
+    than 20 providers, several providers all at weight 0, more than one base.
+
+    Each exception's ``path`` is under ``capacityProviderStrategy``.
+    """
+    errors: list[ClientException] = []
+
+    def refuse(message: str, *path: str | int) -> None:
+        errors.append(InvalidParameterException(message, ("capacityProviderStrategy", *path)))
+
+    if mixes_fargate_and_groups(item.capacity_provider for item in strategy):
+        refuse(STRATEGY_MIXED)  # §7.2
+    if len(strategy) > MAX_STRATEGY_PROVIDERS:
+        # Documented (API: CreateServiceRequest.capacityProviderStrategy); same form as the
+        # observed load-balancer limit.
+        refuse(f"capacity provider strategy can have at most {MAX_STRATEGY_PROVIDERS} items.")  # wording UNCONFIRMED
+    if len(strategy) > 1 and not any(item.weight > 0 for item in strategy):
+        # Documented (API: CapacityProviderStrategyItem.weight): with several providers, at
+        # least one needs a weight above zero, or CreateService fails.
+        refuse("At least one capacity provider in a capacity provider strategy must have a weight greater than zero.")  # wording UNCONFIRMED
+    with_base = [i for i, item in enumerate(strategy) if item.base > 0]
+    if len(with_base) > 1:
+        # The rule is documented (§4.7: only one provider in a strategy can have a base).
+        refuse(
+            "Only one capacity provider in a capacity provider strategy can have a base defined.",
+            with_base[1],
+            "base",
+        )  # wording UNCONFIRMED
     return errors
 
 
@@ -785,44 +821,6 @@ def listener_rule_errors(service: Service, load_balancers: Mapping[str, Any], ta
     return errors
 
 
-def _placement_rule_errors(service: Service, refuse: Callable[..., None]) -> None:
-    """Refuse strategies and constraints whose fields do not fit their type (§1.2, §1.3)."""
-    for i, strategy in enumerate(service.placement_strategy):
-        if strategy.type == "binpack" and strategy.field not in ("cpu", "memory"):
-            refuse(
-                f"Invalid field '{strategy.field}' for binpack placement strategy; expected cpu or memory.",
-                "placementStrategy",
-                i,
-                "field",
-            )  # wording UNCONFIRMED
-        elif strategy.type == "spread" and not (
-            strategy.field and (strategy.field in ("instanceId", "host") or strategy.field.startswith("attribute:"))
-        ):
-            refuse(
-                f"Invalid field '{strategy.field}' for spread placement strategy; "
-                "expected instanceId, host or attribute:<name>.",
-                "placementStrategy",
-                i,
-                "field",
-            )  # wording UNCONFIRMED
-        elif strategy.type == "random" and strategy.field:
-            refuse(
-                "The random placement strategy takes no field.", "placementStrategy", i, "field"
-            )  # wording UNCONFIRMED
-    for i, constraint in enumerate(service.placement_constraints):
-        if constraint.type == "memberOf" and not (constraint.expression or "").strip():
-            refuse(
-                "A memberOf placement constraint requires an expression.", "placementConstraints", i
-            )  # wording UNCONFIRMED
-        elif constraint.type == "distinctInstance" and constraint.expression:
-            refuse(
-                "The distinctInstance placement constraint takes no expression.",
-                "placementConstraints",
-                i,
-                "expression",
-            )  # wording UNCONFIRMED
-
-
 # --------------------------------------------------------------------------------------------
 # CreateService rules that need the other files
 
@@ -863,15 +861,7 @@ def service_errors(
             "Task definition does not support launch_type FARGATE.",
             "launchType" if service.launch_type else "capacityProviderStrategy",
         )
-    if mode == "awsvpc" and service.network_configuration is None:
-        # observed: several Terraform outputs; moto uses the same text
-        refuse("Network Configuration must be provided when networkMode 'awsvpc' is specified.")
-    elif mode != "awsvpc" and service.network_configuration is not None:
-        # observed: several Terraform outputs quoting InvalidParameterException
-        refuse(
-            "Network Configuration is not valid for the given networkMode of this task definition.",
-            "networkConfiguration",
-        )
+    errors += network_mode_errors(mode, service.network_configuration is not None)
 
     for i, lb in enumerate(service.load_balancers):
         from lab.config.target_group import find_target_group, target_group_arn
@@ -928,11 +918,10 @@ def service_errors(
     _discovery_errors(service, td, mode, refuse)
 
     own = len(service.placement_constraints)
-    if own <= MAX_PLACEMENT_CONSTRAINTS < own + len(td.placement_constraints):
-        # The limit counts the task definition's constraints too (API: CreateServiceRequest).
-        refuse(
-            f"placement constraints can have at most {MAX_PLACEMENT_CONSTRAINTS} items.", "placementConstraints"
-        )  # wording UNCONFIRMED
+    if own <= MAX_PLACEMENT_CONSTRAINTS:
+        # The limit counts the task definition's constraints too (API: CreateServiceRequest);
+        # past it on its own, the request was refused without the task definition.
+        errors += constraint_limit_errors(own + len(td.placement_constraints))
     return errors
 
 

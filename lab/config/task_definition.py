@@ -102,8 +102,8 @@ FARGATE_STOP_TIMEOUT_RANGE_S = (2, 120)
 
 _CD = "containerDefinitions"
 
-_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
-"""Family and container names: up to 255 letters, digits, hyphens and underscores (API model)."""
+NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,255}$")
+"""Family, container and service names: up to 255 letters, digits, hyphens and underscores (API model)."""
 
 _ECR_IMAGE_RE = re.compile(r"^\d{12}\.dkr\.ecr(?:-fips)?\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?/")
 """A private ECR image reference: ``<account>.dkr.ecr.<region>.amazonaws.com/<repo>...``."""
@@ -372,7 +372,7 @@ def registration_errors(td: TaskDefinition) -> list[ClientException]:
     mode = td.effective_network_mode
     containers = td.container_definitions
 
-    if not _NAME_RE.fullmatch(td.family):
+    if not NAME_RE.fullmatch(td.family):
         refuse("Family contains invalid characters.", "family")  # wording UNCONFIRMED
 
     seen: set[str] = set()
@@ -380,7 +380,7 @@ def registration_errors(td: TaskDefinition) -> list[ClientException]:
         if not container.name:
             # observed: hashicorp/terraform#2888, awsdocs/aws-cloudformation-user-guide#612
             refuse("Container.name should not be null or empty.", _CD, i, "name")
-        elif not _NAME_RE.fullmatch(container.name):
+        elif not NAME_RE.fullmatch(container.name):
             # observed: ansible/ansible#22860
             refuse("Container.name contains invalid characters.", _CD, i, "name")
         elif container.name in seen:

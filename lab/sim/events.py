@@ -16,6 +16,7 @@ from lab.sim.timing import round_ms
 
 __all__ = [
     "SERVICE_EVENT_KINDS",
+    "TROUBLESHOOTING",
     "ApiCallFailed",
     "AppLogged",
     "CodeDeployDeploymentStateChanged",
@@ -49,7 +50,8 @@ __all__ = [
     "event_to_dict",
 ]
 
-_TROUBLESHOOTING = "For more information, see the Troubleshooting section of the Amazon ECS Developer Guide."
+TROUBLESHOOTING = "For more information, see the Troubleshooting section of the Amazon ECS Developer Guide."
+"""The sentence that ends ECS's placement-failure and start-impaired service events (§4.6)."""
 
 
 class Event(Protocol):
@@ -170,12 +172,12 @@ class PlacementFailed(NamedTuple):
     @property
     def message(self) -> str:
         if self.container_instance_arn is None:
-            body = f"was unable to place a task because no container instance met all of its requirements. Reason: {self.detail} {_TROUBLESHOOTING}"
+            body = f"was unable to place a task because no container instance met all of its requirements. Reason: {self.detail} {TROUBLESHOOTING}"
         else:
             ci_id = self.container_instance_arn.rsplit("/", 1)[-1]
             body = (
                 "was unable to place a task because no container instance met all of its requirements. "
-                f"The closest matching (container-instance {ci_id}) {self.detail} {_TROUBLESHOOTING}"
+                f"The closest matching (container-instance {ci_id}) {self.detail} {TROUBLESHOOTING}"
             )
         if self.service:
             return f"(service {self.service}) {body}"

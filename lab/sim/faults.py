@@ -23,7 +23,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from lab.errors import ClientException
+from lab.errors import AutoScalingValidationError
 from lab.sim.agent import Agent, request_stop
 from lab.sim.asg import AutoScalingGroups, drop_targets, terminate_container_instance
 from lab.sim.capacity import CapacityProviders
@@ -56,7 +56,8 @@ class Faults:
         """Inject the fault a timeline entry describes, now.
 
         Raises:
-            ClientException: the entry names an Auto Scaling group or launch template that does not exist.
+            ClientException: the entry names an Auto Scaling group or launch template that does not exist
+                (EC2 Auto Scaling's ``ValidationError``).
         """
         kind = entry.event
         if kind == "az-outage":
@@ -77,7 +78,7 @@ class Faults:
         elif kind == "ami-rolling-update":
             group = self.groups.get(entry.group)
             if group is None:
-                raise ClientException(f"ValidationError: AutoScalingGroup name not found - AutoScalingGroup '{entry.group}' not found")
+                raise AutoScalingValidationError(f"AutoScalingGroup name not found - AutoScalingGroup '{entry.group}' not found")
             template = group.template.model_copy(update={"ami": entry.ami})
             group.start_instance_refresh(template, entry.min_healthy_percentage)
 

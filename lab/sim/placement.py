@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
+from lab.config.placement import placement_constraint_errors, placement_strategy_errors
 from lab.sim.fleet import ACTIVE, MAX_RESERVED_PORTS, STATUS_NAMES, Fleet
 from lab.sim.free_index import POSITION_BITS
 
@@ -81,10 +82,6 @@ CODE_TEXT = {
 
 NO_INSTANCES_TEXT = "No Container Instances were found in your cluster."
 
-MAX_STRATEGIES = 5
-"""Most placement strategy rules per task or service; §1.2."""
-MAX_CONSTRAINTS = 10
-"""Most placement constraints per task (task definition plus run time); §1.3."""
 
 
 class PlacementError(ValueError):
@@ -270,27 +267,14 @@ def _member_of_mask(fleet: Fleet, expression: Expression) -> np.ndarray:
 
 
 def validate_strategies(strategies: tuple[Strategy, ...]) -> None:
-    """Refuse strategies ECS refuses.
+    """Refuse strategies ECS refuses, with the rules and texts a service's are held to (``lab.config.placement``).
 
     Raises:
         PlacementError: more than five rules, an unknown type or a field that does not fit it.
     """
-    if len(strategies) > MAX_STRATEGIES:
-        raise PlacementError(f"A maximum of {MAX_STRATEGIES} placement strategies are allowed.")
-    for s in strategies:
-        if s.type == "binpack":
-            if s.field not in ("cpu", "memory"):
-                raise PlacementError(f"Invalid field '{s.field}' for binpack placement strategy; expected cpu or memory.")
-        elif s.type == "spread":
-            if not s.field or not (s.field in ("instanceId", "host") or s.field.startswith("attribute:")):
-                raise PlacementError(
-                    f"Invalid field '{s.field}' for spread placement strategy; expected instanceId, host or attribute:<name>."
-                )
-        elif s.type == "random":
-            if s.field:
-                raise PlacementError("The random placement strategy takes no field.")
-        else:
-            raise PlacementError(f"Invalid placement strategy type '{s.type}'; expected binpack, spread or random.")
+    errors = placement_strategy_errors([(s.type, s.field) for s in strategies])
+    if errors:
+        raise PlacementError(errors[0].message)
 
 
 def validate_constraints(constraints: tuple[Constraint, ...]) -> dict[str, Expression]:
@@ -302,24 +286,18 @@ def validate_constraints(constraints: tuple[Constraint, ...]) -> dict[str, Expre
     Raises:
         PlacementError: too many constraints, an unknown type, or an expression that does not parse.
     """
-    if len(constraints) > MAX_CONSTRAINTS:
-        raise PlacementError(f"A maximum of {MAX_CONSTRAINTS} placement constraints are allowed per task.")
+    errors = placement_constraint_errors([(c.type, c.expression) for c in constraints])
+    if errors:
+        raise PlacementError(errors[0].message)
     parsed: dict[str, Expression] = {}
     for c in constraints:
-        if c.type == "memberOf":
+        if c.type == "memberOf" and c.expression:
             from lab.sim.query import QueryError, parse
 
-            if not c.expression:
-                raise PlacementError("A memberOf placement constraint requires an expression.")
             try:
                 parsed[c.expression] = parse(c.expression)
             except QueryError as exc:
                 raise PlacementError(f"Invalid memberOf expression '{c.expression}': {exc}") from None
-        elif c.type == "distinctInstance":
-            if c.expression:
-                raise PlacementError("The distinctInstance placement constraint takes no expression.")
-        else:
-            raise PlacementError(f"Invalid placement constraint type '{c.type}'; expected memberOf or distinctInstance.")
     return parsed
 
 

@@ -23,7 +23,7 @@ from typing import Any, Protocol
 from lab.sim.agent import Agent, request_stop, start_task
 from lab.sim.cluster import Cluster
 from lab.sim.elb import Target, TargetGroupRuntime
-from lab.sim.events import PlacementFailed, ServiceDeploymentStateChanged, ServiceEvent
+from lab.sim.events import TROUBLESHOOTING, PlacementFailed, ServiceDeploymentStateChanged, ServiceEvent
 from lab.sim.fleet import ACTIVE, DRAINING
 from lab.sim.kernel import Kernel
 from lab.sim.model import Revision, Task
@@ -420,7 +420,7 @@ class ServiceRuntime:
             delay = min(THROTTLE_MAX_DELAY_S, THROTTLE_FIRST_DELAY_S * 2**doublings)
             if not self._throttled:
                 self._throttled = True
-                self._post("throttled", f"(service {self.name}) is unable to consistently start tasks successfully.", dedupe=True)
+                self._post("throttled", f"(service {self.name}) is unable to consistently start tasks successfully. {TROUBLESHOOTING}", dedupe=True)
         self._retry_at = self.kernel.now + delay
         self.kernel.at(delay, self.kick)
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from lab.config.quotas import DESIRED_COUNT_EXCEEDS_LIMIT, MAX_SERVICES_PER_CLUSTER, MAX_TASKS_PER_SERVICE, SERVICES_PER_CLUSTER_EXCEEDED
-from lab.errors import ClientException, InvalidParameterException
+from lab.config.quotas import MAX_SERVICES_PER_CLUSTER, SERVICES_PER_CLUSTER_EXCEEDED
+from lab.errors import ClientException, InvalidParameterException, ServiceNotFoundException
 from lab.sim.agent import Agent
 from lab.sim.capacity import CapacityProviders, ProviderPlacement
 from lab.sim.cluster import Cluster
@@ -116,7 +116,7 @@ class Services:
         """
         runtime = self.cluster.services.get(name)
         if runtime is None:
-            raise ClientException("ServiceNotFoundException: Service not found.")
+            raise ServiceNotFoundException()
         changes: dict[str, Any] = {"force_new_deployment": force}
         if desired_count is not None:
             changes["desired_count"] = desired_count
@@ -138,15 +138,25 @@ class Services:
             runtime.rollout = TrafficShiftRollout(self.kernel, self.lb, self.metrics, runtime, self.functions)
 
     def _check(self, model: Any, rev: Any) -> None:
-        """Refuse what ECS refuses about the whole resulting configuration: network mode and
-        networkConfiguration, target types, load-balanced containers and ports (§2.4, §6.1)."""
+        """Refuse what ECS refuses about the whole resulting configuration: the request alone
+        (a desired count on a DAEMON service, deployment bounds, the tasks-per-service quota...),
+        network mode and networkConfiguration, target types, load-balanced containers and ports
+        (§2.4, §4.1, §6.1, §11.1).
+
+        A file's own refusals were found when it was parsed; checking them again here holds
+        every other caller to the same rules (a timeline's update-service, a pipeline deploy).
+        """
         # Imported on first use: the shapes' pydantic models cost milliseconds to build, and a
         # world whose services come from parsed files has them already.
-        from lab.config.service import listener_rule_errors, service_errors
+        from lab.config.service import capacity_provider_strategy_errors, create_service_errors, listener_rule_errors, service_errors
 
-        if (model.desired_count or 0) > MAX_TASKS_PER_SERVICE:
-            # A timeline's update-service or a live edit: ECS refuses it before anything starts (§11.1).
-            raise InvalidParameterException(DESIRED_COUNT_EXCEEDS_LIMIT, ("desiredCount",))
+        alone = create_service_errors(model)
+        if not model.capacity_provider_strategy and model.launch_type is None:
+            # The cluster's default strategy stands in for the service's: a strategy ECS refuses
+            # fails every CreateService that uses it (API: CapacityProviderStrategyItem.weight).
+            alone += capacity_provider_strategy_errors(self.capacity.default_strategy)
+        if alone:
+            raise alone[0]
         if self.discovery is not None:
             self.discovery.check(model)
         elif getattr(model, "service_registries", ()) or getattr(model, "service_connect_configuration", None):

@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from lab.errors import ClientException
+from lab.config.network import awsvpc_configuration_errors, network_mode_errors
+from lab.config.quotas import MAX_RUN_TASK_COUNT
+from lab.errors import ClientException, InvalidParameterException
 from lab.sim.agent import Agent, request_stop, start_task
 from lab.sim.cluster import Cluster
 from lab.sim.events import PlacementFailed, RunTaskCompleted
@@ -18,10 +20,8 @@ from lab.sim.kernel import Kernel
 from lab.sim.model import RunTaskResult
 from lab.sim.placement import Constraint, PlacementError, Strategy, TaskNeeds, place, validate_constraints, validate_strategies
 
-__all__ = ["MAX_RUN_TASK_COUNT", "StandaloneTasks"]
+__all__ = ["StandaloneTasks", "network_errors"]
 
-MAX_RUN_TASK_COUNT = 10
-"""RunTask starts at most 10 tasks per call; §1.7."""
 
 
 class StandaloneTasks:
@@ -55,10 +55,9 @@ class StandaloneTasks:
             raise ClientException(f"count must be between 1 and {MAX_RUN_TASK_COUNT}.", ("count",))
         if launch_type not in rev.compatibilities:
             raise ClientException(f"Task definition does not support launch_type {launch_type}.", ("launchType",))
-        if rev.network_mode == "awsvpc" and not network_configuration:
-            raise ClientException(
-                "Network Configuration must be provided when networkMode 'awsvpc' is specified.", ("networkConfiguration",)
-            )
+        network = network_errors(rev.network_mode, launch_type, network_configuration)
+        if network:
+            raise network[0]
         refusal = self.agent.roles.refusal(rev)
         if refusal is not None:
             raise ClientException(refusal, ("taskDefinition",))
@@ -69,7 +68,7 @@ class StandaloneTasks:
             validate_strategies(strategy_tuple if strategies else ())
             validate_constraints(all_constraints)
         except PlacementError as exc:
-            raise ClientException(str(exc), ("placementStrategy",)) from None
+            raise InvalidParameterException(str(exc), ("placementStrategy",)) from None
         fleet = cluster.fleet
         if launch_type == "EC2" and fleet.unavailable == fleet.n:
             raise ClientException("No Container Instances were found in your cluster.")
@@ -122,3 +121,14 @@ class StandaloneTasks:
         for task in chosen:
             self.stop_task(task.id, reason)
         return len(chosen)
+
+
+def network_errors(network_mode: str, launch_type: str, network_configuration: dict[str, Any] | None) -> list[ClientException]:
+    """What RunTask refuses about its ``networkConfiguration``: the rules a service is held to (§2.4)."""
+    if not network_configuration:
+        return network_mode_errors(network_mode, False)
+    vpc = network_configuration.get("awsvpcConfiguration") or {}
+    return [
+        *network_mode_errors(network_mode, True),
+        *awsvpc_configuration_errors(vpc.get("subnets") or (), vpc.get("securityGroups") or (), vpc.get("assignPublicIp"), launch_type),
+    ]

@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from lab.config.quotas import MAX_RUN_TASK_COUNT
 from lab.errors import ClientException, SourceError
 from lab.sim.agent import Agent
 from lab.sim.alarms import Alarms
@@ -45,7 +46,7 @@ from lab.sim.roles import Roles
 from lab.sim.service import ServiceRuntime
 from lab.sim.services import Services
 from lab.sim.spec import BuildSpec, ImageSpec, InstanceGroupSpec, WorldSpec
-from lab.sim.standalone import MAX_RUN_TASK_COUNT, StandaloneTasks
+from lab.sim.standalone import StandaloneTasks
 from lab.sim.timeline import Timeline
 from lab.sim.views import (
     InstanceView,

@@ -300,6 +300,34 @@ def test_daemon_is_refused_on_fargate(change: str, needle: str) -> None:
     assert where == at(text, needle)
 
 
+@pytest.mark.parametrize("controller", ["CODE_DEPLOY", "EXTERNAL"])
+def test_daemon_needs_the_ecs_deployment_controller(controller: str) -> None:
+    """API: CreateServiceRequest.schedulingStrategy: the CODE_DEPLOY and EXTERNAL controllers need REPLICA."""
+    text = DAEMON + f"deploymentController: {{type: {controller}}}\n"
+    message, where = refusal(text)
+    assert message == (
+        f"InvalidParameterException: The daemon scheduling strategy does not support the {controller} deployment controller. "
+        "Change the deployment controller and try again"
+    )
+    assert where == at(text, controller)
+    assert load(DAEMON + "deploymentController: {type: ECS}\n").is_daemon
+
+
+@pytest.mark.parametrize("key", ["minimumHealthyPercent", "maximumPercent"])
+def test_codedeploy_on_ec2_takes_no_custom_deployment_bounds(key: str) -> None:
+    """API: DeploymentConfiguration: no custom bounds for a CODE_DEPLOY or EXTERNAL service whose
+    tasks use EC2 (it keeps the defaults); on Fargate the values are accepted and not used."""
+    text = EC2 + f"deploymentController: {{type: CODE_DEPLOY}}\ndeploymentConfiguration: {{{key}: 100}}\n"
+    message, where = refusal(text)
+    assert message == (
+        f"InvalidParameterException: A custom {key} cannot be specified for a service with the CODE_DEPLOY "
+        "deployment controller whose tasks use the EC2 launch type."
+    )
+    assert where == at(text, "100}")
+    assert load(FARGATE + f"deploymentController: {{type: CODE_DEPLOY}}\ndeploymentConfiguration: {{{key}: 100}}\n")
+    assert load(EC2 + "deploymentController: {type: CODE_DEPLOY}\n")
+
+
 def test_daemon_maximum_percent_must_be_100() -> None:
     """A DAEMON service with maximumPercent above 100 gets ECS's text."""
     text = DAEMON + "deploymentConfiguration: {maximumPercent: 200}\n"
@@ -412,10 +440,10 @@ def test_launch_type_and_capacity_providers_are_exclusive() -> None:
 def test_only_one_capacity_provider_may_set_a_base() -> None:
     """A second provider with a base is refused at its base."""
     text = EC2.replace("launchType: EC2\n", "") + (
-        "capacityProviderStrategy:\n  - {capacityProvider: a, base: 1}\n  - {capacityProvider: b, base: 2}\n"
+        "capacityProviderStrategy:\n  - {capacityProvider: a, base: 1, weight: 1}\n  - {capacityProvider: b, base: 2, weight: 1}\n"
     )
     message, where = refusal(text)
-    assert "Only one capacity provider" in message and where == at(text, "2}")
+    assert "Only one capacity provider" in message and where == at(text, "2, weight")
 
 
 @pytest.mark.parametrize(
@@ -430,6 +458,38 @@ def test_capacity_provider_ranges_come_from_the_api_model(item: str, message: st
     """base 0–100000 and weight 0–1000 (§4.7) are enforced by the shape check."""
     text = EC2.replace("launchType: EC2\n", "") + f"capacityProviderStrategy: [{{capacityProvider: a, {item}}}]\n"
     assert refusal(text)[0] == message
+
+
+def test_a_strategy_holds_at_most_20_capacity_providers() -> None:
+    """API: CreateServiceRequest.capacityProviderStrategy: "a maximum of 20 capacity providers"."""
+    items = "".join(f"  - {{capacityProvider: cp{i}, weight: 1}}\n" for i in range(21))
+    text = EC2.replace("launchType: EC2\n", "") + "capacityProviderStrategy:\n" + items
+    assert refusal(text)[0] == "InvalidParameterException: capacity provider strategy can have at most 20 items."
+    assert len(load(text.replace(items, items.split("\n", 1)[1])).capacity_provider_strategy) == 20
+
+
+def test_several_capacity_providers_need_a_weight_above_zero() -> None:
+    """API: CapacityProviderStrategyItem.weight: with several providers, all at weight 0, CreateService fails;
+    one provider alone may have weight 0 (its base places the tasks)."""
+    both = "capacityProviderStrategy:\n  - {capacityProvider: a, base: 1}\n  - {capacityProvider: b, weight: 0}\n"
+    text = EC2.replace("launchType: EC2\n", "") + both
+    message, where = refusal(text)
+    assert message == (
+        "InvalidParameterException: At least one capacity provider in a capacity provider strategy must have a weight greater than zero."
+    )
+    assert where == at(text, "- {capacityProvider: a")
+    assert load(text.replace("weight: 0", "weight: 1")).capacity_provider_strategy
+    assert load(EC2.replace("launchType: EC2\n", "") + "capacityProviderStrategy: [{capacityProvider: a, base: 1}]\n").capacity_provider_strategy
+
+
+@pytest.mark.parametrize("name", ["web app", "web.app", "w" * 256])
+def test_a_service_name_is_letters_digits_hyphens_and_underscores(name: str) -> None:
+    """API: CreateServiceRequest.serviceName: up to 255 letters, numbers, underscores and hyphens."""
+    text = EC2.replace("serviceName: web", f"serviceName: {name}")
+    message, where = refusal(text)
+    assert message.startswith("InvalidParameterException: Service name must be up to 255 letters")
+    assert where == at(text, name)
+    assert load(EC2.replace("serviceName: web", "serviceName: Web_app-2")).service_name == "Web_app-2"
 
 
 def test_empty_subnets_are_refused() -> None:

@@ -318,3 +318,26 @@ def test_a_strategy_mixing_fargate_and_a_group_is_refused(tmp_path: Path) -> Non
     with pytest.raises(SourceErrors) as caught:
         build_world(variant(tmp_path, MANAGED, mix), seed=1)
     assert [d.message for d in caught.value.diagnostics] == [f"InvalidParameterException: {STRATEGY_MIXED}"]
+
+
+def test_a_default_strategy_of_providers_all_at_weight_zero_fails_the_service_that_uses_it(tmp_path: Path) -> None:
+    """API: CapacityProviderStrategyItem.weight: several providers all at weight 0 fail every
+    CreateService using the strategy, the cluster's default included; the service file is fine on
+    its own, so the refusal comes from the world's CreateService (§7.2)."""
+
+    def default_only(data: dict[str, Any]) -> None:
+        providers = cluster_providers("web-capacity", "FARGATE", "FARGATE_SPOT")
+        providers["defaultCapacityProviderStrategy"] = [
+            {"capacityProvider": "FARGATE", "weight": 0},
+            {"capacityProvider": "FARGATE_SPOT", "weight": 0},
+        ]
+        data["files"]["cluster-capacity-providers.yaml"]["content"] = providers
+        data["files"]["service.yaml"]["content"].pop("capacityProviderStrategy")
+
+    world = build_world(variant(tmp_path, MANAGED, default_only), seed=1)
+    world.run(until=120)
+    (failed,) = [e for e in world.log.of_type(ApiCallFailed) if e.operation == "CreateService"]
+    assert failed.error == (
+        "InvalidParameterException: At least one capacity provider in a capacity provider strategy must have a weight greater than zero."
+    )
+    assert "web" not in world.services and not world.tasks

@@ -700,7 +700,7 @@ def test_dynamic_member_of_follows_running_tasks() -> None:
 def test_five_strategies_are_allowed_and_six_are_not() -> None:
     """validate_strategies accepts 5 rules and refuses a sixth."""
     validate_strategies((AZ, SPREAD_INSTANCE, BINPACK_MEM, BINPACK_CPU, Strategy("random")))
-    with pytest.raises(PlacementError, match="maximum of 5 placement strategies"):
+    with pytest.raises(PlacementError, match="placement strategies can have at most 5 items"):
         validate_strategies((AZ, SPREAD_INSTANCE, BINPACK_MEM, BINPACK_CPU, AZ, Strategy("random")))
 
 
@@ -709,7 +709,7 @@ def test_ten_constraints_are_allowed_and_eleven_are_not() -> None:
     ten = tuple(Constraint("memberOf", f"attribute:n{k} exists") for k in range(9)) + (Constraint("distinctInstance"),)
     parsed = validate_constraints(ten)
     assert set(parsed) == {f"attribute:n{k} exists" for k in range(9)}
-    with pytest.raises(PlacementError, match="maximum of 10 placement constraints"):
+    with pytest.raises(PlacementError, match="placement constraints can have at most 10 items"):
         validate_constraints(ten + (Constraint("memberOf", "attribute:x exists"),))
 
 

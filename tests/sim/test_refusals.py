@@ -156,3 +156,35 @@ def test_a_timeline_deploy_keeps_the_desired_count_service_auto_scaling_set(tmp_
     assert not _failed(world)
     assert [e for e in world.log.of_type(ServiceDeploymentStateChanged) if e.at >= duration - 60]
     assert world.metrics().services[0].desired == before
+
+
+def test_a_timeline_update_service_cannot_give_a_daemon_service_a_desired_count(tmp_path: Path) -> None:
+    """UpdateService with a desired count on a DAEMON service is refused with ECS's text, whoever
+    makes the call (§4.1): the timeline's call is held to the rules a service file is."""
+    data = yaml.safe_load((SIMS / "daemon-growing-cluster.yaml").read_text())
+    data["world"]["timeline"].append({"at": 400, "event": "update-service", "service": "log-shipper", "desiredCount": 1})
+    world = _world(tmp_path, yaml.safe_dump(data), "daemon.yaml")
+    world.run(until=900)
+    assert _failed(world) == [
+        (
+            "UpdateService",
+            "InvalidParameterException: The daemon scheduling strategy does not support a desired count for services. "
+            "Remove the desired count value and try again",
+        )
+    ]
+    assert world.services["log-shipper"].model.desired_count is None
+    assert not [e for e in world.log.of_type(ServiceDeploymentStateChanged) if e.at >= 400]
+
+
+def test_a_timeline_update_service_after_a_refused_create_answers_service_not_found(tmp_path: Path) -> None:
+    """The learner's service file is refused, so the service never exists: the timeline's later
+    UpdateService gets ECS's ``ServiceNotFoundException: Service not found.``, not a ClientException."""
+    data = yaml.safe_load((SIMS / "daemon-growing-cluster.yaml").read_text())
+    data["world"]["timeline"].append({"at": 400, "event": "update-service", "service": "log-shipper", "forceNewDeployment": True})
+    path = tmp_path / "daemon.yaml"
+    path.write_text(yaml.safe_dump(data))
+    answer = {"service.yaml": _file("service.yaml", "service", data["files"]["service.yaml"]["content"] + "desiredCount: 2\n")}
+    world = build_world(load_sim_document(path), seed=1, answer=answer)
+    world.run(until=600)
+    assert [op for op, _ in _failed(world)] == ["CreateService", "UpdateService"]
+    assert _failed(world)[1] == ("UpdateService", "ServiceNotFoundException: Service not found.")

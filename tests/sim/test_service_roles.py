@@ -44,7 +44,10 @@ def test_a_task_role_trusting_only_ec2_launches_nothing_and_backs_off() -> None:
     assert failed[0].text.startswith("(service api) failed to launch a task with (error ECS was unable to assume the role ")
     assert "role/apiTaskRole" in failed[0].text
     throttled = events(world, "throttled")
-    assert throttled and throttled[0].text == "(service api) is unable to consistently start tasks successfully."
+    assert throttled and throttled[0].text == (
+        "(service api) is unable to consistently start tasks successfully. "
+        "For more information, see the Troubleshooting section of the Amazon ECS Developer Guide."
+    )
 
 
 def test_fixing_the_trust_policy_lets_the_service_start_its_tasks() -> None:
