@@ -970,7 +970,7 @@ def _compile_regex(pattern: str) -> _Matcher:
     A learner's regex must never stall grading (``i-((\\w|\\w)+)+Z`` takes a backtracking
     engine hours on a long id). Patterns RE2 can run with the same meaning run on RE2, in
     time linear in the text. The few it cannot (backreferences, lookaround, possessive or
-    atomic groups, ``(?u)``) run on Python's ``re`` only when no repeated group itself
+    atomic groups, ``(?u)``, a ``$`` with more pattern after it) run on Python's ``re`` only when no repeated group itself
     repeats or alternates, the shape that makes backtracking exponential; otherwise they
     are refused with a message.
     """
@@ -990,7 +990,7 @@ def _compile_regex(pattern: str) -> _Matcher:
         raise _ArgumentError(
             f"regular expression '{pattern}' repeats a group that itself repeats or alternates "
             "(nested repetition) and uses a feature only a backtracking engine runs "
-            "(a backreference, lookaround, a possessive or atomic group, or (?u)): it could run "
+            "(a backreference, lookaround, a possessive or atomic group, (?u), or a $ with more pattern after it): it could run "
             "for hours; write it without the nested repetition"
         )
     return compiled
@@ -1019,7 +1019,7 @@ def _to_re2_syntax(translated: str) -> str | None:
     """The translation's Python spellings in RE2's, or None when one has no equal there.
 
     ``\\Z`` is RE2's ``\\z``; ``\\U0001f600`` is ``\\x{1f600}``; ``\\s`` is spelled out (RE2's
-    lacks ``\\x0b``); ``\\S`` inside a class cannot be spelled out.
+    lacks ``\\x0b``); ``\\S`` inside a class, and ``$`` before more of the pattern, cannot be.
     """
     out: list[str] = []
     index, length, in_class = 0, len(translated), False
@@ -1053,6 +1053,10 @@ def _to_re2_syntax(translated: str) -> str | None:
                     out.append(prefix)
                     index += 1
             continue
+        if char == "$" and translated[index + 1 :].strip(")"):
+            # Java's and Python's ``$`` also match before a final line terminator, which the
+            # rest of the pattern may then consume ('$[^a]' matches a newline); RE2's only at the end.
+            return None
         out.append(char)
         index += 1
     return "".join(out)

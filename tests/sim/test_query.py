@@ -8,7 +8,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from lab.sim.query import MAX_EXPRESSION_CHARS, Expression, QueryError, parse
@@ -627,6 +627,8 @@ _TOKENS = st.sampled_from(
 
 @settings(max_examples=400, deadline=None)
 @given(st.lists(_TOKENS, min_size=1, max_size=6).map("".join), st.text(alphabet="ab1 .-\t\x0bAé\n", max_size=8))
+@example("$[^a]", "\n")  # Java's $ matches before a final newline, RE2's only at the end
+@example("(a$)\\s", "a\n")
 def test_re2_and_python_re_agree_on_ordinary_regexes(pattern: str, text: str) -> None:
     """Every regex RE2 runs gives the answer Python's ``re`` (the Java translation) gives."""
     from lab.sim.query import _ArgumentError, _compile_regex, _java_to_python
