@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
+from rich.cells import cell_len
 from textual.app import App, ComposeResult
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
 from lab.progress import ProgressStore
 from lab.sim.events import PlacementFailed
@@ -370,3 +371,29 @@ async def test_the_catalogue_lists_scenarios_by_track_in_curriculum_order_with_p
         # Every scenario row between one label and the next belongs to that label's track.
         keys = [k.value for k in table.rows]
         assert keys.index("task-role-s3") < labels.index(next(label for label in labels if label.startswith("Networking")))
+
+
+async def test_the_clock_keeps_the_apply_time_in_view_at_120_columns(store: ProgressStore) -> None:
+    """After an apply the clock says when, within its width beside the buttons; the seed goes first when room is short."""
+    app = quiet(LabApp(store=store))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        bench = await open_scenario(app, pilot)
+        bench.advance(60)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert bench.session.applied_at == 60
+        clock = bench.query_one("#clock", Static)
+        shown = str(clock.render())
+        assert "applied 00:01:00" in shown
+        assert cell_len(shown) <= clock.content_region.width
+        await pilot.press("plus", "space")  # the longest usual state: playing at x600
+        await pilot.pause()
+        shown = str(clock.render())
+        assert "playing x600 · applied 00:01:00" in shown and cell_len(shown) <= clock.content_region.width
+    wide = quiet(LabApp(store=store))
+    async with wide.run_test(size=(200, 50)) as pilot:
+        await pilot.pause()
+        bench = await open_scenario(wide, pilot)
+        await pilot.pause()
+        assert "seed 1" in str(bench.query_one("#clock", Static).render())
