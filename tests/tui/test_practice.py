@@ -314,3 +314,21 @@ async def test_time_runs_out_while_the_hands_on_scenario_is_open(practice_conten
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is catalogue
+
+
+async def test_each_practice_row_counts_the_questions_it_asks(store) -> None:
+    """The menu's count of an area, domain, scenario or topic is the number of questions practising it asks (the project's bank)."""
+    clock = FakeClock()
+    app = make_app(store, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await choose_row(app, pilot, "practice:quiz")
+        table = app.screen.query_one(DataTable)
+        rows = {str(k.value): int(str(table.get_row(k)[1])) for k in table.rows}
+        for key in ("area:placement", "area:scaling", "domain:D3", "topic:C11", "scenario:memory-fragmentation"):
+            await choose_row(app, pilot, key)
+            assert isinstance(app.screen, QuestionScreen)
+            assert len(app.screen.items) == rows[key], key
+            await pilot.press("escape")  # back to the catalogue
+            await pilot.pause()
+            await choose_row(app, pilot, "practice:quiz")
