@@ -397,3 +397,31 @@ async def test_the_clock_keeps_the_apply_time_in_view_at_120_columns(store: Prog
         bench = await open_scenario(wide, pilot)
         await pilot.pause()
         assert "seed 1" in str(bench.query_one("#clock", Static).render())
+
+
+def test_help_names_every_key_of_the_catalogue_exam_and_review() -> None:
+    """Each key these screens bind is in a help row for that screen (the exam's p / n / Esc were not)."""
+    from textual.binding import Binding
+
+    from lab.tui.screens.catalogue import CatalogueScreen
+    from lab.tui.screens.exam import ExamScreen
+    from lab.tui.screens.exam_results import ExamResultsScreen, ReviewScreen
+    from lab.tui.screens.help import HELP
+
+    names = {"left": "←", "right": "→", "up": "↑", "down": "↓", "escape": "Esc", "slash": "/", "enter": "Enter", "home": "Home", "end": "End"}
+    rows = [line.split("|")[1] for line in HELP.splitlines() if line.startswith("| ")]
+
+    def keys_in(cell: str) -> set[str]:
+        keys = set(cell.replace(",", " ").replace("/", " / ").replace("↑↓", "↑ ↓").split())
+        if "a–e" in keys:
+            keys |= set("abcde")
+        return keys
+
+    for screen, context in ((ExamScreen, "exam"), (ExamResultsScreen, "exam results"), (ReviewScreen, "exam review"), (CatalogueScreen, "")):
+        for binding in screen.BINDINGS:
+            assert isinstance(binding, Binding)
+            for key in binding.key.split(","):
+                if key == "escape" and screen is not ExamScreen:
+                    continue  # the general "escape: close / back" row
+                name = names.get(key, key)
+                assert any(name in keys_in(cell) and context in cell for cell in rows), f"{screen.__name__}: {key}"
