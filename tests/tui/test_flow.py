@@ -182,3 +182,24 @@ async def test_a_hint_revealed_by_lab_hint_is_shown_and_counted_in_the_workbench
     capsys.readouterr()
     assert main(["hint", "ecr-pull-denied", "--all"]) == 0
     assert capsys.readouterr().out.startswith("Hint 1 of ")
+
+
+async def test_arrows_in_the_filter_box_pick_the_match_enter_opens(store: ProgressStore) -> None:
+    """Typing filters; ↓ in the filter box highlights the next match, and Enter opens that one, not the first."""
+    from textual.widgets import Input
+
+    from lab.tui.screens.workbench import WorkbenchScreen
+
+    app = quiet(LabApp(store=store))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press(*"memory")
+        await pilot.pause()
+        assert isinstance(app.focused, Input)
+        table = app.screen.query_one(DataTable)
+        assert [k.value for k in table.rows] == ["memory-fragmentation", "memory-limit-oom"]
+        await pilot.press("down")
+        assert isinstance(app.focused, Input) and table.cursor_row == 1
+        await pilot.press("up", "down", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, WorkbenchScreen) and app.screen.session.scenario.id == "memory-limit-oom"
