@@ -331,6 +331,23 @@ async def test_tasks_waiting_for_capacity_are_not_shown_as_fargate() -> None:
     assert "Waiting for an instance (1 EC2 tasks in PROVISIONING)" in text
 
 
+async def test_the_map_title_counts_instances_by_status() -> None:
+    """A reclaimed Spot instance stays on the map as INACTIVE: a line under the title counts by status (the metrics say 3 ACTIVE)."""
+    hosts = tuple(
+        InstanceView(f"ci-{i}", f"i-{i}", "m5.large", "us-east-1a", status, status == "ACTIVE", 2048, 2048, 8000, 8000, (), 1)
+        for i, status in enumerate(("ACTIVE", "ACTIVE", "INACTIVE", "ACTIVE"))
+    )
+    app = MapApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        cluster = app.query_one(CountingMap)
+        cluster.show(WorldSnapshot(60.0, "prod", hosts, ()))
+        await pilot.pause()
+        assert [cluster.line_text(i).plain for i in (0, 1)] == ["Cluster prod · 4 instances", "▣ 3 ACTIVE, 1 INACTIVE"]
+        cluster.show(WorldSnapshot(60.0, "prod", hosts[:2], ()))
+        await pilot.pause()
+        assert [cluster.line_text(i).plain for i in (0, 1)] == ["Cluster prod · 2 instances", "no tasks yet"]
+
+
 async def test_repeated_placement_failures_fold_into_one_line_with_a_count() -> None:
     """The first failure shows ECS's message; the repeats since are one line, the newest, counting them."""
 
