@@ -203,3 +203,17 @@ async def test_arrows_in_the_filter_box_pick_the_match_enter_opens(store: Progre
         await pilot.press("up", "down", "enter")
         await pilot.pause()
         assert isinstance(app.screen, WorkbenchScreen) and app.screen.session.scenario.id == "memory-limit-oom"
+
+
+async def test_a_hint_revealed_at_80x24_is_shown_where_the_learner_is(store: ProgressStore) -> None:
+    """Folded into tabs, the hints live on the Brief tab: ctrl+t from the editor says the hint in a notification."""
+    app = quiet(LabApp(store=store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        bench = await open_scenario(app, pilot, "host-port-conflict")
+        await pilot.pause()
+        assert bench.narrow and bench.query_one("#center").active != "tab-brief"
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        first = bench.session.scenario.hints[0]
+        assert any(first in n.message and "Hint 1 of" in n.message for n in app._notifications)
