@@ -97,7 +97,7 @@ async def test_reopening_restores_edits_and_progress(store: ProgressStore) -> No
         table = again.screen.query_one(DataTable)
         row = [k.value for k in table.rows].index("ecr-pull-denied")
         assert "attempted" in str(table.get_row_at(row)[1])
-        assert "1 hints" in str(table.get_row_at(row)[5])
+        assert "1 hint ·" in str(table.get_row_at(row)[5])
         bench = await open_scenario(again, pilot)
         assert bench.query_one("#edit-instance-role-yaml TextArea", TextArea).text == FIXED_ROLE
         assert bench.hints_shown == 1

@@ -38,7 +38,7 @@ def spent_label(store: ProgressStore, scenario_id: str) -> str:
     entry = store.scenarios.get(scenario_id)
     if entry is None or entry.status == "new":
         return ""
-    return f"{entry.hints_used} hints · {round(entry.seconds_spent / 60)} min"
+    return f"{entry.hints_used} hint{'' if entry.hints_used == 1 else 's'} · {round(entry.seconds_spent / 60)} min"
 
 
 def group_label(title: str, members: list[CatalogueEntry], store: ProgressStore) -> str:
