@@ -332,3 +332,45 @@ async def test_each_practice_row_counts_the_questions_it_asks(store) -> None:
             await pilot.press("escape")  # back to the catalogue
             await pilot.pause()
             await choose_row(app, pilot, "practice:quiz")
+
+
+async def test_quitting_during_an_exam_asks_first(practice_content, store) -> None:
+    """ctrl+q with an exam not submitted asks (n keeps the exam, also from its hands-on scenario); a second ctrl+q quits."""
+    from lab.tui.screens.confirm import QuitModal
+
+    clock = FakeClock()
+    app = make_app(store, clock, seed=2)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.start_exam("quick", 1)
+        await pilot.pause()
+        exam_screen = app.screen
+        assert isinstance(exam_screen, ExamScreen)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, QuitModal) and app.is_running
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen is exam_screen and exam_screen.session.finished is None
+        await pilot.press("end", "o")  # the hands-on scenario, opened above the exam
+        await pilot.pause()
+        assert isinstance(app.screen, WorkbenchScreen)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, QuitModal)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_quitting_without_an_exam_does_not_ask(practice_content, store) -> None:
+    """Without an exam ctrl+q quits at once, also from a modal screen such as the help (it did nothing there)."""
+    clock = FakeClock()
+    app = make_app(store, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert not app.is_running

@@ -62,6 +62,11 @@ class ExamScreen(Screen[None]):
     def exam(self):
         return self.session.exam
 
+    @property
+    def exam_in_progress(self) -> bool:
+        """Not yet submitted: quitting the app now would lose it (the app asks first)."""
+        return self.session.finished is None
+
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="")
         yield Static("", id="exam-bar")

@@ -55,7 +55,7 @@ editor does not have the focus (Esc or Tab leaves the editor).
 | a / w / f (exam results) | review all / the wrong / the flagged items with their explanations |
 | ← → p n (exam review) | previous / next reviewed item |
 | escape | leave the editor / close / back to the catalogue (asks first when edits are not applied) |
-| ctrl+q | quit |
+| ctrl+q | quit (with an exam not submitted: asks first; ctrl+q again quits) |
 
 At 80x24 the panes become tabs: Brief (objectives, hints, briefing), one per file, Cluster,
 Events (with the metrics). Edits are saved as you type and come back when you reopen a
