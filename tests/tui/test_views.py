@@ -442,3 +442,19 @@ def test_help_names_every_key_of_the_catalogue_exam_and_review() -> None:
                     continue  # the general "escape: close / back" row
                 name = names.get(key, key)
                 assert any(name in keys_in(cell) and context in cell for cell in rows), f"{screen.__name__}: {key}"
+
+
+async def test_why_not_placed_title_wraps_at_80_columns(store: ProgressStore) -> None:
+    """At 80x24 the title with its keys ("Esc: close") takes two lines instead of being cut after "Esc:"."""
+    app = quiet(LabApp(store=store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        bench = await open_scenario(app, pilot, "host-port-conflict")
+        bench.advance(120)
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert isinstance(app.screen, WhyNotPlacedScreen)
+        title = app.screen.query_one("#why-title", Static)
+        text = str(title.render())
+        assert text.endswith("Esc: close)")
+        assert title.content_region.width * title.content_region.height >= cell_len(text)
