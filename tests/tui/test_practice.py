@@ -374,3 +374,22 @@ async def test_quitting_without_an_exam_does_not_ask(practice_content, store) ->
         await pilot.press("ctrl+q")
         await pilot.pause()
         assert not app.is_running
+
+
+def test_a_stem_is_reflowed_and_its_code_kept() -> None:
+    """Prose lines join into paragraphs (the view wraps them); blank lines and indented code stay as written."""
+    from lab.tui.widgets.question_view import reflow
+
+    stem = "A Node.js image builds slowly\nin the pipeline. The Dockerfile is:\n\n    FROM node:20-slim\n    COPY . .\n\nWhich change\nhelps?\n"
+    assert reflow(stem) == "A Node.js image builds slowly in the pipeline. The Dockerfile is:\n\n    FROM node:20-slim\n    COPY . .\n\nWhich change helps?"
+
+
+async def test_a_stem_wraps_at_the_width_of_the_screen(store) -> None:
+    """At 80 columns a stem written wrapped at ~95 no longer breaks mid-sentence: its paragraph is one text line."""
+    clock = FakeClock()
+    app = make_app(store, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.start_practice("all", ids=["placement-affinity-task-group"])
+        await pilot.pause()
+        assert "instances that are already running tasks of the cache service" in view_text(app)
