@@ -393,3 +393,19 @@ async def test_a_stem_wraps_at_the_width_of_the_screen(store) -> None:
         app.start_practice("all", ids=["placement-affinity-task-group"])
         await pilot.pause()
         assert "instances that are already running tasks of the cache service" in view_text(app)
+
+
+async def test_the_exam_footer_shows_submit_at_80_columns(practice_content, store) -> None:
+    """At 80x24 the footer's keys run out after a few: ctrl+s Submit is among those on screen (it was under the palette's key)."""
+    from textual.widgets._footer import FooterKey
+
+    clock = FakeClock()
+    app = make_app(store, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.start_exam("quick")
+        await pilot.pause()
+        assert isinstance(app.screen, ExamScreen)
+        keys = {key.action: key for key in app.screen.query(FooterKey)}
+        # The palette's key is docked at the right, over whatever runs under it.
+        assert keys["submit"].region.width and keys["submit"].region.right <= keys["command_palette"].region.x
