@@ -36,7 +36,7 @@ class LabApp(PracticeMixin, App[None]):
     """The catalogue's styles only; every other screen names ``lab.tcss`` (``lab.tui.screens.LAB_CSS``)."""
     TITLE = "ECS Lab"
     BINDINGS = [
-        Binding("ctrl+q", "quit", "Quit", id="quit"),
+        Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),  # also in modal screens (help, why, a question)
         Binding("question_mark", "help", "Help", id="help"),
         Binding("f2", "toggle_dark", "Theme", id="toggle-theme"),
     ]
@@ -147,6 +147,21 @@ class LabApp(PracticeMixin, App[None]):
     def on_workbench_screen_graded(self, message: WorkbenchScreen.Graded) -> None:
         """After the workbench shows a graded run: failed checks join the review queue."""
         self.record_graded(message.report)
+
+    async def action_quit(self) -> None:
+        """Quit; with an exam not yet submitted, ask first (quitting loses its answers; ctrl+q again quits)."""
+        from lab.tui.screens.confirm import QuitModal
+
+        taking_exam = any(getattr(screen, "exam_in_progress", False) for screen in self.screen_stack)
+        if not taking_exam or isinstance(self.screen, QuitModal):
+            self.exit()
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.exit()
+
+        self.push_screen(QuitModal("Quit the lab? The exam has not been submitted: its answers are lost and it is not scored (ctrl+s submits it)."), answered)
 
     def action_help(self) -> None:
         from lab.tui.screens.help import HelpScreen

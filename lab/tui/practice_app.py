@@ -135,10 +135,12 @@ class PracticeMixin:
             self.notify("The question bank is empty.", severity="warning")  # type: ignore[attr-defined]
             return
         rows: list[tuple[str, ...]] = [("all", "everything", str(len(questions)), "every question, shuffled")]
+        # A question counts in every area one of its topics is in: practising an area asks
+        # each such question (select_questions), so the row says how many come.
         by_area: dict[str, int] = {}
         for q in questions:
-            area = context.topics.by_id[q.topics[0]].area
-            by_area[area] = by_area.get(area, 0) + 1
+            for area in {context.topics.by_id[t].area for t in q.topics if t in context.topics.by_id}:
+                by_area[area] = by_area.get(area, 0) + 1
         rows += [(f"area:{slug}", f"area {slug}", str(by_area[slug]), name) for slug, name in context.topics.areas.items() if by_area.get(slug)]
         from lab.practice import DOP_DOMAINS
 

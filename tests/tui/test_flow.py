@@ -97,7 +97,7 @@ async def test_reopening_restores_edits_and_progress(store: ProgressStore) -> No
         table = again.screen.query_one(DataTable)
         row = [k.value for k in table.rows].index("ecr-pull-denied")
         assert "attempted" in str(table.get_row_at(row)[1])
-        assert "1 hints" in str(table.get_row_at(row)[5])
+        assert "1 hint ·" in str(table.get_row_at(row)[5])
         bench = await open_scenario(again, pilot)
         assert bench.query_one("#edit-instance-role-yaml TextArea", TextArea).text == FIXED_ROLE
         assert bench.hints_shown == 1
@@ -182,3 +182,38 @@ async def test_a_hint_revealed_by_lab_hint_is_shown_and_counted_in_the_workbench
     capsys.readouterr()
     assert main(["hint", "ecr-pull-denied", "--all"]) == 0
     assert capsys.readouterr().out.startswith("Hint 1 of ")
+
+
+async def test_arrows_in_the_filter_box_pick_the_match_enter_opens(store: ProgressStore) -> None:
+    """Typing filters; ↓ in the filter box highlights the next match, and Enter opens that one, not the first."""
+    from textual.widgets import Input
+
+    from lab.tui.screens.workbench import WorkbenchScreen
+
+    app = quiet(LabApp(store=store))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press(*"memory")
+        await pilot.pause()
+        assert isinstance(app.focused, Input)
+        table = app.screen.query_one(DataTable)
+        assert [k.value for k in table.rows] == ["memory-fragmentation", "memory-limit-oom"]
+        await pilot.press("down")
+        assert isinstance(app.focused, Input) and table.cursor_row == 1
+        await pilot.press("up", "down", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, WorkbenchScreen) and app.screen.session.scenario.id == "memory-limit-oom"
+
+
+async def test_a_hint_revealed_at_80x24_is_shown_where_the_learner_is(store: ProgressStore) -> None:
+    """Folded into tabs, the hints live on the Brief tab: ctrl+t from the editor says the hint in a notification."""
+    app = quiet(LabApp(store=store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        bench = await open_scenario(app, pilot, "host-port-conflict")
+        await pilot.pause()
+        assert bench.narrow and bench.query_one("#center").active != "tab-brief"
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        first = bench.session.scenario.hints[0]
+        assert any(first in n.message and "Hint 1 of" in n.message for n in app._notifications)

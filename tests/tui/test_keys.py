@@ -197,3 +197,23 @@ async def test_one_line_objectives_keep_the_briefing_in_view(store: ProgressStor
         picked = objectives.objectives[2]
         assert picked.title in str(objectives.render()).replace("\n", " ") or picked.title[:30] in str(objectives.render())
         save_svg(app, f"objectives-focused-{size[0]}x{size[1]}")
+
+
+async def test_objectives_drop_the_details_when_they_lose_the_focus(store: ProgressStore) -> None:
+    """Focused, the list shows the picked objective in full; on F4 the details go, also when nothing else redraws it (a finished run)."""
+    app = quiet(LabApp(store=store))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        bench = await open_scenario(app, pilot, "memory-fragmentation")
+        bench.advance(600)  # the run is over: no tick redraws the objectives from here on
+        await pilot.pause()
+        objectives = bench.query_one("#left ObjectiveList", ObjectiveList)
+        await pilot.press("f3")
+        await pilot.pause()
+        picked = objectives.objectives[0]
+        assert f"{picked.title} (required;" in str(objectives.render())
+        await pilot.press("f4")
+        await pilot.pause()
+        assert isinstance(app.focused, TextArea)
+        shown = str(objectives.render())
+        assert f"{picked.title} (required;" not in shown and "F3 ↑↓ details" in shown

@@ -328,3 +328,98 @@ async def test_time_runs_out_while_the_hands_on_scenario_is_open(practice_conten
         await pilot.press("escape")
         await pilot.pause()
         assert app.screen is catalogue
+
+
+async def test_each_practice_row_counts_the_questions_it_asks(store) -> None:
+    """The menu's count of an area, domain, scenario or topic is the number of questions practising it asks (the project's bank)."""
+    clock = FakeClock()
+    app = make_app(store, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await choose_row(app, pilot, "practice:quiz")
+        table = app.screen.query_one(DataTable)
+        rows = {str(k.value): int(str(table.get_row(k)[1])) for k in table.rows}
+        for key in ("area:placement", "area:scaling", "domain:D3", "topic:C11", "scenario:memory-fragmentation"):
+            await choose_row(app, pilot, key)
+            assert isinstance(app.screen, QuestionScreen)
+            assert len(app.screen.items) == rows[key], key
+            await pilot.press("escape")  # back to the catalogue
+            await pilot.pause()
+            await choose_row(app, pilot, "practice:quiz")
+
+
+async def test_quitting_during_an_exam_asks_first(practice_content, store) -> None:
+    """ctrl+q with an exam not submitted asks (n keeps the exam, also from its hands-on scenario); a second ctrl+q quits."""
+    from lab.tui.screens.confirm import QuitModal
+
+    clock = FakeClock()
+    app = make_app(store, clock, seed=2)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.start_exam("quick", 1)
+        await pilot.pause()
+        exam_screen = app.screen
+        assert isinstance(exam_screen, ExamScreen)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, QuitModal) and app.is_running
+        await pilot.press("n")
+        await pilot.pause()
+        assert app.screen is exam_screen and exam_screen.session.finished is None
+        await pilot.press("end", "o")  # the hands-on scenario, opened above the exam
+        await pilot.pause()
+        assert isinstance(app.screen, WorkbenchScreen)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert isinstance(app.screen, QuitModal)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_quitting_without_an_exam_does_not_ask(practice_content, store) -> None:
+    """Without an exam ctrl+q quits at once, also from a modal screen such as the help (it did nothing there)."""
+    clock = FakeClock()
+    app = make_app(store, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+        assert not app.is_running
+
+
+def test_a_stem_is_reflowed_and_its_code_kept() -> None:
+    """Prose lines join into paragraphs (the view wraps them); blank lines and indented code stay as written."""
+    from lab.tui.widgets.question_view import reflow
+
+    stem = "A Node.js image builds slowly\nin the pipeline. The Dockerfile is:\n\n    FROM node:20-slim\n    COPY . .\n\nWhich change\nhelps?\n"
+    assert reflow(stem) == "A Node.js image builds slowly in the pipeline. The Dockerfile is:\n\n    FROM node:20-slim\n    COPY . .\n\nWhich change helps?"
+
+
+async def test_a_stem_wraps_at_the_width_of_the_screen(store) -> None:
+    """At 80 columns a stem written wrapped at ~95 no longer breaks mid-sentence: its paragraph is one text line."""
+    clock = FakeClock()
+    app = make_app(store, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.start_practice("all", ids=["placement-affinity-task-group"])
+        await pilot.pause()
+        assert "instances that are already running tasks of the cache service" in view_text(app)
+
+
+async def test_the_exam_footer_shows_submit_at_80_columns(practice_content, store) -> None:
+    """At 80x24 the footer's keys run out after a few: ctrl+s Submit is among those on screen (it was under the palette's key)."""
+    from textual.widgets._footer import FooterKey
+
+    clock = FakeClock()
+    app = make_app(store, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.start_exam("quick")
+        await pilot.pause()
+        assert isinstance(app.screen, ExamScreen)
+        keys = {key.action: key for key in app.screen.query(FooterKey)}
+        # The palette's key is docked at the right, over whatever runs under it.
+        assert keys["submit"].region.width and keys["submit"].region.right <= keys["command_palette"].region.x

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
+from rich.cells import cell_len
 from textual.app import App, ComposeResult
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
 
 from lab.progress import ProgressStore
 from lab.sim.events import PlacementFailed
@@ -17,6 +18,7 @@ from lab.tui.screens.why import WhyNotPlacedScreen
 from lab.tui.widgets.cluster_map import ClusterMap
 from lab.tui.widgets.event_log import EventLogView
 from lab.tui.widgets.task_list import TaskList
+from lab.tui.widgets.timeline_bar import TimelineBar
 
 from .conftest import open_scenario, quiet
 
@@ -330,6 +332,23 @@ async def test_tasks_waiting_for_capacity_are_not_shown_as_fargate() -> None:
     assert "Waiting for an instance (1 EC2 tasks in PROVISIONING)" in text
 
 
+async def test_the_map_title_counts_instances_by_status() -> None:
+    """A reclaimed Spot instance stays on the map as INACTIVE: a line under the title counts by status (the metrics say 3 ACTIVE)."""
+    hosts = tuple(
+        InstanceView(f"ci-{i}", f"i-{i}", "m5.large", "us-east-1a", status, status == "ACTIVE", 2048, 2048, 8000, 8000, (), 1)
+        for i, status in enumerate(("ACTIVE", "ACTIVE", "INACTIVE", "ACTIVE"))
+    )
+    app = MapApp()
+    async with app.run_test(size=(120, 40)) as pilot:
+        cluster = app.query_one(CountingMap)
+        cluster.show(WorldSnapshot(60.0, "prod", hosts, ()))
+        await pilot.pause()
+        assert [cluster.line_text(i).plain for i in (0, 1)] == ["Cluster prod · 4 instances", "▣ 3 ACTIVE, 1 INACTIVE"]
+        cluster.show(WorldSnapshot(60.0, "prod", hosts[:2], ()))
+        await pilot.pause()
+        assert [cluster.line_text(i).plain for i in (0, 1)] == ["Cluster prod · 2 instances", "no tasks yet"]
+
+
 async def test_repeated_placement_failures_fold_into_one_line_with_a_count() -> None:
     """The first failure shows ECS's message; the repeats since are one line, the newest, counting them."""
 
@@ -370,3 +389,75 @@ async def test_the_catalogue_lists_scenarios_by_track_in_curriculum_order_with_p
         # Every scenario row between one label and the next belongs to that label's track.
         keys = [k.value for k in table.rows]
         assert keys.index("task-role-s3") < labels.index(next(label for label in labels if label.startswith("Networking")))
+
+
+async def test_the_clock_keeps_the_apply_time_in_view_at_120_columns(store: ProgressStore) -> None:
+    """After an apply the clock says when, within its width beside the buttons; the seed goes first when room is short."""
+    app = quiet(LabApp(store=store))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        bench = await open_scenario(app, pilot)
+        bench.advance(60)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        assert bench.session.applied_at == 60
+        clock = bench.query_one("#clock", Static)
+        shown = str(clock.render())
+        assert "applied 00:01:00" in shown
+        assert cell_len(shown) <= clock.content_region.width
+        # The longest usual state, playing at x600, drawn directly: a real play could reach the
+        # end of the run (and pause) before the assertion on a loaded machine.
+        bench.query_one(TimelineBar).show(now=90, duration=600, playing=True, speed=600, seed=1, applied_at=60, running_to_end=False)
+        await pilot.pause()
+        shown = str(clock.render())
+        assert "playing x600 · applied 00:01:00" in shown and cell_len(shown) <= clock.content_region.width
+    wide = quiet(LabApp(store=store))
+    async with wide.run_test(size=(200, 50)) as pilot:
+        await pilot.pause()
+        bench = await open_scenario(wide, pilot)
+        await pilot.pause()
+        assert "seed 1" in str(bench.query_one("#clock", Static).render())
+
+
+def test_help_names_every_key_of_the_catalogue_exam_and_review() -> None:
+    """Each key these screens bind is in a help row for that screen (the exam's p / n / Esc were not)."""
+    from textual.binding import Binding
+
+    from lab.tui.screens.catalogue import CatalogueScreen
+    from lab.tui.screens.exam import ExamScreen
+    from lab.tui.screens.exam_results import ExamResultsScreen, ReviewScreen
+    from lab.tui.screens.help import HELP
+
+    names = {"left": "←", "right": "→", "up": "↑", "down": "↓", "escape": "Esc", "slash": "/", "enter": "Enter", "home": "Home", "end": "End"}
+    rows = [line.split("|")[1] for line in HELP.splitlines() if line.startswith("| ")]
+
+    def keys_in(cell: str) -> set[str]:
+        keys = set(cell.replace(",", " ").replace("/", " / ").replace("↑↓", "↑ ↓").split())
+        if "a–e" in keys:
+            keys |= set("abcde")
+        return keys
+
+    for screen, context in ((ExamScreen, "exam"), (ExamResultsScreen, "exam results"), (ReviewScreen, "exam review"), (CatalogueScreen, "")):
+        for binding in screen.BINDINGS:
+            assert isinstance(binding, Binding)
+            for key in binding.key.split(","):
+                if key == "escape" and screen is not ExamScreen:
+                    continue  # the general "escape: close / back" row
+                name = names.get(key, key)
+                assert any(name in keys_in(cell) and context in cell for cell in rows), f"{screen.__name__}: {key}"
+
+
+async def test_why_not_placed_title_wraps_at_80_columns(store: ProgressStore) -> None:
+    """At 80x24 the title with its keys ("Esc: close") takes two lines instead of being cut after "Esc:"."""
+    app = quiet(LabApp(store=store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        bench = await open_scenario(app, pilot, "host-port-conflict")
+        bench.advance(120)
+        await pilot.press("ctrl+n")
+        await pilot.pause()
+        assert isinstance(app.screen, WhyNotPlacedScreen)
+        title = app.screen.query_one("#why-title", Static)
+        text = str(title.render())
+        assert text.endswith("Esc: close)")
+        assert title.content_region.width * title.content_region.height >= cell_len(text)

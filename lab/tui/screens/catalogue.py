@@ -39,7 +39,7 @@ def spent_label(store: ProgressStore, scenario_id: str) -> str:
     entry = store.scenarios.get(scenario_id)
     if entry is None or entry.status == "new":
         return ""
-    return f"{entry.hints_used} hints · {round(entry.seconds_spent / 60)} min"
+    return f"{entry.hints_used} hint{'' if entry.hints_used == 1 else 's'} · {round(entry.seconds_spent / 60)} min"
 
 
 def group_label(title: str, members: list[CatalogueEntry], store: ProgressStore) -> str:
@@ -198,8 +198,17 @@ class CatalogueScreen(Screen[None]):
             self.post_message(self.Opened(str(event.row_key.value)))
 
     def on_key(self, event: events.Key) -> None:
-        """Typing a letter anywhere on the catalogue goes to the filter box."""
+        """Typing a letter anywhere on the catalogue goes to the filter box; in the box, ↑ ↓ move the highlight."""
         box = self.query_one(Input)
+        if box.has_focus and event.key in ("up", "down"):
+            # Enter in the box opens the highlighted row: these pick which, as in a picker.
+            event.stop()
+            table = self.query_one(DataTable)
+            if event.key == "down":
+                table.action_cursor_down()
+            else:
+                table.action_cursor_up()
+            return
         if event.is_printable and event.character and not box.has_focus and event.character not in "/?":
             event.stop()
             box.focus()

@@ -10,7 +10,7 @@ from textual.widgets import Button, Static
 
 from lab.tui.screens import LAB_CSS
 
-__all__ = ["ConfirmModal"]
+__all__ = ["ConfirmModal", "QuitModal"]
 
 
 class ConfirmModal(ModalScreen[bool]):
@@ -38,3 +38,7 @@ class ConfirmModal(ModalScreen[bool]):
 
     def action_no(self) -> None:
         self.dismiss(False)
+
+
+class QuitModal(ConfirmModal):
+    """The question before quitting with an exam not submitted (the app quits on a second ctrl+q)."""

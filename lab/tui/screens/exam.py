@@ -28,6 +28,8 @@ class ExamScreen(Screen[None]):
 
     CSS_PATH = LAB_CSS
     BINDINGS = [
+        # Submit first: the footer shows keys in this order, and at 80 columns it ends after "f Flag".
+        Binding("ctrl+s", "submit", "Submit", id="exam-submit", priority=True),
         *[Binding(letter, f"choose({i})", show=False) for i, letter in enumerate(LETTERS)],
         Binding("up", "cursor(-1)", show=False),
         Binding("down", "cursor(1)", show=False),
@@ -40,7 +42,6 @@ class ExamScreen(Screen[None]):
         Binding("f", "flag", "Flag", id="exam-flag"),
         Binding("o", "open_scenario", "Open scenario", id="exam-open", show=False),
         Binding("g", "grade", "Grade hands-on", id="exam-grade", show=False),
-        Binding("ctrl+s", "submit", "Submit", id="exam-submit", priority=True),
         Binding("escape", "submit", show=False),
     ]
 
@@ -61,6 +62,11 @@ class ExamScreen(Screen[None]):
     @property
     def exam(self):
         return self.session.exam
+
+    @property
+    def exam_in_progress(self) -> bool:
+        """Not yet submitted: quitting the app now would lose it (the app asks first)."""
+        return self.session.finished is None
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="")

@@ -21,6 +21,7 @@ editor does not have the focus (Esc or Tab leaves the editor).
 | key | does |
 |---|---|
 | Enter | open the highlighted scenario (type to filter the catalogue) |
+| / | filter the catalogue |
 | ctrl+s  (a) | apply your files to the running simulation: new revision, service update, role update |
 | ctrl+r  (r) | restart from time zero with your files |
 | ctrl+g  (g) | grade: the canonical run on every seed, in the background |
@@ -46,13 +47,15 @@ editor does not have the focus (Esc or Tab leaves the editor).
 | f2 | dark / light theme |
 | ctrl+p | command palette ("scenario: open …", "sim: pause", …) |
 | a–e, ↑↓ space (practice, exam) | choose an option; Enter answers (practice), then Enter for the next |
-| o / l (practice, review) | open the question's scenario / lesson (after answering) |
-| ← → u f (exam) | previous / next item, the next unanswered or flagged one, flag for review |
-| g (exam, hands-on) | grade the scenario for the exam (o opens it to edit) |
-| ctrl+s (exam) | submit (asks first); the exam submits itself when the time is up |
+| o / l (practice, review, exam review) | open the question's scenario / lesson (after answering) |
+| ← → p n u f (exam) | previous / next item, the next unanswered or flagged one, flag for review |
+| Home / End (exam) | the first / last item |
+| o / g (exam, hands-on) | open the scenario to edit it / grade it for the exam |
+| ctrl+s, Esc (exam) | submit (asks first); the exam submits itself when the time is up |
 | a / w / f (exam results) | review all / the wrong / the flagged items with their explanations |
+| ← → p n (exam review) | previous / next reviewed item |
 | escape | leave the editor / close / back to the catalogue (asks first when edits are not applied) |
-| ctrl+q | quit |
+| ctrl+q | quit (with an exam not submitted: asks first; ctrl+q again quits) |
 
 At 80x24 the panes become tabs: Brief (objectives, hints, briefing), one per file, Cluster,
 Events (with the metrics). Edits are saved as you type and come back when you reopen a

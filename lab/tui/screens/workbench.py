@@ -419,6 +419,9 @@ class WorkbenchScreen(Screen[None]):
         self._report_save(self.session.store.use_hints(self.session.scenario.id, self.hints_shown))
         self._judged_at = None
         self.refresh_views()
+        if self.narrow and self._center.active != "tab-brief":
+            # Folded, the hints are on the Brief tab: without this, ctrl+t showed nothing.
+            self.notify(f"Hint {self.hints_shown} of {len(hints)}: {hints[self.hints_shown - 1]}  (also on the Brief tab)", markup=False, timeout=15)
 
     def action_why(self) -> None:
         from lab.tui.screens.why import WhyNotPlacedScreen

@@ -7,7 +7,7 @@ a three-task one.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from itertools import zip_longest
 from typing import Any
 
@@ -121,6 +121,11 @@ class ClusterMap(LineView):
                 rows.append(("blank",))
             per_az.append(rows)
         lines: list[tuple[Row, ...]] = [(("title", len(snapshot.instances)),), (("summary", live),)]
+        # INACTIVE (deregistered) and DRAINING instances stay on the map: a line counts them by
+        # status, so the map agrees with the metrics' "instances" (the ACTIVE ones).
+        statuses = Counter(inst.status for inst in snapshot.instances)
+        if not set(statuses) <= {"ACTIVE"}:
+            lines.insert(1, (("statuses", statuses),))
         if columns == 1:
             lines += [(row,) for rows in per_az for row in rows]
         else:
@@ -161,6 +166,8 @@ class ClusterMap(LineView):
             assert self.snapshot is not None
             text.append(f"Cluster {self.snapshot.cluster}", style="bold")
             text.append(f" · {row[1]} instances")
+        elif kind == "statuses":
+            text.append("▣ " + ", ".join(f"{n} {status}" for status, n in sorted(row[1].items())))
         elif kind == "summary":
             counts = defaultdict(int)
             for task in row[1]:

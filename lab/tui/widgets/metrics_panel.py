@@ -51,11 +51,14 @@ class MetricsPanel(Static, can_focus=True):
         rows.append(("instances", str(view.active_instances), history.values("instances"), None))
         # The label column fits the longest label while the sparklines keep 8 cells; a name that
         # still does not fit is shortened, never the metric after it ("orders-green 5xx", not "… 5").
+        # The value column fits the longest value ("16648/360000" 5xx of requests is 12 cells):
+        # a line wider than the panel wrapped its sparkline onto a line of its own.
         panel = self.size.width or 44
-        label_width = max(14, min(max(len(row[0]) for row in rows), panel - 20))
-        width = max(8, min(history.width, panel - label_width - 12))
+        value_width = max(9, *(len(row[1]) for row in rows))
+        label_width = max(14, min(max(len(row[0]) for row in rows), panel - value_width - 11))
+        width = max(8, min(history.width, panel - label_width - value_width - 3))
         for label, now, series, top in rows:
-            text.append(f"{fit_label(label, label_width):<{label_width}} {now:>9} ", style="bold")
+            text.append(f"{fit_label(label, label_width):<{label_width}} {now:>{value_width}} ", style="bold")
             text.append(sparkline(series, width, top=top))
             text.append("\n")
         text.append(f"over 0…{int(history.duration_s)} s simulated", style="dim")

@@ -56,10 +56,10 @@ class ObjectiveList(Static, can_focus=True):
         self._draw()
         self.scroll_visible()
 
-    def on_focus(self) -> None:
-        self._draw()
-
-    def on_blur(self) -> None:
+    def watch_has_focus(self, has_focus: bool) -> None:
+        # Not on_focus / on_blur: they run before Widget._on_focus / _on_blur set has_focus,
+        # so the list drew its unfocused look on focus and kept the details after a blur.
+        super().watch_has_focus(has_focus)
         self._draw()
 
     def on_resize(self) -> None:

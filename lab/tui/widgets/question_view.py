@@ -12,7 +12,7 @@ from textual.widgets import Static
 
 from lab.practice import QuestionItem
 
-__all__ = ["QuestionView", "question_text"]
+__all__ = ["QuestionView", "question_text", "reflow"]
 
 
 def question_text(
@@ -34,7 +34,7 @@ def question_text(
     if flagged:
         out.append("   ⚑ flagged", style="bold")
     out.append("\n\n")
-    out.append(q.stem.strip())
+    out.append(reflow(q.stem))
     out.append("\n")
     if q.multiple:
         out.append(f"Choose {q.choose}.", style="italic")
@@ -56,6 +56,24 @@ def question_text(
         out.append("\n")
         out.append_text(feedback_text(item, picked))
     return out
+
+
+def reflow(text: str) -> str:
+    """``text`` with each paragraph's lines joined into one, for the view to wrap at its width.
+
+    Stems are written wrapped at ~95 columns: shown as written they broke mid-sentence at 80
+    columns. Blank lines and indented lines (a Dockerfile, a YAML snippet) are kept as they are.
+    """
+    out: list[str] = []
+    joinable = False
+    for line in text.strip().split("\n"):
+        prose = bool(line.strip()) and not line[0].isspace()
+        if prose and joinable:
+            out[-1] += " " + line.strip()
+        else:
+            out.append(line)
+        joinable = prose
+    return "\n".join(out)
 
 
 def feedback_text(item: QuestionItem, picked: set[int]) -> Text:

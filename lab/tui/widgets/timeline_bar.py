@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.cells import cell_len
 from textual.app import ComposeResult
 from textual.containers import Horizontal
 from textual.message import Message
@@ -37,6 +38,9 @@ class TimelineBar(Horizontal):
 
     _controls: tuple[bool, int] | None = None
     """(playing, speed) the buttons show."""
+
+    _clock: tuple[str, ...] = ()
+    """The clock's parts, most needed first: time and state, the apply time, the seed."""
 
     def compose(self) -> ComposeResult:
         yield Static(id="clock")
@@ -74,9 +78,9 @@ class TimelineBar(Horizontal):
         busy = playing and behind and not placing
         if busy:
             state += " (busy: slower than"
-        applied = f" · applied {format_time(applied_at)}" if applied_at is not None else ""
         speed_text = f" x{speed})" if busy else f" x{speed}"
-        self.query_one("#clock", Static).update(f"t={format_time(now)}/{format_time(duration)} {state}{speed_text} · seed {seed}{applied}")
+        self._clock = (f"{format_time(now)}/{format_time(duration)} {state}{speed_text}", f" · applied {format_time(applied_at)}" if applied_at is not None else "", f" · seed {seed}")
+        self._draw_clock()
         if (playing, speed) == self._controls:
             return
         self._controls = (playing, speed)
@@ -85,6 +89,20 @@ class TimelineBar(Horizontal):
                 button.label = "‖ pause" if playing else "▶ play"
             if button.name and button.name.startswith("speed("):
                 button.set_class(str(button.label) == f"x{speed}", "-active")
+
+    def on_resize(self) -> None:
+        self._draw_clock()
+
+    def _draw_clock(self) -> None:
+        """The clock, then the apply time, then the seed, as many as fit (at 120 columns the buttons leave 51 cells)."""
+        clock = self.query_one("#clock", Static)
+        room = clock.content_region.width or 10_000
+        text = ""
+        for part in self._clock:
+            if text and cell_len(text + part) > room:
+                break
+            text += part
+        clock.update(text)
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
