@@ -24,6 +24,7 @@ __all__ = [
     "STRATEGY_NOT_ASSOCIATED",
     "AutoScalingValidationError",
     "ClientException",
+    "ElbException",
     "InvalidParameterException",
     "LabError",
     "ObjectNotFoundException",
@@ -145,6 +146,16 @@ class AutoScalingValidationError(ClientException):
     def __init__(self, message: str, path: tuple[str | int, ...] = ()) -> None:
         super().__init__(message, path)
         self.args = (f"ValidationError: {message}",)
+
+
+class ElbException(ClientException):
+    """Elastic Load Balancing refused a call, worded as its error ``code`` (``TargetGroupNotFound``,
+    ``LoadBalancerNotFound``...: the ELB API's error codes, not ECS's ``ClientException``)."""
+
+    def __init__(self, code: str, message: str, path: tuple[str | int, ...] = ()) -> None:
+        super().__init__(message, path)
+        self.code = code
+        self.args = (f"{code}: {message}",)
 
 
 class ValidationException(ClientException):
