@@ -633,10 +633,15 @@ def create_service_errors(service: Service) -> list[ClientException]:
     return errors
 
 
-def capacity_provider_strategy_errors(strategy: Sequence[CapacityProviderStrategyItem]) -> list[ClientException]:
+def capacity_provider_strategy_errors(strategy: Sequence[CapacityProviderStrategyItem], *, places: bool = True) -> list[ClientException]:
     """Return what ECS refuses about a capacity provider strategy, whether a service names it or
     uses the cluster's default (§4.7, §7.2): Fargate mixed with Auto Scaling group providers, more
     than 20 providers, several providers all at weight 0, more than one base.
+
+    Args:
+        places: the call places tasks with it (CreateService, RunTask). False for the cluster's
+            default as PutClusterCapacityProviders stores it: the all-at-weight-0 rule fails only
+            "any RunTask or CreateService actions using" the strategy (API: CapacityProviderStrategyItem.weight).
 
     Each exception's ``path`` is under ``capacityProviderStrategy``.
     """
@@ -651,7 +656,7 @@ def capacity_provider_strategy_errors(strategy: Sequence[CapacityProviderStrateg
         # Documented (API: CreateServiceRequest.capacityProviderStrategy); same form as the
         # observed load-balancer limit.
         refuse(f"capacity provider strategy can have at most {MAX_STRATEGY_PROVIDERS} items.")  # wording UNCONFIRMED
-    if len(strategy) > 1 and not any(item.weight > 0 for item in strategy):
+    if places and len(strategy) > 1 and not any(item.weight > 0 for item in strategy):
         # Documented (API: CapacityProviderStrategyItem.weight): with several providers, at
         # least one needs a weight above zero, or CreateService fails.
         refuse("At least one capacity provider in a capacity provider strategy must have a weight greater than zero.")  # wording UNCONFIRMED

@@ -201,12 +201,18 @@ class CapacityProviders:
         """PutClusterCapacityProviders.
 
         Raises:
-            ClientException: a provider that does not exist.
+            ClientException: a provider that does not exist, or a default strategy ECS refuses
+                (the rules a service's strategy is held to).
         """
+        from lab.config.service import capacity_provider_strategy_errors  # pydantic models: built on first use
+
         for name in model.capacityProviders:
             if name not in self.providers and name not in FARGATE_PROVIDERS:
                 raise ClientException(f"The specified capacity provider {name} does not exist.")  # wording UNCONFIRMED
         default = tuple(model.defaultCapacityProviderStrategy)
+        errors = capacity_provider_strategy_errors(default, places=False)
+        if errors:
+            raise InvalidParameterException(errors[0].message, ("defaultCapacityProviderStrategy", *errors[0].path[1:]))
         _check_strategy([item.capacity_provider for item in default], tuple(model.capacityProviders), "defaultCapacityProviderStrategy")
         self.cluster_providers = tuple(model.capacityProviders)
         self.default_strategy = default
