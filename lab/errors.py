@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from lab.safe_text import printable
 
 __all__ = [
+    "STRATEGY_AND_LAUNCH_TYPE",
     "STRATEGY_MIXED",
     "STRATEGY_NOT_ASSOCIATED",
     "AutoScalingValidationError",
@@ -116,6 +117,9 @@ STRATEGY_NOT_ASSOCIATED = (
     "cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again."
 )
 """ECS's refusal of a capacity provider strategy naming a provider the cluster lacks (wording UNCONFIRMED)."""
+
+STRATEGY_AND_LAUNCH_TYPE = "Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again."
+"""ECS's refusal of a CreateService or RunTask naming both (observed: pulumi/pulumi-awsx#599, terraform-linters/tflint-ruleset-aws#349)."""
 
 STRATEGY_MIXED = (
     "The specified capacity provider strategy cannot contain a mix of capacity providers using Auto Scaling groups "

@@ -43,6 +43,7 @@ from lab.config.shapes import (
 )
 from lab.config.task_definition import NAME_RE, TaskDefinition, client_exception_diagnostics
 from lab.errors import (
+    STRATEGY_AND_LAUNCH_TYPE,
     STRATEGY_MIXED,
     ClientException,
     Diagnostic,
@@ -595,11 +596,7 @@ def create_service_errors(service: Service) -> list[ClientException]:
 
     strategy = service.capacity_provider_strategy
     if strategy and service.launch_type is not None:
-        # observed: pulumi/pulumi-awsx#599, terraform-linters/tflint-ruleset-aws#349
-        refuse(
-            "Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.",
-            "capacityProviderStrategy",
-        )
+        refuse(STRATEGY_AND_LAUNCH_TYPE, "capacityProviderStrategy")
     errors += capacity_provider_strategy_errors(strategy)
 
     if len(service.service_registries) > 1:

@@ -214,7 +214,8 @@ class RunTask(_Spec):
     """``family``, ``family:revision`` or a task-definition ARN."""
     count: int = Field(default=1, ge=1, le=10)
     """Tasks to start; RunTask takes at most 10 per call (§1.7, §11.1)."""
-    launchType: Literal["EC2", "FARGATE"] = "EC2"
+    launchType: Literal["EC2", "FARGATE"] | None = None
+    """None: the cluster's default capacity provider strategy, or EC2 without one (as RunTask)."""
     placementStrategy: list[dict[str, str]] = Field(default_factory=new_list)
     placementConstraints: list[dict[str, str]] = Field(default_factory=new_list)
     group: str | None = None
