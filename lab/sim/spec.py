@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from lab.config.defaults import new_list
+from lab.config.quotas import MAX_TASK_GROUP_LENGTH
 from lab.config.tagged import ByTag
 
 AvailabilityZone = Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$")]
@@ -218,7 +219,8 @@ class RunTask(_Spec):
     """None: the cluster's default capacity provider strategy, or EC2 without one (as RunTask)."""
     placementStrategy: list[dict[str, str]] = Field(default_factory=new_list)
     placementConstraints: list[dict[str, str]] = Field(default_factory=new_list)
-    group: str | None = None
+    group: str | None = Field(default=None, max_length=MAX_TASK_GROUP_LENGTH)
+    """The task group (default ``family:<family>``); at most 255 characters (§1.6)."""
     startedBy: str | None = None
     networkConfiguration: dict[str, Any] | None = None
     repeat: int = Field(default=1, ge=1, le=1000)
