@@ -87,7 +87,16 @@ def _is_scenario_ref(ref: str) -> bool:
     return True
 
 
+def _check_seed(seed: int | None) -> None:
+    """Refuse a ``--seed`` that ``run.seeds`` would refuse (one line, exit 2)."""
+    from lab.scenario.schema import MIN_SEED
+
+    if seed is not None and seed < MIN_SEED:
+        raise UsageError(f"--seed must be a whole number ≥ {MIN_SEED}, as in run.seeds (got {seed}): seed -n would rerun seed n")
+
+
 def _cmd_sim(args: argparse.Namespace, out: TextIO) -> int:
+    _check_seed(args.seed)
     if args.until is not None:
         from lab.scenario.schema import MAX_RUN_SECONDS
 
@@ -246,6 +255,7 @@ def _cmd_start(args: argparse.Namespace, out: TextIO) -> int:
 def _cmd_grade(args: argparse.Namespace, out: TextIO) -> int:
     if args.solution and args.answer:
         raise UsageError("give --answer or --solution, not both")
+    _check_seed(args.seed)
     with _start_up(args.process):
         from lab.grading.grader import grade
         from lab.grading.render import render_github, render_json, render_junit, render_text, use_color
@@ -628,9 +638,9 @@ def _args_sim(p: argparse.ArgumentParser) -> None:
 
 def _args_grade(p: argparse.ArgumentParser) -> None:
     p.add_argument("id", help="scenario id or file")
-    p.add_argument("--answer", help="folder holding your edited files (default: the starting files)")
+    p.add_argument("--answer", help="folder holding your edited files, by their names (default: the starting files)")
     p.add_argument("--solution", action="store_true", help="grade the scenario's own solution")
-    p.add_argument("--seed", type=int, help="grade one seed instead of run.seeds")
+    p.add_argument("--seed", type=int, help="grade one seed (≥ 0) instead of run.seeds")
     p.add_argument("--format", choices=("text", "json", "junit", "github"), default="text")
     p.add_argument("--output", help="write the report to this file")
     p.add_argument(

@@ -20,10 +20,12 @@ from dataclasses import dataclass
 from lab.safe_text import printable
 
 __all__ = [
+    "STRATEGY_AND_LAUNCH_TYPE",
     "STRATEGY_MIXED",
     "STRATEGY_NOT_ASSOCIATED",
     "AutoScalingValidationError",
     "ClientException",
+    "ElbException",
     "InvalidParameterException",
     "LabError",
     "ObjectNotFoundException",
@@ -116,6 +118,9 @@ STRATEGY_NOT_ASSOCIATED = (
 )
 """ECS's refusal of a capacity provider strategy naming a provider the cluster lacks (wording UNCONFIRMED)."""
 
+STRATEGY_AND_LAUNCH_TYPE = "Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again."
+"""ECS's refusal of a CreateService or RunTask naming both (observed: pulumi/pulumi-awsx#599, terraform-linters/tflint-ruleset-aws#349)."""
+
 STRATEGY_MIXED = (
     "The specified capacity provider strategy cannot contain a mix of capacity providers using Auto Scaling groups "
     "and Fargate providers. Specify one or the other and try again."
@@ -145,6 +150,16 @@ class AutoScalingValidationError(ClientException):
     def __init__(self, message: str, path: tuple[str | int, ...] = ()) -> None:
         super().__init__(message, path)
         self.args = (f"ValidationError: {message}",)
+
+
+class ElbException(ClientException):
+    """Elastic Load Balancing refused a call, worded as its error ``code`` (``TargetGroupNotFound``,
+    ``LoadBalancerNotFound``...: the ELB API's error codes, not ECS's ``ClientException``)."""
+
+    def __init__(self, code: str, message: str, path: tuple[str | int, ...] = ()) -> None:
+        super().__init__(message, path)
+        self.code = code
+        self.args = (f"{code}: {message}",)
 
 
 class ValidationException(ClientException):

@@ -428,3 +428,25 @@ def test_the_pytest_plugin_never_records_progress(recorded):
     assert result.returncode == 0, result.stdout + result.stderr
     assert "passed" in result.stdout
     assert _snapshot(recorded) == before
+
+
+def test_an_answer_folder_without_the_scenarios_files_is_bad_input_and_not_recorded(capsys, tmp_path, recorded):
+    """A folder holding none of the declared files would grade the starting files as the
+    learner's attempt: it is bad input (one line naming the folder and the files), exit 2."""
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("not an answer\n")
+    before = _snapshot(recorded)
+    code, out, err = run_main(capsys, "grade", SCENARIO, "--answer", str(empty))
+    assert code == 2 and out == ""
+    names = ", ".join(load_scenario(find_scenario(SCENARIO)).scenario.files)
+    assert err.strip().splitlines() == [f"answer folder {empty} holds none of the scenario's files ({names})"]
+    assert _snapshot(recorded) == before
+
+
+@pytest.mark.parametrize("command", ["grade", "sim"])
+def test_a_negative_seed_is_bad_input_as_in_run_seeds(capsys, command):
+    """random.Random(-n) is random.Random(n): run.seeds takes seeds ≥ 0, and so does --seed."""
+    code, out, err = run_main(capsys, command, SCENARIO, "--seed", "-1")
+    assert code == 2 and out == ""
+    assert err.strip().splitlines() == ["--seed must be a whole number ≥ 0, as in run.seeds (got -1): seed -n would rerun seed n"]

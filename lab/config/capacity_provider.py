@@ -16,12 +16,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from lab.config.fargate import mixes_fargate_and_groups
-from lab.config.service import CapacityProviderStrategyItem
+from lab.config.service import CapacityProviderStrategyItem, capacity_provider_strategy_errors
 from lab.config.shapes import check_shape, strip_unmodelled, validation_diagnostics
 from lab.config.task_definition import client_exception_diagnostics
 from lab.errors import (
-    STRATEGY_MIXED,
     STRATEGY_NOT_ASSOCIATED,
     ClientException,
     Diagnostic,
@@ -268,8 +266,9 @@ def parse_cluster_capacity_providers(doc: Document, path: Path_ = (), *, collect
 
     problems = []
     default = model.defaultCapacityProviderStrategy
-    if mixes_fargate_and_groups(item.capacity_provider for item in default):
-        problems.append(positioned(doc, (*path, "defaultCapacityProviderStrategy"), f"InvalidParameterException: {STRATEGY_MIXED}"))
+    # The rules every strategy is held to, whoever names it (a service, RunTask, or this default).
+    for error in capacity_provider_strategy_errors(default, places=False):
+        problems.append(positioned(doc, (*path, "defaultCapacityProviderStrategy", *error.path[1:]), str(error)))
     for i, item in enumerate(default):
         if item.capacity_provider not in model.capacityProviders:
             problems.append(

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from lab.config.defaults import new_list
 from lab.config.event_pattern import EventPattern, parse_event_pattern
+from lab.config.quotas import MAX_TASK_GROUP_LENGTH
 from lab.config.schedule import Schedule, ScheduleError, parse_schedule
 from lab.config.shapes import positioned, validate_mapping
 from lab.errors import Diagnostic, SourceErrors
@@ -92,7 +93,7 @@ class EcsParameters(BaseModel):
     """Required for awsvpc task definitions, so for FARGATE."""
     PlatformVersion: str | None = None
     """The Fargate platform version (accepted, not simulated)."""
-    Group: str | None = Field(default=None, max_length=255)
+    Group: str | None = Field(default=None, max_length=MAX_TASK_GROUP_LENGTH)
     """The task group (default ``family:<family>``)."""
 
     @property

@@ -12,6 +12,7 @@ __all__ = [
     "MAX_PORT",
     "MAX_RUN_TASK_COUNT",
     "MAX_SERVICES_PER_CLUSTER",
+    "MAX_TASK_GROUP_LENGTH",
     "MAX_TASKS_PER_SERVICE",
     "SERVICES_PER_CLUSTER_EXCEEDED",
 ]
@@ -27,6 +28,9 @@ MAX_CONTAINERS_PER_TASK_DEFINITION = 10
 
 MAX_RUN_TASK_COUNT = 10
 """Tasks one RunTask call may start (``count``); not adjustable (§1.7, §11.1)."""
+
+MAX_TASK_GROUP_LENGTH = 255
+"""Characters in a task group name (RunTask ``group``, EventBridge ``EcsParameters.Group``; §1.6)."""
 
 MAX_PORT = 65_535
 """Largest TCP or UDP port number, for ``containerPort`` and ``hostPort`` (§11.2)."""

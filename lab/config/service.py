@@ -43,6 +43,7 @@ from lab.config.shapes import (
 )
 from lab.config.task_definition import NAME_RE, TaskDefinition, client_exception_diagnostics
 from lab.errors import (
+    STRATEGY_AND_LAUNCH_TYPE,
     STRATEGY_MIXED,
     ClientException,
     Diagnostic,
@@ -595,11 +596,7 @@ def create_service_errors(service: Service) -> list[ClientException]:
 
     strategy = service.capacity_provider_strategy
     if strategy and service.launch_type is not None:
-        # observed: pulumi/pulumi-awsx#599, terraform-linters/tflint-ruleset-aws#349
-        refuse(
-            "Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.",
-            "capacityProviderStrategy",
-        )
+        refuse(STRATEGY_AND_LAUNCH_TYPE, "capacityProviderStrategy")
     errors += capacity_provider_strategy_errors(strategy)
 
     if len(service.service_registries) > 1:
@@ -633,10 +630,15 @@ def create_service_errors(service: Service) -> list[ClientException]:
     return errors
 
 
-def capacity_provider_strategy_errors(strategy: Sequence[CapacityProviderStrategyItem]) -> list[ClientException]:
+def capacity_provider_strategy_errors(strategy: Sequence[CapacityProviderStrategyItem], *, places: bool = True) -> list[ClientException]:
     """Return what ECS refuses about a capacity provider strategy, whether a service names it or
     uses the cluster's default (§4.7, §7.2): Fargate mixed with Auto Scaling group providers, more
     than 20 providers, several providers all at weight 0, more than one base.
+
+    Args:
+        places: the call places tasks with it (CreateService, RunTask). False for the cluster's
+            default as PutClusterCapacityProviders stores it: the all-at-weight-0 rule fails only
+            "any RunTask or CreateService actions using" the strategy (API: CapacityProviderStrategyItem.weight).
 
     Each exception's ``path`` is under ``capacityProviderStrategy``.
     """
@@ -651,7 +653,7 @@ def capacity_provider_strategy_errors(strategy: Sequence[CapacityProviderStrateg
         # Documented (API: CreateServiceRequest.capacityProviderStrategy); same form as the
         # observed load-balancer limit.
         refuse(f"capacity provider strategy can have at most {MAX_STRATEGY_PROVIDERS} items.")  # wording UNCONFIRMED
-    if len(strategy) > 1 and not any(item.weight > 0 for item in strategy):
+    if places and len(strategy) > 1 and not any(item.weight > 0 for item in strategy):
         # Documented (API: CapacityProviderStrategyItem.weight): with several providers, at
         # least one needs a weight above zero, or CreateService fails.
         refuse("At least one capacity provider in a capacity provider strategy must have a weight greater than zero.")  # wording UNCONFIRMED

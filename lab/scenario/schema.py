@@ -8,7 +8,7 @@ exists), ``files`` (name → kind and content, the real AWS shapes a learner edi
 from __future__ import annotations
 
 import difflib
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -49,6 +49,10 @@ class FileSpec(_Model):
         return value
 
 
+MIN_SEED = 0
+"""The smallest seed: Python's random.Random(n) is random.Random(abs(n)), so a negative seed
+would be a positive seed's run again under another number."""
+
 MAX_RUN_SECONDS = 7 * 24 * 3600
 """The longest run a document or ``lab sim --until`` may ask for: seven simulated days."""
 
@@ -60,7 +64,7 @@ class RunSpec(_Model):
     """Simulated seconds."""
     apply_at: float = Field(default=0.0, ge=0)
     """When a learner's answer is applied (the starting files run before it)."""
-    seeds: list[int] = Field(default_factory=lambda: [1], min_length=1, max_length=20)
+    seeds: list[Annotated[int, Field(ge=MIN_SEED)]] = Field(default_factory=lambda: [1], min_length=1, max_length=20)
 
     @field_validator("seeds")
     @classmethod

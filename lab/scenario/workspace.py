@@ -284,7 +284,7 @@ def read_answer(loaded: LoadedScenario, directory: Path) -> dict[str, ConfigFile
         rejected); declared files missing from the folder are left out.
 
     Raises:
-        UsageError: the folder is missing, or a name or file is refused (size, symlink, a
+        UsageError: the folder is missing or holds none of the declared files, or a name or file is refused (size, symlink, a
             special file), or a declared file is missing but there under another case or
             suffix (``Service.yaml``, ``service.yml``).
         SourceErrors: a file is not valid YAML/JSON or breaks its AWS shape.
@@ -298,6 +298,7 @@ def read_answer(loaded: LoadedScenario, directory: Path) -> dict[str, ConfigFile
         raise UsageError(f"answer folder {directory}: {why}") from None
     answer: dict[str, ConfigFile] = {}
     problems = []
+    present = 0
     try:
         for name, spec in loaded.scenario.files.items():
             path = _check_name(directory, name)
@@ -305,6 +306,7 @@ def read_answer(loaded: LoadedScenario, directory: Path) -> dict[str, ConfigFile
             if raw is None:
                 _refuse_a_misnamed_file(directory, dir_fd, name)
                 continue
+            present += 1
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError as exc:
@@ -327,6 +329,10 @@ def read_answer(loaded: LoadedScenario, directory: Path) -> dict[str, ConfigFile
                 problems.append(exc.diagnostic)
     finally:
         os.close(dir_fd)
+    if not present:
+        # Graded, it would be the starting files under the learner's name (and recorded as an attempt).
+        names = ", ".join(loaded.scenario.files)
+        raise UsageError(f"answer folder {directory} holds none of the scenario's files ({names})")
     if problems:
         raise SourceErrors(problems)
     return answer

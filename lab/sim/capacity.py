@@ -35,6 +35,7 @@ from lab.config.fargate import FARGATE_PROVIDERS, mixes_fargate_and_groups
 from lab.config.instance_types import instance_type as lookup_instance_type
 from lab.config.instance_types import registered_memory_mib
 from lab.errors import (
+    STRATEGY_AND_LAUNCH_TYPE,
     STRATEGY_MIXED,
     STRATEGY_NOT_ASSOCIATED,
     ClientException,
@@ -57,6 +58,7 @@ __all__ = [
     "CapacityProviderRuntime",
     "CapacityProviders",
     "ProviderPlacement",
+    "choose_provider",
 ]
 
 HIGH_DATAPOINTS = 1
@@ -201,12 +203,18 @@ class CapacityProviders:
         """PutClusterCapacityProviders.
 
         Raises:
-            ClientException: a provider that does not exist.
+            ClientException: a provider that does not exist, or a default strategy ECS refuses
+                (the rules a service's strategy is held to).
         """
+        from lab.config.service import capacity_provider_strategy_errors  # pydantic models: built on first use
+
         for name in model.capacityProviders:
             if name not in self.providers and name not in FARGATE_PROVIDERS:
                 raise ClientException(f"The specified capacity provider {name} does not exist.")  # wording UNCONFIRMED
         default = tuple(model.defaultCapacityProviderStrategy)
+        errors = capacity_provider_strategy_errors(default, places=False)
+        if errors:
+            raise InvalidParameterException(errors[0].message, ("defaultCapacityProviderStrategy", *errors[0].path[1:]))
         _check_strategy([item.capacity_provider for item in default], tuple(model.capacityProviders), "defaultCapacityProviderStrategy")
         self.cluster_providers = tuple(model.capacityProviders)
         self.default_strategy = default
@@ -226,6 +234,29 @@ class CapacityProviders:
         if model.launch_type is None:
             return self.default_strategy
         return ()
+
+    def run_task_strategy(self, launch_type: str | None, strategy: tuple[Any, ...]) -> tuple[str, tuple[Any, ...]]:
+        """RunTask's launch: (launch type, strategy). A strategy and a launch type exclude each
+        other; with neither the cluster's default strategy is used (API: RunTask.capacityProviderStrategy),
+        and without one either, EC2. A strategy of Fargate providers runs on FARGATE.
+
+        Raises:
+            InvalidParameterException: both given, or a strategy ECS refuses (§4.7, §7.2).
+        """
+        from lab.config.service import capacity_provider_strategy_errors  # pydantic models: built on first use
+
+        if strategy and launch_type is not None:
+            raise InvalidParameterException(STRATEGY_AND_LAUNCH_TYPE, ("capacityProviderStrategy",))
+        if not strategy and launch_type is None:
+            strategy = self.default_strategy
+        if not strategy:
+            return launch_type or "EC2", ()
+        errors = capacity_provider_strategy_errors(strategy)
+        if errors:
+            raise errors[0]
+        self.check_strategy(strategy)
+        fargate = all(item.capacity_provider in FARGATE_PROVIDERS for item in strategy)
+        return ("FARGATE" if fargate else "EC2"), strategy
 
     # -- managed scaling ---------------------------------------------------------------------
 
@@ -379,15 +410,7 @@ class ProviderPlacement:
             name = self.provider_of.get(task.id)
             if name is not None:
                 counts[name] = counts.get(name, 0) + 1
-        for item in self.strategy:
-            if item.base > counts.get(item.capacity_provider, 0):
-                return str(item.capacity_provider)
-        weighted = [item for item in self.strategy if item.weight > 0]
-        if not weighted:
-            return str(self.strategy[0].capacity_provider) if self.strategy else None
-        # The weights share out the tasks beyond the bases (§4.7); ties go to the heavier weight.
-        best = min(weighted, key=lambda item: ((counts.get(item.capacity_provider, 0) - item.base) / item.weight, -item.weight))
-        return str(best.capacity_provider)
+        return choose_provider(self.strategy, counts)
 
     def place_on(self, service: ServiceRuntime, allowed: list[int], needs: TaskNeeds, rev: Any) -> int | None:
         """Placement restricted to ``allowed`` fleet positions (a provider's instances)."""
@@ -425,6 +448,20 @@ class ProviderPlacement:
         service.tasks[task.id] = task
         self.provider_of[task.id] = runtime.name
         return task
+
+
+def choose_provider(strategy: tuple[Any, ...], counts: dict[str, int]) -> str | None:
+    """The provider the next task runs on, given how many tasks each already runs: each ``base``
+    first, then the weights share out the rest (§4.7). None for an empty strategy."""
+    for item in strategy:
+        if item.base > counts.get(item.capacity_provider, 0):
+            return str(item.capacity_provider)
+    weighted = [item for item in strategy if item.weight > 0]
+    if not weighted:
+        return str(strategy[0].capacity_provider) if strategy else None
+    # Ties go to the heavier weight.
+    best = min(weighted, key=lambda item: ((counts.get(item.capacity_provider, 0) - item.base) / item.weight, -item.weight))
+    return str(best.capacity_provider)
 
 
 def _check_strategy(names: list[str], associated: tuple[str, ...], field_name: str) -> None:

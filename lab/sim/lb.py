@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import Any
 
-from lab.errors import ClientException
+from lab.errors import ClientException, ElbException
 from lab.sim.app import app_up
 from lab.sim.elb import Target, TargetGroupRuntime, target_group_arn
 from lab.sim.events import ListenerRouted
@@ -184,7 +184,8 @@ class LoadBalancing:
         """Offer ``rps`` requests per second to a target group from now on (plus what listeners forward there)."""
         tg = self.target_groups.get(target_group)
         if tg is None:
-            raise ClientException(f"One or more target groups not found: {target_group}")
+            # observed: "(TargetGroupNotFound) ... One or more target groups not found" (aws-samples/service-screener-v2#212)
+            raise ElbException("TargetGroupNotFound", f"One or more target groups not found: {target_group}")
         forward = self.forwards.get(tg.name)
         if forward is not None:
             # The requests arrive at the listener rule, which splits them by weight (§4.9). A
@@ -210,15 +211,17 @@ class LoadBalancing:
                 old, new = getattr(existing, attribute), getattr(model, attribute)
                 if old != new:
                     # No ModifyLoadBalancer parameter for it; CloudFormation would replace the load balancer.
-                    raise ClientException(
-                        f"ValidationError: The {key} of load balancer {model.name} is set when it is created ({old}); "
+                    raise ElbException(
+                        "ValidationError",
+                        f"The {key} of load balancer {model.name} is set when it is created ({old}); "
                         f"create a new load balancer to make it {new}",
                         (key,),
                     )  # wording UNCONFIRMED
             if existing.type == "network" and not existing.security_groups and model.security_groups:
                 # API: SetSecurityGroups (the text of its reference page)
-                raise ClientException(
-                    "InvalidConfigurationRequest: You can't perform this operation on a Network Load Balancer unless you "
+                raise ElbException(
+                    "InvalidConfigurationRequest",
+                    "You can't perform this operation on a Network Load Balancer unless you "
                     "specified a security group for the load balancer when you created it.",
                     ("SecurityGroups",),
                 )
@@ -226,11 +229,12 @@ class LoadBalancing:
         for ref in model.target_group_refs:
             tg = self.find_target_group(ref)
             if tg is None:
-                raise ClientException(f"TargetGroupNotFound: The specified target group does not exist. ({ref})", ("Listeners",))
+                raise ElbException("TargetGroupNotFound", f"The specified target group does not exist. ({ref})", ("Listeners",))
             if tg.load_balancer is not None and tg.load_balancer != model.name:
                 # §6.4: quota "Load balancers per target group" is 1
-                raise ClientException(
-                    f"TargetGroupAssociationLimit: The following target groups cannot be associated with more than one "
+                raise ElbException(
+                    "TargetGroupAssociationLimit",
+                    f"The following target groups cannot be associated with more than one "
                     f"load balancer: {tg.arn}",
                     ("Listeners",),
                 )  # wording UNCONFIRMED
@@ -263,21 +267,21 @@ class LoadBalancing:
             weights: target group name or ARN → weight.
 
         Raises:
-            ClientException: no such load balancer, listener or rule (wording UNCONFIRMED).
+            ElbException: no such load balancer, listener or rule (ELB's error codes; wording UNCONFIRMED).
         """
         lb = self.load_balancers.get(name)
         if not isinstance(lb, LoadBalancerRuntime):
-            raise ClientException(f"LoadBalancerNotFound: One or more load balancers not found: {name}")
+            raise ElbException("LoadBalancerNotFound", f"One or more load balancers not found: {name}")  # wording UNCONFIRMED
         model = lb.model
         listener = next((li for li in model.listeners if li.port == port), None)
         if listener is None:
-            raise ClientException(f"ListenerNotFound: {name} has no listener on port {port}")
+            raise ElbException("ListenerNotFound", f"{name} has no listener on port {port}")  # wording UNCONFIRMED
         action = replace(listener.default_action, type="forward", target_groups=tuple(weights.items()), status_code=0)
         if priority is None:
             listener2 = replace(listener, default_action=action)
         else:
             if not any(r.priority == priority for r in listener.rules):
-                raise ClientException(f"RuleNotFound: {name}:{port} has no rule with priority {priority}")
+                raise ElbException("RuleNotFound", f"{name}:{port} has no rule with priority {priority}")
             rules = tuple(replace(r, action=action) if r.priority == priority else r for r in listener.rules)
             listener2 = replace(listener, rules=rules)
         listeners = tuple(listener2 if li is listener else li for li in model.listeners)

@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from lab.config.defaults import new_list
+from lab.config.quotas import MAX_TASK_GROUP_LENGTH
 from lab.config.tagged import ByTag
 
 AvailabilityZone = Annotated[str, Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d[a-z]$")]
@@ -214,10 +215,12 @@ class RunTask(_Spec):
     """``family``, ``family:revision`` or a task-definition ARN."""
     count: int = Field(default=1, ge=1, le=10)
     """Tasks to start; RunTask takes at most 10 per call (§1.7, §11.1)."""
-    launchType: Literal["EC2", "FARGATE"] = "EC2"
+    launchType: Literal["EC2", "FARGATE"] | None = None
+    """None: the cluster's default capacity provider strategy, or EC2 without one (as RunTask)."""
     placementStrategy: list[dict[str, str]] = Field(default_factory=new_list)
     placementConstraints: list[dict[str, str]] = Field(default_factory=new_list)
-    group: str | None = None
+    group: str | None = Field(default=None, max_length=MAX_TASK_GROUP_LENGTH)
+    """The task group (default ``family:<family>``); at most 255 characters (§1.6)."""
     startedBy: str | None = None
     networkConfiguration: dict[str, Any] | None = None
     repeat: int = Field(default=1, ge=1, le=1000)

@@ -14,6 +14,7 @@ from lab.config.network import awsvpc_configuration_errors, network_mode_errors
 from lab.config.quotas import MAX_RUN_TASK_COUNT
 from lab.errors import ClientException, InvalidParameterException
 from lab.sim.agent import Agent, request_stop, start_task
+from lab.sim.capacity import CapacityProviders, choose_provider
 from lab.sim.cluster import Cluster
 from lab.sim.events import PlacementFailed, RunTaskCompleted
 from lab.sim.kernel import Kernel
@@ -27,17 +28,19 @@ __all__ = ["StandaloneTasks", "network_errors"]
 class StandaloneTasks:
     """RunTask, StopTask and stopping a task group."""
 
-    def __init__(self, kernel: Kernel, cluster: Cluster, agent: Agent) -> None:
+    def __init__(self, kernel: Kernel, cluster: Cluster, agent: Agent, capacity: CapacityProviders) -> None:
         self.kernel = kernel
         self.cluster = cluster
         self.agent = agent
+        self.capacity = capacity
 
     def run_task(
         self,
         task_definition: str,
         *,
         count: int = 1,
-        launch_type: str = "EC2",
+        launch_type: str | None = None,
+        capacity_provider_strategy: Sequence[Any] = (),
         strategies: Sequence[Strategy] = (),
         constraints: Sequence[Constraint] = (),
         group: str | None = None,
@@ -46,6 +49,10 @@ class StandaloneTasks:
     ) -> RunTaskResult:
         """Start ``count`` standalone tasks, as RunTask does (partial success included).
 
+        Without ``launch_type`` or ``capacity_provider_strategy`` the cluster's default strategy
+        is used (``CapacityProviders.run_task_strategy``); each task runs on the provider the
+        strategy picks, an Auto Scaling group provider's tasks on its group's instances.
+
         Raises:
             ClientException: an invalid request ECS refuses as a whole.
         """
@@ -53,6 +60,7 @@ class StandaloneTasks:
         rev = cluster.resolve_task_definition(task_definition)
         if not 1 <= count <= MAX_RUN_TASK_COUNT:
             raise ClientException(f"count must be between 1 and {MAX_RUN_TASK_COUNT}.", ("count",))
+        launch_type, provider_strategy = self.capacity.run_task_strategy(launch_type, tuple(capacity_provider_strategy))
         if launch_type not in rev.compatibilities:
             raise ClientException(f"Task definition does not support launch_type {launch_type}.", ("launchType",))
         network = network_errors(rev.network_mode, launch_type, network_configuration)
@@ -70,7 +78,7 @@ class StandaloneTasks:
         except PlacementError as exc:
             raise InvalidParameterException(str(exc), ("placementStrategy",)) from None
         fleet = cluster.fleet
-        if launch_type == "EC2" and fleet.unavailable == fleet.n:
+        if launch_type == "EC2" and not provider_strategy and fleet.unavailable == fleet.n:
             raise ClientException("No Container Instances were found in your cluster.")
         task_ids: list[str] = []
         failures: list[tuple[str, str]] = []
@@ -86,15 +94,21 @@ class StandaloneTasks:
             dynamic_ports=rev.dynamic_ports,
             eni=rev.network_mode == "awsvpc" and launch_type == "EC2",
         )
+        on_provider: dict[str, int] = {}
         for _ in range(count):
+            provider = choose_provider(provider_strategy, on_provider)
+            if provider is not None:
+                on_provider[provider] = on_provider.get(provider, 0) + 1
             if launch_type == "FARGATE":
                 task = cluster.new_task(rev, group, launch_type, needs, started_by)
                 task.pinned = pinned
                 task.az = cluster.fargate_az(group)
+                if provider == "FARGATE_SPOT":
+                    self.capacity.spot_tasks.add(task.id)
                 start_task(self.agent, task)
                 task_ids.append(task.id)
                 continue
-            decision = place(fleet, needs, strategies=strategy_tuple, constraints=all_constraints, rng=k.rng)
+            decision = place(fleet, needs, strategies=strategy_tuple, constraints=all_constraints + self._on_provider(provider), rng=k.rng)
             if decision.index is None:
                 closest_arn = fleet.arns[decision.closest] if decision.closest is not None else None
                 failures.append((closest_arn or k.cluster_arn, decision.failure_reason or "RESOURCE"))
@@ -107,6 +121,16 @@ class StandaloneTasks:
             task_ids.append(task.id)
         k.log.append(RunTaskCompleted(k.now, rev.name, count, tuple(task_ids), tuple(failures)))
         return RunTaskResult(tuple(task_ids), tuple(failures))
+
+    def _on_provider(self, provider: str | None) -> tuple[Constraint, ...]:
+        """The constraint that keeps a task on its Auto Scaling group provider's instances (none without one)."""
+        runtime = self.capacity.providers.get(provider) if provider is not None else None
+        if runtime is None:
+            return ()
+        fleet = self.cluster.fleet
+        # An ec2InstanceId outside the fleet when the group has none registered: nothing matches.
+        ids = ", ".join(fleet.ec2_ids[i] for i in runtime.instance_indexes()) or "i-none"
+        return (Constraint("memberOf", f"ec2InstanceId in [{ids}]"),)
 
     def stop_task(self, task_id: str, reason: str = "Task stopped by user", *, stop_code: str = "UserInitiated") -> None:
         """Ask a task to stop (desiredStatus STOPPED); the agent does the rest."""

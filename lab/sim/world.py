@@ -125,7 +125,7 @@ class World:
         self.capacity = CapacityProviders(k, self.ecs, self.agent, self.cloudwatch, self.autoscaling_groups)
         """Capacity providers and the cluster's default strategy."""
         self.alarms = Alarms(self.cloudwatch, self.app_autoscaling, self.autoscaling_groups)
-        self.standalone = StandaloneTasks(k, self.ecs, self.agent)
+        self.standalone = StandaloneTasks(k, self.ecs, self.agent, self.capacity)
         self.discovery = Discovery(k, self.ecs, self.ecr, spec.cloud_map, spec.namespaces, spec.clients)
         """AWS Cloud Map services, Service Connect endpoints, and the calls between services."""
         self.service_api = Services(k, self.ecs, self.agent, self.lb, self.capacity, self.discovery, self.cloudwatch)
@@ -435,7 +435,7 @@ class World:
             network = {"awsvpcConfiguration": {"subnets": list(vpc.Subnets), "securityGroups": list(vpc.SecurityGroups), "assignPublicIp": vpc.AssignPublicIp}}
         try:
             self.standalone.run_task(
-                rev.name, count=params.TaskCount, launch_type=params.LaunchType or "EC2", group=params.Group, network_configuration=network
+                rev.name, count=params.TaskCount, launch_type=params.LaunchType, group=params.Group, network_configuration=network
             )
         except ClientException as exc:
             failed(str(exc))

@@ -104,3 +104,22 @@ def test_cluster_default_strategy_must_not_mix_fargate_and_groups() -> None:
     # A grader collects the refusal and applies the file as a failed call instead.
     parsed = parse_cluster_capacity_providers(doc(text), collect_refusals=True)
     assert [d.message for d in parsed.refusals] == [f"InvalidParameterException: {STRATEGY_MIXED}"]
+
+
+def test_cluster_default_strategy_is_held_to_the_strategy_rules() -> None:
+    """The default strategy is refused as a service's strategy is (API: CreateServiceRequest.
+    capacityProviderStrategy, at most 20 providers; §4.7, one provider with a base), at its position."""
+    names = [f"cp-{i}" for i in range(21)]
+    items = "".join(f"  - {{capacityProvider: {name}, weight: 1}}\n" for name in names)
+    too_many = f"cluster: prod\ncapacityProviders: [{', '.join(names)}]\ndefaultCapacityProviderStrategy:\n{items}"
+    found = failures(parse_cluster_capacity_providers, too_many)
+    assert [d.message for d in found] == ["InvalidParameterException: capacity provider strategy can have at most 20 items."]
+    two_bases = (
+        "cluster: prod\ncapacityProviders: [FARGATE, FARGATE_SPOT]\ndefaultCapacityProviderStrategy:\n"
+        "  - {capacityProvider: FARGATE, weight: 1, base: 1}\n  - {capacityProvider: FARGATE_SPOT, weight: 1, base: 2}\n"
+    )
+    found = failures(parse_cluster_capacity_providers, two_bases)
+    assert [d.message for d in found] == [
+        "InvalidParameterException: Only one capacity provider in a capacity provider strategy can have a base defined."
+    ]
+    assert (found[0].line, found[0].col) == (5, 55)  # the second base

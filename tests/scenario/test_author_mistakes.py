@@ -80,3 +80,9 @@ def test_a_solution_naming_a_file_the_scenario_lacks_is_positioned_not_a_crash(t
     path.write_text(text, encoding="utf-8")
     assert main(["validate", str(path)]) == 1
     assert capsys.readouterr().out == f"{path}:21:3: the solution names 'servce.yaml', which is not one of the scenario's files\n"
+
+
+def test_a_negative_seed_is_refused_at_its_position(tmp_path: Path) -> None:
+    """random.Random(-1) is random.Random(1): seed -1 would be seed 1's run under another number."""
+    (problem,) = load(tmp_path, "kind: no-task-stopped", run="{duration: 600, seeds: [1, -1]}")
+    assert problem[2] == "Input should be greater than or equal to 0"

@@ -157,3 +157,14 @@ def test_a_pipeline_deploy_keeps_the_desired_count_service_auto_scaling_set(tmp_
     assert scaling == [(2, 4)]  # scaled out once under load, and never needed to again
     new = {e.task_id for e in world.log if isinstance(e, TaskStateChanged) and e.task_definition == "web:2" and e.last_status == "RUNNING"}
     assert len(new) == 4
+
+
+def test_a_run_task_group_is_at_most_255_characters_as_an_eventbridge_targets_is(tmp_path: Path) -> None:
+    """A task group name is at most 255 characters (§1.6): the timeline's run-task is held to the
+    limit EventBridge's EcsParameters.Group is (one constant), refused at the group's position."""
+    entry = "    - {at: 130, event: run-task, taskDefinition: web, group: " + "g" * 256 + "}\n"
+    text = PIPELINE.replace("files:\n", entry + "files:\n", 1)
+    ((line, col, message),) = problems(tmp_path, text)
+    assert line == text[: text.index("g" * 256)].count("\n") + 1
+    assert "255" in message
+    load(tmp_path, text.replace("g" * 256, "g" * 255))  # the limit itself is fine

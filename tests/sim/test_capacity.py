@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 import yaml
 
-from lab.errors import STRATEGY_MIXED, STRATEGY_NOT_ASSOCIATED, SourceErrors
+from lab.errors import STRATEGY_MIXED, STRATEGY_NOT_ASSOCIATED, ClientException, SourceErrors
 from lab.scenario.simdoc import build_world, load_sim_document
 from lab.sim.asg import host_terminated_reason
-from lab.sim.events import ApiCallFailed, ContainerInstanceStateChanged, PlacementFailed, TaskStateChanged
+from lab.sim.events import ApiCallFailed, ContainerInstanceStateChanged, PlacementFailed, TargetInvocationFailed, TaskStateChanged
 from lab.sim.scaling_events import InstanceLifecycleChanged, ScalingActivity
 from lab.sim.world import World
 
@@ -341,3 +341,29 @@ def test_a_default_strategy_of_providers_all_at_weight_zero_fails_the_service_th
         "InvalidParameterException: At least one capacity provider in a capacity provider strategy must have a weight greater than zero."
     )
     assert "web" not in world.services and not world.tasks
+
+
+PASS_ROLE = SIMS / "scheduled-task-pass-role.yaml"
+
+
+def test_run_task_without_launch_type_uses_the_clusters_default_strategy(tmp_path: Path) -> None:
+    """API: RunTask.capacityProviderStrategy: with neither a strategy nor a launch type the
+    cluster's default strategy is used, on every path that calls RunTask: an EventBridge ECS
+    target without LaunchType and a timeline run-task without launchType both run on FARGATE_SPOT."""
+
+    def default_spot(data: dict[str, Any]) -> None:
+        providers = cluster_providers("FARGATE", "FARGATE_SPOT")
+        providers.update(cluster="finance", defaultCapacityProviderStrategy=[{"capacityProvider": "FARGATE_SPOT", "weight": 1}])
+        data["files"]["cluster-capacity-providers.yaml"] = {"kind": "cluster-capacity-providers", "content": providers}
+        data["files"]["allowed.yaml"]["content"]["Targets"][0]["EcsParameters"].pop("LaunchType")
+        network = {"awsvpcConfiguration": {"subnets": ["subnet-0a1b2c3d4e5f60718"]}}
+        data["world"]["timeline"] = [{"at": 30, "event": "run-task", "taskDefinition": "report", "networkConfiguration": network}]
+
+    world = build_world(variant(tmp_path, PASS_ROLE, default_spot), seed=1)
+    world.run(until=400)
+    started = {e.task_id: e.launch_type for e in world.log.of_type(TaskStateChanged) if e.last_status == "PROVISIONING"}
+    assert len(started) == 2  # the timeline's task at 30 s, the allowed rule's at 300 s
+    assert set(started.values()) == {"FARGATE"} and set(started) <= world.capacity.spot_tasks
+    assert [e.target_id for e in world.log.of_type(TargetInvocationFailed) if e.rule == "report-allowed"] == []
+    with pytest.raises(ClientException, match="Specifying both a launch type and capacity provider strategy"):
+        world.run_task("report", launch_type="FARGATE", capacity_provider_strategy=world.capacity.default_strategy)

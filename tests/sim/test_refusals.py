@@ -11,8 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
+from lab.errors import ClientException
 from lab.grading.grader import grade
 from lab.scenario.loader import load_scenario
 from lab.scenario.simdoc import ConfigFile, apply_files, build_world, load_sim_document, parse_config_file
@@ -188,3 +190,17 @@ def test_a_timeline_update_service_after_a_refused_create_answers_service_not_fo
     world.run(until=600)
     assert [op for op, _ in _failed(world)] == ["CreateService", "UpdateService"]
     assert _failed(world)[1] == ("UpdateService", "ServiceNotFoundException: Service not found.")
+
+
+def test_elb_refusals_carry_elb_error_codes_not_an_ecs_prefix(tmp_path: Path) -> None:
+    """Traffic to a target group that does not exist, or weights for a load balancer that does
+    not, are Elastic Load Balancing's refusals: its error codes (``TargetGroupNotFound``,
+    ``LoadBalancerNotFound``; ELB API reference, Errors), not ECS's ``ClientException``."""
+    data = yaml.safe_load(AWSVPC_DOC)
+    data["world"]["timeline"] = [{"at": 100, "event": "traffic", "target_group": "nope", "rps": 5}]
+    world = _world(tmp_path, yaml.safe_dump(data))
+    world.run(until=200)
+    assert _failed(world) == [("SetTraffic", "TargetGroupNotFound: One or more target groups not found: nope")]
+    with pytest.raises(ClientException) as refused:
+        world.lb.set_forward_weights("nope", 80, None, {"web": 1})
+    assert str(refused.value) == "LoadBalancerNotFound: One or more load balancers not found: nope"
