@@ -8,6 +8,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from textual.content import Content
+from textual.style import Style
 from textual.widgets import DataTable
 
 from lab.practice import PracticeStore, QuestionItem, ScenarioItem
@@ -423,3 +425,25 @@ async def test_the_exam_footer_shows_submit_at_80_columns(practice_content, stor
         keys = {key.action: key for key in app.screen.query(FooterKey)}
         # The palette's key is docked at the right, over whatever runs under it.
         assert keys["submit"].region.width and keys["submit"].region.right <= keys["command_palette"].region.x
+
+
+async def test_inline_code_is_drawn_as_code_not_as_backticks(store) -> None:
+    """A stem's and an option's `code` is drawn in the code style without its backticks (they showed as typed); **x** is bold."""
+    clock = FakeClock()
+    app = make_app(store, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.start_practice("all", ids=["taskdef-generous-hard-limit-blocks-placement"])
+        await pilot.pause()
+        view = app.screen.query_one(QuestionView)
+        shown = view.render()
+        assert isinstance(shown, Content)
+        assert "`" not in shown.plain
+        code_style = Style.from_rich_style(view.get_component_rich_style("question-view--code"))
+        coded = {shown.plain[span.start : span.end] for span in shown.spans if span.style == code_style}
+        assert {"memory: 2048", "memory", "memoryReservation"} <= coded  # the stem's and an option's
+    from lab.tui.widgets.question_view import inline
+
+    strong = inline("Use **one** `a*b` here", "italic")
+    assert strong.plain == "Use one a*b here"
+    assert [(strong.plain[s.start : s.end], s.style) for s in strong.spans] == [("one", "bold"), ("a*b", "italic")]

@@ -1,18 +1,24 @@
 """Provides ``QuestionView``: a question with its options, and after an answer every option's explanation.
 
-Everything the learner or an author wrote is put into ``Text`` objects, never parsed as markup.
+Everything the learner or an author wrote is put into ``Text`` objects, never parsed as markup;
+only Markdown's inline code (`` `x` ``) and strong emphasis (``**x**``) are drawn as such.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
+from rich.style import Style
 from rich.text import Text
 from textual.widgets import Static
 
 from lab.practice import QuestionItem
 
-__all__ = ["QuestionView", "question_text", "reflow"]
+__all__ = ["QuestionView", "inline", "question_text", "reflow"]
+
+INLINE = re.compile(r"`([^`]+)`|\*\*(.+?)\*\*")
+"""Markdown's inline code and strong emphasis, the two that questions are written with."""
 
 
 def question_text(
@@ -24,8 +30,12 @@ def question_text(
     cursor: int | None = None,
     revealed: bool = False,
     flagged: bool = False,
+    code_style: Style | str = "bold",
 ) -> Text:
-    """The question as styled text: stem, lettered options, and the feedback once revealed."""
+    """The question as styled text: stem, lettered options, and the feedback once revealed.
+
+    ``code_style`` is inline code's style (the view passes its theme's).
+    """
     q = item.question
     picked = set(chosen)
     out = Text()
@@ -34,7 +44,11 @@ def question_text(
     if flagged:
         out.append("   ⚑ flagged", style="bold")
     out.append("\n\n")
-    out.append(reflow(q.stem))
+    for n, line in enumerate(reflow(q.stem).split("\n")):
+        if n:
+            out.append("\n")
+        # An indented line is a code block's: its backticks are the code's own.
+        out.append_text(Text(line) if line[:1].isspace() else inline(line, code_style))
     out.append("\n")
     if q.multiple:
         out.append(f"Choose {q.choose}.", style="italic")
@@ -47,14 +61,14 @@ def question_text(
         if revealed:
             style = "bold green" if option.correct else ("red" if i in picked else "")
         line = Text(f"{pointer} {box} {letter}) ", style="bold" if cursor == i else "")
-        line.append(option.text, style=style)
+        line.append_text(inline(option.text, code_style, style))
         if revealed:
             line.append("  ✓ right" if option.correct else ("  ✗ your choice" if i in picked else ""), style=style)
         out.append_text(line)
         out.append("\n")
     if revealed:
         out.append("\n")
-        out.append_text(feedback_text(item, picked))
+        out.append_text(feedback_text(item, picked, code_style))
     return out
 
 
@@ -76,7 +90,23 @@ def reflow(text: str) -> str:
     return "\n".join(out)
 
 
-def feedback_text(item: QuestionItem, picked: set[int]) -> Text:
+def inline(text: str, code_style: Style | str, style: Style | str = "") -> Text:
+    """``text`` in ``style``, with its `` `code` `` in ``code_style`` and its ``**strong**`` words bold, the marks dropped."""
+    out = Text(style=style)
+    at = 0
+    for match in INLINE.finditer(text):
+        out.append(text[at : match.start()])
+        code, strong = match.groups()
+        if code is not None:
+            out.append(code, style=code_style)
+        else:
+            out.append(strong, style="bold")
+        at = match.end()
+    out.append(text[at:])
+    return out
+
+
+def feedback_text(item: QuestionItem, picked: set[int], code_style: Style | str = "bold") -> Text:
     """Right or wrong, why for every option, the takeaway, what changed, the references and links."""
     q = item.question
     out = Text()
@@ -90,14 +120,14 @@ def feedback_text(item: QuestionItem, picked: set[int]) -> Text:
     for letter, option in item.options:
         out.append(f"{letter}) ", style="bold")
         out.append("right — " if option.correct else "wrong — ", style="green" if option.correct else "")
-        out.append(option.why)
+        out.append_text(inline(option.why, code_style))
         out.append("\n")
     out.append("\nTakeaway: ", style="bold")
-    out.append(q.takeaway)
+    out.append_text(inline(q.takeaway, code_style))
     out.append("\n")
     if q.changed:
         out.append("What changed: ", style="bold")
-        out.append(q.changed)
+        out.append_text(inline(q.changed, code_style))
         out.append("\n")
     for ref in q.references:
         out.append("Reference: ", style="bold")
@@ -118,6 +148,16 @@ def feedback_text(item: QuestionItem, picked: set[int]) -> Text:
 class QuestionView(Static):
     """Shows one question; the screen that owns it sets what is chosen and whether to reveal."""
 
+    COMPONENT_CLASSES = {"question-view--code"}
+    DEFAULT_CSS = """
+    QuestionView {
+        &:dark > .question-view--code { background: $warning 10%; color: $text-warning 95%; }
+        &:light > .question-view--code { background: $error 5%; color: $text-error 95%; }
+    }
+    """
+    """Inline code as the ``Markdown`` widget draws it (in the lessons and the briefings)."""
+
     def show(self, item: QuestionItem, **state: object) -> None:
         """Render ``item`` with ``question_text``'s keyword state."""
-        self.update(question_text(item, **state))  # type: ignore[arg-type]
+        code_style = self.get_component_rich_style("question-view--code")
+        self.update(question_text(item, code_style=code_style, **state))  # type: ignore[arg-type]
