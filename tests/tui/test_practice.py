@@ -8,6 +8,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from rich.text import Text
 from textual.content import Content
 from textual.style import Style
 from textual.widgets import DataTable
@@ -447,3 +448,41 @@ async def test_inline_code_is_drawn_as_code_not_as_backticks(store) -> None:
     strong = inline("Use **one** `a*b` here", "italic")
     assert strong.plain == "Use one a*b here"
     assert [(strong.plain[s.start : s.end], s.style) for s in strong.spans] == [("one", "bold"), ("a*b", "italic")]
+
+
+async def test_a_long_option_wraps_under_its_own_text(store) -> None:
+    """At 80 columns an option too long for one line goes on under its first word, its ✓ mark too (it went back to the left edge); wider, it is one line again."""
+    clock = FakeClock()
+    app = make_app(store, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.start_practice("all", ids=["taskdef-generous-hard-limit-blocks-placement"])
+        await pilot.pause()
+        view = app.screen.query_one(QuestionView)
+        await pilot.press("d", "enter")  # reveal: "  ✓ right" / "  ✗ your choice" lengthen the options
+        await pilot.pause()
+
+        def option_lines() -> list[str]:
+            lines = view.render().plain.split("\n")
+            first = next(n for n, line in enumerate(lines) if line[2:5] in ("( )", "(•)"))
+            return lines[first : lines.index("", first)]
+
+        lines = option_lines()
+        assert all(len(line) <= view.content_size.width for line in lines)  # no line left for the view to wrap at its edge
+        continued = [line for line in lines if ")" not in line[:9]]
+        assert continued and all(line.startswith(" " * 9) and line[9] != " " for line in continued)
+        assert any("✓ right" in line for line in lines)
+        await pilot.resize_terminal(200, 40)
+        await pilot.pause()
+        assert len(option_lines()) == 5
+
+
+def test_an_options_mark_is_not_broken() -> None:
+    """"✗ your choice" ends the option's last line when it fits there, else it has a line of its own, under the option's text."""
+    from rich.console import Console
+
+    from lab.tui.widgets.question_view import hang
+
+    mark = Text("✗ your choice")
+    assert hang(Text("x" * 40), 9, (Console(), 70), mark).plain == "x" * 40 + "  ✗ your choice"
+    assert hang(Text("x" * 55), 9, (Console(), 70), mark).plain == "x" * 55 + "\n" + " " * 9 + "✗ your choice"

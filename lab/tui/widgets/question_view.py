@@ -9,8 +9,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from rich.console import Console
 from rich.style import Style
 from rich.text import Text
+from textual import events
+from textual.visual import VisualType
 from textual.widgets import Static
 
 from lab.practice import QuestionItem
@@ -31,10 +34,12 @@ def question_text(
     revealed: bool = False,
     flagged: bool = False,
     code_style: Style | str = "bold",
+    wrap: tuple[Console, int] | None = None,
 ) -> Text:
     """The question as styled text: stem, lettered options, and the feedback once revealed.
 
-    ``code_style`` is inline code's style (the view passes its theme's).
+    ``code_style`` is inline code's style (the view passes its theme's). With ``wrap`` (a
+    console and the view's width) an option's long text is wrapped under its own first word.
     """
     q = item.question
     picked = set(chosen)
@@ -60,11 +65,12 @@ def question_text(
         style = ""
         if revealed:
             style = "bold green" if option.correct else ("red" if i in picked else "")
-        line = Text(f"{pointer} {box} {letter}) ", style="bold" if cursor == i else "")
-        line.append_text(inline(option.text, code_style, style))
-        if revealed:
-            line.append("  ✓ right" if option.correct else ("  ✗ your choice" if i in picked else ""), style=style)
-        out.append_text(line)
+        head = Text(f"{pointer} {box} {letter}) ", style="bold" if cursor == i else "")
+        body = Text(style=head.style)
+        body.append_text(inline(option.text, code_style, style))
+        mark = Text(("✓ right" if option.correct else ("✗ your choice" if i in picked else "")) if revealed else "", style=style)
+        out.append_text(head)
+        out.append_text(hang(body, head.cell_len, wrap, mark))
         out.append("\n")
     if revealed:
         out.append("\n")
@@ -88,6 +94,23 @@ def reflow(text: str) -> str:
             out.append(line)
         joinable = prose
     return "\n".join(out)
+
+
+def hang(text: Text, indent: int, wrap: tuple[Console, int] | None, mark: Text) -> Text:
+    """``text`` and two spaces and ``mark``, wrapped at the width in ``wrap`` less ``indent``, its lines after the first indented by ``indent``.
+
+    The mark is not broken: it ends the last line, or has a line of its own. As is (the view
+    wraps it at its left edge) without ``wrap``, or when the width leaves too little room.
+    """
+    if wrap is None or wrap[1] - indent < 20:
+        return Text("  ").join([text, mark]) if mark else text
+    console, width = wrap
+    lines = text.wrap(console, width - indent)
+    if mark and lines[-1].cell_len + 2 + mark.cell_len <= width - indent:
+        lines[-1] = Text("  ").join([lines[-1], mark])
+    elif mark:
+        lines.append(mark)
+    return Text("\n" + " " * indent).join(lines)
 
 
 def inline(text: str, code_style: Style | str, style: Style | str = "") -> Text:
@@ -157,7 +180,28 @@ class QuestionView(Static):
     """
     """Inline code as the ``Markdown`` widget draws it (in the lessons and the briefings)."""
 
+    _shown: tuple[QuestionItem, dict[str, object]] | None = None
+    """The question on view and its state, drawn again when the width changes (options wrap at it)."""
+    _drawn_width = 0
+
     def show(self, item: QuestionItem, **state: object) -> None:
         """Render ``item`` with ``question_text``'s keyword state."""
+        self._shown = (item, state)
+        self._draw()
+
+    def update(self, content: VisualType = "", *, layout: bool = True) -> None:
+        """Show ``content`` in place of a question (the exam's hands-on items)."""
+        self._shown = None
+        super().update(content, layout=layout)
+
+    def on_resize(self, event: events.Resize) -> None:
+        if self._shown is not None and self.content_size.width != self._drawn_width:
+            self._draw()
+
+    def _draw(self) -> None:
+        assert self._shown is not None
+        item, state = self._shown
+        self._drawn_width = width = self.content_size.width
         code_style = self.get_component_rich_style("question-view--code")
-        self.update(question_text(item, code_style=code_style, **state))  # type: ignore[arg-type]
+        text = question_text(item, code_style=code_style, wrap=(self.app.console, width) if width else None, **state)  # type: ignore[arg-type]
+        super().update(text)
