@@ -486,3 +486,22 @@ def test_an_options_mark_is_not_broken() -> None:
     mark = Text("✗ your choice")
     assert hang(Text("x" * 40), 9, (Console(), 70), mark).plain == "x" * 40 + "  ✗ your choice"
     assert hang(Text("x" * 55), 9, (Console(), 70), mark).plain == "x" * 55 + "\n" + " " * 9 + "✗ your choice"
+
+
+async def test_a_due_check_is_named_by_its_title(practice_content, store) -> None:
+    """A failed check in the review queue reads as the scenario's objective ("the web target group has 4 healthy targets"), not its id."""
+    clock = FakeClock()
+    practice = PracticeStore.load(store.root)
+    practice.record_checks("host-port-conflict", {"four-healthy": False, "no-such-check": False}, clock.now - timedelta(days=1))
+    practice.save()
+    app = make_app(store, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await choose_row(app, pilot, "practice:review")
+        due = app.screen
+        assert isinstance(due, ChoiceScreen)
+        table = due.query_one(DataTable)
+        shown = {str(k.value): str(table.get_row(k)[2]) for k in table.rows}
+        assert "the web target group has 4 healthy targets" in shown["scenario:host-port-conflict:four-healthy"]
+        assert "four-healthy" not in shown["scenario:host-port-conflict:four-healthy"]
+        assert "no-such-check" in shown["scenario:host-port-conflict:no-such-check"]  # a check the scenario no longer has: its id
