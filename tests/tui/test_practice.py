@@ -505,3 +505,15 @@ async def test_a_due_check_is_named_by_its_title(practice_content, store) -> Non
         assert "the web target group has 4 healthy targets" in shown["scenario:host-port-conflict:four-healthy"]
         assert "four-healthy" not in shown["scenario:host-port-conflict:four-healthy"]
         assert "no-such-check" in shown["scenario:host-port-conflict:no-such-check"]  # a check the scenario no longer has: its id
+
+
+async def test_a_choice_row_is_shown_as_written(store) -> None:
+    """A row's text (a stem's first line, a check's title) is not read as markup: "[FARGATE]" was taken for a style and dropped."""
+    clock = FakeClock()
+    app = make_app(store, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await app.push_screen(ChoiceScreen("Review due (1)", ("kind", "what"), [("q", "question", "(`requiresCompatibilities: [FARGATE]`, [b]x[/b])")]))
+        await pilot.pause()
+        shown = app.export_screenshot().replace("&#160;", " ")
+        assert "(`requiresCompatibilities: [FARGATE]`, [b]x[/b])" in shown
