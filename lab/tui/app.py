@@ -16,6 +16,7 @@ from lab.progress import ProgressStore
 from lab.tui.catalogue_index import CatalogueEntry, read_index
 from lab.tui.collector import Collector
 from lab.tui.practice_app import PRACTICE_KEYS, PracticeMixin
+from lab.tui.screens import HELP_BINDING
 from lab.tui.screens.catalogue import CatalogueScreen
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ class LabApp(PracticeMixin, App[None]):
     TITLE = "ECS Lab"
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),  # also in modal screens (help, why, a question)
-        Binding("question_mark", "help", "Help", id="help"),
+        HELP_BINDING,
         Binding("f2", "toggle_dark", "Theme", id="toggle-theme"),
     ]
 

@@ -17,6 +17,7 @@ from lab.practice import PRACTICE_FILE
 
 if TYPE_CHECKING:
     from lab.practice import Context, ExamResult, PracticeStore, Question, ScenarioOutcome
+    from lab.scenario.loader import LoadedScenario
 
 __all__ = ["PracticeMixin", "wall_clock"]
 
@@ -232,13 +233,17 @@ class PracticeMixin:
         if question_ids:
             rows.append(("due:questions", "practise", f"all {len(question_ids)} due questions", ""))
         by_id = {q.id: q for q in self.bank()[0]}
+        titles: dict[str, dict[str, str]] = {}
         for key in due:
             kind, ident, check = split_key(key)
             if kind == "question":
                 q = by_id.get(ident)
                 rows.append((f"question:{ident}", "question", ident, (q.stem.split("\n")[0][:70] if q else "(no longer in the bank)")))
             else:
-                rows.append((f"scenario:{ident}:{check}", "scenario", ident, f"check {check} failed: try it again"))
+                if ident not in titles:
+                    titles[ident] = self.check_titles(ident)
+                what = titles[ident].get(check or "") or f"check {check}"
+                rows.append((f"scenario:{ident}:{check}", "scenario", ident, f"failed: {what} — try it again"))
 
         def chosen(key: str | None) -> None:
             if not key:
@@ -255,24 +260,40 @@ class PracticeMixin:
 
     # -- hands-on and lessons ------------------------------------------------------------------
 
-    def scenario_briefing(self, scenario_id: str) -> str:
-        from lab.errors import LabError
+    def load_scenario(self, scenario_id: str) -> LoadedScenario:
+        """The scenario with this id: the catalogue's file, else the one ``lab`` finds by that id.
+
+        Raises:
+            LabError: no such scenario, or it does not load.
+        """
         from lab.scenario.loader import find_scenario, load_scenario
 
         entry = self.catalogue.get(scenario_id)  # type: ignore[attr-defined]
+        return load_scenario(entry.path if entry else find_scenario(scenario_id))
+
+    def scenario_briefing(self, scenario_id: str) -> str:
+        from lab.errors import LabError
+
         try:
-            return load_scenario(entry.path if entry else find_scenario(scenario_id)).scenario.briefing
+            return self.load_scenario(scenario_id).scenario.briefing
         except LabError as exc:
             return f"(the scenario does not load: {exc})"
+
+    def check_titles(self, scenario_id: str) -> dict[str, str]:
+        """Each check's objective as the learner reads it, by check id (none when the scenario does not load)."""
+        from lab.errors import LabError
+
+        try:
+            return {check.id: check.describe() for check in self.load_scenario(scenario_id).scenario.checks}
+        except LabError:
+            return {}
 
     def grade_for_exam(self, scenario_id: str) -> ScenarioOutcome:
         """Grade the learner's saved files for a scenario (a worker thread calls this)."""
         from lab.practice.hands_on import grade_scenario
-        from lab.scenario.loader import find_scenario, load_scenario
         from lab.tui.session import Session
 
-        entry = self.catalogue.get(scenario_id)  # type: ignore[attr-defined]
-        loaded = load_scenario(entry.path if entry else find_scenario(scenario_id))
+        loaded = self.load_scenario(scenario_id)
         return grade_scenario(loaded, Session(loaded, self.store).answer())  # type: ignore[attr-defined]
 
     def open_lesson(self, name: str) -> None:

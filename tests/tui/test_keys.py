@@ -217,3 +217,27 @@ async def test_objectives_drop_the_details_when_they_lose_the_focus(store: Progr
         assert isinstance(app.focused, TextArea)
         shown = str(objectives.render())
         assert f"{picked.title} (required;" not in shown and "F3 ↑↓ details" in shown
+
+
+async def test_the_workbench_footer_shows_help_at_80_columns(store: ProgressStore) -> None:
+    """At 80x24 the footer's keys run out after a few: Help, the key that lists every other key, is among those on screen, with a key that works there (F1 in the editor, where ? is typed)."""
+    from textual.widgets._footer import FooterKey
+
+    app = quiet(LabApp(store=store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        bench = await open_scenario(app, pilot)
+        for focus, help_key in (("f4", "f1"), ("f7", "question_mark")):  # in the editor and outside it
+            await pilot.press(focus)
+            await pilot.pause()
+            keys = {key.action: key for key in bench.query(FooterKey)}
+            shown = keys["app.help"]
+            # The palette's key is docked at the right, over whatever runs under it.
+            assert shown.region.width and shown.region.right <= keys["command_palette"].region.x
+            assert shown.key == help_key
+            await pilot.press(help_key)
+            await pilot.pause()
+            assert isinstance(app.screen, HelpScreen)
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen is bench

@@ -8,6 +8,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from rich.text import Text
+from textual.content import Content
+from textual.style import Style
 from textual.widgets import DataTable
 
 from lab.practice import PracticeStore, QuestionItem, ScenarioItem
@@ -423,3 +426,94 @@ async def test_the_exam_footer_shows_submit_at_80_columns(practice_content, stor
         keys = {key.action: key for key in app.screen.query(FooterKey)}
         # The palette's key is docked at the right, over whatever runs under it.
         assert keys["submit"].region.width and keys["submit"].region.right <= keys["command_palette"].region.x
+
+
+async def test_inline_code_is_drawn_as_code_not_as_backticks(store) -> None:
+    """A stem's and an option's `code` is drawn in the code style without its backticks (they showed as typed); **x** is bold."""
+    clock = FakeClock()
+    app = make_app(store, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.start_practice("all", ids=["taskdef-generous-hard-limit-blocks-placement"])
+        await pilot.pause()
+        view = app.screen.query_one(QuestionView)
+        shown = view.render()
+        assert isinstance(shown, Content)
+        assert "`" not in shown.plain
+        code_style = Style.from_rich_style(view.get_component_rich_style("question-view--code"))
+        coded = {shown.plain[span.start : span.end] for span in shown.spans if span.style == code_style}
+        assert {"memory: 2048", "memory", "memoryReservation"} <= coded  # the stem's and an option's
+    from lab.tui.widgets.question_view import inline
+
+    strong = inline("Use **one** `a*b` here", "italic")
+    assert strong.plain == "Use one a*b here"
+    assert [(strong.plain[s.start : s.end], s.style) for s in strong.spans] == [("one", "bold"), ("a*b", "italic")]
+
+
+async def test_a_long_option_wraps_under_its_own_text(store) -> None:
+    """At 80 columns an option too long for one line goes on under its first word, its ✓ mark too (it went back to the left edge); wider, it is one line again."""
+    clock = FakeClock()
+    app = make_app(store, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.start_practice("all", ids=["taskdef-generous-hard-limit-blocks-placement"])
+        await pilot.pause()
+        view = app.screen.query_one(QuestionView)
+        await pilot.press("d", "enter")  # reveal: "  ✓ right" / "  ✗ your choice" lengthen the options
+        await pilot.pause()
+
+        def option_lines() -> list[str]:
+            lines = view.render().plain.split("\n")
+            first = next(n for n, line in enumerate(lines) if line[2:5] in ("( )", "(•)"))
+            return lines[first : lines.index("", first)]
+
+        lines = option_lines()
+        assert all(len(line) <= view.content_size.width for line in lines)  # no line left for the view to wrap at its edge
+        continued = [line for line in lines if ")" not in line[:9]]
+        assert continued and all(line.startswith(" " * 9) and line[9] != " " for line in continued)
+        assert any("✓ right" in line for line in lines)
+        await pilot.resize_terminal(200, 40)
+        await pilot.pause()
+        assert len(option_lines()) == 5
+
+
+def test_an_options_mark_is_not_broken() -> None:
+    """"✗ your choice" ends the option's last line when it fits there, else it has a line of its own, under the option's text."""
+    from rich.console import Console
+
+    from lab.tui.widgets.question_view import hang
+
+    mark = Text("✗ your choice")
+    assert hang(Text("x" * 40), 9, (Console(), 70), mark).plain == "x" * 40 + "  ✗ your choice"
+    assert hang(Text("x" * 55), 9, (Console(), 70), mark).plain == "x" * 55 + "\n" + " " * 9 + "✗ your choice"
+
+
+async def test_a_due_check_is_named_by_its_title(practice_content, store) -> None:
+    """A failed check in the review queue reads as the scenario's objective ("the web target group has 4 healthy targets"), not its id."""
+    clock = FakeClock()
+    practice = PracticeStore.load(store.root)
+    practice.record_checks("host-port-conflict", {"four-healthy": False, "no-such-check": False}, clock.now - timedelta(days=1))
+    practice.save()
+    app = make_app(store, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await choose_row(app, pilot, "practice:review")
+        due = app.screen
+        assert isinstance(due, ChoiceScreen)
+        table = due.query_one(DataTable)
+        shown = {str(k.value): str(table.get_row(k)[2]) for k in table.rows}
+        assert "the web target group has 4 healthy targets" in shown["scenario:host-port-conflict:four-healthy"]
+        assert "four-healthy" not in shown["scenario:host-port-conflict:four-healthy"]
+        assert "no-such-check" in shown["scenario:host-port-conflict:no-such-check"]  # a check the scenario no longer has: its id
+
+
+async def test_a_choice_row_is_shown_as_written(store) -> None:
+    """A row's text (a stem's first line, a check's title) is not read as markup: "[FARGATE]" was taken for a style and dropped."""
+    clock = FakeClock()
+    app = make_app(store, clock)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await app.push_screen(ChoiceScreen("Review due (1)", ("kind", "what"), [("q", "question", "(`requiresCompatibilities: [FARGATE]`, [b]x[/b])")]))
+        await pilot.pause()
+        shown = app.export_screenshot().replace("&#160;", " ")
+        assert "(`requiresCompatibilities: [FARGATE]`, [b]x[/b])" in shown

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -43,7 +44,8 @@ class ChoiceScreen(Screen[str | None]):
         table = self.query_one(DataTable)
         table.add_columns(*self.columns)
         for key, *cells in self.rows:
-            table.add_row(*cells, key=key)
+            # As Text: the table reads a str as markup, and rows hold authors' text ("[FARGATE]").
+            table.add_row(*map(Text, cells), key=key)
         table.focus()
 
     @on(DataTable.RowSelected)

@@ -20,6 +20,7 @@ editor does not have the focus (Esc or Tab leaves the editor).
 
 | key | does |
 |---|---|
+| ? or F1 | this list (F1 also while you type in an editor) |
 | Enter | open the highlighted scenario (type to filter the catalogue) |
 | / | filter the catalogue |
 | ctrl+s  (a) | apply your files to the running simulation: new revision, service update, role update |
@@ -67,7 +68,7 @@ class HelpScreen(ModalScreen[None]):
     """The key reference."""
 
     CSS_PATH = LAB_CSS
-    BINDINGS = [Binding("escape,question_mark", "close", "Close", id="close-help")]
+    BINDINGS = [Binding("escape,question_mark,f1", "close", "Close", id="close-help")]
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):

@@ -26,7 +26,7 @@ from lab.errors import LabError
 from lab.grading.grader import grade
 from lab.grading.report import Report
 from lab.tui.external_editor import edit_in_external_editor
-from lab.tui.screens import LAB_CSS
+from lab.tui.screens import HELP_BINDING, LAB_CSS
 from lab.tui.session import Session
 from lab.tui.sim_driver import SimDriver
 from lab.tui.widgets.charts_view import ChartsView
@@ -70,6 +70,8 @@ class WorkbenchScreen(Screen[None]):
 
     CSS_PATH = LAB_CSS
     BINDINGS = [
+        # Help first: the footer shows keys in this order, and at 80 columns it ends after "^o $EDITOR".
+        HELP_BINDING,
         Binding("ctrl+s", "apply", "Apply", id="apply", priority=True, tooltip="Send your files to the running simulation"),
         Binding("ctrl+r", "restart", "Restart", id="restart", priority=True),
         Binding("ctrl+g", "grade", "Grade", id="grade", priority=True),
