@@ -428,6 +428,21 @@ async def test_the_exam_footer_shows_submit_at_80_columns(practice_content, stor
         assert keys["submit"].region.width and keys["submit"].region.right <= keys["command_palette"].region.x
 
 
+async def test_the_question_footer_shows_help_at_80_columns(store) -> None:
+    """At 80x24 a question's footer keys run out after "esc Back": ? Help, the key that lists every other key, is among those on screen."""
+    from textual.widgets._footer import FooterKey
+
+    clock = FakeClock()
+    app = make_app(store, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.start_practice("all", ids=["taskdef-generous-hard-limit-blocks-placement"])
+        await pilot.pause()
+        keys = {key.action: key for key in app.screen.query(FooterKey)}
+        # The palette's key is docked at the right, over whatever runs under it.
+        assert keys["app.help"].region.width and keys["app.help"].region.right <= keys["command_palette"].region.x
+
+
 async def test_inline_code_is_drawn_as_code_not_as_backticks(store) -> None:
     """A stem's and an option's `code` is drawn in the code style without its backticks (they showed as typed); **x** is bold."""
     clock = FakeClock()

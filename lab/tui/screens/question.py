@@ -10,7 +10,7 @@ from textual.widgets import Footer, Header, Static
 
 from lab.practice import QuestionItem
 from lab.practice.model import LETTERS
-from lab.tui.screens import LAB_CSS
+from lab.tui.screens import HELP_BINDING, LAB_CSS
 from lab.tui.widgets.question_view import QuestionView
 
 __all__ = ["QuestionScreen"]
@@ -21,6 +21,8 @@ class QuestionScreen(Screen[None]):
 
     CSS_PATH = LAB_CSS
     BINDINGS = [
+        # Help first: the footer shows keys in this order, and at 80 columns it ends after "esc Back".
+        HELP_BINDING,
         *[Binding(letter, f"choose({i})", show=False) for i, letter in enumerate(LETTERS)],
         Binding("up", "cursor(-1)", show=False),
         Binding("down", "cursor(1)", show=False),
