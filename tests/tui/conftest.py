@@ -36,6 +36,17 @@ def quiet(app: LabApp) -> LabApp:
     return app
 
 
+def shown_footer_key(screen, action: str):
+    """The footer's key for ``action``, asserting it is on screen: left of the command palette's
+    key, which is docked at the right edge over whatever keys run under it."""
+    from textual.widgets._footer import FooterKey
+
+    keys = {key.action: key for key in screen.query(FooterKey)}
+    shown = keys[action]
+    assert shown.region.width and shown.region.right <= keys["command_palette"].region.x
+    return shown
+
+
 async def open_scenario(app: LabApp, pilot, scenario_id: str = "ecr-pull-denied") -> WorkbenchScreen:
     """Highlight a scenario in the catalogue and press Enter."""
     from textual.widgets import DataTable

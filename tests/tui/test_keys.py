@@ -20,7 +20,7 @@ from lab.tui.widgets.event_log import EventLogView
 from lab.tui.widgets.metrics_panel import MetricsPanel
 from lab.tui.widgets.objectives import ObjectiveList
 
-from .conftest import open_scenario, quiet
+from .conftest import open_scenario, quiet, shown_footer_key
 from .test_time_travel import save_svg
 
 
@@ -221,8 +221,6 @@ async def test_objectives_drop_the_details_when_they_lose_the_focus(store: Progr
 
 async def test_the_workbench_footer_shows_help_at_80_columns(store: ProgressStore) -> None:
     """At 80x24 the footer's keys run out after a few: Help, the key that lists every other key, is among those on screen, with a key that works there (F1 in the editor, where ? is typed)."""
-    from textual.widgets._footer import FooterKey
-
     app = quiet(LabApp(store=store))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -230,10 +228,7 @@ async def test_the_workbench_footer_shows_help_at_80_columns(store: ProgressStor
         for focus, help_key in (("f4", "f1"), ("f7", "question_mark")):  # in the editor and outside it
             await pilot.press(focus)
             await pilot.pause()
-            keys = {key.action: key for key in bench.query(FooterKey)}
-            shown = keys["app.help"]
-            # The palette's key is docked at the right, over whatever runs under it.
-            assert shown.region.width and shown.region.right <= keys["command_palette"].region.x
+            shown = shown_footer_key(bench, "app.help")
             assert shown.key == help_key
             await pilot.press(help_key)
             await pilot.pause()

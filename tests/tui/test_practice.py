@@ -24,7 +24,7 @@ from lab.tui.screens.question import QuestionScreen
 from lab.tui.screens.workbench import WorkbenchScreen
 from lab.tui.widgets.question_view import QuestionView
 
-from .conftest import quiet
+from .conftest import quiet, shown_footer_key
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "practice" / "content" / "questions"
@@ -414,8 +414,6 @@ async def test_a_stem_wraps_at_the_width_of_the_screen(store) -> None:
 
 async def test_the_exam_footer_shows_submit_at_80_columns(practice_content, store) -> None:
     """At 80x24 the footer's keys run out after a few: ctrl+s Submit is among those on screen (it was under the palette's key)."""
-    from textual.widgets._footer import FooterKey
-
     clock = FakeClock()
     app = make_app(store, clock)
     async with app.run_test(size=(80, 24)) as pilot:
@@ -423,24 +421,18 @@ async def test_the_exam_footer_shows_submit_at_80_columns(practice_content, stor
         app.start_exam("quick")
         await pilot.pause()
         assert isinstance(app.screen, ExamScreen)
-        keys = {key.action: key for key in app.screen.query(FooterKey)}
-        # The palette's key is docked at the right, over whatever runs under it.
-        assert keys["submit"].region.width and keys["submit"].region.right <= keys["command_palette"].region.x
+        shown_footer_key(app.screen, "submit")
 
 
 async def test_the_question_footer_shows_help_at_80_columns(store) -> None:
     """At 80x24 a question's footer keys run out after "esc Back": ? Help, the key that lists every other key, is among those on screen."""
-    from textual.widgets._footer import FooterKey
-
     clock = FakeClock()
     app = make_app(store, clock)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         app.start_practice("all", ids=["taskdef-generous-hard-limit-blocks-placement"])
         await pilot.pause()
-        keys = {key.action: key for key in app.screen.query(FooterKey)}
-        # The palette's key is docked at the right, over whatever runs under it.
-        assert keys["app.help"].region.width and keys["app.help"].region.right <= keys["command_palette"].region.x
+        shown_footer_key(app.screen, "app.help")
 
 
 async def test_inline_code_is_drawn_as_code_not_as_backticks(store) -> None:
