@@ -490,3 +490,36 @@ def test_a_lesson_name_too_long_for_the_file_system_is_positioned(tmp_path: Path
     assert main(["validate", str(path)]) == 1
     out = capsys.readouterr().out
     assert f"lesson '{LONG}.md' is not a file under content/" in out
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf", "-.inf"])
+def test_a_check_time_that_is_not_finite_is_refused_at_its_line(value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """YAML's .nan passed as "greater than or equal to 0" (a wrong reason), .inf as a time no run reaches."""
+    source = (Path(__file__).resolve().parents[1] / "scenarios" / "scale-in-cuts-exports.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "scale-in-cuts-exports.yaml"
+    path.write_text(source.replace("    by: 3600\n", f"    by: {value}\n", 1), encoding="utf-8")
+    line = source[: source.index("    by: 3600\n")].count("\n") + 1
+    assert main(["validate", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f"{path}:{line}:9: 'by': Input should be a finite number" in out and "greater than" not in out, out
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf", "-.inf"])
+def test_a_learners_number_that_is_not_finite_exits_2_at_its_line(value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """JSON, and so every AWS API, has no NaN or infinity: a target value of .nan is bad input."""
+    policy = "PolicyName: p\nServiceNamespace: ecs\nResourceId: service/reports/exports\nScalableDimension: ecs:service:DesiredCount\n"
+    policy += f"PolicyType: TargetTrackingScaling\nTargetTrackingScalingPolicyConfiguration:\n  TargetValue: {value}\n"
+    policy += "  PredefinedMetricSpecification: {PredefinedMetricType: ECSServiceAverageCPUUtilization}\n"
+    (tmp_path / "cpu-policy.yaml").write_text(policy, encoding="utf-8")
+    assert main(["grade", "scale-in-cuts-exports", "--answer", str(tmp_path), "--no-record"]) == 2
+    err = capsys.readouterr().err
+    assert err == f"{tmp_path / 'cpu-policy.yaml'}:7:16: invalid value for 'TargetTrackingScalingPolicyConfiguration.TargetValue': Input should be a finite number\n", err
+
+
+@pytest.mark.parametrize("value", [".nan", ".inf"])
+def test_a_timeline_time_that_is_not_finite_is_refused_at_its_line(value: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = (Path(__file__).resolve().parents[1] / "content" / "sims" / "asg-draining-hook.yaml").read_text(encoding="utf-8")
+    path = tmp_path / "doc.yaml"
+    path.write_text(source.replace("{at: 120,", f"{{at: {value},", 1), encoding="utf-8")
+    assert main(["sim", str(path)]) == 2
+    assert capsys.readouterr().err == f"{path}:33:12: 'at': Input should be a finite number\n"

@@ -35,7 +35,7 @@ SIMULATED = ("awsvpcTrunking",)
 class AccountSetting(BaseModel):
     """One account setting (PutAccountSetting)."""
 
-    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid", allow_inf_nan=False)
 
     name: Literal[
         "serviceLongArnFormat", "taskLongArnFormat", "containerInstanceLongArnFormat", "awsvpcTrunking", "containerInsights",

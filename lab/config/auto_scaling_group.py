@@ -54,7 +54,8 @@ _NOT_SIMULATED = ("HealthCheckGracePeriod", "HealthCheckType", "Tags", "VPCZoneI
 
 class _Model(BaseModel):
     model_config = ConfigDict(
-        frozen=True, populate_by_name=True, extra="forbid", alias_generator=to_pascal
+        frozen=True, populate_by_name=True, extra="forbid", alias_generator=to_pascal,
+        allow_inf_nan=False,
     )
 
 

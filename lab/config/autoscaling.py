@@ -100,7 +100,8 @@ _ECS_DIMENSION = "ecs:service:DesiredCount"
 
 class _Model(BaseModel):
     model_config = ConfigDict(
-        frozen=True, populate_by_name=True, extra="forbid", alias_generator=to_pascal
+        frozen=True, populate_by_name=True, extra="forbid", alias_generator=to_pascal,
+        allow_inf_nan=False,
     )
 
 

@@ -55,7 +55,7 @@ _CLUSTER_MODELLED = frozenset({"cluster", "capacityProviders", "defaultCapacityP
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid", allow_inf_nan=False)
 
 
 class ManagedScaling(_Model):

@@ -88,7 +88,7 @@ DEFAULT_ECS_DEPLOYMENT_CONFIG = "CodeDeployDefault.ECSAllAtOnce"
 
 
 class _Pascal(BaseModel):
-    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid", alias_generator=to_pascal)
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid", alias_generator=to_pascal, allow_inf_nan=False)
 
 
 class LoadBalancerInfo(_Pascal):
@@ -148,7 +148,7 @@ HookName = Literal["BeforeInstall", "AfterInstall", "AfterAllowTestTraffic", "Be
 class AppSpec(BaseModel):
     """An AppSpec file for an Amazon ECS deployment."""
 
-    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid", allow_inf_nan=False)
 
     version: float | str
     """Always ``0.0``."""

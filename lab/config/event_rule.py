@@ -59,7 +59,7 @@ _ARN = re.compile(r"^arn:aws[a-z-]*:([a-z0-9-]+):([a-z0-9-]*):(\d{12}|):(.+)$")
 class AwsVpcConfiguration(BaseModel):
     """The subnets and security groups of an awsvpc task EventBridge runs."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     Subnets: list[str] = Field(min_length=1, max_length=16)
     """Subnet ids (at most 16)."""
@@ -72,7 +72,7 @@ class AwsVpcConfiguration(BaseModel):
 class TargetNetworkConfiguration(BaseModel):
     """EcsParameters.NetworkConfiguration."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     awsvpcConfiguration: AwsVpcConfiguration
     """The awsvpc settings (the key is camelCase in the EventBridge API too)."""
@@ -81,7 +81,7 @@ class TargetNetworkConfiguration(BaseModel):
 class EcsParameters(BaseModel):
     """What EventBridge passes to RunTask for an ECS task target."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     TaskDefinitionArn: str = Field(min_length=1, max_length=1600)
     """The task definition to run (``arn:aws:ecs:...:task-definition/family[:revision]``)."""
@@ -108,7 +108,7 @@ _EcsParameters = EcsParameters  # the RuleTarget field has the class's name (as 
 class RuleTarget(BaseModel):
     """One PutTargets target."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     Id: str = Field(min_length=1, max_length=64, pattern=_NAME)
     """The target's id, unique within the rule."""
@@ -128,7 +128,7 @@ class RuleTarget(BaseModel):
 class EventRule(BaseModel):
     """A PutRule input plus its targets."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     Name: str = Field(min_length=1, max_length=64, pattern=_NAME)
     """The rule's name."""

@@ -88,6 +88,7 @@ class _IamModel(BaseModel):
         populate_by_name=True,
         extra="forbid",
         alias_generator=to_pascal,
+        allow_inf_nan=False,
     )
 
 

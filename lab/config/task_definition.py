@@ -168,6 +168,7 @@ class _Model(BaseModel):
         populate_by_name=True,
         extra="forbid",
         alias_generator=to_camel,
+        allow_inf_nan=False,
     )
 
 

@@ -66,7 +66,7 @@ MAX_REPORTS = 100_000
 class _Model(BaseModel):
     # Strict: "true" is not a bool and "40" is not a score. Extra keys are ignored because
     # schema 1 may gain fields without a bump.
-    model_config = ConfigDict(extra="ignore", strict=True)
+    model_config = ConfigDict(extra="ignore", strict=True, allow_inf_nan=False)
 
 
 class _CheckModel(_Model):

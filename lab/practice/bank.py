@@ -51,7 +51,7 @@ SaaDomain = Literal["D1", "D2", "D3", "D4"]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
 class ExamsSpec(_Strict):

@@ -73,7 +73,7 @@ def event_types() -> dict[str, tuple[str, ...]]:
 
 class _Check(BaseModel):
     # Built at first use: a scenario validates only the kinds it uses (``CheckSpecByKind``).
-    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True, allow_inf_nan=False)
 
     id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
     """Stable identifier, unique within the scenario (kebab-case)."""

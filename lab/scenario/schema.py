@@ -24,7 +24,9 @@ FILE_KINDS = kinds.names()
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # YAML's .nan and .inf are no time, count or size (JSON, and so AWS, has neither): every
+    # model of the lab refuses them as "Input should be a finite number".
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class FileSpec(_Model):
@@ -81,7 +83,7 @@ class SimDocument(_Model):
 
     # Built at its first use (``lab sim``, the editor schema): a grade never reads one, and
     # building it repeats the whole world's schema that ``Scenario`` builds too.
-    model_config = ConfigDict(defer_build=True)
+    model_config = ConfigDict(defer_build=True, allow_inf_nan=False)
 
     description: str | None = None
     world: WorldSpec = Field(default_factory=WorldSpec)

@@ -58,7 +58,7 @@ __all__ = [
 
 class _Spec(BaseModel):
     # Built at first use: a world's timeline builds only the events it uses (``TimelineEntryByEvent``).
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True, allow_inf_nan=False)
 
 
 class ClusterSpec(_Spec):

@@ -45,13 +45,16 @@ def test_a_malformed_config_field_path_is_refused_at_its_line(tmp_path: Path, pa
 
 
 @pytest.mark.parametrize("field", ["by", "after", "before", "at", "always_after"])
-@pytest.mark.parametrize("value", ["601", ".inf"])
+@pytest.mark.parametrize("value", ["601", ".inf", ".nan"])
 def test_a_check_moment_after_the_end_of_the_run_is_refused(tmp_path: Path, field: str, value: str) -> None:
     kind = {"by": "service-running\nservice: web\ncount: 1", "at": "tasks-spread\nservice: web\nmin_azs: 1", "always_after": "tasks-spread\nservice: web\nmin_azs: 1"}
     check = f"kind: {kind.get(field, 'no-task-stopped')}\n{field}: {value}"
     (problem,) = load(tmp_path, check)
     assert problem[0] > KIND_LINE
-    assert problem[2].startswith(f"check 'check': '{field}' is ") and "after the end of the run (run.duration: 600 s)" in problem[2]
+    if value == "601":
+        assert problem[2].startswith(f"check 'check': '{field}' is ") and "after the end of the run (run.duration: 600 s)" in problem[2]
+    else:  # no moment at all: refused as a number, before any comparison with the run
+        assert problem[2] == f"'{field}': Input should be a finite number"
 
 
 def test_a_window_that_closes_before_it_opens_is_refused(tmp_path: Path) -> None:
