@@ -113,7 +113,7 @@ class AgentConfig:
     def image_cleanup_updates(self) -> dict[str, float | int | bool]:
         """The task and image cleanup settings this file sets, as instance-group fields (§12.6).
 
-        As the agent does, a value under its minimum (interval 10 min, task cleanup wait 1 min,
+        As the agent does, a value under its minimum (interval 10 min, task cleanup wait 1 s,
         images per cycle 1) is replaced by the default, not by the minimum.
         """
         updates: dict[str, float | int | bool] = {}
@@ -122,7 +122,7 @@ class AgentConfig:
         durations = (
             ("ECS_IMAGE_CLEANUP_INTERVAL", "image_cleanup_interval_s", 600.0, 1800.0),
             ("ECS_IMAGE_MINIMUM_CLEANUP_AGE", "image_minimum_cleanup_age_s", 0.0, 3600.0),
-            ("ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION", "task_cleanup_wait_s", 60.0, 10800.0),
+            ("ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION", "task_cleanup_wait_s", 1.0, 10800.0),
         )
         for key, field_name, minimum, default in durations:
             value = self.get(key)

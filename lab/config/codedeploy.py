@@ -46,7 +46,7 @@ APPSPEC_HOOKS = ("BeforeInstall", "AfterInstall", "AfterAllowTestTraffic", "Befo
 MAX_TERMINATION_WAIT_MIN = 2880
 """Longest wait before the original (blue) task set is deleted: 2 days (§4.10)."""
 MAX_READY_WAIT_MIN = 4320
-"""Longest ``DeploymentReadyOption.WaitTimeInMinutes`` (UNCONFIRMED: the console allows 3 days)."""
+"""Longest ``DeploymentReadyOption.WaitTimeInMinutes`` (§4.10, UNCONFIRMED: the console allows 3 days)."""
 
 
 @dataclass(frozen=True)

@@ -98,7 +98,8 @@ DOCKER_MIN_CONTAINER_MEMORY_MIB = 6
 """Docker ≥ 20.10 refuses a container memory limit below 6 MiB (§2.1)."""
 
 FARGATE_STOP_TIMEOUT_RANGE_S = (2, 120)
-"""Valid container ``stopTimeout`` on Fargate (§3.1, §9.3; API ContainerDefinition.stopTimeout)."""
+"""Valid container ``stopTimeout`` on Fargate (§3.1, §9.3; API ContainerDefinition.stopTimeout gives the
+maximum, the lower bound is UNCONFIRMED)."""
 
 _CD = "containerDefinitions"
 

@@ -43,8 +43,8 @@ THROTTLE_AFTER_FAILURES = 3
 """Consecutive start failures before the scheduler backs off (UNCONFIRMED)."""
 THROTTLE_FIRST_DELAY_S = 15.0
 """First back-off delay, doubled per further failure (UNCONFIRMED)."""
-THROTTLE_MAX_DELAY_S = 900.0
-"""Longest back-off between start attempts: 15 minutes (§4.5; newer docs say 27)."""
+THROTTLE_MAX_DELAY_S = 1620.0
+"""Longest back-off between start attempts: 27 minutes (§4.5)."""
 CIRCUIT_BREAKER_MIN, CIRCUIT_BREAKER_MAX = 3, 200
 """Failure threshold = ceil(desired / 2) clamped to [3, 200]; §4.4 (the 2023 DG used 10)."""
 

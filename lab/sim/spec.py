@@ -101,8 +101,8 @@ class InstanceGroupSpec(_Spec):
     """``ECS_IMAGE_MINIMUM_CLEANUP_AGE`` (default 1 h; §12.6)."""
     num_images_delete_per_cycle: int = Field(default=5, ge=1)
     """``ECS_NUM_IMAGES_DELETE_PER_CYCLE`` (default 5; §12.6)."""
-    task_cleanup_wait_s: float = Field(default=10800.0, ge=60)
-    """``ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION`` (default 3 h, at least 1 min; §12.6)."""
+    task_cleanup_wait_s: float = Field(default=10800.0, ge=1)
+    """``ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION`` (default 3 h, at least 1 s; §12.6)."""
     at: float | None = Field(default=None, ge=0)
     """Launch time. None: already registered when the world starts."""
     security_groups: list[str] = Field(default_factory=new_list)

@@ -58,7 +58,7 @@ FARGATE_STOP_TIMEOUT_MAX_S = 120.0
 
 TASK_CLEANUP_WAIT_S = 3 * 3600.0
 """ECS_ENGINE_TASK_CLEANUP_WAIT_DURATION: a stopped task's containers stay this long (3 h; at
-least 1 min, a smaller value gives the default); an image they use cannot be removed; §12.6."""
+least 1 s, a smaller value gives the default); an image they use cannot be removed; §12.6."""
 IMAGE_CLEANUP_INTERVAL_S = 30 * 60.0
 """ECS_IMAGE_CLEANUP_INTERVAL: the agent's image cleanup cycle (30 min; at least 10 min); §12.6."""
 IMAGE_MINIMUM_CLEANUP_AGE_S = 3600.0

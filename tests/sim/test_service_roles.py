@@ -1,7 +1,8 @@
 """A service whose task or execution role ECS cannot assume launches no task (reference §8.2, §8.3, §4.5).
 
 RunTask refuses such a request outright; a service posts "failed to launch a task" and backs
-off like any failed start, until the role trusts ecs-tasks.amazonaws.com.
+off like any failed start, until the role trusts ecs-tasks.amazonaws.com. The back-off itself
+waits at most 27 minutes between attempts.
 """
 
 from __future__ import annotations
@@ -67,3 +68,23 @@ def test_a_role_trusting_ecs_tasks_launches_at_once() -> None:
     world.run(until=120)
     assert not events(world, "launch-failed")
     assert len([t for t in world.snapshot().tasks if t.last_status == "RUNNING"]) == 2
+
+
+def test_the_back_off_between_failed_starts_grows_to_27_minutes() -> None:
+    """The wait between start attempts grows up to 27 minutes and no further (§4.5).
+
+    Every task of a missing image tag goes PENDING → STOPPED; once the cap is reached the
+    scheduler launches one every 27 minutes (plus the seconds a failed pull takes).
+    """
+    data = document(
+        instances=[instances(1)],
+        registry=[image("api", "1.0", size_mb=50)],
+        roles=[instance_role()],
+        definitions=[task_definition("api", [container("api", uri("api", "9.9"), cpu=256, memory=256)])],
+    )
+    world = build(data, seed=1)
+    create(world, desired=1)
+    world.run(until=6 * 3600)
+    launches = [e.at for e in world.log if isinstance(e, TaskStateChanged) and e.last_status == "PENDING" and e.desired_status == "RUNNING"]
+    gaps = [later - earlier for earlier, later in zip(launches, launches[1:])]
+    assert 27 * 60 <= max(gaps) < 28 * 60
