@@ -30,7 +30,7 @@ events (reference/ecs-behaviour.md §4.2 and §5.1):
    twice the sum of every service's ``floor(desired × maximumPercent / 100)``: room for the
    most tasks the bounds allow plus as many again still stopping. Once capacity has allowed
    continuously for ``SETTLE_S`` since the last call (long enough for the scheduler's
-   longest back-off, 15 minutes, plus the rollout itself), every service whose revision is
+   longest back-off, 27 minutes, plus the rollout itself), every service whose revision is
    not a bad one has at least its lower bound healthy. If its bounds leave no room to move
    (lower bound and upper bound both equal to desired, e.g. 100/100) and tasks are waiting
    to be replaced, it has reported the blocked deployment since its last update. Otherwise
