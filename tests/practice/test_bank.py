@@ -42,6 +42,22 @@ def test_the_project_bank_loads_without_problems() -> None:
     assert bank.questions
 
 
+def test_the_project_bank_gives_no_answer_away_by_its_length() -> None:
+    """A learner who always picks the longest option must not pass: in December 2026 that
+    scored 74 % (the correct option was the strictly longest in 165 of 224 single-answer
+    questions). Chance with four options is 25 %; the bank stays at or under it, both ways."""
+    bank = load_bank(ROOT / "content" / "questions", BankContext.default(ROOT / "content", ROOT / "scenarios"))
+    single = [q for q in bank.questions if not q.multiple]
+    longest = [q.id for q in single if all(len(next(o for o in q.options if o.correct).text) > len(o.text) for o in q.options if not o.correct)]
+    shortest = [q.id for q in single if all(len(next(o for o in q.options if o.correct).text) < len(o.text) for o in q.options if not o.correct)]
+    assert len(longest) <= len(single) // 4, f"correct option strictly longest in {len(longest)} of {len(single)}"
+    assert len(shortest) <= len(single) // 4, f"correct option strictly shortest in {len(shortest)} of {len(single)}"
+    every_right_longer = [
+        q.id for q in bank.questions if q.multiple and min(len(o.text) for o in q.options if o.correct) > max(len(o.text) for o in q.options if not o.correct)
+    ]
+    assert every_right_longer == [], "every correct option outlasts every wrong one"
+
+
 def test_a_question_is_plain_data_after_loading(content: Path, context: Context) -> None:
     q = load_question(write_question(content, BASE), context)
     assert (q.id, q.domain, q.topics, q.choose, q.multiple) == ("base-question", "D3", ("C11",), 1, False)
