@@ -24,7 +24,7 @@ from lab.tui.screens.question import QuestionScreen
 from lab.tui.screens.workbench import WorkbenchScreen
 from lab.tui.widgets.question_view import QuestionView
 
-from .conftest import quiet, shown_footer_key
+from .conftest import footer_keys, quiet, shown_footer_key
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "practice" / "content" / "questions"
@@ -422,6 +422,51 @@ async def test_the_exam_footer_shows_submit_at_80_columns(practice_content, stor
         await pilot.pause()
         assert isinstance(app.screen, ExamScreen)
         shown_footer_key(app.screen, "submit")
+
+
+async def test_every_practice_footer_starts_with_help_and_is_whole_at_80_columns(practice_content, store) -> None:
+    """At 80x24 on the choice lists, a question, the exam, its results and its review: ? Help is the
+    footer's first key, and every key is on screen, the ways out (esc, ctrl+s on the exam) and ^q Quit
+    among them (Help came after Quit on the lists and results, and was cut off on the rest)."""
+    clock = FakeClock()
+    practice = PracticeStore.load(store.root)
+    practice.record_answer("fx-alarm", False, ["A"], clock.now - timedelta(days=1))
+    practice.save()
+    app = make_app(store, clock)
+
+    def shown(way_out: str) -> None:
+        keys = footer_keys(app.screen)
+        assert list(keys)[0] == "app.help" and {way_out, "quit"} <= set(keys), (type(app.screen).__name__, list(keys))
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for choose in (app.open_practice_menu, app.open_exam_menu, app.open_due):
+            choose()
+            await pilot.pause()
+            assert isinstance(app.screen, ChoiceScreen)
+            shown("cancel")
+            await pilot.press("escape")
+            await pilot.pause()
+        app.start_practice("all", ids=["fx-alarm"])
+        await pilot.pause()
+        assert isinstance(app.screen, QuestionScreen)
+        shown("back")
+        await pilot.press("escape")
+        await pilot.pause()
+        app.start_exam("quick")
+        await pilot.pause()
+        assert isinstance(app.screen, ExamScreen)
+        shown("submit")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, ExamResultsScreen)
+        shown("back")
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+        shown("back")
 
 
 async def test_the_question_footer_shows_help_at_80_columns(store) -> None:

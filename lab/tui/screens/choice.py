@@ -10,7 +10,7 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from lab.tui.screens import LAB_CSS
+from lab.tui.screens import HELP_BINDING, LAB_CSS
 
 __all__ = ["ChoiceScreen"]
 
@@ -20,6 +20,7 @@ class ChoiceScreen(Screen[str | None]):
 
     CSS_PATH = LAB_CSS
     BINDINGS = [
+        HELP_BINDING,  # first, as on every screen
         Binding("enter", "choose", "Choose", id="choice-choose"),
         Binding("escape", "cancel", "Back", id="choice-back"),
     ]
