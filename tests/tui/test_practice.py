@@ -492,7 +492,7 @@ async def test_inline_code_is_drawn_as_code_not_as_backticks(store) -> None:
         shown = view.render()
         assert isinstance(shown, Content)
         assert "`" not in shown.plain
-        code_style = Style.from_rich_style(view.get_component_rich_style("question-view--code"))
+        code_style = Style.from_rich_style(view.get_component_rich_style("inline-code"))
         coded = {shown.plain[span.start : span.end] for span in shown.spans if span.style == code_style}
         assert {"memory: 2048", "memory", "memoryReservation"} <= coded  # the stem's and an option's
     from lab.tui.widgets.question_view import inline
@@ -569,3 +569,25 @@ async def test_a_choice_row_is_shown_as_written(store) -> None:
         await pilot.pause()
         shown = app.export_screenshot().replace("&#160;", " ")
         assert "(`requiresCompatibilities: [FARGATE]`, [b]x[/b])" in shown
+
+
+async def test_a_new_theme_recolours_an_open_questions_code(store) -> None:
+    """f2 on a question draws its `code` in the new theme's code colours (it kept the old theme's)."""
+    clock = FakeClock()
+    app = make_app(store, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.start_practice("all", ids=["taskdef-generous-hard-limit-blocks-placement"])
+        await pilot.pause()
+        view = app.screen.query_one(QuestionView)
+
+        def code_styles() -> set[Style]:
+            shown = view.render()
+            assert isinstance(shown, Content)
+            return {span.style for span in shown.spans if shown.plain[span.start : span.end] == "memoryReservation"}
+
+        before = code_styles()
+        await pilot.press("f2")
+        await pilot.pause()
+        after = code_styles()
+        assert after == {Style.from_rich_style(view.get_component_rich_style("inline-code"))} and after != before
