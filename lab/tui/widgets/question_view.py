@@ -18,7 +18,7 @@ from textual.widgets import Static
 
 from lab.practice import QuestionItem
 
-__all__ = ["INLINE_CODE_CSS", "QuestionView", "inline", "question_text", "reflow"]
+__all__ = ["INLINE_CODE_CSS", "QuestionView", "inline", "opening", "question_text", "reflow"]
 
 INLINE = re.compile(r"`([^`]+)`|\*\*(.+?)\*\*")
 """Markdown's inline code and strong emphasis, the two that questions are written with."""
@@ -101,6 +101,18 @@ def reflow(text: str) -> str:
             out.append(line)
         joinable = prose
     return "\n".join(out)
+
+
+def opening(text: str, limit: int = 100) -> str:
+    """``text``'s first paragraph (reflowed), for a list row: cut after a word at most ``limit``
+    characters in, never inside `` `code` ``, and then ended with "…"."""
+    first = reflow(text).split("\n")[0]
+    if len(first) <= limit:
+        return first
+    cut = first.rfind(" ", 0, limit)
+    while cut > 0 and first.count("`", 0, cut) % 2:  # inside code: cut before it
+        cut = first.rfind(" ", 0, cut)
+    return first[:cut] + " …" if cut > 0 else first
 
 
 def hang(text: Text, indent: int, wrap: tuple[Console, int] | None, mark: Text) -> Text:
