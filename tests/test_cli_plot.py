@@ -77,3 +77,32 @@ def test_a_bad_plot_file_is_one_line_and_exit_2(capsys, tmp_path, name, expected
     code, out, err = run_main(capsys, "sim", "unscaled-instances", "--until", "60", "--plot", str(tmp_path / name) if "/" in name else name)
     assert code == 2
     assert len(err.strip().splitlines()) == 1 and expected in err and "Traceback" not in err
+
+
+def test_a_few_failures_beside_many_are_drawn_above_the_floor_and_the_legend_says_so() -> None:
+    """3 errors a minute after a peak of 2,000 are a twentieth of a pixel on the 5xx panel's scale:
+    drawn LEAST pixels up, not on the floor with the minutes that had none, with a note in the legend."""
+    from lab.grading.plot import LEAST, render_svg
+    from lab.sim.series import Chart, Line
+
+    class Series:
+        duration_s = 600.0
+        markers: list = []
+
+        def __init__(self, few: float) -> None:
+            self.points = ((0.0, 0.0), (200.0, few), (400.0, 2000.0))
+
+        def charts(self) -> list[Chart]:
+            return [Chart("web 5xx", "per min", (Line("per min", self.points),), top=2000.0)]
+
+    def drawn(few: float) -> tuple[list[float], str]:
+        """The line's distinct heights above the floor, lowest first, and the panel's legend."""
+        root = ET.fromstring(render_svg(Series(few), heading="t"))  # type: ignore[arg-type]
+        ys = [float(p.split(",")[1]) for p in root.find(f".//{SVG}polyline").get("points").split()]  # type: ignore[union-attr]
+        legend = [t.text or "" for t in root.iter(f"{SVG}text") if (t.text or "").startswith("(per min")]
+        return sorted({round(max(ys) - y, 6) for y in ys}), legend[0]
+
+    heights, legend = drawn(3.0)
+    assert heights[:2] == [0.0, LEAST] and legend == f"(per min, top 2000; values above 0 drawn at least {LEAST:g} px up)"
+    heights, legend = drawn(0.0)
+    assert heights[:2] == [0.0, 110.0] and legend == "(per min, top 2000)"

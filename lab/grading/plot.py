@@ -1,9 +1,9 @@
 """Provides the run's charts as a self-contained SVG or HTML file (``lab sim ... --plot``), for CI artifacts and instructors.
 
 The same series and markers as the TUI's Charts tab (``lab.sim.series``): one panel per
-chart, lines drawn as steps over the whole run, and a dashed vertical line across every
-panel at each marker (scaling activities, deployments, faults, applies), with the marker's
-text as its tooltip. The file needs nothing else: no scripts, no fonts, no network. Every
+chart, lines drawn as steps over the whole run (a value above 0 at least ``LEAST`` pixels up,
+noted in the panel's legend), and a dashed vertical line across every panel at each marker
+(scaling activities, deployments, faults, applies), with the marker's text as its tooltip. The file needs nothing else: no scripts, no fonts, no network. Every
 line and marker carries ``data-`` attributes (chart, line, kind, time), so a test or a
 script can read the picture back.
 """
@@ -24,6 +24,8 @@ TITLE_H = 22
 LEFT, RIGHT = 56, 16
 TOP = 64
 """Room above the first panel: the heading and the marker lane."""
+LEAST = 2.0
+"""Pixels above the floor a value above 0 is drawn at, however small beside the chart's top (the legend then says so)."""
 
 COLOURS = ("#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#d62728", "#17becf")
 MARKER_COLOURS = {"scaling": "#1f77b4", "deployment": "#2ca02c", "fault": "#d62728", "apply": "#b8860b"}
@@ -104,7 +106,10 @@ def _panel(chart: Chart, y: float, x_of: Callable[[float], float]) -> list[str]:
         label = f"{line.name} {_num(last)}" if last is not None else line.name
         out.append(f'<text x="{legend_x:.0f}" y="{y + 14}" fill="{colour}">■ {escape(label)}</text>')
         legend_x += 16 + 6.5 * len(label)
-    out.append(f'<text x="{legend_x:.0f}" y="{y + 14}" fill="#555">({escape(chart.unit)}, top {_num(top)})</text>')
+    # 3 errors a minute beside 2,000 are a twentieth of a pixel: drawn LEAST up, not on the floor with the zeros.
+    raised = any(0 < value and PANEL_H * value / top < LEAST for line in chart.lines for _, value in line.points)
+    note = f"; values above 0 drawn at least {LEAST:g} px up" if raised else ""
+    out.append(f'<text x="{legend_x:.0f}" y="{y + 14}" fill="#555">({escape(chart.unit)}, top {_num(top)}{note})</text>')
     out.append(f'<rect x="{LEFT}" y="{plot_top}" width="{WIDTH - LEFT - RIGHT}" height="{PANEL_H}" fill="none" stroke="#ccc"/>')
     for fraction in (0.0, 0.5, 1.0):
         gy = base - PANEL_H * fraction
@@ -116,7 +121,7 @@ def _panel(chart: Chart, y: float, x_of: Callable[[float], float]) -> list[str]:
         previous: float | None = None
         for at, value in line.points:
             x = x_of(at)
-            vy = base - PANEL_H * value / top
+            vy = base - (max(PANEL_H * value / top, LEAST) if value > 0 else 0.0)
             if previous is not None:
                 coords.append(f"{x:.1f},{previous:.1f}")  # a step: hold the old value up to the new reading
             coords.append(f"{x:.1f},{vy:.1f}")

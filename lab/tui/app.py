@@ -39,7 +39,9 @@ class LabApp(PracticeMixin, App[None]):
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),  # also in modal screens (help, why, a question)
         HELP_BINDING,
-        Binding("f2", "toggle_dark", "Theme", id="toggle-theme"),
+        # Not in the footers: at 80 columns it pushed a screen's way out (esc) or ^q Quit under
+        # the palette's key. The Help list and the palette ("theme: toggle") name it.
+        Binding("f2", "toggle_dark", "Theme", id="toggle-theme", show=False),
     ]
 
     def __init__(

@@ -221,6 +221,7 @@ class PracticeMixin:
     def open_due(self) -> None:
         from lab.practice import split_key
         from lab.tui.screens.choice import ChoiceScreen
+        from lab.tui.widgets.question_view import opening
 
         due = self.due_keys()
         if not due:
@@ -231,19 +232,19 @@ class PracticeMixin:
         question_ids = [ident for kind, ident, _ in map(split_key, due) if kind == "question"]
         rows: list[tuple[str, ...]] = []
         if question_ids:
-            rows.append(("due:questions", "practise", f"all {len(question_ids)} due questions", ""))
+            rows.append(("due:questions", "practise", f"all {len(question_ids)} due questions"))
         by_id = {q.id: q for q in self.bank()[0]}
         titles: dict[str, dict[str, str]] = {}
         for key in due:
             kind, ident, check = split_key(key)
             if kind == "question":
                 q = by_id.get(ident)
-                rows.append((f"question:{ident}", "question", ident, (q.stem.split("\n")[0][:70] if q else "(no longer in the bank)")))
+                rows.append((f"question:{ident}", "question", f"{opening(q.stem)} ({ident})" if q else f"{ident} (no longer in the bank)"))
             else:
                 if ident not in titles:
                     titles[ident] = self.check_titles(ident)
                 what = titles[ident].get(check or "") or f"check {check}"
-                rows.append((f"scenario:{ident}:{check}", "scenario", ident, f"failed: {what} — try it again"))
+                rows.append((f"scenario:{ident}:{check}", "scenario", f"{ident}: failed: {what} — try it again"))
 
         def chosen(key: str | None) -> None:
             if not key:
@@ -256,7 +257,7 @@ class PracticeMixin:
             else:
                 self.start_practice("all", ids=question_ids, title="Review")
 
-        self.push_screen(ChoiceScreen(f"Review due ({len(due)})", ("kind", "what", ""), rows), chosen)  # type: ignore[attr-defined]
+        self.push_screen(ChoiceScreen(f"Review due ({len(due)})", ("kind", "what"), rows), chosen)  # type: ignore[attr-defined]
 
     # -- hands-on and lessons ------------------------------------------------------------------
 

@@ -36,15 +36,21 @@ def quiet(app: LabApp) -> LabApp:
     return app
 
 
-def shown_footer_key(screen, action: str):
-    """The footer's key for ``action``, asserting it is on screen: left of the command palette's
-    key, which is docked at the right edge over whatever keys run under it."""
+def footer_keys(screen) -> dict:
+    """The footer's keys by action, left to right, asserting that each is whole on screen: left
+    of the command palette's key, which is docked at the right edge over whatever keys run under it."""
     from textual.widgets._footer import FooterKey
 
-    keys = {key.action: key for key in screen.query(FooterKey)}
-    shown = keys[action]
-    assert shown.region.width and shown.region.right <= keys["command_palette"].region.x
-    return shown
+    palette = screen.query_one("FooterKey.-command-palette", FooterKey)
+    keys = sorted((key for key in screen.query(FooterKey) if key is not palette), key=lambda key: key.region.x)
+    for key in keys:
+        assert key.region.width and key.region.right <= palette.region.x, f"{key.key_display} {key.description} is not whole on screen"
+    return {key.action: key for key in keys}
+
+
+def shown_footer_key(screen, action: str):
+    """The footer's key for ``action``, asserting that it and every other footer key are on screen."""
+    return footer_keys(screen)[action]
 
 
 async def open_scenario(app: LabApp, pilot, scenario_id: str = "ecr-pull-denied") -> WorkbenchScreen:

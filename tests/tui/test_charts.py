@@ -139,3 +139,39 @@ async def test_tab_from_the_tab_row_reaches_the_charts_and_arrows_scroll_them(st
         assert scroll.max_scroll_y > 0
         await pilot.press("down", "down")
         assert scroll.scroll_y > 0
+
+
+def test_a_few_failures_beside_many_are_drawn_above_the_floor_and_the_legend_says_so() -> None:
+    """3 errors a minute after a peak of 2,000 are under half a dot of the chart's scale: drawn one dot
+    up, not on the floor with the minutes that had none (they looked the same), with a note in the legend."""
+    from lab.sim.series import Chart, Line
+
+    class Series:
+        duration_s = now = 600.0
+        markers: list = []
+
+        def __init__(self, few: float) -> None:
+            self.points = ((0.0, 0.0), (200.0, few), (400.0, 2000.0))
+
+        def charts(self) -> list[Chart]:
+            return [Chart("web 5xx", "per min", (Line("per min", self.points),), top=2000.0)]
+
+        def markers_between(self, start: float, end: float) -> list:
+            return []
+
+    def drawn(few: float) -> tuple[str, str]:
+        """The chart's title line and its bottom row of braille, the cursor on the few errors."""
+        view = ChartsView()
+        view.series = Series(few)  # type: ignore[assignment]
+        view.cursor = 25
+        lines = view.draw().plain.split("\n")
+        title = next(n for n, line in enumerate(lines) if line.startswith("web 5xx"))
+        return lines[title], lines[title + 3]
+
+    title, floor = drawn(3.0)
+    assert "per min 3 " in title and title.endswith("(top 2000 per min; small values above 0 drawn 1 dot up)")
+    assert floor[5] == "⣀" and floor[30] not in (" ", "⣀")  # 0 to 200 s: none; 200 to 400 s: 3 a minute (58 columns over 600 s)
+    title, floor = drawn(0.0)
+    assert title.endswith("(top 2000 per min)") and floor[30] == "⣀"
+    title, _ = drawn(0.4)
+    assert "per min 0.4 " in title  # not "0" beside a raised dot

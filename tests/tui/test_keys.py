@@ -20,7 +20,7 @@ from lab.tui.widgets.event_log import EventLogView
 from lab.tui.widgets.metrics_panel import MetricsPanel
 from lab.tui.widgets.objectives import ObjectiveList
 
-from .conftest import open_scenario, quiet, shown_footer_key
+from .conftest import footer_keys, open_scenario, quiet, shown_footer_key
 from .test_time_travel import save_svg
 
 
@@ -217,6 +217,21 @@ async def test_objectives_drop_the_details_when_they_lose_the_focus(store: Progr
         assert isinstance(app.focused, TextArea)
         shown = str(objectives.render())
         assert f"{picked.title} (required;" not in shown and "F3 ↑↓ details" in shown
+
+
+async def test_every_workbench_footer_key_is_whole_at_80_columns(store: ProgressStore) -> None:
+    """At 80x24, whatever has the focus, no footer key runs under the palette's key: Help first, and
+    esc (back to the catalogue) and ^q Quit on screen (they were cut off, and a stray "q" of "^q Quit"
+    showed after "^p palette" while the editor had the focus)."""
+    app = quiet(LabApp(store=store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        bench = await open_scenario(app, pilot)
+        for focus in ("f3", "f4", "f5", "f6", "f7", "f8"):
+            await pilot.press(focus)
+            await pilot.pause()
+            keys = footer_keys(bench)
+            assert list(keys)[0] == "app.help" and {"apply", "grade", "back", "quit"} <= set(keys), (focus, list(keys))
 
 
 async def test_the_workbench_footer_shows_help_at_80_columns(store: ProgressStore) -> None:

@@ -24,7 +24,7 @@ from lab.tui.screens.question import QuestionScreen
 from lab.tui.screens.workbench import WorkbenchScreen
 from lab.tui.widgets.question_view import QuestionView
 
-from .conftest import quiet, shown_footer_key
+from .conftest import footer_keys, quiet, shown_footer_key
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "practice" / "content" / "questions"
@@ -424,6 +424,51 @@ async def test_the_exam_footer_shows_submit_at_80_columns(practice_content, stor
         shown_footer_key(app.screen, "submit")
 
 
+async def test_every_practice_footer_starts_with_help_and_is_whole_at_80_columns(practice_content, store) -> None:
+    """At 80x24 on the choice lists, a question, the exam, its results and its review: ? Help is the
+    footer's first key, and every key is on screen, the ways out (esc, ctrl+s on the exam) and ^q Quit
+    among them (Help came after Quit on the lists and results, and was cut off on the rest)."""
+    clock = FakeClock()
+    practice = PracticeStore.load(store.root)
+    practice.record_answer("fx-alarm", False, ["A"], clock.now - timedelta(days=1))
+    practice.save()
+    app = make_app(store, clock)
+
+    def shown(way_out: str) -> None:
+        keys = footer_keys(app.screen)
+        assert list(keys)[0] == "app.help" and {way_out, "quit"} <= set(keys), (type(app.screen).__name__, list(keys))
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for choose in (app.open_practice_menu, app.open_exam_menu, app.open_due):
+            choose()
+            await pilot.pause()
+            assert isinstance(app.screen, ChoiceScreen)
+            shown("cancel")
+            await pilot.press("escape")
+            await pilot.pause()
+        app.start_practice("all", ids=["fx-alarm"])
+        await pilot.pause()
+        assert isinstance(app.screen, QuestionScreen)
+        shown("back")
+        await pilot.press("escape")
+        await pilot.pause()
+        app.start_exam("quick")
+        await pilot.pause()
+        assert isinstance(app.screen, ExamScreen)
+        shown("submit")
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert isinstance(app.screen, ExamResultsScreen)
+        shown("back")
+        await pilot.press("a")
+        await pilot.pause()
+        assert isinstance(app.screen, ReviewScreen)
+        shown("back")
+
+
 async def test_the_question_footer_shows_help_at_80_columns(store) -> None:
     """At 80x24 a question's footer keys run out after "esc Back": ? Help, the key that lists every other key, is among those on screen."""
     clock = FakeClock()
@@ -447,7 +492,7 @@ async def test_inline_code_is_drawn_as_code_not_as_backticks(store) -> None:
         shown = view.render()
         assert isinstance(shown, Content)
         assert "`" not in shown.plain
-        code_style = Style.from_rich_style(view.get_component_rich_style("question-view--code"))
+        code_style = Style.from_rich_style(view.get_component_rich_style("inline-code"))
         coded = {shown.plain[span.start : span.end] for span in shown.spans if span.style == code_style}
         assert {"memory: 2048", "memory", "memoryReservation"} <= coded  # the stem's and an option's
     from lab.tui.widgets.question_view import inline
@@ -508,14 +553,14 @@ async def test_a_due_check_is_named_by_its_title(practice_content, store) -> Non
         due = app.screen
         assert isinstance(due, ChoiceScreen)
         table = due.query_one(DataTable)
-        shown = {str(k.value): str(table.get_row(k)[2]) for k in table.rows}
+        shown = {str(k.value): str(table.get_row(k)[1]) for k in table.rows}
         assert "the web target group has 4 healthy targets" in shown["scenario:host-port-conflict:four-healthy"]
         assert "four-healthy" not in shown["scenario:host-port-conflict:four-healthy"]
         assert "no-such-check" in shown["scenario:host-port-conflict:no-such-check"]  # a check the scenario no longer has: its id
 
 
 async def test_a_choice_row_is_shown_as_written(store) -> None:
-    """A row's text (a stem's first line, a check's title) is not read as markup: "[FARGATE]" was taken for a style and dropped."""
+    """A row's text (a stem's first words, a check's title) is not read as markup: "[FARGATE]" was taken for a style and dropped (its `code` is drawn as code)."""
     clock = FakeClock()
     app = make_app(store, clock)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -523,4 +568,82 @@ async def test_a_choice_row_is_shown_as_written(store) -> None:
         await app.push_screen(ChoiceScreen("Review due (1)", ("kind", "what"), [("q", "question", "(`requiresCompatibilities: [FARGATE]`, [b]x[/b])")]))
         await pilot.pause()
         shown = app.export_screenshot().replace("&#160;", " ")
-        assert "(`requiresCompatibilities: [FARGATE]`, [b]x[/b])" in shown
+        assert "requiresCompatibilities: [FARGATE]" in shown and ", [b]x[/b])" in shown
+
+
+async def test_a_due_questions_inline_code_is_drawn_as_code_in_either_theme(store) -> None:
+    """The due list draws a stem's `code` as the question does, without its backticks (they showed
+    as typed), and a new theme draws it again in that theme's code colours."""
+    clock = FakeClock()
+    practice = PracticeStore.load(store.root)
+    practice.record_answer("deploy-circuit-breaker-threshold", False, ["A"], clock.now - timedelta(days=1))
+    practice.save()
+    app = make_app(store, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.open_due()
+        await pilot.pause()
+        table = app.screen.query_one(DataTable)
+
+        def code() -> tuple[set[str], object]:
+            cell = table.get_row("question:deploy-circuit-breaker-threshold")[1]
+            assert "`" not in cell.plain
+            style = table.get_component_rich_style("inline-code")
+            return {cell.plain[s.start : s.end] for s in cell.spans if s.style == style}, style
+
+        coded, dark = code()
+        assert "desiredCount: 4" in coded
+        await pilot.press("f2")
+        await pilot.pause()
+        coded, light = code()
+        assert "desiredCount: 4" in coded and light != dark
+
+
+async def test_the_due_list_fits_80_columns(practice_content, store) -> None:
+    """At 80x24 a due row's text wraps inside the screen (the rows ran past the right edge, cut at
+    "failed: the web targe"); a question's row names it by its stem's first words and its id."""
+    clock = FakeClock()
+    practice = PracticeStore.load(store.root)
+    practice.record_answer("fx-alarm", False, ["A"], clock.now - timedelta(days=1))
+    practice.record_checks("host-port-conflict", {"four-healthy": False}, clock.now - timedelta(days=1))
+    practice.save()
+    app = make_app(store, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.open_due()
+        await pilot.pause()
+        table = app.screen.query_one(DataTable)
+        assert sum(column.get_render_width(table) for column in table.columns.values()) <= table.scrollable_content_region.width
+        shown = app.export_screenshot().replace("&#160;", " ")
+        assert "try it again" in shown and "(fx-alarm)" in shown
+
+
+async def test_a_new_theme_recolours_an_open_questions_code(store) -> None:
+    """f2 on a question draws its `code` in the new theme's code colours (it kept the old theme's)."""
+    clock = FakeClock()
+    app = make_app(store, clock)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.start_practice("all", ids=["taskdef-generous-hard-limit-blocks-placement"])
+        await pilot.pause()
+        view = app.screen.query_one(QuestionView)
+
+        def code_styles() -> set[Style]:
+            shown = view.render()
+            assert isinstance(shown, Content)
+            return {span.style for span in shown.spans if shown.plain[span.start : span.end] == "memoryReservation"}
+
+        before = code_styles()
+        await pilot.press("f2")
+        await pilot.pause()
+        after = code_styles()
+        assert after == {Style.from_rich_style(view.get_component_rich_style("inline-code"))} and after != before
+
+
+def test_a_stems_opening_is_cut_after_a_word_and_never_inside_code() -> None:
+    """A due row shows a stem's first paragraph, cut after a word with "…" when long, but not inside `code` (a lone backtick would show)."""
+    from lab.tui.widgets.question_view import opening
+
+    assert opening("Short stem\nwrapped.\n\nSecond paragraph.") == "Short stem wrapped."
+    assert opening("one two three four five", limit=12) == "one two …"
+    assert opening("one `two three` four five", limit=12) == "one …"

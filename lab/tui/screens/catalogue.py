@@ -15,6 +15,7 @@ from textual.widgets import DataTable, Input, Static
 from lab.practice.tracks import Tracks
 from lab.progress import ProgressStore
 from lab.tui.catalogue_index import CatalogueEntry, read_tracks, tracks_file
+from lab.tui.screens import HELP_BINDING
 from lab.tui.widgets.key_bar import KeyBar
 from lab.tui.widgets.plain_table import PlainTable
 from lab.tui.widgets.title_bar import TitleBar
@@ -67,6 +68,7 @@ class CatalogueScreen(Screen[None]):
     """Every scenario, grouped by curriculum track in order; type to filter, Enter to open."""
 
     BINDINGS = [
+        HELP_BINDING,  # first, as on every screen
         Binding("enter", "open_scenario", "Open", id="open-scenario"),
         Binding("slash", "focus_filter", "Filter", id="focus-filter"),
     ]

@@ -17,7 +17,7 @@ from lab.errors import LabError
 from lab.practice import ExamSession, QuestionItem, ScenarioItem, ScenarioOutcome
 from lab.practice.model import LETTERS
 from lab.practice.render import format_duration
-from lab.tui.screens import LAB_CSS
+from lab.tui.screens import HELP_BINDING, LAB_CSS
 from lab.tui.widgets.question_view import QuestionView
 
 __all__ = ["ExamScreen"]
@@ -28,17 +28,19 @@ class ExamScreen(Screen[None]):
 
     CSS_PATH = LAB_CSS
     BINDINGS = [
-        # Submit first: the footer shows keys in this order, and at 80 columns it ends after "f Flag".
+        # The footer shows keys in this order, Help and Submit first; at 80 columns they fit up to
+        # ^q Quit beside the palette's key with these short names (the Help list has the rest).
+        HELP_BINDING,
         Binding("ctrl+s", "submit", "Submit", id="exam-submit", priority=True),
         *[Binding(letter, f"choose({i})", show=False) for i, letter in enumerate(LETTERS)],
         Binding("up", "cursor(-1)", show=False),
         Binding("down", "cursor(1)", show=False),
-        Binding("space", "toggle_cursor", "Select", id="exam-select"),
-        Binding("left,p", "move(-1)", "Previous", id="exam-previous"),
+        Binding("space", "toggle_cursor", "Select", id="exam-select", show=False),
+        Binding("left,p", "move(-1)", "Prev", id="exam-previous"),
         Binding("right,n", "move(1)", "Next", id="exam-next"),
         Binding("home", "jump(0)", show=False),
         Binding("end", "jump(-1)", show=False),
-        Binding("u", "next_open", "Next unanswered/flagged", id="exam-next-open"),
+        Binding("u", "next_open", "Next to do", id="exam-next-open", tooltip="The next unanswered or flagged item"),
         Binding("f", "flag", "Flag", id="exam-flag"),
         Binding("o", "open_scenario", "Open scenario", id="exam-open", show=False),
         Binding("g", "grade", "Grade hands-on", id="exam-grade", show=False),

@@ -11,7 +11,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from lab.practice import PASS_MARK, ExamSession, QuestionItem, ScenarioItem
 from lab.practice.render import format_duration
-from lab.tui.screens import LAB_CSS
+from lab.tui.screens import HELP_BINDING, LAB_CSS
 from lab.tui.widgets.question_view import QuestionView
 
 __all__ = ["ExamResultsScreen", "ReviewScreen", "verdict_text"]
@@ -41,9 +41,12 @@ class ExamResultsScreen(Screen[None]):
 
     CSS_PATH = LAB_CSS
     BINDINGS = [
+        # Help first, as on every screen; short names: at 80 columns the keys fit up to ^q Quit
+        # beside the palette's key (the line above the footer spells them out).
+        HELP_BINDING,
         Binding("a", "review('all')", "Review all", id="review-all"),
-        Binding("w", "review('wrong')", "Review wrong", id="review-wrong"),
-        Binding("f", "review('flagged')", "Review flagged", id="review-flagged"),
+        Binding("w", "review('wrong')", "Wrong", id="review-wrong"),
+        Binding("f", "review('flagged')", "Flagged", id="review-flagged"),
         Binding("escape", "back", "Catalogue", id="results-back"),
     ]
 
@@ -94,7 +97,8 @@ class ReviewScreen(Screen[None]):
 
     CSS_PATH = LAB_CSS
     BINDINGS = [
-        Binding("left,p", "move(-1)", "Previous", id="review-previous"),
+        HELP_BINDING,
+        Binding("left,p", "move(-1)", "Prev", id="review-previous"),
         Binding("right,n", "move(1)", "Next", id="review-next"),
         Binding("o", "open_scenario", "Scenario", id="review-scenario"),
         Binding("l", "open_lesson", "Lesson", id="review-lesson"),

@@ -21,12 +21,13 @@ class QuestionScreen(Screen[None]):
 
     CSS_PATH = LAB_CSS
     BINDINGS = [
-        # Help first: the footer shows keys in this order, and at 80 columns it ends after "esc Back".
+        # Help first: the footer shows keys in this order. At 80 columns the keys up to ^q Quit fit
+        # beside the palette's key; space is in the Help list (a–e choose, as the screen says).
         HELP_BINDING,
         *[Binding(letter, f"choose({i})", show=False) for i, letter in enumerate(LETTERS)],
         Binding("up", "cursor(-1)", show=False),
         Binding("down", "cursor(1)", show=False),
-        Binding("space", "toggle_cursor", "Select", id="select"),
+        Binding("space", "toggle_cursor", "Select", id="select", show=False),
         Binding("enter", "submit", "Answer / next", id="submit"),
         Binding("o", "open_scenario", "Scenario", id="open-scenario"),
         Binding("l", "open_lesson", "Lesson", id="open-lesson"),

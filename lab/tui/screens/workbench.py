@@ -70,16 +70,18 @@ class WorkbenchScreen(Screen[None]):
 
     CSS_PATH = LAB_CSS
     BINDINGS = [
-        # Help first: the footer shows keys in this order, and at 80 columns it ends after "^o $EDITOR".
+        # The footer shows keys in this order, Help first; at 80 columns only these fit beside the
+        # palette's key: ? Help, ^s Apply, ^g Grade, ^t Hint, space Play/pause, esc Back, ^q Quit.
+        # The others are in the Help list and the palette.
         HELP_BINDING,
         Binding("ctrl+s", "apply", "Apply", id="apply", priority=True, tooltip="Send your files to the running simulation"),
-        Binding("ctrl+r", "restart", "Restart", id="restart", priority=True),
+        Binding("ctrl+r", "restart", "Restart", id="restart", priority=True, show=False),
         Binding("ctrl+g", "grade", "Grade", id="grade", priority=True),
         Binding("ctrl+t", "hint", "Hint", id="hint", priority=True),
-        Binding("ctrl+n", "why", "Why?", id="why", priority=True, tooltip="Why is a task not placed?"),
-        Binding("ctrl+o", "external_editor", "$EDITOR", id="external-editor", priority=True),
+        Binding("ctrl+n", "why", "Why?", id="why", priority=True, show=False),
+        Binding("ctrl+o", "external_editor", "$EDITOR", id="external-editor", priority=True, show=False),
         Binding("space", "toggle_play", "Play/pause", id="toggle-play"),
-        Binding("full_stop", "step", "Step", id="step"),
+        Binding("full_stop", "step", "Step", id="step", show=False),
         Binding("E", "to_end", "To end", id="to-end", show=False),
         Binding("plus", "faster", "Faster", id="faster", show=False),
         Binding("minus", "slower", "Slower", id="slower", show=False),
@@ -97,7 +99,7 @@ class WorkbenchScreen(Screen[None]):
         Binding("ctrl+pageup", "tab(-1)", "Previous tab", id="tab-previous", show=False, priority=True),
         Binding("ctrl+pagedown", "tab(1)", "Next tab", id="tab-next", show=False, priority=True),
         *(Binding(f"alt+{n}", f"tab_number({n})", show=False, priority=True) for n in range(1, 10)),
-        Binding("escape", "back", "Catalogue", id="back"),
+        Binding("escape", "back", "Back", id="back"),
     ]
     """Ctrl keys work everywhere, in the editor too; plain keys work outside the editor."""
 

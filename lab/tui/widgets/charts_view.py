@@ -3,9 +3,11 @@
 The x axis is the scenario's whole run (the future stays blank), so a marker keeps its
 column as the run plays. Each chart is a title row with the values at the cursor and a few
 rows of braille (2 × 4 dots a cell), drawn as steps: a line joins its readings vertically,
-so a desired count going 2 → 4 shows as a riser. Under the charts a strip marks scaling
-activities (S), deployments (D; X failed), faults (F) and applies (A); the cursor column is
-drawn reversed, and the rows under the strip list what happened in the cursor's span.
+so a desired count going 2 → 4 shows as a riser; a value above 0 too small for a dot of the
+chart's scale is drawn one dot up, and the chart's legend then says so. Under the charts a
+strip marks scaling activities (S), deployments (D; X failed), faults (F) and applies (A);
+the cursor column is drawn reversed, and the rows under the strip list what happened in the
+cursor's span.
 
 Drawn by the project rather than with textual-plotext (see pyproject.toml): the cursor and
 the markers are columns of our own grid, and one redraw is a few thousand cell writes.
@@ -36,6 +38,9 @@ MARKER_GLYPHS = {"scaling": "S", "deployment": "D", "fault": "F", "apply": "A"}
 """One letter per marker kind (a failed deployment is X; several markers in a cell, *)."""
 
 MARKER_STYLES = {"scaling": "bold cyan", "deployment": "bold green", "fault": "bold red", "apply": "bold yellow", "failed": "bold red"}
+
+RAISED_NOTE = "; small values above 0 drawn 1 dot up"
+"""The legend's note on a chart where a value too small for a dot is drawn one dot above the floor."""
 
 _DOT_BITS = ((0x01, 0x08), (0x02, 0x10), (0x04, 0x20), (0x40, 0x80))
 """Braille dot bits by (dot row from the top, dot column)."""
@@ -199,12 +204,15 @@ class ChartsView(Widget, can_focus=True):
         text.append(chart.title, style="bold")
         for i, line in enumerate(chart.lines):
             value = line.value_at(at)
-            shown = "–" if value is None else f"{value:.0f}"
+            # Under 1 with a decimal: "0" beside a raised dot would say there were none.
+            shown = "–" if value is None else f"{value:.0f}" if value >= 1 or value == 0 else f"{value:.1f}"
             text.append(" · ", style="dim")
             text.append(f"{line.name} ", style=COLOURS[i % len(COLOURS)])
             text.append(shown, style=f"bold {COLOURS[i % len(COLOURS)]}")
-        text.append(f"  (top {top:.0f} {chart.unit})\n", style="dim")
         dots = PLOT_ROWS * 4 - 1
+        # A value above 0 but under half a dot (3 errors a minute beside 2,000) is drawn one dot
+        # up, not on the floor with the zeros: the legend says so when it happens.
+        raised = False
         now = self.series.now if self.series else 0.0
         step = (self.series.duration_s if self.series else 1.0) / (width * 2)
         last_x = min(width * 2, (now_column + 1) * 2)
@@ -216,8 +224,13 @@ class ChartsView(Widget, can_focus=True):
             for x in range(last_x):
                 i = bisect.bisect_right(points, (min(now, (x + 1) * step), math.inf), lo=i)
                 if i:
-                    levels[x] = round(points[i - 1][1] / top * dots)
+                    value = points[i - 1][1]
+                    level = round(value / top * dots)
+                    if level == 0 and value > 0:
+                        level, raised = 1, True
+                    levels[x] = level
             grids.append(braille_rows(levels, PLOT_ROWS))
+        text.append(f"  (top {top:.0f} {chart.unit}{RAISED_NOTE if raised else ''})\n", style="dim")
         for row in range(PLOT_ROWS):
             # Runs of cells in one style go in as one span: a few dozen instead of a cell each.
             run: list[str] = []

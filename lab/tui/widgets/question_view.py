@@ -18,10 +18,17 @@ from textual.widgets import Static
 
 from lab.practice import QuestionItem
 
-__all__ = ["QuestionView", "inline", "question_text", "reflow"]
+__all__ = ["INLINE_CODE_CSS", "QuestionView", "inline", "opening", "question_text", "reflow"]
 
 INLINE = re.compile(r"`([^`]+)`|\*\*(.+?)\*\*")
 """Markdown's inline code and strong emphasis, the two that questions are written with."""
+
+INLINE_CODE_CSS = """
+&:dark > .inline-code { background: $warning 10%; color: $text-warning 95%; }
+&:light > .inline-code { background: $error 5%; color: $text-error 95%; }
+"""
+"""Inline code as the ``Markdown`` widget draws it (in the lessons and the briefings): the rules
+inside the CSS block of a widget that declares the ``inline-code`` component class."""
 
 
 def question_text(
@@ -94,6 +101,18 @@ def reflow(text: str) -> str:
             out.append(line)
         joinable = prose
     return "\n".join(out)
+
+
+def opening(text: str, limit: int = 100) -> str:
+    """``text``'s first paragraph (reflowed), for a list row: cut after a word at most ``limit``
+    characters in, never inside `` `code` ``, and then ended with "…"."""
+    first = reflow(text).split("\n")[0]
+    if len(first) <= limit:
+        return first
+    cut = first.rfind(" ", 0, limit)
+    while cut > 0 and first.count("`", 0, cut) % 2:  # inside code: cut before it
+        cut = first.rfind(" ", 0, cut)
+    return first[:cut] + " …" if cut > 0 else first
 
 
 def hang(text: Text, indent: int, wrap: tuple[Console, int] | None, mark: Text) -> Text:
@@ -171,14 +190,8 @@ def feedback_text(item: QuestionItem, picked: set[int], code_style: Style | str 
 class QuestionView(Static):
     """Shows one question; the screen that owns it sets what is chosen and whether to reveal."""
 
-    COMPONENT_CLASSES = {"question-view--code"}
-    DEFAULT_CSS = """
-    QuestionView {
-        &:dark > .question-view--code { background: $warning 10%; color: $text-warning 95%; }
-        &:light > .question-view--code { background: $error 5%; color: $text-error 95%; }
-    }
-    """
-    """Inline code as the ``Markdown`` widget draws it (in the lessons and the briefings)."""
+    COMPONENT_CLASSES = {"inline-code"}
+    DEFAULT_CSS = "QuestionView {" + INLINE_CODE_CSS + "}"
 
     _shown: tuple[QuestionItem, dict[str, object]] | None = None
     """The question on view and its state, drawn again when the width changes (options wrap at it)."""
@@ -194,14 +207,22 @@ class QuestionView(Static):
         self._shown = None
         super().update(content, layout=layout)
 
+    def on_mount(self) -> None:
+        # The code's colours are put into the text when it is drawn: a new theme draws it again.
+        self.app.theme_changed_signal.subscribe(self, self._theme_changed)
+
     def on_resize(self, event: events.Resize) -> None:
         if self._shown is not None and self.content_size.width != self._drawn_width:
+            self._draw()
+
+    def _theme_changed(self, _theme: object) -> None:
+        if self._shown is not None:
             self._draw()
 
     def _draw(self) -> None:
         assert self._shown is not None
         item, state = self._shown
         self._drawn_width = width = self.content_size.width
-        code_style = self.get_component_rich_style("question-view--code")
+        code_style = self.get_component_rich_style("inline-code")
         text = question_text(item, code_style=code_style, wrap=(self.app.console, width) if width else None, **state)  # type: ignore[arg-type]
         super().update(text)
