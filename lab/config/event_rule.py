@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lab.config.capacity_strategy import CapacityProviderStrategyItem
 from lab.config.defaults import new_list
 from lab.config.event_pattern import EventPattern, parse_event_pattern
 from lab.config.quotas import MAX_TASK_GROUP_LENGTH
@@ -30,6 +31,7 @@ from lab.yaml_source import Document, Path_
 __all__ = [
     "DELIVERED_SERVICES",
     "MAX_TARGETS",
+    "MAX_TARGET_STRATEGY_PROVIDERS",
     "AwsVpcConfiguration",
     "EcsParameters",
     "EventRule",
@@ -42,6 +44,8 @@ __all__ = [
 
 MAX_TARGETS = 5
 """Targets one rule may have (EventBridge quotas: "Targets per rule", 5)."""
+MAX_TARGET_STRATEGY_PROVIDERS = 6
+"""Items in an ECS target's ``CapacityProviderStrategy`` (EventBridge API: EcsParameters; RunTask itself takes 20)."""
 
 DELIVERED_SERVICES = {
     "sns": "Amazon SNS topic",
@@ -89,6 +93,9 @@ class EcsParameters(BaseModel):
     """How many tasks to start (default 1)."""
     LaunchType: Literal["EC2", "FARGATE", "EXTERNAL"] | None = None
     """The launch type; must be one the task definition is compatible with."""
+    CapacityProviderStrategy: list[CapacityProviderStrategyItem] = Field(default_factory=new_list, max_length=MAX_TARGET_STRATEGY_PROVIDERS)
+    """``{capacityProvider, weight, base}`` items (camelCase, as in the EventBridge API), instead
+    of ``LaunchType``; without either RunTask uses the cluster's default strategy."""
     NetworkConfiguration: TargetNetworkConfiguration | None = None
     """Required for awsvpc task definitions, so for FARGATE."""
     PlatformVersion: str | None = None

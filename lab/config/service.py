@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
 
+from lab.config.capacity_strategy import CapacityProviderStrategyItem
 from lab.config.fargate import FARGATE_PROVIDERS, mixes_fargate_and_groups
 from lab.config.network import awsvpc_configuration_errors, network_mode_errors
 from lab.config.placement import (
@@ -62,7 +63,6 @@ __all__ = [
     "AdvancedConfiguration",
     "AwsVpcConfiguration",
     "CanaryConfiguration",
-    "CapacityProviderStrategyItem",
     "DeploymentAlarms",
     "DeploymentCircuitBreaker",
     "DeploymentConfiguration",
@@ -344,17 +344,6 @@ class NetworkConfiguration(_Model):
 
     awsvpc_configuration: AwsVpcConfiguration
     """The awsvpc settings."""
-
-
-class CapacityProviderStrategyItem(_Model):
-    """One capacity provider of a strategy (§4.7, §7.2)."""
-
-    capacity_provider: str
-    """The capacity provider's name (``FARGATE``, ``FARGATE_SPOT`` or an ASG provider)."""
-    weight: int = 0  # API default (CapacityProviderStrategyItem.weight)
-    """Relative share of tasks after the bases are met (0–1000)."""
-    base: int = 0  # API default (CapacityProviderStrategyItem.base)
-    """Tasks placed on this provider first (0–100000; one provider per strategy may set it)."""
 
 
 class ServiceRegistry(_Model):

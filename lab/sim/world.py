@@ -435,7 +435,8 @@ class World:
             network = {"awsvpcConfiguration": {"subnets": list(vpc.Subnets), "securityGroups": list(vpc.SecurityGroups), "assignPublicIp": vpc.AssignPublicIp}}
         try:
             self.standalone.run_task(
-                rev.name, count=params.TaskCount, launch_type=params.LaunchType, group=params.Group, network_configuration=network
+                rev.name, count=params.TaskCount, launch_type=params.LaunchType, capacity_provider_strategy=params.CapacityProviderStrategy,
+                group=params.Group, network_configuration=network,
             )
         except ClientException as exc:
             failed(str(exc))
