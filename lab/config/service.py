@@ -31,6 +31,7 @@ from lab.config.network import awsvpc_configuration_errors, network_mode_errors
 from lab.config.placement import (
     MAX_PLACEMENT_CONSTRAINTS,
     constraint_limit_errors,
+    fargate_placement_errors,
     placement_constraint_errors,
     placement_strategy_errors,
 )
@@ -565,12 +566,7 @@ def create_service_errors(service: Service) -> list[ClientException]:
         # observed: hashicorp/terraform#25306
         refuse(f"load balancers can have at most {MAX_LOAD_BALANCERS} items.", "loadBalancers")
     if service.uses_fargate:
-        if service.placement_constraints:
-            # observed: GetSimpl/cloudlift#138, hashicorp/terraform-provider-aws#26337
-            refuse("Placement constraints are not supported with FARGATE launch type.", "placementConstraints")
-        if service.placement_strategy:
-            # observed in a Terraform comment quoting the error (no trailing period there)
-            refuse("Placement strategies are not supported with FARGATE launch type.", "placementStrategy")
+        errors += fargate_placement_errors(bool(service.placement_constraints), bool(service.placement_strategy))
     errors += placement_strategy_errors([(item.type, item.field) for item in service.placement_strategy])
     errors += placement_constraint_errors([(item.type, item.expression) for item in service.placement_constraints])
 

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from lab.config.network import awsvpc_configuration_errors, network_mode_errors
+from lab.config.placement import fargate_placement_errors
 from lab.config.quotas import MAX_PROVISIONING_TASKS, MAX_RUN_TASK_COUNT, PROVISIONING_QUOTA_REACHED
 from lab.errors import ClientException, InvalidParameterException
 from lab.sim.agent import Agent, request_stop, start_task
@@ -72,6 +73,10 @@ class StandaloneTasks:
         launch_type, provider_strategy = self.capacity.run_task_strategy(launch_type, tuple(capacity_provider_strategy))
         if launch_type not in rev.compatibilities:
             raise ClientException(f"Task definition does not support launch_type {launch_type}.", ("launchType",))
+        if launch_type == "FARGATE":
+            fargate = fargate_placement_errors(bool(constraints), bool(strategies))
+            if fargate:
+                raise fargate[0]
         network = network_errors(rev.network_mode, launch_type, network_configuration)
         if network:
             raise network[0]

@@ -516,6 +516,29 @@ def test_a_strategy_item_out_of_the_api_ranges_is_refused_at_its_line(tmp_path: 
     assert diagnostic.line > 0 and where in diagnostic.message
 
 
+def test_a_fargate_run_task_with_placement_strategies_or_constraints_is_refused(tmp_path: Path) -> None:
+    """Fargate supports no placement strategies or constraints (DG task-placement): RunTask is refused
+    with CreateService's observed texts (for RunTask the refusal is UNCONFIRMED, never graded)."""
+    network = {"awsvpcConfiguration": {"subnets": ["subnet-0a1b2c3d4e5f60718"]}}
+    run = {"at": 30, "event": "run-task", "taskDefinition": "report", "launchType": "FARGATE", "networkConfiguration": network}
+
+    def placed(data: dict[str, Any]) -> None:
+        data["world"]["timeline"] = [
+            {**run, "placementStrategy": [{"type": "spread", "field": "attribute:ecs.availability-zone"}]},
+            {**run, "placementConstraints": [{"type": "distinctInstance"}]},
+            run,
+        ]
+
+    world = build_world(variant(tmp_path, PASS_ROLE, placed), seed=1)
+    world.run(until=60)
+    assert [e.error for e in world.log.of_type(ApiCallFailed) if e.operation == "RunTask"] == [
+        "InvalidParameterException: Placement strategies are not supported with FARGATE launch type.",
+        "InvalidParameterException: Placement constraints are not supported with FARGATE launch type.",
+    ]
+    (done,) = world.log.of_type(RunTaskCompleted)
+    assert len(done.task_ids) == 1
+
+
 def test_an_eventbridge_ecs_target_runs_on_its_capacity_provider_strategy(tmp_path: Path) -> None:
     """EventBridge API: EcsParameters.CapacityProviderStrategy: the target's strategy, not the
     cluster's default, picks the provider (FARGATE_SPOT here); with LaunchType too RunTask refuses
