@@ -38,6 +38,8 @@ __all__ = [
     "ParsedEventRule",
     "RuleTarget",
     "TargetNetworkConfiguration",
+    "TargetPlacementConstraint",
+    "TargetPlacementStrategy",
     "event_rule_json_schema",
     "parse_event_rule",
 ]
@@ -82,6 +84,28 @@ class TargetNetworkConfiguration(BaseModel):
     """The awsvpc settings (the key is camelCase in the EventBridge API too)."""
 
 
+class TargetPlacementConstraint(BaseModel):
+    """One EcsParameters.PlacementConstraints item (keys in lowercase, as in the EventBridge API)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    type: Literal["distinctInstance", "memberOf"] | None = None
+    """``distinctInstance`` or ``memberOf``."""
+    expression: str | None = Field(default=None, max_length=2000)
+    """A cluster query language expression (``memberOf`` only)."""
+
+
+class TargetPlacementStrategy(BaseModel):
+    """One EcsParameters.PlacementStrategy item (keys in lowercase, as in the EventBridge API)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    type: Literal["random", "spread", "binpack"] | None = None
+    """``random``, ``spread`` or ``binpack``."""
+    field: str | None = Field(default=None, max_length=255)
+    """What ``spread`` or ``binpack`` ranks by (``attribute:ecs.availability-zone``, ``memory``...)."""
+
+
 class EcsParameters(BaseModel):
     """What EventBridge passes to RunTask for an ECS task target."""
 
@@ -96,6 +120,10 @@ class EcsParameters(BaseModel):
     CapacityProviderStrategy: list[CapacityProviderStrategyItem] = Field(default_factory=new_list, max_length=MAX_TARGET_STRATEGY_PROVIDERS)
     """``{capacityProvider, weight, base}`` items (camelCase, as in the EventBridge API), instead
     of ``LaunchType``; without either RunTask uses the cluster's default strategy."""
+    PlacementConstraints: list[TargetPlacementConstraint] = Field(default_factory=new_list, max_length=10)
+    """RunTask's placement constraints (at most 10); RunTask refuses them for a task on Fargate."""
+    PlacementStrategy: list[TargetPlacementStrategy] = Field(default_factory=new_list, max_length=5)
+    """RunTask's placement strategies (at most 5); RunTask refuses them for a task on Fargate."""
     NetworkConfiguration: TargetNetworkConfiguration | None = None
     """Required for awsvpc task definitions, so for FARGATE."""
     PlatformVersion: str | None = None

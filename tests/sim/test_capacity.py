@@ -518,7 +518,8 @@ def test_a_strategy_item_out_of_the_api_ranges_is_refused_at_its_line(tmp_path: 
 
 def test_a_fargate_run_task_with_placement_strategies_or_constraints_is_refused(tmp_path: Path) -> None:
     """Fargate supports no placement strategies or constraints (DG task-placement): RunTask is refused
-    with CreateService's observed texts (for RunTask the refusal is UNCONFIRMED, never graded)."""
+    with CreateService's observed texts, from the timeline and from an EventBridge target (for
+    RunTask the refusal is UNCONFIRMED, never graded)."""
     network = {"awsvpcConfiguration": {"subnets": ["subnet-0a1b2c3d4e5f60718"]}}
     run = {"at": 30, "event": "run-task", "taskDefinition": "report", "launchType": "FARGATE", "networkConfiguration": network}
 
@@ -528,13 +529,20 @@ def test_a_fargate_run_task_with_placement_strategies_or_constraints_is_refused(
             {**run, "placementConstraints": [{"type": "distinctInstance"}]},
             run,
         ]
+        # The same through an EventBridge ECS target (EcsParameters.PlacementStrategy / PlacementConstraints).
+        targets = [data["files"][name]["content"]["Targets"][0] for name in ("denied.yaml", "allowed.yaml")]
+        targets[0]["RoleArn"] = targets[1]["RoleArn"]
+        targets[0]["EcsParameters"]["PlacementStrategy"] = [{"type": "binpack", "field": "memory"}]
+        targets[1]["EcsParameters"]["PlacementConstraints"] = [{"type": "memberOf", "expression": "attribute:ecs.availability-zone == us-east-1a"}]
 
-    world = build_world(variant(tmp_path, PASS_ROLE, placed), seed=1)
-    world.run(until=60)
-    assert [e.error for e in world.log.of_type(ApiCallFailed) if e.operation == "RunTask"] == [
+    fargate_texts = [
         "InvalidParameterException: Placement strategies are not supported with FARGATE launch type.",
         "InvalidParameterException: Placement constraints are not supported with FARGATE launch type.",
     ]
+    world = build_world(variant(tmp_path, PASS_ROLE, placed), seed=1)
+    world.run(until=400)
+    assert [e.error for e in world.log.of_type(ApiCallFailed) if e.operation == "RunTask"] == fargate_texts
+    assert [e.error for e in world.log.of_type(TargetInvocationFailed)] == fargate_texts
     (done,) = world.log.of_type(RunTaskCompleted)
     assert len(done.task_ids) == 1
 
