@@ -94,8 +94,8 @@ class StandaloneTasks:
         fleet = cluster.fleet
         if launch_type == "EC2" and not provider_strategy and fleet.unavailable == fleet.n:
             raise ClientException("No Container Instances were found in your cluster.")
-        managed = [r for r in (self.capacity.providers.get(item.capacity_provider) for item in provider_strategy) if r is not None and r.managed_scaling]
-        if managed and self.capacity.waiting_tasks() >= MAX_PROVISIONING_TASKS:
+        groups = [self.capacity.providers.get(item.capacity_provider) for item in provider_strategy]
+        if any(g is not None and g.managed_scaling for g in groups) and self.capacity.waiting_tasks() >= MAX_PROVISIONING_TASKS:
             # API: RunTask (a ClientException once the quota is reached; the value is UNCONFIRMED, §7.2).
             raise ClientException(PROVISIONING_QUOTA_REACHED)
         task_ids: list[str] = []
