@@ -394,14 +394,16 @@ def validation_diagnostics(doc: Document, root: Path_, exc: Any, model: Any = No
         path: list[str | int] = list(root)
         node = doc.get(root)
         kind = err["type"]
-        for step in err.get("loc", ()):
+        loc = err.get("loc", ())
+        for i, step in enumerate(loc):
             if isinstance(node, dict) and step in node:
                 node = node[step]
                 path.append(step)
             elif isinstance(node, list) and isinstance(step, int) and 0 <= step < len(node):
                 node = node[step]
                 path.append(step)
-            elif kind == "missing" and isinstance(node, dict) and isinstance(step, str):
+            elif kind == "missing" and isinstance(node, dict) and isinstance(step, str) and i == len(loc) - 1:
+                # The missing key is the last step; a union tag before it is no key.
                 path.append(step)
                 break
         name = str(path[-1]) if len(path) > len(root) else "document"

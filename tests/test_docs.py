@@ -159,24 +159,27 @@ def _check_fields(model: type[BaseModel], body: str, where: str, fields: list[st
     """Each field has a row in the section's field table with the right default.
 
     A field inherited from another model may instead be named in prose, when the section
-    names that model (``AddInstances`` takes every key of ``InstanceGroupSpec``).
+    names that model (``AddInstances`` takes every key of ``InstanceGroupSpec``). A field with
+    an alias is documented by its alias, the key authors write (``capacityProvider``).
     """
     problems = []
     rows = _table_rows(body)
     bases = [b for b in model.__mro__[1:] if isinstance(b, type) and issubclass(b, BaseModel) and f"`{b.__name__}`" in body]
     inherited = {name for b in bases for name in b.model_fields}
-    for name in fields:
+    keys = {field: model.model_fields[field].alias or field for field in model.model_fields}
+    for field in fields:
+        name = keys[field]
         if name not in rows:
-            if name in inherited and f"`{name}`" in body:
+            if field in inherited and f"`{name}`" in body:
                 continue
             problems.append(f"{where}: field `{name}` of {model.__name__} has no row in a field table")
             continue
         if len(rows[name]) >= 2:
-            why = _default_problem(model.model_fields[name], rows[name][1])
+            why = _default_problem(model.model_fields[field], rows[name][1])
             if why:
                 problems.append(f"{where}: `{name}` of {model.__name__}: {why}, the doc says '{rows[name][1]}'")
     for name in rows:
-        if name not in model.model_fields:
+        if name not in keys.values():
             problems.append(f"{where}: documents `{name}`, which {model.__name__} does not have")
     return problems
 

@@ -118,10 +118,10 @@ if TYPE_CHECKING:
         security_group_id,
         security_group_json_schema,
     )
+    from lab.config.capacity_strategy import CapacityProviderStrategyItem
     from lab.config.service import (
         SERVICE_MODELLED,
         AwsVpcConfiguration,
-        CapacityProviderStrategyItem,
         DeploymentCircuitBreaker,
         DeploymentConfiguration,
         InvalidParameterException,
@@ -183,7 +183,7 @@ _SOURCES: dict[str, str] = {
     "AutoScalingValidationError": "lab.config.auto_scaling_group",
     "AwsVpcConfiguration": "lab.config.service",
     "CapacityProvider": "lab.config.capacity_provider",
-    "CapacityProviderStrategyItem": "lab.config.service",
+    "CapacityProviderStrategyItem": "lab.config.capacity_strategy",
     "ClusterCapacityProviders": "lab.config.capacity_provider",
     "ContainerDefinition": "lab.config.task_definition",
     "ContainerDependency": "lab.config.task_definition",

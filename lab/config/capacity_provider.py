@@ -16,7 +16,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from lab.config.service import CapacityProviderStrategyItem, capacity_provider_strategy_errors
+from lab.config.capacity_strategy import CapacityProviderStrategyItem
+from lab.config.service import capacity_provider_strategy_errors
 from lab.config.shapes import check_shape, strip_unmodelled, validation_diagnostics
 from lab.config.task_definition import client_exception_diagnostics
 from lab.errors import (

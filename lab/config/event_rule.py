@@ -19,6 +19,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from lab.config.capacity_strategy import CapacityProviderStrategyItem
 from lab.config.defaults import new_list
 from lab.config.event_pattern import EventPattern, parse_event_pattern
 from lab.config.quotas import MAX_TASK_GROUP_LENGTH
@@ -30,18 +31,23 @@ from lab.yaml_source import Document, Path_
 __all__ = [
     "DELIVERED_SERVICES",
     "MAX_TARGETS",
+    "MAX_TARGET_STRATEGY_PROVIDERS",
     "AwsVpcConfiguration",
     "EcsParameters",
     "EventRule",
     "ParsedEventRule",
     "RuleTarget",
     "TargetNetworkConfiguration",
+    "TargetPlacementConstraint",
+    "TargetPlacementStrategy",
     "event_rule_json_schema",
     "parse_event_rule",
 ]
 
 MAX_TARGETS = 5
 """Targets one rule may have (EventBridge quotas: "Targets per rule", 5)."""
+MAX_TARGET_STRATEGY_PROVIDERS = 6
+"""Items in an ECS target's ``CapacityProviderStrategy`` (EventBridge API: EcsParameters; RunTask itself takes 20)."""
 
 DELIVERED_SERVICES = {
     "sns": "Amazon SNS topic",
@@ -78,6 +84,28 @@ class TargetNetworkConfiguration(BaseModel):
     """The awsvpc settings (the key is camelCase in the EventBridge API too)."""
 
 
+class TargetPlacementConstraint(BaseModel):
+    """One EcsParameters.PlacementConstraints item (keys in lowercase, as in the EventBridge API)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    type: Literal["distinctInstance", "memberOf"] | None = None
+    """``distinctInstance`` or ``memberOf``."""
+    expression: str | None = Field(default=None, max_length=2000)
+    """A cluster query language expression (``memberOf`` only)."""
+
+
+class TargetPlacementStrategy(BaseModel):
+    """One EcsParameters.PlacementStrategy item (keys in lowercase, as in the EventBridge API)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    type: Literal["random", "spread", "binpack"] | None = None
+    """``random``, ``spread`` or ``binpack``."""
+    field: str | None = Field(default=None, max_length=255)
+    """What ``spread`` or ``binpack`` ranks by (``attribute:ecs.availability-zone``, ``memory``...)."""
+
+
 class EcsParameters(BaseModel):
     """What EventBridge passes to RunTask for an ECS task target."""
 
@@ -89,6 +117,13 @@ class EcsParameters(BaseModel):
     """How many tasks to start (default 1)."""
     LaunchType: Literal["EC2", "FARGATE", "EXTERNAL"] | None = None
     """The launch type; must be one the task definition is compatible with."""
+    CapacityProviderStrategy: list[CapacityProviderStrategyItem] = Field(default_factory=new_list, max_length=MAX_TARGET_STRATEGY_PROVIDERS)
+    """``{capacityProvider, weight, base}`` items (camelCase, as in the EventBridge API), instead
+    of ``LaunchType``; without either RunTask uses the cluster's default strategy."""
+    PlacementConstraints: list[TargetPlacementConstraint] = Field(default_factory=new_list, max_length=10)
+    """RunTask's placement constraints (at most 10); RunTask refuses them for a task on Fargate."""
+    PlacementStrategy: list[TargetPlacementStrategy] = Field(default_factory=new_list, max_length=5)
+    """RunTask's placement strategies (at most 5); RunTask refuses them for a task on Fargate."""
     NetworkConfiguration: TargetNetworkConfiguration | None = None
     """Required for awsvpc task definitions, so for FARGATE."""
     PlatformVersion: str | None = None

@@ -16,6 +16,7 @@ __all__ = [
     "MAX_PLACEMENT_CONSTRAINTS",
     "MAX_PLACEMENT_STRATEGIES",
     "constraint_limit_errors",
+    "fargate_placement_errors",
     "placement_constraint_errors",
     "placement_strategy_errors",
 ]
@@ -24,6 +25,24 @@ MAX_PLACEMENT_STRATEGIES = 5
 """Strategy rules per task or service (§1.2; API: CreateServiceRequest.placementStrategy)."""
 MAX_PLACEMENT_CONSTRAINTS = 10
 """Constraints per task, the task definition's included (§1.3; API: RunTaskRequest.placementConstraints)."""
+
+
+def fargate_placement_errors(constraints: bool, strategies: bool) -> list[ClientException]:
+    """Refuse placement constraints and strategies for tasks on Fargate, which does not support them (§1.7, §9.2).
+
+    Args:
+        constraints: the request (CreateService, UpdateService, RunTask) gives placement constraints.
+        strategies: it gives placement strategies.
+    """
+    errors: list[ClientException] = []
+    if constraints:
+        # observed for CreateService: GetSimpl/cloudlift#138, hashicorp/terraform-provider-aws#26337;
+        # for RunTask UNCONFIRMED
+        errors.append(InvalidParameterException("Placement constraints are not supported with FARGATE launch type.", ("placementConstraints",)))
+    if strategies:
+        # observed for CreateService: aws-cloudformation/cloudformation-coverage-roadmap#2369; for RunTask UNCONFIRMED
+        errors.append(InvalidParameterException("Placement strategies are not supported with FARGATE launch type.", ("placementStrategy",)))
+    return errors
 
 
 def placement_strategy_errors(strategies: Sequence[tuple[str, str | None]]) -> list[ClientException]:

@@ -10,10 +10,12 @@ __all__ = [
     "DESIRED_COUNT_EXCEEDS_LIMIT",
     "MAX_CONTAINERS_PER_TASK_DEFINITION",
     "MAX_PORT",
+    "MAX_PROVISIONING_TASKS",
     "MAX_RUN_TASK_COUNT",
     "MAX_SERVICES_PER_CLUSTER",
     "MAX_TASK_GROUP_LENGTH",
     "MAX_TASKS_PER_SERVICE",
+    "PROVISIONING_QUOTA_REACHED",
     "SERVICES_PER_CLUSTER_EXCEEDED",
 ]
 
@@ -28,6 +30,14 @@ MAX_CONTAINERS_PER_TASK_DEFINITION = 10
 
 MAX_RUN_TASK_COUNT = 10
 """Tasks one RunTask call may start (``count``); not adjustable (§1.7, §11.1)."""
+
+MAX_PROVISIONING_TASKS = 500
+"""Tasks waiting in PROVISIONING per cluster for an Auto Scaling group capacity provider: past
+it RunTask with managed scaling fails (§1.7, §7.2; the quota exists, its value is UNCONFIRMED)."""
+
+PROVISIONING_QUOTA_REACHED = "The cluster has reached its quota of tasks in the PROVISIONING state."
+"""The lab's words for RunTask's ClientException past ``MAX_PROVISIONING_TASKS`` (§1.7; ECS's own
+text is UNCONFIRMED)."""
 
 MAX_TASK_GROUP_LENGTH = 255
 """Characters in a task group name (RunTask ``group``, EventBridge ``EcsParameters.Group``; §1.6)."""

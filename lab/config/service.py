@@ -25,11 +25,13 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic.alias_generators import to_camel
 
+from lab.config.capacity_strategy import CapacityProviderStrategyItem
 from lab.config.fargate import FARGATE_PROVIDERS, mixes_fargate_and_groups
 from lab.config.network import awsvpc_configuration_errors, network_mode_errors
 from lab.config.placement import (
     MAX_PLACEMENT_CONSTRAINTS,
     constraint_limit_errors,
+    fargate_placement_errors,
     placement_constraint_errors,
     placement_strategy_errors,
 )
@@ -62,7 +64,6 @@ __all__ = [
     "AdvancedConfiguration",
     "AwsVpcConfiguration",
     "CanaryConfiguration",
-    "CapacityProviderStrategyItem",
     "DeploymentAlarms",
     "DeploymentCircuitBreaker",
     "DeploymentConfiguration",
@@ -347,17 +348,6 @@ class NetworkConfiguration(_Model):
     """The awsvpc settings."""
 
 
-class CapacityProviderStrategyItem(_Model):
-    """One capacity provider of a strategy (§4.7, §7.2)."""
-
-    capacity_provider: str
-    """The capacity provider's name (``FARGATE``, ``FARGATE_SPOT`` or an ASG provider)."""
-    weight: int = 0  # API default (CapacityProviderStrategyItem.weight)
-    """Relative share of tasks after the bases are met (0–1000)."""
-    base: int = 0  # API default (CapacityProviderStrategyItem.base)
-    """Tasks placed on this provider first (0–100000; one provider per strategy may set it)."""
-
-
 class ServiceRegistry(_Model):
     """A ``serviceRegistries`` entry: the AWS Cloud Map service ECS registers the tasks in."""
 
@@ -577,12 +567,7 @@ def create_service_errors(service: Service) -> list[ClientException]:
         # observed: hashicorp/terraform#25306
         refuse(f"load balancers can have at most {MAX_LOAD_BALANCERS} items.", "loadBalancers")
     if service.uses_fargate:
-        if service.placement_constraints:
-            # observed: GetSimpl/cloudlift#138, hashicorp/terraform-provider-aws#26337
-            refuse("Placement constraints are not supported with FARGATE launch type.", "placementConstraints")
-        if service.placement_strategy:
-            # observed in a Terraform comment quoting the error (no trailing period there)
-            refuse("Placement strategies are not supported with FARGATE launch type.", "placementStrategy")
+        errors += fargate_placement_errors(bool(service.placement_constraints), bool(service.placement_strategy))
     errors += placement_strategy_errors([(item.type, item.field) for item in service.placement_strategy])
     errors += placement_constraint_errors([(item.type, item.expression) for item in service.placement_constraints])
 

@@ -7,7 +7,9 @@ Reference §7.2, §5.4, §9.3:
   ``base`` first, then by ``weight``. FARGATE and FARGATE_SPOT run tasks on Fargate.
 - A task for an Auto Scaling group provider that no instance of the group can take waits in
   PROVISIONING (no placement-failure event) and is placed as soon as an instance registers;
-  it never moves on if the group cannot grow.
+  it never moves on if the group cannot grow. A service's tasks wait so; a standalone task
+  (RunTask) waits so when the provider has managed scaling, and is returned with the started
+  tasks, not as a failure (§1.7). Whoever started it places it (``WaitingOwner``).
 - Every minute each provider publishes ``CapacityProviderReservation`` (namespace
   ``AWS/ECS/ManagedScaling``) = M / N × 100, N the group's running instances and M the
   instances needed: the instances running a non-daemon task, plus, while tasks wait, the
@@ -27,7 +29,7 @@ Reference §7.2, §5.4, §9.3:
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, Protocol
 
 import simpy
 
@@ -58,6 +60,7 @@ __all__ = [
     "CapacityProviderRuntime",
     "CapacityProviders",
     "ProviderPlacement",
+    "WaitingOwner",
     "choose_provider",
 ]
 
@@ -94,6 +97,11 @@ class CapacityProviderRuntime:
     def settings(self) -> Any:
         """The ``ManagedScaling`` in force."""
         return self.model.autoScalingGroupProvider.scaling
+
+    @property
+    def managed_scaling(self) -> bool:
+        """Whether ECS scales the group (managed scaling ENABLED)."""
+        return bool(self.settings.status == "ENABLED")
 
     def instance_indexes(self) -> list[int]:
         """Fleet positions of the group's registered instances."""
@@ -178,6 +186,8 @@ class CapacityProviders:
         """The cluster's default capacity provider strategy."""
         self.spot_tasks: set[str] = set()
         """Ids of the tasks that run on FARGATE_SPOT (billed at the Spot discount)."""
+        self._waiting: dict[str, tuple[simpy.Event, WaitingOwner]] = {}
+        """Task id → the event that places a PROVISIONING task, and the task's owner."""
         self._source_added = False
 
     # -- API ---------------------------------------------------------------------------------
@@ -267,7 +277,7 @@ class CapacityProviders:
                 metrics.delete_alarm(alarm.name)
         runtime.high = runtime.low = None
         settings = runtime.settings
-        if settings.status != "ENABLED":
+        if not runtime.managed_scaling:
             return
         key = metric_key("AWS/ECS/ManagedScaling", "CapacityProviderReservation", {"ClusterName": self.kernel.cluster, "CapacityProviderName": runtime.name})
         target = float(settings.targetCapacity)
@@ -329,22 +339,22 @@ class CapacityProviders:
 
     # -- placement ---------------------------------------------------------------------------
 
-    def provision(self, service: ServiceRuntime, placement: ProviderPlacement, runtime: CapacityProviderRuntime, deployment: Deployment, needs: TaskNeeds) -> Task:
-        """A task waits in PROVISIONING for an instance of the provider's group."""
+    def provision(self, task: Task, runtime: CapacityProviderRuntime, owner: WaitingOwner) -> None:
+        """``task`` waits in PROVISIONING for an instance of the provider's group (a service's
+        task, or a standalone task a RunTask started); ``owner`` places it when one has room."""
         k = self.kernel
-        task = self.cluster.new_task(deployment.rev, service.group, "EC2", needs, f"ecs-svc/{service.name}")
-        task.service = service
-        task.deployment = deployment
-        task.pinned = deployment.images
         task.last = "PROVISIONING"
         emit(self.agent, task)
         placed = k.env.event()
-        task.process = k.env.process(self._wait(task, placed, runtime, placement))
+        task.process = k.env.process(self._wait(task, placed, runtime))
         runtime.waiting.append(task)
-        placement.waiting[task.id] = placed
-        return task
+        self._waiting[task.id] = (placed, owner)
 
-    def _wait(self, task: Task, placed: simpy.Event, runtime: CapacityProviderRuntime, placement: ProviderPlacement) -> Any:
+    def waiting_tasks(self) -> int:
+        """Tasks of the cluster waiting in PROVISIONING for an Auto Scaling group's instance."""
+        return sum(len(runtime.waiting) for runtime in self.providers.values())
+
+    def _wait(self, task: Task, placed: simpy.Event, runtime: CapacityProviderRuntime) -> Any:
         try:
             yield placed
         except simpy.Interrupt:
@@ -353,26 +363,36 @@ class CapacityProviders:
             task.stopped_at = self.kernel.now
             task.last = "STOPPED"
             emit(self.agent, task)
-            service = task.service
-            placement.waiting.pop(task.id, None)
-            service.tasks.pop(task.id, None)
-            service.kick()
+            _, owner = self._waiting.pop(task.id)
+            owner.withdrawn(task)
             return
         start_task(self.agent, task)
 
-    def try_place_waiting(self, runtime: CapacityProviderRuntime, service: ServiceRuntime, placement: ProviderPlacement) -> None:
-        """Place the service's waiting tasks on the group's instances, oldest first."""
+    def try_place_waiting(self, runtime: CapacityProviderRuntime, owner: WaitingOwner) -> None:
+        """Place ``owner``'s tasks waiting for the group's instances, oldest first."""
         allowed = runtime.instance_indexes()
-        for task in [t for t in runtime.waiting if t.service is service]:
+        for task in [t for t in runtime.waiting if self._waiting[t.id][1] is owner]:
             if task.desired == "STOPPED":
                 continue
-            index = placement.place_on(service, allowed, task.needs, task.deployment.rev)
+            index = owner.place_waiting(task, allowed)
             if index is None:
                 return
             runtime.waiting.remove(task)
             self.cluster.place_task(task, index)
-            placed = placement.waiting.pop(task.id)
+            placed, _ = self._waiting.pop(task.id)
             placed.succeed()
+
+
+class WaitingOwner(Protocol):
+    """What holds a task waiting in PROVISIONING: a service's placement, or RunTask's standalone tasks."""
+
+    def place_waiting(self, task: Task, allowed: list[int]) -> int | None:
+        """The fleet position (one of ``allowed``) the waiting ``task`` goes to now, or None."""
+        ...
+
+    def withdrawn(self, task: Task) -> None:
+        """``task`` stopped while it waited (it is STOPPED and no longer waits)."""
+        ...
 
 
 class ProviderPlacement:
@@ -385,8 +405,6 @@ class ProviderPlacement:
     def __init__(self, capacity: CapacityProviders) -> None:
         self.capacity = capacity
         self.strategy: tuple[Any, ...] = ()
-        self.waiting: dict[str, simpy.Event] = {}
-        """Task id → the event that places a PROVISIONING task."""
         self.provider_of: dict[str, str] = {}
         """Task id → the capacity provider it runs on."""
 
@@ -400,7 +418,25 @@ class ProviderPlacement:
         """Place waiting tasks when instances appeared."""
         for runtime in self.capacity.providers.values():
             if runtime.waiting:
-                self.capacity.try_place_waiting(runtime, service, self)
+                self.capacity.try_place_waiting(runtime, self)
+
+    def place_waiting(self, task: Task, allowed: list[int]) -> int | None:
+        """Where the service's waiting ``task`` goes now, on ``allowed`` fleet positions."""
+        return self.place_on(task.service, allowed, task.needs, task.deployment.rev)
+
+    def withdrawn(self, task: Task) -> None:
+        """The service forgets the task that stopped while it waited, and replaces it if it must."""
+        service = task.service
+        service.tasks.pop(task.id, None)
+        service.kick()
+
+    def new_task(self, service: ServiceRuntime, deployment: Deployment, needs: TaskNeeds) -> Task:
+        """A new task of the service's deployment, not yet placed."""
+        task = self.capacity.cluster.new_task(deployment.rev, service.group, "EC2", needs, f"ecs-svc/{service.name}")
+        task.service = service
+        task.deployment = deployment
+        task.pinned = deployment.images
+        return task
 
     def _choose_provider(self, service: ServiceRuntime) -> str | None:
         counts: dict[str, int] = {}
@@ -442,7 +478,8 @@ class ProviderPlacement:
         needs = service.needs(deployment.rev)
         index = self.place_on(service, runtime.instance_indexes(), needs, deployment.rev)
         if index is None:
-            task = capacity.provision(service, self, runtime, deployment, needs)
+            task = self.new_task(service, deployment, needs)
+            capacity.provision(task, runtime, self)
         else:
             task = service.launch(deployment, needs, index)
         service.tasks[task.id] = task

@@ -46,6 +46,8 @@ class Cluster:
         self.tasks: dict[str, Task] = {}
         self.services: dict[str, Any] = {}
         """Service schedulers by name (``lab.sim.service.ServiceRuntime``)."""
+        self.waiters: list[Scheduler] = []
+        """Other schedulers with tasks waiting for capacity (RunTask's PROVISIONING tasks), asked after the services."""
         self.account_settings: dict[str, str] = {}
         """PutAccountSetting values by setting name (the account's default caller)."""
 
@@ -54,9 +56,11 @@ class Cluster:
         self.account_settings[name] = value
 
     def kick_services(self) -> None:
-        """Ask every service's scheduler for a pass (capacity changed)."""
+        """Ask every service's scheduler, then every other waiting scheduler, for a pass (capacity changed)."""
         for service in self.services.values():
             service.kick()
+        for waiter in self.waiters:
+            waiter.kick()
 
     # -- container instances ---------------------------------------------------------------
 

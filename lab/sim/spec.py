@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from lab.config.capacity_strategy import CapacityProviderStrategyItem
 from lab.config.defaults import new_list
 from lab.config.quotas import MAX_TASK_GROUP_LENGTH
 from lab.config.tagged import ByTag
@@ -216,7 +217,11 @@ class RunTask(_Spec):
     count: int = Field(default=1, ge=1, le=10)
     """Tasks to start; RunTask takes at most 10 per call (§1.7, §11.1)."""
     launchType: Literal["EC2", "FARGATE"] | None = None
-    """None: the cluster's default capacity provider strategy, or EC2 without one (as RunTask)."""
+    """None: ``capacityProviderStrategy``, else the cluster's default capacity provider strategy,
+    or EC2 without one (as RunTask)."""
+    capacityProviderStrategy: list[CapacityProviderStrategyItem] = Field(default_factory=new_list)
+    """``{capacityProvider, weight, base}`` items, instead of ``launchType``; checked when the call
+    is made, as RunTask checks it (§4.7, §7.2)."""
     placementStrategy: list[dict[str, str]] = Field(default_factory=new_list)
     placementConstraints: list[dict[str, str]] = Field(default_factory=new_list)
     group: str | None = Field(default=None, max_length=MAX_TASK_GROUP_LENGTH)

@@ -2,7 +2,10 @@
 
 RunTask places each task with the request's strategies (random by default) and
 constraints, and succeeds partially: what cannot be placed is a ``failures`` entry and a
-``PlacementFailed`` event, the rest start.
+``PlacementFailed`` event, the rest start. A task for an Auto Scaling group capacity provider
+with managed scaling that no instance of the group can take is not a failure: it is returned
+with the others and waits in PROVISIONING, counted by managed scaling, until an instance of
+the group takes it (``CapacityProviders.provision``, as a service's task waits; §1.7, §7.2).
 """
 
 from __future__ import annotations
@@ -11,18 +14,19 @@ from collections.abc import Sequence
 from typing import Any
 
 from lab.config.network import awsvpc_configuration_errors, network_mode_errors
-from lab.config.quotas import MAX_RUN_TASK_COUNT
+from lab.config.placement import fargate_placement_errors
+from lab.config.quotas import MAX_PROVISIONING_TASKS, MAX_RUN_TASK_COUNT, PROVISIONING_QUOTA_REACHED
 from lab.errors import ClientException, InvalidParameterException
 from lab.sim.agent import Agent, request_stop, start_task
 from lab.sim.capacity import CapacityProviders, choose_provider
 from lab.sim.cluster import Cluster
 from lab.sim.events import PlacementFailed, RunTaskCompleted
+from lab.sim.fleet import Fleet
 from lab.sim.kernel import Kernel
-from lab.sim.model import RunTaskResult
+from lab.sim.model import RunTaskResult, Task
 from lab.sim.placement import Constraint, PlacementError, Strategy, TaskNeeds, place, validate_constraints, validate_strategies
 
 __all__ = ["StandaloneTasks", "network_errors"]
-
 
 
 class StandaloneTasks:
@@ -33,6 +37,10 @@ class StandaloneTasks:
         self.cluster = cluster
         self.agent = agent
         self.capacity = capacity
+        self._requests: dict[str, tuple[tuple[Strategy, ...], tuple[Constraint, ...]]] = {}
+        """Id of a task waiting in PROVISIONING → the strategies and constraints of its RunTask."""
+        self._scheduled = False
+        cluster.waiters.append(self)
 
     def run_task(
         self,
@@ -51,10 +59,12 @@ class StandaloneTasks:
 
         Without ``launch_type`` or ``capacity_provider_strategy`` the cluster's default strategy
         is used (``CapacityProviders.run_task_strategy``); each task runs on the provider the
-        strategy picks, an Auto Scaling group provider's tasks on its group's instances.
+        strategy picks, an Auto Scaling group provider's tasks on its group's instances, or
+        waiting in PROVISIONING for one when the provider has managed scaling.
 
         Raises:
-            ClientException: an invalid request ECS refuses as a whole.
+            ClientException: an invalid request ECS refuses as a whole, or the cluster's quota of
+                PROVISIONING tasks reached for a strategy with managed scaling.
         """
         k, cluster = self.kernel, self.cluster
         rev = cluster.resolve_task_definition(task_definition)
@@ -63,6 +73,10 @@ class StandaloneTasks:
         launch_type, provider_strategy = self.capacity.run_task_strategy(launch_type, tuple(capacity_provider_strategy))
         if launch_type not in rev.compatibilities:
             raise ClientException(f"Task definition does not support launch_type {launch_type}.", ("launchType",))
+        if launch_type == "FARGATE":
+            fargate = fargate_placement_errors(bool(constraints), bool(strategies))
+            if fargate:
+                raise fargate[0]
         network = network_errors(rev.network_mode, launch_type, network_configuration)
         if network:
             raise network[0]
@@ -80,6 +94,10 @@ class StandaloneTasks:
         fleet = cluster.fleet
         if launch_type == "EC2" and not provider_strategy and fleet.unavailable == fleet.n:
             raise ClientException("No Container Instances were found in your cluster.")
+        groups = [self.capacity.providers.get(item.capacity_provider) for item in provider_strategy]
+        if any(g is not None and g.managed_scaling for g in groups) and self.capacity.waiting_tasks() >= MAX_PROVISIONING_TASKS:
+            # API: RunTask (a ClientException once the quota is reached; the value is UNCONFIRMED, §7.2).
+            raise ClientException(PROVISIONING_QUOTA_REACHED)
         task_ids: list[str] = []
         failures: list[tuple[str, str]] = []
         # Every task of the call runs what the references name now, whatever a push does before
@@ -108,7 +126,16 @@ class StandaloneTasks:
                 start_task(self.agent, task)
                 task_ids.append(task.id)
                 continue
-            decision = place(fleet, needs, strategies=strategy_tuple, constraints=all_constraints + self._on_provider(provider), rng=k.rng)
+            runtime = self.capacity.providers.get(provider) if provider is not None else None
+            on_group = _on_instances(fleet, runtime.instance_indexes()) if runtime is not None else ()
+            decision = place(fleet, needs, strategies=strategy_tuple, constraints=all_constraints + on_group, rng=k.rng)
+            if decision.index is None and runtime is not None and runtime.managed_scaling:
+                task = cluster.new_task(rev, group, launch_type, needs, started_by)
+                task.pinned = pinned
+                self._requests[task.id] = (strategy_tuple, all_constraints)
+                self.capacity.provision(task, runtime, self)
+                task_ids.append(task.id)
+                continue
             if decision.index is None:
                 closest_arn = fleet.arns[decision.closest] if decision.closest is not None else None
                 failures.append((closest_arn or k.cluster_arn, decision.failure_reason or "RESOURCE"))
@@ -122,15 +149,32 @@ class StandaloneTasks:
         k.log.append(RunTaskCompleted(k.now, rev.name, count, tuple(task_ids), tuple(failures)))
         return RunTaskResult(tuple(task_ids), tuple(failures))
 
-    def _on_provider(self, provider: str | None) -> tuple[Constraint, ...]:
-        """The constraint that keeps a task on its Auto Scaling group provider's instances (none without one)."""
-        runtime = self.capacity.providers.get(provider) if provider is not None else None
-        if runtime is None:
-            return ()
+    # -- tasks waiting in PROVISIONING (capacity.WaitingOwner) -------------------------------
+
+    def kick(self) -> None:
+        """Capacity changed: place the waiting tasks at the current time (requests are merged)."""
+        if self._requests and not self._scheduled:
+            self._scheduled = True
+            self.kernel.at(0.0, self._place_waiting)
+
+    def _place_waiting(self) -> None:
+        self._scheduled = False
+        for runtime in self.capacity.providers.values():
+            if runtime.waiting:
+                self.capacity.try_place_waiting(runtime, self)
+
+    def place_waiting(self, task: Task, allowed: list[int]) -> int | None:
+        """Where a waiting task goes now, by its RunTask's strategies and constraints, on ``allowed``."""
+        strategies, constraints = self._requests[task.id]
         fleet = self.cluster.fleet
-        # An ec2InstanceId outside the fleet when the group has none registered: nothing matches.
-        ids = ", ".join(fleet.ec2_ids[i] for i in runtime.instance_indexes()) or "i-none"
-        return (Constraint("memberOf", f"ec2InstanceId in [{ids}]"),)
+        decision = place(fleet, task.needs, strategies=strategies, constraints=constraints + _on_instances(fleet, allowed), rng=self.kernel.rng)
+        if decision.index is not None:
+            del self._requests[task.id]  # placed: the caller starts it
+        return decision.index
+
+    def withdrawn(self, task: Task) -> None:
+        """A task stopped while it waited: nothing replaces a standalone task."""
+        del self._requests[task.id]
 
     def stop_task(self, task_id: str, reason: str = "Task stopped by user", *, stop_code: str = "UserInitiated") -> None:
         """Ask a task to stop (desiredStatus STOPPED); the agent does the rest."""
@@ -145,6 +189,13 @@ class StandaloneTasks:
         for task in chosen:
             self.stop_task(task.id, reason)
         return len(chosen)
+
+
+def _on_instances(fleet: Fleet, indexes: list[int]) -> tuple[Constraint, ...]:
+    """The constraint that keeps a task on these fleet positions (an Auto Scaling group provider's instances)."""
+    # An ec2InstanceId outside the fleet when the group has none registered: nothing matches.
+    ids = ", ".join(fleet.ec2_ids[i] for i in indexes) or "i-none"
+    return (Constraint("memberOf", f"ec2InstanceId in [{ids}]"),)
 
 
 def network_errors(network_mode: str, launch_type: str, network_configuration: dict[str, Any] | None) -> list[ClientException]:

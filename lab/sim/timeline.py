@@ -131,6 +131,7 @@ class Timeline:
                 entry.taskDefinition,
                 count=entry.count,
                 launch_type=entry.launchType,
+                capacity_provider_strategy=entry.capacityProviderStrategy,
                 strategies=tuple(Strategy(s.get("type", ""), s.get("field")) for s in entry.placementStrategy),
                 constraints=tuple(Constraint(c.get("type", ""), c.get("expression")) for c in entry.placementConstraints),
                 group=entry.group,

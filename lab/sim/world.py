@@ -39,7 +39,7 @@ from lab.sim.kernel import Kernel
 from lab.sim.lb import LoadBalancing
 from lab.sim.metrics import Metrics
 from lab.sim.model import ContainerInstance, IamRole, Revision, RunTaskResult, Task
-from lab.sim.placement import InstanceVerdict
+from lab.sim.placement import Constraint, InstanceVerdict, Strategy
 from lab.sim.images import Builds, trial_build
 from lab.sim.registry import Ecr, Image, Registry
 from lab.sim.roles import Roles
@@ -435,7 +435,10 @@ class World:
             network = {"awsvpcConfiguration": {"subnets": list(vpc.Subnets), "securityGroups": list(vpc.SecurityGroups), "assignPublicIp": vpc.AssignPublicIp}}
         try:
             self.standalone.run_task(
-                rev.name, count=params.TaskCount, launch_type=params.LaunchType, group=params.Group, network_configuration=network
+                rev.name, count=params.TaskCount, launch_type=params.LaunchType, capacity_provider_strategy=params.CapacityProviderStrategy,
+                strategies=tuple(Strategy(s.type or "", s.field) for s in params.PlacementStrategy),
+                constraints=tuple(Constraint(c.type or "", c.expression) for c in params.PlacementConstraints),
+                group=params.Group, network_configuration=network,
             )
         except ClientException as exc:
             failed(str(exc))

@@ -168,3 +168,11 @@ def test_a_run_task_group_is_at_most_255_characters_as_an_eventbridge_targets_is
     assert line == text[: text.index("g" * 256)].count("\n") + 1
     assert "255" in message
     load(tmp_path, text.replace("g" * 256, "g" * 255))  # the limit itself is fine
+
+
+def test_a_timeline_entry_missing_a_required_key_names_that_key(tmp_path: Path) -> None:
+    """The missing key is named, at its entry, not the entry's event (a union tag, not a key)."""
+    entry = "    - {at: 130, event: run-task, count: 2}\n"
+    text = PIPELINE.replace("files:\n", entry + "files:\n", 1)
+    ((line, _, message),) = problems(tmp_path, text)
+    assert (line, message) == (text[: text.index(entry)].count("\n") + 1, "missing required key 'taskDefinition'")

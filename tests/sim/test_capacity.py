@@ -15,10 +15,19 @@ from typing import Any
 import pytest
 import yaml
 
+from lab.config.quotas import PROVISIONING_QUOTA_REACHED
 from lab.errors import STRATEGY_MIXED, STRATEGY_NOT_ASSOCIATED, ClientException, SourceErrors
 from lab.scenario.simdoc import build_world, load_sim_document
+from lab.sim import standalone
 from lab.sim.asg import host_terminated_reason
-from lab.sim.events import ApiCallFailed, ContainerInstanceStateChanged, PlacementFailed, TargetInvocationFailed, TaskStateChanged
+from lab.sim.events import (
+    ApiCallFailed,
+    ContainerInstanceStateChanged,
+    PlacementFailed,
+    RunTaskCompleted,
+    TargetInvocationFailed,
+    TaskStateChanged,
+)
 from lab.sim.scaling_events import InstanceLifecycleChanged, ScalingActivity
 from lab.sim.world import World
 
@@ -367,3 +376,205 @@ def test_run_task_without_launch_type_uses_the_clusters_default_strategy(tmp_pat
     assert [e.target_id for e in world.log.of_type(TargetInvocationFailed) if e.rule == "report-allowed"] == []
     with pytest.raises(ClientException, match="Specifying both a launch type and capacity provider strategy"):
         world.run_task("report", launch_type="FARGATE", capacity_provider_strategy=world.capacity.default_strategy)
+
+
+# -- standalone tasks (RunTask) on an Auto Scaling group capacity provider ------------------------
+
+ON_GROUP = [{"capacityProvider": "web-capacity", "weight": 1}]
+
+
+def standalone_only(timeline: list[dict[str, Any]], *, instances: int = 0, max_size: int = 8, managed: str = "ENABLED") -> Any:
+    """The managed-scaling example without its service: only the timeline's RunTask calls use the group."""
+
+    def change(data: dict[str, Any]) -> None:
+        files = data["files"]
+        for name in ("service.yaml", "scalable-target.yaml", "cpu-policy.yaml"):
+            files.pop(name)
+        group = data["world"]["auto_scaling_groups"][0]
+        group.update({"MinSize": 0, "DesiredCapacity": instances, "MaxSize": max_size})
+        provider = files["capacity-provider.yaml"]["content"]["autoScalingGroupProvider"]
+        provider["managedScaling"]["status"] = managed
+        if managed != "ENABLED":
+            provider["managedTerminationProtection"] = "DISABLED"
+        data["world"]["timeline"] = timeline
+
+    return change
+
+
+def provisioning_without_instance(world: World) -> list[str]:
+    return [e.task_id for e in world.log.of_type(TaskStateChanged) if e.last_status == "PROVISIONING" and e.ec2_instance_id is None]
+
+
+def test_run_task_on_a_group_with_no_room_waits_in_provisioning_and_managed_scaling_places_it(tmp_path: Path) -> None:
+    """API: RunTask; DG standalone-tasks: with managed scaling, tasks that cannot start for lack of
+    capacity go to PROVISIONING rather than failing. They are returned as tasks (no failures, no
+    PlacementFailed), counted by CapacityProviderReservation (200 with no instance), the group
+    scales out to two and the tasks are placed on its instances as they register (§1.7, §7.2)."""
+    run = {"at": 30, "event": "run-task", "taskDefinition": "web", "count": 3, "capacityProviderStrategy": ON_GROUP}
+    world = build_world(variant(tmp_path, MANAGED, standalone_only([run])), seed=1)
+    world.run(until=900)
+    (done,) = world.log.of_type(RunTaskCompleted)
+    assert len(done.task_ids) == 3 and done.failures == ()
+    assert not world.log.of_type(PlacementFailed)
+    assert sorted(provisioning_without_instance(world)) == sorted(done.task_ids)
+    assert reservation(world, 0.0) == 200.0
+    first = next(a for a in world.log.of_type(ScalingActivity) if a.resource_id == "autoScalingGroupName/ecs-asg")
+    assert (first.from_count, first.to_count) == (0, 2)
+    group = world.autoscaling_groups.get("ecs-asg")
+    assert group is not None
+    hosts = {i.ec2_id for i in group.live()}
+    running = {t.task_id: t.ec2_instance_id for t in world.snapshot().tasks if t.last_status == "RUNNING"}
+    assert set(running) == set(done.task_ids) and set(running.values()) <= hosts
+    assert not world.capacity.waiting_tasks()
+
+
+def test_a_standalone_task_stays_in_provisioning_when_the_group_cannot_grow(tmp_path: Path) -> None:
+    """One m5.large (2 vCPU) at MaxSize 1: four 512-CPU tasks fit, the other six wait in
+    PROVISIONING for the whole run and never become a failure (§7.2)."""
+    run = {"at": 300, "event": "run-task", "taskDefinition": "web", "count": 10, "capacityProviderStrategy": ON_GROUP}
+    world = build_world(variant(tmp_path, MANAGED, standalone_only([run], instances=1, max_size=1)), seed=1)
+    world.run(until=1800)
+    (done,) = world.log.of_type(RunTaskCompleted)
+    assert len(done.task_ids) == 10 and done.failures == ()
+    states = [t.last_status for t in world.snapshot().tasks]
+    assert (states.count("RUNNING"), states.count("PROVISIONING")) == (4, 6)
+    assert world.capacity.waiting_tasks() == 6
+
+
+def test_without_managed_scaling_a_standalone_task_with_no_room_is_a_failure(tmp_path: Path) -> None:
+    """The PROVISIONING wait is managed scaling's (DG standalone-tasks); without it RunTask returns a
+    failures entry for the task no instance of the group can take, as before (§1.7)."""
+    run = {"at": 300, "event": "run-task", "taskDefinition": "web", "count": 10, "capacityProviderStrategy": ON_GROUP}
+    world = build_world(variant(tmp_path, MANAGED, standalone_only([run], instances=1, max_size=1, managed="DISABLED")), seed=1)
+    world.run(until=600)
+    (done,) = world.log.of_type(RunTaskCompleted)
+    assert (len(done.task_ids), len(done.failures)) == (4, 6)
+    assert len(world.log.of_type(PlacementFailed)) == 6
+    assert world.capacity.waiting_tasks() == 0
+
+
+def test_stopping_a_waiting_standalone_task_stops_it_and_nothing_scales_out(tmp_path: Path) -> None:
+    """StopTask on a PROVISIONING task: STOPPED without ever being placed; with nothing waiting the
+    reservation is 100 and managed scaling launches no instance."""
+    timeline = [
+        {"at": 0, "event": "run-task", "taskDefinition": "web", "group": "batch", "capacityProviderStrategy": ON_GROUP},
+        {"at": 20, "event": "stop-task", "group": "batch"},
+    ]
+    world = build_world(variant(tmp_path, MANAGED, standalone_only(timeline)), seed=1)
+    world.run(until=600)
+    ((task_id,),) = [e.task_ids for e in world.log.of_type(RunTaskCompleted)]
+    states = [(e.at, e.last_status, e.desired_status, e.ec2_instance_id) for e in world.log.of_type(TaskStateChanged) if e.task_id == task_id]
+    assert states == [(0.0, "PROVISIONING", "RUNNING", None), (20.0, "PROVISIONING", "STOPPED", None), (20.0, "STOPPED", "STOPPED", None)]
+    assert reservation(world, 60.0) == 100.0
+    assert not [a for a in world.log.of_type(ScalingActivity) if a.resource_id == "autoScalingGroupName/ecs-asg"]
+
+
+def test_run_task_past_the_provisioning_quota_is_refused_as_a_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """API: RunTask: with managed scaling, a ClientException once the cluster's quota of PROVISIONING
+    tasks is reached (the quota's value is UNCONFIRMED, so it is lowered here to 3)."""
+    monkeypatch.setattr(standalone, "MAX_PROVISIONING_TASKS", 3)
+    world = build_world(variant(tmp_path, MANAGED, standalone_only([])), seed=1)
+    assert len(world.run_task("web", count=3, capacity_provider_strategy=world.capacity.default_strategy).task_ids) == 3
+    with pytest.raises(ClientException) as refused:
+        world.run_task("web", capacity_provider_strategy=world.capacity.default_strategy)
+    assert refused.value.message == PROVISIONING_QUOTA_REACHED
+    assert world.capacity.waiting_tasks() == 3
+
+
+def test_run_task_refuses_a_strategy_as_create_service_does_on_the_timeline(tmp_path: Path) -> None:
+    """API: RunTask.capacityProviderStrategy: a launch type and a strategy together, a provider
+    the cluster has not associated, and Fargate mixed with a group are refused as a whole, logged
+    as a failed RunTask with ECS's texts (§4.7, §7.2)."""
+    timeline = [
+        {"at": 300, "event": "run-task", "taskDefinition": "web", "launchType": "EC2", "capacityProviderStrategy": ON_GROUP},
+        {"at": 300, "event": "run-task", "taskDefinition": "web", "capacityProviderStrategy": [{"capacityProvider": "FARGATE"}]},
+        {"at": 300, "event": "run-task", "taskDefinition": "web", "capacityProviderStrategy": [*ON_GROUP, {"capacityProvider": "FARGATE", "weight": 1}]},
+        {"at": 300, "event": "run-task", "taskDefinition": "web", "capacityProviderStrategy": ON_GROUP},
+    ]
+    world = build_world(variant(tmp_path, MANAGED, standalone_only(timeline, instances=1)), seed=1)
+    world.run(until=400)
+    assert [e.error for e in world.log.of_type(ApiCallFailed) if e.operation == "RunTask"] == [
+        "InvalidParameterException: Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.",
+        f"InvalidParameterException: {STRATEGY_NOT_ASSOCIATED}",
+        f"InvalidParameterException: {STRATEGY_MIXED}",
+    ]
+    (done,) = world.log.of_type(RunTaskCompleted)
+    assert len(done.task_ids) == 1 and done.failures == ()
+
+
+@pytest.mark.parametrize(
+    ("item", "where"),
+    [({"capacityProvider": "web-capacity", "weight": 1001}, "weight"), ({"capacityProvider": "web-capacity", "base": -1}, "base"), ({"weight": 1}, "capacityProvider")],
+)
+def test_a_strategy_item_out_of_the_api_ranges_is_refused_at_its_line(tmp_path: Path, item: dict[str, Any], where: str) -> None:
+    """API: CapacityProviderStrategyItem: weight 0-1000, base 0-100000, capacityProvider required;
+    the document loader refuses the item with its position, before any run."""
+    run = {"at": 0, "event": "run-task", "taskDefinition": "web", "capacityProviderStrategy": [item]}
+    with pytest.raises(SourceErrors) as caught:
+        variant(tmp_path, MANAGED, standalone_only([run]))
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.line > 0 and where in diagnostic.message
+
+
+def test_a_fargate_run_task_with_placement_strategies_or_constraints_is_refused(tmp_path: Path) -> None:
+    """Fargate supports no placement strategies or constraints (DG task-placement): RunTask is refused
+    with CreateService's observed texts, from the timeline and from an EventBridge target (for
+    RunTask the refusal is UNCONFIRMED, never graded)."""
+    network = {"awsvpcConfiguration": {"subnets": ["subnet-0a1b2c3d4e5f60718"]}}
+    run = {"at": 30, "event": "run-task", "taskDefinition": "report", "launchType": "FARGATE", "networkConfiguration": network}
+
+    def placed(data: dict[str, Any]) -> None:
+        data["world"]["timeline"] = [
+            {**run, "placementStrategy": [{"type": "spread", "field": "attribute:ecs.availability-zone"}]},
+            {**run, "placementConstraints": [{"type": "distinctInstance"}]},
+            run,
+        ]
+        # The same through an EventBridge ECS target (EcsParameters.PlacementStrategy / PlacementConstraints).
+        targets = [data["files"][name]["content"]["Targets"][0] for name in ("denied.yaml", "allowed.yaml")]
+        targets[0]["RoleArn"] = targets[1]["RoleArn"]
+        targets[0]["EcsParameters"]["PlacementStrategy"] = [{"type": "binpack", "field": "memory"}]
+        targets[1]["EcsParameters"]["PlacementConstraints"] = [{"type": "memberOf", "expression": "attribute:ecs.availability-zone == us-east-1a"}]
+
+    fargate_texts = [
+        "InvalidParameterException: Placement strategies are not supported with FARGATE launch type.",
+        "InvalidParameterException: Placement constraints are not supported with FARGATE launch type.",
+    ]
+    world = build_world(variant(tmp_path, PASS_ROLE, placed), seed=1)
+    world.run(until=400)
+    assert [e.error for e in world.log.of_type(ApiCallFailed) if e.operation == "RunTask"] == fargate_texts
+    assert [e.error for e in world.log.of_type(TargetInvocationFailed)] == fargate_texts
+    (done,) = world.log.of_type(RunTaskCompleted)
+    assert len(done.task_ids) == 1
+
+
+def test_an_eventbridge_ecs_target_runs_on_its_capacity_provider_strategy(tmp_path: Path) -> None:
+    """EventBridge API: EcsParameters.CapacityProviderStrategy: the target's strategy, not the
+    cluster's default, picks the provider (FARGATE_SPOT here); with LaunchType too RunTask refuses
+    it and the invocation fails; more than 6 items is refused at its line."""
+
+    def spot(data: dict[str, Any]) -> None:
+        providers = cluster_providers("FARGATE", "FARGATE_SPOT")
+        providers.update(cluster="finance", defaultCapacityProviderStrategy=[{"capacityProvider": "FARGATE", "weight": 1}])
+        data["files"]["cluster-capacity-providers.yaml"] = {"kind": "cluster-capacity-providers", "content": providers}
+        params = data["files"]["allowed.yaml"]["content"]["Targets"][0]["EcsParameters"]
+        params.pop("LaunchType")
+        params["CapacityProviderStrategy"] = [{"capacityProvider": "FARGATE_SPOT", "weight": 1}]
+        data["files"]["denied.yaml"]["content"]["Targets"][0]["RoleArn"] = "arn:aws:iam::123456789012:role/ecsEventsRole"
+        data["files"]["denied.yaml"]["content"]["Targets"][0]["EcsParameters"]["CapacityProviderStrategy"] = [{"capacityProvider": "FARGATE_SPOT", "weight": 1}]
+
+    world = build_world(variant(tmp_path, PASS_ROLE, spot), seed=1)
+    world.run(until=400)
+    (done,) = world.log.of_type(RunTaskCompleted)
+    assert len(done.task_ids) == 1 and set(done.task_ids) <= world.capacity.spot_tasks
+    assert [(e.rule, e.error) for e in world.log.of_type(TargetInvocationFailed)] == [
+        ("report-denied", "InvalidParameterException: Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.")
+    ]
+
+    def too_many(data: dict[str, Any]) -> None:
+        params = data["files"]["allowed.yaml"]["content"]["Targets"][0]["EcsParameters"]
+        params["CapacityProviderStrategy"] = [{"capacityProvider": f"p{i}", "weight": 1} for i in range(7)]
+
+    with pytest.raises(SourceErrors) as caught:
+        variant(tmp_path, PASS_ROLE, too_many)
+    (diagnostic,) = caught.value.diagnostics
+    assert diagnostic.line > 0 and "at most 6" in diagnostic.message

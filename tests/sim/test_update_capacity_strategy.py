@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from lab.config.service import CapacityProviderStrategyItem
+from lab.config.capacity_strategy import CapacityProviderStrategyItem
 from lab.scenario.simdoc import build_world, load_sim_document
 from lab.sim.capacity import ProviderPlacement
 from lab.sim.events import PlacementFailed, ServiceDeploymentStateChanged, ServiceEvent, TaskStateChanged
