@@ -523,3 +523,29 @@ def test_a_timeline_time_that_is_not_finite_is_refused_at_its_line(value: str, t
     path.write_text(source.replace("{at: 120,", f"{{at: {value},", 1), encoding="utf-8")
     assert main(["sim", str(path)]) == 2
     assert capsys.readouterr().err == f"{path}:33:12: 'at': Input should be a finite number\n"
+
+
+def test_every_model_of_the_lab_refuses_nan_and_infinities() -> None:
+    """The rule holds for models added later too: each is built with allow_inf_nan=False."""
+    import importlib
+    import pkgutil
+
+    from pydantic import BaseModel
+
+    import lab
+
+    for module in pkgutil.walk_packages(lab.__path__, "lab."):
+        if not module.name.startswith("lab.tui") and not module.name.endswith("__main__"):
+            importlib.import_module(module.name)
+    models, seen = [], set()
+    todo = list(BaseModel.__subclasses__())
+    while todo:
+        cls = todo.pop()
+        if cls in seen:
+            continue
+        seen.add(cls)
+        todo += cls.__subclasses__()
+        if cls.__module__.startswith("lab.") and not cls.__name__.startswith("_"):
+            models.append(cls)
+    assert len(models) > 50
+    assert [f"{m.__module__}.{m.__qualname__}" for m in models if m.model_config.get("allow_inf_nan") is not False] == []

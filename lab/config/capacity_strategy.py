@@ -24,7 +24,7 @@ MAX_BASE = 100_000
 class CapacityProviderStrategyItem(BaseModel):
     """One capacity provider of a strategy (§4.7, §7.2)."""
 
-    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid", alias_generator=to_camel, defer_build=True)
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="forbid", alias_generator=to_camel, defer_build=True, allow_inf_nan=False)
 
     capacity_provider: str
     """The capacity provider's name (``FARGATE``, ``FARGATE_SPOT`` or an ASG provider)."""

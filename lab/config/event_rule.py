@@ -87,7 +87,7 @@ class TargetNetworkConfiguration(BaseModel):
 class TargetPlacementConstraint(BaseModel):
     """One EcsParameters.PlacementConstraints item (keys in lowercase, as in the EventBridge API)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     type: Literal["distinctInstance", "memberOf"] | None = None
     """``distinctInstance`` or ``memberOf``."""
@@ -98,7 +98,7 @@ class TargetPlacementConstraint(BaseModel):
 class TargetPlacementStrategy(BaseModel):
     """One EcsParameters.PlacementStrategy item (keys in lowercase, as in the EventBridge API)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", allow_inf_nan=False)
 
     type: Literal["random", "spread", "binpack"] | None = None
     """``random``, ``spread`` or ``binpack``."""
