@@ -16,8 +16,9 @@ or observed output gives it, else marked ``# wording UNCONFIRMED``. Section numb
 to docs/ecs-facts.md.
 
 The one routing primitive is the forward action with weighted target groups
-(``ForwardAction.target_groups``): a rule or a default action forwards to one or more target
-groups, each with a weight, and a request class is split between them by weight (§6.4).
+(``ForwardAction.target_groups``): a rule or a default action (an NLB listener's too) forwards
+to one or more target groups, each with a weight, and a request class is split between them by
+weight (§6.4).
 """
 
 from __future__ import annotations
@@ -90,7 +91,8 @@ MAX_VALUES_PER_RULE = 5
 MAX_VALUES_PER_CONDITION = 3
 """Comparison strings per condition (§6.4)."""
 MAX_TARGET_GROUPS_PER_ACTION = 5
-"""Target groups one forward action may name on an ALB (§6.4: quota, not adjustable)."""
+"""Target groups one forward action may name (§6.4: the ALB quota, not adjustable; the lab applies
+it to an NLB's listener too, whose own limit is UNCONFIRMED)."""
 MAX_WEIGHT = 999
 """A weighted target group's weight: 0 to 999 (§6.4; API: TargetGroupTuple)."""
 _NAME_RE = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$")
@@ -564,9 +566,11 @@ class _Checker(Checker):
                 names = [g for g, _ in groups]
                 if len(set(names)) < len(names):
                     self.refuse("ValidationError: A forward action cannot name the same target group twice", *here, "TargetGroups")  # wording UNCONFIRMED
-                limit = MAX_TARGET_GROUPS_PER_ACTION if lb_type == "application" else 1
-                if len(groups) > limit:
-                    self.refuse(f"TooManyTargetGroups: A forward action of {'an Application' if lb_type == 'application' else 'a Network'} Load Balancer can name at most {limit} target group{'s' if limit > 1 else ''}", *here, "TargetGroups")  # wording UNCONFIRMED
+                if len(groups) > MAX_TARGET_GROUPS_PER_ACTION:
+                    # §6.4: an NLB's forward action takes weighted target groups too (since November
+                    # 2025); its count limit is UNCONFIRMED: the lab applies the ALB's 5.
+                    kind = "an Application" if lb_type == "application" else "a Network"
+                    self.refuse(f"TooManyTargetGroups: A forward action of {kind} Load Balancer can name at most {MAX_TARGET_GROUPS_PER_ACTION} target groups", *here, "TargetGroups")  # wording UNCONFIRMED
                 if groups and all(w == 0 for _, w in groups):
                     self.refuse("ValidationError: At least one target group of a forward action must have a weight above 0", *here, "TargetGroups")  # wording UNCONFIRMED
         if not groups:
@@ -650,7 +654,7 @@ def load_balancer_json_schema() -> dict[str, Any]:
             "ForwardConfig": {
                 "type": "object",
                 "properties": {
-                    "TargetGroups": {"type": "array", "items": target_group_tuple, "description": "Weighted target groups; requests split by weight."},
+                    "TargetGroups": {"type": "array", "items": target_group_tuple, "description": "Weighted target groups (weights 0-999), on an ALB or an NLB; requests or connections split by weight."},
                     "TargetGroupStickinessConfig": {"type": "object", "description": NOT_SIMULATED},
                 },
                 "required": ["TargetGroups"],

@@ -99,6 +99,42 @@ def test_a_tcp_listener_on_an_alb_and_rules_on_an_nlb_are_refused() -> None:
     assert any("Action type 'fixed-response'" in m for m in found)
 
 
+NLB = """\
+Name: shop-nlb
+Type: network
+Subnets: [subnet-0laba]
+Listeners:
+  - Port: 443
+    Protocol: TCP
+    DefaultActions:
+      - Type: forward
+        ForwardConfig:
+          TargetGroups: [{groups}]
+"""
+
+
+def _nlb(*weights: int) -> str:
+    return NLB.format(groups=", ".join(f"{{TargetGroupArn: tg{i}, Weight: {w}}}" for i, w in enumerate(weights)))
+
+
+def test_an_nlb_listener_forwards_to_weighted_target_groups() -> None:
+    parsed = parse_load_balancer(doc(_nlb(9, 1, 0), "lb.yaml"), collect_refusals=True)
+    assert parsed.refusals == []
+    assert parsed.load_balancer.listeners[0].default_action.target_groups == (("tg0", 9), ("tg1", 1), ("tg2", 0))
+
+
+@pytest.mark.parametrize(
+    ("weights", "expected"),
+    [
+        ((1, 1, 1, 1, 1, 1), "TooManyTargetGroups: A forward action of a Network Load Balancer can name at most 5 target groups"),
+        ((1000, 1), "Value '1000' at 'weight' failed to satisfy constraint: Member must have value less than or equal to 999"),
+        ((0, 0), "At least one target group of a forward action must have a weight above 0"),
+    ],
+)
+def test_an_nlb_forward_action_is_refused_past_elbs_limits(weights: tuple[int, ...], expected: str) -> None:
+    assert any(expected in m for m in refusals(_nlb(*weights)))
+
+
 def test_an_alb_in_one_subnet_is_refused() -> None:
     assert any("At least two subnets" in m for m in refusals(ALB.replace("[subnet-0laba, subnet-0labb]", "[subnet-0laba]")))
 

@@ -264,3 +264,46 @@ def test_hooks_run_at_each_of_their_stages_in_order(tmp_path: Path) -> None:
     green_started = min(e.at for e in world.log.of_type(TaskStateChanged) if e.task_definition == "orders:2")
     assert green_started >= hooks[0].at == RELEASE_AT + 5, "green starts once the PRE_SCALE_UP hook answered"
     assert _states(world)[-1] == ("SERVICE_DEPLOYMENT_COMPLETED", "orders:2")
+
+
+NLB = """\
+Name: orders-nlb
+Type: network
+Subnets: [subnet-0laba, subnet-0labb]
+Listeners:
+  - Port: 80
+    Protocol: TCP
+    DefaultActions:
+      - Type: forward
+        ForwardConfig:
+          TargetGroups:
+            - {TargetGroupArn: orders-blue, Weight: 100}
+            - {TargetGroupArn: orders-green, Weight: 0}
+"""
+
+
+def test_blue_green_behind_an_nlb_shifts_its_listeners_weighted_target_groups(tmp_path: Path) -> None:
+    """An NLB's production listener (its ARN, as ECS takes it) forwards to both groups by weight (§4.9, §6.4)."""
+    from lab.config.load_balancer import listener_arn
+
+    data = yaml.safe_load(DOC.read_text())
+    world_spec = data["world"]
+    world_spec.pop("functions")
+    world_spec["registry"][1]["app"].pop("error_rate")
+    for tg in world_spec["target_groups"]:
+        tg["Protocol"] = "TCP"
+        tg.pop("HealthCheckPath")
+    world_spec["timeline"][0]["load_balancer"] = "orders-nlb"
+    data["files"]["load-balancer.yaml"]["content"] = NLB
+    svc = yaml.safe_load(data["files"]["service.yaml"]["content"])
+    svc["deploymentConfiguration"] = {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 5}
+    adv = svc["loadBalancers"][0]["advancedConfiguration"]
+    adv.pop("testListenerRule")
+    adv["productionListenerRule"] = listener_arn("orders-nlb", 80, lb_type="network")
+    data["files"]["service.yaml"]["content"] = yaml.safe_dump(svc, sort_keys=False)
+    path = tmp_path / "doc.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    world = _run(path)
+    assert _shifts(world, "production") == [(RELEASE_AT + 10, 100.0)]
+    assert [routed for _at, routed in _routed(world, "GET /orders")] == ["target group orders-blue", "target group orders-green"]
+    assert _states(world)[-1] == ("SERVICE_DEPLOYMENT_COMPLETED", "orders:2")

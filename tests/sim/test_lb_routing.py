@@ -1,4 +1,4 @@
-"""A load-balancer file's listener routes each request class by its rules (§6.4): shares, schemes, NLBs."""
+"""A load-balancer file's listener routes each request class by its rules (§6.4): shares, schemes, NLBs and their weights."""
 
 from __future__ import annotations
 
@@ -66,6 +66,18 @@ Type: network
 Subnets: [subnet-0laba, subnet-0labb]
 Listeners:
   - {Port: 7000, Protocol: TCP, DefaultActions: [{Type: forward, TargetGroupArn: api}]}
+"""
+
+NLB_WEIGHTED = """\
+Name: front
+Type: network
+Subnets: [subnet-0laba, subnet-0labb]
+Listeners:
+  - Port: 7000
+    Protocol: TCP
+    DefaultActions:
+      - Type: forward
+        ForwardConfig: {{TargetGroups: [{{TargetGroupArn: api, Weight: {api}}}, {{TargetGroupArn: web, Weight: {web}}}]}}
 """
 
 
@@ -141,6 +153,23 @@ def test_an_nlb_reads_no_path_and_forwards_every_connection_to_its_target_group(
     assert set(routed(world).values()) == {"target group api"}
     ((_, minutes),) = world.traffic("api")
     assert sum(m.request_count for m in minutes.values()) == pytest.approx(40 * 180)
+
+
+def test_an_nlb_splits_its_connections_between_weighted_target_groups_by_weight(tmp_path: Path) -> None:
+    world = run_world(tmp_path, NLB_WEIGHTED.format(api=3, web=1), {"rps": 40, "requests": REQUESTS}, protocol="TCP")
+    assert set(routed(world).values()) == {"target groups api 75%, web 25%"}
+    served = {name: sum(m.request_count for _, minutes in world.traffic(name) for m in minutes.values()) for name in ("api", "web")}
+    assert served["api"] + served["web"] == pytest.approx(40 * 180)
+    assert served["api"] == pytest.approx(3 * served["web"])
+
+
+def test_an_nlb_target_group_at_weight_0_gets_no_connections(tmp_path: Path) -> None:
+    world = run_world(tmp_path, NLB_WEIGHTED.format(api=0, web=5), {"rps": 40}, protocol="TCP")
+    assert routed(world) == {"GET /": "target group web"}
+    ((_, api_minutes),) = world.traffic("api")
+    assert sum(m.request_count for m in api_minutes.values()) == 0
+    ((_, web_minutes),) = world.traffic("web")
+    assert sum(m.request_count for m in web_minutes.values()) == pytest.approx(40 * 180)
 
 
 def test_traffic_to_a_port_without_listener_fails_to_connect(tmp_path: Path) -> None:
