@@ -12,6 +12,7 @@ from lab.tui.screens.catalogue import CatalogueScreen
 from lab.tui.screens.confirm import ConfirmModal
 from lab.tui.screens.help import HelpScreen
 from lab.tui.screens.jump import JumpModal, parse_time
+from lab.tui.screens.lesson import LessonScreen
 from lab.tui.screens.why import WhyNotPlacedScreen
 from lab.tui.screens.workbench import WorkbenchScreen
 from lab.tui.widgets.charts_view import ChartsView
@@ -276,6 +277,32 @@ async def test_the_workbench_footer_is_fitted_again_when_the_terminal_is_resized
             await pilot.pause()
             assert app.screen is bench
             assert footer_line(bench) == WORKBENCH_FOOTERS[width]
+
+
+async def test_a_modal_screen_shows_its_own_keys(store: ProgressStore) -> None:
+    """Why-not-placed, Help, a lesson, the time jump and a yes/no question show their own footer over the
+    workbench's: esc closes them (or answers No), not "esc Back" to the catalogue as the footer beneath said."""
+    app = quiet(LabApp(store=store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        bench = await open_scenario(app, pilot)  # the focus on the tab row: plain keys work
+        for opened, footer in (
+            ("ctrl+n", "? Help|esc Close"),  # why not placed?
+            ("question_mark", "esc Close"),  # Help: ? and F1 close it too
+            ("j", "f1 Help|esc Cancel"),  # jump to a time: ? is typed in the time
+            ("R", "? Help|y Yes|n No"),  # reset every file?
+            (LessonScreen("# A lesson"), "? Help|esc Close"),
+        ):
+            if isinstance(opened, str):
+                await pilot.press(opened)
+            else:
+                app.push_screen(opened)
+            await pilot.pause()
+            assert app.screen is not bench
+            assert footer_line(app.screen) == footer, type(app.screen).__name__
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen is bench
 
 
 async def test_the_workbench_footer_shows_help_at_80_columns(store: ProgressStore) -> None:
