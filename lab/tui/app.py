@@ -39,8 +39,9 @@ class LabApp(PracticeMixin, App[None]):
     BINDINGS = [
         Binding("ctrl+q", "quit", "Quit", id="quit", priority=True),  # also in modal screens (help, why, a question)
         HELP_BINDING,
-        # Not in the footers: at 80 columns it pushed a screen's way out (esc) or ^q Quit under
-        # the palette's key. The Help list and the palette ("theme: toggle") name it.
+        # Hidden at 80 columns, where it pushed a screen's way out (esc) or ^q Quit under the
+        # palette's key: every screen's footer shows it last when there is room (FittedFooter).
+        # The Help list and the palette ("theme: toggle") name it.
         Binding("f2", "toggle_dark", "Theme", id="toggle-theme", show=False),
     ]
 

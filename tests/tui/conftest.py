@@ -37,15 +37,22 @@ def quiet(app: LabApp) -> LabApp:
 
 
 def footer_keys(screen) -> dict:
-    """The footer's keys by action, left to right, asserting that each is whole on screen: left
-    of the command palette's key, which is docked at the right edge over whatever keys run under it."""
+    """The screen's own footer's keys by action, left to right, asserting that each is whole on
+    screen: left of the command palette's key, which is docked at the right edge over whatever keys
+    run under it (a modal screen's footer has no palette key: within the screen's width)."""
     from textual.widgets._footer import FooterKey
 
-    palette = screen.query_one("FooterKey.-command-palette", FooterKey)
-    keys = sorted((key for key in screen.query(FooterKey) if key is not palette), key=lambda key: key.region.x)
+    palette = screen.query("FooterKey.-command-palette")
+    right = palette.first().region.x if palette else screen.size.width
+    keys = sorted((key for key in screen.query(FooterKey) if not key.has_class("-command-palette")), key=lambda key: key.region.x)
     for key in keys:
-        assert key.region.width and key.region.right <= palette.region.x, f"{key.key_display} {key.description} is not whole on screen"
+        assert key.region.width and key.region.right <= right, f"{key.key_display} {key.description} is not whole on screen"
     return {key.action: key for key in keys}
+
+
+def footer_line(screen) -> str:
+    """The screen's own footer as ``key description|key description…``, left to right, each whole on screen."""
+    return "|".join(f"{key.key_display} {key.description}" for key in footer_keys(screen).values())
 
 
 def shown_footer_key(screen, action: str):

@@ -94,7 +94,7 @@ def test_the_catalogue_first_frame_imports_only_the_catalogue(tmp_path: Path) ->
     assert [m for m in loaded if m.startswith(NOT_AT_START) and (m in NOT_AT_START or m.split(".")[0] in NOT_AT_START or any(m.startswith(n + ".") for n in NOT_AT_START))] == []
     # ...and its first frame is complete: the table has the focus, the key bar its keys.
     assert seen["FOCUSED"] == "PlainTable"
-    assert seen["KEYS"].split(",") == ["question_mark", "slash", "ctrl+q", "ctrl+p"]
+    assert seen["KEYS"].split(",") == ["question_mark", "slash", "ctrl+q", "f2", "ctrl+p"]
 
 
 def test_the_index_carries_the_tracks_from_the_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -12,6 +12,7 @@ from lab.tui.screens.catalogue import CatalogueScreen
 from lab.tui.screens.confirm import ConfirmModal
 from lab.tui.screens.help import HelpScreen
 from lab.tui.screens.jump import JumpModal, parse_time
+from lab.tui.screens.lesson import LessonScreen
 from lab.tui.screens.why import WhyNotPlacedScreen
 from lab.tui.screens.workbench import WorkbenchScreen
 from lab.tui.widgets.charts_view import ChartsView
@@ -20,7 +21,7 @@ from lab.tui.widgets.event_log import EventLogView
 from lab.tui.widgets.metrics_panel import MetricsPanel
 from lab.tui.widgets.objectives import ObjectiveList
 
-from .conftest import footer_keys, open_scenario, quiet, shown_footer_key
+from .conftest import footer_line, open_scenario, quiet, shown_footer_key
 from .test_time_travel import save_svg
 
 
@@ -219,19 +220,89 @@ async def test_objectives_drop_the_details_when_they_lose_the_focus(store: Progr
         assert f"{picked.title} (required;" not in shown and "F3 ↑↓ details" in shown
 
 
-async def test_every_workbench_footer_key_is_whole_at_80_columns(store: ProgressStore) -> None:
-    """At 80x24, whatever has the focus, no footer key runs under the palette's key: Help first, and
-    esc (back to the catalogue) and ^q Quit on screen (they were cut off, and a stray "q" of "^q Quit"
-    showed after "^p palette" while the editor had the focus)."""
+WORKBENCH_FOOTERS = {
+    80: "? Help|^s Apply|^g Grade|^t Hint|space Play/pause|esc Back|^q Quit",
+    100: "? Help|^s Apply|^r Restart|^g Grade|^t Hint|^n Why?|space Play/pause|esc Back|^q Quit",
+    140: "? Help|^s Apply|^r Restart|^g Grade|^t Hint|^n Why?|^o $EDITOR|space Play/pause|. Step|esc Catalogue|^q Quit|f2 Theme",
+}
+"""The workbench's footer by terminal width, outside the editor: at 80 columns only these fit beside
+the palette's key; wider, the keys hidden at 80 show, most wanted first, then esc's longer name."""
+
+WORKBENCH_EDITOR_FOOTERS = {
+    80: "f1 Help|^s Apply|^r Restart|^g Grade|^t Hint|esc Back|^q Quit",
+    100: "f1 Help|^s Apply|^r Restart|^g Grade|^t Hint|^n Why?|^o $EDITOR|esc Catalogue|^q Quit",
+    140: "f1 Help|^s Apply|^r Restart|^g Grade|^t Hint|^n Why?|^o $EDITOR|esc Catalogue|^q Quit|f2 Theme",
+}
+"""With the editor focused, where plain keys (? space .) are typed: the room they leave goes to the next keys."""
+
+
+@pytest.mark.parametrize("width", [80, 100, 140])
+async def test_every_workbench_footer_key_is_whole_and_the_wider_footer_shows_more(store: ProgressStore, width: int) -> None:
+    """Whatever has the focus (F3-F8), no footer key runs under the palette's key and Help is first
+    (at 80 columns esc and ^q Quit were cut off, and a stray "q" of "^q Quit" showed after "^p palette"
+    while the editor had the focus); with more columns the keys hidden at 80 (Restart, Why?, $EDITOR,
+    Step, Theme) come back."""
     app = quiet(LabApp(store=store))
-    async with app.run_test(size=(80, 24)) as pilot:
+    async with app.run_test(size=(width, 24 if width == 80 else 40)) as pilot:
         await pilot.pause()
         bench = await open_scenario(app, pilot)
         for focus in ("f3", "f4", "f5", "f6", "f7", "f8"):
             await pilot.press(focus)
             await pilot.pause()
-            keys = footer_keys(bench)
-            assert list(keys)[0] == "app.help" and {"apply", "grade", "back", "quit"} <= set(keys), (focus, list(keys))
+            expected = WORKBENCH_EDITOR_FOOTERS if focus == "f4" else WORKBENCH_FOOTERS
+            assert footer_line(bench) == expected[width], focus
+
+
+async def test_the_workbench_footer_is_fitted_again_when_the_terminal_is_resized(store: ProgressStore) -> None:
+    """80 → 100 columns: keys hidden at 80 show; → 80: they go, the rest whole. Also when the
+    terminal is resized under a modal screen: the workbench's footer fits once that is closed.
+    (Both widths fold the panes into tabs: the focus stays in the events.)"""
+    app = quiet(LabApp(store=store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        bench = await open_scenario(app, pilot)
+        await pilot.press("f7")
+        await pilot.pause()
+        for width in (100, 80):
+            await pilot.resize_terminal(width, 24)
+            await pilot.pause()
+            assert footer_line(bench) == WORKBENCH_FOOTERS[width]
+        for width in (100, 80):
+            await pilot.press("question_mark")
+            await pilot.pause()
+            assert isinstance(app.screen, HelpScreen)
+            await pilot.resize_terminal(width, 24)
+            await pilot.pause()
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen is bench
+            assert footer_line(bench) == WORKBENCH_FOOTERS[width]
+
+
+async def test_a_modal_screen_shows_its_own_keys(store: ProgressStore) -> None:
+    """Why-not-placed, Help, a lesson, the time jump and a yes/no question show their own footer over the
+    workbench's: esc closes them (or answers No), not "esc Back" to the catalogue as the footer beneath said."""
+    app = quiet(LabApp(store=store))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        bench = await open_scenario(app, pilot)  # the focus on the tab row: plain keys work
+        for opened, footer in (
+            ("ctrl+n", "? Help|esc Close"),  # why not placed?
+            ("question_mark", "esc Close"),  # Help: ? and F1 close it too
+            ("j", "f1 Help|esc Cancel"),  # jump to a time: ? is typed in the time
+            ("R", "? Help|y Yes|n No"),  # reset every file?
+            (LessonScreen("# A lesson"), "? Help|esc Close"),
+        ):
+            if isinstance(opened, str):
+                await pilot.press(opened)
+            else:
+                app.push_screen(opened)
+            await pilot.pause()
+            assert app.screen is not bench
+            assert footer_line(app.screen) == footer, type(app.screen).__name__
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen is bench
 
 
 async def test_the_workbench_footer_shows_help_at_80_columns(store: ProgressStore) -> None:

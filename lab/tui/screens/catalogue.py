@@ -16,6 +16,7 @@ from lab.practice.tracks import Tracks
 from lab.progress import ProgressStore
 from lab.tui.catalogue_index import CatalogueEntry, read_tracks, tracks_file
 from lab.tui.screens import HELP_BINDING
+from lab.tui.screens.footer import FittedFooter
 from lab.tui.widgets.key_bar import KeyBar
 from lab.tui.widgets.plain_table import PlainTable
 from lab.tui.widgets.title_bar import TitleBar
@@ -64,7 +65,7 @@ class FilterBox(Input):
         super().__init__(placeholder=placeholder, id=id, classes="-textual-compact", compact=True)
 
 
-class CatalogueScreen(Screen[None]):
+class CatalogueScreen(FittedFooter, Screen[None]):
     """Every scenario, grouped by curriculum track in order; type to filter, Enter to open."""
 
     BINDINGS = [

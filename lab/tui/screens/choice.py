@@ -11,6 +11,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from lab.tui.screens import HELP_BINDING, LAB_CSS
+from lab.tui.screens.footer import FittedFooter
 from lab.tui.widgets.question_view import INLINE_CODE_CSS, inline
 
 __all__ = ["ChoiceScreen", "ChoiceTable"]
@@ -55,7 +56,7 @@ class ChoiceTable(DataTable[Text]):
         self.move_cursor(row=row, animate=False)
 
 
-class ChoiceScreen(Screen[str | None]):
+class ChoiceScreen(FittedFooter, Screen[str | None]):
     """Rows of (key, cells…); Enter dismisses with the highlighted row's key, Esc with None."""
 
     CSS_PATH = LAB_CSS

@@ -18,18 +18,20 @@ from lab.practice import ExamSession, QuestionItem, ScenarioItem, ScenarioOutcom
 from lab.practice.model import LETTERS
 from lab.practice.render import format_duration
 from lab.tui.screens import HELP_BINDING, LAB_CSS
+from lab.tui.screens.footer import FittedFooter, Wider
 from lab.tui.widgets.question_view import QuestionView
 
 __all__ = ["ExamScreen"]
 
 
-class ExamScreen(Screen[None]):
+class ExamScreen(FittedFooter, Screen[None]):
     """The exam: a–e answer, ←/→ move, f flags, ctrl+s submits; the clock in the bar runs out on its own."""
 
     CSS_PATH = LAB_CSS
     BINDINGS = [
         # The footer shows keys in this order, Help and Submit first; at 80 columns they fit up to
-        # ^q Quit beside the palette's key with these short names (the Help list has the rest).
+        # ^q Quit beside the palette's key with these short names (FOOTER_WIDER spells them out when
+        # there is room; the Help list has the rest).
         HELP_BINDING,
         Binding("ctrl+s", "submit", "Submit", id="exam-submit", priority=True),
         *[Binding(letter, f"choose({i})", show=False) for i, letter in enumerate(LETTERS)],
@@ -46,6 +48,7 @@ class ExamScreen(Screen[None]):
         Binding("g", "grade", "Grade hands-on", id="exam-grade", show=False),
         Binding("escape", "submit", show=False),
     ]
+    FOOTER_WIDER = (Wider("exam-previous", "Previous"), Wider("exam-next-open", "Next unanswered/flagged"), Wider("exam-select"))
 
     class Graded(Message):
         """A hands-on scenario was graded for the exam."""

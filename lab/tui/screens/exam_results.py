@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from lab.practice import PASS_MARK, ExamSession, QuestionItem, ScenarioItem
 from lab.practice.render import format_duration
 from lab.tui.screens import HELP_BINDING, LAB_CSS
+from lab.tui.screens.footer import FittedFooter, Wider
 from lab.tui.widgets.question_view import QuestionView
 
 __all__ = ["ExamResultsScreen", "ReviewScreen", "verdict_text"]
@@ -36,19 +37,21 @@ def verdict_text(session: ExamSession) -> Text:
     return out
 
 
-class ExamResultsScreen(Screen[None]):
+class ExamResultsScreen(FittedFooter, Screen[None]):
     """The finished exam: a reviews all, w the wrong ones, f the flagged ones; Esc back to the catalogue."""
 
     CSS_PATH = LAB_CSS
     BINDINGS = [
         # Help first, as on every screen; short names: at 80 columns the keys fit up to ^q Quit
-        # beside the palette's key (the line above the footer spells them out).
+        # beside the palette's key (the line above the footer spells them out, and FOOTER_WIDER
+        # when there is room).
         HELP_BINDING,
         Binding("a", "review('all')", "Review all", id="review-all"),
         Binding("w", "review('wrong')", "Wrong", id="review-wrong"),
         Binding("f", "review('flagged')", "Flagged", id="review-flagged"),
         Binding("escape", "back", "Catalogue", id="results-back"),
     ]
+    FOOTER_WIDER = (Wider("review-wrong", "Review wrong"), Wider("review-flagged", "Review flagged"))
 
     def __init__(self, session: ExamSession) -> None:
         super().__init__()
@@ -92,7 +95,7 @@ class ExamResultsScreen(Screen[None]):
         self.app.pop_screen()
 
 
-class ReviewScreen(Screen[None]):
+class ReviewScreen(FittedFooter, Screen[None]):
     """Finished items with the learner's answer and every explanation; ←/→ move, o/l open the linked scenario or lesson."""
 
     CSS_PATH = LAB_CSS
@@ -104,6 +107,7 @@ class ReviewScreen(Screen[None]):
         Binding("l", "open_lesson", "Lesson", id="review-lesson"),
         Binding("escape", "back", "Results", id="review-back"),
     ]
+    FOOTER_WIDER = (Wider("review-previous", "Previous"),)
 
     def __init__(self, session: ExamSession, indexes: list[int], which: str) -> None:
         super().__init__()

@@ -6,9 +6,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Markdown
+from textual.widgets import Footer, Markdown
 
 from lab.tui.screens import LAB_CSS
+from lab.tui.screens.footer import FittedFooter
 
 __all__ = ["HELP", "HelpScreen"]
 
@@ -64,7 +65,7 @@ scenario. NO_COLOR is respected; states are always shown by a glyph and a word.
 """
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(ModalScreen[None], FittedFooter):
     """The key reference."""
 
     CSS_PATH = LAB_CSS
@@ -73,6 +74,7 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
             yield Markdown(HELP)
+        yield Footer()  # its own keys, not those of the screen beneath, whose esc would go back
 
     def action_close(self) -> None:
         self.app.pop_screen()

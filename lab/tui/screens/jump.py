@@ -8,9 +8,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Static
+from textual.widgets import Footer, Input, Static
 
-from lab.tui.screens import LAB_CSS
+from lab.tui.screens import HELP_BINDING, LAB_CSS
+from lab.tui.screens.footer import FittedFooter
 from lab.tui.widgets.event_log import format_time
 
 __all__ = ["JumpModal", "parse_time"]
@@ -32,11 +33,11 @@ def parse_time(text: str) -> float | None:
     return None
 
 
-class JumpModal(ModalScreen[float | None]):
+class JumpModal(ModalScreen[float | None], FittedFooter):
     """One input: the time to jump to; Enter travels, Esc cancels."""
 
     CSS_PATH = LAB_CSS
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [HELP_BINDING, Binding("escape", "cancel", "Cancel")]  # Help first, as on every screen
 
     def __init__(self, now: float, horizon: float) -> None:
         super().__init__()
@@ -48,6 +49,7 @@ class JumpModal(ModalScreen[float | None]):
             yield Static(f"Jump to a simulated time from 00:00:00 to {format_time(self.horizon)} (the run covered so far).", id="jump-title")
             yield Input(value=format_time(self.now), placeholder="hh:mm:ss, mm:ss, 90s, 5m", id="jump-input")
             yield Static("Enter travels there, Esc cancels. Playing on from a past time replays the run.", id="jump-note")
+        yield Footer()  # its own keys, not the workbench's, whose esc would go back to the catalogue
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

@@ -11,18 +11,19 @@ from textual.widgets import Footer, Header, Static
 from lab.practice import QuestionItem
 from lab.practice.model import LETTERS
 from lab.tui.screens import HELP_BINDING, LAB_CSS
+from lab.tui.screens.footer import FittedFooter, Wider
 from lab.tui.widgets.question_view import QuestionView
 
 __all__ = ["QuestionScreen"]
 
 
-class QuestionScreen(Screen[None]):
+class QuestionScreen(FittedFooter, Screen[None]):
     """Practice: choose with a–e (or ↑↓ and space), Enter to answer, Enter again for the next question."""
 
     CSS_PATH = LAB_CSS
     BINDINGS = [
         # Help first: the footer shows keys in this order. At 80 columns the keys up to ^q Quit fit
-        # beside the palette's key; space is in the Help list (a–e choose, as the screen says).
+        # beside the palette's key; space shows when there is room (a–e choose, as the screen says).
         HELP_BINDING,
         *[Binding(letter, f"choose({i})", show=False) for i, letter in enumerate(LETTERS)],
         Binding("up", "cursor(-1)", show=False),
@@ -33,6 +34,7 @@ class QuestionScreen(Screen[None]):
         Binding("l", "open_lesson", "Lesson", id="open-lesson"),
         Binding("escape", "back", "Back", id="back"),
     ]
+    FOOTER_WIDER = (Wider("select"),)
 
     def __init__(self, items: list[QuestionItem], title: str = "Practice") -> None:
         super().__init__()

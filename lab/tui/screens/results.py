@@ -11,7 +11,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Markdown
 
 from lab.grading.report import Report
-from lab.tui.screens import LAB_CSS
+from lab.tui.screens import HELP_BINDING, LAB_CSS
+from lab.tui.screens.footer import FittedFooter
 from lab.tui.session import Session
 
 __all__ = ["ResultsScreen", "results_markdown"]
@@ -49,11 +50,12 @@ def results_markdown(session: Session, report: Report, *, show_solution: bool = 
     return "\n".join(lines)
 
 
-class ResultsScreen(ModalScreen[None]):
+class ResultsScreen(ModalScreen[None], FittedFooter):
     """The graded run's results."""
 
     CSS_PATH = LAB_CSS
     BINDINGS = [
+        HELP_BINDING,  # first, as on every screen
         Binding("escape", "dismiss", "Close", id="close-results"),
         Binding("s", "solution", "Show solution", id="show-solution"),
     ]

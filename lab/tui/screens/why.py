@@ -16,12 +16,13 @@ from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import DataTable, OptionList, Static
+from textual.widgets import DataTable, Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from lab.sim.events import PlacementFailed, TaskStateChanged
 from lab.sim.world import TaskView, World
-from lab.tui.screens import LAB_CSS
+from lab.tui.screens import HELP_BINDING, LAB_CSS
+from lab.tui.screens.footer import FittedFooter
 from lab.tui.widgets.event_log import format_time
 
 __all__ = ["WhyNotPlacedScreen", "subjects"]
@@ -51,11 +52,11 @@ def subjects(world: World, highlighted: Any = None) -> list[tuple[str, str]]:
     return list(found.items())
 
 
-class WhyNotPlacedScreen(ModalScreen[None]):
+class WhyNotPlacedScreen(ModalScreen[None], FittedFooter):
     """Placement explained, instance by instance, for the chosen task group."""
 
     CSS_PATH = LAB_CSS
-    BINDINGS = [Binding("escape", "close", "Close", id="close-why")]
+    BINDINGS = [HELP_BINDING, Binding("escape", "close", "Close", id="close-why")]  # Help first, as on every screen
 
     def __init__(self, world: World, highlighted: Any = None) -> None:
         super().__init__()
@@ -74,6 +75,7 @@ class WhyNotPlacedScreen(ModalScreen[None]):
             yield Static(id="why-summary", markup=False)
             yield DataTable(id="why-table", cursor_type="row", zebra_stripes=True)
             yield Static(id="why-detail", markup=False)
+        yield Footer()  # its own keys, not the workbench's, whose esc would go back to the catalogue
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -27,6 +27,7 @@ from lab.grading.grader import grade
 from lab.grading.report import Report
 from lab.tui.external_editor import edit_in_external_editor
 from lab.tui.screens import HELP_BINDING, LAB_CSS
+from lab.tui.screens.footer import FittedFooter, Wider
 from lab.tui.session import Session
 from lab.tui.sim_driver import SimDriver
 from lab.tui.widgets.charts_view import ChartsView
@@ -65,14 +66,14 @@ PANES: dict[str, tuple[str, str | None, str | None]] = {
 """Pane → (key, what gets the focus in the wide layout, the centre tab that holds it when narrow)."""
 
 
-class WorkbenchScreen(Screen[None]):
+class WorkbenchScreen(FittedFooter, Screen[None]):
     """One scenario: read, edit, apply, watch, grade."""
 
     CSS_PATH = LAB_CSS
     BINDINGS = [
         # The footer shows keys in this order, Help first; at 80 columns only these fit beside the
         # palette's key: ? Help, ^s Apply, ^g Grade, ^t Hint, space Play/pause, esc Back, ^q Quit.
-        # The others are in the Help list and the palette.
+        # FOOTER_WIDER shows more when there is room; all are in the Help list and the palette.
         HELP_BINDING,
         Binding("ctrl+s", "apply", "Apply", id="apply", priority=True, tooltip="Send your files to the running simulation"),
         Binding("ctrl+r", "restart", "Restart", id="restart", priority=True, show=False),
@@ -102,6 +103,7 @@ class WorkbenchScreen(Screen[None]):
         Binding("escape", "back", "Back", id="back"),
     ]
     """Ctrl keys work everywhere, in the editor too; plain keys work outside the editor."""
+    FOOTER_WIDER = (Wider("restart"), Wider("why"), Wider("step"), Wider("external-editor"), Wider("back", "Catalogue"))
 
     class Graded(Message):
         """A graded run finished."""
