@@ -44,6 +44,8 @@ class InForce:
     """Auto Scaling group name → NewInstancesProtectedFromScaleIn."""
     load_balancers: Mapping[str, Any] = field(default_factory=dict)
     """Load balancers of ``load-balancer`` files by name (blue/green listener rules name them)."""
+    fixed_load_balancers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """The world's own load balancers (``world.load_balancers``): name → target groups they forward to."""
 
 
 @dataclass(frozen=True)
@@ -244,7 +246,13 @@ def _service_refusals(model: Any, in_force: InForce) -> list[ClientException]:
 def _load_balancer_refusals(model: Any, in_force: InForce) -> list[ClientException]:
     from lab.config.load_balancer import load_balancer_errors
 
-    return load_balancer_errors(model, in_force.target_groups)
+    from lab.config.target_group import find_target_group
+
+    others = dict(in_force.fixed_load_balancers)
+    for name, lb in in_force.load_balancers.items():
+        found = (find_target_group(ref, in_force.target_groups) for ref in lb.target_group_refs)
+        others[name] = tuple(tg.name for tg in found if tg is not None)
+    return load_balancer_errors(model, in_force.target_groups, others)
 
 
 def _scaling_policy_refusals(model: Any, in_force: InForce) -> list[ClientException]:

@@ -335,6 +335,7 @@ def check_files(
         scalable_targets=[f.model for f in in_force if f.kind == "scalable-target" and not f.all_refusals],
         group_protection={f.model.name: f.model.new_instances_protected_from_scale_in for f in in_force if f.kind == "auto-scaling-group"},
         load_balancers={f.model.name: f.model for f in in_force if f.kind == "load-balancer"},
+        fixed_load_balancers={lb.name: tuple(lb.target_groups) for lb in loaded.spec.world.load_balancers},
     )
     out = dict(files)
     problems = []
