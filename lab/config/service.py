@@ -18,7 +18,7 @@ marked ``# wording UNCONFIRMED``. Section numbers (§) refer to docs/ecs-facts.m
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -816,6 +816,7 @@ def service_errors(
     *,
     region: str | None = None,
     account: str | None = None,
+    associated: Collection[str] | None = None,
 ) -> list[ClientException]:
     """Return the refusals CreateService gives once it looks at the task definition and target groups.
 
@@ -826,6 +827,7 @@ def service_errors(
             one by ARN or by name.
         region: region of the ARNs quoted in messages (default: the lab's, DEFAULT_REGION of lab.config.target_group).
         account: account of the ARNs quoted in messages (default: DEFAULT_ACCOUNT).
+        associated: names of the target groups a load balancer forwards to (None: not checked).
 
     Returns:
         ``InvalidParameterException``s whose ``path`` is relative to the service.
@@ -889,6 +891,9 @@ def service_errors(
                 "advancedConfiguration",
                 "alternateTargetGroupArn",
             )
+        if associated is not None and group.name not in associated:
+            # observed: umotif-public/terraform-aws-ecs-fargate#43, cloudposse/terraform-aws-ecs-web-app#226 (§6.4)
+            refuse(f"The target group with targetGroupArn {arn} does not have an associated load balancer.", *at, "targetGroupArn")
         if group.target_type != compatible:
             # observed for instance/awsvpc (several Terraform and CloudFormation outputs) and for
             # ip/bridge (a Terraform comment quoting it); host and alb follow the same form (UNCONFIRMED).

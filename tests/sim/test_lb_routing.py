@@ -66,6 +66,7 @@ Type: network
 Subnets: [subnet-0laba, subnet-0labb]
 Listeners:
   - {Port: 7000, Protocol: TCP, DefaultActions: [{Type: forward, TargetGroupArn: api}]}
+  - {Port: 7001, Protocol: TCP, DefaultActions: [{Type: forward, TargetGroupArn: web}]}
 """
 
 NLB_WEIGHTED = """\
@@ -216,8 +217,8 @@ def refused(path: Path) -> list[str]:
 
 def test_a_tcp_listener_forwarding_to_udp_target_groups_is_refused_where_the_document_loads(tmp_path: Path) -> None:
     found = refused(write_document(tmp_path, NLB, {"rps": 10}, protocol="UDP"))
-    assert len(found) == 1
-    assert "IncompatibleProtocols: The listener and its associated target group" in found[0]
+    assert len(found) == 2  # one per listener
+    assert all("IncompatibleProtocols: The listener and its associated target group" in m for m in found)
 
 
 def test_a_target_group_the_worlds_own_load_balancer_forwards_to_is_refused_to_a_load_balancer_file(tmp_path: Path) -> None:
@@ -225,3 +226,13 @@ def test_a_target_group_the_worlds_own_load_balancer_forwards_to_is_refused_to_a
     found = refused(write_document(tmp_path, NLB, {"rps": 10}, protocol="TCP", fixed=fixed))
     assert len(found) == 1
     assert "TargetGroupAssociationLimit" in found[0] and "targetgroup/api/" in found[0] and "legacy" in found[0]
+
+
+def test_a_service_in_a_target_group_no_load_balancer_forwards_to_is_refused_in_ecs_words(tmp_path: Path) -> None:
+    only_api = NLB.replace("  - {Port: 7001, Protocol: TCP, DefaultActions: [{Type: forward, TargetGroupArn: web}]}\n", "")
+    found = refused(write_document(tmp_path, only_api, {"rps": 10}, protocol="TCP"))
+    assert len(found) == 1
+    assert found[0].endswith(
+        "InvalidParameterException: The target group with targetGroupArn "
+        "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/4b5e57f6eb2f42b9 does not have an associated load balancer."
+    )
