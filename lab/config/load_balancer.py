@@ -398,9 +398,17 @@ class _Checker(Checker):
                 # wording UNCONFIRMED
                 choices = "HTTPS, HTTP" if lb_type == "application" else "TCP_UDP, TLS, UDP, TCP"
                 self.refuse(f"ValidationError: Listener protocol '{protocol}' must be one of '{choices}'", *at, "Protocol")
-            if protocol in ("HTTPS", "TLS") and "Certificates" not in data:
+            certificates = data.get("Certificates") or []
+            if protocol in ("HTTPS", "TLS") and not certificates:
                 # wording UNCONFIRMED (the API requires exactly one certificate for HTTPS and TLS listeners)
                 self.refuse(f"CertificateNotFound: A certificate must be specified for {protocol} listeners", *at, "Protocol")
+            elif protocol in ("HTTPS", "TLS") and isinstance(certificates, list) and len(certificates) > 1:
+                # API: CreateListener.Certificates ("You must provide exactly one certificate."); more are
+                # added with AddListenerCertificates. Wording UNCONFIRMED.
+                self.refuse(
+                    f"ValidationError: A {protocol} listener is created with exactly one certificate; add more with AddListenerCertificates",
+                    *at, "Certificates",
+                )
         else:
             ok = False
         for key in ("Certificates", "SslPolicy"):

@@ -152,6 +152,25 @@ def test_target_groups_must_exist_and_fit_the_load_balancer_type() -> None:
     assert any("'blue' uses protocol TCP" in m for m in messages)
 
 
+def test_a_second_listener_on_a_port_is_refused_as_a_duplicate_listener() -> None:
+    text = ALB + "  - {Port: 80, Protocol: HTTP, DefaultActions: [{Type: forward, TargetGroupArn: web}]}\n"
+    assert refusals(text) == ["ClientException: DuplicateListener: A listener with the specified port already exists."]
+
+
+@pytest.mark.parametrize("port", [0, 65536])
+def test_listener_ports_outside_1_to_65535_are_refused(port: int) -> None:
+    assert any("at 'port' failed to satisfy constraint" in m for m in refusals(ALB.replace("Port: 80", f"Port: {port}")))
+
+
+@pytest.mark.parametrize("certificates", ["", "\n    Certificates: []", "\n    Certificates: [{CertificateArn: a}, {CertificateArn: b}]"])
+def test_an_https_listener_needs_exactly_one_certificate(certificates: str) -> None:
+    found = refusals(ALB.replace("Protocol: HTTP", f"Protocol: HTTPS{certificates}"))
+    assert len(found) == 1
+    code = "CertificateNotFound" if certificates.count("CertificateArn") < 2 else "ValidationError"
+    assert found[0].startswith(f"ClientException: {code}: ")
+    assert refusals(ALB.replace("Protocol: HTTP", "Protocol: HTTPS\n    Certificates: [{CertificateArn: a}]")) == []
+
+
 def _nlb_listener(listener_protocol: str, group_protocol: str) -> list[str]:
     """What ELB refuses about a one-listener NLB forwarding to one target group of ``group_protocol``."""
     text = NLB.format(groups="{TargetGroupArn: tg0}").replace("Protocol: TCP", f"Protocol: {listener_protocol}")
