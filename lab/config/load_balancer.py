@@ -60,6 +60,7 @@ __all__ = [
     "parse_load_balancer",
     "pattern_matches",
     "rule_load_balancer",
+    "type_mismatch_text",
 ]
 
 _KEYS = ("Name", "Type", "Scheme", "Subnets", "SecurityGroups", "IpAddressType", "Tags", "Listeners")
@@ -632,6 +633,19 @@ NLB guide, "Routing configuration": TCP → TCP or TCP_UDP, TLS → TCP or TLS, 
 TCP_UDP, TCP_UDP → TCP_UDP). An ALB's HTTP and HTTPS listeners forward to HTTP and HTTPS groups alike."""
 
 
+def type_mismatch_text(lb_type: str, target_group: Any) -> str | None:
+    """ELB's refusal of a target group whose protocol the load balancer's type cannot forward to
+    (HTTP/HTTPS behind an ALB, TCP/TLS/UDP/TCP_UDP behind an NLB; §6.4), or None when it fits."""
+    fits = APPLICATION_PROTOCOLS if lb_type == "application" else NETWORK_PROTOCOLS
+    if target_group.protocol in fits:
+        return None
+    kind = "an Application" if lb_type == "application" else "a Network"
+    return (
+        f"ValidationError: Target group '{target_group.name}' uses protocol {target_group.protocol}, which {kind} Load Balancer "
+        f"cannot forward to (it needs {' or '.join(sorted(fits))})"
+    )  # wording UNCONFIRMED
+
+
 def association_limit_text(arn: str) -> str:
     """ELB's refusal of a target group another load balancer forwards to (§6.4: quota "Load
     balancers per target group" is 1; API: TargetGroupAssociationLimitException; wording UNCONFIRMED)."""
@@ -674,14 +688,10 @@ def load_balancer_errors(
                     errors.append(ClientException(f"TargetGroupNotFound: The specified target group does not exist. (no target-group file has the name '{ref}')", where))
                     continue
                 arn = ref if ref.startswith("arn:") else target_group_arn(tg.name, region, account)
-                fits = APPLICATION_PROTOCOLS if model.type == "application" else NETWORK_PROTOCOLS
-                if tg.protocol not in fits:
-                    kind = "an Application" if model.type == "application" else "a Network"
-                    errors.append(ClientException(
-                        f"ValidationError: Target group '{tg.name}' uses protocol {tg.protocol}, which {kind} Load Balancer cannot forward to "
-                        f"(it needs {' or '.join(sorted(fits))})", where,
-                    ))  # wording UNCONFIRMED
-                elif model.type == "network" and tg.protocol not in NLB_TARGET_PROTOCOLS.get(listener.protocol, fits):
+                unfit = type_mismatch_text(model.type, tg)
+                if unfit is not None:
+                    errors.append(ClientException(unfit, where))
+                elif model.type == "network" and tg.protocol not in NLB_TARGET_PROTOCOLS.get(listener.protocol, NETWORK_PROTOCOLS):
                     # API: IncompatibleProtocolsException; the text's start is observed
                     # (hashicorp/terraform-provider-aws#4955), its end UNCONFIRMED.
                     errors.append(ClientException(

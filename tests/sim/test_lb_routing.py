@@ -236,3 +236,13 @@ def test_a_service_in_a_target_group_no_load_balancer_forwards_to_is_refused_in_
         "InvalidParameterException: The target group with targetGroupArn "
         "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/4b5e57f6eb2f42b9 does not have an associated load balancer."
     )
+
+
+def test_the_worlds_own_load_balancers_are_held_to_elbs_type_and_association_rules(tmp_path: Path) -> None:
+    alb = ALB.format(scheme="internet-facing")
+    fixed = [{"name": "legacy", "type": "network", "target_groups": ["api"]}]
+    found = refused(write_document(tmp_path, alb, {"rps": 10}, protocol="HTTP", fixed=fixed))
+    assert any("Target group 'api' uses protocol HTTP, which a Network Load Balancer cannot forward to" in m for m in found)
+    twice = [{"name": "one", "target_groups": ["api", "web"]}, {"name": "two", "target_groups": ["web"]}]
+    found = refused(write_document(tmp_path, alb, {"rps": 10}, protocol="HTTP", fixed=twice))
+    assert any("TargetGroupAssociationLimit" in m and "targetgroup/web/" in m and "load balancer one" in m for m in found)
