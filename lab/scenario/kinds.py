@@ -250,7 +250,8 @@ def _service_refusals(model: Any, in_force: InForce) -> list[ClientException]:
     from lab.config.service import listener_rule_errors
 
     rules = listener_rule_errors(model, in_force.load_balancers, in_force.target_groups)
-    associated = {name for groups in in_force.forwarded_target_groups().values() for name in groups}
+    # Only a service behind a target group asks (a small grade does not import the target-group models).
+    associated = {name for groups in in_force.forwarded_target_groups().values() for name in groups} if model.load_balancers else None
     return [*service_errors(model, definition, in_force.target_groups, associated=associated), *rules]
 
 
