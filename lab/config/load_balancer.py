@@ -31,7 +31,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lab.config.shapes import Checker
-from lab.config.target_group import APPLICATION_PROTOCOLS, NETWORK_PROTOCOLS, find_target_group
+from lab.config.target_group import (
+    APPLICATION_PROTOCOLS,
+    DEFAULT_ACCOUNT,
+    DEFAULT_REGION,
+    NETWORK_PROTOCOLS,
+    find_target_group,
+    target_group_arn,
+)
 from lab.errors import ClientException, Diagnostic, SourceErrors
 from lab.yaml_source import Document, Path_
 
@@ -41,8 +48,10 @@ __all__ = [
     "ForwardAction",
     "Listener",
     "LoadBalancer",
+    "NLB_TARGET_PROTOCOLS",
     "ParsedLoadBalancer",
     "Rule",
+    "association_limit_text",
     "find_listener_rule",
     "listener_arn",
     "listener_rule_arn",
@@ -51,6 +60,7 @@ __all__ = [
     "parse_load_balancer",
     "pattern_matches",
     "rule_load_balancer",
+    "type_mismatch_text",
 ]
 
 _KEYS = ("Name", "Type", "Scheme", "Subnets", "SecurityGroups", "IpAddressType", "Tags", "Listeners")
@@ -389,9 +399,17 @@ class _Checker(Checker):
                 # wording UNCONFIRMED
                 choices = "HTTPS, HTTP" if lb_type == "application" else "TCP_UDP, TLS, UDP, TCP"
                 self.refuse(f"ValidationError: Listener protocol '{protocol}' must be one of '{choices}'", *at, "Protocol")
-            if protocol in ("HTTPS", "TLS") and "Certificates" not in data:
+            certificates = data.get("Certificates") or []
+            if protocol in ("HTTPS", "TLS") and not certificates:
                 # wording UNCONFIRMED (the API requires exactly one certificate for HTTPS and TLS listeners)
                 self.refuse(f"CertificateNotFound: A certificate must be specified for {protocol} listeners", *at, "Protocol")
+            elif protocol in ("HTTPS", "TLS") and isinstance(certificates, list) and len(certificates) > 1:
+                # API: CreateListener.Certificates ("You must provide exactly one certificate."); more are
+                # added with AddListenerCertificates. Wording UNCONFIRMED.
+                self.refuse(
+                    f"ValidationError: A {protocol} listener is created with exactly one certificate; add more with AddListenerCertificates",
+                    *at, "Certificates",
+                )
         else:
             ok = False
         for key in ("Certificates", "SslPolicy"):
@@ -604,14 +622,61 @@ def parse_load_balancer(doc: Document, path: Path_ = (), *, collect_refusals: bo
     return ParsedLoadBalancer(model, sorted(checker.notes, key=lambda d: (d.line, d.col)), refusals)
 
 
-def load_balancer_errors(model: LoadBalancer, target_groups: Mapping[str, Any]) -> list[ClientException]:
-    """What ELB refuses about a load balancer given the target groups in force.
+NLB_TARGET_PROTOCOLS: dict[str, frozenset[str]] = {
+    "TCP": frozenset({"TCP", "TCP_UDP"}),
+    "TLS": frozenset({"TCP", "TLS"}),
+    "UDP": frozenset({"UDP", "TCP_UDP"}),
+    "TCP_UDP": frozenset({"TCP_UDP"}),
+}
+"""Target-group protocols a Network Load Balancer listener of each protocol forwards to (§6.4;
+NLB guide, "Routing configuration": TCP → TCP or TCP_UDP, TLS → TCP or TLS, UDP → UDP or
+TCP_UDP, TCP_UDP → TCP_UDP). An ALB's HTTP and HTTPS listeners forward to HTTP and HTTPS groups alike."""
+
+
+def type_mismatch_text(lb_type: str, target_group: Any) -> str | None:
+    """ELB's refusal of a target group whose protocol the load balancer's type cannot forward to
+    (HTTP/HTTPS behind an ALB, TCP/TLS/UDP/TCP_UDP behind an NLB; §6.4), or None when it fits."""
+    fits = APPLICATION_PROTOCOLS if lb_type == "application" else NETWORK_PROTOCOLS
+    if target_group.protocol in fits:
+        return None
+    kind = "an Application" if lb_type == "application" else "a Network"
+    return (
+        f"ValidationError: Target group '{target_group.name}' uses protocol {target_group.protocol}, which {kind} Load Balancer "
+        f"cannot forward to (it needs {' or '.join(sorted(fits))})"
+    )  # wording UNCONFIRMED
+
+
+def association_limit_text(arn: str) -> str:
+    """ELB's refusal of a target group another load balancer forwards to (§6.4: quota "Load
+    balancers per target group" is 1; API: TargetGroupAssociationLimitException; wording UNCONFIRMED)."""
+    return f"The following target groups cannot be associated with more than one load balancer: {arn}"
+
+
+def load_balancer_errors(
+    model: LoadBalancer,
+    target_groups: Mapping[str, Any],
+    other_load_balancers: Mapping[str, tuple[str, ...]] | None = None,
+    *,
+    region: str = DEFAULT_REGION,
+    account: str = DEFAULT_ACCOUNT,
+) -> list[ClientException]:
+    """What ELB refuses about a load balancer given the target groups and other load balancers in force.
 
     Every forwarded-to target group must exist, and its protocol must fit the load balancer's
-    type: HTTP/HTTPS target groups behind an Application Load Balancer, TCP/TLS/UDP/TCP_UDP
-    behind a Network Load Balancer (§6.4).
+    type (HTTP/HTTPS behind an Application Load Balancer, TCP/TLS/UDP/TCP_UDP behind a Network
+    Load Balancer) and, on a Network Load Balancer, the listener's protocol
+    (``NLB_TARGET_PROTOCOLS``); a target group another load balancer already forwards to cannot
+    be associated with this one (§6.4).
+
+    Args:
+        model: the load balancer.
+        target_groups: the target groups that exist, by name (or ARN).
+        other_load_balancers: every other load balancer's name → the names of the target groups it forwards to.
+        region: region of the ARNs quoted in messages.
+        account: account of the ARNs quoted in messages.
     """
     errors: list[ClientException] = []
+    taken = {tg: name for name, groups in sorted((other_load_balancers or {}).items()) for tg in groups if name != model.name}
     for i, listener in enumerate(model.listeners):
         places: list[tuple[tuple[str | int, ...], ForwardAction]] = [(("Listeners", i, "DefaultActions", 0), listener.default_action)]
         places += [(("Listeners", i, "Rules", j, "Actions", 0), rule.action) for j, rule in enumerate(listener.rules)]
@@ -622,13 +687,20 @@ def load_balancer_errors(model: LoadBalancer, target_groups: Mapping[str, Any]) 
                     # API: error TargetGroupNotFound ("The specified target group does not exist.")
                     errors.append(ClientException(f"TargetGroupNotFound: The specified target group does not exist. (no target-group file has the name '{ref}')", where))
                     continue
-                fits = APPLICATION_PROTOCOLS if model.type == "application" else NETWORK_PROTOCOLS
-                if tg.protocol not in fits:
-                    kind = "an Application" if model.type == "application" else "a Network"
+                arn = ref if ref.startswith("arn:") else target_group_arn(tg.name, region, account)
+                unfit = type_mismatch_text(model.type, tg)
+                if unfit is not None:
+                    errors.append(ClientException(unfit, where))
+                elif model.type == "network" and tg.protocol not in NLB_TARGET_PROTOCOLS.get(listener.protocol, NETWORK_PROTOCOLS):
+                    # API: IncompatibleProtocolsException; the text's start is observed
+                    # (hashicorp/terraform-provider-aws#4955), its end UNCONFIRMED.
                     errors.append(ClientException(
-                        f"ValidationError: Target group '{tg.name}' uses protocol {tg.protocol}, which {kind} Load Balancer cannot forward to "
-                        f"(it needs {' or '.join(sorted(fits))})", where,
-                    ))  # wording UNCONFIRMED
+                        f"IncompatibleProtocols: The listener and its associated target group '{arn}' have incompatible protocols "
+                        f"(a {listener.protocol} listener forwards to {' or '.join(sorted(NLB_TARGET_PROTOCOLS[listener.protocol]))} target groups, "
+                        f"not {tg.protocol})", where,
+                    ))
+                if tg.name in taken:
+                    errors.append(ClientException(f"TargetGroupAssociationLimit: {association_limit_text(arn)} (load balancer {taken[tg.name]} forwards to it)", where))
     return errors
 
 

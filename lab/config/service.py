@@ -18,7 +18,7 @@ marked ``# wording UNCONFIRMED``. Section numbers (§) refer to docs/ecs-facts.m
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -130,10 +130,6 @@ SERVICE_MODELLED: frozenset[str] = frozenset(
 
 _ROOT_SHAPE = "ecs.CreateServiceRequest"
 
-DEFAULT_REGION = "us-east-1"
-"""Region used in target-group ARNs quoted by messages when the caller gives none."""
-DEFAULT_ACCOUNT = "123456789012"
-"""Account used in target-group ARNs quoted by messages when the caller gives none."""
 
 REPLICA_DEFAULT_MIN_HEALTHY_PERCENT = 100  # ECS default; see docs/ecs-facts.md §4.2
 """``minimumHealthyPercent`` of a REPLICA service that sets none (§4.2)."""
@@ -818,8 +814,9 @@ def service_errors(
     task_definition: TaskDefinition,
     target_groups: Mapping[str, TargetGroup],
     *,
-    region: str = DEFAULT_REGION,
-    account: str = DEFAULT_ACCOUNT,
+    region: str | None = None,
+    account: str | None = None,
+    associated: Collection[str] | None = None,
 ) -> list[ClientException]:
     """Return the refusals CreateService gives once it looks at the task definition and target groups.
 
@@ -828,8 +825,9 @@ def service_errors(
         task_definition: the revision the service runs.
         target_groups: the target groups that exist, by name (or ARN); a load balancer may name
             one by ARN or by name.
-        region: region of the ARNs quoted in messages.
-        account: account of the ARNs quoted in messages.
+        region: region of the ARNs quoted in messages (default: the lab's, DEFAULT_REGION of lab.config.target_group).
+        account: account of the ARNs quoted in messages (default: DEFAULT_ACCOUNT).
+        associated: names of the target groups a load balancer forwards to (None: not checked).
 
     Returns:
         ``InvalidParameterException``s whose ``path`` is relative to the service.
@@ -852,7 +850,7 @@ def service_errors(
     errors += network_mode_errors(mode, service.network_configuration is not None)
 
     for i, lb in enumerate(service.load_balancers):
-        from lab.config.target_group import find_target_group, target_group_arn
+        from lab.config.target_group import DEFAULT_ACCOUNT, DEFAULT_REGION, find_target_group, target_group_arn
 
         at = ("loadBalancers", i)
         group = find_target_group(lb.target_group_arn, target_groups)
@@ -880,7 +878,7 @@ def service_errors(
                 "containerPort",
             )
         arn = lb.target_group_arn if (lb.target_group_arn or "").startswith("arn:") else None
-        arn = arn or target_group_arn(group.name, region, account)
+        arn = arn or target_group_arn(group.name, region or DEFAULT_REGION, account or DEFAULT_ACCOUNT)
         compatible = "ip" if mode == "awsvpc" else "instance"
         adv = lb.advanced_configuration
         alternate_ref = adv.alternate_target_group_arn if adv is not None else None
@@ -893,6 +891,9 @@ def service_errors(
                 "advancedConfiguration",
                 "alternateTargetGroupArn",
             )
+        if associated is not None and group.name not in associated:
+            # observed: umotif-public/terraform-aws-ecs-fargate#43, cloudposse/terraform-aws-ecs-web-app#226 (§6.4)
+            refuse(f"The target group with targetGroupArn {arn} does not have an associated load balancer.", *at, "targetGroupArn")
         if group.target_type != compatible:
             # observed for instance/awsvpc (several Terraform and CloudFormation outputs) and for
             # ip/bridge (a Terraform comment quoting it); host and alb follow the same form (UNCONFIRMED).

@@ -28,6 +28,8 @@ from lab.yaml_source import Document, Path_
 
 __all__ = [
     "APPLICATION_PROTOCOLS",
+    "DEFAULT_ACCOUNT",
+    "DEFAULT_REGION",
     "NETWORK_PROTOCOLS",
     "ParsedTargetGroup",
     "TargetGroup",
@@ -97,6 +99,11 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9-]+$")
 _MATCHER_RE = re.compile(r"^\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*$")
 _PORT_RE = re.compile(r"^\d{1,5}$")
 _MAX_NAME_CHARS = 32
+
+DEFAULT_REGION = "us-east-1"
+"""Region used in target-group ARNs quoted by messages when the caller gives none."""
+DEFAULT_ACCOUNT = "123456789012"
+"""Account used in target-group ARNs quoted by messages when the caller gives none."""
 
 
 # --------------------------------------------------------------------------------------------

@@ -44,6 +44,18 @@ class InForce:
     """Auto Scaling group name → NewInstancesProtectedFromScaleIn."""
     load_balancers: Mapping[str, Any] = field(default_factory=dict)
     """Load balancers of ``load-balancer`` files by name (blue/green listener rules name them)."""
+    fixed_load_balancers: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """The world's own load balancers (``world.load_balancers``): name → target groups they forward to."""
+
+    def forwarded_target_groups(self) -> dict[str, tuple[str, ...]]:
+        """Every load balancer in force (the world's own and the files') → the names of the target groups it forwards to."""
+        from lab.config.target_group import find_target_group
+
+        out = dict(self.fixed_load_balancers)
+        for name, lb in self.load_balancers.items():
+            found = (find_target_group(ref, self.target_groups) for ref in lb.target_group_refs)
+            out[name] = tuple(tg.name for tg in found if tg is not None)
+        return out
 
 
 @dataclass(frozen=True)
@@ -238,13 +250,15 @@ def _service_refusals(model: Any, in_force: InForce) -> list[ClientException]:
     from lab.config.service import listener_rule_errors
 
     rules = listener_rule_errors(model, in_force.load_balancers, in_force.target_groups)
-    return [*service_errors(model, definition, in_force.target_groups), *rules]
+    # Only a service behind a target group asks (a small grade does not import the target-group models).
+    associated = {name for groups in in_force.forwarded_target_groups().values() for name in groups} if model.load_balancers else None
+    return [*service_errors(model, definition, in_force.target_groups, associated=associated), *rules]
 
 
 def _load_balancer_refusals(model: Any, in_force: InForce) -> list[ClientException]:
     from lab.config.load_balancer import load_balancer_errors
 
-    return load_balancer_errors(model, in_force.target_groups)
+    return load_balancer_errors(model, in_force.target_groups, in_force.forwarded_target_groups())
 
 
 def _scaling_policy_refusals(model: Any, in_force: InForce) -> list[ClientException]:

@@ -231,7 +231,6 @@ def check_world(loaded: LoadedDocument) -> None:
     problems = []
     role_names = {f.model.role_name for f in loaded.of_kind("iam-role")}
     families = {f.model.family for f in loaded.of_kind("task-definition")}
-    target_groups = {f.model.name for f in loaded.of_kind("target-group")}
     for f in loaded.of_kind("iam-role"):
         if not f.model.role_name:
             problems.append(_diag(f.document or doc, f.path, f"{f.name}: the role needs a RoleName so instances and tasks can name it"))
@@ -253,12 +252,38 @@ def check_world(loaded: LoadedDocument) -> None:
         if name is not None and name not in lb_files:
             # A world.load_balancers entry has no listener to route by: traffic goes to its target groups.
             problems.append(_diag(doc, ("world", "timeline", i, "load_balancer"), f"no load-balancer file is named '{name}' (traffic to a world.load_balancers entry names its target_group)"))
-    for i, lb in enumerate(spec.world.load_balancers):
-        for j, tg_name in enumerate(lb.target_groups):
-            if tg_name not in target_groups:
-                problems.append(_diag(doc, ("world", "load_balancers", i, "target_groups", j), f"no target group is named '{tg_name}'"))
+    problems += _world_load_balancer_problems(loaded)
     if problems:
         raise SourceErrors(problems)
+
+
+def _world_load_balancer_problems(loaded: LoadedDocument) -> list[Diagnostic]:
+    """What ELB refuses about the world's own load balancers: a target group that does not exist, whose
+    protocol the load balancer's type cannot forward to, or that an earlier one already forwards to (§6.4)."""
+    if not loaded.spec.world.load_balancers:
+        return []  # a world without them does not import the load-balancer models (a small grade's start-up)
+    from lab.config.load_balancer import association_limit_text, type_mismatch_text
+    from lab.config.target_group import target_group_arn
+
+    doc, world = loaded.document, loaded.spec.world
+    models = {f.model.name: f.model for f in loaded.of_kind("target-group")}
+    taken: dict[str, str] = {}
+    problems = []
+    for i, lb in enumerate(world.load_balancers):
+        for j, tg_name in enumerate(lb.target_groups):
+            where = ("world", "load_balancers", i, "target_groups", j)
+            tg = models.get(tg_name)
+            if tg is None:
+                problems.append(_diag(doc, where, f"no target group is named '{tg_name}'"))
+                continue
+            unfit = type_mismatch_text(lb.type, tg)
+            if unfit is not None:
+                problems.append(_diag(doc, where, unfit))
+            owner = taken.setdefault(tg_name, lb.name)
+            if owner != lb.name:
+                arn = target_group_arn(tg_name, world.region, world.account)
+                problems.append(_diag(doc, where, f"TargetGroupAssociationLimit: {association_limit_text(arn)} (load balancer {owner} forwards to it)"))
+    return problems
 
 
 def _build_problems(loaded: LoadedDocument) -> list[Diagnostic]:
@@ -335,6 +360,7 @@ def check_files(
         scalable_targets=[f.model for f in in_force if f.kind == "scalable-target" and not f.all_refusals],
         group_protection={f.model.name: f.model.new_instances_protected_from_scale_in for f in in_force if f.kind == "auto-scaling-group"},
         load_balancers={f.model.name: f.model for f in in_force if f.kind == "load-balancer"},
+        fixed_load_balancers={lb.name: tuple(lb.target_groups) for lb in loaded.spec.world.load_balancers},
     )
     out = dict(files)
     problems = []

@@ -225,19 +225,15 @@ class LoadBalancing:
                     "specified a security group for the load balancer when you created it.",
                     ("SecurityGroups",),
                 )
+        from lab.config.load_balancer import association_limit_text
+
         groups: list[TargetGroupRuntime] = []
         for ref in model.target_group_refs:
             tg = self.find_target_group(ref)
             if tg is None:
                 raise ElbException("TargetGroupNotFound", f"The specified target group does not exist. ({ref})", ("Listeners",))
             if tg.load_balancer is not None and tg.load_balancer != model.name:
-                # §6.4: quota "Load balancers per target group" is 1
-                raise ElbException(
-                    "TargetGroupAssociationLimit",
-                    f"The following target groups cannot be associated with more than one "
-                    f"load balancer: {tg.arn}",
-                    ("Listeners",),
-                )  # wording UNCONFIRMED
+                raise ElbException("TargetGroupAssociationLimit", association_limit_text(tg.arn), ("Listeners",))
             if tg not in groups:
                 groups.append(tg)
         region = self.kernel.region

@@ -152,6 +152,72 @@ def test_target_groups_must_exist_and_fit_the_load_balancer_type() -> None:
     assert any("'blue' uses protocol TCP" in m for m in messages)
 
 
+def test_a_second_listener_on_a_port_is_refused_as_a_duplicate_listener() -> None:
+    text = ALB + "  - {Port: 80, Protocol: HTTP, DefaultActions: [{Type: forward, TargetGroupArn: web}]}\n"
+    assert refusals(text) == ["ClientException: DuplicateListener: A listener with the specified port already exists."]
+
+
+@pytest.mark.parametrize("port", [0, 65536])
+def test_listener_ports_outside_1_to_65535_are_refused(port: int) -> None:
+    assert any("at 'port' failed to satisfy constraint" in m for m in refusals(ALB.replace("Port: 80", f"Port: {port}")))
+
+
+@pytest.mark.parametrize("certificates", ["", "\n    Certificates: []", "\n    Certificates: [{CertificateArn: a}, {CertificateArn: b}]"])
+def test_an_https_listener_needs_exactly_one_certificate(certificates: str) -> None:
+    found = refusals(ALB.replace("Protocol: HTTP", f"Protocol: HTTPS{certificates}"))
+    assert len(found) == 1
+    code = "CertificateNotFound" if certificates.count("CertificateArn") < 2 else "ValidationError"
+    assert found[0].startswith(f"ClientException: {code}: ")
+    assert refusals(ALB.replace("Protocol: HTTP", "Protocol: HTTPS\n    Certificates: [{CertificateArn: a}]")) == []
+
+
+def _nlb_listener(listener_protocol: str, group_protocol: str) -> list[str]:
+    """What ELB refuses about a one-listener NLB forwarding to one target group of ``group_protocol``."""
+    text = NLB.format(groups="{TargetGroupArn: tg0}").replace("Protocol: TCP", f"Protocol: {listener_protocol}")
+    lb = parse_load_balancer(doc(text, "lb.yaml"), collect_refusals=True).load_balancer
+    return [e.message for e in load_balancer_errors(lb, {"tg0": TargetGroup.with_defaults("tg0", group_protocol, 53)})]
+
+
+def test_a_tcp_listener_forwarding_to_a_udp_target_group_is_refused_as_incompatible_protocols() -> None:
+    found = _nlb_listener("TCP", "UDP")
+    assert len(found) == 1
+    assert found[0].startswith(
+        "IncompatibleProtocols: The listener and its associated target group "
+        "'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/tg0/"
+    )
+    assert "a TCP listener forwards to TCP or TCP_UDP target groups, not UDP" in found[0]
+
+
+@pytest.mark.parametrize(("listener", "group"), [("TCP", "TCP_UDP"), ("TLS", "TCP"), ("TLS", "TLS"), ("UDP", "TCP_UDP"), ("TCP_UDP", "TCP_UDP")])
+def test_the_nlb_guides_listener_and_target_group_pairs_are_accepted(listener: str, group: str) -> None:
+    assert _nlb_listener(listener, group) == []
+
+
+@given(st.sampled_from(["TCP", "TLS", "UDP", "TCP_UDP"]), st.sampled_from(["TCP", "TLS", "UDP", "TCP_UDP"]))
+@settings(max_examples=16)
+def test_an_nlb_listener_is_refused_exactly_the_target_groups_the_guides_table_leaves_out(listener: str, group: str) -> None:
+    # NLB guide, "Routing configuration": TCP → TCP|TCP_UDP, TLS → TCP|TLS, UDP → UDP|TCP_UDP, TCP_UDP → TCP_UDP.
+    table = {("TCP", "TCP"), ("TCP", "TCP_UDP"), ("TLS", "TCP"), ("TLS", "TLS"), ("UDP", "UDP"), ("UDP", "TCP_UDP"), ("TCP_UDP", "TCP_UDP")}
+    found = _nlb_listener(listener, group)
+    assert (found == []) == ((listener, group) in table)
+    assert all(m.startswith("IncompatibleProtocols:") for m in found)
+
+
+def test_an_alb_listener_forwards_to_http_and_https_target_groups_alike() -> None:
+    lb = parse_load_balancer(doc(ALB.replace("Protocol: HTTP", "Protocol: HTTPS\n    Certificates: [{CertificateArn: c}]"), "lb.yaml")).load_balancer
+    groups = {name: TargetGroup.with_defaults(name, protocol, 80) for name, protocol in (("web", "HTTP"), ("blue", "HTTPS"), ("green", "HTTP"))}
+    assert load_balancer_errors(lb, groups) == []
+
+
+def test_a_target_group_another_load_balancer_forwards_to_is_refused() -> None:
+    lb = parse_load_balancer(doc(ALB, "lb.yaml")).load_balancer
+    groups = {name: TargetGroup.with_defaults(name) for name in ("web", "blue", "green")}
+    found = [e.message for e in load_balancer_errors(lb, groups, {"other-alb": ("green",), "shop-alb": ("web",)})]
+    assert len(found) == 1
+    assert found[0].startswith("TargetGroupAssociationLimit: The following target groups cannot be associated with more than one load balancer: arn:")
+    assert "targetgroup/green/" in found[0] and "other-alb" in found[0]
+
+
 @given(st.text(alphabet="ab/-.", max_size=12))
 def test_a_star_matches_every_value_and_a_literal_only_itself(value: str) -> None:
     assert pattern_matches("*", value, case=True)

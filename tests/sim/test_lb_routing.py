@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from lab.config.load_balancer import parse_load_balancer
-from lab.errors import ClientException
+from lab.errors import ClientException, SourceErrors
 from lab.scenario.simdoc import build_world, load_sim_document
 from lab.sim.events import ListenerRouted, TargetHealthChanged
 from lab.sim.world import World
@@ -66,6 +66,7 @@ Type: network
 Subnets: [subnet-0laba, subnet-0labb]
 Listeners:
   - {Port: 7000, Protocol: TCP, DefaultActions: [{Type: forward, TargetGroupArn: api}]}
+  - {Port: 7001, Protocol: TCP, DefaultActions: [{Type: forward, TargetGroupArn: web}]}
 """
 
 NLB_WEIGHTED = """\
@@ -81,7 +82,8 @@ Listeners:
 """
 
 
-def run_world(tmp_path: Path, lb_text: str, traffic: dict[str, Any], *, protocol: str = "HTTP", until: float = 180) -> World:
+def write_document(tmp_path: Path, lb_text: str, traffic: dict[str, Any], *, protocol: str = "HTTP", until: float = 180, fixed: list[dict[str, Any]] = ()) -> Path:
+    """A document with two services behind the ``lb_text`` file (and the world's own load balancers ``fixed``)."""
     document = {
         "world": {
             "instances": [{"count": 2, "type": "t3.medium", "azs": ["us-east-1a", "us-east-1b"]}],
@@ -102,9 +104,15 @@ def run_world(tmp_path: Path, lb_text: str, traffic: dict[str, Any], *, protocol
         },
         "run": {"duration": until},
     }
+    if fixed:
+        document["world"]["load_balancers"] = list(fixed)
     path = tmp_path / "doc.yaml"
     path.write_text(yaml.safe_dump(document, sort_keys=False), encoding="utf-8")
-    world = build_world(load_sim_document(path), seed=1)
+    return path
+
+
+def run_world(tmp_path: Path, lb_text: str, traffic: dict[str, Any], *, protocol: str = "HTTP", until: float = 180) -> World:
+    world = build_world(load_sim_document(write_document(tmp_path, lb_text, traffic, protocol=protocol, until=until)), seed=1)
     world.run(until=until)
     return world
 
@@ -199,3 +207,42 @@ def test_shifting_a_rules_forward_weights_moves_the_traffic_from_then_on(tmp_pat
     moved = [e for e in world.log if isinstance(e, ListenerRouted) and e.request == "GET /api/cart"]
     assert [e.routed_to for e in moved] == ["target groups api 75%, web 25%", "target group web"]
     assert moved[-1].at == 60
+
+
+def refused(path: Path) -> list[str]:
+    with pytest.raises(SourceErrors) as caught:
+        load_sim_document(path)
+    return [str(d) for d in caught.value.diagnostics]
+
+
+def test_a_tcp_listener_forwarding_to_udp_target_groups_is_refused_where_the_document_loads(tmp_path: Path) -> None:
+    found = refused(write_document(tmp_path, NLB, {"rps": 10}, protocol="UDP"))
+    assert len(found) == 2  # one per listener
+    assert all("IncompatibleProtocols: The listener and its associated target group" in m for m in found)
+
+
+def test_a_target_group_the_worlds_own_load_balancer_forwards_to_is_refused_to_a_load_balancer_file(tmp_path: Path) -> None:
+    fixed = [{"name": "legacy", "type": "network", "target_groups": ["api"]}]
+    found = refused(write_document(tmp_path, NLB, {"rps": 10}, protocol="TCP", fixed=fixed))
+    assert len(found) == 1
+    assert "TargetGroupAssociationLimit" in found[0] and "targetgroup/api/" in found[0] and "legacy" in found[0]
+
+
+def test_a_service_in_a_target_group_no_load_balancer_forwards_to_is_refused_in_ecs_words(tmp_path: Path) -> None:
+    only_api = NLB.replace("  - {Port: 7001, Protocol: TCP, DefaultActions: [{Type: forward, TargetGroupArn: web}]}\n", "")
+    found = refused(write_document(tmp_path, only_api, {"rps": 10}, protocol="TCP"))
+    assert len(found) == 1
+    assert found[0].endswith(
+        "InvalidParameterException: The target group with targetGroupArn "
+        "arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/4b5e57f6eb2f42b9 does not have an associated load balancer."
+    )
+
+
+def test_the_worlds_own_load_balancers_are_held_to_elbs_type_and_association_rules(tmp_path: Path) -> None:
+    alb = ALB.format(scheme="internet-facing")
+    fixed = [{"name": "legacy", "type": "network", "target_groups": ["api"]}]
+    found = refused(write_document(tmp_path, alb, {"rps": 10}, protocol="HTTP", fixed=fixed))
+    assert any("Target group 'api' uses protocol HTTP, which a Network Load Balancer cannot forward to" in m for m in found)
+    twice = [{"name": "one", "target_groups": ["api", "web"]}, {"name": "two", "target_groups": ["web"]}]
+    found = refused(write_document(tmp_path, alb, {"rps": 10}, protocol="HTTP", fixed=twice))
+    assert any("TargetGroupAssociationLimit" in m and "targetgroup/web/" in m and "load balancer one" in m for m in found)

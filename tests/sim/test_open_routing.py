@@ -36,6 +36,8 @@ def document(case: dict[str, Any]) -> dict[str, Any]:
             "registry": [],
             "roles": [instance_role()],
             "target_groups": [],
+            # ECS registers a service only in a target group some load balancer forwards to (§6.4).
+            "load_balancers": [{"name": "front", "target_groups": [f"svc{i}" for i in range(len(case["services"]))]}],
             "timeline": [],
         },
         "files": {},
