@@ -60,6 +60,20 @@ def shown_footer_key(screen, action: str):
     return footer_keys(screen)[action]
 
 
+async def until(pilot, condition, what: str) -> None:
+    """Pause until ``condition()`` holds (at most 50 pauses, then fail naming ``what``).
+
+    A tab shown or a screen pushed is laid out over several rounds of messages, and one
+    ``pilot.pause`` waits for one round; the rest is Textual's guess that the process is idle
+    (its CPU time stalls), which a loaded machine also makes true while work is still queued.
+    """
+    for _ in range(50):
+        if condition():
+            return
+        await pilot.pause()
+    raise AssertionError(f"never happened: {what}")
+
+
 async def open_scenario(app: LabApp, pilot, scenario_id: str = "ecr-pull-denied") -> WorkbenchScreen:
     """Highlight a scenario in the catalogue and press Enter."""
     from textual.widgets import DataTable

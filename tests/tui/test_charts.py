@@ -9,15 +9,15 @@ from lab.tui.app import LabApp
 from lab.tui.screens.workbench import WorkbenchScreen
 from lab.tui.widgets.charts_view import ChartsView, braille_rows
 
-from .conftest import quiet
+from .conftest import quiet, until
 
 
 async def open_charts(pilot) -> tuple[WorkbenchScreen, ChartsView]:
     bench = pilot.app.screen
     assert isinstance(bench, WorkbenchScreen)
     bench.query_one("#center", TabbedContent).active = "tab-charts"
-    await pilot.pause()
     charts = bench.query_one("#charts", ChartsView)
+    await until(pilot, lambda: charts.series is not None and charts.size.width > 0, "the charts drawn")
     charts.focus()
     await pilot.pause()
     return bench, charts

@@ -16,7 +16,7 @@ from lab.progress import ProgressStore
 from lab.tui.app import LabApp
 from lab.tui.screens.workbench import WorkbenchScreen
 
-from .conftest import FIXED_ROLE, quiet
+from .conftest import FIXED_ROLE, quiet, until
 
 pytestmark = pytest.mark.snapshot
 
@@ -115,8 +115,10 @@ class TestCharts:
             assert bench.session.apply() == []
             bench.advance(570)
             bench.query_one("#center").active = "tab-charts"
-            await pilot.pause()
-            bench.query_one("#charts").focus()
+            charts = bench.query_one("#charts")
+            # The keys below move the cursor by columns of the drawn width.
+            await until(pilot, lambda: charts.series is not None and charts.size.width > 0, "the charts drawn")
+            charts.focus()
             await pilot.press("home", "right_curly_bracket", "right_curly_bracket")
             await settle(pilot)
 
@@ -130,6 +132,10 @@ class TestWhyNotPlaced:
         async def run_before(pilot) -> None:
             bench = pilot.app.screen
             bench.advance(120)
+            # The workbench settled first: its footer's keys arrive after the first frame, and a
+            # screen under a modal is not waited for, so the picture showed them only when the
+            # machine was slow enough for them to arrive before ctrl+n.
+            await settle(pilot)
             await pilot.press("ctrl+n")  # why not placed?
             await settle(pilot)
 
