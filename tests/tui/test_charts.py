@@ -63,6 +63,24 @@ async def test_the_cursor_walks_back_to_the_scaling_markers_and_shows_their_valu
         assert charts.cursor is None and "following the run" in charts.draw().plain
 
 
+async def test_a_resize_keeps_the_cursor_on_its_moment(store: ProgressStore) -> None:
+    """The cursor on a scaling marker stays on it when the terminal narrows and widens again
+    (it was kept as a column, so a resize moved it to another time)."""
+    app = quiet(LabApp(store=store, scenario_id="unscaled-instances", seed=1))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.screen.advance(900)
+        _, charts = await open_charts(pilot)
+        await pilot.press("left_curly_bracket")
+        marker = charts.markers_at_cursor()[-1]
+        for width in (80, 160, 120):
+            await pilot.resize_terminal(width, 40)
+            await until(pilot, lambda: charts.columns == max(10, charts.size.width - 2) and charts.size.width > 0, "the charts resized")
+            start, end = charts.span(charts.cursor_column)
+            assert start <= marker.at < end, (width, marker.at, start, end)
+            assert marker in charts.markers_at_cursor()
+
+
 async def test_the_cursor_never_passes_the_latest_reading(store: ProgressStore) -> None:
     app = quiet(LabApp(store=store, scenario_id="unscaled-instances", seed=1))
     async with app.run_test(size=(120, 40)) as pilot:

@@ -97,6 +97,9 @@ class ChartsView(Widget, can_focus=True):
         self.series: RunSeries | None = None
         self.cursor: int | None = None
         """The cursor's column, or None: it follows the latest reading."""
+        self._cursor_at = 0.0
+        """The moment the cursor stands for (a marker's time, or its column's middle): a resize
+        puts the cursor on the column that holds it at the new width."""
         self._drawn: tuple[object, ...] | None = None
 
     # -- reading -------------------------------------------------------------------------------
@@ -166,7 +169,21 @@ class ChartsView(Widget, can_focus=True):
 
     def on_resize(self) -> None:
         if self.series is not None:
+            if self.cursor is not None:
+                self.cursor = self._column_of(self._cursor_at)
             self.show(self.series)
+
+    def _column_of(self, at: float) -> int:
+        """The column that holds the simulated time ``at``."""
+        duration = self.series.duration_s if self.series else 1.0
+        return max(0, min(self.columns - 1, int(at * self.columns / max(duration, 1e-9))))
+
+    def _place_cursor(self, column: int, at: float | None = None) -> None:
+        """The cursor to ``column``, standing for ``at`` (default: the column's middle)."""
+        self.cursor = column
+        start, end = self.span(column)
+        self._cursor_at = (start + end) / 2 if at is None else at
+        self._redraw()
 
     def draw(self) -> Text:
         """The whole picture as rich text."""
@@ -274,8 +291,7 @@ class ChartsView(Widget, can_focus=True):
 
     def action_cursor(self, delta: int) -> None:
         """Move the cursor ``delta`` columns (it stops at the latest reading)."""
-        self.cursor = max(0, min(self.now_column(), self.cursor_column + delta))
-        self._redraw()
+        self._place_cursor(max(0, min(self.now_column(), self.cursor_column + delta)))
 
     def action_jump(self) -> None:
         """Ask the workbench to travel to the cursor's time; the cursor then follows the run again."""
@@ -287,8 +303,7 @@ class ChartsView(Widget, can_focus=True):
 
     def action_home(self) -> None:
         """The cursor to the start of the run."""
-        self.cursor = 0
-        self._redraw()
+        self._place_cursor(0, 0.0)
 
     def action_follow(self) -> None:
         """The cursor follows the run again."""
@@ -299,17 +314,19 @@ class ChartsView(Widget, can_focus=True):
         """Jump the cursor to the next (1) or previous (-1) column with a marker."""
         if self.series is None:
             return
-        columns = sorted({min(self.columns - 1, int(m.at * self.columns / max(self.series.duration_s, 1e-9))) for m in self.series.markers})
+        at_column: dict[int, float] = {}  # column → its last marker's time
+        for m in self.series.markers:
+            at_column[self._column_of(m.at)] = m.at
         here = self.cursor_column
         if direction > 0:
-            later = [c for c in columns if c > here]
+            later = [c for c in sorted(at_column) if c > here]
             target = later[0] if later else None
         else:
-            earlier = [c for c in columns if c < here]
+            earlier = [c for c in sorted(at_column) if c < here]
             target = earlier[-1] if earlier else None
         if target is not None:
-            self.cursor = min(target, self.now_column())
-            self._redraw()
+            column = min(target, self.now_column())
+            self._place_cursor(column, at_column[target] if column == target else None)
 
     def _redraw(self) -> None:
         if self.series is not None:
