@@ -118,7 +118,7 @@ class ChartsView(Widget, can_focus=True):
         """The column of the latest reading."""
         if self.series is None or self.series.duration_s <= 0:
             return 0
-        return max(0, min(self.columns - 1, int(self.series.now * self.columns / self.series.duration_s)))
+        return self._column_of(self.series.now)
 
     @property
     def cursor_column(self) -> int:
